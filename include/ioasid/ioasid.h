@@ -1,0 +1,487 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libioasid - I/O address spaces for VMMs over Linux iommufd.
+ *
+ * Conventions
+ * -----------
+ * - Every function that can fail returns an int: 0 (or a non-negative
+ *   value) on success, a negative errno on failure.  errno is set as well.
+ *   Objects come back through out-parameters, never as the return value.
+ * - On failure, ioasid_errmsg() returns a message for the calling thread
+ *   that names the argument or object that was wrong.  A failed call leaves
+ *   the library's and the backend's state as it was before the call, except
+ *   where a function documents a kernel behaviour that cannot be undone.
+ * - Calls that may grow arguments take an options struct whose first
+ *   member is its size.  Declare it with IOASID_OPTS() so that unused
+ *   members are zero; NULL means all defaults.  A struct larger than this
+ *   library knows is accepted only if the unknown tail is zero (else
+ *   -EINVAL), so programs built against newer headers keep working.
+ * - Object ids (IOAS, HWPT, device) are the kernel's u32 ids, or the
+ *   simulator's equivalent; 0 is never a valid id.
+ *
+ * Thread safety
+ * -------------
+ * - ioasid_set_print(), ioasid_errmsg() and the version functions are
+ *   thread-safe.  Error messages are per thread.
+ * - Contexts are independent of each other.  Calls on one context, and on
+ *   the devices opened from it, are serialized by a lock inside the
+ *   context, so they may come from several threads.  Closing a context or a
+ *   device while another thread uses it is undefined.
+ * - Not fork-safe: a child shares the iommufd with its parent.  Hand the
+ *   fd to a child explicitly (ioasid_ctx_fd()) if it must use it.
+ */
+#ifndef IOASID_IOASID_H
+#define IOASID_IOASID_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <ioasid/version.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define IOASID_API __attribute__((visibility("default")))
+
+/*
+ * IOASID_OPTS - declare an options struct of TYPE named NAME with its size
+ * filled in; designated initialisers may follow, every other member is 0.
+ */
+#define IOASID_OPTS(TYPE, NAME, ...) \
+	struct TYPE NAME = { .sz = sizeof(struct TYPE), __VA_ARGS__ }
+
+/* ------------------------------------------------------------------ */
+/* Version                                                              */
+
+/* ioasid_version_string - the library's version, "MAJOR.MINOR.PATCH". */
+IOASID_API const char *ioasid_version_string(void);
+IOASID_API unsigned int ioasid_version_major(void);
+IOASID_API unsigned int ioasid_version_minor(void);
+
+/* ------------------------------------------------------------------ */
+/* Errors and logging                                                   */
+
+/*
+ * ioasid_errmsg - message of the calling thread's last failed call.
+ *
+ * Return: a string owned by the library, valid until the thread's next
+ * libioasid call; "" if the last call did not fail.
+ */
+IOASID_API const char *ioasid_errmsg(void);
+
+enum ioasid_print_level {
+	IOASID_WARN,
+	IOASID_INFO,
+	IOASID_DEBUG,
+};
+
+typedef void (*ioasid_print_fn_t)(enum ioasid_print_level level,
+				  const char *msg, void *data);
+
+/*
+ * ioasid_set_print - route the library's log lines to @fn.
+ * @fn: the callback, or NULL to silence the library.
+ * @data: passed to @fn as is.
+ *
+ * By default warnings go to stderr; the environment variable
+ * IOASID_LOG_LEVEL (warn, info, debug) raises the default level.  The
+ * library prints nothing except through this callback.  Thread-safe.
+ *
+ * Return: the previous callback.
+ */
+IOASID_API ioasid_print_fn_t ioasid_set_print(ioasid_print_fn_t fn,
+					      void *data);
+
+/* ------------------------------------------------------------------ */
+/* Context                                                              */
+
+struct ioasid_ctx;
+
+enum ioasid_backend {
+	IOASID_BACKEND_DEFAULT = 0, /* the kernel, /dev/iommu */
+	IOASID_BACKEND_KERNEL = 1,
+	IOASID_BACKEND_SIM = 2, /* in-process simulator */
+};
+
+struct ioasid_ctx_opts {
+	size_t sz;
+	enum ioasid_backend backend;
+	/* Simulator: topology file (see ioasid-topology(5)).  NULL means
+	 * the built-in x86 server topology. */
+	const char *topology;
+	/* Kernel: path of the iommufd node; NULL means /dev/iommu. */
+	const char *dev_iommu;
+	/* ioasid_ctx_from_fd(): close the adopted fd in ioasid_ctx_close(). */
+	bool own_fd;
+	size_t : 0;
+};
+#define ioasid_ctx_opts__last_field own_fd
+
+/*
+ * ioasid_ctx_open - open a context on the backend @opts names.
+ * @opts: NULL for the kernel backend with /dev/iommu.
+ * @ctxp: receives the context.
+ *
+ * Return: 0, -ENOENT (no /dev/iommu or topology file), -EACCES,
+ * -EINVAL (bad options or a bad topology file: the message gives
+ * FILE:LINE).
+ */
+IOASID_API int ioasid_ctx_open(const struct ioasid_ctx_opts *opts,
+			       struct ioasid_ctx **ctxp);
+
+/*
+ * ioasid_ctx_from_fd - adopt an iommufd that a manager opened and passed
+ * in (for example libvirt handing QEMU "-object iommufd,fd=N").
+ *
+ * The fd stays the caller's unless @opts->own_fd is set.  Return: 0,
+ * -EBADF if @fd is not open, -ENOTTY if it is not an iommufd.
+ */
+IOASID_API int ioasid_ctx_from_fd(int fd, const struct ioasid_ctx_opts *opts,
+				  struct ioasid_ctx **ctxp);
+
+/*
+ * ioasid_ctx_close - close every device opened from @ctx, then the
+ * context.  The kernel destroys every object when its iommufd closes.
+ * NULL is allowed.
+ */
+IOASID_API void ioasid_ctx_close(struct ioasid_ctx *ctx);
+
+/* ioasid_ctx_fd - the iommufd of a kernel context; -EOPNOTSUPP for the
+ * simulator. */
+IOASID_API int ioasid_ctx_fd(struct ioasid_ctx *ctx);
+
+/* ioasid_ctx_backend - "kernel" or "sim". */
+IOASID_API const char *ioasid_ctx_backend(struct ioasid_ctx *ctx);
+
+/* ------------------------------------------------------------------ */
+/* IOVA ranges                                                          */
+
+/* An inclusive range [start, last]. */
+struct ioasid_iova_range {
+	uint64_t start;
+	uint64_t last;
+};
+
+/* ------------------------------------------------------------------ */
+/* IOAS: an I/O address space, what devices attach to and memory is
+ * mapped into.                                                         */
+
+/* ioasid_ioas_alloc - create an empty IOAS; its id goes to @ioas_id. */
+IOASID_API int ioasid_ioas_alloc(struct ioasid_ctx *ctx, uint32_t *ioas_id);
+
+/*
+ * ioasid_ioas_destroy - destroy an IOAS and every mapping in it.
+ *
+ * Return: 0, -ENOENT (no such IOAS), -EBUSY (a device or HWPT uses it).
+ */
+IOASID_API int ioasid_ioas_destroy(struct ioasid_ctx *ctx, uint32_t ioas_id);
+
+/* Access of a mapping, and IOVA placement. */
+#define IOASID_MAP_READ (1u << 0)
+#define IOASID_MAP_WRITE (1u << 1)
+/* The IOVA is an output: the backend picks the lowest suitable IOVA,
+ * aligned like the kernel does (to the length rounded up to a power of
+ * two, at most 2 MiB, and keeping the buffer's own alignment). */
+#define IOASID_MAP_ANY_IOVA (1u << 2)
+
+struct ioasid_map_opts {
+	size_t sz;
+	/* IOASID_MAP_*; NULL opts mean READ | WRITE at the given IOVA.
+	 * At least one of READ and WRITE is required. */
+	uint32_t flags;
+	size_t : 0;
+};
+#define ioasid_map_opts__last_field flags
+
+/*
+ * ioasid_ioas_map - map @length bytes of process memory at @va into an
+ * IOAS.
+ * @iova: in: the IOVA (unless IOASID_MAP_ANY_IOVA); out: the IOVA used.
+ *
+ * Return: 0; -ENOENT (no such IOAS); -EINVAL (zero length, a length or
+ * IOVA not aligned to the IOAS's IOVA alignment, the range touches a
+ * reserved or not allowed IOVA, no access flag); -EEXIST (overlaps a
+ * mapping); -EOVERFLOW (@iova + @length wraps); -ENOSPC (no free IOVA
+ * range fits, with IOASID_MAP_ANY_IOVA); -EFAULT (@va is not mapped
+ * memory); -ENOMEM (locked-memory limit).
+ */
+IOASID_API int ioasid_ioas_map(struct ioasid_ctx *ctx, uint32_t ioas_id,
+			       void *va, uint64_t length, uint64_t *iova,
+			       const struct ioasid_map_opts *opts);
+
+/*
+ * ioasid_ioas_map_file - like ioasid_ioas_map(), but the memory is
+ * @length bytes of the file @fd (a memfd) from offset @start.
+ */
+IOASID_API int ioasid_ioas_map_file(struct ioasid_ctx *ctx, uint32_t ioas_id,
+				    int fd, uint64_t start, uint64_t length,
+				    uint64_t *iova,
+				    const struct ioasid_map_opts *opts);
+
+/*
+ * ioasid_ioas_unmap - remove every mapping inside [@iova, @iova+@length-1].
+ * @unmapped: if not NULL, receives the number of bytes removed.
+ *
+ * The range must cover whole mappings; holes are allowed but the range
+ * must contain at least one mapping.  An IOVA of 0 with a length of
+ * UINT64_MAX empties the IOAS and succeeds even if it was empty.
+ *
+ * Return: 0; -ENOENT (no such IOAS, nothing mapped in the range, or the
+ * range would split a mapping); -EINVAL (zero length); -EOVERFLOW.
+ * Kernel behaviour kept by both backends: when the range's end splits a
+ * mapping, whole mappings before that point have been removed when
+ * -ENOENT comes back.  A range whose start splits a mapping removes
+ * nothing.
+ */
+IOASID_API int ioasid_ioas_unmap(struct ioasid_ctx *ctx, uint32_t ioas_id,
+				 uint64_t iova, uint64_t length,
+				 uint64_t *unmapped);
+
+/* ioasid_ioas_unmap_all - remove every mapping; same as an unmap of
+ * [0, UINT64_MAX]. */
+IOASID_API int ioasid_ioas_unmap_all(struct ioasid_ctx *ctx, uint32_t ioas_id,
+				     uint64_t *unmapped);
+
+/*
+ * ioasid_ioas_copy - map into @dst_ioas the memory that backs
+ * [@src_iova, @src_iova+@length-1] of @src_ioas, without pinning it again.
+ * @dst_iova: in/out as for ioasid_ioas_map() (opts flags apply).
+ *
+ * The source range must be fully mapped (-ENOENT otherwise).
+ */
+IOASID_API int ioasid_ioas_copy(struct ioasid_ctx *ctx, uint32_t dst_ioas,
+				uint64_t *dst_iova, uint32_t src_ioas,
+				uint64_t src_iova, uint64_t length,
+				const struct ioasid_map_opts *opts);
+
+/*
+ * ioasid_ioas_iova_ranges - the IOVA ranges that may be mapped now.
+ * @ranges: array of *@num entries (may be NULL when *@num is 0).
+ * @num: in: array size; out: how many ranges there are.
+ * @alignment: if not NULL, receives the IOVA alignment every mapping's
+ *             IOVA and length must honour.
+ *
+ * The ranges exclude the reserved regions of every attached device and
+ * lie inside every attached IOMMU's aperture and the allow-list.
+ *
+ * Return: 0; -EMSGSIZE when the array was too small (*@num then holds the
+ * count needed and the first entries are filled); -ENOENT.
+ */
+IOASID_API int ioasid_ioas_iova_ranges(struct ioasid_ctx *ctx,
+				       uint32_t ioas_id,
+				       struct ioasid_iova_range *ranges,
+				       uint32_t *num, uint64_t *alignment);
+
+/*
+ * ioasid_ioas_allow_iovas - restrict the IOVAs that may be mapped, and
+ * that chosen IOVAs come from, to @ranges (replacing any earlier list;
+ * @num 0 removes the restriction).  Ranges may not overlap each other and
+ * need start < last.
+ *
+ * Return: 0; -EINVAL (bad or overlapping range); -EADDRINUSE (a current
+ * mapping lies outside the list, or an allowed range overlaps a reserved
+ * region of an attached device).
+ */
+IOASID_API int ioasid_ioas_allow_iovas(struct ioasid_ctx *ctx,
+				       uint32_t ioas_id,
+				       const struct ioasid_iova_range *ranges,
+				       uint32_t num);
+
+/* ------------------------------------------------------------------ */
+/* Devices                                                              */
+
+struct ioasid_dev;
+
+enum ioasid_dev_kind {
+	IOASID_DEV_PCI = 0,
+	IOASID_DEV_MDEV = 1,
+	IOASID_DEV_MOCK = 2, /* CONFIG_IOMMUFD_TEST mock device */
+};
+
+/* PASID device classes; see libioasid(3). */
+enum ioasid_dev_class {
+	IOASID_CLASS_RID_ONLY = 0,
+	IOASID_CLASS_MDEV_NO_PASID = 1,
+	IOASID_CLASS_MDEV_FIXED_PASID = 2,
+	IOASID_CLASS_PASID_PASSTHROUGH = 3,
+	IOASID_CLASS_PASID_DEV_TRANSLATE = 4,
+	IOASID_CLASS_PASID_CPU_TRANSLATE = 5,
+};
+
+#define IOASID_NAME_MAX 64
+
+struct ioasid_dev_info {
+	size_t sz;
+	/* PCI address ("0000:00:03.0") or mdev UUID. */
+	char name[IOASID_NAME_MAX];
+	enum ioasid_dev_kind kind;
+	/* Bound host driver, "" if none. */
+	char driver[IOASID_NAME_MAX];
+	/* VFIO cdev ("/dev/vfio/devices/vfio0"), "" if none. */
+	char cdev[IOASID_NAME_MAX];
+	/* IOMMU group number, -1 if none. */
+	int32_t group;
+	/* Name of the IOMMU instance, "" if none (mdevs). */
+	char iommu[IOASID_NAME_MAX];
+	/* mdev: the parent device's name. */
+	char parent[IOASID_NAME_MAX];
+	uint16_t vendor_id, device_id;
+	enum ioasid_dev_class dev_class;
+	/* PASID width in bits, 0 without PASID support. */
+	uint8_t pasid_width;
+	size_t : 0;
+};
+#define ioasid_dev_info__last_field pasid_width
+
+/*
+ * ioasid_dev_info_at - describe the @index-th device of the system (or of
+ * the simulated topology), in a stable order.
+ *
+ * Return: 0; -ENOENT when @index is past the last device.
+ */
+IOASID_API int ioasid_dev_info_at(struct ioasid_ctx *ctx, uint32_t index,
+				  struct ioasid_dev_info *info);
+
+/* ioasid_dev_info_get - describe the device called @name (PCI address,
+ * mdev UUID or cdev path).  Return: 0; -ENODEV if there is none. */
+IOASID_API int ioasid_dev_info_get(struct ioasid_ctx *ctx, const char *name,
+				   struct ioasid_dev_info *info);
+
+/*
+ * ioasid_dev_open - open a device for assignment.
+ * @name: PCI address ("0000:00:03.0" or "00:03.0"), mdev UUID, or VFIO
+ *        cdev path ("/dev/vfio/devices/vfio0").
+ * @devp: receives the handle.
+ *
+ * Return: 0; -ENODEV (no such device); -EBUSY (already open in this
+ * context); -EINVAL (@name is malformed).
+ */
+IOASID_API int ioasid_dev_open(struct ioasid_ctx *ctx, const char *name,
+			       struct ioasid_dev **devp);
+
+/*
+ * ioasid_dev_bind - bind an open device to the context's iommufd.
+ * @dev_id: if not NULL, receives the device id (used by HWPT allocation).
+ *
+ * Return: 0; -EALREADY if already bound.
+ */
+IOASID_API int ioasid_dev_bind(struct ioasid_dev *dev, uint32_t *dev_id);
+
+/*
+ * ioasid_dev_attach - attach a bound, detached device to an IOAS or HWPT.
+ * @pt_id: the IOAS or HWPT.
+ * @hwpt_id: if not NULL, receives the HWPT in use (attaching to an IOAS
+ *           uses a compatible HWPT of that IOAS or creates one).
+ *
+ * Return: 0; -ENOENT (@pt_id is not an IOAS or HWPT); -EBUSY (already
+ * attached: use ioasid_dev_replace()); -EINVAL (not bound, or the IOMMU
+ * cannot use that HWPT); -EADDRINUSE (a reserved region of the device
+ * overlaps a mapping of the IOAS, or lies inside its allow-list).
+ */
+IOASID_API int ioasid_dev_attach(struct ioasid_dev *dev, uint32_t pt_id,
+				 uint32_t *hwpt_id);
+
+/*
+ * ioasid_dev_replace - move an attached device to another IOAS or HWPT in
+ * one step: DMA never sees an unattached device.  On failure the old
+ * attachment stays.
+ */
+IOASID_API int ioasid_dev_replace(struct ioasid_dev *dev, uint32_t pt_id,
+				  uint32_t *hwpt_id);
+
+/* ioasid_dev_detach - detach an attached device.  Return: 0; -EINVAL if
+ * it is not attached. */
+IOASID_API int ioasid_dev_detach(struct ioasid_dev *dev);
+
+/* ioasid_dev_close - detach, unbind and close.  NULL is allowed. */
+IOASID_API void ioasid_dev_close(struct ioasid_dev *dev);
+
+/* Accessors: the device's name as opened, its id (0 until bound), and the
+ * IOAS or HWPT it is attached to (0 when detached). */
+IOASID_API const char *ioasid_dev_name(const struct ioasid_dev *dev);
+IOASID_API uint32_t ioasid_dev_id(const struct ioasid_dev *dev);
+IOASID_API uint32_t ioasid_dev_pt_id(const struct ioasid_dev *dev);
+IOASID_API uint32_t ioasid_dev_hwpt_id(const struct ioasid_dev *dev);
+
+/* ------------------------------------------------------------------ */
+/* IOMMU groups and reserved regions                                    */
+
+enum ioasid_resv_type {
+	IOASID_RESV_DIRECT = 0,
+	IOASID_RESV_DIRECT_RELAXABLE = 1,
+	IOASID_RESV_RESERVED = 2,
+	IOASID_RESV_MSI = 3,
+	IOASID_RESV_SW_MSI = 4, /* software-managed MSI window (ARM) */
+};
+
+/* ioasid_resv_type_name - sysfs name: "direct", "direct-relaxable",
+ * "reserved", "msi"; NULL for an unknown type. */
+IOASID_API const char *ioasid_resv_type_name(enum ioasid_resv_type type);
+
+struct ioasid_resv_region {
+	uint64_t start;
+	uint64_t last; /* inclusive */
+	enum ioasid_resv_type type;
+	uint32_t __reserved;
+};
+
+struct ioasid_group_info {
+	size_t sz;
+	int32_t id;
+	char iommu[IOASID_NAME_MAX];
+	uint32_t num_devices;
+	uint32_t num_resv_regions;
+	size_t : 0;
+};
+#define ioasid_group_info__last_field num_resv_regions
+
+/* ioasid_group_info_at - the @index-th IOMMU group; -ENOENT past the
+ * end. */
+IOASID_API int ioasid_group_info_at(struct ioasid_ctx *ctx, uint32_t index,
+				    struct ioasid_group_info *info);
+
+/*
+ * ioasid_group_resv_regions - reserved regions of group @group, sorted by
+ * start.  @regions/@num as for ioasid_ioas_iova_ranges() (-EMSGSIZE).
+ * Return: 0; -ENOENT (no such group).
+ */
+IOASID_API int ioasid_group_resv_regions(struct ioasid_ctx *ctx,
+					 int32_t group,
+					 struct ioasid_resv_region *regions,
+					 uint32_t *num);
+
+/* ------------------------------------------------------------------ */
+/* HWPT: a hardware page table.                                         */
+
+struct ioasid_hwpt_alloc_opts {
+	size_t sz;
+	/* IOMMU_HWPT_ALLOC_* flag bits of the uAPI (nest parent, dirty
+	 * tracking, ...); 0 for a plain paging HWPT. */
+	uint32_t flags;
+	size_t : 0;
+};
+#define ioasid_hwpt_alloc_opts__last_field flags
+
+/*
+ * ioasid_hwpt_alloc - allocate a paging HWPT for the IOMMU behind @dev
+ * (which must be bound), mapping the IOAS @ioas_id.
+ *
+ * Return: 0; -ENOENT (no such IOAS); -EINVAL (device not bound);
+ * -EOPNOTSUPP (flags the IOMMU does not support).
+ */
+IOASID_API int ioasid_hwpt_alloc(struct ioasid_dev *dev, uint32_t ioas_id,
+				 const struct ioasid_hwpt_alloc_opts *opts,
+				 uint32_t *hwpt_id);
+
+/* ioasid_hwpt_destroy - destroy a HWPT.  Return: 0; -ENOENT; -EBUSY (a
+ * device is attached to it). */
+IOASID_API int ioasid_hwpt_destroy(struct ioasid_ctx *ctx, uint32_t hwpt_id);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* IOASID_IOASID_H */
