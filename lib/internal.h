@@ -43,10 +43,10 @@ void ioasid_log(enum ioasid_print_level level, const char *fmt, ...)
  */
 int ioasid_opts_check(const void *opts, size_t known, const char *name);
 
-/* Size of an options struct up to and including its last known field. */
-#define IOASID_OPTS_KNOWN(TYPE)                                            \
-	(offsetof(struct TYPE, TYPE##__last_field) +                        \
-	 sizeof(((struct TYPE *)0)->TYPE##__last_field))
+/* Bytes of an options struct this build knows: its whole size, so that
+ * padding inside it (never initialised by a designated initialiser) is
+ * not mistaken for unknown fields.  New fields go after the old end. */
+#define IOASID_OPTS_KNOWN(TYPE) sizeof(struct TYPE)
 
 /* Read a field of a caller's options struct, or @fallback if the struct
  * is NULL or too small to hold it. */

@@ -203,10 +203,11 @@ struct ioasid_map_opts {
  *
  * Return: 0; -ENOENT (no such IOAS); -EINVAL (zero length, a length or
  * IOVA not aligned to the IOAS's IOVA alignment, the range touches a
- * reserved or not allowed IOVA, no access flag); -EEXIST (overlaps a
- * mapping); -EOVERFLOW (@iova + @length wraps); -ENOSPC (no free IOVA
- * range fits, with IOASID_MAP_ANY_IOVA); -EFAULT (@va is not mapped
- * memory); -ENOMEM (locked-memory limit).
+ * reserved or not allowed IOVA, no access flag); -EOPNOTSUPP (unknown
+ * flag bits, as the kernel answers); -EEXIST (overlaps a mapping);
+ * -EOVERFLOW (@iova + @length wraps); -ENOSPC (no free IOVA range fits,
+ * with IOASID_MAP_ANY_IOVA); -EFAULT (@va is NULL or not mapped memory);
+ * -ENOMEM (locked-memory limit).
  */
 IOASID_API int ioasid_ioas_map(struct ioasid_ctx *ctx, uint32_t ioas_id,
 			       void *va, uint64_t length, uint64_t *iova,
