@@ -1,0 +1,1130 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Simulator topology files.  The file is first checked line by line here,
+ * so that every mistake gets a FILE:LINE message and iniparser (which
+ * would print through its process-wide error callback, silently overwrite
+ * duplicate keys and read "010" as octal) never sees anything it could
+ * complain about or misread.  iniparser then supplies the values; numbers
+ * are parsed here.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <iniparser.h>
+
+#include "internal.h"
+#include "topology.h"
+#include "topology-default.h"
+
+/* iniparser 4.1 reads lines into a 1024-byte buffer, newline included. */
+#define TOPO_LINE_MAX 1023
+
+enum sec_kind { SEC_IOMMU, SEC_GROUP, SEC_DEVICE, SEC_MDEV, SEC_MOCK };
+
+static const char *const sec_kind_names[] = {
+	[SEC_IOMMU] = "iommu", [SEC_GROUP] = "group", [SEC_DEVICE] = "device",
+	[SEC_MDEV] = "mdev",   [SEC_MOCK] = "mock",
+};
+
+static const char *const sec_keys[][12] = {
+	[SEC_IOMMU] = { "model", "aw_bits", "aperture", "page_sizes",
+			"pasid_width", "reserved", "dirty_tracking", "nesting" },
+	[SEC_GROUP] = { "iommu", "reserved" },
+	[SEC_DEVICE] = { "group", "iommu", "driver", "vendor", "device",
+			 "pasid_width", "class", "reserved" },
+	[SEC_MDEV] = { "parent", "class", "pasid", "driver", "vendor",
+		       "device" },
+	[SEC_MOCK] = { "group", "iommu", "pasid_width", "class", "reserved" },
+};
+
+/* What the pre-scan learned: every section and key with its line. */
+struct scan_key {
+	char name[32];
+	unsigned int line;
+};
+
+struct scan_sec {
+	enum sec_kind kind;
+	char name[IOASID_NAME_MAX]; /* as written after the kind, lower-case */
+	char ininame[IOASID_NAME_MAX + 8]; /* iniparser's section name */
+	unsigned int line;
+	struct scan_key *keys;
+	unsigned int num_keys;
+};
+
+struct scan {
+	const char *file;
+	struct scan_sec *secs;
+	unsigned int num_secs;
+};
+
+static void scan_free(struct scan *s)
+{
+	for (unsigned int i = 0; i < s->num_secs; i++)
+		free(s->secs[i].keys);
+	free(s->secs);
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+static void lower(char *s)
+{
+	for (; *s; s++)
+		*s = (char)tolower((unsigned char)*s);
+}
+
+const char *topology_resv_type_name(enum ioasid_resv_type type)
+{
+	switch (type) {
+	case IOASID_RESV_DIRECT:
+		return "direct";
+	case IOASID_RESV_DIRECT_RELAXABLE:
+		return "direct-relaxable";
+	case IOASID_RESV_RESERVED:
+		return "reserved";
+	case IOASID_RESV_MSI:
+		return "msi";
+	case IOASID_RESV_SW_MSI:
+		return "sw-msi";
+	}
+	return "?";
+}
+
+/*
+ * Numbers: decimal or 0x hex, optionally followed by K, M, G or T (powers
+ * of 1024).  A leading zero on a decimal number is refused rather than
+ * read as octal or decimal, since either reading would surprise someone.
+ */
+static int parse_u64(const char *s, uint64_t *out)
+{
+	uint64_t v = 0, mult = 1;
+	const char *p = s;
+	unsigned int base = 10, digits = 0;
+
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		base = 16;
+		p += 2;
+	} else if (p[0] == '0' && isdigit((unsigned char)p[1])) {
+		return -EINVAL;
+	}
+	for (;; p++, digits++) {
+		unsigned int d;
+
+		if (isdigit((unsigned char)*p))
+			d = (unsigned int)(*p - '0');
+		else if (base == 16 && isxdigit((unsigned char)*p))
+			d = (unsigned int)(tolower((unsigned char)*p) - 'a' + 10);
+		else
+			break;
+		if (v > (UINT64_MAX - d) / base)
+			return -ERANGE;
+		v = v * base + d;
+	}
+	if (!digits)
+		return -EINVAL;
+	switch (toupper((unsigned char)*p)) {
+	case 'K':
+		mult = 1ull << 10;
+		break;
+	case 'M':
+		mult = 1ull << 20;
+		break;
+	case 'G':
+		mult = 1ull << 30;
+		break;
+	case 'T':
+		mult = 1ull << 40;
+		break;
+	case '\0':
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (mult != 1 && *++p)
+		return -EINVAL;
+	if (v > UINT64_MAX / mult)
+		return -ERANGE;
+	*out = v * mult;
+	return 0;
+}
+
+static bool valid_uuid(const char *s)
+{
+	static const unsigned int dash[] = { 8, 13, 18, 23 };
+	unsigned int d = 0;
+
+	if (strlen(s) != 36)
+		return false;
+	for (unsigned int i = 0; i < 36; i++) {
+		if (d < 4 && i == dash[d]) {
+			if (s[i] != '-')
+				return false;
+			d++;
+		} else if (!isxdigit((unsigned char)s[i])) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* ------------------------------------------------------------------ */
+/* Pre-scan                                                             */
+
+static int scan_section(struct scan *s, unsigned int line, char *text)
+{
+	char *end = strchr(text, ']'), *kind, *name, *rest;
+	struct scan_sec *sec, *secs;
+	unsigned int k;
+
+	if (!end)
+		return ioasid_fail(-EINVAL, "%s:%u: missing ']'", s->file,
+				   line);
+	if (*trim(end + 1))
+		return ioasid_fail(-EINVAL, "%s:%u: text after ']'", s->file,
+				   line);
+	*end = '\0';
+	lower(text);
+	kind = trim(text);
+	name = kind + strcspn(kind, " \t");
+	if (*name)
+		*name++ = '\0';
+	name = trim(name);
+	for (k = 0; k < ARRAY_SIZE(sec_kind_names); k++)
+		if (!strcmp(kind, sec_kind_names[k]))
+			break;
+	if (k == ARRAY_SIZE(sec_kind_names))
+		return ioasid_fail(-EINVAL,
+				   "%s:%u: unknown section kind '%s' (iommu, group, device, mdev or mock)",
+				   s->file, line, kind);
+	if (!*name)
+		return ioasid_fail(-EINVAL, "%s:%u: section [%s] needs a name",
+				   s->file, line, kind);
+	rest = name + strcspn(name, " \t");
+	if (*rest)
+		return ioasid_fail(-EINVAL, "%s:%u: section name '%s' contains a space",
+				   s->file, line, name);
+	if (strlen(name) >= IOASID_NAME_MAX)
+		return ioasid_fail(-EINVAL, "%s:%u: section name '%s' is too long",
+				   s->file, line, name);
+	for (unsigned int i = 0; i < s->num_secs; i++)
+		if (s->secs[i].kind == (enum sec_kind)k &&
+		    !strcmp(s->secs[i].name, name))
+			return ioasid_fail(-EINVAL,
+					   "%s:%u: duplicate section [%s %s] (first at line %u)",
+					   s->file, line, kind, name,
+					   s->secs[i].line);
+	secs = realloc(s->secs, (s->num_secs + 1) * sizeof(*secs));
+	if (!secs)
+		return ioasid_fail(-ENOMEM, "out of memory");
+	s->secs = secs;
+	sec = &secs[s->num_secs++];
+	memset(sec, 0, sizeof(*sec));
+	sec->kind = (enum sec_kind)k;
+	sec->line = line;
+	snprintf(sec->name, sizeof(sec->name), "%s", name);
+	snprintf(sec->ininame, sizeof(sec->ininame), "%s %s", kind, name);
+	return 0;
+}
+
+static int scan_key(struct scan *s, unsigned int line, char *text)
+{
+	char *eq = strchr(text, '='), *key, *value;
+	struct scan_sec *sec;
+	struct scan_key *keys;
+	unsigned int i;
+
+	if (!s->num_secs)
+		return ioasid_fail(-EINVAL, "%s:%u: key outside any section",
+				   s->file, line);
+	sec = &s->secs[s->num_secs - 1];
+	if (!eq)
+		return ioasid_fail(-EINVAL, "%s:%u: expected 'key = value' or '[section]'",
+				   s->file, line);
+	*eq = '\0';
+	key = trim(text);
+	lower(key);
+	/* iniparser ends an unquoted value at ';' or '#'. */
+	value = eq + 1;
+	value[strcspn(value, ";#")] = '\0';
+	value = trim(value);
+	if (!*key)
+		return ioasid_fail(-EINVAL, "%s:%u: missing key before '='",
+				   s->file, line);
+	for (const char *p = key; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-')
+			return ioasid_fail(-EINVAL, "%s:%u: bad key name '%s'",
+					   s->file, line, key);
+	for (i = 0; i < ARRAY_SIZE(sec_keys[0]) && sec_keys[sec->kind][i]; i++)
+		if (!strcmp(key, sec_keys[sec->kind][i]))
+			break;
+	if (i == ARRAY_SIZE(sec_keys[0]) || !sec_keys[sec->kind][i])
+		return ioasid_fail(-EINVAL, "%s:%u: unknown key '%s' in [%s] section",
+				   s->file, line, key,
+				   sec_kind_names[sec->kind]);
+	if (!*value)
+		return ioasid_fail(-EINVAL, "%s:%u: key '%s' has no value",
+				   s->file, line, key);
+	if (strpbrk(value, "\"'"))
+		return ioasid_fail(-EINVAL, "%s:%u: quotes are not supported",
+				   s->file, line);
+	for (i = 0; i < sec->num_keys; i++)
+		if (!strcmp(sec->keys[i].name, key))
+			return ioasid_fail(-EINVAL,
+					   "%s:%u: duplicate key '%s' (first at line %u)",
+					   s->file, line, key, sec->keys[i].line);
+	keys = realloc(sec->keys, (sec->num_keys + 1) * sizeof(*keys));
+	if (!keys)
+		return ioasid_fail(-ENOMEM, "out of memory");
+	sec->keys = keys;
+	snprintf(keys[sec->num_keys].name, sizeof(keys[0].name), "%s", key);
+	keys[sec->num_keys++].line = line;
+	return 0;
+}
+
+static int scan_text(struct scan *s, const char *text, size_t len)
+{
+	unsigned int line = 0;
+	size_t pos = 0;
+
+	if (memchr(text, '\0', len))
+		return ioasid_fail(-EINVAL, "%s: contains a NUL byte", s->file);
+	while (pos < len) {
+		size_t n = strcspn(text + pos, "\n");
+		char buf[TOPO_LINE_MAX + 1], *l;
+		int rc;
+
+		line++;
+		if (n > TOPO_LINE_MAX)
+			return ioasid_fail(-EINVAL,
+					   "%s:%u: line longer than %u characters",
+					   s->file, line, TOPO_LINE_MAX);
+		memcpy(buf, text + pos, n);
+		buf[n] = '\0';
+		pos += n + 1;
+		for (const char *p = buf; *p; p++)
+			if ((unsigned char)*p < 0x20 && *p != '\t' && *p != '\r')
+				return ioasid_fail(-EINVAL, "%s:%u: control character",
+						   s->file, line);
+		l = trim(buf);
+		if (!*l || *l == '#' || *l == ';')
+			continue;
+		/* iniparser would join the next line to this one. */
+		if (l[strlen(l) - 1] == '\\')
+			return ioasid_fail(-EINVAL,
+					   "%s:%u: line continuation '\\' is not supported",
+					   s->file, line);
+		rc = *l == '[' ? scan_section(s, line, l + 1) : scan_key(s, line, l);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static unsigned int key_line(const struct scan_sec *sec, const char *key)
+{
+	for (unsigned int i = 0; i < sec->num_keys; i++)
+		if (!strcmp(sec->keys[i].name, key))
+			return sec->keys[i].line;
+	return sec->line;
+}
+
+/* ------------------------------------------------------------------ */
+/* Values                                                               */
+
+struct loader {
+	struct scan scan;
+	dictionary *ini;
+	struct topology *topo;
+	const struct scan_sec *sec; /* the section being read */
+};
+
+static const char *get(struct loader *ld, const char *key)
+{
+	char full[IOASID_NAME_MAX + 48];
+
+	snprintf(full, sizeof(full), "%s:%s", ld->sec->ininame, key);
+	return iniparser_getstring(ld->ini, full, NULL);
+}
+
+#define LOAD_FAIL(ld, key, fmt, ...)                                         \
+	ioasid_fail(-EINVAL, "%s:%u: " fmt, (ld)->scan.file,                 \
+		    key_line((ld)->sec, key), ##__VA_ARGS__)
+
+static int get_num(struct loader *ld, const char *key, uint64_t max,
+		   uint64_t def, uint64_t *out)
+{
+	const char *v = get(ld, key);
+	int rc;
+
+	*out = def;
+	if (!v)
+		return 0;
+	rc = parse_u64(v, out);
+	if (rc == -ERANGE || (!rc && *out > max))
+		return LOAD_FAIL(ld, key, "%s = %s is out of range (at most %#llx)",
+				 key, v, (unsigned long long)max);
+	if (rc)
+		return LOAD_FAIL(ld, key, "%s = %s is not a number", key, v);
+	return 0;
+}
+
+static int get_bool(struct loader *ld, const char *key, bool *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+	const char *v = get(ld, key);
+
+	*out = false;
+	if (!v)
+		return 0;
+	for (unsigned int i = 0; i < ARRAY_SIZE(yes); i++) {
+		if (!strcasecmp(v, yes[i])) {
+			*out = true;
+			return 0;
+		}
+		if (!strcasecmp(v, no[i]))
+			return 0;
+	}
+	return LOAD_FAIL(ld, key, "%s = %s is not yes or no", key, v);
+}
+
+static int get_name(struct loader *ld, const char *key, const char *def,
+		    char out[IOASID_NAME_MAX])
+{
+	const char *v = get(ld, key);
+
+	if (!v)
+		v = def;
+	if (strlen(v) >= IOASID_NAME_MAX)
+		return LOAD_FAIL(ld, key, "%s is too long", key);
+	snprintf(out, IOASID_NAME_MAX, "%s", v);
+	return 0;
+}
+
+static int parse_range(const char *s, uint64_t *start, uint64_t *last)
+{
+	char buf[80], *dash;
+
+	if (strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, s);
+	dash = strchr(buf, '-');
+	if (!dash)
+		return -EINVAL;
+	*dash = '\0';
+	if (parse_u64(trim(buf), start) || parse_u64(trim(dash + 1), last))
+		return -EINVAL;
+	return 0;
+}
+
+static int cmp_resv(const void *a, const void *b)
+{
+	const struct topo_resv *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return (int)x->type - (int)y->type;
+}
+
+/* "START-LAST TYPE, START-LAST TYPE ..." */
+static int get_resv(struct loader *ld, struct topo_resv_list *out)
+{
+	const char *v = get(ld, "reserved");
+	char *copy, *item, *save = NULL;
+	int rc = 0;
+
+	out->v = NULL;
+	out->n = 0;
+	if (!v)
+		return 0;
+	copy = strdup(v);
+	if (!copy)
+		return ioasid_fail(-ENOMEM, "out of memory");
+	for (item = strtok_r(copy, ",", &save); item;
+	     item = strtok_r(NULL, ",", &save)) {
+		char *range = trim(item), *type = range + strcspn(range, " \t");
+		struct topo_resv r, *nv;
+		unsigned int t;
+
+		if (*type)
+			*type++ = '\0';
+		type = trim(type);
+		if (parse_range(range, &r.start, &r.last)) {
+			rc = LOAD_FAIL(ld, "reserved", "bad range '%s' (START-LAST)",
+				       range);
+			break;
+		}
+		if (r.start > r.last) {
+			rc = LOAD_FAIL(ld, "reserved", "inverted range '%s'", range);
+			break;
+		}
+		for (t = IOASID_RESV_DIRECT; t <= IOASID_RESV_SW_MSI; t++)
+			if (!strcasecmp(type, topology_resv_type_name(t)))
+				break;
+		if (t > IOASID_RESV_SW_MSI) {
+			rc = LOAD_FAIL(ld, "reserved",
+				       "unknown region type '%s' (direct, direct-relaxable, reserved, msi or sw-msi)",
+				       type);
+			break;
+		}
+		r.type = t;
+		nv = realloc(out->v, (out->n + 1) * sizeof(*nv));
+		if (!nv) {
+			rc = ioasid_fail(-ENOMEM, "out of memory");
+			break;
+		}
+		out->v = nv;
+		out->v[out->n++] = r;
+	}
+	free(copy);
+	if (!rc && out->n) {
+		qsort(out->v, out->n, sizeof(*out->v), cmp_resv);
+		for (unsigned int i = 1; i < out->n; i++)
+			if (out->v[i].start <= out->v[i - 1].last) {
+				rc = LOAD_FAIL(ld, "reserved",
+					       "region %#llx-%#llx overlaps %#llx-%#llx",
+					       (unsigned long long)out->v[i].start,
+					       (unsigned long long)out->v[i].last,
+					       (unsigned long long)out->v[i - 1].start,
+					       (unsigned long long)out->v[i - 1].last);
+				break;
+			}
+	}
+	if (rc) {
+		free(out->v);
+		out->v = NULL;
+		out->n = 0;
+	}
+	return rc;
+}
+
+static int find_iommu(const struct topology *t, const char *name)
+{
+	for (unsigned int i = 0; i < t->num_iommus; i++)
+		if (!strcasecmp(t->iommus[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+static int load_iommu(struct loader *ld)
+{
+	struct topology *t = ld->topo;
+	struct topo_iommu *iommu = &t->iommus[t->num_iommus];
+	uint64_t aw, pasid;
+	const char *v;
+	int rc;
+
+	memset(iommu, 0, sizeof(*iommu));
+	snprintf(iommu->name, sizeof(iommu->name), "%s", ld->sec->name);
+	rc = get_name(ld, "model", "", iommu->model);
+	if (!rc)
+		rc = get_num(ld, "aw_bits", 64, 48, &aw);
+	if (rc)
+		return rc;
+	if (aw < 12)
+		return LOAD_FAIL(ld, "aw_bits", "aw_bits must be 12 to 64");
+	iommu->aperture_start = 0;
+	iommu->aperture_last = aw == 64 ? UINT64_MAX : (1ull << aw) - 1;
+	v = get(ld, "aperture");
+	if (v) {
+		if (parse_range(v, &iommu->aperture_start, &iommu->aperture_last))
+			return LOAD_FAIL(ld, "aperture", "bad range '%s' (START-LAST)",
+					 v);
+		if (iommu->aperture_start >= iommu->aperture_last)
+			return LOAD_FAIL(ld, "aperture", "inverted range '%s'", v);
+	}
+	v = get(ld, "page_sizes");
+	if (!v)
+		v = "4K";
+	{
+		char *copy = strdup(v), *item, *save = NULL;
+
+		if (!copy)
+			return ioasid_fail(-ENOMEM, "out of memory");
+		for (item = strtok_r(copy, ",", &save); item && !rc;
+		     item = strtok_r(NULL, ",", &save)) {
+			uint64_t size;
+
+			if (parse_u64(trim(item), &size) || !size ||
+			    (size & (size - 1)))
+				rc = LOAD_FAIL(ld, "page_sizes",
+					       "page size '%s' is not a power of two",
+					       trim(item));
+			else
+				iommu->pgsize_bitmap |= size;
+		}
+		free(copy);
+		if (rc)
+			return rc;
+	}
+	rc = get_num(ld, "pasid_width", 20, 0, &pasid);
+	if (!rc)
+		rc = get_bool(ld, "dirty_tracking", &iommu->dirty_tracking);
+	if (!rc)
+		rc = get_bool(ld, "nesting", &iommu->nesting);
+	if (!rc)
+		rc = get_resv(ld, &iommu->resv);
+	if (rc)
+		return rc;
+	iommu->pasid_width = (uint8_t)pasid;
+	t->num_iommus++;
+	return 0;
+}
+
+static int load_group(struct loader *ld)
+{
+	struct topology *t = ld->topo;
+	struct topo_group *g = &t->groups[t->num_groups];
+	uint64_t id;
+	const char *v;
+	int idx;
+
+	if (parse_u64(ld->sec->name, &id) || id > INT32_MAX)
+		return ioasid_fail(-EINVAL, "%s:%u: group number '%s' is not a number from 0 to %d",
+				   ld->scan.file, ld->sec->line, ld->sec->name,
+				   INT32_MAX);
+	for (unsigned int i = 0; i < t->num_groups; i++)
+		if (t->groups[i].id == (int32_t)id)
+			return ioasid_fail(-EINVAL, "%s:%u: duplicate group %llu",
+					   ld->scan.file, ld->sec->line,
+					   (unsigned long long)id);
+	v = get(ld, "iommu");
+	if (!v)
+		return ioasid_fail(-EINVAL, "%s:%u: group %llu needs 'iommu ='",
+				   ld->scan.file, ld->sec->line,
+				   (unsigned long long)id);
+	idx = find_iommu(t, v);
+	if (idx < 0)
+		return LOAD_FAIL(ld, "iommu", "no [iommu %s] section", v);
+	memset(g, 0, sizeof(*g));
+	g->id = (int32_t)id;
+	g->iommu = (unsigned int)idx;
+	if (get_resv(ld, &g->resv))
+		return -EINVAL;
+	t->num_groups++;
+	return 0;
+}
+
+static int find_group(const struct topology *t, int32_t id)
+{
+	for (unsigned int i = 0; i < t->num_groups; i++)
+		if (t->groups[i].id == id)
+			return (int)i;
+	return -1;
+}
+
+/* Explicit groups are loaded first; a device naming only its IOMMU gets
+ * a new group numbered after every explicit one. */
+static int dev_group(struct loader *ld, struct topo_dev *d, int32_t *next_id)
+{
+	struct topology *t = ld->topo;
+	const char *gv = get(ld, "group"), *iv = get(ld, "iommu");
+	int iommu = -1;
+
+	if (iv) {
+		iommu = find_iommu(t, iv);
+		if (iommu < 0)
+			return LOAD_FAIL(ld, "iommu", "no [iommu %s] section", iv);
+	}
+	if (gv) {
+		uint64_t id;
+		int g;
+
+		if (parse_u64(gv, &id) || id > INT32_MAX)
+			return LOAD_FAIL(ld, "group", "group = %s is not a number",
+					 gv);
+		g = find_group(t, (int32_t)id);
+		if (g < 0)
+			return LOAD_FAIL(ld, "group", "no [group %s] section", gv);
+		if (iommu >= 0 && (unsigned int)iommu != t->groups[g].iommu)
+			return LOAD_FAIL(ld, "iommu",
+					 "iommu %s differs from group %s's iommu %s",
+					 iv, gv,
+					 t->iommus[t->groups[g].iommu].name);
+		d->group = g;
+	} else if (iommu >= 0) {
+		struct topo_group *ng = &t->groups[t->num_groups];
+
+		memset(ng, 0, sizeof(*ng));
+		ng->id = (*next_id)++;
+		ng->iommu = (unsigned int)iommu;
+		d->group = (int)t->num_groups++;
+	} else {
+		return ioasid_fail(-EINVAL, "%s:%u: device %s needs 'group =' or 'iommu ='",
+				   ld->scan.file, ld->sec->line, ld->sec->name);
+	}
+	d->iommu = (int)t->groups[d->group].iommu;
+	snprintf(d->info.iommu, sizeof(d->info.iommu), "%s",
+		 t->iommus[d->iommu].name);
+	t->groups[d->group].num_devices++;
+	return 0;
+}
+
+static int load_dev_common(struct loader *ld, struct topo_dev *d)
+{
+	uint64_t vendor, device, cls;
+	int rc;
+
+	rc = get_num(ld, "vendor", 0xffff, 0, &vendor);
+	if (!rc)
+		rc = get_num(ld, "device", 0xffff, 0, &device);
+	if (!rc)
+		rc = get_num(ld, "class", IOASID_CLASS_PASID_CPU_TRANSLATE,
+			     d->info.kind == IOASID_DEV_MDEV ?
+				     IOASID_CLASS_MDEV_NO_PASID :
+				     IOASID_CLASS_RID_ONLY,
+			     &cls);
+	if (rc)
+		return rc;
+	d->info.vendor_id = (uint16_t)vendor;
+	d->info.device_id = (uint16_t)device;
+	d->info.dev_class = (enum ioasid_dev_class)cls;
+	return 0;
+}
+
+static int load_device(struct loader *ld, int32_t *next_id,
+		       unsigned int *cdevs)
+{
+	struct topology *t = ld->topo;
+	struct topo_dev *d = &t->devs[t->num_devs];
+	uint64_t pasid;
+	int rc;
+
+	memset(d, 0, sizeof(*d));
+	d->info.sz = sizeof(d->info);
+	d->group = d->iommu = -1;
+	switch (ld->sec->kind) {
+	case SEC_DEVICE:
+		d->info.kind = IOASID_DEV_PCI;
+		if (ioasid_parse_pci_addr(ld->sec->name, d->info.name))
+			return ioasid_fail(-EINVAL,
+					   "%s:%u: '%s' is not a PCI address (DDDD:BB:DD.F)",
+					   ld->scan.file, ld->sec->line,
+					   ld->sec->name);
+		break;
+	case SEC_MDEV:
+		d->info.kind = IOASID_DEV_MDEV;
+		if (!valid_uuid(ld->sec->name))
+			return ioasid_fail(-EINVAL, "%s:%u: '%s' is not a UUID",
+					   ld->scan.file, ld->sec->line,
+					   ld->sec->name);
+		snprintf(d->info.name, sizeof(d->info.name), "%s",
+			 ld->sec->name);
+		break;
+	default:
+		d->info.kind = IOASID_DEV_MOCK;
+		snprintf(d->info.name, sizeof(d->info.name), "%s",
+			 ld->sec->name);
+		break;
+	}
+	for (unsigned int i = 0; i < t->num_devs; i++)
+		if (!strcmp(t->devs[i].info.name, d->info.name))
+			return ioasid_fail(-EINVAL, "%s:%u: duplicate device %s",
+					   ld->scan.file, ld->sec->line,
+					   d->info.name);
+	rc = load_dev_common(ld, d);
+	if (rc)
+		return rc;
+
+	if (d->info.kind == IOASID_DEV_MDEV) {
+		const char *parent = get(ld, "parent");
+		char canon[IOASID_NAME_MAX];
+		const struct topo_dev *p = NULL;
+
+		if (!parent)
+			return ioasid_fail(-EINVAL, "%s:%u: mdev needs 'parent ='",
+					   ld->scan.file, ld->sec->line);
+		if (ioasid_parse_pci_addr(parent, canon))
+			return LOAD_FAIL(ld, "parent",
+					 "parent '%s' is not a PCI address", parent);
+		for (unsigned int i = 0; i < t->num_devs; i++)
+			if (!strcmp(t->devs[i].info.name, canon))
+				p = &t->devs[i];
+		if (!p)
+			return LOAD_FAIL(ld, "parent",
+					 "no [device %s] section before this one",
+					 parent);
+		snprintf(d->info.parent, sizeof(d->info.parent), "%s", canon);
+		rc = get_num(ld, "pasid", (1u << 20) - 1, 0, &pasid);
+		if (!rc)
+			rc = get_name(ld, "driver", "mdev", d->info.driver);
+		if (rc)
+			return rc;
+		if (pasid && d->info.dev_class != IOASID_CLASS_MDEV_FIXED_PASID)
+			return LOAD_FAIL(ld, "pasid",
+					 "pasid needs class = 2 (fixed PASID)");
+		d->info.pasid_width = 0;
+		d->info.group = -1;
+		/* mdevs have VFIO cdevs too. */
+		snprintf(d->info.cdev, sizeof(d->info.cdev),
+			 "/dev/vfio/devices/vfio%u", (*cdevs)++);
+	} else {
+		rc = dev_group(ld, d, next_id);
+		if (!rc)
+			rc = get_num(ld, "pasid_width", 20, 0, &pasid);
+		if (!rc)
+			rc = get_resv(ld, &d->resv);
+		if (!rc && d->info.kind == IOASID_DEV_PCI)
+			rc = get_name(ld, "driver", "vfio-pci", d->info.driver);
+		if (rc)
+			return rc;
+		d->info.pasid_width = (uint8_t)pasid;
+		d->info.group = t->groups[d->group].id;
+		if (!strcmp(d->info.driver, "vfio-pci"))
+			snprintf(d->info.cdev, sizeof(d->info.cdev),
+				 "/dev/vfio/devices/vfio%u", (*cdevs)++);
+	}
+	t->num_devs++;
+	return 0;
+}
+
+/* A device may not report two MSI windows, or both kinds: the kernel
+ * refuses such a device at attach (iopt_table_enforce_dev_resv_regions
+ * WARNs), so a topology with one would model a broken driver. */
+static int check_msi(struct loader *ld, const struct topo_dev *d)
+{
+	struct topo_resv_list all;
+	unsigned int hw = 0, sw = 0;
+
+	if (topology_dev_resv(ld->topo, d, &all))
+		return ioasid_fail(-ENOMEM, "out of memory");
+	for (unsigned int i = 0; i < all.n; i++) {
+		hw += all.v[i].type == IOASID_RESV_MSI;
+		sw += all.v[i].type == IOASID_RESV_SW_MSI;
+	}
+	free(all.v);
+	if ((hw && sw) || sw > 1)
+		return ioasid_fail(-EINVAL,
+				   "%s: device %s has %s; a device has at most one sw-msi region and not together with msi",
+				   ld->scan.file, d->info.name,
+				   sw > 1 ? "several sw-msi regions" :
+					    "both msi and sw-msi regions");
+	return 0;
+}
+
+static int cmp_group(const void *a, const void *b)
+{
+	const struct topo_group *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int load_all(struct loader *ld)
+{
+	struct topology *t = ld->topo;
+	unsigned int n = ld->scan.num_secs, cdevs = 0;
+	int32_t next_id = 0;
+	int rc = 0;
+
+	t->iommus = calloc(n + 1, sizeof(*t->iommus));
+	t->groups = calloc(n + 1, sizeof(*t->groups));
+	t->devs = calloc(n + 1, sizeof(*t->devs));
+	if (!t->iommus || !t->groups || !t->devs)
+		return ioasid_fail(-ENOMEM, "out of memory");
+	/* Pass 1: IOMMUs; pass 2: groups; pass 3: devices in file order. */
+	for (int pass = 1; pass <= 3 && !rc; pass++) {
+		for (unsigned int i = 0; i < n && !rc; i++) {
+			ld->sec = &ld->scan.secs[i];
+			if (pass == 1 && ld->sec->kind == SEC_IOMMU)
+				rc = load_iommu(ld);
+			else if (pass == 2 && ld->sec->kind == SEC_GROUP)
+				rc = load_group(ld);
+			else if (pass == 3 && ld->sec->kind != SEC_IOMMU &&
+				 ld->sec->kind != SEC_GROUP)
+				rc = load_device(ld, &next_id, &cdevs);
+		}
+		if (pass == 2)
+			for (unsigned int i = 0; i < t->num_groups; i++)
+				if (t->groups[i].id >= next_id)
+					next_id = t->groups[i].id + 1;
+	}
+	for (unsigned int i = 0; i < t->num_devs && !rc; i++)
+		if (t->devs[i].group >= 0)
+			rc = check_msi(ld, &t->devs[i]);
+	if (rc)
+		return rc;
+	/* Sort groups by id and fix the devices' indexes. */
+	{
+		int32_t *ids = calloc(t->num_devs + 1, sizeof(*ids));
+
+		if (!ids)
+			return ioasid_fail(-ENOMEM, "out of memory");
+		for (unsigned int i = 0; i < t->num_devs; i++)
+			ids[i] = t->devs[i].info.group;
+		qsort(t->groups, t->num_groups, sizeof(*t->groups), cmp_group);
+		for (unsigned int i = 0; i < t->num_devs; i++)
+			if (t->devs[i].group >= 0)
+				t->devs[i].group = find_group(t, ids[i]);
+		free(ids);
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+
+static int read_file(const char *path, char **text, size_t *len)
+{
+	FILE *f = fopen(path, "re");
+	size_t cap = 4096, n = 0;
+	char *buf;
+
+	if (!f)
+		return ioasid_fail(-errno, "topology file %s: %s", path,
+				   strerror(errno));
+	buf = malloc(cap);
+	while (buf) {
+		size_t got = fread(buf + n, 1, cap - n, f);
+
+		n += got;
+		if (n < cap)
+			break;
+		cap *= 2;
+		if (cap > (64u << 20)) {
+			free(buf);
+			fclose(f);
+			return ioasid_fail(-EINVAL, "topology file %s is too large",
+					   path);
+		}
+		char *nb = realloc(buf, cap);
+
+		if (!nb) {
+			free(buf);
+			buf = NULL;
+		} else {
+			buf = nb;
+		}
+	}
+	if (buf && ferror(f)) {
+		int err = errno;
+
+		free(buf);
+		fclose(f);
+		return ioasid_fail(-err, "topology file %s: %s", path,
+				   strerror(err));
+	}
+	fclose(f);
+	if (!buf)
+		return ioasid_fail(-ENOMEM, "out of memory");
+	*text = buf;
+	*len = n;
+	return 0;
+}
+
+int topology_load(const char *path, struct topology **out)
+{
+	struct loader ld = { 0 };
+	char ini_path[64], *text = NULL;
+	const char *load_path = path;
+	size_t len;
+	int rc, memfd = -1;
+
+	ld.scan.file = path ? path : TOPO_BUILTIN_NAME;
+	if (path) {
+		rc = read_file(path, &text, &len);
+		if (rc)
+			return rc;
+		rc = scan_text(&ld.scan, text, len);
+		free(text);
+	} else {
+		rc = scan_text(&ld.scan, topology_builtin_text,
+			       strlen(topology_builtin_text));
+	}
+	if (rc)
+		goto out;
+
+	if (!path) {
+		/* iniparser 4.1 reads only named files: hand it a memfd. */
+		size_t n = strlen(topology_builtin_text);
+
+		memfd = memfd_create("ioasid-topology", MFD_CLOEXEC);
+		if (memfd < 0 ||
+		    write(memfd, topology_builtin_text, n) != (ssize_t)n) {
+			rc = ioasid_fail(-errno, "%s: cannot write a memfd: %s",
+					 TOPO_BUILTIN_NAME, strerror(errno));
+			goto out;
+		}
+		snprintf(ini_path, sizeof(ini_path), "/proc/self/fd/%d", memfd);
+		load_path = ini_path;
+	}
+	ld.ini = iniparser_load(load_path);
+	if (!ld.ini) {
+		rc = ioasid_fail(-EINVAL, "%s: iniparser could not read it",
+				 ld.scan.file);
+		goto out;
+	}
+	/* The pre-scan and iniparser must agree on the sections. */
+	if (iniparser_getnsec(ld.ini) != (int)ld.scan.num_secs) {
+		rc = ioasid_fail(-EINVAL, "%s: iniparser found %d sections, expected %u",
+				 ld.scan.file, iniparser_getnsec(ld.ini),
+				 ld.scan.num_secs);
+		goto out;
+	}
+	for (unsigned int i = 0; i < ld.scan.num_secs; i++) {
+		const char *name = iniparser_getsecname(ld.ini, (int)i);
+
+		if (!name || strcmp(name, ld.scan.secs[i].ininame) ||
+		    iniparser_getsecnkeys(ld.ini, name) !=
+			    (int)ld.scan.secs[i].num_keys) {
+			rc = ioasid_fail(-EINVAL, "%s:%u: iniparser read this section differently",
+					 ld.scan.file, ld.scan.secs[i].line);
+			goto out;
+		}
+	}
+
+	ld.topo = calloc(1, sizeof(*ld.topo));
+	if (!ld.topo || !(ld.topo->source = strdup(ld.scan.file))) {
+		rc = ioasid_fail(-ENOMEM, "out of memory");
+		goto out;
+	}
+	rc = load_all(&ld);
+	if (!rc && !ld.topo->num_devs)
+		rc = ioasid_fail(-EINVAL, "%s: no devices", ld.scan.file);
+out:
+	if (ld.ini)
+		iniparser_freedict(ld.ini);
+	if (memfd >= 0)
+		close(memfd);
+	scan_free(&ld.scan);
+	if (rc) {
+		topology_free(ld.topo);
+		return rc;
+	}
+	*out = ld.topo;
+	return 0;
+}
+
+void topology_free(struct topology *t)
+{
+	if (!t)
+		return;
+	for (unsigned int i = 0; i < t->num_iommus; i++)
+		free(t->iommus[i].resv.v);
+	for (unsigned int i = 0; i < t->num_groups; i++)
+		free(t->groups[i].resv.v);
+	for (unsigned int i = 0; i < t->num_devs; i++)
+		free(t->devs[i].resv.v);
+	free(t->iommus);
+	free(t->groups);
+	free(t->devs);
+	free(t->source);
+	free(t);
+}
+
+const struct topo_dev *topology_find_dev(const struct topology *t,
+					 const char *name)
+{
+	char canon[IOASID_NAME_MAX];
+
+	if (!ioasid_parse_pci_addr(name, canon))
+		name = canon;
+	for (unsigned int i = 0; i < t->num_devs; i++) {
+		const struct topo_dev *d = &t->devs[i];
+
+		if (!strcasecmp(d->info.name, name) ||
+		    (d->info.cdev[0] && !strcmp(d->info.cdev, name)))
+			return d;
+	}
+	return NULL;
+}
+
+const struct topo_group *topology_find_group(const struct topology *t,
+					     int32_t id)
+{
+	int g = find_group(t, id);
+
+	return g < 0 ? NULL : &t->groups[g];
+}
+
+static int append(struct topo_resv_list *out, const struct topo_resv_list *in)
+{
+	struct topo_resv *nv;
+
+	if (!in->n)
+		return 0;
+	nv = realloc(out->v, (out->n + in->n) * sizeof(*nv));
+	if (!nv)
+		return -ENOMEM;
+	memcpy(nv + out->n, in->v, in->n * sizeof(*nv));
+	out->v = nv;
+	out->n += in->n;
+	return 0;
+}
+
+int topology_dev_resv(const struct topology *t, const struct topo_dev *d,
+		      struct topo_resv_list *out)
+{
+	out->v = NULL;
+	out->n = 0;
+	if (d->group < 0)
+		return 0;
+	if (append(out, &t->iommus[d->iommu].resv) ||
+	    append(out, &t->groups[d->group].resv) || append(out, &d->resv)) {
+		free(out->v);
+		out->v = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Like the kernel's iommu_get_group_resv_regions(): one list per group,
+ * regions of the same type that overlap or touch become one. */
+int topology_group_resv(const struct topology *t, const struct topo_group *g,
+			struct topo_resv_list *out)
+{
+	unsigned int n = 0;
+
+	out->v = NULL;
+	out->n = 0;
+	if (append(out, &t->iommus[g->iommu].resv) || append(out, &g->resv))
+		goto nomem;
+	for (unsigned int i = 0; i < t->num_devs; i++)
+		if (t->devs[i].group >= 0 && &t->groups[t->devs[i].group] == g &&
+		    append(out, &t->devs[i].resv))
+			goto nomem;
+	if (!out->n)
+		return 0;
+	qsort(out->v, out->n, sizeof(*out->v), cmp_resv);
+	for (unsigned int i = 0; i < out->n; i++) {
+		struct topo_resv *cur = &out->v[i];
+		unsigned int j;
+
+		/* Merge into an earlier kept region of the same type. */
+		for (j = 0; j < n; j++) {
+			struct topo_resv *k = &out->v[j];
+
+			if (k->type == cur->type &&
+			    (k->last == UINT64_MAX || cur->start <= k->last + 1) &&
+			    cur->last >= k->start) {
+				if (cur->last > k->last)
+					k->last = cur->last;
+				break;
+			}
+		}
+		if (j == n)
+			out->v[n++] = *cur;
+	}
+	out->n = n;
+	return 0;
+nomem:
+	free(out->v);
+	out->v = NULL;
+	out->n = 0;
+	return -ENOMEM;
+}
