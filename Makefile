@@ -1,0 +1,435 @@
+# SPDX-License-Identifier: MIT
+#
+# libioasid: plain GNU make, no configure step.  Everything is built under
+# $(BUILD) (default build/; O=DIR or BUILD=DIR moves it).
+#
+#   make                 library, ioasctl and man pages
+#   make demo            run examples/demo.batch on the simulator
+#   make check           every test (check-fast, then the VM suite)
+#   make check-fast      tests that need no VM: unit, scripts, headers, ABI,
+#                        install
+#   make bench | vmcheck | check-abi | man | install | uninstall | clean
+#
+# Knobs: V=1 (show commands), PREFIX, LIBDIR, INCLUDEDIR, BINDIR, MANDIR,
+# PKGCONFIGDIR, DESTDIR, CC, CFLAGS, LDFLAGS, CROSS_COMPILE, PKG_CONFIG, WERROR=0,
+# UAPI_CFLAGS (Linux uAPI headers for lib/backend-kernel.c),
+# NO_DEPS=1 (do not run scripts/deps.sh).
+
+.DEFAULT_GOAL := all
+SHELL := /bin/bash
+
+# Goals that need no installed packages.
+NODEPS_GOALS := clean uninstall help deps distclean
+GOALS := $(or $(MAKECMDGOALS),$(.DEFAULT_GOAL))
+
+ifeq ($(IOASID_DEPS_DONE)$(NO_DEPS)$(filter-out $(NODEPS_GOALS),$(GOALS)),)
+# Only goals that need nothing: fall through to the rules below.
+IOASID_DEPS_DONE := 1
+endif
+
+ifeq ($(IOASID_DEPS_DONE)$(NO_DEPS),)
+# ---------------------------------------------------------------------------
+# First pass: install (or name) the missing packages, then run the real
+# build in a sub-make, whose $(shell pkg-config ...) calls then find them.
+# Without this, a fresh machine would fail at parse time with cryptic
+# compiler errors before any rule could install anything.
+
+DEPS_GROUPS := core
+ifneq ($(filter check vmcheck,$(GOALS)),)
+ifneq ($(wildcard tests/vm/run.sh),)
+DEPS_GROUPS += vm
+endif
+endif
+ifneq ($(filter bench,$(GOALS)),)
+DEPS_GROUPS += bench
+endif
+
+.PHONY: $(GOALS) ioasid-deps-then-make
+$(GOALS): ioasid-deps-then-make
+	@:
+ioasid-deps-then-make:
+	@scripts/deps.sh $(DEPS_GROUPS)
+	@$(MAKE) --no-print-directory IOASID_DEPS_DONE=1 $(GOALS)
+
+else
+# ---------------------------------------------------------------------------
+# Second pass: the real rules.
+
+VERSION := $(strip $(shell cat VERSION))
+VERSION_MAJOR := $(word 1,$(subst ., ,$(VERSION)))
+VERSION_MINOR := $(word 2,$(subst ., ,$(VERSION)))
+VERSION_PATCH := $(word 3,$(subst ., ,$(VERSION)))
+ifneq ($(words $(subst ., ,$(VERSION))),3)
+$(error VERSION must be MAJOR.MINOR.PATCH, not '$(VERSION)')
+endif
+
+ifdef O
+BUILD := $(O)
+endif
+BUILD ?= build
+# No trailing slash, so that paths compare equal.
+override BUILD := $(patsubst %/,%,$(BUILD))
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+DATADIR ?= $(PREFIX)/share
+MANDIR ?= $(DATADIR)/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+
+CC := $(CROSS_COMPILE)$(if $(filter default,$(origin CC)),gcc,$(CC))
+CXX := $(CROSS_COMPILE)$(if $(filter default,$(origin CXX)),g++,$(CXX))
+AR := $(CROSS_COMPILE)$(if $(filter default,$(origin AR)),ar,$(AR))
+NM ?= $(CROSS_COMPILE)nm
+PKG_CONFIG ?= pkg-config
+INSTALL ?= install
+SCDOC ?= $(shell $(PKG_CONFIG) --variable=scdoc scdoc 2>/dev/null || echo scdoc)
+
+CFLAGS ?= -O2 -g
+# Flags the build cannot do without go in BASE_CFLAGS, so that CFLAGS=...
+# on the command line changes optimisation, not correctness.
+# WERROR=0 keeps warnings from failing the build (for newer compilers).
+WERROR ?= 1
+BASE_CFLAGS := -std=gnu11 -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror) \
+	-D_GNU_SOURCE -MMD -MP
+PUBLIC_INCLUDES := -Iinclude -I$(BUILD)/include
+
+# bookworm's iniparser ships no .pc file; trixie's does.
+INIPARSER_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags iniparser 2>/dev/null || echo -I/usr/include/iniparser)
+INIPARSER_LIBS ?= $(shell $(PKG_CONFIG) --libs iniparser 2>/dev/null || echo -liniparser)
+JSONC_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags json-c 2>/dev/null)
+JSONC_LIBS ?= $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null || echo -ljson-c)
+CMOCKA_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
+CMOCKA_LIBS ?= $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
+# Recursive, so pkg-config runs only when the bench is built.
+GLIB_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags glib-2.0 2>/dev/null)
+GLIB_LIBS ?= $(shell $(PKG_CONFIG) --libs glib-2.0 2>/dev/null)
+
+LIB_LIBS := $(INIPARSER_LIBS) -lpthread
+
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-8s %s\n' '$(1)' '$(2)';
+endif
+
+# SOURCE_DATE_EPOCH makes the man pages' dates reproducible.
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 1767225600)
+export SOURCE_DATE_EPOCH
+
+# ---------------------------------------------------------------------------
+# Library
+
+LIB_SRCS := $(sort $(wildcard lib/*.c))
+LIB_PIC_OBJS := $(patsubst lib/%.c,$(BUILD)/lib/pic/%.o,$(LIB_SRCS))
+LIB_STATIC_OBJS := $(patsubst lib/%.c,$(BUILD)/lib/static/%.o,$(LIB_SRCS))
+LIB_CFLAGS = $(BASE_CFLAGS) $(PUBLIC_INCLUDES) -Ilib $(INIPARSER_CFLAGS) \
+	-fvisibility=hidden $(CFLAGS)
+
+LIB_MAP := lib/libioasid.map
+SONAME := libioasid.so.$(VERSION_MAJOR)
+SHLIB := $(BUILD)/libioasid.so.$(VERSION)
+STATICLIB := $(BUILD)/libioasid.a
+VERSION_H := $(BUILD)/include/ioasid/version.h
+PC_FILE := $(BUILD)/libioasid.pc
+PUBLIC_HEADERS := $(sort $(wildcard include/ioasid/*.h))
+
+# lib/backend-kernel.c needs newer Linux uAPI headers than bookworm's
+# linux-libc-dev.  scripts/uapi-headers.sh prints an include directory that
+# has them; it runs once per build directory, and only for that object.
+UAPI_SCRIPT := $(wildcard scripts/uapi-headers.sh)
+UAPI_STAMP := $(if $(UAPI_CFLAGS),,$(if $(UAPI_SCRIPT),$(BUILD)/uapi-cflags))
+uapi_flags = $(if $(UAPI_CFLAGS),$(UAPI_CFLAGS),$(if $(UAPI_STAMP),$$(cat $(UAPI_STAMP))))
+
+$(BUILD)/uapi-cflags: $(UAPI_SCRIPT) | $(BUILD)/
+	$(call msg,UAPI,$@)
+	$(Q)dir=$$($(UAPI_SCRIPT)) && [ -n "$$dir" ] && echo "-I$$dir" > $@.tmp && mv $@.tmp $@
+
+$(VERSION_H): include/ioasid/version.h.in VERSION
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)sed -e 's/@MAJOR@/$(VERSION_MAJOR)/' -e 's/@MINOR@/$(VERSION_MINOR)/' \
+		-e 's/@PATCH@/$(VERSION_PATCH)/' -e 's/@VERSION@/$(VERSION)/' $< > $@.tmp
+	$(Q)mv $@.tmp $@
+
+$(BUILD)/lib/pic/%.o: lib/%.c | $(VERSION_H)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LIB_CFLAGS) -fPIC $(if $(filter backend-kernel,$*),$(uapi_flags)) -c $< -o $@
+
+$(BUILD)/lib/static/%.o: lib/%.c | $(VERSION_H)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LIB_CFLAGS) $(if $(filter backend-kernel,$*),$(uapi_flags)) -c $< -o $@
+
+$(BUILD)/lib/pic/backend-kernel.o $(BUILD)/lib/static/backend-kernel.o: $(UAPI_STAMP)
+
+# The newest node of the version map (the last one) must name this release.
+MAP_VERSION = $(lastword $(shell sed -n 's/^IOASID_\([0-9][0-9.]*\)[[:space:]]*{.*/\1/p' $(LIB_MAP)))
+
+$(SHLIB): $(LIB_PIC_OBJS) $(LIB_MAP)
+	$(if $(filter $(VERSION),$(MAP_VERSION)),,$(error $(LIB_MAP): newest node IOASID_$(MAP_VERSION) but VERSION is $(VERSION): versions are out of sync))
+	$(call msg,LD,$@)
+	$(Q)$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=$(LIB_MAP) \
+		-Wl,-z,defs $(LDFLAGS) -o $@ $(LIB_PIC_OBJS) $(LIB_LIBS)
+	$(Q)ln -sf $(notdir $@) $(BUILD)/$(SONAME)
+	$(Q)ln -sf $(SONAME) $(BUILD)/libioasid.so
+
+$(STATICLIB): $(LIB_STATIC_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@
+	$(Q)$(AR) rcs $@ $^
+
+$(PC_FILE): libioasid.pc.in VERSION
+	$(call msg,GEN,$@)
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+.PHONY: lib
+lib: $(SHLIB) $(STATICLIB) $(PC_FILE)
+
+# ---------------------------------------------------------------------------
+# ioasctl: a client of the public API only, linked with the static library.
+
+CLI_SRCS := $(sort $(wildcard cli/*.c))
+CLI_OBJS := $(patsubst cli/%.c,$(BUILD)/cli/%.o,$(CLI_SRCS))
+IOASCTL := $(BUILD)/ioasctl
+CLI_CFLAGS = $(BASE_CFLAGS) $(PUBLIC_INCLUDES) $(JSONC_CFLAGS) $(CFLAGS)
+
+$(BUILD)/cli/%.o: cli/%.c | $(VERSION_H)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CLI_CFLAGS) -c $< -o $@
+
+$(IOASCTL): $(CLI_OBJS) $(STATICLIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(STATICLIB) $(JSONC_LIBS) $(LIB_LIBS)
+
+.PHONY: cli
+cli: $(if $(CLI_SRCS),$(IOASCTL))
+
+# ---------------------------------------------------------------------------
+# Man pages: man/NAME.SECTION.scd -> $(BUILD)/man/NAME.SECTION.  Other
+# names listed under NAME of a section-3 page become ".so" alias pages.
+
+MAN_SRCS := $(sort $(wildcard man/*.scd))
+MAN_PAGES := $(patsubst man/%.scd,$(BUILD)/man/%,$(MAN_SRCS))
+
+$(BUILD)/man/%: man/%.scd
+	$(call msg,SCDOC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(SCDOC) < $< > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/man/aliases.stamp: $(MAN_SRCS) scripts/man-aliases.sh
+	$(call msg,GEN,$(BUILD)/man/aliases)
+	$(Q)mkdir -p $(@D)
+	$(Q)scripts/man-aliases.sh $(MAN_SRCS) | while read -r alias page; do \
+		echo ".so $$page" > $(BUILD)/man/$$(basename $$alias); done
+	$(Q)scripts/man-aliases.sh $(MAN_SRCS) > $@
+
+.PHONY: man
+man: $(MAN_PAGES) $(BUILD)/man/aliases.stamp
+
+# ---------------------------------------------------------------------------
+
+.PHONY: all
+all: lib cli man
+
+$(BUILD)/:
+	$(Q)mkdir -p $@
+
+# ---------------------------------------------------------------------------
+# Tests.  Every suite records "passed failed" under $(BUILD)/results via
+# scripts/run-suite.sh and does not stop the others; check-fast and check
+# print the total and fail if anything failed.
+
+RESULTS := $(BUILD)/results
+RUN_SUITE := scripts/run-suite.sh $(RESULTS)
+
+# Unit tests: tests/unit/test_*.c, each its own program.  Other .c files in
+# tests/unit/ are helpers linked into every test.  A test that needs extra
+# link flags (for example -Wl,--wrap=ioctl) names them on a line
+#     TEST_LDFLAGS: -Wl,--wrap=ioctl
+# in its source (inside a comment).
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_HELPER_SRCS := $(filter-out $(UNIT_SRCS),$(sort $(wildcard tests/unit/*.c)))
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
+UNIT_HELPER_OBJS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%.o,$(UNIT_HELPER_SRCS))
+TEST_CFLAGS = $(BASE_CFLAGS) $(PUBLIC_INCLUDES) -Ilib -Itests/unit \
+	$(INIPARSER_CFLAGS) $(CMOCKA_CFLAGS) $(CFLAGS)
+test_ldflags = $(shell sed -n 's/.*TEST_LDFLAGS:[[:space:]]*\(.*[^/*[:space:]]\).*/\1/p' $(1))
+
+$(BUILD)/tests/unit/%.o: tests/unit/%.c | $(VERSION_H)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(TEST_CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $(UNIT_HELPER_OBJS) $(STATICLIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $(call test_ldflags,tests/unit/test_$*.c) -o $@ \
+		$< $(UNIT_HELPER_OBJS) $(STATICLIB) $(CMOCKA_LIBS) $(LIB_LIBS)
+
+.PHONY: unit check-unit check-scripts check-headers check-install check-abi
+unit: $(UNIT_BINS)
+
+check-unit: $(UNIT_BINS)
+	$(Q)$(RUN_SUITE) check-unit tests/run-unit.sh $(UNIT_BINS)
+
+# Script tests (golden ioasctl batch output).
+check-scripts: $(IOASCTL)
+	$(Q)if [ -x tests/scripts/run.sh ]; then \
+		IOASCTL=$(abspath $(IOASCTL)) TOPOLOGIES=$(abspath examples/topologies) \
+			$(RUN_SUITE) check-scripts tests/scripts/run.sh; \
+	else echo "check-scripts: tests/scripts/run.sh is not there yet"; fi
+
+# Every public header compiles on its own in C and C++.
+HEADER_CHECK_HEADERS := $(PUBLIC_HEADERS) $(VERSION_H)
+check-headers: $(VERSION_H)
+	$(Q)$(RUN_SUITE) check-headers tests/include/check-headers.sh \
+		"$(CC)" "$(CXX)" $(BUILD)/tests/include $(PUBLIC_INCLUDES) -- \
+		$(patsubst include/%,%,$(PUBLIC_HEADERS)) ioasid/version.h
+
+# Install into a staging directory, build programs against it with
+# pkg-config (shared and static), run them, then uninstall and check that
+# nothing is left behind.
+STAGE := $(abspath $(BUILD)/stage)
+check-install: lib man $(if $(CLI_SRCS),$(IOASCTL))
+	$(Q)rm -rf $(STAGE)
+	$(Q)$(RUN_SUITE) check-install tests/include/check-install.sh \
+		"$(MAKE) --no-print-directory IOASID_DEPS_DONE=1 BUILD=$(BUILD) PREFIX=/usr DESTDIR=$(STAGE)" \
+		$(STAGE) /usr "$(CC)" $(BUILD)/tests/install
+
+# Exported symbols == version map == IOASID_API functions of the header.
+check-abi: $(SHLIB)
+	$(Q)$(RUN_SUITE) check-abi scripts/check-abi.sh "$(NM)" $(SHLIB) $(LIB_MAP) include/ioasid/ioasid.h
+
+.PHONY: check-fast check vmcheck check-results-reset
+check-results-reset:
+	$(Q)rm -rf $(RESULTS) && mkdir -p $(RESULTS)
+
+FAST_SUITES := check-unit check-scripts check-headers check-abi check-install
+check-fast: all
+	$(Q)$(MAKE) --no-print-directory check-results-reset
+	$(Q)for t in $(FAST_SUITES); do $(MAKE) --no-print-directory $$t || \
+		[ -e $(RESULTS)/$$t ] || $(RUN_SUITE) $$t false || true; done
+	$(Q)scripts/run-suite.sh --total $(RESULTS)
+
+VM_RUN := $(wildcard tests/vm/run.sh)
+vmcheck: all
+ifneq ($(VM_RUN),)
+	$(Q)IOASCTL=$(abspath $(IOASCTL)) BUILD=$(abspath $(BUILD)) tests/vm/run.sh
+else
+	@echo "vmcheck: the VM suite (tests/vm/run.sh) is not there yet"
+endif
+
+check: all
+	$(Q)$(MAKE) --no-print-directory check-results-reset
+	$(Q)for t in $(FAST_SUITES); do $(MAKE) --no-print-directory $$t || \
+		[ -e $(RESULTS)/$$t ] || $(RUN_SUITE) $$t false || true; done
+ifneq ($(VM_RUN),)
+	$(Q)$(RUN_SUITE) vmcheck $(MAKE) --no-print-directory vmcheck
+else
+	@echo "check: the VM suite (tests/vm/run.sh) is not there yet; ran check-fast only"
+endif
+	$(Q)scripts/run-suite.sh --total $(RESULTS)
+
+# ---------------------------------------------------------------------------
+# Demo and bench
+
+.PHONY: demo bench
+demo: all
+	$(Q)$(IOASCTL) --sim batch examples/demo.batch
+	$(Q)$(IOASCTL) --sim -p batch examples/demo.batch
+
+BENCH_SRCS := $(sort $(wildcard tests/bench/*.c))
+BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+BENCH_CFLAGS = $(BASE_CFLAGS) $(PUBLIC_INCLUDES) -Ilib $(GLIB_CFLAGS) $(CFLAGS)
+
+$(BUILD)/bench/%: tests/bench/%.c $(STATICLIB)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(BENCH_CFLAGS) $(LDFLAGS) -o $@ $< $(STATICLIB) $(GLIB_LIBS) $(LIB_LIBS) -lm
+
+bench: $(BENCH_BINS)
+	$(Q)for b in $(BENCH_BINS); do echo "== $$b"; $$b || exit 1; done
+
+# ---------------------------------------------------------------------------
+# Install
+
+D := $(DESTDIR)
+MAN_INSTALLED = $(foreach p,$(MAN_SRCS),$(D)$(MANDIR)/man$(subst .,,$(suffix $(basename $(p))))/$(notdir $(basename $(p))))
+BASHCOMP_SRC := $(wildcard cli/bash-completion/ioasctl)
+
+.PHONY: install install-lib install-headers install-pc install-cli install-man uninstall
+install: install-lib install-headers install-pc install-cli install-man
+
+install-lib: $(SHLIB) $(STATICLIB)
+	$(call msg,INSTALL,$(D)$(LIBDIR))
+	$(Q)$(INSTALL) -d $(D)$(LIBDIR)
+	$(Q)$(INSTALL) -m 644 $(STATICLIB) $(D)$(LIBDIR)/libioasid.a
+	$(Q)$(INSTALL) -m 755 $(SHLIB) $(D)$(LIBDIR)/libioasid.so.$(VERSION)
+	$(Q)ln -sf libioasid.so.$(VERSION) $(D)$(LIBDIR)/$(SONAME)
+	$(Q)ln -sf $(SONAME) $(D)$(LIBDIR)/libioasid.so
+
+install-headers: $(VERSION_H)
+	$(call msg,INSTALL,$(D)$(INCLUDEDIR)/ioasid)
+	$(Q)$(INSTALL) -d $(D)$(INCLUDEDIR)/ioasid
+	$(Q)$(INSTALL) -m 644 $(PUBLIC_HEADERS) $(VERSION_H) $(D)$(INCLUDEDIR)/ioasid/
+
+install-pc: $(PC_FILE)
+	$(call msg,INSTALL,$(D)$(PKGCONFIGDIR)/libioasid.pc)
+	$(Q)$(INSTALL) -D -m 644 $(PC_FILE) $(D)$(PKGCONFIGDIR)/libioasid.pc
+
+install-cli: $(if $(CLI_SRCS),$(IOASCTL))
+ifneq ($(CLI_SRCS),)
+	$(call msg,INSTALL,$(D)$(BINDIR)/ioasctl)
+	$(Q)$(INSTALL) -D -m 755 $(IOASCTL) $(D)$(BINDIR)/ioasctl
+endif
+ifneq ($(BASHCOMP_SRC),)
+	$(Q)$(INSTALL) -D -m 644 $(BASHCOMP_SRC) $(D)$(BASHCOMPDIR)/ioasctl
+endif
+
+install-man: man
+	$(call msg,INSTALL,$(D)$(MANDIR))
+	$(Q)for p in $(patsubst man/%.scd,%,$(MAN_SRCS)); do \
+		s=$${p##*.}; $(INSTALL) -D -m 644 $(BUILD)/man/$$p $(D)$(MANDIR)/man$$s/$$p || exit 1; done
+	$(Q)scripts/man-aliases.sh $(MAN_SRCS) | while read -r alias page; do \
+		$(INSTALL) -D -m 644 $(BUILD)/man/$$alias \
+			$(D)$(MANDIR)/$$(dirname $$page)/$$alias || exit 1; done
+
+# Removes exactly what install adds; computed from the sources, so it
+# works without a build directory.
+uninstall:
+	$(call msg,UNINST,$(D)$(PREFIX))
+	$(Q)rm -f $(D)$(LIBDIR)/libioasid.a $(D)$(LIBDIR)/libioasid.so.$(VERSION) \
+		$(D)$(LIBDIR)/$(SONAME) $(D)$(LIBDIR)/libioasid.so \
+		$(D)$(PKGCONFIGDIR)/libioasid.pc \
+		$(addprefix $(D)$(INCLUDEDIR)/ioasid/,$(notdir $(PUBLIC_HEADERS)) version.h) \
+		$(if $(CLI_SRCS),$(D)$(BINDIR)/ioasctl) \
+		$(if $(BASHCOMP_SRC),$(D)$(BASHCOMPDIR)/ioasctl) \
+		$(MAN_INSTALLED)
+	$(Q)scripts/man-aliases.sh $(MAN_SRCS) | while read -r alias page; do \
+		rm -f $(D)$(MANDIR)/$$(dirname $$page)/$$alias; done
+	$(Q)rmdir $(D)$(INCLUDEDIR)/ioasid 2>/dev/null || true
+
+# ---------------------------------------------------------------------------
+
+.PHONY: clean distclean help deps
+clean:
+	$(call msg,CLEAN,$(BUILD))
+	$(Q)rm -rf $(BUILD)
+distclean: clean
+
+deps:
+	$(Q)scripts/deps.sh core $(if $(VM_RUN),vm) bench
+
+help:
+	@sed -n '3,17s/^# \{0,1\}//p' Makefile
+
+-include $(wildcard $(BUILD)/lib/*/*.d $(BUILD)/cli/*.d $(BUILD)/tests/unit/*.d)
+
+endif
