@@ -1,0 +1,552 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Discovery from sysfs: PCI devices and mdevs, IOMMU groups, reserved
+ * regions.  Layout (Documentation/ABI/testing/sysfs-kernel-iommu_groups,
+ * drivers/vfio/device_cdev.c):
+ *   bus/pci/devices/BDF/{vendor,device,driver,iommu,iommu_group,vfio-dev/vfioN}
+ *   bus/mdev/devices/UUID -> .../PARENT/UUID (same links)
+ *   kernel/iommu_groups/N/{devices/,reserved_regions}
+ *   class/vfio-dev/vfioN/{dev,device}
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "sysfs.h"
+
+#define VFIO_CDEV_DIR "/dev/vfio/devices/"
+
+const char *ioasid_sysfs_root(void)
+{
+	const char *root = getenv("IOASID_SYSFS_ROOT");
+
+	return root && *root ? root : "/sys";
+}
+
+/* root + formatted rest; false if it does not fit. */
+static bool __attribute__((format(printf, 3, 4)))
+sysfs_path(char *buf, size_t size, const char *fmt, ...)
+{
+	int n = snprintf(buf, size, "%s/", ioasid_sysfs_root());
+	va_list ap;
+	int m;
+
+	if (n < 0 || (size_t)n >= size)
+		return false;
+	va_start(ap, fmt);
+	m = vsnprintf(buf + n, size - n, fmt, ap);
+	va_end(ap);
+	return m >= 0 && (size_t)m < size - n;
+}
+
+/* @dir/@name into @out; false (and "" in @out) if it does not fit. */
+static bool join(char *out, size_t size, const char *dir, const char *name)
+{
+	int n = snprintf(out, size, "%s/%s", dir, name);
+
+	if (n < 0 || (size_t)n >= size) {
+		out[0] = '\0';
+		return false;
+	}
+	return true;
+}
+
+/* The first line of a file without its newline; false if unreadable. */
+static bool read_line(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "re");
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fgets(buf, size, f) != NULL;
+	fclose(f);
+	if (ok)
+		buf[strcspn(buf, "\n")] = '\0';
+	return ok;
+}
+
+/* Copy @src into @dst of @size bytes, truncating. */
+static void copy_str(char *dst, size_t size, const char *src)
+{
+	size_t n = strnlen(src, size - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* The last component of a symlink's target, "" if there is no link. */
+static void link_basename(const char *path, char *out, size_t size)
+{
+	char target[PATH_MAX];
+	ssize_t n = readlink(path, target, sizeof(target) - 1);
+	const char *base;
+
+	out[0] = '\0';
+	if (n <= 0)
+		return;
+	target[n] = '\0';
+	base = strrchr(target, '/');
+	copy_str(out, size, base ? base + 1 : target);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int cmp_long_str(const void *a, const void *b)
+{
+	long x = strtol(*(char *const *)a, NULL, 10);
+	long y = strtol(*(char *const *)b, NULL, 10);
+
+	return (x > y) - (x < y);
+}
+
+static void free_names(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+/*
+ * The entries of @dir accepted by @keep, sorted with @cmp.  A missing
+ * directory is an empty list.  Return: the count, or -ENOMEM.
+ */
+static int list_dir(const char *dir, bool (*keep)(const char *),
+		    int (*cmp)(const void *, const void *), char ***out)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+
+	*out = NULL;
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || (keep && !keep(de->d_name)))
+			continue;
+		if (n == cap) {
+			char **grown = realloc(names, (cap ? cap * 2 : 16) *
+							      sizeof(*names));
+
+			if (!grown)
+				goto nomem;
+			names = grown;
+			cap = cap ? cap * 2 : 16;
+		}
+		names[n] = strdup(de->d_name);
+		if (!names[n])
+			goto nomem;
+		n++;
+	}
+	closedir(d);
+	if (n)
+		qsort(names, n, sizeof(*names), cmp);
+	*out = names;
+	return (int)n;
+nomem:
+	closedir(d);
+	free_names(names, n);
+	return ioasid_fail(-ENOMEM, "out of memory listing %s", dir);
+}
+
+static bool is_number(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+/* 8-4-4-4-12 hex digits. */
+static bool is_uuid(const char *s)
+{
+	static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+
+	if (strlen(s) != sizeof(shape) - 1)
+		return false;
+	for (size_t i = 0; shape[i]; i++) {
+		if (shape[i] == '-' ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
+			return false;
+	}
+	return true;
+}
+
+/* "DDDD:BB:DD.F" or "BB:DD.F" into the canonical lower-case long form. */
+static bool parse_pci_addr(const char *s, char out[IOASID_NAME_MAX])
+{
+	unsigned int dom = 0, bus, dev, fn;
+	int used = 0;
+
+	for (const char *p = s; *p; p++)
+		if (!isxdigit((unsigned char)*p) && *p != ':' && *p != '.')
+			return false;
+	if (sscanf(s, "%x:%x:%x.%x%n", &dom, &bus, &dev, &fn, &used) == 4 &&
+	    !s[used] && strchr(s, ':') - s == 4)
+		;
+	else if (dom = 0, used = 0,
+		 sscanf(s, "%x:%x.%x%n", &bus, &dev, &fn, &used) == 3 &&
+			 !s[used] && strchr(s, ':') - s == 2)
+		;
+	else
+		return false;
+	if (dom > 0xffff || bus > 0xff || dev > 0x1f || fn > 7)
+		return false;
+	snprintf(out, IOASID_NAME_MAX, "%04x:%02x:%02x.%x", dom, bus, dev, fn);
+	return true;
+}
+
+/* Fields common to PCI devices and mdevs, read from device directory
+ * @dir. */
+static void read_common(const char *dir, struct ioasid_dev_info *info)
+{
+	char path[PATH_MAX], group[32];
+	char **vfio;
+	int n;
+
+	join(path, sizeof(path), dir, "driver");
+	link_basename(path, info->driver, sizeof(info->driver));
+	join(path, sizeof(path), dir, "iommu");
+	link_basename(path, info->iommu, sizeof(info->iommu));
+	join(path, sizeof(path), dir, "iommu_group");
+	link_basename(path, group, sizeof(group));
+	info->group = is_number(group) ? (int32_t)strtol(group, NULL, 10) : -1;
+
+	join(path, sizeof(path), dir, "vfio-dev");
+	n = list_dir(path, NULL, cmp_str, &vfio);
+	if (n > 0)
+		snprintf(info->cdev, sizeof(info->cdev), VFIO_CDEV_DIR "%s",
+			 vfio[0]);
+	if (n > 0)
+		free_names(vfio, n);
+}
+
+static void info_reset(struct ioasid_dev_info *info)
+{
+	size_t sz = info->sz;
+
+	memset(info, 0, sizeof(*info));
+	info->sz = sz;
+	info->group = -1;
+}
+
+static uint16_t read_id(const char *dir, const char *file)
+{
+	char path[PATH_MAX], line[32];
+
+	if (!join(path, sizeof(path), dir, file))
+		return 0;
+	if (!read_line(path, line, sizeof(line)))
+		return 0;
+	return (uint16_t)strtoul(line, NULL, 16);
+}
+
+static int pci_info(const char *addr, struct ioasid_dev_info *info)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+
+	if (!sysfs_path(dir, sizeof(dir), "bus/pci/devices/%s", addr) ||
+	    stat(dir, &st) < 0)
+		return ioasid_fail(-ENODEV, "no PCI device %s", addr);
+	info_reset(info);
+	snprintf(info->name, sizeof(info->name), "%s", addr);
+	info->kind = IOASID_DEV_PCI;
+	info->vendor_id = read_id(dir, "vendor");
+	info->device_id = read_id(dir, "device");
+	read_common(dir, info);
+	return 0;
+}
+
+static int mdev_info(const char *uuid, struct ioasid_dev_info *info)
+{
+	char dir[PATH_MAX], real[PATH_MAX];
+	char *slash;
+
+	if (!sysfs_path(dir, sizeof(dir), "bus/mdev/devices/%s", uuid) ||
+	    !realpath(dir, real))
+		return ioasid_fail(-ENODEV, "no mdev %s", uuid);
+	info_reset(info);
+	snprintf(info->name, sizeof(info->name), "%s", uuid);
+	info->kind = IOASID_DEV_MDEV;
+	/* An mdev's directory sits inside its parent's. */
+	slash = strrchr(real, '/');
+	if (slash) {
+		*slash = '\0';
+		slash = strrchr(real, '/');
+		copy_str(info->parent, sizeof(info->parent),
+			 slash ? slash + 1 : real);
+	}
+	read_common(dir, info);
+	return 0;
+}
+
+static bool keep_uuid(const char *name)
+{
+	return is_uuid(name);
+}
+
+static bool keep_pci(const char *name)
+{
+	char canon[IOASID_NAME_MAX];
+
+	return parse_pci_addr(name, canon);
+}
+
+int ioasid_sysfs_dev_info_at(uint32_t index, struct ioasid_dev_info *info)
+{
+	char dir[PATH_MAX];
+	char **names;
+	int n, ret;
+
+	if (!sysfs_path(dir, sizeof(dir), "bus/pci/devices"))
+		return ioasid_fail(-ENAMETOOLONG, "sysfs root too long");
+	n = list_dir(dir, keep_pci, cmp_str, &names);
+	if (n < 0)
+		return n;
+	if (index < (uint32_t)n) {
+		ret = pci_info(names[index], info);
+		free_names(names, n);
+		return ret;
+	}
+	free_names(names, n);
+	index -= n;
+
+	if (!sysfs_path(dir, sizeof(dir), "bus/mdev/devices"))
+		return ioasid_fail(-ENAMETOOLONG, "sysfs root too long");
+	n = list_dir(dir, keep_uuid, cmp_str, &names);
+	if (n < 0)
+		return n;
+	if (index < (uint32_t)n)
+		ret = mdev_info(names[index], info);
+	else
+		ret = ioasid_fail(-ENOENT, "no device at index %u",
+				  index + 0u);
+	free_names(names, n);
+	return ret;
+}
+
+int ioasid_sysfs_dev_info_get(const char *name, struct ioasid_dev_info *info)
+{
+	char canon[IOASID_NAME_MAX], path[PATH_MAX], real[PATH_MAX];
+	const char *base;
+
+	if (!strncmp(name, VFIO_CDEV_DIR, strlen(VFIO_CDEV_DIR))) {
+		base = name + strlen(VFIO_CDEV_DIR);
+		if (!*base || strchr(base, '/') ||
+		    !sysfs_path(path, sizeof(path), "class/vfio-dev/%s/device",
+				base) ||
+		    !realpath(path, real))
+			return ioasid_fail(-ENODEV,
+					   "no VFIO device behind %s (no %s/class/vfio-dev/%s)",
+					   name, ioasid_sysfs_root(), base);
+		base = strrchr(real, '/');
+		base = base ? base + 1 : real;
+		if (is_uuid(base))
+			return mdev_info(base, info);
+		if (parse_pci_addr(base, canon))
+			return pci_info(canon, info);
+		return ioasid_fail(-ENODEV, "%s belongs to %s, neither a PCI device nor an mdev",
+				   name, base);
+	}
+	if (is_uuid(name)) {
+		char lower[IOASID_NAME_MAX];
+		size_t i;
+
+		for (i = 0; name[i]; i++)
+			lower[i] = (char)tolower((unsigned char)name[i]);
+		lower[i] = '\0';
+		return mdev_info(lower, info);
+	}
+	if (parse_pci_addr(name, canon))
+		return pci_info(canon, info);
+	return ioasid_fail(-EINVAL, "\"%s\" is not a PCI address, an mdev UUID or a VFIO cdev path",
+			   name);
+}
+
+/* Parse reserved_regions; *@out is malloc'ed and sorted by start.
+ * Return: the count or a negative errno. */
+static int read_resv(int32_t group, struct ioasid_resv_region **out)
+{
+	static const struct {
+		const char *name;
+		enum ioasid_resv_type type;
+	} types[] = {
+		{ "direct", IOASID_RESV_DIRECT },
+		{ "direct-relaxable", IOASID_RESV_DIRECT_RELAXABLE },
+		{ "reserved", IOASID_RESV_RESERVED },
+		{ "msi", IOASID_RESV_MSI },
+	};
+	struct ioasid_resv_region *regions = NULL;
+	char path[PATH_MAX], line[256], type[64];
+	unsigned long long start, last;
+	unsigned int lineno = 0;
+	size_t n = 0, cap = 0;
+	FILE *f;
+
+	*out = NULL;
+	if (!sysfs_path(path, sizeof(path), "kernel/iommu_groups/%d/reserved_regions",
+			group))
+		return ioasid_fail(-ENAMETOOLONG, "sysfs root too long");
+	f = fopen(path, "re");
+	if (!f) {
+		int err = errno;
+
+		if (err == ENOENT)
+			return ioasid_fail(-ENOENT, "no IOMMU group %d", group);
+		return ioasid_fail(-err, "%s: %s", path, strerror(err));
+	}
+	while (fgets(line, sizeof(line), f)) {
+		size_t i;
+
+		lineno++;
+		if (sscanf(line, "0x%llx 0x%llx %63s", &start, &last, type) != 3 ||
+		    last < start) {
+			fclose(f);
+			free(regions);
+			return ioasid_fail(-EIO, "%s:%u: cannot parse \"%.*s\"",
+					   path, lineno,
+					   (int)strcspn(line, "\n"), line);
+		}
+		if (n == cap) {
+			struct ioasid_resv_region *grown =
+				realloc(regions, (cap ? cap * 2 : 8) * sizeof(*regions));
+
+			if (!grown) {
+				fclose(f);
+				free(regions);
+				return ioasid_fail(-ENOMEM, "out of memory");
+			}
+			regions = grown;
+			cap = cap ? cap * 2 : 8;
+		}
+		for (i = 0; i < ARRAY_SIZE(types); i++)
+			if (!strcmp(type, types[i].name))
+				break;
+		/* A type newer than this library: keep it out of the way of
+		 * mappings like a plain reserved region. */
+		if (i == ARRAY_SIZE(types))
+			ioasid_log(IOASID_DEBUG,
+				   "%s:%u: unknown reserved region type \"%s\", treated as reserved",
+				   path, lineno, type);
+		regions[n] = (struct ioasid_resv_region){
+			.start = start,
+			.last = last,
+			.type = i < ARRAY_SIZE(types) ? types[i].type
+						      : IOASID_RESV_RESERVED,
+		};
+		n++;
+	}
+	fclose(f);
+	/* Insertion sort: the kernel already prints them in order. */
+	for (size_t i = 1; i < n; i++) {
+		struct ioasid_resv_region r = regions[i];
+		size_t j = i;
+
+		for (; j > 0 && regions[j - 1].start > r.start; j--)
+			regions[j] = regions[j - 1];
+		regions[j] = r;
+	}
+	*out = regions;
+	return (int)n;
+}
+
+int ioasid_sysfs_group_resv_regions(int32_t group,
+				    struct ioasid_resv_region *regions,
+				    uint32_t *num)
+{
+	struct ioasid_resv_region *all;
+	int n = read_resv(group, &all);
+	uint32_t room = *num;
+
+	if (n < 0)
+		return n;
+	for (uint32_t i = 0; i < room && i < (uint32_t)n; i++)
+		regions[i] = all[i];
+	free(all);
+	*num = (uint32_t)n;
+	if ((uint32_t)n > room)
+		return ioasid_fail(-EMSGSIZE,
+				   "group %d has %d reserved regions, the array holds %u",
+				   group, n, room);
+	return 0;
+}
+
+int ioasid_sysfs_group_info_at(uint32_t index, struct ioasid_group_info *info)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	struct ioasid_resv_region *resv;
+	char **groups, **devs;
+	size_t sz = info->sz;
+	int n, ndev, nresv;
+	int32_t id;
+
+	if (!sysfs_path(dir, sizeof(dir), "kernel/iommu_groups"))
+		return ioasid_fail(-ENAMETOOLONG, "sysfs root too long");
+	n = list_dir(dir, is_number, cmp_long_str, &groups);
+	if (n < 0)
+		return n;
+	if (index >= (uint32_t)n) {
+		free_names(groups, n);
+		return ioasid_fail(-ENOENT, "no IOMMU group at index %u", index);
+	}
+	id = (int32_t)strtol(groups[index], NULL, 10);
+	free_names(groups, n);
+
+	nresv = read_resv(id, &resv);
+	if (nresv < 0)
+		return nresv;
+	free(resv);
+
+	memset(info, 0, sizeof(*info));
+	info->sz = sz;
+	info->id = id;
+	info->num_resv_regions = (uint32_t)nresv;
+	snprintf(dir, sizeof(dir), "%s/kernel/iommu_groups/%d/devices",
+		 ioasid_sysfs_root(), id);
+	ndev = list_dir(dir, NULL, cmp_str, &devs);
+	if (ndev < 0)
+		return ndev;
+	info->num_devices = (uint32_t)ndev;
+	/* Every device of a group sits behind the same IOMMU. */
+	if (ndev > 0) {
+		int len = snprintf(path, sizeof(path), "%s/%s/iommu", dir,
+				   devs[0]);
+
+		if (len > 0 && (size_t)len < sizeof(path))
+			link_basename(path, info->iommu, sizeof(info->iommu));
+		free_names(devs, ndev);
+	}
+	return 0;
+}
+
+int ioasid_sysfs_vfio_devt(const char *vfio_name, dev_t *devt)
+{
+	char path[PATH_MAX], line[64];
+	unsigned int major_nr, minor_nr;
+	int used = 0;
+
+	if (strchr(vfio_name, '/') ||
+	    !sysfs_path(path, sizeof(path), "class/vfio-dev/%s/dev", vfio_name) ||
+	    !read_line(path, line, sizeof(line)))
+		return ioasid_fail(-ENODEV, "no VFIO cdev %s in %s/class/vfio-dev",
+				   vfio_name, ioasid_sysfs_root());
+	if (sscanf(line, "%u:%u%n", &major_nr, &minor_nr, &used) != 2 ||
+	    line[used])
+		return ioasid_fail(-EIO, "%s: cannot parse \"%s\"", path, line);
+	*devt = makedev(major_nr, minor_nr);
+	return 0;
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Device, IOMMU group and reserved-region discovery from sysfs, for the
+ * kernel backend's inventory ops.  Needs no /dev/iommu, so inspection works
+ * on kernels without iommufd.  Every call rescans sysfs: the result follows
+ * hot-plug and driver rebinding, in a stable (sorted) order.
+ *
+ * The sysfs root is /sys unless the environment variable IOASID_SYSFS_ROOT
+ * names another directory (the unit tests build a fake tree).
+ *
+ * Functions return 0 or a negative errno and set a message with
+ * ioasid_fail() on failure.
+ */
+#ifndef IOASID_LIB_SYSFS_H
+#define IOASID_LIB_SYSFS_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <ioasid/ioasid.h>
+
+/* The sysfs root in use ("/sys" or $IOASID_SYSFS_ROOT). */
+const char *ioasid_sysfs_root(void);
+
+/* The @index-th device: PCI devices sorted by address, then mdevs sorted
+ * by UUID.  -ENOENT past the end.  class and pasid_width are left 0 (not
+ * detected yet). */
+int ioasid_sysfs_dev_info_at(uint32_t index, struct ioasid_dev_info *info);
+
+/* The device called @name: "0000:00:03.0", "00:03.0", an mdev UUID or a
+ * VFIO cdev path (/dev/vfio/devices/vfioN).  -ENODEV if there is none,
+ * -EINVAL if @name is none of these forms. */
+int ioasid_sysfs_dev_info_get(const char *name, struct ioasid_dev_info *info);
+
+/* The @index-th IOMMU group, sorted by number; -ENOENT past the end. */
+int ioasid_sysfs_group_info_at(uint32_t index,
+			       struct ioasid_group_info *info);
+
+/* Reserved regions of group @group sorted by start; @regions/@num as in
+ * ioasid_group_resv_regions() (-EMSGSIZE with *@num the count needed).
+ * -ENOENT if there is no such group. */
+int ioasid_sysfs_group_resv_regions(int32_t group,
+				    struct ioasid_resv_region *regions,
+				    uint32_t *num);
+
+/* The device number sysfs gives for VFIO cdev @vfio_name ("vfio0"), from
+ * class/vfio-dev/NAME/dev; -ENODEV if there is none. */
+int ioasid_sysfs_vfio_devt(const char *vfio_name, dev_t *devt);
+
+#endif /* IOASID_LIB_SYSFS_H */
