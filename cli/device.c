@@ -1,0 +1,461 @@
+// SPDX-License-Identifier: MIT
+/* ioasctl device ... and ioasctl group ... */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ioasctl.h"
+
+void device_help(struct cli *cli)
+{
+	(void)cli;
+	fputs("Usage: ioasctl device { list | show } [DEV]\n"
+	      "       ioasctl device open DEV [name NAME]\n"
+	      "       ioasctl device { bind | detach | close } DEV\n"
+	      "       ioasctl device { attach | replace } DEV to PT\n"
+	      "DEV := { PCI-ADDRESS | MDEV-UUID | CDEV-PATH | NAME }\n"
+	      "PT := { IOAS | HWPT }   (an id or a name)\n",
+	      stdout);
+}
+
+void group_help(struct cli *cli)
+{
+	(void)cli;
+	fputs("Usage: ioasctl group { list | show } [GROUP]\n"
+	      "GROUP := the IOMMU group number\n",
+	      stdout);
+}
+
+const char *dev_kind_name(enum ioasid_dev_kind kind)
+{
+	switch (kind) {
+	case IOASID_DEV_PCI: return "pci";
+	case IOASID_DEV_MDEV: return "mdev";
+	case IOASID_DEV_MOCK: return "mock";
+	}
+	return "unknown";
+}
+
+const char *dev_class_name(enum ioasid_dev_class cls)
+{
+	switch (cls) {
+	case IOASID_CLASS_RID_ONLY: return "rid-only";
+	case IOASID_CLASS_MDEV_NO_PASID: return "mdev-no-pasid";
+	case IOASID_CLASS_MDEV_FIXED_PASID: return "mdev-fixed-pasid";
+	case IOASID_CLASS_PASID_PASSTHROUGH: return "pasid-passthrough";
+	case IOASID_CLASS_PASID_DEV_TRANSLATE: return "pasid-dev-translate";
+	case IOASID_CLASS_PASID_CPU_TRANSLATE: return "pasid-cpu-translate";
+	}
+	return "unknown";
+}
+
+static const char *or_dash(const char *s)
+{
+	return *s ? s : "-";
+}
+
+int print_resv_regions(struct cli *cli, int32_t group, const char *indent)
+{
+	struct ioasid_resv_region *regions = NULL;
+	uint32_t num = 0;
+	int ret;
+
+	/* Ask for the count, then for the regions (they may not change in
+	 * between: one thread, one context). */
+	for (;;) {
+		uint32_t want = num;
+
+		ret = ioasid_group_resv_regions(cli->ctx, group, regions, &num);
+		if (ret == -EMSGSIZE && num > want) {
+			free(regions);
+			regions = calloc(num, sizeof(*regions));
+			if (!regions)
+				return cmd_err(cli, ENOMEM, "out of memory");
+			continue;
+		}
+		break;
+	}
+	if (ret < 0) {
+		free(regions);
+		return lib_err(cli, ret);
+	}
+	out_arr_open(cli, "reserved_regions");
+	for (uint32_t i = 0; i < num; i++) {
+		const char *type = ioasid_resv_type_name(regions[i].type);
+
+		out_obj_open(cli, NULL);
+		out_text(cli, "%sreserved ", indent);
+		out_u64(cli, "start", "0x%" PRIx64, regions[i].start);
+		out_u64(cli, "last", "-0x%" PRIx64, regions[i].last);
+		out_str(cli, "type", " %s\n", type ? type : "unknown");
+		out_obj_close(cli);
+	}
+	if (num == 0)
+		out_text(cli, "%sno reserved regions\n", indent);
+	out_arr_close(cli);
+	free(regions);
+	return CMD_OK;
+}
+
+static void print_dev_info(struct cli *cli, const struct ioasid_dev_info *in)
+{
+	out_str(cli, "name", "%s", in->name);
+	out_str(cli, "kind", " %s", dev_kind_name(in->kind));
+	if (in->kind == IOASID_DEV_MDEV)
+		out_str(cli, "parent", " parent %s", in->parent);
+	out_str(cli, "driver", " driver %s", or_dash(in->driver));
+	if (in->group >= 0)
+		out_int(cli, "group", " group %" PRId64, in->group);
+	else
+		out_str(cli, "group", " group %s", "-");
+	out_str(cli, "iommu", " iommu %s", or_dash(in->iommu));
+	out_str(cli, "cdev", " cdev %s", or_dash(in->cdev));
+	out_str(cli, "class", " class %s", dev_class_name(in->dev_class));
+	out_uint(cli, "class_id", NULL, in->dev_class);
+	out_uint(cli, "pasid_width", " pasid-width %" PRIu64 "\n",
+		 in->pasid_width);
+}
+
+static int device_list(struct cli *cli, int argc, char **argv)
+{
+	if (argc > 0)
+		return arg_unexpected(cli, argv[0], "nothing after \"list\"");
+	if (cli->check_only)
+		return CMD_OK;
+	if (cli_need_ctx(cli))
+		return CMD_FAIL;
+	out_arr_open(cli, NULL);
+	for (uint32_t i = 0;; i++) {
+		IOASID_OPTS(ioasid_dev_info, info);
+		int ret = ioasid_dev_info_at(cli->ctx, i, &info);
+
+		if (ret == -ENOENT)
+			break;
+		if (ret < 0)
+			return lib_err(cli, ret);
+		out_obj_open(cli, NULL);
+		print_dev_info(cli, &info);
+		out_obj_close(cli);
+	}
+	out_arr_close(cli);
+	return CMD_OK;
+}
+
+static int device_show(struct cli *cli, int argc, char **argv)
+{
+	IOASID_OPTS(ioasid_dev_info, info);
+	char canon[IOASID_NAME_MAX + 8];
+	struct cli_name *n;
+	int ret;
+
+	if (argc < 1)
+		return device_list(cli, argc, argv);
+	if (argc > 1)
+		return arg_unexpected(cli, argv[1], "nothing after DEV");
+	if (cli->check_only)
+		return CMD_OK;
+	if (cli_need_ctx(cli))
+		return CMD_FAIL;
+	n = dev_find(cli, argv[0]);
+	if (n && n->dev)
+		snprintf(canon, sizeof(canon), "%s", ioasid_dev_name(n->dev));
+	else if (n)
+		snprintf(canon, sizeof(canon), "%s", n->dev_word);
+	else
+		dev_word_canon(argv[0], canon, sizeof(canon));
+	ret = ioasid_dev_info_get(cli->ctx, canon, &info);
+	if (ret < 0)
+		return lib_err(cli, ret);
+
+	out_obj_open(cli, NULL);
+	print_dev_info(cli, &info);
+	out_uint(cli, "vendor", "\tvendor 0x%04" PRIx64, info.vendor_id);
+	out_uint(cli, "device", " device 0x%04" PRIx64 "\n", info.device_id);
+	if (n && n->dev) {
+		out_obj_open(cli, "open");
+		out_str(cli, "name", "\topen as %s", n->name);
+		out_uint(cli, "dev_id", " id %" PRIu64,
+			 ioasid_dev_id(n->dev));
+		out_uint(cli, "pt", " pt %" PRIu64, ioasid_dev_pt_id(n->dev));
+		out_uint(cli, "hwpt", " hwpt %" PRIu64 "\n",
+			 ioasid_dev_hwpt_id(n->dev));
+		out_obj_close(cli);
+	}
+	if (info.group >= 0) {
+		ret = print_resv_regions(cli, info.group, "\t");
+		if (ret)
+			return ret;
+	}
+	out_obj_close(cli);
+	return CMD_OK;
+}
+
+static int device_open(struct cli *cli, int argc, char **argv)
+{
+	char canon[IOASID_NAME_MAX + 8];
+	const char *alias = NULL;
+	struct cli_name *n;
+	struct ioasid_dev *dev;
+	int ret;
+
+	if (argc < 1)
+		return arg_missing(cli, "DEV");
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "name")) {
+			if (i + 1 >= argc)
+				return arg_needs_value(cli, "name");
+			if (alias)
+				return arg_duplicate(cli, "name", argv[i + 1]);
+			alias = argv[++i];
+		} else {
+			return arg_unexpected(cli, argv[i], "\"name\"");
+		}
+	}
+	dev_word_canon(argv[0], canon, sizeof(canon));
+	if (cli->check_only)
+		return dev_declare(cli, canon, alias) ? CMD_OK : CMD_USAGE;
+
+	if (cli_need_ctx(cli))
+		return CMD_FAIL;
+	ret = ioasid_dev_open(cli->ctx, argv[0], &dev);
+	if (ret < 0)
+		return lib_err(cli, ret);
+	n = dev_declare(cli, canon, alias);
+	if (!n) {
+		ioasid_dev_close(dev);
+		return CMD_USAGE;
+	}
+	n->dev = dev;
+	warn_ephemeral(cli, "the open device");
+	return CMD_OK;
+}
+
+static int get_one_dev(struct cli *cli, int argc, char **argv,
+		       const char *cmd, struct ioasid_dev **dev)
+{
+	if (argc < 1)
+		return arg_missing(cli, "DEV");
+	if (argc > 1) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "nothing after \"%s DEV\"", cmd);
+		return arg_unexpected(cli, argv[1], what);
+	}
+	return get_dev(cli, argv[0], dev);
+}
+
+static int device_bind(struct cli *cli, int argc, char **argv)
+{
+	struct ioasid_dev *dev;
+	uint32_t dev_id;
+	int ret;
+
+	ret = get_one_dev(cli, argc, argv, "bind", &dev);
+	if (ret || cli->check_only)
+		return ret;
+	ret = ioasid_dev_bind(dev, &dev_id);
+	if (ret < 0)
+		return lib_err(cli, ret);
+	out_obj_open(cli, NULL);
+	out_str(cli, "device", "device %s", ioasid_dev_name(dev));
+	out_uint(cli, "dev_id", " id %" PRIu64 "\n", dev_id);
+	out_obj_close(cli);
+	return CMD_OK;
+}
+
+static int device_attach_common(struct cli *cli, int argc, char **argv,
+				bool replace)
+{
+	const char *cmd = replace ? "replace" : "attach";
+	struct ioasid_dev *dev = NULL;
+	uint32_t pt, hwpt = 0;
+	int ret;
+
+	if (argc < 1)
+		return arg_missing(cli, "DEV");
+	if (argc < 2)
+		return arg_missing(cli, "to");
+	if (strcmp(argv[1], "to"))
+		return arg_unexpected(cli, argv[1], "\"to\"");
+	if (argc < 3)
+		return arg_needs_value(cli, "to");
+	if (argc > 3) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "nothing after \"%s DEV to PT\"",
+			 cmd);
+		return arg_unexpected(cli, argv[3], what);
+	}
+	ret = get_obj_id(cli, argv[2], NAME_IOAS, true, &pt);
+	if (ret)
+		return ret;
+	ret = get_dev(cli, argv[0], &dev);
+	if (ret || cli->check_only)
+		return ret;
+	ret = replace ? ioasid_dev_replace(dev, pt, &hwpt) :
+			ioasid_dev_attach(dev, pt, &hwpt);
+	if (ret < 0)
+		return lib_err(cli, ret);
+	out_obj_open(cli, NULL);
+	out_str(cli, "device", "device %s", ioasid_dev_name(dev));
+	out_uint(cli, "pt", " pt %" PRIu64, pt);
+	out_uint(cli, "hwpt", " hwpt %" PRIu64 "\n", hwpt);
+	out_obj_close(cli);
+	warn_ephemeral(cli, "the attachment");
+	return CMD_OK;
+}
+
+static int device_attach(struct cli *cli, int argc, char **argv)
+{
+	return device_attach_common(cli, argc, argv, false);
+}
+
+static int device_replace(struct cli *cli, int argc, char **argv)
+{
+	return device_attach_common(cli, argc, argv, true);
+}
+
+static int device_detach(struct cli *cli, int argc, char **argv)
+{
+	struct ioasid_dev *dev;
+	int ret;
+
+	ret = get_one_dev(cli, argc, argv, "detach", &dev);
+	if (ret || cli->check_only)
+		return ret;
+	ret = ioasid_dev_detach(dev);
+	return ret < 0 ? lib_err(cli, ret) : CMD_OK;
+}
+
+static int device_close(struct cli *cli, int argc, char **argv)
+{
+	struct ioasid_dev *dev;
+	int ret;
+
+	ret = get_one_dev(cli, argc, argv, "close", &dev);
+	if (ret || cli->check_only)
+		return ret;
+	ioasid_dev_close(dev);
+	dev_find(cli, argv[0])->dev = NULL;
+	return CMD_OK;
+}
+
+static const struct cmd device_cmds[] = {
+	{ "list", device_list },
+	{ "show", device_show },
+	{ "open", device_open },
+	{ "bind", device_bind },
+	{ "attach", device_attach },
+	{ "replace", device_replace },
+	{ "detach", device_detach },
+	{ "close", device_close },
+	{ NULL, NULL },
+};
+
+int do_device(struct cli *cli, int argc, char **argv)
+{
+	return cmd_select(cli, "device", device_cmds, argc, argv, device_help);
+}
+
+/* ------------------------------------------------------------------ */
+
+static int print_group(struct cli *cli, const struct ioasid_group_info *g,
+		       bool devices)
+{
+	int ret;
+
+	out_obj_open(cli, NULL);
+	out_int(cli, "id", "group %" PRId64, g->id);
+	out_str(cli, "iommu", " iommu %s", or_dash(g->iommu));
+	out_uint(cli, "num_devices", " devices %" PRIu64 "\n",
+		 g->num_devices);
+	if (devices) {
+		out_arr_open(cli, "devices");
+		for (uint32_t i = 0;; i++) {
+			IOASID_OPTS(ioasid_dev_info, info);
+
+			ret = ioasid_dev_info_at(cli->ctx, i, &info);
+			if (ret == -ENOENT)
+				break;
+			if (ret < 0)
+				return lib_err(cli, ret);
+			if (info.group == g->id)
+				out_str(cli, NULL, "\tdevice %s\n", info.name);
+		}
+		out_arr_close(cli);
+	}
+	ret = print_resv_regions(cli, g->id, "\t");
+	out_obj_close(cli);
+	return ret;
+}
+
+static int group_list(struct cli *cli, int argc, char **argv)
+{
+	if (argc > 0)
+		return arg_unexpected(cli, argv[0], "nothing after \"list\"");
+	if (cli->check_only)
+		return CMD_OK;
+	if (cli_need_ctx(cli))
+		return CMD_FAIL;
+	out_arr_open(cli, NULL);
+	for (uint32_t i = 0;; i++) {
+		IOASID_OPTS(ioasid_group_info, g);
+		int ret = ioasid_group_info_at(cli->ctx, i, &g);
+
+		if (ret == -ENOENT)
+			break;
+		if (ret < 0)
+			return lib_err(cli, ret);
+		ret = print_group(cli, &g, false);
+		if (ret)
+			return ret;
+	}
+	out_arr_close(cli);
+	return CMD_OK;
+}
+
+static int group_show(struct cli *cli, int argc, char **argv)
+{
+	uint32_t want;
+	int ret;
+
+	if (argc < 1)
+		return group_list(cli, argc, argv);
+	if (argc > 1)
+		return arg_unexpected(cli, argv[1], "nothing after GROUP");
+	ret = get_u32(cli, argv[0], &want);
+	if (ret)
+		return ret;
+	if (want > INT32_MAX)
+		return arg_wrong(cli, argv[0], "too large for a group number");
+	if (cli->check_only)
+		return CMD_OK;
+	if (cli_need_ctx(cli))
+		return CMD_FAIL;
+	for (uint32_t i = 0;; i++) {
+		IOASID_OPTS(ioasid_group_info, g);
+
+		ret = ioasid_group_info_at(cli->ctx, i, &g);
+		if (ret == -ENOENT)
+			break;
+		if (ret < 0)
+			return lib_err(cli, ret);
+		if ((uint32_t)g.id == want)
+			return print_group(cli, &g, true);
+	}
+	return cmd_err(cli, ENOENT, "group %" PRIu32 " does not exist (%s)",
+		       want, errno_name(ENOENT));
+}
+
+static const struct cmd group_cmds[] = {
+	{ "list", group_list },
+	{ "show", group_show },
+	{ NULL, NULL },
+};
+
+int do_group(struct cli *cli, int argc, char **argv)
+{
+	return cmd_select(cli, "group", group_cmds, argc, argv, group_help);
+}

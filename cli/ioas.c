@@ -1,0 +1,606 @@
+// SPDX-License-Identifier: MIT
+/* ioasctl ioas ... and ioasctl hwpt ... */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "ioasctl.h"
+
+void ioas_help(struct cli *cli)
+{
+	(void)cli;
+	fputs("Usage: ioasctl ioas alloc [name NAME]\n"
+	      "       ioasctl ioas destroy IOAS\n"
+	      "       ioasctl ioas map IOAS [iova ADDR | any] length LEN\n"
+	      "                        [file PATH [offset OFF]] [read] "
+	      "[write]\n"
+	      "       ioasctl ioas unmap IOAS { iova ADDR length LEN | all }\n"
+	      "       ioasctl ioas copy IOAS [iova ADDR | any] [read] [write]\n"
+	      "                         from IOAS iova ADDR length LEN\n"
+	      "       ioasctl ioas ranges IOAS\n"
+	      "       ioasctl ioas allow IOAS [START-LAST ...]\n"
+	      "IOAS := an IOAS id or name; numbers are decimal or 0x hex,\n"
+	      "        sizes may end in K, M, G or T\n",
+	      stdout);
+}
+
+void hwpt_help(struct cli *cli)
+{
+	(void)cli;
+	fputs("Usage: ioasctl hwpt alloc dev DEV ioas IOAS [name NAME]\n"
+	      "       ioasctl hwpt destroy HWPT\n",
+	      stdout);
+}
+
+int get_iova_ranges(struct cli *cli, uint32_t ioas,
+		    struct ioasid_iova_range **ranges, uint32_t *num,
+		    uint64_t *alignment)
+{
+	struct ioasid_iova_range *r = NULL;
+	uint32_t n = 0;
+	int ret;
+
+	for (;;) {
+		uint32_t have = n;
+
+		ret = ioasid_ioas_iova_ranges(cli->ctx, ioas, r, &n, alignment);
+		if (ret == -EMSGSIZE && n > have) {
+			free(r);
+			r = calloc(n, sizeof(*r));
+			if (!r)
+				return cmd_err(cli, ENOMEM, "out of memory");
+			continue;
+		}
+		break;
+	}
+	if (ret < 0) {
+		free(r);
+		return lib_err(cli, ret);
+	}
+	*ranges = r;
+	*num = n;
+	return CMD_OK;
+}
+
+/* Parse "IOAS" as the only argument of @cmd. */
+static int get_only_ioas(struct cli *cli, int argc, char **argv,
+			 const char *cmd, uint32_t *id)
+{
+	if (argc < 1)
+		return arg_missing(cli, "IOAS");
+	if (argc > 1) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "nothing after \"%s IOAS\"", cmd);
+		return arg_unexpected(cli, argv[1], what);
+	}
+	return get_obj_id(cli, argv[0], NAME_IOAS, false, id);
+}
+
+static int ioas_alloc(struct cli *cli, int argc, char **argv)
+{
+	const char *name = NULL;
+	uint32_t id;
+	int ret;
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "name")) {
+			if (i + 1 >= argc)
+				return arg_needs_value(cli, "name");
+			if (name)
+				return arg_duplicate(cli, "name", argv[i + 1]);
+			name = argv[++i];
+		} else {
+			return arg_unexpected(cli, argv[i], "\"name\"");
+		}
+	}
+	if (cli->check_only)
+		return name ? name_declare(cli, name, NAME_IOAS, 0) : CMD_OK;
+	if (cli_need_ctx(cli))
+		return CMD_FAIL;
+	ret = ioasid_ioas_alloc(cli->ctx, &id);
+	if (ret < 0)
+		return lib_err(cli, ret);
+	if (name && name_declare(cli, name, NAME_IOAS, id)) {
+		ioasid_ioas_destroy(cli->ctx, id);
+		return CMD_USAGE;
+	}
+	out_obj_open(cli, NULL);
+	out_uint(cli, "ioas", "ioas %" PRIu64, id);
+	if (name)
+		out_str(cli, "name", " name %s", name);
+	out_text(cli, "\n");
+	out_obj_close(cli);
+	warn_ephemeral(cli, "the IOAS");
+	return CMD_OK;
+}
+
+static int ioas_destroy(struct cli *cli, int argc, char **argv)
+{
+	uint32_t id;
+	int ret;
+
+	ret = get_only_ioas(cli, argc, argv, "destroy", &id);
+	if (ret || cli->check_only)
+		return ret;
+	if (cli_need_ctx(cli))
+		return CMD_FAIL;
+	ret = ioasid_ioas_destroy(cli->ctx, id);
+	return ret < 0 ? lib_err(cli, ret) : CMD_OK;
+}
+
+/* Placement and access words shared by map and copy. */
+struct place {
+	bool have_iova, any;
+	uint64_t iova;
+	uint32_t flags; /* IOASID_MAP_READ/WRITE given */
+};
+
+/* Consume one placement word at argv[*i]; 1 if it was not one. */
+static int parse_place(struct cli *cli, int argc, char **argv, int *i,
+		       struct place *pl)
+{
+	const char *w = argv[*i];
+
+	if (!strcmp(w, "iova") || !strcmp(w, "any")) {
+		const char *v = w;
+
+		if (!strcmp(w, "iova")) {
+			if (*i + 1 >= argc)
+				return arg_needs_value(cli, "iova");
+			v = argv[++*i];
+		}
+		if (pl->have_iova)
+			return arg_duplicate(cli, "iova", v);
+		pl->have_iova = true;
+		if (!strcmp(v, "any"))
+			pl->any = true;
+		else if (get_u64(cli, v, true, &pl->iova))
+			return CMD_USAGE;
+		return CMD_OK;
+	}
+	if (!strcmp(w, "read") || !strcmp(w, "write")) {
+		uint32_t f = w[0] == 'r' ? IOASID_MAP_READ : IOASID_MAP_WRITE;
+
+		if (pl->flags & f)
+			return arg_duplicate(cli, w, w);
+		pl->flags |= f;
+		return CMD_OK;
+	}
+	return -1;
+}
+
+static uint32_t place_flags(const struct place *pl)
+{
+	uint32_t flags = pl->flags;
+
+	if (!flags)
+		flags = IOASID_MAP_READ | IOASID_MAP_WRITE;
+	/* No IOVA given: the kernel chooses, as with "any". */
+	if (!pl->have_iova || pl->any)
+		flags |= IOASID_MAP_ANY_IOVA;
+	return flags;
+}
+
+static int get_value(struct cli *cli, int argc, char **argv, int *i,
+		     bool *seen, const char *kw, const char **val)
+{
+	if (*i + 1 >= argc)
+		return arg_needs_value(cli, kw);
+	if (*seen)
+		return arg_duplicate(cli, kw, argv[*i + 1]);
+	*seen = true;
+	*val = argv[++*i];
+	return CMD_OK;
+}
+
+static void print_placed(struct cli *cli, uint32_t ioas, uint64_t iova,
+			 uint64_t length)
+{
+	out_obj_open(cli, NULL);
+	out_uint(cli, "ioas", "ioas %" PRIu64, ioas);
+	out_u64(cli, "iova", " iova 0x%" PRIx64, iova);
+	out_u64(cli, "length", " length 0x%" PRIx64 "\n", length);
+	out_obj_close(cli);
+}
+
+static int ioas_map(struct cli *cli, int argc, char **argv)
+{
+	IOASID_OPTS(ioasid_map_opts, opts);
+	bool seen_len = false, seen_file = false, seen_off = false;
+	const char *len_s = NULL, *path = NULL, *off_s = NULL;
+	struct place pl = { 0 };
+	uint64_t length, offset = 0, iova;
+	uint32_t id;
+	void *mem;
+	int ret, fd;
+
+	if (argc < 1)
+		return arg_missing(cli, "IOAS");
+	ret = get_obj_id(cli, argv[0], NAME_IOAS, false, &id);
+	if (ret)
+		return ret;
+	for (int i = 1; i < argc; i++) {
+		const char *w = argv[i];
+
+		ret = parse_place(cli, argc, argv, &i, &pl);
+		if (ret >= 0) {
+			if (ret)
+				return ret;
+			continue;
+		}
+		if (!strcmp(w, "length"))
+			ret = get_value(cli, argc, argv, &i, &seen_len, w,
+					&len_s);
+		else if (!strcmp(w, "file"))
+			ret = get_value(cli, argc, argv, &i, &seen_file, w,
+					&path);
+		else if (!strcmp(w, "offset") && seen_file)
+			ret = get_value(cli, argc, argv, &i, &seen_off, w,
+					&off_s);
+		else
+			return arg_unexpected(
+				cli, w,
+				"one of iova, any, length, file, offset, read, "
+				"write");
+		if (ret)
+			return ret;
+	}
+	if (!len_s)
+		return arg_missing(cli, "length");
+	if (get_u64(cli, len_s, true, &length))
+		return CMD_USAGE;
+	if (off_s && get_u64(cli, off_s, true, &offset))
+		return CMD_USAGE;
+	if (cli->check_only)
+		return CMD_OK;
+	if (cli_need_ctx(cli))
+		return CMD_FAIL;
+
+	opts.flags = place_flags(&pl);
+	iova = pl.iova;
+	if (path) {
+		int oflags = (opts.flags & IOASID_MAP_WRITE) ? O_RDWR : O_RDONLY;
+
+		fd = open(path, oflags | O_CLOEXEC);
+		if (fd < 0)
+			return cmd_err(cli, errno, "cannot open \"%s\": %s (%s)",
+				       path, strerror(errno),
+				       errno_name(errno));
+		ret = ioasid_ioas_map_file(cli->ctx, id, fd, offset, length,
+					   &iova, &opts);
+		if (ret < 0) {
+			close(fd);
+			return lib_err(cli, ret);
+		}
+		cli_keep_buffer(cli, NULL, 0, fd);
+	} else {
+		/* The memory stays until ioasctl exits: the mapping
+		 * refers to it. */
+		static char zero_page[4096] __attribute__((aligned(4096)));
+
+		if (length == 0 || length > SIZE_MAX / 2) {
+			mem = zero_page; /* the library refuses the length */
+		} else {
+			mem = mmap(NULL, length, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+				   -1, 0);
+			if (mem == MAP_FAILED)
+				return cmd_err(cli, errno,
+					       "cannot allocate 0x%" PRIx64
+					       " bytes of memory: %s (%s)",
+					       length, strerror(errno),
+					       errno_name(errno));
+		}
+		ret = ioasid_ioas_map(cli->ctx, id, mem, length, &iova, &opts);
+		if (ret < 0) {
+			if (mem != zero_page)
+				munmap(mem, length);
+			return lib_err(cli, ret);
+		}
+		cli_keep_buffer(cli, mem, length, -1);
+	}
+	print_placed(cli, id, iova, length);
+	warn_ephemeral(cli, "the mapping");
+	return CMD_OK;
+}
+
+static int ioas_unmap(struct cli *cli, int argc, char **argv)
+{
+	bool seen_iova = false, seen_len = false, all = false;
+	const char *iova_s = NULL, *len_s = NULL;
+	uint64_t iova, length, unmapped = 0;
+	uint32_t id;
+	int ret;
+
+	if (argc < 1)
+		return arg_missing(cli, "IOAS");
+	ret = get_obj_id(cli, argv[0], NAME_IOAS, false, &id);
+	if (ret)
+		return ret;
+	for (int i = 1; i < argc; i++) {
+		const char *w = argv[i];
+
+		if (!strcmp(w, "all") && !all && !seen_iova && !seen_len) {
+			all = true;
+			continue;
+		}
+		if (!all && !strcmp(w, "iova"))
+			ret = get_value(cli, argc, argv, &i, &seen_iova, w,
+					&iova_s);
+		else if (!all && !strcmp(w, "length"))
+			ret = get_value(cli, argc, argv, &i, &seen_len, w,
+					&len_s);
+		else
+			return arg_unexpected(cli, w,
+					      all ? "nothing after \"all\"" :
+						    "one of iova, length, all");
+		if (ret)
+			return ret;
+	}
+	if (!all) {
+		if (!iova_s)
+			return arg_missing(cli, "iova");
+		if (!len_s)
+			return arg_missing(cli, "length");
+		if (get_u64(cli, iova_s, true, &iova) ||
+		    get_u64(cli, len_s, true, &length))
+			return CMD_USAGE;
+	}
+	if (cli->check_only)
+		return CMD_OK;
+	if (cli_need_ctx(cli))
+		return CMD_FAIL;
+	ret = all ? ioasid_ioas_unmap_all(cli->ctx, id, &unmapped) :
+		    ioasid_ioas_unmap(cli->ctx, id, iova, length, &unmapped);
+	if (ret < 0)
+		return lib_err(cli, ret);
+	out_obj_open(cli, NULL);
+	out_uint(cli, "ioas", "ioas %" PRIu64, id);
+	out_u64(cli, "unmapped", " unmapped 0x%" PRIx64 "\n", unmapped);
+	out_obj_close(cli);
+	return CMD_OK;
+}
+
+static int ioas_copy(struct cli *cli, int argc, char **argv)
+{
+	IOASID_OPTS(ioasid_map_opts, opts);
+	bool seen_src_iova = false, seen_len = false;
+	const char *src_iova_s = NULL, *len_s = NULL;
+	uint64_t src_iova, length, iova;
+	struct place pl = { 0 };
+	uint32_t dst, src;
+	int i, ret;
+
+	if (argc < 1)
+		return arg_missing(cli, "IOAS");
+	ret = get_obj_id(cli, argv[0], NAME_IOAS, false, &dst);
+	if (ret)
+		return ret;
+	for (i = 1; i < argc && strcmp(argv[i], "from"); i++) {
+		ret = parse_place(cli, argc, argv, &i, &pl);
+		if (ret < 0)
+			return arg_unexpected(
+				cli, argv[i],
+				"one of iova, any, read, write, from");
+		if (ret)
+			return ret;
+	}
+	if (i >= argc)
+		return arg_missing(cli, "from");
+	if (++i >= argc)
+		return arg_needs_value(cli, "from");
+	ret = get_obj_id(cli, argv[i], NAME_IOAS, false, &src);
+	if (ret)
+		return ret;
+	for (i++; i < argc; i++) {
+		const char *w = argv[i];
+
+		if (!strcmp(w, "iova"))
+			ret = get_value(cli, argc, argv, &i, &seen_src_iova, w,
+					&src_iova_s);
+		else if (!strcmp(w, "length"))
+			ret = get_value(cli, argc, argv, &i, &seen_len, w,
+					&len_s);
+		else
+			return arg_unexpected(cli, w, "one of iova, length");
+		if (ret)
+			return ret;
+	}
+	if (!src_iova_s)
+		return arg_missing(cli, "iova");
+	if (!len_s)
+		return arg_missing(cli, "length");
+	if (get_u64(cli, src_iova_s, true, &src_iova) ||
+	    get_u64(cli, len_s, true, &length))
+		return CMD_USAGE;
+	if (cli->check_only)
+		return CMD_OK;
+	if (cli_need_ctx(cli))
+		return CMD_FAIL;
+	opts.flags = place_flags(&pl);
+	iova = pl.iova;
+	ret = ioasid_ioas_copy(cli->ctx, dst, &iova, src, src_iova, length,
+			       &opts);
+	if (ret < 0)
+		return lib_err(cli, ret);
+	print_placed(cli, dst, iova, length);
+	warn_ephemeral(cli, "the mapping");
+	return CMD_OK;
+}
+
+static int ioas_ranges(struct cli *cli, int argc, char **argv)
+{
+	struct ioasid_iova_range *r;
+	uint64_t alignment = 0;
+	uint32_t id, num;
+	int ret;
+
+	ret = get_only_ioas(cli, argc, argv, "ranges", &id);
+	if (ret || cli->check_only)
+		return ret;
+	if (cli_need_ctx(cli))
+		return CMD_FAIL;
+	ret = get_iova_ranges(cli, id, &r, &num, &alignment);
+	if (ret)
+		return ret;
+	out_obj_open(cli, NULL);
+	out_uint(cli, "ioas", "ioas %" PRIu64, id);
+	out_u64(cli, "alignment", " alignment 0x%" PRIx64 "\n", alignment);
+	out_arr_open(cli, "ranges");
+	for (uint32_t i = 0; i < num; i++) {
+		out_obj_open(cli, NULL);
+		out_u64(cli, "start", "\t0x%" PRIx64, r[i].start);
+		out_u64(cli, "last", "-0x%" PRIx64 "\n", r[i].last);
+		out_obj_close(cli);
+	}
+	out_arr_close(cli);
+	out_obj_close(cli);
+	free(r);
+	return CMD_OK;
+}
+
+static int ioas_allow(struct cli *cli, int argc, char **argv)
+{
+	struct ioasid_iova_range *r;
+	uint32_t id;
+	int ret;
+
+	if (argc < 1)
+		return arg_missing(cli, "IOAS");
+	ret = get_obj_id(cli, argv[0], NAME_IOAS, false, &id);
+	if (ret)
+		return ret;
+	r = calloc(argc, sizeof(*r));
+	if (!r)
+		return cmd_err(cli, ENOMEM, "out of memory");
+	for (int i = 1; i < argc; i++) {
+		ret = get_range(cli, argv[i], &r[i - 1]);
+		if (ret) {
+			free(r);
+			return ret;
+		}
+	}
+	if (cli->check_only) {
+		free(r);
+		return CMD_OK;
+	}
+	if (cli_need_ctx(cli)) {
+		free(r);
+		return CMD_FAIL;
+	}
+	ret = ioasid_ioas_allow_iovas(cli->ctx, id, argc > 1 ? r : NULL,
+				      argc - 1);
+	free(r);
+	if (ret < 0)
+		return lib_err(cli, ret);
+	warn_ephemeral(cli, "the allow-list");
+	return CMD_OK;
+}
+
+static const struct cmd ioas_cmds[] = {
+	{ "alloc", ioas_alloc },
+	{ "destroy", ioas_destroy },
+	{ "map", ioas_map },
+	{ "unmap", ioas_unmap },
+	{ "copy", ioas_copy },
+	{ "ranges", ioas_ranges },
+	{ "allow", ioas_allow },
+	{ NULL, NULL },
+};
+
+int do_ioas(struct cli *cli, int argc, char **argv)
+{
+	return cmd_select(cli, "ioas", ioas_cmds, argc, argv, ioas_help);
+}
+
+/* ------------------------------------------------------------------ */
+
+static int hwpt_alloc(struct cli *cli, int argc, char **argv)
+{
+	bool seen_dev = false, seen_ioas = false, seen_name = false;
+	const char *dev_s = NULL, *ioas_s = NULL, *name = NULL;
+	struct ioasid_dev *dev;
+	uint32_t ioas, hwpt;
+	int ret = CMD_OK;
+
+	for (int i = 0; i < argc; i++) {
+		const char *w = argv[i];
+
+		if (!strcmp(w, "dev"))
+			ret = get_value(cli, argc, argv, &i, &seen_dev, w,
+					&dev_s);
+		else if (!strcmp(w, "ioas"))
+			ret = get_value(cli, argc, argv, &i, &seen_ioas, w,
+					&ioas_s);
+		else if (!strcmp(w, "name"))
+			ret = get_value(cli, argc, argv, &i, &seen_name, w,
+					&name);
+		else
+			return arg_unexpected(cli, w, "one of dev, ioas, name");
+		if (ret)
+			return ret;
+	}
+	if (!dev_s)
+		return arg_missing(cli, "dev");
+	if (!ioas_s)
+		return arg_missing(cli, "ioas");
+	ret = get_obj_id(cli, ioas_s, NAME_IOAS, false, &ioas);
+	if (ret)
+		return ret;
+	ret = get_dev(cli, dev_s, &dev);
+	if (ret)
+		return ret;
+	if (cli->check_only)
+		return name ? name_declare(cli, name, NAME_HWPT, 0) : CMD_OK;
+	ret = ioasid_hwpt_alloc(dev, ioas, NULL, &hwpt);
+	if (ret < 0)
+		return lib_err(cli, ret);
+	if (name && name_declare(cli, name, NAME_HWPT, hwpt)) {
+		ioasid_hwpt_destroy(cli->ctx, hwpt);
+		return CMD_USAGE;
+	}
+	out_obj_open(cli, NULL);
+	out_uint(cli, "hwpt", "hwpt %" PRIu64, hwpt);
+	if (name)
+		out_str(cli, "name", " name %s", name);
+	out_text(cli, "\n");
+	out_obj_close(cli);
+	warn_ephemeral(cli, "the HWPT");
+	return CMD_OK;
+}
+
+static int hwpt_destroy(struct cli *cli, int argc, char **argv)
+{
+	uint32_t id;
+	int ret;
+
+	if (argc < 1)
+		return arg_missing(cli, "HWPT");
+	if (argc > 1)
+		return arg_unexpected(cli, argv[1],
+				      "nothing after \"destroy HWPT\"");
+	ret = get_obj_id(cli, argv[0], NAME_HWPT, false, &id);
+	if (ret || cli->check_only)
+		return ret;
+	if (cli_need_ctx(cli))
+		return CMD_FAIL;
+	ret = ioasid_hwpt_destroy(cli->ctx, id);
+	return ret < 0 ? lib_err(cli, ret) : CMD_OK;
+}
+
+static const struct cmd hwpt_cmds[] = {
+	{ "alloc", hwpt_alloc },
+	{ "destroy", hwpt_destroy },
+	{ NULL, NULL },
+};
+
+int do_hwpt(struct cli *cli, int argc, char **argv)
+{
+	return cmd_select(cli, "hwpt", hwpt_cmds, argc, argv, hwpt_help);
+}

@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ioasctl: shared state, command tables, argument and output helpers.
+ * A client of the public API (<ioasid/ioasid.h>) only.
+ */
+#ifndef IOASCTL_H
+#define IOASCTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json.h>
+
+#include <ioasid/ioasid.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Command results, also the process exit status. */
+enum {
+	CMD_OK = 0,
+	CMD_FAIL = 1,  /* the library (or the system) refused */
+	CMD_USAGE = 2, /* the words were wrong */
+};
+
+enum name_kind {
+	NAME_IOAS,
+	NAME_HWPT,
+	NAME_DEV,
+};
+
+/* A name given in a batch (ioas/hwpt/device alias), or an open device. */
+struct cli_name {
+	char *name;
+	enum name_kind kind;
+	uint32_t id;		/* IOAS/HWPT id; 0 in the check pass */
+	char *dev_word;		/* NAME_DEV: the device as opened */
+	struct ioasid_dev *dev; /* NAME_DEV: NULL while closed */
+};
+
+/* Memory and files that back mappings; kept until ioasctl exits. */
+struct cli_buffer {
+	void *addr;
+	size_t length;
+	int fd;
+};
+
+struct cli {
+	/* options */
+	bool json, pretty, force, sim;
+	const char *topology;
+
+	/* where we are */
+	bool batch;
+	bool check_only; /* syntax pass: parse, track names, touch nothing */
+	const char *file;
+	unsigned int line;
+	unsigned int quiet; /* >0 inside "expect": no output, keep errors */
+
+	/* the last failure of a command, for "expect error" */
+	int last_err; /* positive errno, 0 if none */
+	char last_msg[512];
+
+	struct ioasid_ctx *ctx;
+	struct cli_name *names;
+	size_t num_names;
+	struct cli_buffer *buffers;
+	size_t num_buffers;
+
+	/* output of the current command in JSON mode */
+	json_object *out_root;
+	json_object *out_stack[16];
+	int out_depth;
+	bool out_error; /* out_root is an {"error": ...} object */
+};
+
+typedef int (*cmd_fn)(struct cli *cli, int argc, char **argv);
+
+struct cmd {
+	const char *name;
+	cmd_fn fn;
+};
+
+/* main.c */
+int cli_run(struct cli *cli, int argc, char **argv);
+int cli_need_ctx(struct cli *cli);
+/* Run the command of the table @cmds that @argv[0] names; @object for the
+ * messages, @help prints the object's usage. */
+int cmd_select(struct cli *cli, const char *object, const struct cmd *cmds,
+	       int argc, char **argv, void (*help)(struct cli *cli));
+void warn_ephemeral(struct cli *cli, const char *what);
+
+/* batch.c */
+int do_batch(struct cli *cli, int argc, char **argv);
+
+/* object commands */
+int do_device(struct cli *cli, int argc, char **argv);
+int do_group(struct cli *cli, int argc, char **argv);
+int do_ioas(struct cli *cli, int argc, char **argv);
+int do_hwpt(struct cli *cli, int argc, char **argv);
+int do_expect(struct cli *cli, int argc, char **argv);
+void device_help(struct cli *cli);
+void group_help(struct cli *cli);
+void ioas_help(struct cli *cli);
+void hwpt_help(struct cli *cli);
+void expect_help(struct cli *cli);
+
+/* util.c: errors */
+int usage_err(struct cli *cli, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int arg_wrong(struct cli *cli, const char *arg, const char *why);
+int arg_missing(struct cli *cli, const char *arg);
+int arg_needs_value(struct cli *cli, const char *keyword);
+int arg_duplicate(struct cli *cli, const char *keyword, const char *value);
+int arg_unexpected(struct cli *cli, const char *arg, const char *expected);
+/* A failure with errno @err (positive): prints the message, records it. */
+int cmd_err(struct cli *cli, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* A library call failed with @ret (negative errno). */
+int lib_err(struct cli *cli, int ret);
+void print_error_line(struct cli *cli, const char *msg);
+void print_warning(struct cli *cli, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+const char *errno_name(int err);
+int errno_from_name(const char *name);
+
+/* util.c: numbers */
+/* NULL on success, else why @s is not a number. */
+const char *parse_u64(const char *s, bool suffixes, uint64_t *out);
+int get_u64(struct cli *cli, const char *s, bool suffixes, uint64_t *out);
+int get_u32(struct cli *cli, const char *s, uint32_t *out);
+int get_range(struct cli *cli, const char *s, struct ioasid_iova_range *r);
+
+/* util.c: names */
+bool name_is_valid(const char *s, const char **why);
+struct cli_name *name_find(struct cli *cli, const char *name);
+int name_declare(struct cli *cli, const char *name, enum name_kind kind,
+		 uint32_t id);
+/* Resolve an IOAS (NAME_IOAS), HWPT, or either (when @either). */
+int get_obj_id(struct cli *cli, const char *word, enum name_kind kind,
+	       bool either, uint32_t *id);
+/* Canonical spelling of a device word ("00:03.0" -> "0000:00:03.0"). */
+void dev_word_canon(const char *word, char *out, size_t size);
+struct cli_name *dev_find(struct cli *cli, const char *word);
+struct cli_name *dev_declare(struct cli *cli, const char *canon,
+			     const char *alias);
+/* Resolve an open device: usage error in the check pass when never
+ * opened, command failure when closed. */
+int get_dev(struct cli *cli, const char *word, struct ioasid_dev **dev);
+
+int cli_keep_buffer(struct cli *cli, void *addr, size_t length, int fd);
+void cli_cleanup(struct cli *cli);
+
+/* output.c: one print path for text and JSON */
+void out_begin(struct cli *cli);
+json_object *out_end(struct cli *cli);
+void out_obj_open(struct cli *cli, const char *key);
+void out_obj_close(struct cli *cli);
+void out_arr_open(struct cli *cli, const char *key);
+void out_arr_close(struct cli *cli);
+/* Text: print @fmt with the value if @fmt is not NULL.  JSON: KEY and,
+ * for u64, KEY_hex. */
+void out_u64(struct cli *cli, const char *key, const char *fmt, uint64_t v);
+void out_uint(struct cli *cli, const char *key, const char *fmt, uint64_t v);
+void out_int(struct cli *cli, const char *key, const char *fmt, int64_t v);
+void out_str(struct cli *cli, const char *key, const char *fmt,
+	     const char *s);
+void out_bool(struct cli *cli, const char *key, const char *fmt, bool v);
+/* Text only. */
+void out_text(struct cli *cli, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void out_print_json(struct cli *cli, json_object *obj);
+void out_set_error(struct cli *cli, const char *msg);
+
+/* Shared printers */
+int print_resv_regions(struct cli *cli, int32_t group, const char *indent);
+/* The usable IOVA ranges of @ioas, malloc'ed; lib_err() on failure. */
+int get_iova_ranges(struct cli *cli, uint32_t ioas,
+		    struct ioasid_iova_range **ranges, uint32_t *num,
+		    uint64_t *alignment);
+const char *dev_kind_name(enum ioasid_dev_kind kind);
+const char *dev_class_name(enum ioasid_dev_class cls);
+
+#endif /* IOASCTL_H */
