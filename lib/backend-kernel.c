@@ -1,28 +1,172 @@
 // SPDX-License-Identifier: MIT
 /*
  * The kernel backend: the backend ops over /dev/iommu and VFIO device
- * cdevs.  The only file of the project that includes Linux uAPI headers.
- * This first version opens the iommufd; the other ops follow.
+ * cdevs, plus mock devices of CONFIG_IOMMUFD_TEST.  The only file of the
+ * project that includes Linux uAPI headers.
+ *
+ * Structs are passed with size (or argsz) set to what this file fills in:
+ * the kernel accepts a larger struct whose unknown tail is zero (E2BIG
+ * otherwise) and a smaller one down to each ioctl's minimum, so one binary
+ * runs on every kernel from the one that introduced a call.  A kernel that
+ * lacks a call or flag is reported with the version it needs; nothing
+ * falls back silently.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <linux/iommufd.h>
 #include <linux/vfio.h>
 
 #include "internal.h"
+#include "iommufd-test-abi.h"
+#include "kernel.h"
+#include "sysfs.h"
+
+#define offsetofend(TYPE, MEMBER) \
+	(offsetof(TYPE, MEMBER) + sizeof(((TYPE *)0)->MEMBER))
+
+#define IOASID_TEST_CMD _IO(IOMMUFD_TYPE, IOASID_TEST_CMD_NR)
+
+/* The public range struct is handed to the kernel as is. */
+_Static_assert(sizeof(struct ioasid_iova_range) == sizeof(struct iommu_iova_range) &&
+		       offsetof(struct ioasid_iova_range, last) ==
+			       offsetof(struct iommu_iova_range, last),
+	       "struct ioasid_iova_range must match struct iommu_iova_range");
 
 struct kernel_be {
 	int fd;
 	bool own_fd;
+	char release[65]; /* uname -r, for messages */
+	/* Private IOAS that bound mock devices rest on while "detached". */
+	uint32_t mock_ioas;
+	unsigned int mock_users;
 };
 
-#define NOT_YET(op) \
-	ioasid_fail(-EOPNOTSUPP, "kernel backend: %s is not implemented yet", op)
+struct kernel_dev {
+	enum ioasid_dev_kind kind;
+	char name[IOASID_NAME_MAX];
+	char cdev[IOASID_NAME_MAX];
+	int fd;		    /* VFIO device fd, -1 for mocks */
+	bool bound;
+	bool attached;
+	uint32_t dev_id;
+	uint32_t mock_flags;
+	uint32_t stdev_id;  /* mock device object */
+};
+
+/* A call or flag and the first kernel that has it. */
+struct kfeature {
+	const char *what;
+	unsigned int major, minor;
+};
+
+static const struct kfeature FEAT_IOMMUFD = { "iommufd (/dev/iommu)", 6, 2 };
+static const struct kfeature FEAT_MAP_FILE = { "IOMMU_IOAS_MAP_FILE (mapping a file)", 6, 13 };
+static const struct kfeature FEAT_HWPT_ALLOC = { "IOMMU_HWPT_ALLOC", 6, 6 };
+static const struct kfeature FEAT_GET_HW_INFO = { "IOMMU_GET_HW_INFO", 6, 6 };
+static const struct kfeature FEAT_DIRTY_BITMAP = {
+	"IOMMU_HWPT_GET_DIRTY_BITMAP (used to check that an object is a HWPT before destroying it)",
+	6, 7
+};
+static const struct kfeature FEAT_VFIO_CDEV = {
+	"VFIO device cdev binding (VFIO_DEVICE_BIND_IOMMUFD, CONFIG_VFIO_DEVICE_CDEV)", 6, 6
+};
+static const struct kfeature FEAT_VFIO_ATTACH = {
+	"VFIO_DEVICE_ATTACH_IOMMUFD_PT (CONFIG_VFIO_DEVICE_CDEV)", 6, 6
+};
+static const struct kfeature FEAT_TEST = {
+	"IOMMU_TEST_CMD mock devices (CONFIG_IOMMUFD_TEST)", 6, 2
+};
+static const struct kfeature FEAT_TEST_FLAGS = {
+	"IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS (mock device flags, CONFIG_IOMMUFD_TEST)", 6, 7
+};
+static const struct kfeature FEAT_TEST_REPLACE = {
+	"IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE (CONFIG_IOMMUFD_TEST)", 6, 6
+};
+
+static const struct {
+	uint32_t flag;
+	struct kfeature feature;
+} hwpt_flag_features[] = {
+	{ IOMMU_HWPT_ALLOC_NEST_PARENT, { "IOMMU_HWPT_ALLOC_NEST_PARENT (nesting parent)", 6, 7 } },
+	{ IOMMU_HWPT_ALLOC_DIRTY_TRACKING, { "IOMMU_HWPT_ALLOC_DIRTY_TRACKING (dirty tracking)", 6, 7 } },
+	{ IOMMU_HWPT_FAULT_ID_VALID, { "IOMMU_HWPT_FAULT_ID_VALID (I/O page faults)", 6, 11 } },
+	{ IOMMU_HWPT_ALLOC_PASID, { "IOMMU_HWPT_ALLOC_PASID (PASID attach)", 6, 15 } },
+};
+
+/* Hints added to a failure's message. */
+#define HINT_PIN (1u << 0)	 /* ENOMEM means the pinning limit */
+#define HINT_MSI (1u << 1)	 /* EPERM means no MSI isolation */
+
+/* An ioctl as 0 or -errno. */
+static int kioctl(int fd, unsigned long request, void *arg)
+{
+	return ioctl(fd, request, arg) < 0 ? -errno : 0;
+}
+
+/*
+ * kfail - record the failure of an ioctl: "@fmt...: strerror", then what
+ * the errno means here.
+ * @feat: what the call needs, for ENOTTY / EOPNOTSUPP / E2BIG; may be
+ *        NULL.
+ */
+static int __attribute__((format(printf, 5, 6)))
+kfail(const struct kernel_be *be, int err, const struct kfeature *feat,
+      unsigned int hints, const char *fmt, ...)
+{
+	char what[512], hint[768] = "";
+	const char *release = be && be->release[0] ? be->release : "unknown";
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+
+	if (feat && err == -ENOTTY)
+		snprintf(hint, sizeof(hint),
+			 ": the running kernel (%s) does not have %s, which needs Linux %u.%u or later",
+			 release, feat->what, feat->major, feat->minor);
+	else if (feat && err == -E2BIG)
+		snprintf(hint, sizeof(hint),
+			 ": the running kernel (%s) does not know a field of this call: %s needs Linux %u.%u or later",
+			 release, feat->what, feat->major, feat->minor);
+	else if (feat && err == -EOPNOTSUPP)
+		snprintf(hint, sizeof(hint),
+			 ": %s is not supported here: it needs Linux %u.%u or later (running %s) and an IOMMU driver that implements it",
+			 feat->what, feat->major, feat->minor, release);
+	else if ((hints & HINT_PIN) && err == -ENOMEM) {
+		struct rlimit lim;
+		char cur[48] = "unknown";
+
+		if (getrlimit(RLIMIT_MEMLOCK, &lim) == 0) {
+			if (lim.rlim_cur == RLIM_INFINITY)
+				snprintf(cur, sizeof(cur), "unlimited");
+			else
+				snprintf(cur, sizeof(cur), "%llu KiB",
+					 (unsigned long long)lim.rlim_cur / 1024);
+		}
+		snprintf(hint, sizeof(hint),
+			 ": pinning the memory exceeds the locked-memory limit RLIMIT_MEMLOCK (now %s): raise it (ulimit -l, LimitMEMLOCK= in a systemd unit, memlock in limits.conf); by default (IOMMU_OPTION_RLIMIT_MODE 0) pinned pages are counted per user, so other processes of the same user count too, and a privileged manager (CAP_SYS_RESOURCE) can switch to per-process accounting with IOMMU_OPTION_RLIMIT_MODE 1",
+			 cur);
+	} else if ((hints & HINT_MSI) && err == -EPERM)
+		snprintf(hint, sizeof(hint),
+			 ": the IOMMU does not isolate MSIs (no interrupt remapping, or virtio-iommu on x86), so iommufd refuses the device; enable interrupt remapping, or, accepting that the device can then inject arbitrary interrupts, boot with iommufd.allow_unsafe_interrupts=1 (or write 1 to /sys/module/iommufd/parameters/allow_unsafe_interrupts)");
+
+	return ioasid_fail(err, "%s: %s%s", what, strerror(-err), hint);
+}
+
+/* ------------------------------------------------------------------ */
+/* Context                                                              */
 
 static void kernel_close(void *be_)
 {
@@ -38,41 +182,819 @@ static int kernel_ctx_fd(void *be_)
 	return ((struct kernel_be *)be_)->fd;
 }
 
-static int kernel_dev_info_at(void *be, uint32_t index, struct ioasid_dev_info *info)
-{ (void)be; (void)index; (void)info; return NOT_YET("dev_info_at"); }
-static int kernel_dev_info_get(void *be, const char *name, struct ioasid_dev_info *info)
-{ (void)be; (void)name; (void)info; return NOT_YET("dev_info_get"); }
-static int kernel_group_info_at(void *be, uint32_t index, struct ioasid_group_info *info)
-{ (void)be; (void)index; (void)info; return NOT_YET("group_info_at"); }
-static int kernel_group_resv_regions(void *be, int32_t group, struct ioasid_resv_region *r, uint32_t *num)
-{ (void)be; (void)group; (void)r; (void)num; return NOT_YET("group_resv_regions"); }
-static int kernel_ioas_alloc(void *be, uint32_t *id)
-{ (void)be; (void)id; return NOT_YET("ioas_alloc"); }
-static int kernel_destroy(void *be, uint32_t id, enum ioasid_obj_type type)
-{ (void)be; (void)id; (void)type; return NOT_YET("destroy"); }
-static int kernel_ioas_map(void *be, uint32_t ioas, uint32_t flags, uint64_t va, uint64_t length, uint64_t *iova)
-{ (void)be; (void)ioas; (void)flags; (void)va; (void)length; (void)iova; return NOT_YET("ioas_map"); }
-static int kernel_ioas_map_file(void *be, uint32_t ioas, uint32_t flags, int fd, uint64_t start, uint64_t length, uint64_t *iova)
-{ (void)be; (void)ioas; (void)flags; (void)fd; (void)start; (void)length; (void)iova; return NOT_YET("ioas_map_file"); }
-static int kernel_ioas_unmap(void *be, uint32_t ioas, uint64_t iova, uint64_t length, uint64_t *unmapped)
-{ (void)be; (void)ioas; (void)iova; (void)length; (void)unmapped; return NOT_YET("ioas_unmap"); }
-static int kernel_ioas_copy(void *be, uint32_t dst, uint32_t src, uint32_t flags, uint64_t length, uint64_t *dst_iova, uint64_t src_iova)
-{ (void)be; (void)dst; (void)src; (void)flags; (void)length; (void)dst_iova; (void)src_iova; return NOT_YET("ioas_copy"); }
-static int kernel_ioas_iova_ranges(void *be, uint32_t ioas, struct ioasid_iova_range *r, uint32_t *num, uint64_t *align)
-{ (void)be; (void)ioas; (void)r; (void)num; (void)align; return NOT_YET("ioas_iova_ranges"); }
-static int kernel_ioas_allow_iovas(void *be, uint32_t ioas, const struct ioasid_iova_range *r, uint32_t num)
-{ (void)be; (void)ioas; (void)r; (void)num; return NOT_YET("ioas_allow_iovas"); }
-static int kernel_hwpt_alloc(void *be, uint32_t dev_id, uint32_t pt_id, uint32_t flags, uint32_t *hwpt)
-{ (void)be; (void)dev_id; (void)pt_id; (void)flags; (void)hwpt; return NOT_YET("hwpt_alloc"); }
-static int kernel_dev_open(void *be, const struct ioasid_dev_info *info, void **bdev)
-{ (void)be; (void)info; (void)bdev; return NOT_YET("dev_open"); }
-static int kernel_dev_bind(void *be, void *bdev, uint32_t *dev_id)
-{ (void)be; (void)bdev; (void)dev_id; return NOT_YET("dev_bind"); }
-static int kernel_dev_attach(void *be, void *bdev, uint32_t pt_id, uint32_t *hwpt)
-{ (void)be; (void)bdev; (void)pt_id; (void)hwpt; return NOT_YET("dev_attach"); }
-static int kernel_dev_detach(void *be, void *bdev)
-{ (void)be; (void)bdev; return NOT_YET("dev_detach"); }
-static void kernel_dev_close(void *be, void *bdev) { (void)be; (void)bdev; }
+/* ------------------------------------------------------------------ */
+/* Inventory                                                            */
+
+/* "mock", "mockN", then optionally ":flag,flag".  Return: whether @name
+ * has that shape; *@flags gets the mock device flags. */
+static bool parse_mock_name(const char *name, uint32_t *flags, bool *bad_flag,
+			    char *bad, size_t bad_size)
+{
+	const char *p = name + 4;
+
+	*flags = 0;
+	*bad_flag = false;
+	if (strncmp(name, "mock", 4))
+		return false;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (!*p)
+		return true;
+	if (*p != ':')
+		return false;
+	p++;
+	while (*p) {
+		size_t len = strcspn(p, ",");
+
+		if (len == 5 && !strncmp(p, "pasid", 5))
+			*flags |= IOASID_TEST_MOCK_DEV_PASID;
+		else if (len == 8 && !strncmp(p, "no-dirty", 8))
+			*flags |= IOASID_TEST_MOCK_DEV_NO_DIRTY;
+		else {
+			snprintf(bad, bad_size, "%.*s", (int)len, p);
+			*bad_flag = true;
+			return true;
+		}
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	return true;
+}
+
+static int kernel_dev_info_at(void *be, uint32_t index,
+			      struct ioasid_dev_info *info)
+{
+	(void)be;
+	return ioasid_sysfs_dev_info_at(index, info);
+}
+
+static int kernel_dev_info_get(void *be, const char *name,
+			       struct ioasid_dev_info *info)
+{
+	char bad[IOASID_NAME_MAX];
+	uint32_t flags;
+	bool bad_flag;
+
+	(void)be;
+	if (parse_mock_name(name, &flags, &bad_flag, bad, sizeof(bad))) {
+		size_t sz = info->sz;
+
+		if (bad_flag)
+			return ioasid_fail(-EINVAL,
+					   "mock device %s: unknown flag \"%s\" (known: pasid, no-dirty)",
+					   name, bad);
+		if (strlen(name) >= IOASID_NAME_MAX)
+			return ioasid_fail(-EINVAL, "mock device name %s is too long",
+					   name);
+		memset(info, 0, sizeof(*info));
+		info->sz = sz;
+		snprintf(info->name, sizeof(info->name), "%s", name);
+		info->kind = IOASID_DEV_MOCK;
+		info->group = -1;
+		snprintf(info->driver, sizeof(info->driver), "iommufd-selftest");
+		snprintf(info->iommu, sizeof(info->iommu), "mock");
+		if (flags & IOASID_TEST_MOCK_DEV_PASID)
+			info->pasid_width = 20; /* the mock IOMMU's */
+		return 0;
+	}
+	return ioasid_sysfs_dev_info_get(name, info);
+}
+
+static int kernel_group_info_at(void *be, uint32_t index,
+				struct ioasid_group_info *info)
+{
+	(void)be;
+	return ioasid_sysfs_group_info_at(index, info);
+}
+
+static int kernel_group_resv_regions(void *be, int32_t group,
+				     struct ioasid_resv_region *regions,
+				     uint32_t *num)
+{
+	(void)be;
+	return ioasid_sysfs_group_resv_regions(group, regions, num);
+}
+
+/* ------------------------------------------------------------------ */
+/* IOAS and HWPT                                                        */
+
+static int kernel_ioas_alloc(void *be_, uint32_t *ioas_id)
+{
+	struct kernel_be *be = be_;
+	struct iommu_ioas_alloc cmd = { .size = sizeof(cmd) };
+	int rc = kioctl(be->fd, IOMMU_IOAS_ALLOC, &cmd);
+
+	if (rc)
+		return kfail(be, rc, &FEAT_IOMMUFD, 0, "IOMMU_IOAS_ALLOC");
+	*ioas_id = cmd.out_ioas_id;
+	return 0;
+}
+
+/* IOMMU_IOAS_IOVA_RANGES asking for no ranges: ENOENT unless @id is an
+ * IOAS, and it only reads.  Return: 1 IOAS, 0 not, or a negative errno. */
+static int probe_ioas(struct kernel_be *be, uint32_t id)
+{
+	struct iommu_ioas_iova_ranges cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = id,
+	};
+	int rc = kioctl(be->fd, IOMMU_IOAS_IOVA_RANGES, &cmd);
+
+	if (rc == 0 || rc == -EMSGSIZE)
+		return 1;
+	if (rc == -ENOENT)
+		return 0;
+	return kfail(be, rc, &FEAT_IOMMUFD, 0,
+		     "IOMMU_IOAS_IOVA_RANGES ioas %u (type check before destroy)", id);
+}
+
+/* IOMMU_HWPT_GET_DIRTY_BITMAP with length 0 and NO_CLEAR: ENOENT unless
+ * @id is a paging HWPT; otherwise iommufd_check_iova_range() rejects the
+ * zero length with EINVAL before any bit is read or cleared.  Return: 1
+ * HWPT, 0 not, or a negative errno. */
+static int probe_hwpt(struct kernel_be *be, uint32_t id)
+{
+	struct iommu_hwpt_get_dirty_bitmap cmd = {
+		.size = sizeof(cmd),
+		.hwpt_id = id,
+		.flags = IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR,
+	};
+	int rc = kioctl(be->fd, IOMMU_HWPT_GET_DIRTY_BITMAP, &cmd);
+
+	if (rc == -ENOENT)
+		return 0;
+	if (rc == -EINVAL)
+		return 1;
+	if (rc == -ENOTTY)
+		return ioasid_fail(-EOPNOTSUPP,
+				   "destroying hwpt %u: the running kernel (%s) does not have %s, which needs Linux %u.%u or later",
+				   id, be->release[0] ? be->release : "unknown",
+				   FEAT_DIRTY_BITMAP.what, FEAT_DIRTY_BITMAP.major,
+				   FEAT_DIRTY_BITMAP.minor);
+	return kfail(be, rc ? rc : -EIO, NULL, 0,
+		     "IOMMU_HWPT_GET_DIRTY_BITMAP hwpt %u length 0 (type check before destroy) unexpectedly %s",
+		     id, rc ? "failed" : "succeeded");
+}
+
+static int kernel_destroy(void *be_, uint32_t id, enum ioasid_obj_type type)
+{
+	struct kernel_be *be = be_;
+	struct iommu_destroy cmd = { .size = sizeof(cmd), .id = id };
+	const char *name = type == IOASID_OBJ_IOAS ? "ioas" : "hwpt";
+	int rc;
+
+	rc = type == IOASID_OBJ_IOAS ? probe_ioas(be, id) : probe_hwpt(be, id);
+	if (rc < 0) {
+		errno = -rc;
+		return rc;
+	}
+	if (rc == 0)
+		return ioasid_fail(-ENOENT, "%s %u does not exist", name, id);
+	rc = kioctl(be->fd, IOMMU_DESTROY, &cmd);
+	if (rc == -EBUSY)
+		return ioasid_fail(rc, "IOMMU_DESTROY %s %u: %s: %s", name, id,
+				   strerror(-rc),
+				   type == IOASID_OBJ_IOAS
+					   ? "a device or HWPT still uses it"
+					   : "a device is attached to it");
+	if (rc)
+		return kfail(be, rc, &FEAT_IOMMUFD, 0, "IOMMU_DESTROY %s %u", name, id);
+	return 0;
+}
+
+static uint32_t map_flags(uint32_t flags)
+{
+	uint32_t out = 0;
+
+	if (flags & IOASID_MAP_READ)
+		out |= IOMMU_IOAS_MAP_READABLE;
+	if (flags & IOASID_MAP_WRITE)
+		out |= IOMMU_IOAS_MAP_WRITEABLE;
+	if (!(flags & IOASID_MAP_ANY_IOVA))
+		out |= IOMMU_IOAS_MAP_FIXED_IOVA;
+	return out;
+}
+
+/* " iova 0x..." or " iova any" for messages. */
+static const char *iova_str(char buf[32], uint32_t flags, uint64_t iova)
+{
+	if (flags & IOASID_MAP_ANY_IOVA)
+		return " iova any";
+	snprintf(buf, 32, " iova 0x%llx", (unsigned long long)iova);
+	return buf;
+}
+
+static int kernel_ioas_map(void *be_, uint32_t ioas_id, uint32_t flags,
+			   uint64_t va, uint64_t length, uint64_t *iova)
+{
+	struct kernel_be *be = be_;
+	struct iommu_ioas_map cmd = {
+		.size = sizeof(cmd),
+		.flags = map_flags(flags),
+		.ioas_id = ioas_id,
+		.user_va = va,
+		.length = length,
+		.iova = *iova,
+	};
+	char buf[32];
+	int rc = kioctl(be->fd, IOMMU_IOAS_MAP, &cmd);
+
+	if (rc)
+		return kfail(be, rc, &FEAT_IOMMUFD, HINT_PIN,
+			     "IOMMU_IOAS_MAP ioas %u%s length 0x%llx va 0x%llx",
+			     ioas_id, iova_str(buf, flags, *iova),
+			     (unsigned long long)length, (unsigned long long)va);
+	*iova = cmd.iova;
+	return 0;
+}
+
+static int kernel_ioas_map_file(void *be_, uint32_t ioas_id, uint32_t flags,
+				int fd, uint64_t start, uint64_t length,
+				uint64_t *iova)
+{
+	struct kernel_be *be = be_;
+	struct iommu_ioas_map_file cmd = {
+		.size = sizeof(cmd),
+		.flags = map_flags(flags),
+		.ioas_id = ioas_id,
+		.fd = fd,
+		.start = start,
+		.length = length,
+		.iova = *iova,
+	};
+	char buf[32];
+	int rc = kioctl(be->fd, IOMMU_IOAS_MAP_FILE, &cmd);
+
+	if (rc)
+		return kfail(be, rc, &FEAT_MAP_FILE, HINT_PIN,
+			     "IOMMU_IOAS_MAP_FILE ioas %u%s length 0x%llx fd %d start 0x%llx",
+			     ioas_id, iova_str(buf, flags, *iova),
+			     (unsigned long long)length, fd,
+			     (unsigned long long)start);
+	*iova = cmd.iova;
+	return 0;
+}
+
+static int kernel_ioas_unmap(void *be_, uint32_t ioas_id, uint64_t iova,
+			     uint64_t length, uint64_t *unmapped)
+{
+	struct kernel_be *be = be_;
+	struct iommu_ioas_unmap cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = ioas_id,
+		.iova = iova,
+		.length = length,
+	};
+	int rc = kioctl(be->fd, IOMMU_IOAS_UNMAP, &cmd);
+
+	if (rc) {
+		if (iova == 0 && length == UINT64_MAX)
+			return kfail(be, rc, &FEAT_IOMMUFD, 0,
+				     "IOMMU_IOAS_UNMAP ioas %u all", ioas_id);
+		return kfail(be, rc, &FEAT_IOMMUFD, 0,
+			     "IOMMU_IOAS_UNMAP ioas %u iova 0x%llx length 0x%llx",
+			     ioas_id, (unsigned long long)iova,
+			     (unsigned long long)length);
+	}
+	if (unmapped)
+		*unmapped = cmd.length;
+	return 0;
+}
+
+static int kernel_ioas_copy(void *be_, uint32_t dst_ioas, uint32_t src_ioas,
+			    uint32_t flags, uint64_t length,
+			    uint64_t *dst_iova, uint64_t src_iova)
+{
+	struct kernel_be *be = be_;
+	struct iommu_ioas_copy cmd = {
+		.size = sizeof(cmd),
+		.flags = map_flags(flags),
+		.dst_ioas_id = dst_ioas,
+		.src_ioas_id = src_ioas,
+		.length = length,
+		.dst_iova = *dst_iova,
+		.src_iova = src_iova,
+	};
+	char buf[32];
+	int rc = kioctl(be->fd, IOMMU_IOAS_COPY, &cmd);
+
+	if (rc)
+		return kfail(be, rc, &FEAT_IOMMUFD, HINT_PIN,
+			     "IOMMU_IOAS_COPY ioas %u%s from ioas %u iova 0x%llx length 0x%llx",
+			     dst_ioas, iova_str(buf, flags, *dst_iova), src_ioas,
+			     (unsigned long long)src_iova,
+			     (unsigned long long)length);
+	*dst_iova = cmd.dst_iova;
+	return 0;
+}
+
+/* One call: on EMSGSIZE the kernel has filled the first *@num entries,
+ * the count and the alignment, which is the public contract; callers
+ * wanting everything call again with a bigger array. */
+static int kernel_ioas_iova_ranges(void *be_, uint32_t ioas_id,
+				   struct ioasid_iova_range *ranges,
+				   uint32_t *num, uint64_t *alignment)
+{
+	struct kernel_be *be = be_;
+	struct iommu_ioas_iova_ranges cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = ioas_id,
+		.num_iovas = ranges ? *num : 0,
+		.allowed_iovas = (uintptr_t)ranges,
+	};
+	uint32_t room = cmd.num_iovas;
+	int rc = kioctl(be->fd, IOMMU_IOAS_IOVA_RANGES, &cmd);
+
+	if (rc && rc != -EMSGSIZE)
+		return kfail(be, rc, &FEAT_IOMMUFD, 0,
+			     "IOMMU_IOAS_IOVA_RANGES ioas %u num %u", ioas_id,
+			     room);
+	*num = cmd.num_iovas;
+	if (alignment)
+		*alignment = cmd.out_iova_alignment;
+	if (rc)
+		return ioasid_fail(rc, "ioas %u has %u IOVA ranges, the array holds %u",
+				   ioas_id, cmd.num_iovas, room);
+	return 0;
+}
+
+static int kernel_ioas_allow_iovas(void *be_, uint32_t ioas_id,
+				   const struct ioasid_iova_range *ranges,
+				   uint32_t num)
+{
+	struct kernel_be *be = be_;
+	struct iommu_ioas_allow_iovas cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = ioas_id,
+		.num_iovas = num,
+		.allowed_iovas = (uintptr_t)ranges,
+	};
+	int rc = kioctl(be->fd, IOMMU_IOAS_ALLOW_IOVAS, &cmd);
+
+	if (rc) {
+		char list[160] = "";
+		size_t used = 0;
+
+		for (uint32_t i = 0; i < num && used < sizeof(list) - 40; i++)
+			used += snprintf(list + used, sizeof(list) - used,
+					 " 0x%llx-0x%llx",
+					 (unsigned long long)ranges[i].start,
+					 (unsigned long long)ranges[i].last);
+		return kfail(be, rc, &FEAT_IOMMUFD, 0,
+			     "IOMMU_IOAS_ALLOW_IOVAS ioas %u num %u%s%s", ioas_id,
+			     num, list, used >= sizeof(list) - 40 ? " ..." : "");
+	}
+	return 0;
+}
+
+static int kernel_hwpt_alloc(void *be_, uint32_t dev_id, uint32_t pt_id,
+			     uint32_t flags, uint32_t *hwpt_id)
+{
+	struct kernel_be *be = be_;
+	struct iommu_hwpt_alloc cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.dev_id = dev_id,
+		.pt_id = pt_id,
+		.data_type = IOMMU_HWPT_DATA_NONE,
+	};
+	const struct kfeature *feat = &FEAT_HWPT_ALLOC;
+	int rc = kioctl(be->fd, IOMMU_HWPT_ALLOC, &cmd);
+
+	if (rc) {
+		/* The call exists but a flag is the problem: name the
+		 * newest flag asked for. */
+		if (rc == -EOPNOTSUPP || rc == -E2BIG || rc == -EINVAL) {
+			for (size_t i = 0; i < ARRAY_SIZE(hwpt_flag_features); i++)
+				if (flags & hwpt_flag_features[i].flag)
+					feat = &hwpt_flag_features[i].feature;
+		}
+		if (rc == -EINVAL && feat == &FEAT_HWPT_ALLOC)
+			feat = NULL;
+		return kfail(be, rc, rc == -EINVAL ? NULL : feat, 0,
+			     "IOMMU_HWPT_ALLOC dev %u pt %u flags 0x%x", dev_id,
+			     pt_id, flags);
+	}
+	*hwpt_id = cmd.out_hwpt_id;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Extra calls (lib/kernel.h)                                           */
+
+int ioasid_kernel_get_hw_info(void *be_, uint32_t dev_id,
+			      struct ioasid_kernel_hw_info *info, void *data,
+			      uint32_t *data_len)
+{
+	struct kernel_be *be = be_;
+	struct iommu_hw_info cmd = {
+		.size = sizeof(cmd),
+		.dev_id = dev_id,
+		.data_len = data_len ? *data_len : 0,
+		.data_uptr = (uintptr_t)data,
+	};
+	int rc = kioctl(be->fd, IOMMU_GET_HW_INFO, &cmd);
+
+	if (rc)
+		return kfail(be, rc, &FEAT_GET_HW_INFO, 0,
+			     "IOMMU_GET_HW_INFO dev %u data_len %u", dev_id,
+			     data_len ? *data_len : 0);
+	if (data_len)
+		*data_len = cmd.data_len;
+	info->data_type = cmd.out_data_type;
+	info->max_pasid_log2 = cmd.out_max_pasid_log2;
+	info->capabilities = cmd.out_capabilities;
+	return 0;
+}
+
+static const char *option_name(enum ioasid_kernel_option option)
+{
+	return option == IOASID_KERNEL_OPT_RLIMIT_MODE ? "RLIMIT_MODE"
+	       : option == IOASID_KERNEL_OPT_HUGE_PAGES ? "HUGE_PAGES"
+							: "?";
+}
+
+static int kernel_option(struct kernel_be *be, enum ioasid_kernel_option option,
+			 bool set, uint32_t object_id, uint64_t *val)
+{
+	struct iommu_option cmd = {
+		.size = sizeof(cmd),
+		.option_id = option == IOASID_KERNEL_OPT_RLIMIT_MODE
+				     ? IOMMU_OPTION_RLIMIT_MODE
+				     : IOMMU_OPTION_HUGE_PAGES,
+		.op = set ? IOMMU_OPTION_OP_SET : IOMMU_OPTION_OP_GET,
+		.object_id = object_id,
+		.val64 = set ? *val : 0,
+	};
+	int rc;
+
+	if (option != IOASID_KERNEL_OPT_RLIMIT_MODE &&
+	    option != IOASID_KERNEL_OPT_HUGE_PAGES)
+		return ioasid_fail(-EINVAL, "unknown iommufd option %d", option);
+	rc = kioctl(be->fd, IOMMU_OPTION, &cmd);
+	if (rc == -EPERM && option == IOASID_KERNEL_OPT_RLIMIT_MODE)
+		return ioasid_fail(rc, "IOMMU_OPTION SET RLIMIT_MODE %llu: %s: changing the accounting mode needs CAP_SYS_RESOURCE; have a privileged manager set it on the fd it passes in",
+				   (unsigned long long)*val, strerror(-rc));
+	if (rc && set)
+		return kfail(be, rc, &FEAT_IOMMUFD, 0,
+			     "IOMMU_OPTION SET %s object %u val %llu",
+			     option_name(option), object_id,
+			     (unsigned long long)*val);
+	if (rc)
+		return kfail(be, rc, &FEAT_IOMMUFD, 0, "IOMMU_OPTION GET %s object %u",
+			     option_name(option), object_id);
+	if (!set)
+		*val = cmd.val64;
+	return 0;
+}
+
+int ioasid_kernel_option_get(void *be, enum ioasid_kernel_option option,
+			     uint32_t object_id, uint64_t *val)
+{
+	return kernel_option(be, option, false, object_id, val);
+}
+
+int ioasid_kernel_option_set(void *be, enum ioasid_kernel_option option,
+			     uint32_t object_id, uint64_t val)
+{
+	return kernel_option(be, option, true, object_id, &val);
+}
+
+/* ------------------------------------------------------------------ */
+/* Mock devices                                                         */
+
+static int test_cmd(struct kernel_be *be, struct ioasid_test_cmd *cmd)
+{
+	cmd->size = sizeof(*cmd);
+	return kioctl(be->fd, IOASID_TEST_CMD, cmd);
+}
+
+uint32_t ioasid_kernel_mock_stdev_id(void *bdev)
+{
+	struct kernel_dev *dev = bdev;
+
+	return dev && dev->kind == IOASID_DEV_MOCK && dev->bound ? dev->stdev_id : 0;
+}
+
+int ioasid_kernel_mock_add_reserved(void *be_, uint32_t ioas_id,
+				    uint64_t start, uint64_t length)
+{
+	struct kernel_be *be = be_;
+	struct ioasid_test_cmd cmd = {
+		.op = IOASID_TEST_OP_ADD_RESERVED,
+		.id = ioas_id,
+		.add_reserved = { .start = start, .length = length },
+	};
+	int rc = test_cmd(be, &cmd);
+
+	if (rc)
+		return kfail(be, rc, &FEAT_TEST, 0,
+			     "IOMMU_TEST_OP_ADD_RESERVED ioas %u start 0x%llx length 0x%llx",
+			     ioas_id, (unsigned long long)start,
+			     (unsigned long long)length);
+	return 0;
+}
+
+int ioasid_kernel_mock_check_map(void *be_, uint32_t hwpt_id, uint64_t iova,
+				 uint64_t length, const void *va)
+{
+	struct kernel_be *be = be_;
+	struct ioasid_test_cmd cmd = {
+		.op = IOASID_TEST_OP_MD_CHECK_MAP,
+		.id = hwpt_id,
+		.check_map = { .iova = iova, .length = length,
+			       .uptr = (uintptr_t)va },
+	};
+	int rc = test_cmd(be, &cmd);
+
+	if (rc)
+		return kfail(be, rc, &FEAT_TEST, 0,
+			     "IOMMU_TEST_OP_MD_CHECK_MAP hwpt %u iova 0x%llx length 0x%llx va %p",
+			     hwpt_id, (unsigned long long)iova,
+			     (unsigned long long)length, va);
+	return 0;
+}
+
+int ioasid_kernel_mock_check_refs(void *be_, const void *va, uint64_t length,
+				  uint32_t refs)
+{
+	struct kernel_be *be = be_;
+	struct ioasid_test_cmd cmd = {
+		.op = IOASID_TEST_OP_MD_CHECK_REFS,
+		.check_refs = { .length = length, .uptr = (uintptr_t)va,
+				.refs = refs },
+	};
+	int rc = test_cmd(be, &cmd);
+
+	if (rc)
+		return kfail(be, rc, &FEAT_TEST, 0,
+			     "IOMMU_TEST_OP_MD_CHECK_REFS va %p length 0x%llx refs %u",
+			     va, (unsigned long long)length, refs);
+	return 0;
+}
+
+static void mock_ioas_put(struct kernel_be *be)
+{
+	struct iommu_destroy cmd = { .size = sizeof(cmd), .id = be->mock_ioas };
+
+	if (--be->mock_users)
+		return;
+	if (kioctl(be->fd, IOMMU_DESTROY, &cmd))
+		ioasid_log(IOASID_WARN, "IOMMU_DESTROY of the mock devices' ioas %u: %s",
+			   be->mock_ioas, strerror(errno));
+	be->mock_ioas = 0;
+}
+
+static int mock_ioas_get(struct kernel_be *be)
+{
+	int rc;
+
+	if (be->mock_users) {
+		be->mock_users++;
+		return 0;
+	}
+	rc = kernel_ioas_alloc(be, &be->mock_ioas);
+	if (rc)
+		return rc;
+	be->mock_users = 1;
+	return 0;
+}
+
+static int mock_bind(struct kernel_be *be, struct kernel_dev *dev,
+		     uint32_t *dev_id)
+{
+	struct ioasid_test_cmd cmd = {
+		.op = dev->mock_flags ? IOASID_TEST_OP_MOCK_DOMAIN_FLAGS
+				      : IOASID_TEST_OP_MOCK_DOMAIN,
+		.mock_domain = { .dev_flags = dev->mock_flags },
+	};
+	int rc = mock_ioas_get(be);
+
+	if (rc)
+		return rc;
+	cmd.id = be->mock_ioas;
+	rc = test_cmd(be, &cmd);
+	if (rc) {
+		mock_ioas_put(be);
+		return kfail(be, rc, dev->mock_flags ? &FEAT_TEST_FLAGS : &FEAT_TEST, 0,
+			     "%s ioas %u dev_flags 0x%x (creating mock device %s)",
+			     dev->mock_flags ? "IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS"
+					     : "IOMMU_TEST_OP_MOCK_DOMAIN",
+			     cmd.id, dev->mock_flags, dev->name);
+	}
+	dev->stdev_id = cmd.mock_domain.out_stdev_id;
+	dev->dev_id = cmd.mock_domain.out_idev_id;
+	dev->bound = true;
+	*dev_id = dev->dev_id;
+	return 0;
+}
+
+static int mock_replace(struct kernel_be *be, struct kernel_dev *dev,
+			uint32_t pt_id, uint32_t *hwpt_id, const char *why)
+{
+	struct ioasid_test_cmd cmd = {
+		.op = IOASID_TEST_OP_MOCK_DOMAIN_REPLACE,
+		.id = dev->stdev_id,
+		.mock_domain_replace = { .pt_id = pt_id },
+	};
+	int rc = test_cmd(be, &cmd);
+
+	if (rc)
+		return kfail(be, rc, &FEAT_TEST_REPLACE, HINT_PIN,
+			     "IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE mock %u pt %u (%s mock device %s)",
+			     dev->stdev_id, pt_id, why, dev->name);
+	if (hwpt_id)
+		*hwpt_id = cmd.mock_domain_replace.pt_id;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Devices                                                              */
+
+static int kernel_dev_open(void *be, const struct ioasid_dev_info *info,
+			   void **bdev)
+{
+	struct kernel_dev *dev;
+	const char *base;
+	struct stat st;
+	dev_t devt;
+	int rc;
+
+	(void)be;
+	dev = calloc(1, sizeof(*dev));
+	if (!dev)
+		return ioasid_fail(-ENOMEM, "out of memory");
+	dev->kind = info->kind;
+	dev->fd = -1;
+	memcpy(dev->name, info->name, sizeof(dev->name));
+	dev->name[sizeof(dev->name) - 1] = '\0';
+
+	if (info->kind == IOASID_DEV_MOCK) {
+		char bad[IOASID_NAME_MAX];
+		bool bad_flag;
+
+		if (!parse_mock_name(dev->name, &dev->mock_flags, &bad_flag,
+				     bad, sizeof(bad)) || bad_flag) {
+			free(dev);
+			return ioasid_fail(-EINVAL, "%s is not a mock device name",
+					   info->name);
+		}
+		*bdev = dev;
+		return 0;
+	}
+
+	if (!info->cdev[0]) {
+		rc = ioasid_fail(-ENODEV,
+				 "device %s has no VFIO cdev: it is bound to %s%s%s; bind it to a VFIO driver, e.g. echo vfio-pci > /sys/bus/pci/devices/%s/driver_override; echo %s > /sys/bus/pci/drivers_probe",
+				 info->name, info->driver[0] ? "driver " : "no driver",
+				 info->driver, "", info->name, info->name);
+		free(dev);
+		return rc;
+	}
+	memcpy(dev->cdev, info->cdev, sizeof(dev->cdev));
+	dev->cdev[sizeof(dev->cdev) - 1] = '\0';
+
+	dev->fd = open(dev->cdev, O_RDWR | O_CLOEXEC);
+	if (dev->fd < 0) {
+		int err = errno;
+		const char *why =
+			err == ENOENT ? ": the node is missing; the kernel needs CONFIG_VFIO_DEVICE_CDEV (Linux 6.6 or later) and devtmpfs or udev to create it"
+			: err == EACCES || err == EPERM ? ": the caller needs read/write access to the node (root, or a udev rule or group)"
+			: err == EBUSY ? ": the device is in use: another process has it, or it was opened through its legacy VFIO group"
+			: "";
+
+		rc = ioasid_fail(-err, "open %s (device %s): %s%s", dev->cdev,
+				 dev->name, strerror(err), why);
+		free(dev);
+		return rc;
+	}
+	/* The node must be the device sysfs names, as QEMU checks: a stale
+	 * or misplaced node would hand us another device. */
+	base = strrchr(dev->cdev, '/');
+	base = base ? base + 1 : dev->cdev;
+	rc = ioasid_sysfs_vfio_devt(base, &devt);
+	if (rc == 0 && fstat(dev->fd, &st) < 0)
+		rc = ioasid_fail(-errno, "fstat %s: %s", dev->cdev, strerror(errno));
+	if (rc == 0 && (!S_ISCHR(st.st_mode) || st.st_rdev != devt))
+		rc = ioasid_fail(-ENODEV,
+				 "%s is not the cdev of device %s: sysfs gives %u:%u for %s, the node is %u:%u",
+				 dev->cdev, dev->name, major(devt), minor(devt),
+				 base, major(st.st_rdev), minor(st.st_rdev));
+	if (rc) {
+		close(dev->fd);
+		free(dev);
+		return rc;
+	}
+	*bdev = dev;
+	return 0;
+}
+
+static int kernel_dev_bind(void *be_, void *bdev, uint32_t *dev_id)
+{
+	struct kernel_be *be = be_;
+	struct kernel_dev *dev = bdev;
+	struct vfio_device_bind_iommufd bind = {
+		/* No token: the pre-6.17 struct, accepted by every kernel. */
+		.argsz = offsetofend(struct vfio_device_bind_iommufd, out_devid),
+		.iommufd = be->fd,
+	};
+	int rc;
+
+	if (dev->kind == IOASID_DEV_MOCK)
+		return mock_bind(be, dev, dev_id);
+	rc = kioctl(dev->fd, VFIO_DEVICE_BIND_IOMMUFD, &bind);
+	if (rc)
+		return kfail(be, rc, &FEAT_VFIO_CDEV, HINT_MSI,
+			     "VFIO_DEVICE_BIND_IOMMUFD %s (%s) iommufd %d",
+			     dev->cdev, dev->name, be->fd);
+	dev->bound = true;
+	dev->dev_id = bind.out_devid;
+	*dev_id = bind.out_devid;
+	return 0;
+}
+
+static int kernel_dev_attach(void *be_, void *bdev, uint32_t pt_id,
+			     uint32_t *hwpt_id)
+{
+	struct kernel_be *be = be_;
+	struct kernel_dev *dev = bdev;
+	struct vfio_device_attach_iommufd_pt attach = {
+		.argsz = offsetofend(struct vfio_device_attach_iommufd_pt, pt_id),
+		.pt_id = pt_id,
+	};
+	int rc;
+
+	if (dev->kind == IOASID_DEV_MOCK) {
+		rc = mock_replace(be, dev, pt_id, hwpt_id, "attaching");
+		if (rc == 0)
+			dev->attached = true;
+		return rc;
+	}
+	rc = kioctl(dev->fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach);
+	if (rc)
+		return kfail(be, rc, &FEAT_VFIO_ATTACH, HINT_PIN,
+			     "VFIO_DEVICE_ATTACH_IOMMUFD_PT %s (%s, dev %u) pt %u",
+			     dev->cdev, dev->name, dev->dev_id, pt_id);
+	dev->attached = true;
+	*hwpt_id = attach.pt_id;
+	return 0;
+}
+
+static int kernel_dev_detach(void *be_, void *bdev)
+{
+	struct kernel_be *be = be_;
+	struct kernel_dev *dev = bdev;
+	struct vfio_device_detach_iommufd_pt detach = {
+		.argsz = offsetofend(struct vfio_device_detach_iommufd_pt, flags),
+	};
+	int rc;
+
+	if (dev->kind == IOASID_DEV_MOCK) {
+		/* A mock device cannot be detached and stay bound: park it
+		 * on the backend's private IOAS instead. */
+		rc = mock_replace(be, dev, be->mock_ioas, NULL, "detaching");
+		if (rc == 0)
+			dev->attached = false;
+		return rc;
+	}
+	rc = kioctl(dev->fd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &detach);
+	if (rc)
+		return kfail(be, rc, &FEAT_VFIO_ATTACH, 0,
+			     "VFIO_DEVICE_DETACH_IOMMUFD_PT %s (%s, dev %u)",
+			     dev->cdev, dev->name, dev->dev_id);
+	dev->attached = false;
+	return 0;
+}
+
+static void kernel_dev_close(void *be_, void *bdev)
+{
+	struct kernel_be *be = be_;
+	struct kernel_dev *dev = bdev;
+
+	if (!dev)
+		return;
+	if (dev->kind == IOASID_DEV_MOCK) {
+		if (dev->bound) {
+			struct iommu_destroy cmd = { .size = sizeof(cmd),
+						     .id = dev->stdev_id };
+
+			/* Destroying the selftest object detaches and
+			 * unbinds the mock device. */
+			if (kioctl(be->fd, IOMMU_DESTROY, &cmd))
+				ioasid_log(IOASID_WARN,
+					   "IOMMU_DESTROY mock device %s (object %u): %s",
+					   dev->name, dev->stdev_id, strerror(errno));
+			mock_ioas_put(be);
+		}
+	} else if (dev->fd >= 0) {
+		/* Closing the cdev detaches and unbinds. */
+		close(dev->fd);
+	}
+	free(dev);
+}
+
+/* ------------------------------------------------------------------ */
 
 static const struct ioasid_backend_ops kernel_ops = {
 	.name = "kernel",
@@ -98,35 +1020,58 @@ static const struct ioasid_backend_ops kernel_ops = {
 	.dev_close = kernel_dev_close,
 };
 
+bool ioasid_kernel_backend_is(const struct ioasid_backend_ops *ops)
+{
+	return ops == &kernel_ops;
+}
+
 int ioasid_kernel_open(const char *dev_iommu, int fd, bool own_fd,
 		       const struct ioasid_backend_ops **ops, void **be_out)
 {
-	struct iommu_ioas_iova_ranges probe = { .size = sizeof(probe) };
 	struct kernel_be *be;
+	struct utsname uts;
+
+	be = calloc(1, sizeof(*be));
+	if (!be)
+		return ioasid_fail(-ENOMEM, "out of memory");
+	if (uname(&uts) == 0)
+		snprintf(be->release, sizeof(be->release), "%s", uts.release);
 
 	if (!dev_iommu)
 		dev_iommu = "/dev/iommu";
 	if (fd < 0) {
-		fd = open(dev_iommu, O_RDWR | O_CLOEXEC);
-		if (fd < 0) {
-			int err = errno;
+		int err;
 
-			return ioasid_fail(-err, "open %s: %s: the kernel needs CONFIG_IOMMUFD (Linux 6.2 or later) and the caller read/write access to the node",
-					   dev_iommu, strerror(err));
+		fd = open(dev_iommu, O_RDWR | O_CLOEXEC);
+		err = errno;
+		if (fd < 0) {
+			free(be);
+			if (err == ENOENT || err == ENXIO || err == ENODEV)
+				return ioasid_fail(-err,
+						   "open %s: %s: the kernel needs CONFIG_IOMMUFD (Linux 6.2 or later; modprobe iommufd if it is a module)",
+						   dev_iommu, strerror(err));
+			if (err == EACCES || err == EPERM)
+				return ioasid_fail(-err,
+						   "open %s: %s: the caller needs read/write access to %s (root, or a udev rule or group granting it)",
+						   dev_iommu, strerror(err), dev_iommu);
+			return ioasid_fail(-err, "open %s: %s", dev_iommu,
+					   strerror(err));
 		}
 		own_fd = true;
-	} else if (ioctl(fd, IOMMU_IOAS_IOVA_RANGES, &probe) == 0 || errno != ENOENT) {
-		int err = errno;
+	} else {
+		/* A harmless query of IOAS 0, which never exists: an
+		 * iommufd answers ENOENT, anything else does not. */
+		struct iommu_ioas_iova_ranges probe = { .size = sizeof(probe) };
+		int rc = kioctl(fd, IOMMU_IOAS_IOVA_RANGES, &probe);
 
-		return ioasid_fail(err == EBADF ? -EBADF : -ENOTTY,
-				   "fd %d is not an iommufd (IOMMU_IOAS_IOVA_RANGES probe: %s)",
-				   fd, strerror(err));
-	}
-	be = calloc(1, sizeof(*be));
-	if (!be) {
-		if (own_fd)
-			close(fd);
-		return ioasid_fail(-ENOMEM, "out of memory");
+		if (rc != -ENOENT) {
+			free(be);
+			if (rc == -EBADF)
+				return ioasid_fail(-EBADF, "fd %d is not open", fd);
+			return ioasid_fail(-ENOTTY,
+					   "fd %d is not an iommufd: IOMMU_IOAS_IOVA_RANGES on it gave %s instead of ENOENT",
+					   fd, rc ? strerror(-rc) : "success");
+		}
 	}
 	be->fd = fd;
 	be->own_fd = own_fd;

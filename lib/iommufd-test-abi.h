@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The few pieces of the CONFIG_IOMMUFD_TEST ioctl ABI (IOMMU_TEST_CMD) the
+ * kernel backend uses for mock devices.  The kernel does not export this
+ * header to uapi, so these definitions are written here from the ABI the
+ * kernel documents in drivers/iommu/iommufd/iommufd_test.h.  They mirror
+ * the kernel's test ABI of Linux 7.3 and must be checked against it when
+ * moving to a newer kernel: op numbers are positions in an enum there, and
+ * the command's size is the size of its whole union.
+ */
+#ifndef IOASID_LIB_IOMMUFD_TEST_ABI_H
+#define IOASID_LIB_IOMMUFD_TEST_ABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ioctl number: IOMMUFD_CMD_BASE (0x80) + 32, type ';', no direction. */
+#define IOASID_TEST_CMD_NR 0xa0
+
+enum ioasid_test_op {
+	IOASID_TEST_OP_ADD_RESERVED = 1,
+	IOASID_TEST_OP_MOCK_DOMAIN = 2,
+	IOASID_TEST_OP_MD_CHECK_MAP = 3,
+	IOASID_TEST_OP_MD_CHECK_REFS = 4,
+	IOASID_TEST_OP_MOCK_DOMAIN_REPLACE = 10,
+	IOASID_TEST_OP_MOCK_DOMAIN_FLAGS = 12,
+};
+
+/* Mock device flags of MOCK_DOMAIN_FLAGS. */
+#define IOASID_TEST_MOCK_DEV_NO_DIRTY (1u << 0)
+#define IOASID_TEST_MOCK_DEV_PASID (1u << 2)
+
+/* Aperture of the default mock domain. */
+#define IOASID_TEST_MOCK_APERTURE_START (1ull << 24)
+#define IOASID_TEST_MOCK_APERTURE_LAST ((1ull << 31) - 1)
+
+struct ioasid_test_cmd {
+	uint32_t size;
+	uint32_t op;
+	uint32_t id; /* IOAS, HWPT or mock device object, per op */
+	uint32_t reserved;
+	union {
+		struct {
+			uint64_t start;
+			uint64_t length;
+		} add_reserved;
+		/* MOCK_DOMAIN and MOCK_DOMAIN_FLAGS (dev_flags). */
+		struct {
+			uint32_t out_stdev_id; /* destroy it to remove the device */
+			uint32_t out_hwpt_id;
+			uint32_t out_idev_id; /* the iommufd device id */
+			uint32_t dev_flags;
+		} mock_domain;
+		struct {
+			uint32_t pt_id; /* in: IOAS or HWPT; out: HWPT */
+		} mock_domain_replace;
+		struct {
+			uint64_t iova;
+			uint64_t length;
+			uint64_t uptr;
+		} check_map;
+		struct {
+			uint64_t length;
+			uint64_t uptr;
+			uint32_t refs;
+		} check_refs;
+		/* The kernel's largest member is 48 bytes. */
+		uint64_t union_size[6];
+	};
+	uint32_t last;
+};
+
+_Static_assert(offsetof(struct ioasid_test_cmd, last) == 64,
+	       "IOMMU_TEST_CMD layout differs from the kernel's");
+_Static_assert(sizeof(struct ioasid_test_cmd) == 72,
+	       "IOMMU_TEST_CMD size differs from the kernel's");
+
+#endif /* IOASID_LIB_IOMMUFD_TEST_ABI_H */

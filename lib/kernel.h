@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Calls of the kernel backend beyond struct ioasid_backend_ops, for the
+ * logic layer to expose.  Plain integer types only, so that callers need
+ * no Linux uAPI headers.  @be is the handle ioasid_kernel_open() returned
+ * (check ioasid_kernel_backend_is() first), @bdev a device handle of its
+ * dev_open().  All return 0 or a negative errno and set a message.
+ */
+#ifndef IOASID_LIB_KERNEL_H
+#define IOASID_LIB_KERNEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "backend.h"
+
+/* Whether @ops is the kernel backend's table. */
+bool ioasid_kernel_backend_is(const struct ioasid_backend_ops *ops);
+
+/* IOMMU_GET_HW_INFO (Linux 6.6). */
+struct ioasid_kernel_hw_info {
+	uint32_t data_type;	  /* IOMMU_HW_INFO_TYPE_* of the data */
+	uint8_t max_pasid_log2;	  /* 0: no PASID (always 0 before 6.15) */
+	uint64_t capabilities;	  /* IOMMU_HW_CAP_* bits */
+};
+
+/*
+ * ioasid_kernel_get_hw_info - IOMMU capabilities behind bound device
+ * @dev_id.
+ * @data: buffer for the driver-specific data (struct iommu_hw_info_vtd,
+ *        ...), may be NULL when *@data_len is 0.
+ * @data_len: in: the buffer's size; out: the size the kernel knows.  May be
+ *            NULL for no data.
+ */
+int ioasid_kernel_get_hw_info(void *be, uint32_t dev_id,
+			      struct ioasid_kernel_hw_info *info, void *data,
+			      uint32_t *data_len);
+
+/* IOMMU_OPTION (Linux 6.2). */
+enum ioasid_kernel_option {
+	/* Global: 0 accounts pinned pages per user (default), 1 per
+	 * process.  Setting needs CAP_SYS_RESOURCE.  object_id 0. */
+	IOASID_KERNEL_OPT_RLIMIT_MODE = 0,
+	/* Per IOAS (object_id): 1 allows huge IOMMU pages (default). */
+	IOASID_KERNEL_OPT_HUGE_PAGES = 1,
+};
+
+int ioasid_kernel_option_get(void *be, enum ioasid_kernel_option option,
+			     uint32_t object_id, uint64_t *val);
+int ioasid_kernel_option_set(void *be, enum ioasid_kernel_option option,
+			     uint32_t object_id, uint64_t val);
+
+/*
+ * Mock devices (CONFIG_IOMMUFD_TEST).  A device named "mock" or "mockN",
+ * optionally followed by ":FLAG[,FLAG]" with FLAG "pasid" or "no-dirty",
+ * is a mock device: dev_bind creates it with IOMMU_TEST_OP_MOCK_DOMAIN
+ * attached to a private IOAS the backend keeps for this, dev_attach (and
+ * replace) use IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE, dev_detach replaces back
+ * to the private IOAS, dev_close destroys the mock device object.
+ */
+
+/* The mock device's selftest object id (0 if @bdev is not a bound mock
+ * device), which the PASID test ops take. */
+uint32_t ioasid_kernel_mock_stdev_id(void *bdev);
+
+/* IOMMU_TEST_OP_ADD_RESERVED: reserve [start, start+length-1] in an
+ * IOAS, like a device's reserved region. */
+int ioasid_kernel_mock_add_reserved(void *be, uint32_t ioas_id,
+				    uint64_t start, uint64_t length);
+/* IOMMU_TEST_OP_MD_CHECK_MAP: whether mock HWPT @hwpt_id maps
+ * [iova, iova+length) to the memory at @va (-EINVAL if not). */
+int ioasid_kernel_mock_check_map(void *be, uint32_t hwpt_id, uint64_t iova,
+				 uint64_t length, const void *va);
+/* IOMMU_TEST_OP_MD_CHECK_REFS: whether every page of [va, va+length)
+ * has @refs pin references (-EINVAL if not). */
+int ioasid_kernel_mock_check_refs(void *be, const void *va, uint64_t length,
+				  uint32_t refs);
+
+#endif /* IOASID_LIB_KERNEL_H */
