@@ -308,6 +308,7 @@ static bool keep_pci(const char *name)
 
 int ioasid_sysfs_dev_info_at(uint32_t index, struct ioasid_dev_info *info)
 {
+	uint32_t asked = index;
 	char dir[PATH_MAX];
 	char **names;
 	int n, ret;
@@ -333,8 +334,8 @@ int ioasid_sysfs_dev_info_at(uint32_t index, struct ioasid_dev_info *info)
 	if (index < (uint32_t)n)
 		ret = mdev_info(names[index], info);
 	else
-		ret = ioasid_fail(-ENOENT, "no device at index %u",
-				  index + 0u);
+		ret = ioasid_fail(-ENOENT, "no device at index %u (there are %u)",
+				  asked, asked - index + (uint32_t)n);
 	free_names(names, n);
 	return ret;
 }

@@ -1,0 +1,416 @@
+// SPDX-License-Identifier: MIT
+/*
+ * lib/sysfs.c against a fake sysfs tree built in a temporary directory
+ * (IOASID_SYSFS_ROOT), laid out like the kernel's: device directories
+ * under devices/, bus/ and class/ entries as symlinks to them.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <ioasid/ioasid.h>
+
+#include "sysfs.h"
+
+#define PCI_A "0000:00:03.0"
+#define PCI_B "0000:00:05.0"
+#define PCI_HOST "0000:00:19.0"
+#define MDEV "83b8f4f2-509f-382f-3c1e-e6bfe0fa1001"
+
+/* Short enough that every path built from it fits PATH_MAX. */
+static char root[256];
+
+static void mkdir_p(const char *rel)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	for (char *p = path + strlen(root) + 1; *p; p++) {
+		if (*p == '/') {
+			*p = '\0';
+			mkdir(path, 0755);
+			*p = '/';
+		}
+	}
+	mkdir(path, 0755);
+}
+
+static void put(const char *rel, const char *text)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* A symlink at @rel pointing to @target (relative, as sysfs has them). */
+static void link_to(const char *target, const char *rel)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	assert_int_equal(symlink(target, path), 0);
+}
+
+static void add_pci(const char *bdf, const char *vendor, const char *device,
+		    const char *driver, int group, const char *iommu,
+		    int vfio)
+{
+	char dir[256], rel[512], target[512];
+
+	snprintf(dir, sizeof(dir), "devices/pci0000:00/%s", bdf);
+	mkdir_p(dir);
+	snprintf(rel, sizeof(rel), "%s/vendor", dir);
+	put(rel, vendor);
+	snprintf(rel, sizeof(rel), "%s/device", dir);
+	put(rel, device);
+	snprintf(rel, sizeof(rel), "bus/pci/devices/%s", bdf);
+	snprintf(target, sizeof(target), "../../../devices/pci0000:00/%s", bdf);
+	link_to(target, rel);
+	if (driver) {
+		snprintf(rel, sizeof(rel), "%s/driver", dir);
+		snprintf(target, sizeof(target), "../../../bus/pci/drivers/%s", driver);
+		link_to(target, rel);
+	}
+	if (group >= 0) {
+		snprintf(rel, sizeof(rel), "%s/iommu_group", dir);
+		snprintf(target, sizeof(target), "../../../kernel/iommu_groups/%d", group);
+		link_to(target, rel);
+		snprintf(rel, sizeof(rel), "kernel/iommu_groups/%d/devices/%s", group, bdf);
+		snprintf(target, sizeof(target), "../../../../devices/pci0000:00/%s", bdf);
+		link_to(target, rel);
+	}
+	if (iommu) {
+		snprintf(rel, sizeof(rel), "%s/iommu", dir);
+		snprintf(target, sizeof(target), "../../virtual/iommu/%s", iommu);
+		link_to(target, rel);
+	}
+	if (vfio >= 0) {
+		snprintf(rel, sizeof(rel), "%s/vfio-dev/vfio%d", dir, vfio);
+		mkdir_p(rel);
+		snprintf(rel, sizeof(rel), "%s/vfio-dev/vfio%d/dev", dir, vfio);
+		put(rel, vfio == 0 ? "511:0\n" : "511:1\n");
+		snprintf(rel, sizeof(rel), "class/vfio-dev/vfio%d", vfio);
+		snprintf(target, sizeof(target), "../../devices/pci0000:00/%s/vfio-dev/vfio%d",
+			 bdf, vfio);
+		link_to(target, rel);
+		snprintf(rel, sizeof(rel), "%s/vfio-dev/vfio%d/device", dir, vfio);
+		link_to("../../../" PCI_A, rel);
+	}
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(root, sizeof(root), "%s/ioasid-sysfs-XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	assert_non_null(mkdtemp(root));
+	setenv("IOASID_SYSFS_ROOT", root, 1);
+
+	mkdir_p("bus/pci/devices");
+	mkdir_p("bus/pci/drivers/vfio-pci");
+	mkdir_p("bus/pci/drivers/e1000e");
+	mkdir_p("bus/mdev/devices");
+	mkdir_p("class/vfio-dev");
+	mkdir_p("devices/virtual/iommu/dmar0");
+	mkdir_p("kernel/iommu_groups/3/devices");
+	mkdir_p("kernel/iommu_groups/10/devices");
+	mkdir_p("kernel/iommu_groups/4/devices");
+	/* Out of order on purpose: the parser sorts. */
+	put("kernel/iommu_groups/3/reserved_regions",
+	    "0x00000000fee00000 0x00000000feefffff msi\n"
+	    "0x00000000000c0000 0x00000000000dffff direct\n"
+	    "0x0000000000001000 0x0000000000001fff direct-relaxable\n"
+	    "0x0000000100000000 0x00000001000fffff reserved\n");
+	put("kernel/iommu_groups/10/reserved_regions", "");
+	put("kernel/iommu_groups/4/reserved_regions",
+	    "0x00000000fee00000 0x00000000feefffff msi\n");
+
+	/* Created B first so that directory order is not sorted order. */
+	add_pci(PCI_B, "0x8086\n", "0x1234\n", "vfio-pci", 10, "dmar0", 1);
+	add_pci(PCI_A, "0x1234\n", "0x11e8\n", "vfio-pci", 3, "dmar0", 0);
+	add_pci(PCI_HOST, "0x8086\n", "0x15bb\n", "e1000e", 4, "dmar0", -1);
+
+	/* An mdev under PCI_B, with its own group and cdev. */
+	mkdir_p("devices/pci0000:00/" PCI_B "/" MDEV "/vfio-dev/vfio2");
+	put("devices/pci0000:00/" PCI_B "/" MDEV "/vfio-dev/vfio2/dev", "511:2\n");
+	link_to("../../../devices/pci0000:00/" PCI_B "/" MDEV,
+		"bus/mdev/devices/" MDEV);
+	link_to("../../../../bus/mdev/drivers/vfio_mdev",
+		"devices/pci0000:00/" PCI_B "/" MDEV "/driver");
+	mkdir_p("kernel/iommu_groups/11/devices");
+	put("kernel/iommu_groups/11/reserved_regions", "");
+	link_to("../../../kernel/iommu_groups/11",
+		"devices/pci0000:00/" PCI_B "/" MDEV "/iommu_group");
+	link_to("../../devices/pci0000:00/" PCI_B "/" MDEV "/vfio-dev/vfio2",
+		"class/vfio-dev/vfio2");
+	link_to("../../../" MDEV,
+		"devices/pci0000:00/" PCI_B "/" MDEV "/vfio-dev/vfio2/device");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[PATH_MAX + 16];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	assert_int_equal(system(cmd), 0);
+	unsetenv("IOASID_SYSFS_ROOT");
+	return 0;
+}
+
+static void root_from_env(void **state)
+{
+	(void)state;
+	assert_string_equal(ioasid_sysfs_root(), root);
+	unsetenv("IOASID_SYSFS_ROOT");
+	assert_string_equal(ioasid_sysfs_root(), "/sys");
+	setenv("IOASID_SYSFS_ROOT", root, 1);
+}
+
+static void devices_in_sorted_order(void **state)
+{
+	struct ioasid_dev_info info = { .sz = sizeof(info) };
+
+	(void)state;
+	assert_int_equal(ioasid_sysfs_dev_info_at(0, &info), 0);
+	assert_string_equal(info.name, PCI_A);
+	assert_int_equal(ioasid_sysfs_dev_info_at(1, &info), 0);
+	assert_string_equal(info.name, PCI_B);
+	assert_int_equal(ioasid_sysfs_dev_info_at(2, &info), 0);
+	assert_string_equal(info.name, PCI_HOST);
+	assert_int_equal(ioasid_sysfs_dev_info_at(3, &info), 0);
+	assert_string_equal(info.name, MDEV);
+	assert_int_equal(info.kind, IOASID_DEV_MDEV);
+	assert_int_equal(ioasid_sysfs_dev_info_at(4, &info), -ENOENT);
+	assert_non_null(strstr(ioasid_errmsg(), "index 4"));
+}
+
+static void pci_fields(void **state)
+{
+	struct ioasid_dev_info info = { .sz = sizeof(info) };
+
+	(void)state;
+	assert_int_equal(ioasid_sysfs_dev_info_get(PCI_A, &info), 0);
+	assert_int_equal(info.kind, IOASID_DEV_PCI);
+	assert_int_equal(info.vendor_id, 0x1234);
+	assert_int_equal(info.device_id, 0x11e8);
+	assert_string_equal(info.driver, "vfio-pci");
+	assert_int_equal(info.group, 3);
+	assert_string_equal(info.iommu, "dmar0");
+	assert_string_equal(info.cdev, "/dev/vfio/devices/vfio0");
+	assert_string_equal(info.parent, "");
+	/* Not detected yet. */
+	assert_int_equal(info.dev_class, 0);
+	assert_int_equal(info.pasid_width, 0);
+
+	assert_int_equal(ioasid_sysfs_dev_info_get(PCI_HOST, &info), 0);
+	assert_string_equal(info.driver, "e1000e");
+	assert_string_equal(info.cdev, "");
+	assert_int_equal(info.group, 4);
+}
+
+static void names_resolve(void **state)
+{
+	struct ioasid_dev_info info = { .sz = sizeof(info) };
+
+	(void)state;
+	assert_int_equal(ioasid_sysfs_dev_info_get("00:03.0", &info), 0);
+	assert_string_equal(info.name, PCI_A);
+	assert_int_equal(ioasid_sysfs_dev_info_get("0000:00:05.0", &info), 0);
+	assert_string_equal(info.name, PCI_B);
+	assert_int_equal(ioasid_sysfs_dev_info_get("/dev/vfio/devices/vfio0", &info), 0);
+	assert_string_equal(info.name, PCI_A);
+	assert_int_equal(ioasid_sysfs_dev_info_get("/dev/vfio/devices/vfio2", &info), 0);
+	assert_string_equal(info.name, MDEV);
+	assert_int_equal(ioasid_sysfs_dev_info_get("83B8F4F2-509F-382F-3C1E-E6BFE0FA1001", &info), 0);
+	assert_string_equal(info.name, MDEV);
+}
+
+static void unknown_names(void **state)
+{
+	struct ioasid_dev_info info = { .sz = sizeof(info) };
+
+	(void)state;
+	assert_int_equal(ioasid_sysfs_dev_info_get("00:07.0", &info), -ENODEV);
+	assert_non_null(strstr(ioasid_errmsg(), "0000:00:07.0"));
+	assert_int_equal(ioasid_sysfs_dev_info_get("/dev/vfio/devices/vfio9", &info), -ENODEV);
+	assert_non_null(strstr(ioasid_errmsg(), "vfio9"));
+	assert_int_equal(ioasid_sysfs_dev_info_get("00000000-0000-0000-0000-000000000000", &info),
+			 -ENODEV);
+	assert_int_equal(ioasid_sysfs_dev_info_get("eth0", &info), -EINVAL);
+	assert_non_null(strstr(ioasid_errmsg(), "\"eth0\""));
+	assert_int_equal(ioasid_sysfs_dev_info_get("00:20.0", &info), -EINVAL);
+	assert_int_equal(ioasid_sysfs_dev_info_get("00:03.0x", &info), -EINVAL);
+}
+
+static void mdev_fields(void **state)
+{
+	struct ioasid_dev_info info = { .sz = sizeof(info) };
+
+	(void)state;
+	assert_int_equal(ioasid_sysfs_dev_info_get(MDEV, &info), 0);
+	assert_int_equal(info.kind, IOASID_DEV_MDEV);
+	assert_string_equal(info.parent, PCI_B);
+	assert_string_equal(info.driver, "vfio_mdev");
+	assert_int_equal(info.group, 11);
+	assert_string_equal(info.cdev, "/dev/vfio/devices/vfio2");
+	assert_string_equal(info.iommu, "");
+	assert_int_equal(info.vendor_id, 0);
+}
+
+static void resv_regions_sorted(void **state)
+{
+	struct ioasid_resv_region r[4];
+	uint32_t num = 4;
+
+	(void)state;
+	assert_int_equal(ioasid_sysfs_group_resv_regions(3, r, &num), 0);
+	assert_int_equal(num, 4);
+	assert_int_equal(r[0].start, 0x1000);
+	assert_int_equal(r[0].last, 0x1fff);
+	assert_int_equal(r[0].type, IOASID_RESV_DIRECT_RELAXABLE);
+	assert_int_equal(r[1].start, 0xc0000);
+	assert_int_equal(r[1].type, IOASID_RESV_DIRECT);
+	assert_int_equal(r[2].start, 0xfee00000);
+	assert_int_equal(r[2].last, 0xfeefffff);
+	assert_int_equal(r[2].type, IOASID_RESV_MSI);
+	assert_int_equal(r[3].start, 0x100000000ULL);
+	assert_int_equal(r[3].type, IOASID_RESV_RESERVED);
+
+	num = 0;
+	assert_int_equal(ioasid_sysfs_group_resv_regions(10, NULL, &num), 0);
+	assert_int_equal(num, 0);
+}
+
+static void resv_regions_emsgsize(void **state)
+{
+	struct ioasid_resv_region r[2] = { 0 };
+	uint32_t num = 2;
+
+	(void)state;
+	assert_int_equal(ioasid_sysfs_group_resv_regions(3, r, &num), -EMSGSIZE);
+	assert_int_equal(errno, EMSGSIZE);
+	assert_int_equal(num, 4);
+	assert_int_equal(r[0].start, 0x1000);
+	assert_int_equal(r[1].start, 0xc0000);
+	num = 0;
+	assert_int_equal(ioasid_sysfs_group_resv_regions(3, NULL, &num), -EMSGSIZE);
+	assert_int_equal(num, 4);
+}
+
+static void resv_regions_errors(void **state)
+{
+	struct ioasid_resv_region r[4];
+	uint32_t num = 4;
+
+	(void)state;
+	assert_int_equal(ioasid_sysfs_group_resv_regions(99, r, &num), -ENOENT);
+	assert_non_null(strstr(ioasid_errmsg(), "group 99"));
+
+	put("kernel/iommu_groups/4/reserved_regions",
+	    "0x00000000fee00000 0x00000000feefffff msi\nfee00000 feefffff msi\n");
+	num = 4;
+	assert_int_equal(ioasid_sysfs_group_resv_regions(4, r, &num), -EIO);
+	assert_non_null(strstr(ioasid_errmsg(), "reserved_regions:2"));
+
+	/* A type this library does not know stays out of the way. */
+	put("kernel/iommu_groups/4/reserved_regions",
+	    "0x0000000000002000 0x0000000000002fff future-type\n");
+	num = 4;
+	assert_int_equal(ioasid_sysfs_group_resv_regions(4, r, &num), 0);
+	assert_int_equal(num, 1);
+	assert_int_equal(r[0].type, IOASID_RESV_RESERVED);
+	put("kernel/iommu_groups/4/reserved_regions",
+	    "0x00000000fee00000 0x00000000feefffff msi\n");
+}
+
+static void groups_numeric_order(void **state)
+{
+	struct ioasid_group_info info = { .sz = sizeof(info) };
+
+	(void)state;
+	assert_int_equal(ioasid_sysfs_group_info_at(0, &info), 0);
+	assert_int_equal(info.id, 3);
+	assert_int_equal(info.num_devices, 1);
+	assert_int_equal(info.num_resv_regions, 4);
+	assert_string_equal(info.iommu, "dmar0");
+	assert_int_equal(info.sz, sizeof(info));
+	assert_int_equal(ioasid_sysfs_group_info_at(1, &info), 0);
+	assert_int_equal(info.id, 4);
+	assert_int_equal(ioasid_sysfs_group_info_at(2, &info), 0);
+	assert_int_equal(info.id, 10);
+	assert_int_equal(info.num_resv_regions, 0);
+	assert_int_equal(ioasid_sysfs_group_info_at(3, &info), 0);
+	assert_int_equal(info.id, 11);
+	assert_int_equal(info.num_devices, 0);
+	assert_string_equal(info.iommu, "");
+	assert_int_equal(ioasid_sysfs_group_info_at(4, &info), -ENOENT);
+}
+
+static void vfio_devt(void **state)
+{
+	dev_t devt;
+
+	(void)state;
+	assert_int_equal(ioasid_sysfs_vfio_devt("vfio0", &devt), 0);
+	assert_int_equal(major(devt), 511);
+	assert_int_equal(minor(devt), 0);
+	assert_int_equal(ioasid_sysfs_vfio_devt("vfio2", &devt), 0);
+	assert_int_equal(minor(devt), 2);
+	assert_int_equal(ioasid_sysfs_vfio_devt("vfio7", &devt), -ENODEV);
+	assert_int_equal(ioasid_sysfs_vfio_devt("../vfio0", &devt), -ENODEV);
+}
+
+static void empty_sysfs(void **state)
+{
+	struct ioasid_dev_info info = { .sz = sizeof(info) };
+	struct ioasid_group_info group = { .sz = sizeof(group) };
+	char empty[PATH_MAX];
+
+	(void)state;
+	snprintf(empty, sizeof(empty), "%s/devices/virtual", root);
+	setenv("IOASID_SYSFS_ROOT", empty, 1);
+	assert_int_equal(ioasid_sysfs_dev_info_at(0, &info), -ENOENT);
+	assert_int_equal(ioasid_sysfs_group_info_at(0, &group), -ENOENT);
+	setenv("IOASID_SYSFS_ROOT", root, 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(root_from_env),
+		cmocka_unit_test(devices_in_sorted_order),
+		cmocka_unit_test(pci_fields),
+		cmocka_unit_test(names_resolve),
+		cmocka_unit_test(unknown_names),
+		cmocka_unit_test(mdev_fields),
+		cmocka_unit_test(resv_regions_sorted),
+		cmocka_unit_test(resv_regions_emsgsize),
+		cmocka_unit_test(resv_regions_errors),
+		cmocka_unit_test(groups_numeric_order),
+		cmocka_unit_test(vfio_devt),
+		cmocka_unit_test(empty_sysfs),
+	};
+
+	return cmocka_run_group_tests_name("sysfs", tests, setup, teardown);
+}
