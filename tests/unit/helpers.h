@@ -11,6 +11,9 @@
 #ifndef IOASID_TESTS_UNIT_HELPERS_H
 #define IOASID_TESTS_UNIT_HELPERS_H
 
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* strcasestr, memfd_create */
+#endif
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -79,7 +82,7 @@ static inline void check_err(int rc, int err, const char *needle,
 			    strerror(err));
 		_fail(file, line);
 	}
-	if (!msg || !*msg || (needle && !strstr(msg, needle))) {
+	if (!msg || !*msg || (needle && !strcasestr(msg, needle))) {
 		print_error("%s\n  message \"%s\" does not name \"%s\"\n", call,
 			    msg ? msg : "(null)", needle ? needle : "");
 		_fail(file, line);
@@ -91,7 +94,7 @@ static inline void check_err(int rc, int err, const char *needle,
 
 /*
  * Assert that CALL returns -ERR, sets errno to ERR, and leaves a message
- * containing NEEDLE (any non-empty message if NEEDLE is NULL).
+ * containing NEEDLE, ignoring case (any non-empty message if NULL).
  */
 #define EXPECT_ERR(err, needle, call)                                      \
 	check_err((errno = 0, (call)), (err), (needle), #call, __FILE__,  \

@@ -6,7 +6,9 @@
  * IOASID_LOG_LEVEL set in its environment before the library starts, and
  * read what the child's library wrote to stderr.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/mman.h>
