@@ -12,7 +12,9 @@
  * span.  Reserved regions themselves live in a short list with their
  * owners; they change only on attach, detach and HWPT creation.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

@@ -7,7 +7,9 @@
  * complain about or misread.  iniparser then supplies the values; numbers
  * are parsed here.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -932,7 +934,7 @@ int topology_load(const char *path, struct topology **out)
 	struct loader ld = { 0 };
 	char ini_path[64], *text = NULL;
 	const char *load_path = path;
-	size_t len;
+	size_t len = 0;
 	int rc, memfd = -1;
 
 	ld.scan.file = path ? path : TOPO_BUILTIN_NAME;
@@ -969,17 +971,16 @@ int topology_load(const char *path, struct topology **out)
 				 ld.scan.file);
 		goto out;
 	}
-	/* The pre-scan and iniparser must agree on the sections. */
-	if (iniparser_getnsec(ld.ini) != (int)ld.scan.num_secs) {
-		rc = ioasid_fail(-EINVAL, "%s: iniparser found %d sections, expected %u",
-				 ld.scan.file, iniparser_getnsec(ld.ini),
-				 ld.scan.num_secs);
-		goto out;
-	}
+	/*
+	 * The pre-scan and iniparser must agree on every section and its
+	 * number of keys.  Sections are enumerated from the pre-scan, not
+	 * with iniparser_getnsec()/getsecname(): those skip every entry
+	 * whose name holds a ':', and PCI addresses do.
+	 */
 	for (unsigned int i = 0; i < ld.scan.num_secs; i++) {
-		const char *name = iniparser_getsecname(ld.ini, (int)i);
+		const char *name = ld.scan.secs[i].ininame;
 
-		if (!name || strcmp(name, ld.scan.secs[i].ininame) ||
+		if (!iniparser_find_entry(ld.ini, name) ||
 		    iniparser_getsecnkeys(ld.ini, name) !=
 			    (int)ld.scan.secs[i].num_keys) {
 			rc = ioasid_fail(-EINVAL, "%s:%u: iniparser read this section differently",
