@@ -6,8 +6,8 @@
 #   make                 library, ioasctl and man pages
 #   make demo            run examples/demo.batch on the simulator
 #   make check           every test (check-fast, then the VM suite)
-#   make check-fast      tests that need no VM: unit, scripts, headers, ABI,
-#                        install
+#   make check-fast      tests that need no VM: unit, scripts, headers, man
+#                        pages, ABI, install
 #   make bench | vmcheck | check-abi | man | install | uninstall | clean
 #
 # Knobs: V=1 (show commands), PREFIX, LIBDIR, INCLUDEDIR, BINDIR, MANDIR,
@@ -273,7 +273,7 @@ $(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $(UNIT_HELPER_OBJS) $(S
 	$(Q)$(CC) $(LDFLAGS) $(call test_ldflags,tests/unit/test_$*.c) -o $@ \
 		$< $(UNIT_HELPER_OBJS) $(STATICLIB) $(CMOCKA_LIBS) $(LIB_LIBS)
 
-.PHONY: unit check-unit check-scripts check-headers check-install check-abi
+.PHONY: unit check-unit check-scripts check-headers check-install check-abi check-man
 unit: $(UNIT_BINS)
 
 check-unit: $(UNIT_BINS)
@@ -303,6 +303,12 @@ check-install: lib man $(if $(CLI_SRCS),$(IOASCTL))
 		"$(MAKE) --no-print-directory IOASID_DEPS_DONE=1 BUILD=$(BUILD) PREFIX=/usr DESTDIR=$(STAGE)" \
 		$(STAGE) /usr "$(CC)" $(BUILD)/tests/install
 
+# Section 3 pages: one per function (or an alias), the header's prototypes,
+# no groff warnings.
+check-man: man
+	$(Q)$(RUN_SUITE) check-man tests/include/check-man.sh include/ioasid/ioasid.h \
+		$(BUILD)/man $(filter man/%.3.scd,$(MAN_SRCS))
+
 # Exported symbols == version map == IOASID_API functions of the header.
 check-abi: $(SHLIB)
 	$(Q)$(RUN_SUITE) check-abi scripts/check-abi.sh "$(NM)" $(SHLIB) $(LIB_MAP) include/ioasid/ioasid.h
@@ -311,7 +317,7 @@ check-abi: $(SHLIB)
 check-results-reset:
 	$(Q)rm -rf $(RESULTS) && mkdir -p $(RESULTS)
 
-FAST_SUITES := check-unit check-scripts check-headers check-abi check-install
+FAST_SUITES := check-unit check-scripts check-headers check-man check-abi check-install
 check-fast: all
 	$(Q)$(MAKE) --no-print-directory check-results-reset
 	$(Q)for t in $(FAST_SUITES); do $(MAKE) --no-print-directory $$t || \

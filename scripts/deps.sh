@@ -14,7 +14,7 @@ set -eu
 
 [ "${NO_DEPS:-}" = 1 ] && exit 0
 
-core="gcc g++ make pkg-config libiniparser-dev libcmocka-dev scdoc libjson-c-dev"
+core="gcc g++ make pkg-config groff-base libiniparser-dev libcmocka-dev scdoc libjson-c-dev"
 # The VM suite builds a kernel and a busybox initramfs and boots it in QEMU.
 vm="qemu-system-x86 busybox-static flex bison bc libelf-dev libssl-dev cpio rsync xz-utils libcap-dev"
 bench="libglib2.0-dev"

@@ -9,8 +9,12 @@ set -eu
 for src in "$@"; do
 	page=$(basename "$src" .scd)            # ioasid_ioas_map.3
 	name=${page%.*} section=${page##*.}
-	awk '/^# NAME/ { getline; while ($0 == "") getline; print; exit }' "$src" |
-		sed 's/ - .*//; s/[*\\]//g; s/,/ /g' | tr -s ' ' '\n' |
+	# The NAME paragraph, joined into one line, up to " - ".
+	awk '/^# NAME/ { on = 1; next }
+	     on && /^$/ { if (text != "") exit; next }
+	     on { text = text " " $0 }
+	     END { sub(/ - .*/, "", text); sub(/ -$/, "", text); print text }' "$src" |
+		sed 's/[*\\]//g; s/,/ /g' | tr -s ' ' '\n' |
 		while read -r alias; do
 			case $alias in ""|"$name"|*[!A-Za-z0-9_.-]*) continue ;; esac
 			echo "$alias.$section man$section/$page"
