@@ -1,0 +1,170 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# Get a Linux kernel with iommufd, VFIO cdevs and the iommufd test mock for the
+# VM suite: download Debian's linux-source package (without touching the
+# system's apt configuration), extract it, build a bzImage from tinyconfig plus
+# tests/vm/kernel.config, and install its uAPI headers.  Everything lives in a
+# cache outside the repository, keyed by package version and fragment hash,
+# so only the first run pays for the build.
+#
+# Usage: kernel.sh [--print-bzimage | --print-uapi | --print-src | --print-version]
+#   Builds whatever is missing (progress on stderr), then prints one path on
+#   stdout: the bzImage (default), the uAPI header root (use -I<it>/include),
+#   the extracted source tree, or the package version.
+#
+# Environment:
+#   IOASID_CACHE          cache root (default $HOME/.cache/libioasid)
+#   IOASID_KERNEL_PKG     source package (default linux-source-7.3)
+#   IOASID_KERNEL_SUITE   Debian suite holding it (default trixie-backports)
+#   IOASID_KERNEL_JOBS    make -j value (default nproc + 1)
+
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+fragment=$here/kernel.config
+cache=${IOASID_CACHE:-$HOME/.cache/libioasid}
+pkg=${IOASID_KERNEL_PKG:-linux-source-7.3}
+suite=${IOASID_KERNEL_SUITE:-trixie-backports}
+jobs=${IOASID_KERNEL_JOBS:-$(( $(nproc) + 1 ))}
+
+what=bzimage
+case "${1:-}" in
+	"" | --print-bzimage) what=bzimage ;;
+	--print-uapi) what=uapi ;;
+	--print-src) what=src ;;
+	--print-version) what=version ;;
+	-h | --help) sed -n '3,20s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	*) echo "kernel.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
+esac
+
+log() { echo "kernel.sh: $*" >&2; }
+die() { echo "kernel.sh: error: $*" >&2; exit 1; }
+
+mkdir -p "$cache"
+# Two suites (or two engineers) may ask at once: one builder at a time.
+exec 9>"$cache/kernel.lock"
+flock 9
+
+# The mirror the system already uses, so no other host is contacted.
+system_mirror() {
+	local uri=""
+	if [[ -r /etc/apt/sources.list.d/debian.sources ]]; then
+		uri=$(awk '/^URIs:/ { for (i = 2; i <= NF; i++) if ($i !~ /security/) { print $i; exit } }' \
+			/etc/apt/sources.list.d/debian.sources)
+	fi
+	if [[ -z "$uri" && -r /etc/apt/sources.list ]]; then
+		uri=$(awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { if ($i !~ /security/) { print $i; exit } } }' \
+			/etc/apt/sources.list)
+	fi
+	[[ -n "$uri" ]] || die "no Debian mirror found in /etc/apt/sources.list.d/debian.sources or /etc/apt/sources.list"
+	echo "$uri"
+}
+
+# apt with a private sources file, lists and caches: the system's own apt
+# state and configuration are left exactly as they were.
+private_apt() {
+	apt-get -q \
+		-o Dir::Etc::SourceList="$cache/apt/sources.list" \
+		-o Dir::Etc::SourceParts=/dev/null \
+		-o Dir::State::Lists="$cache/apt/lists" \
+		-o Dir::Cache="$cache/apt/cache" \
+		-o Dir::Cache::Archives="$cache/debs" \
+		"$@"
+}
+
+find_deb() {
+	local f
+	f=$(ls -1 "$cache/debs/${pkg}_"*_all.deb 2>/dev/null | sort -V | tail -n 1 || true)
+	echo "$f"
+}
+
+deb=$(find_deb)
+if [[ -z "$deb" ]]; then
+	mirror=$(system_mirror)
+	log "downloading $pkg from $suite ($mirror)"
+	mkdir -p "$cache/apt/lists/partial" "$cache/apt/cache" "$cache/debs/partial"
+	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $suite main" \
+		> "$cache/apt/sources.list"
+	private_apt update >&2
+	# apt-get download writes into the current directory.
+	(cd "$cache/debs" && private_apt download "$pkg" >&2)
+	deb=$(find_deb)
+	[[ -n "$deb" ]] || die "apt-get download $pkg left no .deb in $cache/debs"
+fi
+version=$(dpkg-deb -f "$deb" Version)
+upstream=${version%%-*}
+
+# Extracted source: $cache/src/$pkg, with a stamp naming the package version.
+src=$cache/src/$pkg
+stamp=$cache/src/$pkg.version
+tree_version() {
+	awk -F' = ' '/^VERSION =/ { v = $2 } /^PATCHLEVEL =/ { p = $2 }
+		/^SUBLEVEL =/ { s = $2; print v "." p "." s; exit }' "$src/Makefile"
+}
+if [[ -d "$src" && ! -f "$stamp" && -f "$src/Makefile" && "$(tree_version)" == "$upstream" ]]; then
+	# Extracted before stamps existed; the Makefile's version matches.
+	echo "$version" > "$stamp"
+fi
+if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$version" ]]; then
+	log "extracting $deb"
+	tmp=$cache/src/.extract.$$
+	rm -rf "$tmp" "$src" "$stamp"
+	mkdir -p "$tmp"
+	dpkg-deb --fsys-tarfile "$deb" | tar -xO "./usr/src/$pkg.tar.xz" | tar -xJ -C "$tmp"
+	[[ -f "$tmp/$pkg/Makefile" ]] || die "$deb did not hold usr/src/$pkg.tar.xz with $pkg/"
+	mv "$tmp/$pkg" "$src"
+	rmdir "$tmp"
+	echo "$version" > "$stamp"
+fi
+
+# uAPI headers depend on the source only, not on the configuration.
+uapi=$cache/uapi-$version
+if [[ ! -f "$uapi/include/linux/iommufd.h" ]]; then
+	log "installing uAPI headers into $uapi"
+	rm -rf "$uapi" "$uapi.build"
+	make -s -C "$src" O="$uapi.build" INSTALL_HDR_PATH="$uapi" headers_install >&2
+	rm -rf "$uapi.build"
+	[[ -f "$uapi/include/linux/iommufd.h" ]] || die "headers_install produced no linux/iommufd.h"
+fi
+
+# Kernel: keyed by package version and fragment content.
+hash=$(sha256sum "$fragment" | cut -c1-16)
+kdir=$cache/kernels/$version-$hash
+bzimage=$kdir/bzImage
+if [[ ! -f "$bzimage" ]]; then
+	build=$kdir/build
+	log "building kernel in $build (first run only: several minutes)"
+	mkdir -p "$build"
+	start=$(date +%s)
+	make -s -C "$src" O="$build" tinyconfig >&2
+	(cd "$build" && "$src/scripts/kconfig/merge_config.sh" -m .config "$fragment" >&2)
+	make -s -C "$src" O="$build" olddefconfig >&2
+
+	# A dependency that is not met drops an option without a word: check.
+	missing=()
+	while read -r opt; do
+		grep -qx "$opt=y" "$build/.config" || missing+=("$opt")
+	done < <(sed -n 's/^\(CONFIG_[A-Za-z0-9_]*\)=y$/\1/p' "$fragment")
+	if (( ${#missing[@]} )); then
+		die "these options of $fragment are not =y after olddefconfig" \
+			"(unmet dependencies?): ${missing[*]}"
+	fi
+
+	make -s -C "$src" O="$build" -j"$jobs" bzImage >&2
+	cp "$build/.config" "$kdir/config"
+	cp "$build/arch/x86/boot/bzImage" "$bzimage.tmp"
+	mv "$bzimage.tmp" "$bzimage"
+	log "kernel built in $(( $(date +%s) - start )) s: $bzimage"
+	# The object tree is 100s of MB; the bzImage and config are all we need.
+	if [[ -z "${IOASID_KEEP_KERNEL_BUILD:-}" ]]; then
+		rm -rf "$build"
+	fi
+fi
+
+case $what in
+	bzimage) echo "$bzimage" ;;
+	uapi) echo "$uapi" ;;
+	src) echo "$src" ;;
+	version) echo "$version" ;;
+esac
