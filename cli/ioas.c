@@ -199,6 +199,33 @@ static int get_value(struct cli *cli, int argc, char **argv, int *i,
 	return CMD_OK;
 }
 
+/*
+ * Anonymous memory for a mapping, aligned to 2 MiB.  The kernel keeps
+ * the buffer's own alignment when it picks an IOVA (iopt_alloc_iova()),
+ * so without this the chosen IOVA would depend on where mmap() put the
+ * buffer.  NULL with errno set on failure.
+ */
+#define BUFFER_ALIGN (2ul << 20)
+static void *alloc_buffer(uint64_t length)
+{
+	size_t len = (length + 4095) & ~(size_t)4095;
+	size_t total = len + BUFFER_ALIGN;
+	uintptr_t base, start;
+	void *p;
+
+	p = mmap(NULL, total, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	base = (uintptr_t)p;
+	start = (base + BUFFER_ALIGN - 1) & ~(BUFFER_ALIGN - 1);
+	if (start > base)
+		munmap(p, start - base);
+	if (base + total > start + len)
+		munmap((void *)(start + len), base + total - (start + len));
+	return (void *)start;
+}
+
 static void print_placed(struct cli *cli, uint32_t ioas, uint64_t iova,
 			 uint64_t length)
 {
@@ -243,6 +270,8 @@ static int ioas_map(struct cli *cli, int argc, char **argv)
 		else if (!strcmp(w, "offset") && seen_file)
 			ret = get_value(cli, argc, argv, &i, &seen_off, w,
 					&off_s);
+		else if (!strcmp(w, "offset"))
+			return arg_wrong(cli, w, "only after \"file PATH\"");
 		else
 			return arg_unexpected(
 				cli, w,
@@ -287,10 +316,8 @@ static int ioas_map(struct cli *cli, int argc, char **argv)
 		if (length == 0 || length > SIZE_MAX / 2) {
 			mem = zero_page; /* the library refuses the length */
 		} else {
-			mem = mmap(NULL, length, PROT_READ | PROT_WRITE,
-				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-				   -1, 0);
-			if (mem == MAP_FAILED)
+			mem = alloc_buffer(length);
+			if (!mem)
 				return cmd_err(cli, errno,
 					       "cannot allocate 0x%" PRIx64
 					       " bytes of memory: %s (%s)",

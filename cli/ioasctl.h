@@ -59,7 +59,7 @@ struct cli {
 
 	/* the last failure of a command, for "expect error" */
 	int last_err; /* positive errno, 0 if none */
-	char last_msg[512];
+	char last_msg[768];
 
 	struct ioasid_ctx *ctx;
 	struct cli_name *names;

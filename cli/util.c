@@ -148,7 +148,7 @@ static const struct {
 
 const char *errno_name(int err)
 {
-	static __thread char buf[16];
+	static __thread char buf[24];
 
 	for (size_t i = 0; i < ARRAY_SIZE(errno_names); i++)
 		if (errno_names[i].err == err)
