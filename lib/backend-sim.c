@@ -919,7 +919,7 @@ static int sim_ioas_map_file(void *be, uint32_t ioas_id, uint32_t flags,
 static int unmap_range(struct sim_ioas *ioas, uint64_t start, uint64_t last,
 		       uint64_t *unmapped)
 {
-	uint64_t bytes = 0;
+	uint64_t bytes = 0, first_asked = start;
 	struct itree_node *n;
 	int rc = 0;
 
@@ -929,7 +929,7 @@ static int unmap_range(struct sim_ioas *ioas, uint64_t start, uint64_t last,
 		if (first < start || end > last) {
 			rc = ioasid_fail(-ENOENT,
 					 "unmap range %#llx-%#llx would split mapping %#llx-%#llx of ioas %u",
-					 (ull)start, (ull)last, (ull)first,
+					 (ull)first_asked, (ull)last, (ull)first,
 					 (ull)end, ioas->obj.id);
 			break;
 		}
