@@ -94,15 +94,26 @@ static struct itree_node *rotate_right(struct itree *t, struct itree_node *x)
 	return y;
 }
 
+static bool same_summary(const struct itree_node *a, int height,
+			 uint64_t sub_first, uint64_t sub_last, uint64_t max_gap)
+{
+	return a->height == height && a->sub_first == sub_first &&
+	       a->sub_last == sub_last && a->max_gap == max_gap;
+}
+
 /*
- * Restore balance and augmentation from @n up to the root.  The walk
- * always reaches the root: even where heights stop changing, an
- * ancestor's span or widest gap may still have changed.
+ * Restore balance and augmentation from @n upwards.  A node's stored
+ * height and augmentation are what its ancestors were computed from, so
+ * once a node comes out with the values it already had, nothing above it
+ * can change and the walk stops: usually within a level or two.
  */
 static void rebalance_up(struct itree *t, struct itree_node *n)
 {
 	while (n) {
 		int balance = node_height(n->left) - node_height(n->right);
+		int old_height = n->height;
+		uint64_t old_first = n->sub_first, old_last = n->sub_last;
+		uint64_t old_gap = n->max_gap;
 
 		if (balance > 1) {
 			if (node_height(n->left->left) <
@@ -117,6 +128,8 @@ static void rebalance_up(struct itree *t, struct itree_node *n)
 		} else {
 			node_update(n);
 		}
+		if (same_summary(n, old_height, old_first, old_last, old_gap))
+			return;
 		n = n->parent;
 	}
 }
@@ -133,19 +146,24 @@ int itree_insert(struct itree *t, struct itree_node *n)
 
 	if (n->start > n->last)
 		return -EINVAL;
-	if (itree_first_overlap(t, n->start, n->last))
-		return -EEXIST;
-
+	/* One descent both places @n and finds any overlap: an interval
+	 * that overlaps @n lies on the path, because every node passed
+	 * is wholly on one side of @n and the walk goes to that side. */
 	while (*link) {
 		parent = *link;
-		link = n->start < parent->start ? &parent->left
-						: &parent->right;
+		if (n->last < parent->start)
+			link = &parent->left;
+		else if (n->start > parent->last)
+			link = &parent->right;
+		else
+			return -EEXIST;
 	}
 	n->left = n->right = NULL;
 	n->parent = parent;
+	node_update(n);
 	*link = n;
 	t->count++;
-	rebalance_up(t, n);
+	rebalance_up(t, parent);
 	return 0;
 }
 
@@ -186,6 +204,12 @@ void itree_remove(struct itree *t, struct itree_node *n)
 		n->left->parent = succ;
 		succ->parent = n->parent;
 		replace_child(t, n->parent, n, succ);
+		/* The ancestors were computed from @n's summary: give it to
+		 * @succ so the early stop in rebalance_up() stays sound. */
+		succ->height = n->height;
+		succ->sub_first = n->sub_first;
+		succ->sub_last = n->sub_last;
+		succ->max_gap = n->max_gap;
 	} else {
 		struct itree_node *child = n->left ? n->left : n->right;
 
