@@ -13,6 +13,7 @@
 
 struct batch_cmd {
 	unsigned int line; /* where the command starts */
+	char bad_quote;	   /* the quote left open on this line, or 0 */
 	int argc;
 	char **argv;
 };
@@ -85,14 +86,13 @@ static void batch_free(struct batch *b)
  * takes it literally; '...' is literal, "..." honours \" and \\.
  * Quotes do not span lines.
  */
-static int tokenize(struct cli *cli, const char *text, struct batch *b)
+static void tokenize(const char *text, struct batch *b)
 {
 	struct batch_cmd cmd = { 0 };
 	struct word_buf w = { 0 };
 	unsigned int line = 1;
 	bool in_word = false;
 	const char *p = text;
-	int ret = CMD_OK;
 
 	for (;;) {
 		char c = *p;
@@ -148,21 +148,15 @@ static int tokenize(struct cli *cli, const char *text, struct batch *b)
 				wb_putc(&w, *p);
 			}
 			if (*p != quote) {
-				cli->line = line;
-				ret = usage_err(cli,
-						"unterminated %s quote",
-						quote == '"' ? "double" :
-							       "single");
-				/* skip the rest of the line, keep going to
-				 * find more errors */
+				/* The check pass reports it in line order;
+				 * the rest of the line is skipped. */
 				while (*p && *p != '\n')
 					p++;
-				w.len = 0;
 				in_word = false;
-				for (int j = 0; j < cmd.argc; j++)
-					free(cmd.argv[j]);
-				free(cmd.argv);
-				memset(&cmd, 0, sizeof(cmd));
+				cmd_add_word(&cmd, &w);
+				cmd.bad_quote = quote;
+				cmd.line = line;
+				batch_add(b, &cmd);
 				continue;
 			}
 			p++;
@@ -173,7 +167,6 @@ static int tokenize(struct cli *cli, const char *text, struct batch *b)
 		p++;
 	}
 	free(w.s);
-	return ret;
 }
 
 static char *read_all(FILE *f, size_t *len)
@@ -262,17 +255,18 @@ int do_batch(struct cli *cli, int argc, char **argv)
 	/* Pass 1: every line's syntax, names and arguments. */
 	cli->check_only = true;
 	out_begin(cli);
-	ret = tokenize(cli, text, &b);
+	tokenize(text, &b);
 	free(text);
-	if (ret != CMD_OK && cli->json) {
-		flush_json_error(cli);
-		goto out;
-	}
 	for (size_t i = 0; i < b.num; i++) {
 		int r;
 
 		cli->line = b.cmds[i].line;
-		r = cli_run(cli, b.cmds[i].argc, b.cmds[i].argv);
+		if (b.cmds[i].bad_quote)
+			r = usage_err(cli, "unterminated %s quote",
+				      b.cmds[i].bad_quote == '"' ? "double" :
+								   "single");
+		else
+			r = cli_run(cli, b.cmds[i].argc, b.cmds[i].argv);
 		if (r != CMD_OK) {
 			ret = CMD_USAGE;
 			if (cli->json) {

@@ -51,10 +51,8 @@ const char *dev_class_name(enum ioasid_dev_class cls)
 	return "unknown";
 }
 
-static const char *or_dash(const char *s)
-{
-	return *s ? s : "-";
-}
+/* Empty strings read as "-" in text and stay "" in JSON. */
+#define or_dash(s) (*(s) || cli->json ? (s) : "-")
 
 int print_resv_regions(struct cli *cli, int32_t group, const char *indent)
 {
@@ -106,10 +104,10 @@ static void print_dev_info(struct cli *cli, const struct ioasid_dev_info *in)
 	if (in->kind == IOASID_DEV_MDEV)
 		out_str(cli, "parent", " parent %s", in->parent);
 	out_str(cli, "driver", " driver %s", or_dash(in->driver));
-	if (in->group >= 0)
+	if (in->group >= 0 || cli->json)
 		out_int(cli, "group", " group %" PRId64, in->group);
 	else
-		out_str(cli, "group", " group %s", "-");
+		out_text(cli, " group -");
 	out_str(cli, "iommu", " iommu %s", or_dash(in->iommu));
 	out_str(cli, "cdev", " cdev %s", or_dash(in->cdev));
 	out_str(cli, "class", " class %s", dev_class_name(in->dev_class));

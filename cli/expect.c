@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "ioasctl.h"
 
@@ -137,6 +138,51 @@ static int probe(struct cli *cli, uint32_t scratch, uint32_t ioas,
 	return ret;
 }
 
+/*
+ * Without a domain the IOVA alignment is one byte and a mapping may cover
+ * any bytes, so page probes could miss it.  Then map scratch memory at
+ * exactly the range instead: EEXIST iff a mapping overlaps it, and with
+ * no domain nothing is pinned and no reserved range can get in the way.
+ * A successful probe is unmapped again at once.
+ */
+static int unmapped_by_map(struct cli *cli, uint32_t ioas, uint64_t iova,
+			   uint64_t length)
+{
+	IOASID_OPTS(ioasid_map_opts, opts, .flags = IOASID_MAP_READ);
+	uint64_t at = iova;
+	void *mem;
+	int ret;
+
+	if (length > SIZE_MAX / 2)
+		return cmd_err(cli, E2BIG, "length 0x%" PRIx64 " is too large "
+					   "to check", length);
+	mem = mmap(NULL, length, PROT_READ,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (mem == MAP_FAILED)
+		return cmd_err(cli, errno, "cannot allocate 0x%" PRIx64
+					   " bytes of memory: %s (%s)",
+			       length, strerror(errno), errno_name(errno));
+	ret = ioasid_ioas_map(cli->ctx, ioas, mem, length, &at, &opts);
+	if (ret == 0) {
+		ret = ioasid_ioas_unmap(cli->ctx, ioas, iova, length, NULL);
+		if (ret < 0)
+			ret = lib_err(cli, ret);
+	} else if (ret == -EEXIST) {
+		ret = cmd_err(cli, EEXIST,
+			      "iova 0x%" PRIx64 " length 0x%" PRIx64
+			      " of ioas %" PRIu32 " is not unmapped",
+			      iova, length, ioas);
+	} else {
+		ret = cmd_err(cli, -ret,
+			      "cannot probe iova 0x%" PRIx64 " length 0x%" PRIx64
+			      " of ioas %" PRIu32 ": %s (%s)",
+			      iova, length, ioas, ioasid_errmsg(),
+			      errno_name(-ret));
+	}
+	munmap(mem, length);
+	return ret;
+}
+
 static int expect_mapping(struct cli *cli, int argc, char **argv,
 			  bool mapped)
 {
@@ -210,9 +256,14 @@ static int expect_mapping(struct cli *cli, int argc, char **argv,
 		goto out;
 	}
 
-	/* Every mapping is aligned to @unit, so one that touches the range
-	 * covers at least one whole unit of it. */
-	unit = alignment ? alignment : 4096;
+	if (alignment < 4096) {
+		ret = unmapped_by_map(cli, id, iova, length);
+		goto out;
+	}
+	/* With a domain attached every mapping is aligned to @unit
+	 * (iopt_check_iova_alignment() enforces it on attach), so one that
+	 * touches the range covers at least one whole unit of it. */
+	unit = alignment;
 	if (unit & (unit - 1))
 		unit = 4096;
 	first = iova & ~(unit - 1);
