@@ -184,7 +184,14 @@ $(STATICLIB): $(LIB_STATIC_OBJS)
 	$(Q)rm -f $@
 	$(Q)$(AR) rcs $@ $^
 
-$(PC_FILE): libioasid.pc.in VERSION
+# Rewritten only when the paths change, so that the .pc file follows PREFIX.
+PATHS_STAMP := $(BUILD)/install-paths
+$(PATHS_STAMP): FORCE
+	$(Q)mkdir -p $(@D)
+	$(Q)echo '$(PREFIX) $(LIBDIR) $(INCLUDEDIR)' | cmp -s - $@ 2>/dev/null || \
+		echo '$(PREFIX) $(LIBDIR) $(INCLUDEDIR)' > $@
+
+$(PC_FILE): libioasid.pc.in VERSION $(PATHS_STAMP)
 	$(call msg,GEN,$@)
 	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
@@ -424,7 +431,9 @@ uninstall:
 
 # ---------------------------------------------------------------------------
 
-.PHONY: clean distclean help deps
+.PHONY: clean distclean help deps FORCE
+FORCE:
+
 clean:
 	$(call msg,CLEAN,$(BUILD))
 	$(Q)rm -rf $(BUILD)

@@ -32,6 +32,8 @@ try() { # try DESCRIPTION COMMAND...
 export PKG_CONFIG_PATH=$stage$prefix/lib/pkgconfig
 export PKG_CONFIG_SYSROOT_DIR=$stage
 export PKG_CONFIG_LIBDIR=$PKG_CONFIG_PATH
+# Keep -I/usr/include and -L/usr/lib: with a sysroot they point into STAGE.
+export PKG_CONFIG_ALLOW_SYSTEM_CFLAGS=1 PKG_CONFIG_ALLOW_SYSTEM_LIBS=1
 libdir=$stage$prefix/lib
 
 installed_files() {
