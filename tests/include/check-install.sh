@@ -80,6 +80,21 @@ if [ -s "$out/readme-example.c" ]; then
 		LD_LIBRARY_PATH='$libdir' '$out/readme-example'"
 fi
 
+# The ioasctl session in README.md, run with the installed ioasctl: the
+# lines after "$ cat vm.batch" form the batch file, every "$ ioasctl ..."
+# line must succeed.
+if [ -x "$stage$prefix/bin/ioasctl" ] && grep -q '^    \$ ioasctl' "$srcdir/README.md"; then
+	awk '/^    \$ cat vm.batch/ { on = 1; next } /^    \$/ { on = 0 }
+	     on { sub(/^    /, ""); print }' "$srcdir/README.md" > "$out/vm.batch"
+	grep '^    \$ ioasctl' "$srcdir/README.md" | sed 's/^    \$ //; s/ *#.*//' > "$out/readme-commands"
+	try "README.md ioasctl session runs" bash -c "
+		cd '$out' && [ -s vm.batch ] &&
+		while read -r ioasctl args; do
+			echo \"\$ ioasctl \$args\"
+			'$stage$prefix/bin/ioasctl' \$args < /dev/null || exit 1
+		done < readme-commands"
+fi
+
 shopt -s nullglob
 for example in "$srcdir"/examples/*.c; do
 	name=$(basename "$example" .c)
