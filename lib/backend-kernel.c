@@ -583,15 +583,15 @@ static int kernel_hwpt_alloc(void *be_, uint32_t dev_id, uint32_t pt_id,
 /* ------------------------------------------------------------------ */
 /* Extra calls (lib/kernel.h)                                           */
 
-int ioasid_kernel_get_hw_info(void *be_, uint32_t dev_id,
-			      struct ioasid_kernel_hw_info *info, void *data,
-			      uint32_t *data_len)
+static int kernel_hw_info(void *be_, uint32_t dev_id,
+			  struct ioasid_hw_info *info, void *data,
+			  uint32_t *data_len)
 {
 	struct kernel_be *be = be_;
 	struct iommu_hw_info cmd = {
 		.size = sizeof(cmd),
 		.dev_id = dev_id,
-		.data_len = data_len ? *data_len : 0,
+		.data_len = *data_len,
 		.data_uptr = (uintptr_t)data,
 	};
 	int rc = kioctl(be->fd, IOMMU_GET_HW_INFO, &cmd);
@@ -599,28 +599,28 @@ int ioasid_kernel_get_hw_info(void *be_, uint32_t dev_id,
 	if (rc)
 		return kfail(be, rc, &FEAT_GET_HW_INFO, 0,
 			     "IOMMU_GET_HW_INFO dev %u data_len %u", dev_id,
-			     data_len ? *data_len : 0);
-	if (data_len)
-		*data_len = cmd.data_len;
-	info->data_type = cmd.out_data_type;
+			     *data_len);
+	*data_len = cmd.data_len;
+	info->type = cmd.out_data_type;
 	info->max_pasid_log2 = cmd.out_max_pasid_log2;
 	info->capabilities = cmd.out_capabilities;
 	return 0;
 }
 
-static const char *option_name(enum ioasid_kernel_option option)
+static const char *option_name(uint32_t option)
 {
-	return option == IOASID_KERNEL_OPT_RLIMIT_MODE ? "RLIMIT_MODE"
-	       : option == IOASID_KERNEL_OPT_HUGE_PAGES ? "HUGE_PAGES"
-							: "?";
+	return option == IOASID_OPTION_RLIMIT_MODE ? "RLIMIT_MODE"
+	       : option == IOASID_OPTION_HUGE_PAGES ? "HUGE_PAGES"
+						    : "?";
 }
 
-static int kernel_option(struct kernel_be *be, enum ioasid_kernel_option option,
-			 bool set, uint32_t object_id, uint64_t *val)
+static int kernel_option(void *be_, bool set, uint32_t option,
+			 uint32_t object_id, uint64_t *val)
 {
+	struct kernel_be *be = be_;
 	struct iommu_option cmd = {
 		.size = sizeof(cmd),
-		.option_id = option == IOASID_KERNEL_OPT_RLIMIT_MODE
+		.option_id = option == IOASID_OPTION_RLIMIT_MODE
 				     ? IOMMU_OPTION_RLIMIT_MODE
 				     : IOMMU_OPTION_HUGE_PAGES,
 		.op = set ? IOMMU_OPTION_OP_SET : IOMMU_OPTION_OP_GET,
@@ -629,13 +629,16 @@ static int kernel_option(struct kernel_be *be, enum ioasid_kernel_option option,
 	};
 	int rc;
 
-	if (option != IOASID_KERNEL_OPT_RLIMIT_MODE &&
-	    option != IOASID_KERNEL_OPT_HUGE_PAGES)
-		return ioasid_fail(-EINVAL, "unknown iommufd option %d", option);
+	if (option != IOASID_OPTION_RLIMIT_MODE &&
+	    option != IOASID_OPTION_HUGE_PAGES)
+		return ioasid_fail(-EINVAL, "unknown iommufd option %u", option);
 	rc = kioctl(be->fd, IOMMU_OPTION, &cmd);
-	if (rc == -EPERM && option == IOASID_KERNEL_OPT_RLIMIT_MODE)
+	if (rc == -EPERM && option == IOASID_OPTION_RLIMIT_MODE)
 		return ioasid_fail(rc, "IOMMU_OPTION SET RLIMIT_MODE %llu: %s: changing the accounting mode needs CAP_SYS_RESOURCE; have a privileged manager set it on the fd it passes in",
 				   (unsigned long long)*val, strerror(-rc));
+	if (rc == -EBUSY && option == IOASID_OPTION_RLIMIT_MODE)
+		return ioasid_fail(rc, "IOMMU_OPTION SET RLIMIT_MODE %llu: the iommufd already holds objects; set the mode first",
+				   (unsigned long long)*val);
 	if (rc && set)
 		return kfail(be, rc, &FEAT_IOMMUFD, 0,
 			     "IOMMU_OPTION SET %s object %u val %llu",
@@ -647,18 +650,6 @@ static int kernel_option(struct kernel_be *be, enum ioasid_kernel_option option,
 	if (!set)
 		*val = cmd.val64;
 	return 0;
-}
-
-int ioasid_kernel_option_get(void *be, enum ioasid_kernel_option option,
-			     uint32_t object_id, uint64_t *val)
-{
-	return kernel_option(be, option, false, object_id, val);
-}
-
-int ioasid_kernel_option_set(void *be, enum ioasid_kernel_option option,
-			     uint32_t object_id, uint64_t val)
-{
-	return kernel_option(be, option, true, object_id, &val);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1013,6 +1004,8 @@ static const struct ioasid_backend_ops kernel_ops = {
 	.ioas_iova_ranges = kernel_ioas_iova_ranges,
 	.ioas_allow_iovas = kernel_ioas_allow_iovas,
 	.hwpt_alloc = kernel_hwpt_alloc,
+	.hw_info = kernel_hw_info,
+	.option = kernel_option,
 	.dev_open = kernel_dev_open,
 	.dev_bind = kernel_dev_bind,
 	.dev_attach = kernel_dev_attach,

@@ -81,6 +81,7 @@ struct sim_ioas {
 	struct sim_cover *covers;
 	unsigned int num_covers;
 	uint64_t iova_alignment;
+	bool disable_large_pages; /* IOMMU_OPTION_HUGE_PAGES = 0 */
 	struct sim_hwpt *hwpts; /* creation order, like ioas->hwpt_list */
 	unsigned int num_access;
 };
@@ -115,6 +116,7 @@ struct sim {
 	struct sim_obj **objs; /* by id; [0] unused */
 	uint32_t num_objs;
 	uint64_t page_size;
+	bool rlimit_per_process; /* IOMMU_OPTION_RLIMIT_MODE */
 };
 
 /* ------------------------------------------------------------------ */
@@ -471,10 +473,13 @@ static int check_areas_aligned(const struct sim *s, struct sim_ioas *ioas,
 }
 
 /* io_pagetable.c iopt_calculate_iova_alignment(): the largest smallest
- * page size of the domains, PAGE_SIZE for each access (mdev), else 1. */
+ * page size of the domains, PAGE_SIZE for each access (mdev) or without
+ * large pages, else 1. */
 static uint64_t calc_alignment(struct sim *s, const struct sim_ioas *ioas)
 {
-	uint64_t align = 1;
+	/* Without large pages the kernel maps page by page
+	 * (batch_iommu_map_small()), so IOVAs must be page aligned. */
+	uint64_t align = ioas->disable_large_pages ? s->page_size : 1;
 
 	for (const struct sim_hwpt *h = ioas->hwpts; h; h = h->next)
 		if (min_page(s, h) > align)
@@ -1577,6 +1582,123 @@ static int sim_destroy(void *be, uint32_t id, enum ioasid_obj_type type)
 	return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* Hardware information and options                                     */
+
+/* The uAPI's IOMMU_HW_INFO_TYPE_* for a topology's IOMMU model. */
+static uint32_t hw_info_type(const char *model)
+{
+	if (!strcmp(model, "intel-vtd"))
+		return IOASID_HW_INFO_INTEL_VTD;
+	if (!strcmp(model, "arm-smmuv3"))
+		return IOASID_HW_INFO_ARM_SMMUV3;
+	if (!strcmp(model, "amd-vi"))
+		return IOASID_HW_INFO_AMD;
+	if (!strcmp(model, "mock"))
+		return IOASID_HW_INFO_SELFTEST;
+	return IOASID_HW_INFO_NONE;
+}
+
+/*
+ * device.c iommufd_get_hw_info(): only a bound physical device has an
+ * IOMMU to describe (an mdev's access object is not a device: -ENOENT).
+ * The simulator has no driver registers to report, so it returns the
+ * type with no driver data; the capabilities and PASID width come from
+ * the topology.
+ */
+static int sim_hw_info(void *be, uint32_t dev_id, struct ioasid_hw_info *info,
+		       void *data, uint32_t *data_len)
+{
+	struct sim *s = be;
+	struct sim_obj *o = obj_get(s, dev_id);
+	const struct topo_iommu *iommu;
+	const struct sim_dev *dev;
+
+	if (!o || o->type != SIM_DEVICE)
+		return ioasid_fail(-ENOENT, "%u is not a bound device with an IOMMU",
+				   dev_id);
+	dev = (const struct sim_dev *)o;
+	iommu = &s->topo->iommus[dev->t->iommu];
+	info->type = hw_info_type(iommu->model);
+	info->capabilities = iommu->dirty_tracking ?
+				     IOASID_HW_CAP_DIRTY_TRACKING : 0;
+	/* PASID is usable only where both the IOMMU and the device have it. */
+	info->max_pasid_log2 = dev->t->info.pasid_width < iommu->pasid_width ?
+				       dev->t->info.pasid_width :
+				       iommu->pasid_width;
+	if (*data_len)
+		memset(data, 0, *data_len);
+	*data_len = 0;
+	return 0;
+}
+
+/* ioas.c iommufd_option_rlimit_mode(), iommufd_ioas_option_huge_pages(),
+ * io_pagetable.c iopt_disable_large_pages(). */
+static int sim_option(void *be, bool set, uint32_t option, uint32_t object_id,
+		      uint64_t *val)
+{
+	struct sim *s = be;
+	struct sim_ioas *ioas;
+	uint64_t align;
+	int rc;
+
+	if (option == IOASID_OPTION_RLIMIT_MODE) {
+		if (object_id)
+			return ioasid_fail(-EOPNOTSUPP,
+					   "RLIMIT_MODE is context-wide: object id must be 0, not %u",
+					   object_id);
+		if (!set) {
+			*val = s->rlimit_per_process;
+			return 0;
+		}
+		/* The simulator does not model CAP_SYS_RESOURCE. */
+		for (uint32_t id = 1; id < s->num_objs; id++)
+			if (s->objs[id])
+				return ioasid_fail(-EBUSY,
+						   "the rlimit mode can only change before any object exists (object %u does)",
+						   id);
+		if (*val > 1)
+			return ioasid_fail(-EINVAL, "rlimit mode %llu is not 0 or 1",
+					   (ull)*val);
+		s->rlimit_per_process = *val;
+		return 0;
+	}
+	if (option != IOASID_OPTION_HUGE_PAGES)
+		return ioasid_fail(-EOPNOTSUPP, "option %u is unknown", option);
+	ioas = get_ioas(s, object_id);
+	if (!ioas)
+		return -ENOENT;
+	if (!set) {
+		*val = !ioas->disable_large_pages;
+		return 0;
+	}
+	if (*val == 1) {
+		/* iopt_enable_large_pages() keeps the current alignment. */
+		ioas->disable_large_pages = false;
+		return 0;
+	}
+	if (*val != 0)
+		return ioasid_fail(-EINVAL, "huge pages value %llu is not 0 or 1",
+				   (ull)*val);
+	if (ioas->disable_large_pages)
+		return 0;
+	if (ioas->hwpts && itree_first(&ioas->areas))
+		return ioasid_fail(-EINVAL,
+				   "ioas %u already has memory mapped into a domain: forbid huge pages before mapping",
+				   ioas->obj.id);
+	ioas->disable_large_pages = true;
+	align = calc_alignment(s, ioas);
+	if (align > ioas->iova_alignment) {
+		rc = check_areas_aligned(s, ioas, align);
+		if (rc) {
+			ioas->disable_large_pages = false;
+			return rc;
+		}
+	}
+	ioas->iova_alignment = align;
+	return 0;
+}
+
 static int sim_hwpt_alloc(void *be, uint32_t dev_id, uint32_t pt_id,
 			  uint32_t flags, uint32_t *hwpt_id)
 {
@@ -1832,6 +1954,8 @@ static const struct ioasid_backend_ops sim_ops = {
 	.ioas_iova_ranges = sim_ioas_iova_ranges,
 	.ioas_allow_iovas = sim_ioas_allow_iovas,
 	.hwpt_alloc = sim_hwpt_alloc,
+	.hw_info = sim_hw_info,
+	.option = sim_option,
 	.dev_open = sim_dev_open,
 	.dev_bind = sim_dev_bind,
 	.dev_attach = sim_dev_attach,

@@ -19,9 +19,14 @@
 #ifndef IOASID_LIB_BACKEND_H
 #define IOASID_LIB_BACKEND_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <ioasid/ioasid.h>
+
+/* IOMMU_OPTION option ids (the uAPI's values). */
+#define IOASID_OPTION_RLIMIT_MODE 0
+#define IOASID_OPTION_HUGE_PAGES 1
 
 enum ioasid_obj_type {
 	IOASID_OBJ_IOAS = 1,
@@ -75,6 +80,16 @@ struct ioasid_backend_ops {
 	/* @flags: uAPI IOMMU_HWPT_ALLOC_* bits. */
 	int (*hwpt_alloc)(void *be, uint32_t dev_id, uint32_t pt_id,
 			  uint32_t flags, uint32_t *hwpt_id);
+
+	/* IOMMU_GET_HW_INFO for bound device @dev_id: fill @info (sz set by
+	 * the caller), copy up to *@data_len bytes of driver data to @data
+	 * and set *@data_len to the size the backend has. */
+	int (*hw_info)(void *be, uint32_t dev_id, struct ioasid_hw_info *info,
+		       void *data, uint32_t *data_len);
+	/* IOMMU_OPTION: get or set option @option (IOASID_OPTION_*) of
+	 * @object_id (0 for the context-wide RLIMIT_MODE). */
+	int (*option)(void *be, bool set, uint32_t option, uint32_t object_id,
+		      uint64_t *val);
 
 	/* Devices.  @info comes from dev_info_get(); the backend returns
 	 * its own handle in *@bdev. */

@@ -68,6 +68,7 @@ struct ioasid_dev {
 	struct ioasid_dev *next;
 	void *bdev;		  /* the backend's handle */
 	char name[IOASID_NAME_MAX]; /* canonical: PCI address or UUID */
+	int32_t group;		  /* IOMMU group, -1 if none */
 	bool bound;
 	uint32_t dev_id;
 	uint32_t pt_id;	  /* 0 when detached */

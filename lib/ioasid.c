@@ -591,6 +591,7 @@ int ioasid_dev_open(struct ioasid_ctx *ctx, const char *name,
 		goto out;
 	}
 	dev->ctx = ctx;
+	dev->group = info.group;
 	memcpy(dev->name, info.name, sizeof(dev->name));
 	dev->next = ctx->devs;
 	ctx->devs = dev;
@@ -624,6 +625,26 @@ out:
 	return ctx_unlock(ctx, rc, "binding a device");
 }
 
+/*
+ * The kernel attaches IOMMU groups as a unit: a replace moves every device
+ * of the group that shared the old HWPT (iommufd_device_do_replace), so
+ * their recorded attachment moves too.
+ */
+static void follow_group_replace(struct ioasid_dev *dev, uint32_t pt_id,
+				 uint32_t hwpt_id)
+{
+	struct ioasid_dev *other;
+
+	if (dev->group < 0)
+		return;
+	for (other = dev->ctx->devs; other; other = other->next)
+		if (other != dev && other->group == dev->group &&
+		    other->pt_id && other->hwpt_id == dev->hwpt_id) {
+			other->pt_id = pt_id;
+			other->hwpt_id = hwpt_id;
+		}
+}
+
 static int dev_attach_common(struct ioasid_dev *dev, uint32_t pt_id,
 			     uint32_t *hwpt_id, bool replace)
 {
@@ -652,6 +673,8 @@ static int dev_attach_common(struct ioasid_dev *dev, uint32_t pt_id,
 	}
 	rc = ctx->ops->dev_attach(ctx->be, dev->bdev, pt_id, &hwpt);
 	if (rc == 0) {
+		if (replace)
+			follow_group_replace(dev, pt_id, hwpt);
 		dev->pt_id = pt_id;
 		dev->hwpt_id = hwpt;
 		if (hwpt_id)
@@ -782,4 +805,97 @@ int ioasid_hwpt_destroy(struct ioasid_ctx *ctx, uint32_t hwpt_id)
 	ctx_lock(ctx);
 	rc = ctx->ops->destroy(ctx->be, hwpt_id, IOASID_OBJ_HWPT);
 	return ctx_unlock(ctx, rc, "destroying a HWPT");
+}
+
+/* ------------------------------------------------------------------ */
+/* IOMMU capabilities and options                                       */
+
+int ioasid_dev_hw_info(struct ioasid_dev *dev, struct ioasid_hw_info *info,
+		       void *data, uint32_t data_size)
+{
+	struct ioasid_hw_info full = { .sz = sizeof(full) };
+	struct ioasid_ctx *ctx;
+	uint32_t len = data_size;
+	int rc;
+
+	CHECK_DEV(dev);
+	rc = check_info(info, "ioasid_hw_info");
+	if (rc)
+		return rc;
+	if (data_size && !data)
+		return ioasid_fail(-EINVAL, "data is NULL but data_size is %u",
+				   data_size);
+	ctx = dev->ctx;
+	ctx_lock(ctx);
+	if (!dev->bound) {
+		rc = ioasid_fail(-EINVAL,
+				 "device %s is not bound: call ioasid_dev_bind() first",
+				 dev->name);
+		goto out;
+	}
+	rc = ctx->ops->hw_info(ctx->be, dev->dev_id, &full, data, &len);
+	if (rc == 0) {
+		full.data_len = len;
+		copy_out(info, &full, sizeof(full));
+	}
+out:
+	return ctx_unlock(ctx, rc, "reading IOMMU hardware information");
+}
+
+int ioasid_ctx_set_rlimit_mode(struct ioasid_ctx *ctx,
+			       enum ioasid_rlimit_mode mode)
+{
+	uint64_t val = (uint64_t)mode;
+	int rc;
+
+	CHECK_CTX(ctx);
+	if (mode != IOASID_RLIMIT_PER_USER && mode != IOASID_RLIMIT_PER_PROCESS)
+		return ioasid_fail(-EINVAL, "rlimit mode %d is unknown", (int)mode);
+	ctx_lock(ctx);
+	rc = ctx->ops->option(ctx->be, true, IOASID_OPTION_RLIMIT_MODE, 0, &val);
+	return ctx_unlock(ctx, rc, "setting the rlimit mode");
+}
+
+int ioasid_ctx_get_rlimit_mode(struct ioasid_ctx *ctx,
+			       enum ioasid_rlimit_mode *mode)
+{
+	uint64_t val = 0;
+	int rc;
+
+	CHECK_CTX(ctx);
+	CHECK_PTR(mode);
+	ctx_lock(ctx);
+	rc = ctx->ops->option(ctx->be, false, IOASID_OPTION_RLIMIT_MODE, 0, &val);
+	if (rc == 0)
+		*mode = (enum ioasid_rlimit_mode)val;
+	return ctx_unlock(ctx, rc, "reading the rlimit mode");
+}
+
+int ioasid_ioas_set_huge_pages(struct ioasid_ctx *ctx, uint32_t ioas_id,
+			       bool enable)
+{
+	uint64_t val = enable;
+	int rc;
+
+	CHECK_CTX(ctx);
+	ctx_lock(ctx);
+	rc = ctx->ops->option(ctx->be, true, IOASID_OPTION_HUGE_PAGES, ioas_id,
+			      &val);
+	return ctx_unlock(ctx, rc, "setting huge pages");
+}
+
+int ioasid_ioas_get_huge_pages(struct ioasid_ctx *ctx, uint32_t ioas_id,
+			       bool *enabled)
+{
+	uint64_t val = 0;
+	int rc;
+
+	CHECK_CTX(ctx);
+	CHECK_PTR(enabled);
+	ctx_lock(ctx);
+	rc = ctx->ops->option(ctx->be, false, IOASID_OPTION_HUGE_PAGES, ioas_id,
+			      &val);
+	if (rc == 0)
+		*enabled = val != 0;
+	return ctx_unlock(ctx, rc, "reading huge pages");
 }

@@ -17,39 +17,6 @@
 /* Whether @ops is the kernel backend's table. */
 bool ioasid_kernel_backend_is(const struct ioasid_backend_ops *ops);
 
-/* IOMMU_GET_HW_INFO (Linux 6.6). */
-struct ioasid_kernel_hw_info {
-	uint32_t data_type;	  /* IOMMU_HW_INFO_TYPE_* of the data */
-	uint8_t max_pasid_log2;	  /* 0: no PASID (always 0 before 6.15) */
-	uint64_t capabilities;	  /* IOMMU_HW_CAP_* bits */
-};
-
-/*
- * ioasid_kernel_get_hw_info - IOMMU capabilities behind bound device
- * @dev_id.
- * @data: buffer for the driver-specific data (struct iommu_hw_info_vtd,
- *        ...), may be NULL when *@data_len is 0.
- * @data_len: in: the buffer's size; out: the size the kernel knows.  May be
- *            NULL for no data.
- */
-int ioasid_kernel_get_hw_info(void *be, uint32_t dev_id,
-			      struct ioasid_kernel_hw_info *info, void *data,
-			      uint32_t *data_len);
-
-/* IOMMU_OPTION (Linux 6.2). */
-enum ioasid_kernel_option {
-	/* Global: 0 accounts pinned pages per user (default), 1 per
-	 * process.  Setting needs CAP_SYS_RESOURCE.  object_id 0. */
-	IOASID_KERNEL_OPT_RLIMIT_MODE = 0,
-	/* Per IOAS (object_id): 1 allows huge IOMMU pages (default). */
-	IOASID_KERNEL_OPT_HUGE_PAGES = 1,
-};
-
-int ioasid_kernel_option_get(void *be, enum ioasid_kernel_option option,
-			     uint32_t object_id, uint64_t *val);
-int ioasid_kernel_option_set(void *be, enum ioasid_kernel_option option,
-			     uint32_t object_id, uint64_t val);
-
 /*
  * Mock devices (CONFIG_IOMMUFD_TEST).  A device named "mock" or "mockN",
  * optionally followed by ":FLAG[,FLAG]" with FLAG "pasid" or "no-dirty",

@@ -266,7 +266,9 @@ IOASID_API int ioasid_ioas_copy(struct ioasid_ctx *ctx, uint32_t dst_ioas,
  *             IOVA and length must honour.
  *
  * The ranges exclude the reserved regions of every attached device and
- * lie inside every attached IOMMU's aperture and the allow-list.
+ * lie inside every attached IOMMU's aperture.  As in the kernel, the
+ * allow-list does not narrow them: it limits where mappings may go, not
+ * what the IOMMUs can translate.
  *
  * Return: 0; -EMSGSIZE when the array was too small (*@num then holds the
  * count needed and the first entries are filled); -ENOENT.
@@ -453,6 +455,78 @@ IOASID_API int ioasid_group_resv_regions(struct ioasid_ctx *ctx,
 					 int32_t group,
 					 struct ioasid_resv_region *regions,
 					 uint32_t *num);
+
+/* ------------------------------------------------------------------ */
+/* IOMMU capabilities and options                                       */
+
+/* Kind of driver data ioasid_dev_hw_info() returns (the uAPI's
+ * IOMMU_HW_INFO_TYPE_* values). */
+enum ioasid_hw_info_type {
+	IOASID_HW_INFO_NONE = 0,
+	IOASID_HW_INFO_INTEL_VTD = 1,
+	IOASID_HW_INFO_ARM_SMMUV3 = 2,
+	IOASID_HW_INFO_TEGRA241_CMDQV = 3,
+	IOASID_HW_INFO_AMD = 4,
+	IOASID_HW_INFO_SELFTEST = 0xfeedbeef, /* CONFIG_IOMMUFD_TEST mock */
+};
+
+/* Capability bits (the uAPI's IOMMU_HW_CAP_* values). */
+#define IOASID_HW_CAP_DIRTY_TRACKING (1ull << 0)
+#define IOASID_HW_CAP_PCI_PASID_EXEC (1ull << 1)
+#define IOASID_HW_CAP_PCI_PASID_PRIV (1ull << 2)
+#define IOASID_HW_CAP_PCI_ATS_NOT_SUPPORTED (1ull << 3)
+
+struct ioasid_hw_info {
+	size_t sz;
+	uint32_t type;		 /* enum ioasid_hw_info_type */
+	uint8_t max_pasid_log2;	 /* PASID width usable; 0: no PASID */
+	uint64_t capabilities;	 /* IOASID_HW_CAP_* */
+	uint32_t data_len;	 /* size of the driver data the backend has */
+	size_t : 0;
+};
+
+/*
+ * ioasid_dev_hw_info - what the IOMMU behind a bound device can do.
+ * @data: buffer for the driver-specific data of @info->type (for example
+ *        the VT-d capability registers), or NULL.
+ * @data_size: size of @data; extra bytes are zeroed.  @info->data_len
+ *             says how much the backend had, which may be more.
+ *
+ * Return: 0; -EINVAL (device not bound); -EOPNOTSUPP (kernel before 6.6).
+ */
+IOASID_API int ioasid_dev_hw_info(struct ioasid_dev *dev,
+				  struct ioasid_hw_info *info, void *data,
+				  uint32_t data_size);
+
+/* How the kernel charges pinned pages against RLIMIT_MEMLOCK. */
+enum ioasid_rlimit_mode {
+	IOASID_RLIMIT_PER_USER = 0,	/* the default */
+	IOASID_RLIMIT_PER_PROCESS = 1,	/* what libvirt selects */
+};
+
+/*
+ * ioasid_ctx_set_rlimit_mode - choose the accounting of pinned memory for
+ * this context.  Needs CAP_SYS_RESOURCE, and a context without objects.
+ *
+ * Return: 0; -EPERM; -EBUSY (objects exist); -EINVAL (unknown mode).
+ */
+IOASID_API int ioasid_ctx_set_rlimit_mode(struct ioasid_ctx *ctx,
+					  enum ioasid_rlimit_mode mode);
+IOASID_API int ioasid_ctx_get_rlimit_mode(struct ioasid_ctx *ctx,
+					  enum ioasid_rlimit_mode *mode);
+
+/*
+ * ioasid_ioas_set_huge_pages - allow (default) or forbid IOMMU mappings
+ * larger than a page in an IOAS.  Forbidding raises the IOAS's IOVA
+ * alignment to the CPU page size.
+ *
+ * Return: 0; -ENOENT; -EINVAL (forbidding while devices are attached and
+ * memory is mapped); -EADDRINUSE (a mapping is not page aligned).
+ */
+IOASID_API int ioasid_ioas_set_huge_pages(struct ioasid_ctx *ctx,
+					  uint32_t ioas_id, bool enable);
+IOASID_API int ioasid_ioas_get_huge_pages(struct ioasid_ctx *ctx,
+					  uint32_t ioas_id, bool *enabled);
 
 /* ------------------------------------------------------------------ */
 /* HWPT: a hardware page table.                                         */

@@ -356,15 +356,15 @@ static void destroy_checks_type(void **state)
 static void option_rlimit_eperm(void **state)
 {
 	struct fixture *f = *state;
-	uint64_t val;
+	uint64_t val, one = 1;
 
 	expect_ioctl(REQ_OPTION, EPERM, NULL);
-	assert_int_equal(ioasid_kernel_option_set(f->be, IOASID_KERNEL_OPT_RLIMIT_MODE, 0, 1),
+	assert_int_equal(f->ops->option(f->be, true, IOASID_OPTION_RLIMIT_MODE, 0, &one),
 			 -EPERM);
 	assert_msg_has("CAP_SYS_RESOURCE");
 
 	expect_ioctl(REQ_OPTION, ENOENT, NULL);
-	assert_int_equal(ioasid_kernel_option_get(f->be, IOASID_KERNEL_OPT_HUGE_PAGES, 9, &val),
+	assert_int_equal(f->ops->option(f->be, false, IOASID_OPTION_HUGE_PAGES, 9, &val),
 			 -ENOENT);
 	assert_msg_has("IOMMU_OPTION GET HUGE_PAGES object 9");
 }
