@@ -280,6 +280,9 @@ $(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $(UNIT_HELPER_OBJS) $(S
 	$(Q)$(CC) $(LDFLAGS) $(call test_ldflags,tests/unit/test_$*.c) -o $@ \
 		$< $(UNIT_HELPER_OBJS) $(STATICLIB) $(CMOCKA_LIBS) $(LIB_LIBS)
 
+# Keep the objects: make would delete them as intermediates and rebuild.
+.SECONDARY: $(UNIT_BINS:=.o)
+
 .PHONY: unit check-unit check-scripts check-headers check-install check-abi check-man
 unit: $(UNIT_BINS)
 
