@@ -246,11 +246,16 @@ static int expect_mapping(struct cli *cli, int argc, char **argv,
 
 	if (mapped) {
 		ret = probe(cli, scratch, id, iova, length);
-		if (ret < 0)
+		if (ret == -ENOENT)
+			ret = cmd_err(cli, ENOENT,
+				      "iova 0x%" PRIx64 " length 0x%" PRIx64
+				      " of ioas %" PRIu32 " is not fully mapped",
+				      iova, length, id);
+		else if (ret < 0)
 			ret = cmd_err(cli, -ret,
 				      "iova 0x%" PRIx64 " length 0x%" PRIx64
 				      " of ioas %" PRIu32
-				      " is not fully mapped: %s (%s)",
+				      " cannot be checked: %s (%s)",
 				      iova, length, id, ioasid_errmsg(),
 				      errno_name(-ret));
 		goto out;
