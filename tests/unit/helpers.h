@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -109,16 +110,27 @@ static inline const char *topology_path(const char *name)
 {
 	static char path[4096];
 	const char *dir = getenv("IOASID_TEST_TOPOLOGIES");
+	const char *here = __FILE__;
+	const char *slash = strrchr(here, '/');
+	char exe[1024];
+	ssize_t n;
 
 	if (dir) {
 		snprintf(path, sizeof(path), "%s/%s", dir, name);
-	} else {
-		const char *here = __FILE__;
-		const char *slash = strrchr(here, '/');
-		int dirlen = slash ? (int)(slash - here) : 1;
-
-		snprintf(path, sizeof(path), "%.*s/topologies/%s", dirlen,
-			 slash ? here : ".", name);
+		return path;
+	}
+	snprintf(path, sizeof(path), "%.*s/topologies/%s",
+		 slash ? (int)(slash - here) : 1, slash ? here : ".", name);
+	if (path[0] == '/' || access(path, R_OK) == 0)
+		return path;
+	/* __FILE__ is relative to the source tree; run from elsewhere, find
+	 * the tree from the binary in build/tests/unit. */
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0 && slash) {
+		exe[n] = '\0';
+		*strrchr(exe, '/') = '\0';
+		snprintf(path, sizeof(path), "%.900s/../../../%.*s/topologies/%.100s",
+			 exe, (int)(slash - here), here, name);
 	}
 	return path;
 }
