@@ -267,6 +267,29 @@ static void test_map_unknown_ioas(void **state)
 	assert_true(is_free(f->ctx, f->ioas, f->buf.p, SZ_1M, SZ_4K));
 }
 
+/* Memory is pinned when a domain needs it (iopt_fill_domains_pages() ->
+ * pfn_reader; iopt_area_fill_domains() returns at once with no domain):
+ * with a device attached an unmapped buffer is -EFAULT, with none the map
+ * succeeds and nothing is read yet.  Selftest iommufd_mock_domain.basic
+ * (test_basic_mmap: EFAULT on the first and on a later page). */
+static void test_map_unmapped_memory(void **state)
+{
+	FX;
+	uint8_t *p = mmap(NULL, 2 * SZ_4K, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	assert_true(p != MAP_FAILED);
+	assert_int_equal(munmap(p + SZ_4K, SZ_4K), 0);
+	OK(map_fixed(f->ctx, f->ioas, p, 2 * SZ_4K, SZ_1M));
+	OK(ioasid_ioas_unmap(f->ctx, f->ioas, SZ_1M, 2 * SZ_4K, NULL));
+
+	attach_dev(f, DEV_A, f->ioas);
+	EXPECT_ERR(EFAULT, NULL, map_fixed(f->ctx, f->ioas, p, 2 * SZ_4K, SZ_1M));
+	assert_int_equal(munmap(p, SZ_4K), 0);
+	EXPECT_ERR(EFAULT, NULL, map_fixed(f->ctx, f->ioas, p, SZ_4K, SZ_1M));
+	assert_true(is_free(f->ctx, f->ioas, f->buf.p, SZ_1M, 2 * SZ_4K));
+}
+
 /* ------------------------------------------------------------------ */
 /* map at any IOVA: the kernel's choice                                 */
 
@@ -756,6 +779,7 @@ int main(void)
 		T(test_map_overlap),
 		T(test_map_flags),
 		T(test_map_unknown_ioas),
+		T(test_map_unmapped_memory),
 		T(test_map_any_iova_choice),
 		T(test_map_any_iova_offset_with_device),
 		T(test_map_any_iova_enospc),
