@@ -203,7 +203,7 @@ struct ioasid_map_opts {
  *
  * Return: 0; -ENOENT (no such IOAS); -EINVAL (zero length, a length or
  * IOVA not aligned to the IOAS's IOVA alignment, the range touches a
- * reserved or not allowed IOVA, no access flag); -EOPNOTSUPP (unknown
+ * reserved IOVA, no access flag); -EOPNOTSUPP (unknown
  * flag bits, as the kernel answers); -EEXIST (overlaps a mapping);
  * -EOVERFLOW (@iova + @length wraps); -ENOSPC (no free IOVA range fits,
  * with IOASID_MAP_ANY_IOVA); -EFAULT (@va is NULL or not mapped memory);
@@ -279,14 +279,17 @@ IOASID_API int ioasid_ioas_iova_ranges(struct ioasid_ctx *ctx,
 				       uint32_t *num, uint64_t *alignment);
 
 /*
- * ioasid_ioas_allow_iovas - restrict the IOVAs that may be mapped, and
- * that chosen IOVAs come from, to @ranges (replacing any earlier list;
- * @num 0 removes the restriction).  Ranges may not overlap each other and
- * need start < last.
+ * ioasid_ioas_allow_iovas - restrict the IOVAs the backend chooses
+ * (IOASID_MAP_ANY_IOVA) to @ranges, replacing any earlier list; @num 0
+ * removes the restriction.  As in the kernel, a mapping at a fixed IOVA
+ * is not limited by the list, and existing mappings are not checked;
+ * what the list does promise is that no device whose reserved regions
+ * overlap it can attach afterwards (-EADDRINUSE then).  Ranges may not
+ * overlap each other and need start < last.
  *
- * Return: 0; -EINVAL (bad or overlapping range); -EADDRINUSE (a current
- * mapping lies outside the list, or an allowed range overlaps a reserved
- * region of an attached device).
+ * Return: 0; -ENOENT; -EINVAL (bad or overlapping range); -EADDRINUSE
+ * (an allowed range overlaps a reserved region of an attached device or
+ * an IOMMU aperture limit).
  */
 IOASID_API int ioasid_ioas_allow_iovas(struct ioasid_ctx *ctx,
 				       uint32_t ioas_id,
@@ -544,8 +547,9 @@ struct ioasid_hwpt_alloc_opts {
  * ioasid_hwpt_alloc - allocate a paging HWPT for the IOMMU behind @dev
  * (which must be bound), mapping the IOAS @ioas_id.
  *
- * Return: 0; -ENOENT (no such IOAS); -EINVAL (device not bound);
- * -EOPNOTSUPP (flags the IOMMU does not support).
+ * Return: 0; -EINVAL (device not bound, or @ioas_id is not an IOAS or
+ * HWPT, as the kernel answers); -EOPNOTSUPP (flags the IOMMU does not
+ * support).
  */
 IOASID_API int ioasid_hwpt_alloc(struct ioasid_dev *dev, uint32_t ioas_id,
 				 const struct ioasid_hwpt_alloc_opts *opts,
