@@ -470,6 +470,27 @@ static void test_map_file_past_end(void **state)
 	close(fd);
 }
 
+/* With no domain nothing is pinned at map time, so a range past the end
+ * of the file maps (iopt_area_fill_domains() returns at once); the pin
+ * happens when a device attaches, and fails there: iopt_table_add_domain()
+ * -> iopt_fill_domain() gets memfd_pin_folios()'s -EINVAL, and the attach
+ * is undone. */
+static void test_map_file_past_end_no_domain(void **state)
+{
+	FX;
+	int fd = memfd_of(2 * SZ_64K);
+	uint64_t iova = 3 * SZ_1M;
+	struct ioasid_dev *dev = dev_open_bound(f->ctx, DEV_A);
+
+	OK(ioasid_ioas_map_file(f->ctx, f->ioas, fd, 0, 3 * SZ_64K, &iova,
+				NULL));
+	EXPECT_ERR(EINVAL, NULL, ioasid_dev_attach(dev, f->ioas, NULL));
+	assert_int_equal(ioasid_dev_pt_id(dev), 0);
+	EXPECT_RANGES_EMPTY(f->ctx, f->ioas);
+	assert_true(is_mapped(f->ctx, f->ioas, 3 * SZ_1M, 3 * SZ_64K));
+	close(fd);
+}
+
 /* ------------------------------------------------------------------ */
 /* unmap                                                                */
 
@@ -788,6 +809,7 @@ int main(void)
 		T(test_map_file_bad_fd),
 		T(test_map_file_zero_and_overflow),
 		T(test_map_file_past_end),
+		T(test_map_file_past_end_no_domain),
 		T(test_unmap_exact),
 		T(test_unmap_with_holes),
 		T(test_unmap_nothing),
