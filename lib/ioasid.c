@@ -4,6 +4,7 @@
  * backend state, takes the context lock and makes exactly one call across
  * the backend seam (lib/backend.h).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -234,11 +235,13 @@ int ioasid_ioas_destroy(struct ioasid_ctx *ctx, uint32_t ioas_id)
  * (iommufd_ioas_map): unknown flags, then sizes, then access.
  */
 static int check_map_args(const struct ioasid_map_opts *opts, uint64_t length,
-			  const uint64_t *iova, uint32_t *flags)
+			  const uint64_t *iova, const char *iova_name,
+			  uint32_t *flags)
 {
 	int rc;
 
-	CHECK_PTR(iova);
+	if (!iova)
+		return ioasid_fail(-EINVAL, "%s is NULL", iova_name);
 	rc = ioasid_opts_check(opts, IOASID_OPTS_KNOWN(ioasid_map_opts),
 			       "ioasid_map_opts");
 	if (rc)
@@ -257,8 +260,8 @@ static int check_map_args(const struct ioasid_map_opts *opts, uint64_t length,
 	if (!(*flags & IOASID_MAP_ANY_IOVA)) {
 		if (*iova >= IOVA_LIMIT || *iova + (length - 1) < *iova)
 			return ioasid_fail(-EOVERFLOW,
-					   "iova 0x%llx + length 0x%llx overflows 64 bits",
-					   (unsigned long long)*iova,
+					   "%s 0x%llx + length 0x%llx overflows 64 bits",
+					   iova_name, (unsigned long long)*iova,
 					   (unsigned long long)length);
 	}
 	if (!(*flags & (IOASID_MAP_READ | IOASID_MAP_WRITE)))
@@ -276,7 +279,7 @@ int ioasid_ioas_map(struct ioasid_ctx *ctx, uint32_t ioas_id, void *va,
 	int rc;
 
 	CHECK_CTX(ctx);
-	rc = check_map_args(opts, length, iova, &flags);
+	rc = check_map_args(opts, length, iova, "iova", &flags);
 	if (rc)
 		return rc;
 	if (!va)
@@ -299,7 +302,7 @@ int ioasid_ioas_map_file(struct ioasid_ctx *ctx, uint32_t ioas_id, int fd,
 	int rc;
 
 	CHECK_CTX(ctx);
-	rc = check_map_args(opts, length, iova, &flags);
+	rc = check_map_args(opts, length, iova, "iova", &flags);
 	if (rc)
 		return rc;
 	if (fd < 0)
@@ -354,7 +357,7 @@ int ioasid_ioas_copy(struct ioasid_ctx *ctx, uint32_t dst_ioas,
 	int rc;
 
 	CHECK_CTX(ctx);
-	rc = check_map_args(opts, length, dst_iova, &flags);
+	rc = check_map_args(opts, length, dst_iova, "dst_iova", &flags);
 	if (rc)
 		return rc;
 	if (src_iova >= IOVA_LIMIT || src_iova + (length - 1) < src_iova)
@@ -436,6 +439,33 @@ int ioasid_ioas_allow_iovas(struct ioasid_ctx *ctx, uint32_t ioas_id,
 	return ctx_unlock(ctx, rc, "setting the allowed IOVAs");
 }
 
+static bool is_uuid(const char *s)
+{
+	static const char pattern[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+	size_t i;
+
+	if (strlen(s) != sizeof(pattern) - 1)
+		return false;
+	for (i = 0; pattern[i]; i++)
+		if (pattern[i] == '-' ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+/*
+ * The forms a device may be named by: a PCI address in either form, an
+ * mdev UUID, a VFIO cdev path, or a CONFIG_IOMMUFD_TEST mock device
+ * ("mock" followed by anything, which the backend checks further).
+ */
+static bool name_is_wellformed(const char *name)
+{
+	char canon[IOASID_NAME_MAX];
+
+	return ioasid_parse_pci_addr(name, canon) == 0 || is_uuid(name) ||
+	       !strncmp(name, "/dev/vfio/devices/", 18) ||
+	       !strncmp(name, "mock", 4);
+}
+
 /* ------------------------------------------------------------------ */
 /* Inventory                                                            */
 
@@ -475,6 +505,8 @@ int ioasid_dev_info_at(struct ioasid_ctx *ctx, uint32_t index,
 	rc = ctx->ops->dev_info_at(ctx->be, index, &full);
 	if (rc == 0)
 		copy_out(info, &full, sizeof(full));
+	else if (rc == -ENOENT && !ioasid_has_errmsg())
+		ioasid_fail(rc, "device index %u is past the last device", index);
 	return ctx_unlock(ctx, rc, "reading device information");
 }
 
@@ -489,6 +521,10 @@ int ioasid_dev_info_get(struct ioasid_ctx *ctx, const char *name,
 	rc = check_info(info, "ioasid_dev_info");
 	if (rc)
 		return rc;
+	if (!name_is_wellformed(name))
+		return ioasid_fail(-EINVAL,
+				   "device name \"%s\" is not a PCI address (0000:00:03.0), an mdev UUID, a VFIO cdev path or a mock device name",
+				   name);
 	ctx_lock(ctx);
 	rc = ctx->ops->dev_info_get(ctx->be, name, &full);
 	if (rc == 0)
@@ -510,6 +546,8 @@ int ioasid_group_info_at(struct ioasid_ctx *ctx, uint32_t index,
 	rc = ctx->ops->group_info_at(ctx->be, index, &full);
 	if (rc == 0)
 		copy_out(info, &full, sizeof(full));
+	else if (rc == -ENOENT && !ioasid_has_errmsg())
+		ioasid_fail(rc, "group index %u is past the last group", index);
 	return ctx_unlock(ctx, rc, "reading group information");
 }
 
@@ -569,8 +607,10 @@ int ioasid_dev_open(struct ioasid_ctx *ctx, const char *name,
 	CHECK_PTR(devp);
 	*devp = NULL;
 	CHECK_PTR(name);
-	if (!*name)
-		return ioasid_fail(-EINVAL, "device name is empty");
+	if (!name_is_wellformed(name))
+		return ioasid_fail(-EINVAL,
+				   "device name \"%s\" is not a PCI address (0000:00:03.0), an mdev UUID, a VFIO cdev path or a mock device name",
+				   name);
 	ctx_lock(ctx);
 	rc = ctx->ops->dev_info_get(ctx->be, name, &info);
 	if (rc)

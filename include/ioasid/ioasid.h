@@ -463,15 +463,14 @@ IOASID_API int ioasid_group_resv_regions(struct ioasid_ctx *ctx,
 /* IOMMU capabilities and options                                       */
 
 /* Kind of driver data ioasid_dev_hw_info() returns (the uAPI's
- * IOMMU_HW_INFO_TYPE_* values). */
-enum ioasid_hw_info_type {
-	IOASID_HW_INFO_NONE = 0,
-	IOASID_HW_INFO_INTEL_VTD = 1,
-	IOASID_HW_INFO_ARM_SMMUV3 = 2,
-	IOASID_HW_INFO_TEGRA241_CMDQV = 3,
-	IOASID_HW_INFO_AMD = 4,
-	IOASID_HW_INFO_SELFTEST = 0xfeedbeef, /* CONFIG_IOMMUFD_TEST mock */
-};
+ * IOMMU_HW_INFO_TYPE_* values; macros, since the selftest value does not
+ * fit an ISO C enum). */
+#define IOASID_HW_INFO_NONE 0u
+#define IOASID_HW_INFO_INTEL_VTD 1u
+#define IOASID_HW_INFO_ARM_SMMUV3 2u
+#define IOASID_HW_INFO_TEGRA241_CMDQV 3u
+#define IOASID_HW_INFO_AMD 4u
+#define IOASID_HW_INFO_SELFTEST 0xfeedbeefu /* CONFIG_IOMMUFD_TEST mock */
 
 /* Capability bits (the uAPI's IOMMU_HW_CAP_* values). */
 #define IOASID_HW_CAP_DIRTY_TRACKING (1ull << 0)
@@ -481,7 +480,7 @@ enum ioasid_hw_info_type {
 
 struct ioasid_hw_info {
 	size_t sz;
-	uint32_t type;		 /* enum ioasid_hw_info_type */
+	uint32_t type;		 /* IOASID_HW_INFO_* */
 	uint8_t max_pasid_log2;	 /* PASID width usable; 0: no PASID */
 	uint64_t capabilities;	 /* IOASID_HW_CAP_* */
 	uint32_t data_len;	 /* size of the driver data the backend has */
