@@ -229,6 +229,14 @@ static int kernel_dev_info_at(void *be, uint32_t index,
 	return ioasid_sysfs_dev_info_at(index, info);
 }
 
+/* Needs no iommufd: driver_override, unbind and drivers_probe in sysfs. */
+static int kernel_set_driver(void *be, const char *name, const char *driver,
+			     bool force)
+{
+	(void)be;
+	return ioasid_sysfs_set_driver(name, driver, force);
+}
+
 static int kernel_dev_info_get(void *be, const char *name,
 			       struct ioasid_dev_info *info)
 {
@@ -1006,6 +1014,7 @@ static const struct ioasid_backend_ops kernel_ops = {
 	.hwpt_alloc = kernel_hwpt_alloc,
 	.hw_info = kernel_hw_info,
 	.option = kernel_option,
+	.set_driver = kernel_set_driver,
 	.dev_open = kernel_dev_open,
 	.dev_bind = kernel_dev_bind,
 	.dev_attach = kernel_dev_attach,

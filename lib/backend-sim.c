@@ -117,6 +117,9 @@ struct sim {
 	uint32_t num_objs;
 	uint64_t page_size;
 	bool rlimit_per_process; /* IOMMU_OPTION_RLIMIT_MODE */
+	/* Per topology device: the host driver it returns to when vfio-pci
+	 * lets go of it ("" if the topology bound it to vfio-pci). */
+	char (*host_driver)[IOASID_NAME_MAX];
 };
 
 /* ------------------------------------------------------------------ */
@@ -1752,6 +1755,63 @@ static int dev_index(struct sim *s, const struct topo_dev *t)
 	return (int)(t - s->topo->devs);
 }
 
+/*
+ * What ioasid_sysfs_set_driver() does to a real device: a device another
+ * host driver uses is refused unless forced; vfio-pci gives the device a
+ * cdev with the lowest free number, as VFIO's minor allocator does;
+ * leaving vfio-pci returns it to its host driver.
+ */
+static int sim_set_driver(void *be, const char *name, const char *driver,
+			  bool force)
+{
+	struct sim *s = be;
+	const struct topo_dev *found = topology_find_dev(s->topo, name);
+	struct topo_dev *t;
+	unsigned int idx, n;
+	bool used;
+
+	if (!found)
+		return ioasid_fail(-ENODEV, "no device %s in topology %s", name,
+				   s->topo->source);
+	idx = (unsigned int)dev_index(s, found);
+	t = &s->topo->devs[idx];
+	if (s->devs[idx])
+		return ioasid_fail(-EBUSY, "device %s is open: close it first",
+				   t->info.name);
+	if (driver && !strcmp(t->info.driver, driver))
+		return 0;
+	if (!driver && t->info.driver[0] && strcmp(t->info.driver, "vfio-pci"))
+		return 0;
+	if (driver && t->info.driver[0] && strcmp(t->info.driver, "vfio-pci") &&
+	    !force)
+		return ioasid_fail(-EBUSY,
+				   "device %s is in use by host driver %s; taking it away stops whatever the host does with it (force it if that is intended)",
+				   t->info.name, t->info.driver);
+	if (driver && strcmp(driver, "vfio-pci") && strcmp(driver, s->host_driver[idx]))
+		return ioasid_fail(-ENOENT,
+				   "driver %s did not take device %s (the simulated host knows only vfio-pci and %s)",
+				   driver, t->info.name,
+				   s->host_driver[idx][0] ? s->host_driver[idx] : "no host driver");
+	t->info.cdev[0] = '\0';
+	if (driver && !strcmp(driver, "vfio-pci")) {
+		for (n = 0;; n++) {
+			char cdev[IOASID_NAME_MAX];
+
+			snprintf(cdev, sizeof(cdev), "/dev/vfio/devices/vfio%u", n);
+			used = false;
+			for (unsigned int i = 0; i < s->topo->num_devs && !used; i++)
+				used = !strcmp(s->topo->devs[i].info.cdev, cdev);
+			if (!used) {
+				memcpy(t->info.cdev, cdev, sizeof(cdev));
+				break;
+			}
+		}
+	}
+	snprintf(t->info.driver, sizeof(t->info.driver), "%s",
+		 driver ? driver : s->host_driver[idx]);
+	return 0;
+}
+
 static int sim_dev_open(void *be, const struct ioasid_dev_info *info,
 			void **bdev)
 {
@@ -1932,6 +1992,7 @@ static void sim_close(void *be)
 	}
 	free(s->objs);
 	free(s->devs);
+	free(s->host_driver);
 	free(s->groups);
 	topology_free(s->topo);
 	free(s);
@@ -1956,6 +2017,7 @@ static const struct ioasid_backend_ops sim_ops = {
 	.hwpt_alloc = sim_hwpt_alloc,
 	.hw_info = sim_hw_info,
 	.option = sim_option,
+	.set_driver = sim_set_driver,
 	.dev_open = sim_dev_open,
 	.dev_bind = sim_dev_bind,
 	.dev_attach = sim_dev_attach,
@@ -1980,10 +2042,15 @@ int ioasid_sim_open(const char *topology, const struct ioasid_backend_ops **ops,
 	}
 	s->groups = calloc(s->topo->num_groups + 1, sizeof(*s->groups));
 	s->devs = calloc(s->topo->num_devs + 1, sizeof(*s->devs));
-	if (!s->groups || !s->devs) {
+	s->host_driver = calloc(s->topo->num_devs + 1, sizeof(*s->host_driver));
+	if (!s->groups || !s->devs || !s->host_driver) {
 		sim_close(s);
 		return ioasid_fail(-ENOMEM, "out of memory");
 	}
+	for (unsigned int i = 0; i < s->topo->num_devs; i++)
+		if (strcmp(s->topo->devs[i].info.driver, "vfio-pci"))
+			memcpy(s->host_driver[i], s->topo->devs[i].info.driver,
+			       IOASID_NAME_MAX);
 	*ops = &sim_ops;
 	*be = s;
 	return 0;

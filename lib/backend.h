@@ -91,6 +91,12 @@ struct ioasid_backend_ops {
 	int (*option)(void *be, bool set, uint32_t option, uint32_t object_id,
 		      uint64_t *val);
 
+	/* Bind PCI device @name (as dev_info_get() names it) to @driver, or
+	 * with @driver NULL to its default driver; refuse a device bound to
+	 * another host driver (not vfio-pci) unless @force. */
+	int (*set_driver)(void *be, const char *name, const char *driver,
+			  bool force);
+
 	/* Devices.  @info comes from dev_info_get(); the backend returns
 	 * its own handle in *@bdev. */
 	int (*dev_open)(void *be, const struct ioasid_dev_info *info,

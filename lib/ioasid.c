@@ -596,6 +596,60 @@ static struct ioasid_dev *dev_find(struct ioasid_ctx *ctx, const char *name)
 	return NULL;
 }
 
+int ioasid_dev_set_driver(struct ioasid_ctx *ctx, const char *name,
+			  const char *driver,
+			  const struct ioasid_driver_opts *opts)
+{
+	struct ioasid_dev_info info = { .sz = sizeof(info) };
+	uint32_t flags;
+	size_t i;
+	int rc;
+
+	CHECK_CTX(ctx);
+	CHECK_PTR(name);
+	rc = ioasid_opts_check(opts, IOASID_OPTS_KNOWN(ioasid_driver_opts),
+			       "ioasid_driver_opts");
+	if (rc)
+		return rc;
+	flags = IOASID_OPTS_GET(opts, flags, 0);
+	if (flags & ~IOASID_DRIVER_FORCE)
+		return ioasid_fail(-EINVAL, "driver flags 0x%x: bits 0x%x are unknown",
+				   flags, flags & ~IOASID_DRIVER_FORCE);
+	if (driver) {
+		/* A driver name becomes a sysfs path component. */
+		for (i = 0; driver[i]; i++)
+			if (!isalnum((unsigned char)driver[i]) &&
+			    !strchr("-_", driver[i]))
+				break;
+		if (!*driver || driver[i] || i >= IOASID_NAME_MAX)
+			return ioasid_fail(-EINVAL,
+					   "driver name \"%s\" is not a driver name (letters, digits, - and _)",
+					   driver);
+	}
+	if (!name_is_wellformed(name))
+		return ioasid_fail(-EINVAL,
+				   "device name \"%s\" is not a PCI address (0000:00:03.0), an mdev UUID, a VFIO cdev path or a mock device name",
+				   name);
+	ctx_lock(ctx);
+	rc = ctx->ops->dev_info_get(ctx->be, name, &info);
+	if (rc)
+		goto out;
+	if (info.kind != IOASID_DEV_PCI) {
+		rc = ioasid_fail(-EINVAL, "%s is not a PCI device: it has no host driver to change",
+				 info.name);
+		goto out;
+	}
+	if (dev_find(ctx, info.name)) {
+		rc = ioasid_fail(-EBUSY, "device %s is open in this context: close it first",
+				 info.name);
+		goto out;
+	}
+	rc = ctx->ops->set_driver(ctx->be, info.name, driver,
+				  flags & IOASID_DRIVER_FORCE);
+out:
+	return ctx_unlock(ctx, rc, "changing a device's driver");
+}
+
 int ioasid_dev_open(struct ioasid_ctx *ctx, const char *name,
 		    struct ioasid_dev **devp)
 {

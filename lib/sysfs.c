@@ -551,3 +551,122 @@ int ioasid_sysfs_vfio_devt(const char *vfio_name, dev_t *devt)
 	*devt = makedev(major_nr, minor_nr);
 	return 0;
 }
+
+/* ------------------------------------------------------------------ */
+/* Changing a PCI device's driver                                       */
+
+/* Write @text to sysfs file @path; a message names the file. */
+static int write_attr(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "we");
+	int err;
+
+	if (!f) {
+		err = errno;
+		return ioasid_fail(-err, "opening %s for writing: %s%s", path,
+				   strerror(err),
+				   err == EACCES || err == EPERM ?
+					   " (changing drivers needs root)" : "");
+	}
+	if (fputs(text, f) == EOF || fflush(f) == EOF) {
+		err = errno;
+		fclose(f);
+		return ioasid_fail(-err, "writing \"%s\" to %s: %s", text, path,
+				   strerror(err));
+	}
+	if (fclose(f)) {
+		err = errno;
+		return ioasid_fail(-err, "writing \"%s\" to %s: %s", text, path,
+				   strerror(err));
+	}
+	return 0;
+}
+
+static void current_driver(const char *bdf, char *out, size_t size)
+{
+	char path[PATH_MAX];
+
+	out[0] = '\0';
+	if (sysfs_path(path, sizeof(path), "bus/pci/devices/%s/driver", bdf))
+		link_basename(path, out, size);
+}
+
+/* Point driver_override at @driver ("" clears it), release the device
+ * from its driver, and let the kernel probe it again. */
+static int rebind(const char *bdf, const char *driver, const char *bound)
+{
+	char path[PATH_MAX];
+	int rc;
+
+	if (!sysfs_path(path, sizeof(path), "bus/pci/devices/%s/driver_override",
+			bdf))
+		return ioasid_fail(-ENAMETOOLONG, "sysfs path too long");
+	rc = write_attr(path, *driver ? driver : "\n");
+	if (rc)
+		return rc;
+	if (*bound) {
+		if (!sysfs_path(path, sizeof(path), "bus/pci/devices/%s/driver/unbind",
+				bdf))
+			return ioasid_fail(-ENAMETOOLONG, "sysfs path too long");
+		rc = write_attr(path, bdf);
+		if (rc)
+			return rc;
+	}
+	if (!sysfs_path(path, sizeof(path), "bus/pci/drivers_probe"))
+		return ioasid_fail(-ENAMETOOLONG, "sysfs path too long");
+	/* A probe that finds no willing driver is not an error here: the
+	 * check below says what happened. */
+	write_attr(path, bdf);
+	return 0;
+}
+
+int ioasid_sysfs_set_driver(const char *bdf, const char *driver, bool force)
+{
+	char bound[IOASID_NAME_MAX], old_override[IOASID_NAME_MAX];
+	char now[IOASID_NAME_MAX], path[PATH_MAX];
+	int rc;
+
+	current_driver(bdf, bound, sizeof(bound));
+	if (driver && !strcmp(bound, driver))
+		return 0;
+	if (!driver && *bound && strcmp(bound, "vfio-pci"))
+		return 0; /* already with a host driver */
+	if (driver && *bound && strcmp(bound, "vfio-pci") && !force)
+		return ioasid_fail(-EBUSY,
+				   "device %s is in use by host driver %s; taking it away stops whatever the host does with it (force it if that is intended)",
+				   bdf, bound);
+	old_override[0] = '\0';
+	if (sysfs_path(path, sizeof(path), "bus/pci/devices/%s/driver_override",
+		       bdf) &&
+	    read_line(path, old_override, sizeof(old_override)) &&
+	    !strcmp(old_override, "(null)"))
+		old_override[0] = '\0';
+
+	rc = rebind(bdf, driver ? driver : "", bound);
+	if (rc)
+		goto undo;
+	current_driver(bdf, now, sizeof(now));
+	if (driver && strcmp(now, driver)) {
+		rc = ioasid_fail(-ENOENT,
+				 "driver %s did not take device %s (is the module loaded, and does it support the device?)",
+				 driver, bdf);
+		goto undo;
+	}
+	return 0;
+undo:
+	/* Give the device back what it had: its override, and its driver if
+	 * it lost it.  The message of the first failure stays. */
+	{
+		char keep[512];
+
+		snprintf(keep, sizeof(keep), "%s", ioasid_errmsg());
+		current_driver(bdf, now, sizeof(now));
+		if (strcmp(now, bound))
+			rebind(bdf, old_override, now);
+		else if (sysfs_path(path, sizeof(path),
+				    "bus/pci/devices/%s/driver_override", bdf))
+			write_attr(path, *old_override ? old_override : "\n");
+		ioasid_fail(rc, "%s", keep);
+	}
+	return rc;
+}

@@ -14,6 +14,7 @@
 #ifndef IOASID_LIB_SYSFS_H
 #define IOASID_LIB_SYSFS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -46,5 +47,14 @@ int ioasid_sysfs_group_resv_regions(int32_t group,
 /* The device number sysfs gives for VFIO cdev @vfio_name ("vfio0"), from
  * class/vfio-dev/NAME/dev; -ENODEV if there is none. */
 int ioasid_sysfs_vfio_devt(const char *vfio_name, dev_t *devt);
+
+/*
+ * ioasid_sysfs_set_driver - bind PCI device @bdf (canonical form) to
+ * @driver through driver_override, unbind and drivers_probe; @driver NULL
+ * returns it to its default driver.  A device bound to another host
+ * driver than vfio-pci is refused (-EBUSY) unless @force.  If the new
+ * driver does not take the device (-ENOENT), the old binding is restored.
+ */
+int ioasid_sysfs_set_driver(const char *bdf, const char *driver, bool force);
 
 #endif /* IOASID_LIB_SYSFS_H */

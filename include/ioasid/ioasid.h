@@ -356,6 +356,35 @@ IOASID_API int ioasid_dev_info_at(struct ioasid_ctx *ctx, uint32_t index,
 IOASID_API int ioasid_dev_info_get(struct ioasid_ctx *ctx, const char *name,
 				   struct ioasid_dev_info *info);
 
+/* Take a device from the host driver that is using it. */
+#define IOASID_DRIVER_FORCE (1u << 0)
+
+struct ioasid_driver_opts {
+	size_t sz;
+	uint32_t flags; /* IOASID_DRIVER_* */
+	size_t : 0;
+};
+
+/*
+ * ioasid_dev_set_driver - bind the PCI device @name to host driver
+ * @driver ("vfio-pci" to make it assignable), or with @driver NULL return
+ * it to its default driver.
+ *
+ * The choice goes into the device's driver_override, so it sticks across
+ * re-probes.  A device that another host driver is using (a NIC carrying
+ * traffic, the boot disk) is refused unless @opts has
+ * IOASID_DRIVER_FORCE: taking it away is the operator's decision.
+ *
+ * Return: 0 (also when it already has that driver); -ENODEV; -EINVAL (not
+ * a PCI device, a malformed driver name); -EBUSY (bound to another host
+ * driver without IOASID_DRIVER_FORCE, or open in this context); -EACCES;
+ * -ENOENT (the driver did not take the device: not loaded, or it does not
+ * support it).
+ */
+IOASID_API int ioasid_dev_set_driver(struct ioasid_ctx *ctx, const char *name,
+				     const char *driver,
+				     const struct ioasid_driver_opts *opts);
+
 /*
  * ioasid_dev_open - open a device for assignment.
  * @name: PCI address ("0000:00:03.0" or "00:03.0"), mdev UUID, or VFIO

@@ -9,6 +9,7 @@
 #endif
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -381,6 +382,63 @@ static void vfio_devt(void **state)
 	assert_int_equal(ioasid_sysfs_vfio_devt("../vfio0", &devt), -ENODEV);
 }
 
+static void get(const char *rel, char *buf, size_t size)
+{
+	char path[PATH_MAX];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = fread(buf, 1, size - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+}
+
+static bool exists(const char *rel)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	return access(path, F_OK) == 0;
+}
+
+/* A device a host driver uses is not taken without force; nothing is
+ * written. */
+static void set_driver_refuses_host_driver(void **state)
+{
+	(void)state;
+	assert_int_equal(ioasid_sysfs_set_driver(PCI_HOST, "vfio-pci", false),
+			 -EBUSY);
+	assert_non_null(strstr(ioasid_errmsg(), "e1000e"));
+	assert_false(exists("bus/pci/devices/" PCI_HOST "/driver_override"));
+	assert_false(exists("bus/pci/drivers_probe"));
+	/* Already on the asked driver: nothing to do. */
+	assert_int_equal(ioasid_sysfs_set_driver(PCI_A, "vfio-pci", false), 0);
+	assert_false(exists("bus/pci/drivers_probe"));
+}
+
+/* Forced: override, unbind, probe, in that order of files; this fake
+ * kernel binds nothing, so the library reports it and restores the old
+ * override. */
+static void set_driver_writes_then_rolls_back(void **state)
+{
+	char buf[128];
+
+	(void)state;
+	put("devices/pci0000:00/" PCI_HOST "/driver_override", "(null)\n");
+	assert_int_equal(ioasid_sysfs_set_driver(PCI_HOST, "vfio-pci", true),
+			 -ENOENT);
+	assert_non_null(strstr(ioasid_errmsg(), "did not take"));
+	get("bus/pci/drivers/e1000e/unbind", buf, sizeof(buf));
+	assert_string_equal(buf, PCI_HOST);
+	get("bus/pci/drivers_probe", buf, sizeof(buf));
+	assert_string_equal(buf, PCI_HOST);
+	get("devices/pci0000:00/" PCI_HOST "/driver_override", buf, sizeof(buf));
+	assert_string_equal(buf, "\n");
+}
+
 static void empty_sysfs(void **state)
 {
 	struct ioasid_dev_info info = { .sz = sizeof(info) };
@@ -410,6 +468,8 @@ int main(void)
 		cmocka_unit_test(groups_numeric_order),
 		cmocka_unit_test(vfio_devt),
 		cmocka_unit_test(empty_sysfs),
+		cmocka_unit_test(set_driver_refuses_host_driver),
+		cmocka_unit_test(set_driver_writes_then_rolls_back),
 	};
 
 	return cmocka_run_group_tests_name("sysfs", tests, setup, teardown);
