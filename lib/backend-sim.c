@@ -6,11 +6,13 @@
  * the VM tests run the same scripts on both and treat any difference as a
  * simulator bug.
  *
- * An IOAS keeps three interval trees: its areas (mappings), the coverage
- * of its reserved regions (overlapping regions merged), and "occupied",
- * which holds both, so that IOVA allocation is one gap search per allowed
- * span.  Reserved regions themselves live in a short list with their
- * owners; they change only on attach, detach and HWPT creation.
+ * An IOAS keeps two interval trees: its areas (mappings) and the coverage
+ * of its reserved regions (overlapping regions merged).  IOVA allocation
+ * walks the few free spans between covered ranges and runs one gap search
+ * over the areas in each.  Reserved regions themselves live in a short
+ * list with their owners; they change only on attach, detach and HWPT
+ * creation.  Area and pages objects are recycled through free lists in
+ * struct sim, so that a map+unmap pair costs no malloc/free.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -51,9 +53,8 @@ struct sim_pages {
 	int fd;	       /* file: our dup of the caller's fd */
 };
 
+/* The value of an interval in ioas->areas (which holds its IOVAs). */
 struct sim_area {
-	struct itree_node node; /* in ioas->areas */
-	struct itree_node occ;	/* in ioas->occ */
 	struct sim_pages *pages;
 	uint64_t start_byte; /* offset of the area's first byte in pages */
 };
@@ -69,17 +70,12 @@ struct sim_resv {
 	struct sim_hwpt *hwpt; /* ... or a domain's aperture */
 };
 
-struct sim_cover {
-	struct itree_node cov; /* in ioas->cov */
-	struct itree_node occ; /* in ioas->occ */
-};
-
 struct sim_ioas {
 	struct sim_obj obj;
-	struct itree areas, cov, occ, allowed;
+	struct itree areas;   /* values: struct sim_area */
+	struct itree cov;     /* merged reserved regions; no values */
+	struct itree allowed; /* allowed IOVA ranges; no values */
 	struct sim_resv *resv;
-	struct sim_cover *covers;
-	unsigned int num_covers;
 	uint64_t iova_alignment;
 	bool disable_large_pages; /* IOMMU_OPTION_HUGE_PAGES = 0 */
 	struct sim_hwpt *hwpts; /* creation order, like ioas->hwpt_list */
@@ -120,7 +116,39 @@ struct sim {
 	/* Per topology device: the host driver it returns to when vfio-pci
 	 * lets go of it ("" if the topology bound it to vfio-pci). */
 	char (*host_driver)[IOASID_NAME_MAX];
+	/* Freed sim_area and sim_pages objects kept for reuse (linked
+	 * through their first word), released at close. */
+	void *spare_areas, *spare_pages;
 };
+
+/* ------------------------------------------------------------------ */
+/* Object recycling                                                     */
+
+static void *spare_get(void **list, size_t size)
+{
+	void *p = *list;
+
+	if (!p)
+		return malloc(size);
+	*list = *(void **)p;
+	return p;
+}
+
+static void spare_put(void **list, void *p)
+{
+	*(void **)p = *list;
+	*list = p;
+}
+
+static void spare_drain(void **list)
+{
+	while (*list) {
+		void *next = *(void **)*list;
+
+		free(*list);
+		*list = next;
+	}
+}
 
 /* ------------------------------------------------------------------ */
 /* Object ids                                                           */
@@ -199,10 +227,10 @@ static struct sim_ioas *get_ioas(struct sim *s, uint32_t id)
 /* ------------------------------------------------------------------ */
 /* Pages                                                                */
 
-static struct sim_pages *pages_new(bool is_file, uint64_t base, int fd,
-				   bool writable)
+static struct sim_pages *pages_new(struct sim *s, bool is_file,
+				   uint64_t base, int fd, bool writable)
 {
-	struct sim_pages *p = calloc(1, sizeof(*p));
+	struct sim_pages *p = spare_get(&s->spare_pages, sizeof(*p));
 
 	if (!p)
 		return NULL;
@@ -214,13 +242,13 @@ static struct sim_pages *pages_new(bool is_file, uint64_t base, int fd,
 	return p;
 }
 
-static void pages_put(struct sim_pages *p)
+static void pages_put(struct sim *s, struct sim_pages *p)
 {
 	if (!p || --p->refs)
 		return;
 	if (p->is_file && p->fd >= 0)
 		close(p->fd);
-	free(p);
+	spare_put(&s->spare_pages, p);
 }
 
 /*
@@ -288,53 +316,39 @@ static int cmp_resv_ptr(const void *a, const void *b)
 static int cover_rebuild(struct sim_ioas *ioas)
 {
 	struct sim_resv **v = NULL, *r;
-	struct sim_cover *c = NULL;
-	unsigned int n = 0, nc = 0;
+	uint64_t start = 0, last = 0;
+	unsigned int n = 0;
+	bool open = false;
+	int rc = 0;
 
-	for (unsigned int i = 0; i < ioas->num_covers; i++) {
-		itree_remove(&ioas->cov, &ioas->covers[i].cov);
-		itree_remove(&ioas->occ, &ioas->covers[i].occ);
-	}
-	free(ioas->covers);
-	ioas->covers = NULL;
-	ioas->num_covers = 0;
+	itree_clear(&ioas->cov, NULL, NULL);
 	for (r = ioas->resv; r; r = r->next)
 		n++;
 	if (!n)
 		return 0;
 	v = malloc(n * sizeof(*v));
-	c = calloc(n, sizeof(*c));
-	if (!v || !c) {
-		free(v);
-		free(c);
+	if (!v)
 		return -ENOMEM;
-	}
 	n = 0;
 	for (r = ioas->resv; r; r = r->next)
 		v[n++] = r;
 	qsort(v, n, sizeof(*v), cmp_resv_ptr);
-	for (unsigned int i = 0; i < n; i++) {
-		if (nc && (c[nc - 1].cov.last == UINT64_MAX ||
-			   v[i]->start <= c[nc - 1].cov.last + 1)) {
-			if (v[i]->last > c[nc - 1].cov.last)
-				c[nc - 1].cov.last = v[i]->last;
+	for (unsigned int i = 0; i < n && !rc; i++) {
+		if (open && (last == UINT64_MAX || v[i]->start <= last + 1)) {
+			if (v[i]->last > last)
+				last = v[i]->last;
 			continue;
 		}
-		c[nc].cov.start = v[i]->start;
-		c[nc].cov.last = v[i]->last;
-		nc++;
+		if (open)
+			rc = itree_insert(&ioas->cov, start, last, NULL);
+		start = v[i]->start;
+		last = v[i]->last;
+		open = true;
 	}
+	if (open && !rc)
+		rc = itree_insert(&ioas->cov, start, last, NULL);
 	free(v);
-	for (unsigned int i = 0; i < nc; i++) {
-		c[i].occ.start = c[i].cov.start;
-		c[i].occ.last = c[i].cov.last;
-		itree_insert(&ioas->cov, &c[i].cov);
-		/* Areas never overlap reserved regions (checked both ways). */
-		itree_insert(&ioas->occ, &c[i].occ);
-	}
-	ioas->covers = c;
-	ioas->num_covers = nc;
-	return 0;
+	return rc;
 }
 
 /* The first reserved region that intersects [start, last]. */
@@ -342,8 +356,9 @@ static const struct sim_resv *resv_find(const struct sim_ioas *ioas,
 					uint64_t start, uint64_t last)
 {
 	const struct sim_resv *best = NULL;
+	struct itree_iter it;
 
-	if (!itree_first_overlap(&ioas->cov, start, last))
+	if (!itree_first_overlap(&ioas->cov, start, last, &it))
 		return NULL;
 	for (const struct sim_resv *r = ioas->resv; r; r = r->next)
 		if (r->start <= last && r->last >= start &&
@@ -378,24 +393,22 @@ static int resv_add(struct sim_ioas *ioas, uint64_t start, uint64_t last,
 		    struct sim_hwpt *hwpt)
 {
 	struct sim_resv *r, tmp = { .dev = dev, .hwpt = hwpt };
-	struct itree_node *n;
+	struct itree_iter n;
 	char who[96];
 
 	owner_name(&tmp, who, sizeof(who));
-	n = itree_first_overlap(&ioas->areas, start, last);
-	if (n)
+	if (itree_first_overlap(&ioas->areas, start, last, &n))
 		return ioasid_fail(-EADDRINUSE,
 				   "reserved region %#llx-%#llx (%s) of %s overlaps mapping %#llx-%#llx of ioas %u",
 				   (ull)start, (ull)last,
 				   topology_resv_type_name(type), who,
-				   (ull)n->start, (ull)n->last, ioas->obj.id);
-	n = itree_first_overlap(&ioas->allowed, start, last);
-	if (n)
+				   (ull)n.start, (ull)n.last, ioas->obj.id);
+	if (itree_first_overlap(&ioas->allowed, start, last, &n))
 		return ioasid_fail(-EADDRINUSE,
 				   "reserved region %#llx-%#llx (%s) of %s overlaps allowed range %#llx-%#llx of ioas %u",
 				   (ull)start, (ull)last,
 				   topology_resv_type_name(type), who,
-				   (ull)n->start, (ull)n->last, ioas->obj.id);
+				   (ull)n.start, (ull)n.last, ioas->obj.id);
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return ioasid_fail(-ENOMEM, "out of memory");
@@ -438,12 +451,13 @@ static int enforce_dev_resv(struct sim *s, struct sim_ioas *ioas,
 /* ------------------------------------------------------------------ */
 /* IOAS                                                                 */
 
-static void area_free(struct sim_ioas *ioas, struct sim_area *a)
+/* Remove the area that begins at @start. */
+static void area_free(struct sim *s, struct sim_ioas *ioas, uint64_t start,
+		      struct sim_area *a)
 {
-	itree_remove(&ioas->areas, &a->node);
-	itree_remove(&ioas->occ, &a->occ);
-	pages_put(a->pages);
-	free(a);
+	itree_remove(&ioas->areas, start);
+	pages_put(s, a->pages);
+	spare_put(&s->spare_areas, a);
 }
 
 static uint64_t min_page(const struct sim *s, const struct sim_hwpt *h)
@@ -459,17 +473,18 @@ static int check_areas_aligned(const struct sim *s, struct sim_ioas *ioas,
 			       uint64_t align)
 {
 	uint64_t mask = align - 1;
+	struct itree_iter n;
 
-	for (struct itree_node *n = itree_first(&ioas->areas); n;
-	     n = itree_next(n)) {
-		struct sim_area *a = itree_entry(n, struct sim_area, node);
-		uint64_t len = n->last - n->start + 1;
+	for (bool more = itree_first(&ioas->areas, &n); more;
+	     more = itree_next(&n)) {
+		const struct sim_area *a = n.value;
+		uint64_t len = n.last - n.start + 1;
 
-		if ((n->start & mask) || (len & mask) ||
+		if ((n.start & mask) || (len & mask) ||
 		    ((a->start_byte % s->page_size) & mask))
 			return ioasid_fail(-EADDRINUSE,
 					   "mapping %#llx-%#llx of ioas %u is not aligned to %#llx",
-					   (ull)n->start, (ull)n->last,
+					   (ull)n.start, (ull)n.last,
 					   ioas->obj.id, (ull)align);
 	}
 	return 0;
@@ -504,6 +519,7 @@ static int add_domain(struct sim *s, struct sim_ioas *ioas,
 	const struct topo_iommu *im = &s->topo->iommus[h->iommu];
 	uint64_t align = min_page(s, h);
 	struct sim_hwpt **pp;
+	struct itree_iter n;
 	int rc = 0;
 
 	if (align < ioas->iova_alignment)
@@ -523,12 +539,12 @@ static int add_domain(struct sim *s, struct sim_ioas *ioas,
 	if (!rc && im->aperture_last != UINT64_MAX)
 		rc = resv_add(ioas, im->aperture_last + 1, UINT64_MAX,
 			      IOASID_RESV_RESERVED, NULL, h);
-	for (struct itree_node *n = itree_first(&ioas->areas); n && !rc;
-	     n = itree_next(n)) {
-		struct sim_area *a = itree_entry(n, struct sim_area, node);
+	for (bool more = itree_first(&ioas->areas, &n); more && !rc;
+	     more = itree_next(&n)) {
+		const struct sim_area *a = n.value;
 
 		rc = pages_check(s, a->pages, a->start_byte,
-				 n->last - n->start + 1);
+				 n.last - n.start + 1);
 	}
 	if (rc) {
 		resv_remove_owner(ioas, NULL, h);
@@ -583,31 +599,63 @@ static bool check_range(uint64_t *start, uint64_t last, uint64_t length,
 	return true;
 }
 
-/* The holes of "occupied" inside [lo, hi], walked one by one: only for a
+/* The holes of @t inside [lo, hi], walked one by one: only for a
  * sub-page buffer offset, which itree_find_gap() does not express (the
  * kernel ORs the offset into an aligned address). */
-static bool walk_holes(const struct sim_ioas *ioas, uint64_t lo, uint64_t hi,
+static bool walk_holes(const struct itree *t, uint64_t lo, uint64_t hi,
 		       uint64_t length, uint64_t align, uint64_t offset,
 		       uint64_t *out)
 {
-	struct itree_node *n = itree_first_overlap(&ioas->occ, lo, hi);
+	struct itree_iter n;
+	bool more = itree_first_overlap(t, lo, hi, &n);
 	uint64_t cur = lo;
 
 	for (;;) {
-		if (!n || n->start > cur) {
-			uint64_t s = cur, e = n ? n->start - 1 : hi;
+		if (!more || n.start > cur) {
+			uint64_t s = cur, e = more ? n.start - 1 : hi;
 
 			if (check_range(&s, e, length, align, offset)) {
 				*out = s;
 				return true;
 			}
 		}
-		if (!n || n->last >= hi)
+		if (!more || n.last >= hi)
 			return false;
-		cur = n->last + 1;
-		n = itree_next(n);
-		if (n && n->start > hi)
-			n = NULL;
+		cur = n.last + 1;
+		more = itree_next(&n) && n.start <= hi;
+	}
+}
+
+/*
+ * The first hole of [lo, hi] that is free of both reserved regions and
+ * areas and takes the buffer, in address order, as one walk of the
+ * kernel's holes would find it: the reserved coverage cuts [lo, hi] into
+ * a few spans, and each is searched in the areas tree.  A hole's first
+ * address is the same either way, since a span begins right after a
+ * covered range or at lo.
+ */
+static bool find_hole(const struct sim_ioas *ioas, uint64_t lo, uint64_t hi,
+		      uint64_t length, uint64_t align, uint64_t offset,
+		      uint64_t *out)
+{
+	struct itree_iter c;
+	bool more = itree_first_overlap(&ioas->cov, lo, hi, &c);
+	uint64_t cur = lo;
+
+	for (;;) {
+		if (!more || c.start > cur) {
+			uint64_t end = more ? c.start - 1 : hi;
+
+			if (offset ? walk_holes(&ioas->areas, cur, end, length,
+						align, offset, out) :
+				     !itree_find_gap(&ioas->areas, cur, end,
+						     length, align, 0, out))
+				return true;
+		}
+		if (!more || c.last >= hi)
+			return false;
+		cur = c.last + 1;
+		more = itree_next(&c) && c.start <= hi;
 	}
 }
 
@@ -623,7 +671,8 @@ static int alloc_iova(struct sim *s, struct sim_ioas *ioas, uint64_t addr,
 {
 	uint64_t offset = addr % s->page_size, align, lo = s->page_size,
 		 hi = UINT64_MAX - s->page_size;
-	struct itree_node *an = itree_first_overlap(&ioas->allowed, lo, hi);
+	struct itree_iter an;
+	bool more = itree_first_overlap(&ioas->allowed, lo, hi, &an);
 	bool no_allow_list = !ioas->allowed.count;
 
 	if (!length || length >= UINT64_MAX / 2)
@@ -639,7 +688,7 @@ static int alloc_iova(struct sim *s, struct sim_ioas *ioas, uint64_t addr,
 				   "buffer %#llx+%#llx cannot be placed at the IOVA alignment %#llx of ioas %u",
 				   (ull)addr, (ull)length,
 				   (ull)ioas->iova_alignment, ioas->obj.id);
-	while (no_allow_list || an) {
+	while (no_allow_list || more) {
 		uint64_t start, last, out;
 
 		if (no_allow_list) {
@@ -647,24 +696,21 @@ static int alloc_iova(struct sim *s, struct sim_ioas *ioas, uint64_t addr,
 			last = hi;
 		} else {
 			/* A span is a run of touching allowed ranges. */
-			start = an->start < lo ? lo : an->start;
-			last = an->last;
-			while ((an = itree_next(an)) && last != UINT64_MAX &&
-			       an->start == last + 1)
-				last = an->last;
-			if (an && an->start > hi)
-				an = NULL;
+			start = an.start < lo ? lo : an.start;
+			last = an.last;
+			while ((more = itree_next(&an)) && last != UINT64_MAX &&
+			       an.start == last + 1)
+				last = an.last;
+			if (more && an.start > hi)
+				more = false;
 			if (last > hi)
 				last = hi;
 		}
-		if (check_range(&start, last, length, align, offset)) {
-			if (offset ? walk_holes(ioas, start, last, length,
-						align, offset, &out) :
-				     !itree_find_gap(&ioas->occ, start, last,
-						     length, align, 0, &out)) {
-				*iova = out;
-				return 0;
-			}
+		if (check_range(&start, last, length, align, offset) &&
+		    find_hole(ioas, start, last, length, align, offset,
+			      &out)) {
+			*iova = out;
+			return 0;
 		}
 		if (no_allow_list)
 			break;
@@ -678,7 +724,7 @@ static int alloc_iova(struct sim *s, struct sim_ioas *ioas, uint64_t addr,
 static int check_iova(struct sim_ioas *ioas, uint64_t iova, uint64_t length)
 {
 	const struct sim_resv *r;
-	struct itree_node *n;
+	struct itree_iter n;
 	uint64_t last;
 
 	if (iova & (ioas->iova_alignment - 1))
@@ -701,12 +747,11 @@ static int check_iova(struct sim_ioas *ioas, uint64_t iova, uint64_t length)
 				   (ull)r->last, topology_resv_type_name(r->type),
 				   who);
 	}
-	n = itree_first_overlap(&ioas->areas, iova, last);
-	if (n)
+	if (itree_first_overlap(&ioas->areas, iova, last, &n))
 		return ioasid_fail(-EEXIST,
 				   "iova %#llx+%#llx overlaps mapping %#llx-%#llx of ioas %u",
-				   (ull)iova, (ull)length, (ull)n->start,
-				   (ull)n->last, ioas->obj.id);
+				   (ull)iova, (ull)length, (ull)n.start,
+				   (ull)n.last, ioas->obj.id);
 	return 0;
 }
 
@@ -725,7 +770,10 @@ static int map_pieces(struct sim *s, struct sim_ioas *ioas,
 		      struct sim_piece *pc, unsigned int num, uint64_t length,
 		      uint64_t *iova, uint32_t flags)
 {
-	struct sim_area **areas = calloc(num, sizeof(*areas));
+	/* One piece unless this is a copy: no allocation for the list. */
+	struct sim_area *one_area = NULL;
+	struct sim_area **areas = num == 1 ? &one_area
+					   : calloc(num, sizeof(*areas));
 	bool write = flags & IOASID_MAP_WRITE;
 	uint64_t at;
 	unsigned int i;
@@ -767,16 +815,19 @@ static int map_pieces(struct sim *s, struct sim_ioas *ioas,
 					 (ull)ioas->iova_alignment);
 			break;
 		}
-		a = calloc(1, sizeof(*a));
+		a = spare_get(&s->spare_areas, sizeof(*a));
 		if (!a) {
 			rc = ioasid_fail(-ENOMEM, "out of memory");
 			break;
 		}
-		a->node.start = a->occ.start = at;
-		a->node.last = a->occ.last = at + pc[i].length - 1;
+		a->pages = NULL;
 		a->start_byte = pc[i].start_byte;
-		itree_insert(&ioas->areas, &a->node);
-		itree_insert(&ioas->occ, &a->occ);
+		/* The range was checked free: only memory can fail. */
+		if (itree_insert(&ioas->areas, at, at + pc[i].length - 1, a)) {
+			spare_put(&s->spare_areas, a);
+			rc = ioasid_fail(-ENOMEM, "out of memory");
+			break;
+		}
 		areas[i] = a;
 		at += pc[i].length;
 	}
@@ -784,21 +835,23 @@ static int map_pieces(struct sim *s, struct sim_ioas *ioas,
 		for (i = 0; i < num && !rc; i++)
 			rc = pages_check(s, pc[i].pages, pc[i].start_byte,
 					 pc[i].length);
+	at = *iova;
 	for (i = 0; i < num; i++) {
 		if (!areas[i])
-			continue;
+			break;
 		if (rc) {
-			areas[i]->pages = NULL;
-			area_free(ioas, areas[i]);
+			area_free(s, ioas, at, areas[i]);
 		} else {
 			areas[i]->pages = pc[i].pages;
 			pc[i].pages = NULL;
 		}
+		at += pc[i].length;
 	}
 out:
 	for (i = 0; i < num; i++)
-		pages_put(pc[i].pages);
-	free(areas);
+		pages_put(s, pc[i].pages);
+	if (areas != &one_area)
+		free(areas);
 	return rc;
 }
 
@@ -813,7 +866,6 @@ static int sim_ioas_alloc(void *be, uint32_t *ioas_id)
 	ioas->obj.type = SIM_IOAS;
 	itree_init(&ioas->areas);
 	itree_init(&ioas->cov);
-	itree_init(&ioas->occ);
 	itree_init(&ioas->allowed);
 	ioas->iova_alignment = 1; /* io_pagetable.c iopt_init_table() */
 	rc = obj_add(s, &ioas->obj);
@@ -825,26 +877,28 @@ static int sim_ioas_alloc(void *be, uint32_t *ioas_id)
 	return 0;
 }
 
-static void free_allowed(struct itree_node *n, void *arg)
+static void put_area(uint64_t start, uint64_t last, void *value, void *arg)
 {
-	(void)arg;
-	free(n);
+	struct sim *s = arg;
+	struct sim_area *a = value;
+
+	(void)start;
+	(void)last;
+	pages_put(s, a->pages);
+	spare_put(&s->spare_areas, a);
 }
 
-static void ioas_free(struct sim_ioas *ioas)
+static void ioas_free(struct sim *s, struct sim_ioas *ioas)
 {
-	struct itree_node *n;
-
-	while ((n = itree_first(&ioas->areas)))
-		area_free(ioas, itree_entry(n, struct sim_area, node));
+	itree_clear(&ioas->areas, put_area, s);
 	while (ioas->resv) {
 		struct sim_resv *r = ioas->resv;
 
 		ioas->resv = r->next;
 		free(r);
 	}
-	cover_rebuild(ioas);
-	itree_clear(&ioas->allowed, free_allowed, NULL);
+	itree_clear(&ioas->cov, NULL, NULL);
+	itree_clear(&ioas->allowed, NULL, NULL);
 	free(ioas);
 }
 
@@ -869,7 +923,7 @@ static int sim_ioas_map(void *be, uint32_t ioas_id, uint32_t flags,
 				   (ull)va, (ull)length);
 	if (!length || length > SIZE_MAX - s->page_size)
 		return ioasid_fail(-EINVAL, "bad length %#llx", (ull)length);
-	pc.pages = pages_new(false, va & ~(s->page_size - 1), -1,
+	pc.pages = pages_new(s, false, va & ~(s->page_size - 1), -1,
 			     flags & IOASID_MAP_WRITE);
 	if (!pc.pages)
 		return ioasid_fail(-ENOMEM, "out of memory");
@@ -910,7 +964,7 @@ static int sim_ioas_map_file(void *be, uint32_t ioas_id, uint32_t flags,
 		return ioasid_fail(-EINVAL, "bad length %#llx", (ull)length);
 	}
 	start_byte = start % s->page_size;
-	pc.pages = pages_new(true, start - start_byte, dup,
+	pc.pages = pages_new(s, true, start - start_byte, dup,
 			     flags & IOASID_MAP_WRITE);
 	if (!pc.pages) {
 		close(dup);
@@ -924,15 +978,15 @@ static int sim_ioas_map_file(void *be, uint32_t ioas_id, uint32_t flags,
 /* io_pagetable.c iopt_unmap_iova_range(): remove whole areas from the
  * start; an area that sticks out of the range stops the walk with
  * -ENOENT, keeping what was already removed. */
-static int unmap_range(struct sim_ioas *ioas, uint64_t start, uint64_t last,
-		       uint64_t *unmapped)
+static int unmap_range(struct sim *s, struct sim_ioas *ioas, uint64_t start,
+		       uint64_t last, uint64_t *unmapped)
 {
 	uint64_t bytes = 0, first_asked = start;
-	struct itree_node *n;
+	struct itree_iter n;
 	int rc = 0;
 
-	while ((n = itree_first_overlap(&ioas->areas, start, last))) {
-		uint64_t first = n->start, end = n->last;
+	while (itree_first_overlap(&ioas->areas, start, last, &n)) {
+		uint64_t first = n.start, end = n.last;
 
 		if (first < start || end > last) {
 			rc = ioasid_fail(-ENOENT,
@@ -941,7 +995,7 @@ static int unmap_range(struct sim_ioas *ioas, uint64_t start, uint64_t last,
 					 (ull)end, ioas->obj.id);
 			break;
 		}
-		area_free(ioas, itree_entry(n, struct sim_area, node));
+		area_free(s, ioas, first, n.value);
 		bytes += end - first + 1;
 		if (end >= last)
 			break;
@@ -965,7 +1019,7 @@ static int sim_ioas_unmap(void *be, uint32_t ioas_id, uint64_t iova,
 	if (!ioas)
 		return -ENOENT;
 	if (iova == 0 && length == UINT64_MAX)
-		return unmap_range(ioas, 0, UINT64_MAX, unmapped);
+		return unmap_range(s, ioas, 0, UINT64_MAX, unmapped);
 	if (iova == UINT64_MAX || length == UINT64_MAX)
 		return ioasid_fail(-EOVERFLOW, "iova or length is too large");
 	if (!length)
@@ -973,7 +1027,7 @@ static int sim_ioas_unmap(void *be, uint32_t ioas_id, uint64_t iova,
 	if (iova > UINT64_MAX - (length - 1))
 		return ioasid_fail(-EOVERFLOW, "iova %#llx+%#llx overflows",
 				   (ull)iova, (ull)length);
-	rc = unmap_range(ioas, iova, iova + length - 1, &bytes);
+	rc = unmap_range(s, ioas, iova, iova + length - 1, &bytes);
 	if (unmapped)
 		*unmapped = bytes;
 	if (rc)
@@ -995,10 +1049,10 @@ static int sim_ioas_copy(void *be, uint32_t dst_id, uint32_t src_id,
 	struct sim *s = be;
 	struct sim_ioas *src, *dst;
 	struct sim_piece *pc = NULL;
-	struct itree_node *n;
+	struct itree_iter n;
 	unsigned int num = 0, cap = 0;
 	uint64_t last, cur;
-	bool complete = false;
+	bool complete = false, more;
 	int rc;
 
 	if (length == UINT64_MAX || src_iova == UINT64_MAX ||
@@ -1016,10 +1070,10 @@ static int sim_ioas_copy(void *be, uint32_t dst_id, uint32_t src_id,
 				   (ull)src_iova, (ull)length);
 	last = src_iova + length - 1;
 	cur = src_iova;
-	n = itree_first_overlap(&src->areas, src_iova, last);
-	while (n && n->start <= cur) {
-		struct sim_area *a = itree_entry(n, struct sim_area, node);
-		uint64_t end = n->last < last ? n->last : last;
+	more = itree_first_overlap(&src->areas, src_iova, last, &n);
+	while (more && n.start <= cur) {
+		struct sim_area *a = n.value;
+		uint64_t end = n.last < last ? n.last : last;
 
 		if (num == cap) {
 			struct sim_piece *v;
@@ -1034,7 +1088,7 @@ static int sim_ioas_copy(void *be, uint32_t dst_id, uint32_t src_id,
 		}
 		pc[num].pages = a->pages;
 		a->pages->refs++;
-		pc[num].start_byte = a->start_byte + (cur - n->start);
+		pc[num].start_byte = a->start_byte + (cur - n.start);
 		pc[num].length = end - cur + 1;
 		num++;
 		if (end == last) {
@@ -1042,7 +1096,7 @@ static int sim_ioas_copy(void *be, uint32_t dst_id, uint32_t src_id,
 			break;
 		}
 		cur = end + 1;
-		n = itree_next(n);
+		more = itree_next(&n);
 	}
 	if (!complete) {
 		rc = ioasid_fail(-ENOENT,
@@ -1060,7 +1114,7 @@ static int sim_ioas_copy(void *be, uint32_t dst_id, uint32_t src_id,
 	return rc;
 err:
 	for (unsigned int i = 0; i < num; i++)
-		pages_put(pc[i].pages);
+		pages_put(s, pc[i].pages);
 	free(pc);
 	return rc;
 }
@@ -1076,25 +1130,26 @@ static int sim_ioas_iova_ranges(void *be, uint32_t ioas_id,
 	struct sim_ioas *ioas = get_ioas(s, ioas_id);
 	uint32_t max, count = 0;
 	uint64_t cur = 0;
+	struct itree_iter n;
 	bool done = false;
 
 	if (!ioas)
 		return -ENOENT;
 	max = *num;
-	for (struct itree_node *n = itree_first(&ioas->cov); n;
-	     n = itree_next(n)) {
-		if (n->start > cur) {
+	for (bool more = itree_first(&ioas->cov, &n); more;
+	     more = itree_next(&n)) {
+		if (n.start > cur) {
 			if (count < max && ranges) {
 				ranges[count].start = cur;
-				ranges[count].last = n->start - 1;
+				ranges[count].last = n.start - 1;
 			}
 			count++;
 		}
-		if (n->last == UINT64_MAX) {
+		if (n.last == UINT64_MAX) {
 			done = true;
 			break;
 		}
-		cur = n->last + 1;
+		cur = n.last + 1;
 	}
 	if (!done) {
 		if (count < max && ranges) {
@@ -1123,14 +1178,13 @@ static int sim_ioas_allow_iovas(void *be, uint32_t ioas_id,
 	struct sim *s = be;
 	struct sim_ioas *ioas = get_ioas(s, ioas_id);
 	struct itree fresh;
+	struct itree_iter n;
 	int rc = 0;
 
 	if (!ioas)
 		return -ENOENT;
 	itree_init(&fresh);
 	for (uint32_t i = 0; i < num && !rc; i++) {
-		struct itree_node *n;
-
 		if (ranges[i].start >= ranges[i].last) {
 			rc = ioasid_fail(-EINVAL,
 					 "allowed range %u (%#llx-%#llx) needs start < last",
@@ -1138,24 +1192,19 @@ static int sim_ioas_allow_iovas(void *be, uint32_t ioas_id,
 					 (ull)ranges[i].last);
 			break;
 		}
-		n = calloc(1, sizeof(*n));
-		if (!n) {
+		rc = itree_insert(&fresh, ranges[i].start, ranges[i].last,
+				  NULL);
+		if (rc == -ENOMEM)
 			rc = ioasid_fail(-ENOMEM, "out of memory");
-			break;
-		}
-		n->start = ranges[i].start;
-		n->last = ranges[i].last;
-		if (itree_insert(&fresh, n)) {
-			free(n);
+		else if (rc)
 			rc = ioasid_fail(-EINVAL,
 					 "allowed range %u (%#llx-%#llx) overlaps another one",
 					 i, (ull)ranges[i].start,
 					 (ull)ranges[i].last);
-		}
 	}
-	for (struct itree_node *n = itree_first(&fresh); n && !rc;
-	     n = itree_next(n)) {
-		const struct sim_resv *r = resv_find(ioas, n->start, n->last);
+	for (bool more = !rc && itree_first(&fresh, &n); more && !rc;
+	     more = itree_next(&n)) {
+		const struct sim_resv *r = resv_find(ioas, n.start, n.last);
 
 		if (r) {
 			char who[96];
@@ -1163,19 +1212,18 @@ static int sim_ioas_allow_iovas(void *be, uint32_t ioas_id,
 			owner_name(r, who, sizeof(who));
 			rc = ioasid_fail(-EADDRINUSE,
 					 "allowed range %#llx-%#llx overlaps reserved region %#llx-%#llx (%s) of %s",
-					 (ull)n->start, (ull)n->last,
+					 (ull)n.start, (ull)n.last,
 					 (ull)r->start, (ull)r->last,
 					 topology_resv_type_name(r->type), who);
 		}
 	}
 	if (rc) {
-		itree_clear(&fresh, free_allowed, NULL);
+		itree_clear(&fresh, NULL, NULL);
 		return rc;
 	}
-	itree_clear(&ioas->allowed, free_allowed, NULL);
+	itree_clear(&ioas->allowed, NULL, NULL);
 	ioas->allowed = fresh;
-	/* The tree's nodes point at each other, not at the struct itree,
-	 * except the root's parent, which is NULL: a plain copy is fine. */
+	/* No node points back at the struct itree: a plain copy is fine. */
 	return 0;
 }
 
@@ -1581,7 +1629,7 @@ static int sim_destroy(void *be, uint32_t id, enum ioasid_obj_type type)
 						   id, s->devs[i]->t->info.name);
 	}
 	obj_del(s, o);
-	ioas_free(ioas);
+	ioas_free(s, ioas);
 	return 0;
 }
 
@@ -1685,7 +1733,7 @@ static int sim_option(void *be, bool set, uint32_t option, uint32_t object_id,
 				   (ull)*val);
 	if (ioas->disable_large_pages)
 		return 0;
-	if (ioas->hwpts && itree_first(&ioas->areas))
+	if (ioas->hwpts && ioas->areas.count)
 		return ioasid_fail(-EINVAL,
 				   "ioas %u already has memory mapped into a domain: forbid huge pages before mapping",
 				   ioas->obj.id);
@@ -1987,9 +2035,11 @@ static void sim_close(void *be)
 
 		if (o && o->type == SIM_IOAS) {
 			obj_del(s, o);
-			ioas_free((struct sim_ioas *)o);
+			ioas_free(s, (struct sim_ioas *)o);
 		}
 	}
+	spare_drain(&s->spare_areas);
+	spare_drain(&s->spare_pages);
 	free(s->objs);
 	free(s->devs);
 	free(s->host_driver);

@@ -1,288 +1,698 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * AVL tree of non-overlapping inclusive intervals, keyed by start.
+ * B+-tree of non-overlapping inclusive intervals, keyed by start.
  *
- * Because intervals never overlap, in-order by start is also in-order by
- * last, so a subtree's highest last is its rightmost interval's last and
- * overlap queries need no augmentation.  The augmentation exists for the
- * gap search: every node keeps the span of its subtree and the widest gap
- * between two intervals that are neighbours inside it, so whole subtrees
- * whose gaps are too narrow are skipped.
+ * Because intervals never overlap, order by start is also order by last,
+ * so every search descends by "first child whose highest last is >= key".
+ * Keys are packed in per-node arrays: a lookup reads a few cache lines
+ * per level and there are about four levels at a million intervals, where
+ * a binary tree has twenty levels of scattered nodes.  Each inner node
+ * keeps, per child, the lowest start, highest last and widest gap between
+ * neighbouring intervals inside it; the gap search skips children whose
+ * gaps are too narrow.  Every node also keeps its own widest gap so that
+ * a change in a leaf stops propagating at the first level whose summary
+ * comes out unchanged (the common case: filling or opening a gap that is
+ * not the widest one).
  */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
 
 #include "itree.h"
 
-static inline int node_height(const struct itree_node *n)
-{
-	return n ? n->height : 0;
-}
+#define LEAF_MAX 32
+#define LEAF_MIN 8   /* below this a leaf merges or borrows */
+#define INNER_MAX 31 /* 4 arrays of 31 + header fit in 1 KiB */
+#define INNER_MIN 8
+#define MERGE_MAX(max) ((max) * 3 / 4) /* headroom left after a merge */
+#define MAX_HEIGHT 24 /* inner levels; 8^24 intervals is out of reach */
+
+#define CACHE_LINE 64
+#define CHUNK_MIN 4096
+#define CHUNK_HUGE (2u << 20) /* x86/arm64 transparent huge page */
+
+/* Arrays first, so that each starts on a cache line. */
+struct itree_leaf {
+	uint64_t last[LEAF_MAX];
+	uint64_t start[LEAF_MAX];
+	void *value[LEAF_MAX];
+	struct itree_leaf *prev, *next;
+	uint64_t max_gap; /* widest gap between neighbours in this leaf */
+	unsigned int n;
+};
+
+struct itree_inner {
+	uint64_t last[INNER_MAX];  /* per child: highest last below it */
+	uint64_t first[INNER_MAX]; /* lowest start */
+	uint64_t gap[INNER_MAX];   /* widest gap between neighbours inside */
+	void *child[INNER_MAX];
+	uint64_t max_gap; /* widest gap anywhere below, between children too */
+	unsigned int n;
+};
+
+/* The inner nodes from the root down to a leaf and the child index taken
+ * at each. */
+struct path {
+	struct itree_inner *node[MAX_HEIGHT];
+	unsigned int idx[MAX_HEIGHT];
+};
 
 static inline uint64_t max_u64(uint64_t a, uint64_t b)
 {
 	return a > b ? a : b;
 }
 
-/* Number of free addresses strictly between two ordered intervals;
- * cannot overflow: at most UINT64_MAX - 1. */
+/* Free addresses strictly between two ordered intervals; at most
+ * UINT64_MAX - 1, so it cannot overflow. */
 static inline uint64_t gap_between(uint64_t left_last, uint64_t right_start)
 {
 	return right_start - left_last - 1;
 }
 
-/* Recompute @n's height and augmentation from its children; inlined
- * because rebalancing calls it on every level (12% fewer instructions). */
-static inline __attribute__((always_inline)) void
-node_update(struct itree_node *n)
+/* First index i < n with a[i] >= key, or n. */
+static inline unsigned int lower_bound(const uint64_t *a, unsigned int n,
+				       uint64_t key)
 {
-	const struct itree_node *l = n->left, *r = n->right;
-	uint64_t gap = 0;
-	int hl = node_height(l), hr = node_height(r);
+	unsigned int lo = 0;
 
-	n->height = 1 + (hl > hr ? hl : hr);
-	n->sub_first = l ? l->sub_first : n->start;
-	n->sub_last = r ? r->sub_last : n->last;
-	if (l)
-		gap = max_u64(l->max_gap, gap_between(l->sub_last, n->start));
-	if (r) {
-		gap = max_u64(gap, r->max_gap);
-		gap = max_u64(gap, gap_between(n->last, r->sub_first));
+	while (n > 0) {
+		unsigned int half = n / 2;
+
+		if (a[lo + half] < key) {
+			lo += half + 1;
+			n -= half + 1;
+		} else {
+			n = half;
+		}
 	}
-	n->max_gap = gap;
+	return lo;
 }
 
-static void replace_child(struct itree *t, struct itree_node *parent,
-			  struct itree_node *old, struct itree_node *new)
+/* ---- node pool --------------------------------------------------------- */
+
+static size_t round_line(size_t size)
 {
-	if (!parent)
-		t->root = new;
-	else if (parent->left == old)
-		parent->left = new;
-	else
-		parent->right = new;
-}
-
-static struct itree_node *rotate_left(struct itree *t, struct itree_node *x)
-{
-	struct itree_node *y = x->right;
-
-	x->right = y->left;
-	if (y->left)
-		y->left->parent = x;
-	y->parent = x->parent;
-	replace_child(t, x->parent, x, y);
-	y->left = x;
-	x->parent = y;
-	node_update(x);
-	node_update(y);
-	return y;
-}
-
-static struct itree_node *rotate_right(struct itree *t, struct itree_node *x)
-{
-	struct itree_node *y = x->left;
-
-	x->left = y->right;
-	if (y->right)
-		y->right->parent = x;
-	y->parent = x->parent;
-	replace_child(t, x->parent, x, y);
-	y->right = x;
-	x->parent = y;
-	node_update(x);
-	node_update(y);
-	return y;
-}
-
-static bool same_summary(const struct itree_node *a, int height,
-			 uint64_t sub_first, uint64_t sub_last, uint64_t max_gap)
-{
-	return a->height == height && a->sub_first == sub_first &&
-	       a->sub_last == sub_last && a->max_gap == max_gap;
+	return (size + CACHE_LINE - 1) & ~(size_t)(CACHE_LINE - 1);
 }
 
 /*
- * Restore balance and augmentation from @n upwards.  A node's stored
- * height and augmentation are what its ancestors were computed from, so
- * once a node comes out with the values it already had, nothing above it
- * can change and the walk stops: usually within a level or two.
+ * Nodes are carved from chunks that double from 4 KiB up to 2 MiB, so a
+ * small tree costs little and a large one sits in huge pages (one TLB
+ * entry per 2 MiB of nodes).  Freed nodes go to a free list per kind;
+ * chunks are released by itree_clear().
  */
-static void rebalance_up(struct itree *t, struct itree_node *n)
+static void *pool_get(struct itree *t, void **free_list, size_t size)
 {
-	while (n) {
-		int balance = node_height(n->left) - node_height(n->right);
-		int old_height = n->height;
-		uint64_t old_first = n->sub_first, old_last = n->sub_last;
-		uint64_t old_gap = n->max_gap;
+	void *p = *free_list;
 
-		if (balance > 1) {
-			if (node_height(n->left->left) <
-			    node_height(n->left->right))
-				rotate_left(t, n->left);
-			n = rotate_right(t, n);
-		} else if (balance < -1) {
-			if (node_height(n->right->right) <
-			    node_height(n->right->left))
-				rotate_right(t, n->right);
-			n = rotate_left(t, n);
-		} else {
-			node_update(n);
-		}
-		if (same_summary(n, old_height, old_first, old_last, old_gap))
+	if (p) {
+		*free_list = *(void **)p;
+		return p;
+	}
+	size = round_line(size);
+	if ((size_t)(t->chunk_end - t->chunk_cur) < size) {
+		size_t chunk = t->next_chunk ? t->next_chunk : CHUNK_MIN;
+		void *c;
+
+		if (posix_memalign(&c, chunk >= CHUNK_HUGE ? CHUNK_HUGE
+							   : CACHE_LINE,
+				   chunk))
+			return NULL;
+		if (chunk >= CHUNK_HUGE)
+			madvise(c, chunk, MADV_HUGEPAGE); /* a hint only */
+		*(void **)c = t->chunks;
+		t->chunks = c;
+		t->chunk_cur = (char *)c + CACHE_LINE;
+		t->chunk_end = (char *)c + chunk;
+		t->next_chunk = chunk < CHUNK_HUGE ? chunk * 2 : CHUNK_HUGE;
+	}
+	p = t->chunk_cur;
+	t->chunk_cur += size;
+	return p;
+}
+
+static void pool_put(void **free_list, void *p)
+{
+	*(void **)p = *free_list;
+	*free_list = p;
+}
+
+static struct itree_leaf *leaf_alloc(struct itree *t)
+{
+	struct itree_leaf *l = pool_get(t, &t->free_leaves, sizeof(*l));
+
+	if (l) {
+		l->n = 0;
+		l->max_gap = 0;
+		l->prev = l->next = NULL;
+	}
+	return l;
+}
+
+static struct itree_inner *inner_alloc(struct itree *t)
+{
+	struct itree_inner *in = pool_get(t, &t->free_inners, sizeof(*in));
+
+	if (in) {
+		in->n = 0;
+		in->max_gap = 0;
+	}
+	return in;
+}
+
+/* ---- node contents ------------------------------------------------------ */
+
+/* memmove-based, so source and destination may be the same node. */
+static void leaf_copy(struct itree_leaf *d, unsigned int di,
+		      const struct itree_leaf *s, unsigned int si,
+		      unsigned int count)
+{
+	memmove(&d->last[di], &s->last[si], count * sizeof(d->last[0]));
+	memmove(&d->start[di], &s->start[si], count * sizeof(d->start[0]));
+	memmove(&d->value[di], &s->value[si], count * sizeof(d->value[0]));
+}
+
+static void inner_copy(struct itree_inner *d, unsigned int di,
+		       const struct itree_inner *s, unsigned int si,
+		       unsigned int count)
+{
+	memmove(&d->last[di], &s->last[si], count * sizeof(d->last[0]));
+	memmove(&d->first[di], &s->first[si], count * sizeof(d->first[0]));
+	memmove(&d->gap[di], &s->gap[si], count * sizeof(d->gap[0]));
+	memmove(&d->child[di], &s->child[si], count * sizeof(d->child[0]));
+}
+
+static uint64_t leaf_scan_gap(const struct itree_leaf *l)
+{
+	uint64_t gap = 0;
+
+	for (unsigned int i = 1; i < l->n; i++)
+		gap = max_u64(gap, gap_between(l->last[i - 1], l->start[i]));
+	return gap;
+}
+
+static uint64_t inner_scan_gap(const struct itree_inner *in)
+{
+	uint64_t gap = in->gap[0];
+
+	for (unsigned int i = 1; i < in->n; i++) {
+		gap = max_u64(gap, in->gap[i]);
+		gap = max_u64(gap, gap_between(in->last[i - 1], in->first[i]));
+	}
+	return gap;
+}
+
+/* Copy @child's summary into entry @i of its parent @in; true if it
+ * changed.  @leaf: whether the children are leaves. */
+static bool set_summary(struct itree_inner *in, unsigned int i,
+			const void *child, bool leaf)
+{
+	uint64_t first, last, gap;
+
+	if (leaf) {
+		const struct itree_leaf *l = child;
+
+		first = l->start[0];
+		last = l->last[l->n - 1];
+		gap = l->max_gap;
+	} else {
+		const struct itree_inner *c = child;
+
+		first = c->first[0];
+		last = c->last[c->n - 1];
+		gap = c->max_gap;
+	}
+	in->child[i] = (void *)child;
+	if (in->first[i] == first && in->last[i] == last && in->gap[i] == gap)
+		return false;
+	in->first[i] = first;
+	in->last[i] = last;
+	in->gap[i] = gap;
+	return true;
+}
+
+static inline unsigned int node_count(const void *node, bool leaf)
+{
+	return leaf ? ((const struct itree_leaf *)node)->n
+		    : ((const struct itree_inner *)node)->n;
+}
+
+/*
+ * @child, at @depth (the leaves are at t->height), has a new summary:
+ * copy it into the ancestors on @p, stopping at the first that comes out
+ * unchanged unless @force (after a structural change).
+ */
+static void refresh_path(struct itree *t, struct path *p, unsigned int depth,
+			 void *child, bool force)
+{
+	bool leaf = depth == t->height;
+
+	while (depth-- > 0) {
+		struct itree_inner *in = p->node[depth];
+
+		if (!set_summary(in, p->idx[depth], child, leaf) && !force)
 			return;
-		n = n->parent;
+		in->max_gap = inner_scan_gap(in);
+		child = in;
+		leaf = false;
 	}
 }
+
+static struct itree_leaf *descend(const struct itree *t, uint64_t key,
+				  struct path *p)
+{
+	void *n = t->root;
+
+	for (unsigned int d = 0; d < t->height; d++) {
+		struct itree_inner *in = n;
+		unsigned int i = lower_bound(in->last, in->n, key);
+
+		if (i == in->n)
+			i--;
+		if (p) {
+			p->node[d] = in;
+			p->idx[d] = i;
+		}
+		n = in->child[i];
+	}
+	return n;
+}
+
+/* ---- public ------------------------------------------------------------- */
 
 void itree_init(struct itree *t)
 {
-	t->root = NULL;
-	t->count = 0;
+	memset(t, 0, sizeof(*t));
 }
 
-int itree_insert(struct itree *t, struct itree_node *n)
+/* Put an interval at @pos of a leaf with room, keeping max_gap. */
+static void leaf_put(struct itree_leaf *l, unsigned int pos, uint64_t start,
+		     uint64_t last, void *value)
 {
-	struct itree_node *parent = NULL, **link = &t->root;
+	unsigned int n = l->n;
+	bool rescan = false;
 
-	if (n->start > n->last)
-		return -EINVAL;
-	/* One descent both places @n and finds any overlap: an interval
-	 * that overlaps @n lies on the path, because every node passed
-	 * is wholly on one side of @n and the walk goes to that side. */
-	while (*link) {
-		parent = *link;
-		if (n->last < parent->start)
-			link = &parent->left;
-		else if (n->start > parent->last)
-			link = &parent->right;
-		else
-			return -EEXIST;
+	if (pos > 0 && pos < n) {
+		/* Splitting a gap can only lower the maximum, and only if
+		 * it was the widest. */
+		rescan = gap_between(l->last[pos - 1], l->start[pos]) ==
+			 l->max_gap;
+	} else if (pos == 0 && n) {
+		l->max_gap = max_u64(l->max_gap, gap_between(last, l->start[0]));
+	} else if (n) {
+		l->max_gap = max_u64(l->max_gap,
+				     gap_between(l->last[n - 1], start));
 	}
-	n->left = n->right = NULL;
-	n->parent = parent;
-	node_update(n);
-	*link = n;
+	leaf_copy(l, pos + 1, l, pos, n - pos);
+	l->last[pos] = last;
+	l->start[pos] = start;
+	l->value[pos] = value;
+	l->n = n + 1;
+	if (rescan)
+		l->max_gap = leaf_scan_gap(l);
+}
+
+/* Insert a child after entry @i of a non-full inner node. */
+static void inner_put(struct itree_inner *in, unsigned int i, void *child,
+		      bool leaf)
+{
+	inner_copy(in, i + 1, in, i, in->n - i);
+	in->n++;
+	in->first[i] = in->last[i] = in->gap[i] = 0;
+	set_summary(in, i, child, leaf);
+}
+
+/* Split full @l while inserting at @pos; @right is the new leaf. */
+static void leaf_split(struct itree_leaf *l, struct itree_leaf *right,
+		       unsigned int pos, uint64_t start, uint64_t last,
+		       void *value)
+{
+	/* Appending past the tree's highest interval leaves @l three
+	 * quarters full, so that ascending fills pack leaves (the new leaf
+	 * gets LEAF_MIN); otherwise halves. */
+	unsigned int mid = pos == LEAF_MAX && !l->next
+				   ? LEAF_MAX - LEAF_MIN + 1
+				   : LEAF_MAX / 2;
+
+	leaf_copy(right, 0, l, mid, LEAF_MAX - mid);
+	right->n = LEAF_MAX - mid;
+	l->n = mid;
+	if (pos < mid)
+		leaf_put(l, pos, start, last, value);
+	else
+		leaf_put(right, pos - mid, start, last, value);
+	l->max_gap = leaf_scan_gap(l);
+	right->max_gap = leaf_scan_gap(right);
+	right->next = l->next;
+	right->prev = l;
+	if (l->next)
+		l->next->prev = right;
+	l->next = right;
+}
+
+/* Split full @in while inserting @child after entry @i. */
+static void inner_split(struct itree_inner *in, struct itree_inner *right,
+			unsigned int i, void *child, bool leaf, bool append)
+{
+	unsigned int mid = append && i + 1 == INNER_MAX
+				   ? INNER_MAX - INNER_MIN + 1
+				   : INNER_MAX / 2;
+
+	inner_copy(right, 0, in, mid, INNER_MAX - mid);
+	right->n = INNER_MAX - mid;
+	in->n = mid;
+	if (i + 1 < mid)
+		inner_put(in, i + 1, child, leaf);
+	else
+		inner_put(right, i + 1 - mid, child, leaf);
+	in->max_gap = inner_scan_gap(in);
+	right->max_gap = inner_scan_gap(right);
+}
+
+int itree_insert(struct itree *t, uint64_t start, uint64_t last, void *value)
+{
+	struct itree_inner *spare[MAX_HEIGHT + 1];
+	unsigned int nspare = 0, pos, need = 0;
+	struct itree_leaf *l, *new_leaf;
+	void *left, *right;
+	struct path p;
+	int depth;
+	bool append;
+
+	if (start > last)
+		return -EINVAL;
+	if (!t->root) {
+		l = leaf_alloc(t);
+		if (!l)
+			return -ENOMEM;
+		t->root = l;
+		t->height = 0;
+	}
+	l = descend(t, start, &p);
+	/* The only interval that can overlap is the lowest one ending at
+	 * or after @start, and the descent led to it. */
+	pos = lower_bound(l->last, l->n, start);
+	if (pos < l->n && l->start[pos] <= last)
+		return -EEXIST;
+	if (l->n < LEAF_MAX) {
+		leaf_put(l, pos, start, last, value);
+		t->count++;
+		refresh_path(t, &p, t->height, l, false);
+		return 0;
+	}
+
+	/* Allocate everything a split can need first, so that running out
+	 * of memory leaves the tree as it was. */
+	for (depth = t->height - 1; depth >= 0 && p.node[depth]->n == INNER_MAX;
+	     depth--)
+		need++;
+	if (depth < 0)
+		need++; /* a new root */
+	new_leaf = leaf_alloc(t);
+	while (new_leaf && nspare < need) {
+		spare[nspare] = inner_alloc(t);
+		if (!spare[nspare])
+			break;
+		nspare++;
+	}
+	if (!new_leaf || nspare < need) {
+		while (nspare)
+			pool_put(&t->free_inners, spare[--nspare]);
+		if (new_leaf)
+			pool_put(&t->free_leaves, new_leaf);
+		return -ENOMEM;
+	}
+
+	append = pos == LEAF_MAX && !l->next;
+	leaf_split(l, new_leaf, pos, start, last, value);
 	t->count++;
-	rebalance_up(t, parent);
+	left = l;
+	right = new_leaf;
+	for (depth = t->height - 1; depth >= 0; depth--) {
+		struct itree_inner *in = p.node[depth];
+		unsigned int i = p.idx[depth];
+		bool leaf = depth == (int)t->height - 1;
+
+		set_summary(in, i, left, leaf);
+		if (in->n < INNER_MAX) {
+			inner_put(in, i + 1, right, leaf);
+			in->max_gap = inner_scan_gap(in);
+			refresh_path(t, &p, depth, in, true);
+			return 0;
+		}
+		inner_split(in, spare[--nspare], i, right, leaf, append);
+		left = in;
+		right = spare[nspare];
+	}
+	/* The root split: a new root above the two halves. */
+	{
+		struct itree_inner *root = spare[--nspare];
+		bool leaf = t->height == 0;
+
+		root->n = 2;
+		root->first[0] = root->last[0] = root->gap[0] = 0;
+		root->first[1] = root->last[1] = root->gap[1] = 0;
+		set_summary(root, 0, left, leaf);
+		set_summary(root, 1, right, leaf);
+		root->max_gap = inner_scan_gap(root);
+		t->root = root;
+		t->height++;
+	}
 	return 0;
 }
 
-static struct itree_node *leftmost(struct itree_node *n)
+/* Merge or rebalance the underfull node at @depth with a sibling, up the
+ * path as long as parents underflow in turn. */
+static void fix_underflow(struct itree *t, struct path *p, unsigned int depth)
 {
-	while (n->left)
-		n = n->left;
-	return n;
-}
+	for (;;) {
+		unsigned int d = depth - 1;
+		struct itree_inner *in = p->node[d];
+		unsigned int li = p->idx[d] + 1 < in->n ? p->idx[d]
+							: p->idx[d] - 1;
+		bool leaf = depth == t->height;
+		void *l = in->child[li], *r = in->child[li + 1];
+		unsigned int ln = node_count(l, leaf), rn = node_count(r, leaf);
+		unsigned int max = leaf ? LEAF_MAX : INNER_MAX;
+		unsigned int want = (ln + rn) / 2;
 
-static struct itree_node *rightmost(struct itree_node *n)
-{
-	while (n->right)
-		n = n->right;
-	return n;
-}
+		if (ln + rn <= MERGE_MAX(max)) {
+			if (leaf) {
+				struct itree_leaf *a = l, *b = r;
 
-void itree_remove(struct itree *t, struct itree_node *n)
-{
-	struct itree_node *fix;
+				leaf_copy(a, ln, b, 0, rn);
+				a->n = ln + rn;
+				a->max_gap = leaf_scan_gap(a);
+				a->next = b->next;
+				if (b->next)
+					b->next->prev = a;
+				pool_put(&t->free_leaves, b);
+			} else {
+				struct itree_inner *a = l, *b = r;
 
-	if (n->left && n->right) {
-		/* The tree is intrusive, so the successor node itself moves
-		 * into @n's place rather than having its key copied. */
-		struct itree_node *succ = leftmost(n->right);
-
-		if (succ->parent == n) {
-			fix = succ;
+				inner_copy(a, ln, b, 0, rn);
+				a->n = ln + rn;
+				a->max_gap = inner_scan_gap(a);
+				pool_put(&t->free_inners, b);
+			}
+			inner_copy(in, li + 1, in, li + 2, in->n - li - 2);
+			in->n--;
+			set_summary(in, li, l, leaf);
 		} else {
-			fix = succ->parent;
-			fix->left = succ->right;
-			if (succ->right)
-				succ->right->parent = fix;
-			succ->right = n->right;
-			n->right->parent = succ;
-		}
-		succ->left = n->left;
-		n->left->parent = succ;
-		succ->parent = n->parent;
-		replace_child(t, n->parent, n, succ);
-		/* The ancestors were computed from @n's summary: give it to
-		 * @succ so the early stop in rebalance_up() stays sound. */
-		succ->height = n->height;
-		succ->sub_first = n->sub_first;
-		succ->sub_last = n->sub_last;
-		succ->max_gap = n->max_gap;
-	} else {
-		struct itree_node *child = n->left ? n->left : n->right;
+			if (leaf) {
+				struct itree_leaf *a = l, *b = r;
 
-		fix = n->parent;
-		if (child)
-			child->parent = fix;
-		replace_child(t, fix, n, child);
+				if (ln < want) {
+					leaf_copy(a, ln, b, 0, want - ln);
+					leaf_copy(b, 0, b, want - ln,
+						  rn - (want - ln));
+				} else {
+					leaf_copy(b, ln - want, b, 0, rn);
+					leaf_copy(b, 0, a, want, ln - want);
+				}
+				b->n = ln + rn - want;
+				a->n = want;
+				a->max_gap = leaf_scan_gap(a);
+				b->max_gap = leaf_scan_gap(b);
+			} else {
+				struct itree_inner *a = l, *b = r;
+
+				if (ln < want) {
+					inner_copy(a, ln, b, 0, want - ln);
+					inner_copy(b, 0, b, want - ln,
+						   rn - (want - ln));
+				} else {
+					inner_copy(b, ln - want, b, 0, rn);
+					inner_copy(b, 0, a, want, ln - want);
+				}
+				b->n = ln + rn - want;
+				a->n = want;
+				a->max_gap = inner_scan_gap(a);
+				b->max_gap = inner_scan_gap(b);
+			}
+			set_summary(in, li, l, leaf);
+			set_summary(in, li + 1, r, leaf);
+		}
+		in->max_gap = inner_scan_gap(in);
+		if (d == 0) {
+			if (in->n == 1) { /* the root has one child left */
+				t->root = in->child[0];
+				t->height--;
+				pool_put(&t->free_inners, in);
+			}
+			return;
+		}
+		if (in->n >= INNER_MIN) {
+			refresh_path(t, p, d, in, true);
+			return;
+		}
+		depth = d;
 	}
-	n->left = n->right = n->parent = NULL;
-	t->count--;
-	rebalance_up(t, fix);
 }
 
-struct itree_node *itree_first_overlap(const struct itree *t, uint64_t start,
-				       uint64_t last)
+int itree_remove(struct itree *t, uint64_t start)
 {
-	struct itree_node *n = t->root, *found = NULL;
+	struct itree_leaf *l;
+	unsigned int pos, n;
+	bool rescan = false;
+	struct path p;
 
-	if (start > last)
-		return NULL;
+	if (!t->root)
+		return -ENOENT;
+	l = descend(t, start, &p);
+	n = l->n;
+	pos = lower_bound(l->last, n, start);
+	if (pos == n || l->start[pos] != start)
+		return -ENOENT;
+	if (pos > 0 && pos + 1 < n)
+		/* Two gaps become one wider one. */
+		l->max_gap = max_u64(l->max_gap,
+				     gap_between(l->last[pos - 1],
+						 l->start[pos + 1]));
+	else if (n > 1)
+		/* A gap at the edge goes: rescan if it was the widest. */
+		rescan = (pos == 0 ? gap_between(l->last[0], l->start[1])
+				   : gap_between(l->last[n - 2],
+						 l->start[n - 1])) ==
+			 l->max_gap;
+	leaf_copy(l, pos, l, pos + 1, n - pos - 1);
+	l->n = --n;
+	t->count--;
+	if (rescan)
+		l->max_gap = leaf_scan_gap(l);
+	if (!t->height) {
+		if (!n) {
+			pool_put(&t->free_leaves, l);
+			t->root = NULL;
+		}
+		return 0;
+	}
+	if (n < LEAF_MIN)
+		fix_underflow(t, &p, t->height);
+	else
+		refresh_path(t, &p, t->height, l, false);
+	return 0;
+}
+
+static void iter_set(struct itree_iter *it, struct itree_leaf *l,
+		     unsigned int i)
+{
+	it->leaf = l;
+	it->idx = i;
+	it->start = l->start[i];
+	it->last = l->last[i];
+	it->value = l->value[i];
+}
+
+bool itree_first_overlap(const struct itree *t, uint64_t start, uint64_t last,
+			 struct itree_iter *it)
+{
+	struct itree_leaf *l;
+	unsigned int i;
+
+	if (!t->root || start > last)
+		return false;
 	/* Lowest interval ending at or after @start; it overlaps iff it
 	 * also begins at or before @last. */
-	while (n) {
-		if (n->last >= start) {
-			found = n;
-			n = n->left;
-		} else {
-			n = n->right;
-		}
+	l = descend(t, start, NULL);
+	i = lower_bound(l->last, l->n, start);
+	if (i == l->n || l->start[i] > last)
+		return false;
+	iter_set(it, l, i);
+	return true;
+}
+
+bool itree_find(const struct itree *t, uint64_t addr, struct itree_iter *it)
+{
+	return itree_first_overlap(t, addr, addr, it);
+}
+
+bool itree_first(const struct itree *t, struct itree_iter *it)
+{
+	void *n = t->root;
+
+	if (!n)
+		return false;
+	for (unsigned int d = 0; d < t->height; d++)
+		n = ((struct itree_inner *)n)->child[0];
+	iter_set(it, n, 0);
+	return true;
+}
+
+bool itree_last(const struct itree *t, struct itree_iter *it)
+{
+	void *n = t->root;
+
+	if (!n)
+		return false;
+	for (unsigned int d = 0; d < t->height; d++) {
+		struct itree_inner *in = n;
+
+		n = in->child[in->n - 1];
 	}
-	return found && found->start <= last ? found : NULL;
+	iter_set(it, n, ((struct itree_leaf *)n)->n - 1);
+	return true;
 }
 
-struct itree_node *itree_find(const struct itree *t, uint64_t addr)
+bool itree_next(struct itree_iter *it)
 {
-	return itree_first_overlap(t, addr, addr);
+	struct itree_leaf *l = it->leaf;
+
+	if (it->idx + 1 < l->n) {
+		iter_set(it, l, it->idx + 1);
+		return true;
+	}
+	if (!l->next)
+		return false;
+	iter_set(it, l->next, 0);
+	return true;
 }
 
-struct itree_node *itree_first(const struct itree *t)
+bool itree_prev(struct itree_iter *it)
 {
-	return t->root ? leftmost(t->root) : NULL;
+	struct itree_leaf *l = it->leaf;
+
+	if (it->idx > 0) {
+		iter_set(it, l, it->idx - 1);
+		return true;
+	}
+	if (!l->prev)
+		return false;
+	iter_set(it, l->prev, l->prev->n - 1);
+	return true;
 }
 
-struct itree_node *itree_last(const struct itree *t)
-{
-	return t->root ? rightmost(t->root) : NULL;
-}
-
-struct itree_node *itree_next(const struct itree_node *n)
-{
-	if (n->right)
-		return leftmost(n->right);
-	while (n->parent && n->parent->right == n)
-		n = n->parent;
-	return n->parent;
-}
-
-struct itree_node *itree_prev(const struct itree_node *n)
-{
-	if (n->left)
-		return rightmost(n->left);
-	while (n->parent && n->parent->left == n)
-		n = n->parent;
-	return n->parent;
-}
+/* ---- gap search ----------------------------------------------------------- */
 
 struct gap_query {
 	uint64_t lo, hi;
 	uint64_t length, align, offset;
 	uint64_t need; /* fewest free addresses a span must have */
 	uint64_t found;
+	unsigned int height;
 };
 
 /*
@@ -309,22 +719,55 @@ static bool span_accepts(struct gap_query *q, uint64_t first, uint64_t last)
 	return true;
 }
 
-/* In-order over the gaps between neighbours inside @x's subtree,
- * skipping subtrees with no wide enough gap or none inside [lo, hi]. */
-static bool search_gaps(const struct itree_node *x, struct gap_query *q)
+/* The gap between two neighbours, if it is wide enough to be worth the
+ * rule. */
+static bool between_accepts(struct gap_query *q, uint64_t left_last,
+			    uint64_t right_start)
 {
-	if (!x || x->max_gap < q->need || x->sub_last <= q->lo ||
-	    x->sub_first >= q->hi)
+	return gap_between(left_last, right_start) >= q->need &&
+	       span_accepts(q, left_last + 1, right_start - 1);
+}
+
+static bool search_leaf(const struct itree_leaf *l, struct gap_query *q)
+{
+	/* Gaps wholly below lo cannot matter: start at the gap that ends
+	 * at the first interval reaching lo. */
+	unsigned int i = lower_bound(l->last, l->n, q->lo);
+
+	for (i = i ? i : 1; i < l->n; i++) {
+		if (l->last[i - 1] >= q->hi)
+			return false;
+		if (between_accepts(q, l->last[i - 1], l->start[i]))
+			return true;
+	}
+	return false;
+}
+
+/* In order over the gaps inside @node at @depth. */
+static bool search_node(const void *node, unsigned int depth,
+			struct gap_query *q)
+{
+	const struct itree_inner *in = node;
+	unsigned int k;
+
+	if (depth == q->height)
+		return search_leaf(node, q);
+	k = lower_bound(in->last, in->n, q->lo);
+	if (k == in->n)
 		return false;
-	if (search_gaps(x->left, q))
+	if (k > 0 && between_accepts(q, in->last[k - 1], in->first[k]))
 		return true;
-	if (x->left && gap_between(x->left->sub_last, x->start) &&
-	    span_accepts(q, x->left->sub_last + 1, x->start - 1))
-		return true;
-	if (x->right && gap_between(x->last, x->right->sub_first) &&
-	    span_accepts(q, x->last + 1, x->right->sub_first - 1))
-		return true;
-	return search_gaps(x->right, q);
+	for (; k < in->n; k++) {
+		if (in->first[k] >= q->hi)
+			return false;
+		if (in->gap[k] >= q->need && in->last[k] > q->lo &&
+		    search_node(in->child[k], depth + 1, q))
+			return true;
+		if (k + 1 < in->n &&
+		    between_accepts(q, in->last[k], in->first[k + 1]))
+			return true;
+	}
+	return false;
 }
 
 int itree_find_gap(const struct itree *t, uint64_t lo, uint64_t hi,
@@ -337,126 +780,180 @@ int itree_find_gap(const struct itree *t, uint64_t lo, uint64_t hi,
 		/* A span must hold length addresses, and at least two since
 		 * the result has to lie strictly below the span's last. */
 		.need = length > 2 ? length : 2,
+		.height = t->height,
 	};
-	const struct itree_node *root = t->root;
+	uint64_t first, last, max_gap;
 
 	if (!length || !align || (align & (align - 1)) || offset >= align)
 		return -EINVAL;
 	if (lo > hi)
 		return -ENOSPC;
-
-	if (!root) {
+	if (!t->root) {
 		if (!span_accepts(&q, lo, hi))
 			return -ENOSPC;
 		*out = q.found;
 		return 0;
 	}
+	if (t->height) {
+		const struct itree_inner *in = t->root;
+
+		first = in->first[0];
+		last = in->last[in->n - 1];
+		max_gap = in->max_gap;
+	} else {
+		const struct itree_leaf *l = t->root;
+
+		first = l->start[0];
+		last = l->last[l->n - 1];
+		max_gap = l->max_gap;
+	}
 	/* Before the first interval, between intervals, after the last. */
-	if ((root->sub_first > lo &&
-	     span_accepts(&q, lo, root->sub_first - 1)) ||
-	    search_gaps(root, &q) ||
-	    (root->sub_last < hi && span_accepts(&q, root->sub_last + 1, hi))) {
+	if ((first > lo && span_accepts(&q, lo, first - 1)) ||
+	    (max_gap >= q.need && last > lo && first < hi &&
+	     search_node(t->root, 0, &q)) ||
+	    (last < hi && span_accepts(&q, last + 1, hi))) {
 		*out = q.found;
 		return 0;
 	}
 	return -ENOSPC;
 }
 
-void itree_clear(struct itree *t, void (*fn)(struct itree_node *, void *),
+void itree_clear(struct itree *t,
+		 void (*fn)(uint64_t start, uint64_t last, void *value,
+			    void *arg),
 		 void *arg)
 {
-	struct itree_node *n = t->root;
+	struct itree_iter it;
+	void *c = t->chunks;
 
-	/* Post-order without a stack: unlink each leaf from its parent
-	 * before handing it to @fn, which may free it. */
-	while (n) {
-		struct itree_node *parent;
-
-		if (n->left) {
-			n = n->left;
-			continue;
-		}
-		if (n->right) {
-			n = n->right;
-			continue;
-		}
-		parent = n->parent;
-		if (parent) {
-			if (parent->left == n)
-				parent->left = NULL;
-			else
-				parent->right = NULL;
-		}
-		n->parent = NULL;
-		if (fn)
-			fn(n, arg);
-		n = parent;
+	if (fn && itree_first(t, &it)) {
+		do
+			fn(it.start, it.last, it.value, arg);
+		while (itree_next(&it));
 	}
-	t->root = NULL;
-	t->count = 0;
+	while (c) {
+		void *next = *(void **)c;
+
+		free(c);
+		c = next;
+	}
+	itree_init(t);
 }
 
 /*
- * itree_check_invariants - for tests only (not in itree.h): verify links,
- * order, non-overlap, AVL balance, heights, augmentation and count.
- * Return: 0, or the negative line number of the first failed check in a
- * subtree walk, or -1 for a count mismatch.
+ * itree_check_invariants - for tests only (not in itree.h): verify order,
+ * non-overlap, node fill, equal leaf depth, every summary and widest gap,
+ * the leaf chain and the count.
+ * Return: 0, or the negative line number of the first failed check.
  */
 int itree_check_invariants(const struct itree *t);
 
-static int check_subtree(const struct itree_node *n,
-			 const struct itree_node *parent, size_t *count)
-{
-	const struct itree_node *l, *r;
-	int rc, hl, hr, bal;
-	uint64_t gap = 0;
+struct check {
+	const struct itree *t;
+	const struct itree_leaf *prev_leaf; /* in the chain, so far */
+	size_t count;
+	bool any;
+	uint64_t prev_last;
+};
 
-	if (!n)
+/* Sets *first, *last, *gap to @node's summary. */
+static int check_node(struct check *c, const void *node, unsigned int depth,
+		      uint64_t *first, uint64_t *last, uint64_t *gap)
+{
+	bool root = depth == 0;
+
+	if (depth == c->t->height) {
+		const struct itree_leaf *l = node;
+
+		if (!l->n || l->n > LEAF_MAX)
+			return -__LINE__;
+		if (!root && l->n < LEAF_MIN)
+			return -__LINE__;
+		if (l->prev != c->prev_leaf)
+			return -__LINE__;
+		if (c->prev_leaf && c->prev_leaf->next != l)
+			return -__LINE__;
+		for (unsigned int i = 0; i < l->n; i++) {
+			if (l->start[i] > l->last[i])
+				return -__LINE__;
+			if (c->any && l->start[i] <= c->prev_last)
+				return -__LINE__;
+			c->any = true;
+			c->prev_last = l->last[i];
+		}
+		if (l->max_gap != leaf_scan_gap(l))
+			return -__LINE__;
+		c->prev_leaf = l;
+		c->count += l->n;
+		*first = l->start[0];
+		*last = l->last[l->n - 1];
+		*gap = l->max_gap;
 		return 0;
-	l = n->left;
-	r = n->right;
-	if (n->parent != parent)
-		return -__LINE__;
-	if (n->start > n->last)
-		return -__LINE__;
-	rc = check_subtree(l, n, count);
-	if (rc)
-		return rc;
-	(*count)++;
-	rc = check_subtree(r, n, count);
-	if (rc)
-		return rc;
-	if (l && l->sub_last >= n->start)
-		return -__LINE__;
-	if (r && r->sub_first <= n->last)
-		return -__LINE__;
-	hl = node_height(l);
-	hr = node_height(r);
-	bal = hl - hr;
-	if (bal > 1 || bal < -1)
-		return -__LINE__;
-	if (n->height != 1 + (hl > hr ? hl : hr))
-		return -__LINE__;
-	if (n->sub_first != (l ? l->sub_first : n->start))
-		return -__LINE__;
-	if (n->sub_last != (r ? r->sub_last : n->last))
-		return -__LINE__;
-	if (l)
-		gap = max_u64(l->max_gap, n->start - l->sub_last - 1);
-	if (r)
-		gap = max_u64(max_u64(gap, r->max_gap),
-			      r->sub_first - n->last - 1);
-	if (n->max_gap != gap)
-		return -__LINE__;
-	return 0;
+	} else {
+		const struct itree_inner *in = node;
+
+		if (in->n > INNER_MAX || in->n < (root ? 2 : INNER_MIN))
+			return -__LINE__;
+		for (unsigned int i = 0; i < in->n; i++) {
+			uint64_t f, l, g;
+			int rc = check_node(c, in->child[i], depth + 1, &f,
+					    &l, &g);
+
+			if (rc)
+				return rc;
+			if (in->first[i] != f || in->last[i] != l ||
+			    in->gap[i] != g)
+				return -__LINE__;
+		}
+		if (in->max_gap != inner_scan_gap(in))
+			return -__LINE__;
+		*first = in->first[0];
+		*last = in->last[in->n - 1];
+		*gap = in->max_gap;
+		return 0;
+	}
 }
 
 int itree_check_invariants(const struct itree *t)
 {
-	size_t count = 0;
-	int rc = check_subtree(t->root, NULL, &count);
+	struct check c = { .t = t };
+	uint64_t first, last, gap;
+	int rc;
 
+	if (!t->root)
+		return t->count || t->height ? -__LINE__ : 0;
+	if (t->height > MAX_HEIGHT)
+		return -__LINE__;
+	rc = check_node(&c, t->root, 0, &first, &last, &gap);
 	if (rc)
 		return rc;
-	return count == t->count ? 0 : -1;
+	if (c.prev_leaf->next)
+		return -__LINE__;
+	return c.count == t->count ? 0 : -1;
+}
+
+/* For tests only (not in itree.h): the whole tree's lowest start, highest
+ * last and widest inner gap.  Return: 0, or -ENOENT when empty. */
+int itree_root_summary(const struct itree *t, uint64_t *first, uint64_t *last,
+		       uint64_t *max_gap);
+
+int itree_root_summary(const struct itree *t, uint64_t *first, uint64_t *last,
+		       uint64_t *max_gap)
+{
+	if (!t->root)
+		return -ENOENT;
+	if (t->height) {
+		const struct itree_inner *in = t->root;
+
+		*first = in->first[0];
+		*last = in->last[in->n - 1];
+		*max_gap = in->max_gap;
+	} else {
+		const struct itree_leaf *l = t->root;
+
+		*first = l->start[0];
+		*last = l->last[l->n - 1];
+		*max_gap = l->max_gap;
+	}
+	return 0;
 }

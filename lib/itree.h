@@ -1,55 +1,68 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A set of non-overlapping inclusive intervals [start, last], kept in a
- * balanced binary tree augmented so that a free gap of a given size and
- * alignment is found without walking every interval.  Insert, remove,
- * lookup and gap search are O(log n).  Intrusive: embed struct itree_node
- * in your own struct and use container_of-style arithmetic to get back.
+ * A set of non-overlapping inclusive intervals [start, last], each with a
+ * value pointer, kept in a B+-tree with wide nodes so that a lookup
+ * touches a handful of cache lines rather than one per level of a binary
+ * tree.  Inner nodes keep, per child, its lowest start, highest last and
+ * widest gap between neighbours inside it, so that a free gap of a given
+ * size and alignment is found without walking every interval.  Insert,
+ * remove, lookup and gap search are O(log n).  Nodes come from a per-tree
+ * pool (large chunks, transparent huge pages where the kernel allows).
  */
 #ifndef IOASID_LIB_ITREE_H
 #define IOASID_LIB_ITREE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-struct itree_node {
-	uint64_t start, last; /* set by the caller before insert */
-	/* private */
-	struct itree_node *left, *right, *parent;
-	uint64_t sub_first, sub_last; /* lowest start / highest last below */
-	uint64_t max_gap;	      /* widest gap between neighbours below */
-	int height;
-};
+struct itree_leaf;
 
 struct itree {
-	struct itree_node *root;
-	size_t count;
+	void *root;	     /* a leaf when height is 0, else an inner node */
+	size_t count;	     /* intervals */
+	unsigned int height; /* levels of inner nodes above the leaves */
+	/* private: node pool */
+	void *free_leaves, *free_inners;
+	char *chunk_cur, *chunk_end;
+	void *chunks;
+	size_t next_chunk;
 };
 
-#define itree_entry(ptr, type, member)                                      \
-	((type *)((char *)(ptr) - offsetof(type, member)))
+/* A position in the tree: the interval and its value.  Valid until the
+ * tree is next changed. */
+struct itree_iter {
+	uint64_t start, last;
+	void *value;
+	/* private */
+	struct itree_leaf *leaf;
+	unsigned int idx;
+};
 
 void itree_init(struct itree *t);
 
-/* Insert @n ([n->start, n->last], start <= last).  Return: 0, or -EEXIST
- * if it overlaps an interval already in the tree (tree unchanged). */
-int itree_insert(struct itree *t, struct itree_node *n);
+/* Insert [start, last] with @value.  Return: 0; -EINVAL if start > last;
+ * -EEXIST if it overlaps an interval already in the tree; -ENOMEM.  The
+ * tree is unchanged on failure. */
+int itree_insert(struct itree *t, uint64_t start, uint64_t last, void *value);
 
-/* Remove @n, which must be in @t. */
-void itree_remove(struct itree *t, struct itree_node *n);
+/* Remove the interval that begins at @start.  Return: 0, or -ENOENT. */
+int itree_remove(struct itree *t, uint64_t start);
 
-/* The lowest interval that intersects [start, last], or NULL. */
-struct itree_node *itree_first_overlap(const struct itree *t, uint64_t start,
-				       uint64_t last);
+/* The lowest interval that intersects [start, last]: true and *@it set,
+ * or false. */
+bool itree_first_overlap(const struct itree *t, uint64_t start, uint64_t last,
+			 struct itree_iter *it);
 
-/* The interval containing @addr, or NULL. */
-struct itree_node *itree_find(const struct itree *t, uint64_t addr);
+/* The interval containing @addr. */
+bool itree_find(const struct itree *t, uint64_t addr, struct itree_iter *it);
 
-/* In-order neighbours and ends; NULL past either end. */
-struct itree_node *itree_first(const struct itree *t);
-struct itree_node *itree_last(const struct itree *t);
-struct itree_node *itree_next(const struct itree_node *n);
-struct itree_node *itree_prev(const struct itree_node *n);
+/* In-order ends and neighbours; false past either end (*@it is then
+ * unspecified). */
+bool itree_first(const struct itree *t, struct itree_iter *it);
+bool itree_last(const struct itree *t, struct itree_iter *it);
+bool itree_next(struct itree_iter *it);
+bool itree_prev(struct itree_iter *it);
 
 /*
  * itree_find_gap - the lowest address A such that [A, A + length - 1] lies
@@ -68,9 +81,12 @@ int itree_find_gap(const struct itree *t, uint64_t lo, uint64_t hi,
 		   uint64_t length, uint64_t align, uint64_t offset,
 		   uint64_t *out);
 
-/* Remove every node, calling @fn(node, arg) on each after it is
- * unlinked (fn may free it).  O(n). */
-void itree_clear(struct itree *t, void (*fn)(struct itree_node *, void *),
+/* Remove every interval, calling @fn(start, last, value, arg) on each in
+ * order (it may free the value), and release the tree's memory; the tree
+ * is then empty and usable.  O(n). */
+void itree_clear(struct itree *t,
+		 void (*fn)(uint64_t start, uint64_t last, void *value,
+			    void *arg),
 		 void *arg);
 
 #endif /* IOASID_LIB_ITREE_H */

@@ -17,6 +17,14 @@
 
 /* Defined in itree.c for tests only. */
 extern int itree_check_invariants(const struct itree *t);
+extern int itree_root_summary(const struct itree *t, uint64_t *first,
+			      uint64_t *last, uint64_t *max_gap);
+
+/* An interval and the value the tree keeps for it: the struct itself, so
+ * that lookups can be checked by pointer. */
+struct ival {
+	uint64_t start, last;
+};
 
 #define MAX64 UINT64_MAX
 
@@ -25,13 +33,53 @@ static void assert_valid(const struct itree *t)
 	assert_int_equal(itree_check_invariants(t), 0);
 }
 
-static struct itree_node *mk(struct itree_node *n, uint64_t start,
+static struct ival *mk(struct ival *n, uint64_t start,
 			     uint64_t last)
 {
 	memset(n, 0, sizeof(*n));
 	n->start = start;
 	n->last = last;
 	return n;
+}
+
+static int ins(struct itree *t, struct ival *v)
+{
+	return itree_insert(t, v->start, v->last, v);
+}
+
+static void rem(struct itree *t, struct ival *v)
+{
+	assert_int_equal(itree_remove(t, v->start), 0);
+}
+
+static struct ival *overlap(const struct itree *t, uint64_t start,
+			    uint64_t last)
+{
+	struct itree_iter it;
+
+	if (!itree_first_overlap(t, start, last, &it))
+		return NULL;
+	assert_true(it.start <= last && it.last >= start);
+	assert_int_equal(it.start, ((struct ival *)it.value)->start);
+	assert_int_equal(it.last, ((struct ival *)it.value)->last);
+	return it.value;
+}
+
+static struct ival *find(const struct itree *t, uint64_t addr)
+{
+	struct itree_iter it;
+	struct ival *v = overlap(t, addr, addr);
+
+	assert_ptr_equal(v, itree_find(t, addr, &it) ? it.value : NULL);
+	return v;
+}
+
+static uint64_t root_gap(const struct itree *t)
+{
+	uint64_t first, last, max_gap;
+
+	assert_int_equal(itree_root_summary(t, &first, &last, &max_gap), 0);
+	return max_gap;
 }
 
 static int gap(const struct itree *t, uint64_t lo, uint64_t hi,
@@ -45,6 +93,7 @@ static int gap(const struct itree *t, uint64_t lo, uint64_t hi,
 
 static void test_empty(void **state)
 {
+	struct itree_iter it;
 	struct itree t;
 	uint64_t a;
 
@@ -52,11 +101,12 @@ static void test_empty(void **state)
 	itree_init(&t);
 	assert_null(t.root);
 	assert_int_equal(t.count, 0);
-	assert_null(itree_first(&t));
-	assert_null(itree_last(&t));
-	assert_null(itree_find(&t, 0));
-	assert_null(itree_find(&t, MAX64));
-	assert_null(itree_first_overlap(&t, 0, MAX64));
+	assert_false(itree_first(&t, &it));
+	assert_false(itree_last(&t, &it));
+	assert_int_equal(itree_remove(&t, 0), -ENOENT);
+	assert_null(find(&t, 0));
+	assert_null(find(&t, MAX64));
+	assert_null(overlap(&t, 0, MAX64));
 	assert_int_equal(gap(&t, 0, MAX64, 4096, 4096, 0, &a), 0);
 	assert_int_equal(a, 0);
 	assert_int_equal(gap(&t, 1, MAX64, 4096, 4096, 0, &a), 0);
@@ -72,181 +122,203 @@ static void test_empty(void **state)
 static void test_insert_overlap(void **state)
 {
 	struct itree t;
-	struct itree_node n[12];
+	struct ival n[12];
 
 	(void)state;
 	itree_init(&t);
-	assert_int_equal(itree_insert(&t, mk(&n[0], 100, 199)), 0);
+	assert_int_equal(ins(&t, mk(&n[0], 100, 199)), 0);
 	/* Every way of touching [100, 199]. */
-	assert_int_equal(itree_insert(&t, mk(&n[1], 100, 199)), -EEXIST);
-	assert_int_equal(itree_insert(&t, mk(&n[1], 50, 100)), -EEXIST);
-	assert_int_equal(itree_insert(&t, mk(&n[1], 199, 300)), -EEXIST);
-	assert_int_equal(itree_insert(&t, mk(&n[1], 150, 150)), -EEXIST);
-	assert_int_equal(itree_insert(&t, mk(&n[1], 0, MAX64)), -EEXIST);
-	assert_int_equal(itree_insert(&t, mk(&n[1], 120, 130)), -EEXIST);
+	assert_int_equal(ins(&t, mk(&n[1], 100, 199)), -EEXIST);
+	assert_int_equal(ins(&t, mk(&n[1], 50, 100)), -EEXIST);
+	assert_int_equal(ins(&t, mk(&n[1], 199, 300)), -EEXIST);
+	assert_int_equal(ins(&t, mk(&n[1], 150, 150)), -EEXIST);
+	assert_int_equal(ins(&t, mk(&n[1], 0, MAX64)), -EEXIST);
+	assert_int_equal(ins(&t, mk(&n[1], 120, 130)), -EEXIST);
 	assert_int_equal(t.count, 1);
-	assert_ptr_equal(t.root, &n[0]);
-	assert_null(n[0].left);
-	assert_null(n[0].right);
+	assert_ptr_equal(find(&t, 150), &n[0]);
 	assert_valid(&t);
 	/* Adjacent on both sides is fine. */
-	assert_int_equal(itree_insert(&t, mk(&n[1], 99, 99)), 0);
-	assert_int_equal(itree_insert(&t, mk(&n[2], 200, 200)), 0);
+	assert_int_equal(ins(&t, mk(&n[1], 99, 99)), 0);
+	assert_int_equal(ins(&t, mk(&n[2], 200, 200)), 0);
 	assert_int_equal(t.count, 3);
 	assert_valid(&t);
 	/* start > last is refused. */
-	assert_int_equal(itree_insert(&t, mk(&n[3], 500, 400)), -EINVAL);
+	assert_int_equal(ins(&t, mk(&n[3], 500, 400)), -EINVAL);
 	assert_int_equal(t.count, 3);
 	/* The ends of the 64-bit space. */
-	assert_int_equal(itree_insert(&t, mk(&n[4], 0, 0)), 0);
-	assert_int_equal(itree_insert(&t, mk(&n[5], MAX64, MAX64)), 0);
-	assert_int_equal(itree_insert(&t, mk(&n[6], MAX64 - 1, MAX64)),
+	assert_int_equal(ins(&t, mk(&n[4], 0, 0)), 0);
+	assert_int_equal(ins(&t, mk(&n[5], MAX64, MAX64)), 0);
+	assert_int_equal(ins(&t, mk(&n[6], MAX64 - 1, MAX64)),
 			 -EEXIST);
-	assert_int_equal(itree_insert(&t, mk(&n[6], 0, 1)), -EEXIST);
-	assert_int_equal(itree_insert(&t, mk(&n[6], 1, MAX64 - 1)), -EEXIST);
-	assert_int_equal(itree_insert(&t, mk(&n[6], 1000, MAX64 - 1)), 0);
+	assert_int_equal(ins(&t, mk(&n[6], 0, 1)), -EEXIST);
+	assert_int_equal(ins(&t, mk(&n[6], 1, MAX64 - 1)), -EEXIST);
+	assert_int_equal(ins(&t, mk(&n[6], 1000, MAX64 - 1)), 0);
 	assert_int_equal(t.count, 6);
 	assert_valid(&t);
-	assert_int_equal(t.root->sub_first, 0);
-	assert_int_equal(t.root->sub_last, MAX64);
-	/* Widest gap: [201, 999]. */
-	assert_int_equal(t.root->max_gap, 799);
+	{
+		uint64_t first, last, max_gap;
+
+		assert_int_equal(itree_root_summary(&t, &first, &last,
+						    &max_gap), 0);
+		assert_int_equal(first, 0);
+		assert_int_equal(last, MAX64);
+		/* Widest gap: [201, 999]. */
+		assert_int_equal(max_gap, 799);
+	}
+	/* Removing needs the exact start. */
+	assert_int_equal(itree_remove(&t, 101), -ENOENT);
+	assert_int_equal(itree_remove(&t, 98), -ENOENT);
+	assert_int_equal(t.count, 6);
+	itree_clear(&t, NULL, NULL);
 }
 
 static void test_whole_space(void **state)
 {
 	struct itree t;
-	struct itree_node n[2];
+	struct ival n[2];
 	uint64_t a;
 
 	(void)state;
 	itree_init(&t);
-	assert_int_equal(itree_insert(&t, mk(&n[0], 0, MAX64)), 0);
-	assert_ptr_equal(itree_find(&t, 0), &n[0]);
-	assert_ptr_equal(itree_find(&t, MAX64), &n[0]);
-	assert_ptr_equal(itree_first_overlap(&t, MAX64, MAX64), &n[0]);
-	assert_int_equal(itree_insert(&t, mk(&n[1], 5, 5)), -EEXIST);
+	assert_int_equal(ins(&t, mk(&n[0], 0, MAX64)), 0);
+	assert_ptr_equal(find(&t, 0), &n[0]);
+	assert_ptr_equal(find(&t, MAX64), &n[0]);
+	assert_ptr_equal(overlap(&t, MAX64, MAX64), &n[0]);
+	assert_int_equal(ins(&t, mk(&n[1], 5, 5)), -EEXIST);
 	assert_int_equal(gap(&t, 0, MAX64, 1, 1, 0, &a), -ENOSPC);
-	assert_int_equal(t.root->max_gap, 0);
-	itree_remove(&t, &n[0]);
+	assert_int_equal(root_gap(&t), 0);
+	rem(&t, &n[0]);
 	assert_null(t.root);
 	assert_int_equal(t.count, 0);
+	itree_clear(&t, NULL, NULL);
 }
 
 static void test_first_overlap_and_find(void **state)
 {
 	struct itree t;
-	struct itree_node n[4];
+	struct ival n[4];
 
 	(void)state;
 	itree_init(&t);
-	assert_int_equal(itree_insert(&t, mk(&n[0], 10, 19)), 0);
-	assert_int_equal(itree_insert(&t, mk(&n[1], 30, 39)), 0);
-	assert_int_equal(itree_insert(&t, mk(&n[2], 40, 49)), 0);
-	assert_int_equal(itree_insert(&t, mk(&n[3], MAX64 - 9, MAX64)), 0);
+	assert_int_equal(ins(&t, mk(&n[0], 10, 19)), 0);
+	assert_int_equal(ins(&t, mk(&n[1], 30, 39)), 0);
+	assert_int_equal(ins(&t, mk(&n[2], 40, 49)), 0);
+	assert_int_equal(ins(&t, mk(&n[3], MAX64 - 9, MAX64)), 0);
 
-	assert_null(itree_first_overlap(&t, 0, 9));
-	assert_ptr_equal(itree_first_overlap(&t, 0, 10), &n[0]);
-	assert_ptr_equal(itree_first_overlap(&t, 19, 19), &n[0]);
-	assert_null(itree_first_overlap(&t, 20, 29));
-	assert_ptr_equal(itree_first_overlap(&t, 20, 30), &n[1]);
+	assert_null(overlap(&t, 0, 9));
+	assert_ptr_equal(overlap(&t, 0, 10), &n[0]);
+	assert_ptr_equal(overlap(&t, 19, 19), &n[0]);
+	assert_null(overlap(&t, 20, 29));
+	assert_ptr_equal(overlap(&t, 20, 30), &n[1]);
 	/* Lowest of several. */
-	assert_ptr_equal(itree_first_overlap(&t, 0, MAX64), &n[0]);
-	assert_ptr_equal(itree_first_overlap(&t, 35, 45), &n[1]);
-	assert_ptr_equal(itree_first_overlap(&t, 39, 40), &n[1]);
-	assert_ptr_equal(itree_first_overlap(&t, 40, 40), &n[2]);
-	assert_null(itree_first_overlap(&t, 50, MAX64 - 10));
-	assert_ptr_equal(itree_first_overlap(&t, 50, MAX64 - 9), &n[3]);
-	assert_ptr_equal(itree_first_overlap(&t, MAX64, MAX64), &n[3]);
+	assert_ptr_equal(overlap(&t, 0, MAX64), &n[0]);
+	assert_ptr_equal(overlap(&t, 35, 45), &n[1]);
+	assert_ptr_equal(overlap(&t, 39, 40), &n[1]);
+	assert_ptr_equal(overlap(&t, 40, 40), &n[2]);
+	assert_null(overlap(&t, 50, MAX64 - 10));
+	assert_ptr_equal(overlap(&t, 50, MAX64 - 9), &n[3]);
+	assert_ptr_equal(overlap(&t, MAX64, MAX64), &n[3]);
 	/* An empty query range matches nothing. */
-	assert_null(itree_first_overlap(&t, 15, 14));
+	assert_null(overlap(&t, 15, 14));
 
-	assert_null(itree_find(&t, 0));
-	assert_null(itree_find(&t, 9));
-	assert_ptr_equal(itree_find(&t, 10), &n[0]);
-	assert_ptr_equal(itree_find(&t, 19), &n[0]);
-	assert_null(itree_find(&t, 20));
-	assert_ptr_equal(itree_find(&t, 39), &n[1]);
-	assert_ptr_equal(itree_find(&t, 40), &n[2]);
-	assert_null(itree_find(&t, MAX64 - 10));
-	assert_ptr_equal(itree_find(&t, MAX64), &n[3]);
+	assert_null(find(&t, 0));
+	assert_null(find(&t, 9));
+	assert_ptr_equal(find(&t, 10), &n[0]);
+	assert_ptr_equal(find(&t, 19), &n[0]);
+	assert_null(find(&t, 20));
+	assert_ptr_equal(find(&t, 39), &n[1]);
+	assert_ptr_equal(find(&t, 40), &n[2]);
+	assert_null(find(&t, MAX64 - 10));
+	assert_ptr_equal(find(&t, MAX64), &n[3]);
+	itree_clear(&t, NULL, NULL);
 }
 
 static void test_walk(void **state)
 {
 	enum { N = 100 };
 	struct itree t;
-	struct itree_node n[N], *it;
+	struct ival n[N];
+	struct itree_iter it;
+	bool ok;
 	int i;
 
 	(void)state;
 	itree_init(&t);
 	/* Descending inserts force rotations. */
 	for (i = N - 1; i >= 0; i--)
-		assert_int_equal(itree_insert(&t, mk(&n[i], i * 10ULL,
+		assert_int_equal(ins(&t, mk(&n[i], i * 10ULL,
 						     i * 10ULL + 4)), 0);
 	assert_valid(&t);
 	assert_int_equal(t.count, N);
-	/* An AVL tree of 100 nodes is at most 1.44 log2(102) high. */
-	assert_true(t.root->height <= 9);
-	assert_ptr_equal(itree_first(&t), &n[0]);
-	assert_ptr_equal(itree_last(&t), &n[N - 1]);
-	for (i = 0, it = itree_first(&t); it; it = itree_next(it), i++)
-		assert_ptr_equal(it, &n[i]);
+	/* 100 intervals need inner nodes, but only one level of them. */
+	assert_int_equal(t.height, 1);
+	assert_true(itree_first(&t, &it));
+	assert_ptr_equal(it.value, &n[0]);
+	assert_false(itree_prev(&it));
+	assert_true(itree_last(&t, &it));
+	assert_ptr_equal(it.value, &n[N - 1]);
+	assert_false(itree_next(&it));
+	for (i = 0, ok = itree_first(&t, &it); ok; ok = itree_next(&it), i++) {
+		assert_ptr_equal(it.value, &n[i]);
+		assert_int_equal(it.start, n[i].start);
+		assert_int_equal(it.last, n[i].last);
+	}
 	assert_int_equal(i, N);
-	for (i = N - 1, it = itree_last(&t); it; it = itree_prev(it), i--)
-		assert_ptr_equal(it, &n[i]);
+	for (i = N - 1, ok = itree_last(&t, &it); ok; ok = itree_prev(&it), i--)
+		assert_ptr_equal(it.value, &n[i]);
 	assert_int_equal(i, -1);
-	assert_null(itree_prev(&n[0]));
-	assert_null(itree_next(&n[N - 1]));
-	assert_int_equal(t.root->max_gap, 5);
+	assert_int_equal(root_gap(&t), 5);
+	itree_clear(&t, NULL, NULL);
 }
 
 static void test_remove_shapes(void **state)
 {
-	enum { N = 31 };
+	/* Enough for two levels of inner nodes, so that removals merge and
+	 * borrow between leaves and between inner nodes, and the root
+	 * shrinks level by level. */
+	enum { N = 1200 };
 	struct itree t;
-	struct itree_node n[N], *it;
-	int order[N], i, j;
+	struct ival *n = calloc(N, sizeof(*n));
+	int order[N], i, j, max_height = 0;
 
 	(void)state;
+	assert_non_null(n);
 	itree_init(&t);
-	for (i = 0; i < N; i++)
-		assert_int_equal(itree_insert(&t, mk(&n[i], i * 4ULL,
-						     i * 4ULL + 1)), 0);
-	/* Root (two children), then a mix of leaves and inner nodes. */
+	for (i = 0; i < N; i++) {
+		j = (i * 13 + 5) % N;
+		assert_int_equal(ins(&t, mk(&n[j], j * 4ULL, j * 4ULL + 1)), 0);
+	}
+	assert_valid(&t);
+	assert_int_equal(t.height, 2);
 	for (i = 0; i < N; i++)
 		order[i] = (i * 7 + 3) % N;
-	assert_ptr_not_equal(t.root->left, NULL);
-	assert_ptr_not_equal(t.root->right, NULL);
-	it = t.root;
-	itree_remove(&t, it);
-	assert_valid(&t);
-	assert_null(itree_find(&t, it->start));
 	for (i = 0; i < N; i++) {
-		if (&n[order[i]] == it)
-			continue;
-		itree_remove(&t, &n[order[i]]);
+		rem(&t, &n[order[i]]);
 		assert_valid(&t);
-		assert_null(itree_find(&t, n[order[i]].start));
+		assert_null(find(&t, n[order[i]].start));
+		assert_int_equal(itree_remove(&t, n[order[i]].start), -ENOENT);
+		if ((int)t.height > max_height)
+			max_height = t.height;
 		/* Everything not removed yet is still found. */
-		for (j = i + 1; j < N; j++)
-			if (&n[order[j]] != it)
-				assert_ptr_equal(
-					itree_find(&t, n[order[j]].last),
-					&n[order[j]]);
+		if (i % 16 == 0 || N - i < 40)
+			for (j = i + 1; j < N; j++)
+				assert_ptr_equal(find(&t, n[order[j]].last),
+						 &n[order[j]]);
 	}
 	assert_null(t.root);
 	assert_int_equal(t.count, 0);
-	/* A removed node can go back in. */
-	assert_int_equal(itree_insert(&t, &n[5]), 0);
+	assert_int_equal(t.height, 0);
+	/* A removed interval can go back in. */
+	assert_int_equal(ins(&t, &n[5]), 0);
 	assert_valid(&t);
+	itree_clear(&t, NULL, NULL);
+	free(n);
 }
 
 static void test_gap_rule(void **state)
 {
 	struct itree t;
-	struct itree_node n[4];
+	struct ival n[4];
 	uint64_t a;
 
 	(void)state;
@@ -275,9 +347,9 @@ static void test_gap_rule(void **state)
 	assert_int_equal(gap(&t, 0, MAX64, 1, 4, 4, &a), -EINVAL);
 
 	/* Holes: [0,0xfff] [0x2000,0x2fff] [0x4000,0x5fff] [0x7000,MAX] */
-	assert_int_equal(itree_insert(&t, mk(&n[0], 0x1000, 0x1fff)), 0);
-	assert_int_equal(itree_insert(&t, mk(&n[1], 0x3000, 0x3fff)), 0);
-	assert_int_equal(itree_insert(&t, mk(&n[2], 0x6000, 0x6fff)), 0);
+	assert_int_equal(ins(&t, mk(&n[0], 0x1000, 0x1fff)), 0);
+	assert_int_equal(ins(&t, mk(&n[1], 0x3000, 0x3fff)), 0);
+	assert_int_equal(ins(&t, mk(&n[2], 0x6000, 0x6fff)), 0);
 	assert_int_equal(gap(&t, 0, MAX64, 0x1000, 0x1000, 0, &a), 0);
 	assert_int_equal(a, 0);
 	assert_int_equal(gap(&t, 1, MAX64, 0x1000, 0x1000, 0, &a), 0);
@@ -325,10 +397,10 @@ static void test_gap_rule(void **state)
 
 	/* Intervals at both ends of the space. */
 	itree_clear(&t, NULL, NULL);
-	assert_int_equal(itree_insert(&t, mk(&n[0], 0, 0)), 0);
-	assert_int_equal(itree_insert(&t, mk(&n[1], MAX64, MAX64)), 0);
+	assert_int_equal(ins(&t, mk(&n[0], 0, 0)), 0);
+	assert_int_equal(ins(&t, mk(&n[1], MAX64, MAX64)), 0);
 	assert_valid(&t);
-	assert_int_equal(t.root->max_gap, MAX64 - 1);
+	assert_int_equal(root_gap(&t), MAX64 - 1);
 	assert_int_equal(gap(&t, 0, MAX64, MAX64 - 1, 1, 0, &a), 0);
 	assert_int_equal(a, 1);
 	assert_int_equal(gap(&t, 0, MAX64, MAX64, 1, 0, &a), -ENOSPC);
@@ -343,15 +415,18 @@ static void test_gap_rule(void **state)
 	assert_int_equal(gap(&t, 0, MAX64, (1ULL << 63) - 1, 1ULL << 63, 0,
 			     &a), 0);
 	assert_int_equal(a, 1ULL << 63);
+	itree_clear(&t, NULL, NULL);
 }
 
 /* ---- Randomized comparison with a sorted array ---------------------- */
 
-#define POOL 384
+/* Large enough for two levels of inner nodes in the wide and dense
+ * universes. */
+#define POOL 2048
 
 struct model {
 	struct itree t;
-	struct itree_node nodes[POOL];
+	struct ival nodes[POOL];
 	int sorted[POOL]; /* indexes into nodes[], by start */
 	int n;
 	int free_list[POOL];
@@ -396,14 +471,14 @@ static int model_lower(const struct model *m, uint64_t addr)
 	return m->n;
 }
 
-static struct itree_node *model_first_overlap(const struct model *m,
+static struct ival *model_first_overlap(const struct model *m,
 					      uint64_t start, uint64_t last)
 {
 	int i = model_lower(m, start);
 
 	if (start > last || i == m->n || m->nodes[m->sorted[i]].start > last)
 		return NULL;
-	return (struct itree_node *)&m->nodes[m->sorted[i]];
+	return (struct ival *)&m->nodes[m->sorted[i]];
 }
 
 static bool rule_accepts(uint64_t h, uint64_t hl, uint64_t length,
@@ -426,7 +501,7 @@ static int model_find_gap(const struct model *m, uint64_t lo, uint64_t hi,
 	if (lo > hi)
 		return -ENOSPC;
 	for (i = 0; i <= m->n; i++) {
-		const struct itree_node *n =
+		const struct ival *n =
 			i < m->n ? &m->nodes[m->sorted[i]] : NULL;
 		uint64_t span_last;
 
@@ -461,7 +536,7 @@ static int brute_find_gap(const struct model *m, uint64_t lo, uint64_t hi,
 
 	assert_non_null(used);
 	for (k = 0; k < m->n; k++) {
-		const struct itree_node *n = &m->nodes[m->sorted[k]];
+		const struct ival *n = &m->nodes[m->sorted[k]];
 		uint64_t s = n->start < lo ? lo : n->start;
 		uint64_t l = n->last > hi ? hi : n->last;
 
@@ -493,17 +568,22 @@ static int brute_find_gap(const struct model *m, uint64_t lo, uint64_t hi,
 
 static void model_compare_walk(const struct model *m)
 {
-	const struct itree_node *it = itree_first(&m->t);
+	struct itree_iter it;
+	bool ok = itree_first(&m->t, &it);
 	int i;
 
 	assert_int_equal(m->t.count, (size_t)m->n);
-	for (i = 0; i < m->n; i++, it = itree_next(it))
-		assert_ptr_equal(it, &m->nodes[m->sorted[i]]);
-	assert_null(it);
-	it = itree_last(&m->t);
-	for (i = m->n - 1; i >= 0; i--, it = itree_prev(it))
-		assert_ptr_equal(it, &m->nodes[m->sorted[i]]);
-	assert_null(it);
+	for (i = 0; i < m->n; i++, ok = itree_next(&it)) {
+		assert_true(ok);
+		assert_ptr_equal(it.value, &m->nodes[m->sorted[i]]);
+	}
+	assert_false(ok);
+	ok = itree_last(&m->t, &it);
+	for (i = m->n - 1; i >= 0; i--, ok = itree_prev(&it)) {
+		assert_true(ok);
+		assert_ptr_equal(it.value, &m->nodes[m->sorted[i]]);
+	}
+	assert_false(ok);
 }
 
 struct universe {
@@ -535,7 +615,7 @@ static void random_ops(const struct universe *u, int steps)
 {
 	struct model *m = calloc(1, sizeof(*m));
 	int step, checked_gaps = 0, found_gaps = 0, brute_checks = 0;
-	int max_live = 0;
+	int max_live = 0, max_height = 0;
 
 	assert_non_null(m);
 	model_init(m);
@@ -546,7 +626,7 @@ static void random_ops(const struct universe *u, int steps)
 		unsigned int insert_below = filling ? 50 : 25;
 
 		if (op < insert_below) { /* insert */
-			struct itree_node *n;
+			struct ival *n;
 			uint64_t start = pick_addr(u), len, last;
 			int idx, rc, pos;
 
@@ -557,7 +637,7 @@ static void random_ops(const struct universe *u, int steps)
 							 : start + len - 1;
 			idx = m->free_list[m->nfree - 1];
 			n = mk(&m->nodes[idx], start, last);
-			rc = itree_insert(&m->t, n);
+			rc = ins(&m->t, n);
 			if (model_first_overlap(m, start, last)) {
 				assert_int_equal(rc, -EEXIST);
 			} else {
@@ -578,22 +658,22 @@ static void random_ops(const struct universe *u, int steps)
 				continue;
 			pos = rnd_below(m->n);
 			idx = m->sorted[pos];
-			itree_remove(&m->t, &m->nodes[idx]);
+			rem(&m->t, &m->nodes[idx]);
 			memmove(&m->sorted[pos], &m->sorted[pos + 1],
 				(m->n - pos - 1) * sizeof(int));
 			m->n--;
 			m->free_list[m->nfree++] = idx;
-			assert_null(itree_find(&m->t, m->nodes[idx].start));
+			assert_null(find(&m->t, m->nodes[idx].start));
 		} else if (op < 70) { /* find */
 			uint64_t addr = pick_addr(u);
 
 			if (m->n && rnd_below(2)) {
-				const struct itree_node *n =
+				const struct ival *n =
 					&m->nodes[m->sorted[rnd_below(m->n)]];
 				addr = rnd_below(2) ? n->start : n->last;
 				addr += rnd_below(3) - 1;
 			}
-			assert_ptr_equal(itree_find(&m->t, addr),
+			assert_ptr_equal(find(&m->t, addr),
 					 model_first_overlap(m, addr, addr));
 		} else if (op < 80) { /* first_overlap */
 			uint64_t s = pick_addr(u), l = pick_addr(u);
@@ -604,7 +684,7 @@ static void random_ops(const struct universe *u, int steps)
 				s = l;
 				l = tmp;
 			}
-			assert_ptr_equal(itree_first_overlap(&m->t, s, l),
+			assert_ptr_equal(overlap(&m->t, s, l),
 					 model_first_overlap(m, s, l));
 		} else { /* find_gap */
 			uint64_t lo = pick_addr(u), hi = pick_addr(u);
@@ -644,6 +724,8 @@ static void random_ops(const struct universe *u, int steps)
 			}
 		}
 		assert_valid(&m->t);
+		if ((int)m->t.height > max_height)
+			max_height = m->t.height;
 		if (step % 64 == 0)
 			model_compare_walk(m);
 	}
@@ -652,8 +734,9 @@ static void random_ops(const struct universe *u, int steps)
 	assert_true(found_gaps > checked_gaps / 10);
 	assert_true(found_gaps < checked_gaps);
 	print_message("%s: %d steps, %d gap searches (%d also by brute "
-		      "force), %d found, at most %d live\n", u->name, steps,
-		      checked_gaps, brute_checks, found_gaps, max_live);
+		      "force), %d found, at most %d live, height %d\n",
+		      u->name, steps, checked_gaps, brute_checks, found_gaps,
+		      max_live, max_height);
 	itree_clear(&m->t, NULL, NULL);
 	free(m);
 }
@@ -710,44 +793,54 @@ static void test_random_dense(void **state)
 struct clear_log {
 	int calls;
 	uint64_t sum;
-	bool all_unlinked;
+	bool in_order, values_match;
+	uint64_t prev_start;
 };
 
-static void on_clear(struct itree_node *n, void *arg)
+static void on_clear(uint64_t start, uint64_t last, void *value, void *arg)
 {
 	struct clear_log *log = arg;
+	struct ival *n = value;
 
+	if (log->calls && start <= log->prev_start)
+		log->in_order = false;
+	if (n->start != start || n->last != last)
+		log->values_match = false;
+	log->prev_start = start;
 	log->calls++;
 	log->sum += n->start;
-	if (n->left || n->right || n->parent)
-		log->all_unlinked = false;
 	free(n);
 }
 
 static void test_clear(void **state)
 {
 	struct itree t;
-	struct clear_log log = { 0, 0, true };
+	struct clear_log log = { 0, 0, true, true, 0 };
 	uint64_t sum = 0;
 	int i;
 
 	(void)state;
 	itree_init(&t);
 	for (i = 0; i < 1000; i++) {
-		struct itree_node *n = calloc(1, sizeof(*n));
+		struct ival *n = calloc(1, sizeof(*n));
 
 		assert_non_null(n);
 		n->start = n->last = (uint64_t)i * 3;
-		assert_int_equal(itree_insert(&t, n), 0);
+		assert_int_equal(ins(&t, n), 0);
 		sum += n->start;
 	}
 	itree_clear(&t, on_clear, &log);
 	assert_int_equal(log.calls, 1000);
 	assert_int_equal(log.sum, sum);
-	assert_true(log.all_unlinked);
+	assert_true(log.in_order);
+	assert_true(log.values_match);
 	assert_null(t.root);
 	assert_int_equal(t.count, 0);
 	assert_valid(&t);
+	/* Usable again after clearing. */
+	assert_int_equal(itree_insert(&t, 5, 6, &log), 0);
+	assert_valid(&t);
+	itree_clear(&t, NULL, NULL);
 }
 
 /* ---- depth stays logarithmic ----------------------------------------- */
@@ -756,7 +849,7 @@ static void test_balance_large(void **state)
 {
 	enum { N = 1 << 16 };
 	struct itree t;
-	struct itree_node *n = calloc(N, sizeof(*n));
+	struct ival *n = calloc(N, sizeof(*n));
 	uint64_t a;
 	int i;
 
@@ -768,24 +861,28 @@ static void test_balance_large(void **state)
 	for (i = 0; i < N; i++) {
 		n[i].start = (uint64_t)i * 4096;
 		n[i].last = n[i].start + 4095;
-		assert_int_equal(itree_insert(&t, &n[i]), 0);
+		assert_int_equal(ins(&t, &n[i]), 0);
 	}
 	assert_valid(&t);
-	assert_true(t.root->height <= 24); /* 1.44 * log2(N + 2) */
-	assert_int_equal(t.root->max_gap, 0);
+	/* Ascending fills leave nodes about three quarters full: 65536 /
+	 * 25 = 2622 leaves, / 24 = 110 inner nodes, / 24 = 5 below the
+	 * root: three levels of inner nodes. */
+	assert_int_equal(t.height, 3);
+	assert_int_equal(root_gap(&t), 0);
 	assert_int_equal(gap(&t, 0, MAX64, 4096, 4096, 0, &a), 0);
 	assert_int_equal(a, (uint64_t)N * 4096);
 	/* Open one hole in the middle: the search must find it. */
-	itree_remove(&t, &n[N / 2 + 7]);
+	rem(&t, &n[N / 2 + 7]);
 	assert_int_equal(gap(&t, 0, MAX64, 4096, 4096, 0, &a), 0);
 	assert_int_equal(a, n[N / 2 + 7].start);
 	assert_int_equal(gap(&t, 0, MAX64, 8192, 4096, 0, &a), 0);
 	assert_int_equal(a, (uint64_t)N * 4096);
 	for (i = 0; i < N; i += 2)
 		if (i != N / 2 + 7)
-			itree_remove(&t, &n[i]);
+			rem(&t, &n[i]);
 	assert_valid(&t);
 	assert_int_equal(t.count, N / 2 - 1);
+	itree_clear(&t, NULL, NULL);
 	free(n);
 }
 
