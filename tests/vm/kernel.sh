@@ -34,7 +34,7 @@ case "${1:-}" in
 	--print-uapi) what=uapi ;;
 	--print-src) what=src ;;
 	--print-version) what=version ;;
-	-h | --help) sed -n '3,20s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h | --help) awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "$0"; exit 0 ;;
 	*) echo "kernel.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
 esac
 

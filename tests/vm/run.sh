@@ -1,0 +1,161 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# Run test programs inside a QEMU (TCG) guest whose kernel has iommufd, VFIO
+# cdevs and the iommufd test mock, with an emulated intel-iommu and QEMU's edu
+# device for real DMA.  See docs/TESTING.md.
+#
+# Usage: run.sh [OPTIONS] [TEST...]
+#   TEST...  static executables to run in the guest, in order.  Without any,
+#            the harness's own tests (tests/vm/*.c) are built into
+#            BUILD_DIR/tests/NAME.t and every BUILD_DIR/tests/*.t is run.
+# Options:
+#   --build-dir DIR      where binaries, initramfs and logs go
+#                        (default $BUILD/vm if BUILD is set, else build/vm)
+#   --name NAME          names the log and initramfs (default vmtest)
+#   --timeout SECS       limit for the whole boot (default 900)
+#   --test-timeout SECS  limit for each test inside the guest (default 300)
+#   --hugepages N        2 MiB huge pages reserved in the guest (default 64)
+#   --append ARGS        extra kernel command line arguments
+#   --files DIR          copy DIR's contents to /files in the guest
+#   --allow-kernel-warnings  do not fail on WARNING:/BUG: in the kernel log
+# Environment: IOASID_CACHE (see kernel.sh), BUILD, QEMU, CC.
+#
+# Output: one line per test ("PASS name (secs s)"), then "N passed, M failed".
+# Exit status: 0 if every test passed or skipped; 1 if a test failed, a result
+# is missing, the guest did not boot or timed out; 2 on a usage error.
+
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+build_dir=${BUILD:+$BUILD/vm}
+build_dir=${build_dir:-$repo/build/vm}
+name=vmtest
+timeout_secs=900
+test_timeout=300
+hugepages=64
+append=""
+files=()
+allow_warnings=0
+qemu=${QEMU:-qemu-system-x86_64}
+cc=${CC:-gcc}
+
+usage() { awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "$0"; }
+while [[ $# -gt 0 ]]; do
+	case $1 in
+		--build-dir) build_dir=$2; shift 2 ;;
+		--name) name=$2; shift 2 ;;
+		--timeout) timeout_secs=$2; shift 2 ;;
+		--test-timeout) test_timeout=$2; shift 2 ;;
+		--hugepages) hugepages=$2; shift 2 ;;
+		--append) append=$2; shift 2 ;;
+		--files) files=(--files "$2"); shift 2 ;;
+		--allow-kernel-warnings) allow_warnings=1; shift ;;
+		-h | --help) usage; exit 0 ;;
+		--) shift; break ;;
+		-*) echo "run.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
+		*) break ;;
+	esac
+done
+
+say() { echo "vm: $*"; }
+die() { echo "vm: error: $*" >&2; echo "0 passed, 1 failed"; exit 1; }
+
+command -v "$qemu" >/dev/null || die "$qemu not found (apt-get install qemu-system-x86)"
+
+bzimage=$("$here/kernel.sh" --print-bzimage) || die "could not get a kernel (tests/vm/kernel.sh)"
+uapi=$("$here/kernel.sh" --print-uapi) || die "could not get uAPI headers (tests/vm/kernel.sh)"
+
+mkdir -p "$build_dir/tests"
+tests=("$@")
+if [[ ${#tests[@]} -eq 0 ]]; then
+	for src in "$here"/*.c; do
+		out=$build_dir/tests/$(basename "$src" .c).t
+		"$cc" -std=gnu11 -O2 -Wall -Wextra -Werror -static \
+			-isystem "$uapi/include" -o "$out" "$src" ||
+			die "building $src failed"
+	done
+	shopt -s nullglob
+	tests=("$build_dir"/tests/*.t)
+	shopt -u nullglob
+fi
+[[ ${#tests[@]} -gt 0 ]] || die "no tests to run"
+
+initrd=$build_dir/$name.cpio.gz
+log=$build_dir/$name.log
+"$here/initramfs.sh" --hugepages "$hugepages" --test-timeout "$test_timeout" \
+	"${files[@]}" "$initrd" "${tests[@]}" || die "packing the initramfs failed"
+
+say "booting $(basename "$bzimage") with ${#tests[@]} test(s); console log: $log"
+start=$(date +%s.%N)
+set +e
+# No stdin: QEMU must not grab a terminal, and CI has none.  -k: a QEMU that
+# ignores SIGTERM still goes.
+timeout -k 10 "$timeout_secs" "$qemu" \
+	-accel tcg -M q35,kernel-irqchip=split -m 2048 -smp 2 \
+	-nographic -no-reboot \
+	-device intel-iommu,intremap=on,caching-mode=on,aw-bits=48 \
+	-device edu \
+	-kernel "$bzimage" -initrd "$initrd" \
+	-append "console=ttyS0 intel_iommu=on quiet panic=-1 $append" \
+	</dev/null >"$log" 2>&1
+qemu_rc=$?
+set -e
+elapsed=$(echo "$(date +%s.%N) - $start" | bc)
+say "guest ran for $(printf '%.1f' "$elapsed") s (qemu exit status $qemu_rc)"
+
+# The serial console ends lines with \r\n.
+clean=$(tr -d '\r' < "$log")
+problems=()
+if [[ $qemu_rc -eq 124 || $qemu_rc -eq 137 ]]; then
+	problems+=("the guest did not finish within $timeout_secs s")
+elif [[ $qemu_rc -ne 0 ]]; then
+	problems+=("qemu exited with status $qemu_rc")
+fi
+# Not anchored: the firmware's escape sequences may precede it on its line.
+if ! grep -q 'vmtest: kernel' <<<"$clean"; then
+	problems+=("the guest never reached /init")
+fi
+if ! grep -q 'VMTEST-DONE' <<<"$clean"; then
+	problems+=("the guest did not finish its test list")
+fi
+warnings=$(grep -E 'Kernel panic|BUG:|WARNING:|Oops' <<<"$clean" || true)
+
+passed=0
+failed=0
+skipped=0
+for test in "${tests[@]}"; do
+	t=$(basename "$test")
+	line=$(grep -oE "VMTEST-RESULT $t (PASS|FAIL|SKIP) rc=[0-9]+ secs=[0-9.]+" <<<"$clean" | tail -n 1 || true)
+	if [[ -z "$line" ]]; then
+		echo "FAIL $t (no result: missing)"
+		failed=$((failed + 1))
+		continue
+	fi
+	read -r _ _ verdict rc secs <<<"$line"
+	case $verdict in
+		PASS) passed=$((passed + 1)); echo "PASS $t (${secs#secs=} s)" ;;
+		SKIP) skipped=$((skipped + 1)); echo "SKIP $t (${secs#secs=} s)" ;;
+		*) failed=$((failed + 1)); echo "FAIL $t (${rc}, ${secs#secs=} s)" ;;
+	esac
+done
+if [[ -n "$warnings" ]]; then
+	echo "kernel log has warnings:"
+	sed 's/^/  /' <<<"$warnings"
+	if [[ $allow_warnings -eq 0 ]]; then
+		problems+=("the kernel logged a warning, bug or panic")
+	fi
+fi
+for p in "${problems[@]}"; do
+	echo "FAIL vm: $p"
+	failed=$((failed + 1))
+done
+if [[ $failed -gt 0 ]]; then
+	echo "--- last 30 lines of $log ---"
+	tail -n 30 <<<"$clean"
+	echo "---"
+fi
+[[ $skipped -eq 0 ]] || echo "$skipped skipped"
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]
