@@ -864,9 +864,9 @@ static void test_balance_large(void **state)
 		assert_int_equal(ins(&t, &n[i]), 0);
 	}
 	assert_valid(&t);
-	/* Ascending fills leave nodes about three quarters full: 65536 /
-	 * 25 = 2622 leaves, / 24 = 110 inner nodes, / 24 = 5 below the
-	 * root: three levels of inner nodes. */
+	/* Ascending fills pack nodes (29 of 32 per leaf, 28 of 31 per
+	 * inner node): 65536 / 29 = 2260 leaves, / 28 = 81 inner nodes,
+	 * / 28 = 3 below the root: three levels of inner nodes. */
 	assert_int_equal(t.height, 3);
 	assert_int_equal(root_gap(&t), 0);
 	assert_int_equal(gap(&t, 0, MAX64, 4096, 4096, 0, &a), 0);
