@@ -158,7 +158,10 @@ kfail(const struct kernel_be *be, int err, const struct kfeature *feat,
 		snprintf(hint, sizeof(hint),
 			 ": pinning the memory exceeds the locked-memory limit RLIMIT_MEMLOCK (now %s): raise it (ulimit -l, LimitMEMLOCK= in a systemd unit, memlock in limits.conf); by default (IOMMU_OPTION_RLIMIT_MODE 0) pinned pages are counted per user, so other processes of the same user count too, and a privileged manager (CAP_SYS_RESOURCE) can switch to per-process accounting with IOMMU_OPTION_RLIMIT_MODE 1",
 			 cur);
-	} else if ((hints & HINT_MSI) && err == -EPERM)
+	} else if (be && be->fd < 0 && err == -EBADF)
+		snprintf(hint, sizeof(hint),
+			 ": this context was opened for inspection only (inspect_only), without /dev/iommu; open it without inspect_only on a kernel with CONFIG_IOMMUFD");
+	else if ((hints & HINT_MSI) && err == -EPERM)
 		snprintf(hint, sizeof(hint),
 			 ": the IOMMU does not isolate MSIs (no interrupt remapping, or virtio-iommu on x86), so iommufd refuses the device; enable interrupt remapping, or, accepting that the device can then inject arbitrary interrupts, boot with iommufd.allow_unsafe_interrupts=1 (or write 1 to /sys/module/iommufd/parameters/allow_unsafe_interrupts)");
 
@@ -179,7 +182,12 @@ static void kernel_close(void *be_)
 
 static int kernel_ctx_fd(void *be_)
 {
-	return ((struct kernel_be *)be_)->fd;
+	struct kernel_be *be = be_;
+
+	if (be->fd < 0)
+		return ioasid_fail(-EBADF,
+				   "this context was opened for inspection only (inspect_only): it has no iommufd");
+	return be->fd;
 }
 
 /* ------------------------------------------------------------------ */
@@ -820,7 +828,10 @@ static int kernel_dev_open(void *be, const struct ioasid_dev_info *info,
 	dev_t devt;
 	int rc;
 
-	(void)be;
+	if (((struct kernel_be *)be)->fd < 0)
+		return ioasid_fail(-EBADF,
+				   "cannot open device %s: this context was opened for inspection only (inspect_only), without /dev/iommu",
+				   info->name);
 	dev = calloc(1, sizeof(*dev));
 	if (!dev)
 		return ioasid_fail(-ENOMEM, "out of memory");
@@ -1077,6 +1088,25 @@ int ioasid_kernel_open(const char *dev_iommu, int fd, bool own_fd,
 	}
 	be->fd = fd;
 	be->own_fd = own_fd;
+	*ops = &kernel_ops;
+	*be_out = be;
+	return 0;
+}
+
+int ioasid_kernel_open_inspect(const struct ioasid_backend_ops **ops,
+			       void **be_out)
+{
+	struct kernel_be *be;
+	struct utsname uts;
+
+	be = calloc(1, sizeof(*be));
+	if (!be)
+		return ioasid_fail(-ENOMEM, "out of memory");
+	if (uname(&uts) == 0)
+		snprintf(be->release, sizeof(be->release), "%s", uts.release);
+	/* No iommufd: every ioctl on it gets EBADF, which kfail() explains. */
+	be->fd = -1;
+	be->own_fd = false;
 	*ops = &kernel_ops;
 	*be_out = be;
 	return 0;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "kernel.h"
 
 #define MAP_FLAGS_KNOWN (IOASID_MAP_READ | IOASID_MAP_WRITE | IOASID_MAP_ANY_IOVA)
 
@@ -118,8 +119,12 @@ int ioasid_ctx_open(const struct ioasid_ctx_opts *opts,
 		if (IOASID_OPTS_GET(opts, topology, NULL))
 			return ioasid_fail(-EINVAL,
 					   "opts.topology is only for the simulator backend");
-		rc = ioasid_kernel_open(IOASID_OPTS_GET(opts, dev_iommu, NULL),
-					-1, false, &ops, &be);
+		if (IOASID_OPTS_GET(opts, inspect_only, false))
+			rc = ioasid_kernel_open_inspect(&ops, &be);
+		else
+			rc = ioasid_kernel_open(IOASID_OPTS_GET(opts, dev_iommu,
+								NULL),
+						-1, false, &ops, &be);
 		break;
 	case IOASID_BACKEND_SIM:
 		if (IOASID_OPTS_GET(opts, dev_iommu, NULL))

@@ -17,6 +17,11 @@
 /* Whether @ops is the kernel backend's table. */
 bool ioasid_kernel_backend_is(const struct ioasid_backend_ops *ops);
 
+/* A kernel backend without an iommufd (ioasid_ctx_opts.inspect_only):
+ * sysfs inventory and host drivers only; the rest fails with -EBADF. */
+int ioasid_kernel_open_inspect(const struct ioasid_backend_ops **ops,
+			       void **be);
+
 /*
  * Mock devices (CONFIG_IOMMUFD_TEST).  A device named "mock" or "mockN",
  * optionally followed by ":FLAG[,FLAG]" with FLAG "pasid" or "no-dirty",

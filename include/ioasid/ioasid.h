@@ -116,9 +116,14 @@ struct ioasid_ctx_opts {
 	const char *dev_iommu;
 	/* ioasid_ctx_from_fd(): close the adopted fd in ioasid_ctx_close(). */
 	bool own_fd;
+	/* Kernel: inspect only, without opening /dev/iommu, for kernels
+	 * built without CONFIG_IOMMUFD.  Devices, groups, reserved regions
+	 * and ioasid_dev_set_driver() work (they read sysfs); calls that
+	 * need the iommufd fail with -EBADF.  The simulator ignores it. */
+	bool inspect_only;
 	size_t : 0;
 };
-#define ioasid_ctx_opts__last_field own_fd
+#define ioasid_ctx_opts__last_field inspect_only
 
 /*
  * ioasid_ctx_open - open a context on the backend @opts names.
