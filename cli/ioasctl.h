@@ -62,6 +62,7 @@ struct cli {
 	char last_msg[768];
 
 	struct ioasid_ctx *ctx;
+	bool ctx_inspect; /* ctx opened without /dev/iommu (inspect_only) */
 	struct cli_name *names;
 	size_t num_names;
 	struct cli_buffer *buffers;
@@ -83,7 +84,12 @@ struct cmd {
 
 /* main.c */
 int cli_run(struct cli *cli, int argc, char **argv);
+/* A context for commands that need the iommufd (/dev/iommu). */
 int cli_need_ctx(struct cli *cli);
+/* A context for inspection (devices, groups, reserved regions, host
+ * drivers): on the kernel it opens no /dev/iommu, so it works on
+ * kernels built without CONFIG_IOMMUFD. */
+int cli_need_inspect_ctx(struct cli *cli);
 /* Run the command of the table @cmds that @argv[0] names; @object for the
  * messages, @help prints the object's usage. */
 int cmd_select(struct cli *cli, const char *object, const struct cmd *cmds,
@@ -99,11 +105,13 @@ int do_group(struct cli *cli, int argc, char **argv);
 int do_ioas(struct cli *cli, int argc, char **argv);
 int do_hwpt(struct cli *cli, int argc, char **argv);
 int do_expect(struct cli *cli, int argc, char **argv);
+int do_exec(struct cli *cli, int argc, char **argv);
 void device_help(struct cli *cli);
 void group_help(struct cli *cli);
 void ioas_help(struct cli *cli);
 void hwpt_help(struct cli *cli);
 void expect_help(struct cli *cli);
+void exec_help(struct cli *cli);
 
 /* util.c: errors */
 int usage_err(struct cli *cli, const char *fmt, ...)

@@ -15,6 +15,7 @@ static void usage(FILE *f)
 {
 	fputs("Usage: ioasctl [OPTIONS] OBJECT { COMMAND | help } [ARGS]\n"
 	      "       ioasctl [OPTIONS] batch FILE|-\n"
+	      "       ioasctl [OPTIONS] exec [OBJECTS] -- PROGRAM [ARGS]\n"
 	      "       ioasctl { version | help }\n"
 	      "OBJECT := { device | group | ioas | hwpt | expect }\n"
 	      "OPTIONS := { -j|--json | -p|--pretty | --sim[=TOPOLOGY] |\n"
@@ -60,6 +61,7 @@ static const struct cmd objects[] = {
 	{ "ioas", do_ioas },
 	{ "hwpt", do_hwpt },
 	{ "expect", do_expect },
+	{ "exec", do_exec },
 	{ "version", do_version },
 	{ "help", do_help },
 };
@@ -103,23 +105,50 @@ int cmd_select(struct cli *cli, const char *object, const struct cmd *cmds,
 			 argv[0], object, object);
 }
 
-int cli_need_ctx(struct cli *cli)
+static int open_ctx(struct cli *cli, bool inspect)
 {
 	IOASID_OPTS(ioasid_ctx_opts, opts);
 	int ret;
 
-	if (cli->ctx)
+	if (cli->ctx && (!cli->ctx_inspect || inspect))
 		return CMD_OK;
+	/* An inspection context holds no objects and no devices: trade it
+	 * for one with the iommufd. */
+	ioasid_ctx_close(cli->ctx);
+	cli->ctx = NULL;
 	if (cli->sim) {
 		opts.backend = IOASID_BACKEND_SIM;
 		opts.topology = cli->topology;
+		inspect = false;
 	} else {
 		opts.backend = IOASID_BACKEND_KERNEL;
+		opts.inspect_only = inspect;
 	}
 	ret = ioasid_ctx_open(&opts, &cli->ctx);
-	if (ret < 0)
-		return lib_err(cli, ret);
+	if (ret < 0) {
+		const char *msg = ioasid_errmsg();
+
+		if (cli->sim)
+			return lib_err(cli, ret);
+		return cmd_err(cli, -ret,
+			       "%s (%s); only inspection works without "
+			       "/dev/iommu: device list|show|bind|unbind, "
+			       "group list|show",
+			       msg && *msg ? msg : strerror(-ret),
+			       errno_name(-ret));
+	}
+	cli->ctx_inspect = inspect;
 	return CMD_OK;
+}
+
+int cli_need_ctx(struct cli *cli)
+{
+	return open_ctx(cli, false);
+}
+
+int cli_need_inspect_ctx(struct cli *cli)
+{
+	return open_ctx(cli, true);
 }
 
 /* Objects live in the iommufd, which closes when ioasctl exits. */

@@ -446,6 +446,7 @@ void cli_cleanup(struct cli *cli)
 			ioasid_dev_close(cli->names[i].dev);
 	ioasid_ctx_close(cli->ctx);
 	cli->ctx = NULL;
+	cli->ctx_inspect = false;
 	for (size_t i = 0; i < cli->num_names; i++) {
 		free(cli->names[i].name);
 		free(cli->names[i].dev_word);
