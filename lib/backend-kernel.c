@@ -30,6 +30,7 @@
 #include "internal.h"
 #include "iommufd-test-abi.h"
 #include "kernel.h"
+#include "resv.h"
 #include "sysfs.h"
 
 #define offsetofend(TYPE, MEMBER) \
@@ -275,6 +276,29 @@ static int kernel_dev_info_get(void *be, const char *name,
 		return 0;
 	}
 	return ioasid_sysfs_dev_info_get(name, info);
+}
+
+/* Sysfs for real IOMMUs; the selftest's mock IOMMU has fixed values
+ * (iommufd_test.h MOCK_APERTURE_*, MOCK_PAGE_SIZE). */
+static int kernel_iommu_info(void *be, const char *name,
+			     struct ioasid_iommu_info *info)
+{
+	uint32_t flags;
+	bool bad_flag;
+	char bad[32];
+
+	(void)be;
+	if (parse_mock_name(name, &flags, &bad_flag, bad, sizeof(bad))) {
+		snprintf(info->name, sizeof(info->name), "mock");
+		info->aperture_start = 1ull << 24;
+		info->aperture_last = (1ull << 31) - 1;
+		info->page_sizes = 2048;
+		info->pasid_width = 20;
+		info->flags = IOASID_IOMMU_APERTURE_KNOWN |
+			      IOASID_IOMMU_PAGE_SIZES_KNOWN;
+		return 0;
+	}
+	return resv_sysfs_iommu_info(name, info);
 }
 
 static int kernel_group_info_at(void *be, uint32_t index,
@@ -1014,6 +1038,7 @@ static const struct ioasid_backend_ops kernel_ops = {
 	.dev_info_get = kernel_dev_info_get,
 	.group_info_at = kernel_group_info_at,
 	.group_resv_regions = kernel_group_resv_regions,
+	.iommu_info = kernel_iommu_info,
 	.ioas_alloc = kernel_ioas_alloc,
 	.destroy = kernel_destroy,
 	.ioas_map = kernel_ioas_map,

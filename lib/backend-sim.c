@@ -2008,6 +2008,30 @@ static int sim_group_resv_regions(void *be, int32_t group,
 	return 0;
 }
 
+/* The topology's IOMMU record, as a kernel driver would describe it. */
+static int sim_iommu_info(void *be, const char *name,
+			  struct ioasid_iommu_info *info)
+{
+	struct sim *s = be;
+	const struct topo_dev *t = topology_find_dev(s->topo, name);
+	const struct topo_iommu *im;
+
+	if (!t)
+		return ioasid_fail(-ENODEV, "no device %s in topology %s", name,
+				   s->topo->source);
+	if (t->iommu < 0)
+		return ioasid_fail(-ENODEV, "device %s has no IOMMU", name);
+	im = &s->topo->iommus[t->iommu];
+	snprintf(info->name, sizeof(info->name), "%s", im->name);
+	info->aperture_start = im->aperture_start;
+	info->aperture_last = im->aperture_last;
+	info->page_sizes = im->pgsize_bitmap;
+	info->pasid_width = im->pasid_width;
+	info->flags = IOASID_IOMMU_APERTURE_KNOWN |
+		      IOASID_IOMMU_PAGE_SIZES_KNOWN;
+	return 0;
+}
+
 static int sim_ctx_fd(void *be)
 {
 	(void)be;
@@ -2056,6 +2080,7 @@ static const struct ioasid_backend_ops sim_ops = {
 	.dev_info_get = sim_dev_info_get,
 	.group_info_at = sim_group_info_at,
 	.group_resv_regions = sim_group_resv_regions,
+	.iommu_info = sim_iommu_info,
 	.ioas_alloc = sim_ioas_alloc,
 	.destroy = sim_destroy,
 	.ioas_map = sim_ioas_map,

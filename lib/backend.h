@@ -53,6 +53,11 @@ struct ioasid_backend_ops {
 	int (*group_resv_regions)(void *be, int32_t group,
 				  struct ioasid_resv_region *regions,
 				  uint32_t *num);
+	/* The IOMMU behind device @name (as dev_info_get() names it):
+	 * aperture, page sizes, PASID width, MSI banks (@info->sz is set);
+	 * -ENODEV when there is none.  NULL: -EOPNOTSUPP. */
+	int (*iommu_info)(void *be, const char *name,
+			  struct ioasid_iommu_info *info);
 
 	/* Objects. */
 	int (*ioas_alloc)(void *be, uint32_t *ioas_id);

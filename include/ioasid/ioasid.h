@@ -592,6 +592,128 @@ IOASID_API int ioasid_hwpt_alloc(struct ioasid_dev *dev, uint32_t ioas_id,
  * device is attached to it). */
 IOASID_API int ioasid_hwpt_destroy(struct ioasid_ctx *ctx, uint32_t hwpt_id);
 
+/* ------------------------------------------------------------------ */
+/* IOMMU limits and combining endpoints that share an address space     */
+
+/* Which fields of struct ioasid_iommu_info the backend really knows;
+ * the others are estimates (see ioasid_dev_iommu_info(3)). */
+#define IOASID_IOMMU_APERTURE_KNOWN (1u << 0)
+#define IOASID_IOMMU_PAGE_SIZES_KNOWN (1u << 1)
+
+struct ioasid_iommu_info {
+	size_t sz;
+	/* The IOMMU instance ("dmar0", or the topology's name). */
+	char name[IOASID_NAME_MAX];
+	/* IOVAs it can translate: [aperture_start, aperture_last]; the last
+	 * is the address-width ceiling (2^aw_bits - 1). */
+	uint64_t aperture_start;
+	uint64_t aperture_last;
+	/* Bit N set: 2^N-byte pages.  The lowest bit is the granule, the
+	 * IOVA alignment of its domains. */
+	uint64_t page_sizes;
+	/* PASID width the IOMMU supports, 0: none. */
+	uint8_t pasid_width;
+	uint32_t flags; /* IOASID_IOMMU_*_KNOWN */
+	/* PowerPC PAMU style MSI banks: how many this IOMMU has (0: none)
+	 * and the size of each window. */
+	uint32_t msi_banks;
+	uint64_t msi_bank_size;
+	size_t : 0;
+};
+#define ioasid_iommu_info__last_field msi_bank_size
+
+/*
+ * ioasid_dev_iommu_info - the IOMMU behind device @name (as for
+ * ioasid_dev_info_get()): its aperture, page sizes, PASID width and MSI
+ * banks.  Needs no open device.
+ *
+ * Return: 0; -ENODEV (no such device, or it has no IOMMU, like an mdev);
+ * -EINVAL (@info->sz not set).
+ */
+IOASID_API int ioasid_dev_iommu_info(struct ioasid_ctx *ctx, const char *name,
+				     struct ioasid_iommu_info *info);
+
+/*
+ * One endpoint of an address space, as ioasid_endpoints_combine() takes it.
+ * All zero except sz describes an endpoint with no constraint and no
+ * PASID support (an emulated device).
+ */
+struct ioasid_endpoint {
+	size_t sz;
+	/* For messages only; may be NULL. */
+	const char *name;
+	/* PASID width, 0: no PASID. */
+	uint8_t pasid_width;
+	/* Bit N set: 2^N-byte pages; 0: any (no granule constraint). */
+	uint64_t page_sizes;
+	/* Highest IOVA it can use; 0: no limit. */
+	uint64_t aperture_last;
+	/* Its reserved regions, in any order, may overlap. */
+	const struct ioasid_resv_region *regions;
+	uint32_t num_regions;
+	size_t : 0;
+};
+#define ioasid_endpoint__last_field num_regions
+
+/* A sw-msi window that must be mapped overlaps a region where nothing may
+ * be mapped (reserved, direct or a fixed msi doorbell). */
+#define IOASID_COMBINED_MSI_CONFLICT (1u << 0)
+
+struct ioasid_combined {
+	size_t sz;
+	/* Inputs: where the regions and the doorbells go (may be NULL
+	 * with a size of 0 to count them). */
+	struct ioasid_resv_region *regions;
+	uint32_t max_regions;
+	struct ioasid_resv_region *doorbells;
+	uint32_t max_doorbells;
+	/* Outputs. */
+	uint32_t num_regions;	/* union of all regions, disjoint, sorted */
+	uint32_t num_doorbells; /* msi and sw-msi windows, disjoint, sorted */
+	uint8_t pasid_width;	/* the smallest */
+	uint64_t granule;	/* the largest smallest page size; 0: none */
+	uint64_t page_sizes;	/* granule bit + sizes all endpoints have */
+	uint64_t aperture_last; /* the smallest; UINT64_MAX: no limit */
+	uint32_t flags;		/* IOASID_COMBINED_* */
+	size_t : 0;
+};
+#define ioasid_combined__last_field flags
+
+/*
+ * ioasid_endpoints_combine - what a guest sees of @num_eps endpoints that
+ * share one address space (a virtio-iommu domain): the smallest PASID
+ * width, the largest granule, the smallest aperture, the union of the
+ * reserved regions and of the MSI doorbells.
+ *
+ * Where regions of different types overlap, the overlap takes the type a
+ * guest must respect most: reserved > direct > msi > sw-msi >
+ * direct-relaxable.  The doorbell list keeps msi (fixed, never map) and
+ * sw-msi (must be mapped to the doorbell) windows apart, msi winning an
+ * overlap.
+ *
+ * Return: 0; -EINVAL (no endpoints, a NULL pointer, a region with start >
+ * last or an unknown type: the message names the endpoint and region);
+ * -EMSGSIZE (an output array too small: the counts say how many are
+ * needed, the arrays hold the first ones, the other outputs are set).
+ */
+IOASID_API int ioasid_endpoints_combine(const struct ioasid_endpoint *eps,
+					uint32_t num_eps,
+					struct ioasid_combined *out);
+
+/*
+ * ioasid_endpoint_from_dev - describe an open device as an endpoint: its
+ * group's reserved regions (into @regions, *@num entries, -EMSGSIZE as
+ * for ioasid_group_resv_regions()), its IOMMU's page sizes and aperture,
+ * and its PASID width (the smaller of the device's and the IOMMU's).
+ * @ep->regions points into @regions and @ep->name into @dev.
+ *
+ * Return: 0; -EINVAL; -EMSGSIZE; -ENODEV (the device has no IOMMU group).
+ */
+IOASID_API int ioasid_endpoint_from_dev(struct ioasid_dev *dev,
+					struct ioasid_endpoint *ep,
+					struct ioasid_resv_region *regions,
+					uint32_t *num);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,436 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Reserved regions seen from a guest: IOMMU limits, merging regions of
+ * several endpoints by precedence, and the combine function a virtio-iommu
+ * device model answers PROBE with.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "resv.h"
+#include "sysfs.h"
+
+/*
+ * Precedence, from what a guest must respect most: reserved (no DMA at
+ * all), direct (the host keeps an identity mapping a firmware agent relies
+ * on), msi (a fixed doorbell: never mapped, writes become interrupts),
+ * sw-msi (a window the host maps to its doorbell: the guest must not map
+ * it, but it is ordinary translation), direct-relaxable (an identity
+ * mapping that assignment may drop).
+ */
+int resv_rank(enum ioasid_resv_type type)
+{
+	switch (type) {
+	case IOASID_RESV_RESERVED:
+		return 5;
+	case IOASID_RESV_DIRECT:
+		return 4;
+	case IOASID_RESV_MSI:
+		return 3;
+	case IOASID_RESV_SW_MSI:
+		return 2;
+	case IOASID_RESV_DIRECT_RELAXABLE:
+		return 1;
+	}
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int resv_merge(const struct ioasid_resv_region *in, uint32_t n,
+	       uint32_t types_mask, struct ioasid_resv_region **out,
+	       uint32_t *num_out)
+{
+	struct ioasid_resv_region *res = NULL;
+	uint64_t *cuts;
+	uint32_t ncuts = 0, nres = 0;
+
+	*out = NULL;
+	*num_out = 0;
+	if (!n)
+		return 0;
+	/* Every start and every end+1 cuts the line into elementary pieces
+	 * that no region boundary splits; each piece then takes the type of
+	 * the highest-ranked region covering it. */
+	cuts = malloc(2 * (size_t)n * sizeof(*cuts));
+	res = malloc(2 * (size_t)n * sizeof(*res));
+	if (!cuts || !res) {
+		free(cuts);
+		free(res);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		if (!(types_mask & (1u << in[i].type)))
+			continue;
+		cuts[ncuts++] = in[i].start;
+		if (in[i].last != UINT64_MAX)
+			cuts[ncuts++] = in[i].last + 1;
+	}
+	qsort(cuts, ncuts, sizeof(*cuts), cmp_u64);
+	for (uint32_t k = 0; k < ncuts; k++) {
+		uint64_t start = cuts[k], last;
+		int best = 0;
+		enum ioasid_resv_type type = IOASID_RESV_RESERVED;
+
+		if (k && cuts[k - 1] == start)
+			continue;
+		last = UINT64_MAX;
+		for (uint32_t j = k + 1; j < ncuts; j++)
+			if (cuts[j] != start) {
+				last = cuts[j] - 1;
+				break;
+			}
+		for (uint32_t i = 0; i < n; i++) {
+			if (!(types_mask & (1u << in[i].type)))
+				continue;
+			if (in[i].start <= start && start <= in[i].last &&
+			    resv_rank(in[i].type) > best) {
+				best = resv_rank(in[i].type);
+				type = in[i].type;
+			}
+		}
+		if (!best)
+			continue;
+		if (nres && res[nres - 1].type == type &&
+		    res[nres - 1].last != UINT64_MAX &&
+		    res[nres - 1].last + 1 == start) {
+			res[nres - 1].last = last;
+			continue;
+		}
+		memset(&res[nres], 0, sizeof(res[nres]));
+		res[nres].start = start;
+		res[nres].last = last;
+		res[nres].type = type;
+		nres++;
+	}
+	free(cuts);
+	if (!nres) {
+		free(res);
+		res = NULL;
+	}
+	*out = res;
+	*num_out = nres;
+	return 0;
+}
+
+static bool overlaps(const struct ioasid_resv_region *a,
+		     const struct ioasid_resv_region *b)
+{
+	return a->start <= b->last && b->start <= a->last;
+}
+
+/* Copy @n regions into the caller's array of @max; the count is always
+ * reported. */
+static void put_regions(struct ioasid_resv_region *dst, uint32_t max,
+			const struct ioasid_resv_region *src, uint32_t n,
+			uint32_t *count)
+{
+	if (dst)
+		memcpy(dst, src, (n < max ? n : max) * sizeof(*src));
+	*count = n;
+}
+
+int ioasid_endpoints_combine(const struct ioasid_endpoint *eps,
+			     uint32_t num_eps, struct ioasid_combined *out)
+{
+	struct ioasid_combined res = { .sz = sizeof(res) };
+	struct ioasid_resv_region *all = NULL, *merged = NULL, *bells = NULL;
+	uint32_t total = 0, nmerged = 0, nbells = 0;
+	uint64_t common_sizes = UINT64_MAX;
+	int rc;
+
+	ioasid_clear_error();
+	if (!eps)
+		return ioasid_fail(-EINVAL, "eps is NULL");
+	if (!out)
+		return ioasid_fail(-EINVAL, "out is NULL");
+	if (!num_eps)
+		return ioasid_fail(-EINVAL, "no endpoints to combine");
+	if (out->sz < sizeof(size_t))
+		return ioasid_fail(-EINVAL, "ioasid_combined.sz is %zu, not set",
+				   out->sz);
+	res.regions = IOASID_OPTS_GET(out, regions, NULL);
+	res.max_regions = IOASID_OPTS_GET(out, max_regions, 0);
+	res.doorbells = IOASID_OPTS_GET(out, doorbells, NULL);
+	res.max_doorbells = IOASID_OPTS_GET(out, max_doorbells, 0);
+	if (!res.regions && res.max_regions)
+		return ioasid_fail(-EINVAL, "regions is NULL but max_regions is %u",
+				   res.max_regions);
+	if (!res.doorbells && res.max_doorbells)
+		return ioasid_fail(-EINVAL,
+				   "doorbells is NULL but max_doorbells is %u",
+				   res.max_doorbells);
+
+	res.pasid_width = UINT8_MAX;
+	res.aperture_last = UINT64_MAX;
+	for (uint32_t e = 0; e < num_eps; e++) {
+		const struct ioasid_endpoint *ep = &eps[e];
+		const char *name = ep->name ? ep->name : "";
+		uint32_t nreg;
+
+		if (ep->sz < sizeof(size_t))
+			return ioasid_fail(-EINVAL,
+					   "endpoint %u %s: ioasid_endpoint.sz is not set",
+					   e, name);
+		rc = ioasid_opts_check(ep, IOASID_OPTS_KNOWN(ioasid_endpoint),
+				       "ioasid_endpoint");
+		if (rc)
+			return rc;
+		nreg = IOASID_OPTS_GET(ep, num_regions, 0);
+		if (nreg && !IOASID_OPTS_GET(ep, regions, NULL))
+			return ioasid_fail(-EINVAL,
+					   "endpoint %u %s: regions is NULL but num_regions is %u",
+					   e, name, nreg);
+		for (uint32_t i = 0; i < nreg; i++) {
+			const struct ioasid_resv_region *r = &ep->regions[i];
+
+			if (r->start > r->last)
+				return ioasid_fail(-EINVAL,
+						   "endpoint %u %s: region %u 0x%llx-0x%llx has start > last",
+						   e, name, i,
+						   (unsigned long long)r->start,
+						   (unsigned long long)r->last);
+			if (!resv_rank(r->type))
+				return ioasid_fail(-EINVAL,
+						   "endpoint %u %s: region %u has unknown type %d",
+						   e, name, i, (int)r->type);
+		}
+		total += nreg;
+
+		if (IOASID_OPTS_GET(ep, pasid_width, 0) < res.pasid_width)
+			res.pasid_width = ep->pasid_width;
+		if (IOASID_OPTS_GET(ep, aperture_last, 0) &&
+		    ep->aperture_last < res.aperture_last)
+			res.aperture_last = ep->aperture_last;
+		if (IOASID_OPTS_GET(ep, page_sizes, 0)) {
+			uint64_t g = ep->page_sizes & -ep->page_sizes;
+
+			if (g > res.granule)
+				res.granule = g;
+			common_sizes &= ep->page_sizes;
+		}
+	}
+	/* Larger sizes every endpoint maps natively; the granule itself is
+	 * always usable, as every endpoint can build it from its own smaller
+	 * pages (all page sizes are powers of two). */
+	if (res.granule)
+		res.page_sizes =
+			res.granule | (common_sizes & ~(res.granule - 1));
+
+	all = malloc((total ? total : 1) * sizeof(*all));
+	if (!all)
+		return ioasid_fail(-ENOMEM, "out of memory");
+	total = 0;
+	for (uint32_t e = 0; e < num_eps; e++)
+		for (uint32_t i = 0; i < IOASID_OPTS_GET(&eps[e], num_regions, 0); i++)
+			all[total++] = eps[e].regions[i];
+	if (resv_merge(all, total, RESV_ALL_TYPES, &merged, &nmerged) ||
+	    resv_merge(all, total, RESV_DOORBELL_TYPES, &bells, &nbells)) {
+		free(all);
+		free(merged);
+		return ioasid_fail(-ENOMEM, "out of memory");
+	}
+	/* A window the host must map to a doorbell cannot work where some
+	 * endpoint forbids any mapping. */
+	for (uint32_t i = 0; i < total; i++) {
+		if (all[i].type != IOASID_RESV_SW_MSI)
+			continue;
+		for (uint32_t j = 0; j < total; j++)
+			if (resv_rank(all[j].type) > resv_rank(IOASID_RESV_SW_MSI) &&
+			    overlaps(&all[i], &all[j]))
+				res.flags |= IOASID_COMBINED_MSI_CONFLICT;
+	}
+	put_regions(res.regions, res.max_regions, merged, nmerged,
+		    &res.num_regions);
+	put_regions(res.doorbells, res.max_doorbells, bells, nbells,
+		    &res.num_doorbells);
+	free(all);
+	free(merged);
+	free(bells);
+
+	memcpy(out, &res, out->sz < sizeof(res) ? out->sz : sizeof(res));
+	if (res.num_regions > res.max_regions)
+		return ioasid_fail(-EMSGSIZE,
+				   "the combined endpoints have %u reserved regions, the array holds %u",
+				   res.num_regions, res.max_regions);
+	if (res.num_doorbells > res.max_doorbells)
+		return ioasid_fail(-EMSGSIZE,
+				   "the combined endpoints have %u MSI doorbells, the array holds %u",
+				   res.num_doorbells, res.max_doorbells);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* IOMMU limits                                                         */
+
+int ioasid_dev_iommu_info(struct ioasid_ctx *ctx, const char *name,
+			  struct ioasid_iommu_info *info)
+{
+	struct ioasid_iommu_info full = { .sz = sizeof(full) };
+	size_t sz;
+	int rc;
+
+	ioasid_clear_error();
+	if (!ctx)
+		return ioasid_fail(-EINVAL, "ctx is NULL");
+	if (!name)
+		return ioasid_fail(-EINVAL, "name is NULL");
+	if (!info)
+		return ioasid_fail(-EINVAL, "info is NULL");
+	sz = info->sz;
+	if (sz < sizeof(size_t))
+		return ioasid_fail(-EINVAL, "ioasid_iommu_info.sz is %zu, not set",
+				   sz);
+	pthread_mutex_lock(&ctx->lock);
+	if (ctx->ops->iommu_info)
+		rc = ctx->ops->iommu_info(ctx->be, name, &full);
+	else
+		rc = ioasid_fail(-EOPNOTSUPP,
+				 "the %s backend cannot describe IOMMUs",
+				 ctx->ops->name);
+	pthread_mutex_unlock(&ctx->lock);
+	if (rc < 0) {
+		if (!ioasid_has_errmsg())
+			ioasid_fail(rc, "reading the IOMMU of %s: %s", name,
+				    strerror(-rc));
+		errno = -rc;
+		return rc;
+	}
+	memcpy(info, &full, sz < sizeof(full) ? sz : sizeof(full));
+	info->sz = sz;
+	return 0;
+}
+
+int ioasid_endpoint_from_dev(struct ioasid_dev *dev,
+			     struct ioasid_endpoint *ep,
+			     struct ioasid_resv_region *regions, uint32_t *num)
+{
+	IOASID_OPTS(ioasid_iommu_info, iommu);
+	IOASID_OPTS(ioasid_dev_info, dinfo);
+	struct ioasid_endpoint res = { .sz = sizeof(res) };
+	struct ioasid_ctx *ctx;
+	uint32_t max;
+	size_t sz;
+	int rc;
+
+	ioasid_clear_error();
+	if (!dev)
+		return ioasid_fail(-EINVAL, "dev is NULL");
+	if (!ep)
+		return ioasid_fail(-EINVAL, "ep is NULL");
+	if (!num)
+		return ioasid_fail(-EINVAL, "num is NULL");
+	if (!regions && *num)
+		return ioasid_fail(-EINVAL, "regions is NULL but *num is %u",
+				   *num);
+	sz = ep->sz;
+	if (sz < sizeof(size_t))
+		return ioasid_fail(-EINVAL, "ioasid_endpoint.sz is %zu, not set",
+				   sz);
+	ctx = dev->ctx;
+	if (dev->group < 0)
+		return ioasid_fail(-ENODEV, "device %s has no IOMMU group",
+				   dev->name);
+	rc = ioasid_dev_info_get(ctx, dev->name, &dinfo);
+	if (rc)
+		return rc;
+	rc = ioasid_dev_iommu_info(ctx, dev->name, &iommu);
+	if (rc)
+		return rc;
+	max = *num;
+	rc = ioasid_group_resv_regions(ctx, dev->group, regions, num);
+	if (rc && rc != -EMSGSIZE)
+		return rc;
+	res.name = dev->name;
+	res.pasid_width = dinfo.pasid_width < iommu.pasid_width ?
+				  dinfo.pasid_width :
+				  iommu.pasid_width;
+	res.page_sizes = iommu.page_sizes;
+	res.aperture_last = iommu.aperture_last;
+	res.regions = regions;
+	res.num_regions = *num < max ? *num : max;
+	memcpy(ep, &res, sz < sizeof(res) ? sz : sizeof(res));
+	ep->sz = sz;
+	if (rc)
+		return ioasid_fail(rc,
+				   "group %d of %s has %u reserved regions, the array holds %u",
+				   dev->group, dev->name, *num, max);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The kernel backend's view of an IOMMU                                */
+
+static int read_hex_file(const char *path, uint64_t *val)
+{
+	char buf[64];
+	FILE *f = fopen(path, "re");
+	char *end;
+
+	if (!f)
+		return -errno;
+	if (!fgets(buf, sizeof(buf), f)) {
+		fclose(f);
+		return -EIO;
+	}
+	fclose(f);
+	errno = 0;
+	*val = strtoull(buf, &end, 16);
+	if (errno || end == buf)
+		return -EIO;
+	return 0;
+}
+
+int resv_sysfs_iommu_info(const char *name, struct ioasid_iommu_info *info)
+{
+	IOASID_OPTS(ioasid_dev_info, dinfo);
+	char path[512];
+	uint64_t cap = 0;
+	long page = sysconf(_SC_PAGESIZE);
+	int rc;
+
+	rc = ioasid_sysfs_dev_info_get(name, &dinfo);
+	if (rc)
+		return rc;
+	if (!dinfo.iommu[0])
+		return ioasid_fail(-ENODEV, "device %s has no IOMMU", name);
+	memcpy(info->name, dinfo.iommu, sizeof(info->name));
+	/* Estimates, unless the hardware says better below: 48-bit
+	 * translation and CPU-page granules are what x86 and ARM IOMMUs
+	 * offer by default. */
+	info->aperture_start = 0;
+	info->aperture_last = (1ull << 48) - 1;
+	info->page_sizes = page > 0 ? (uint64_t)page : 4096;
+	info->pasid_width = dinfo.pasid_width;
+	info->flags = 0;
+	info->msi_banks = 0; /* no PAMU under iommufd */
+	info->msi_bank_size = 0;
+
+	/* VT-d: MGAW (bits 21:16, width - 1) and second-level large pages
+	 * (SLLPS, bits 37:34: 2M, 1G). */
+	snprintf(path, sizeof(path), "%s/class/iommu/%s/intel-iommu/cap",
+		 ioasid_sysfs_root(), dinfo.iommu);
+	if (read_hex_file(path, &cap) == 0) {
+		unsigned int mgaw = (unsigned int)((cap >> 16) & 0x3f) + 1;
+
+		if (mgaw >= 32 && mgaw < 64)
+			info->aperture_last = (1ull << mgaw) - 1;
+		info->page_sizes = 1ull << 12;
+		if (cap & (1ull << 34))
+			info->page_sizes |= 1ull << 21;
+		if (cap & (1ull << 35))
+			info->page_sizes |= 1ull << 30;
+		info->flags |= IOASID_IOMMU_APERTURE_KNOWN |
+			       IOASID_IOMMU_PAGE_SIZES_KNOWN;
+	}
+	return 0;
+}

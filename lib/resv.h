@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Reserved-region arithmetic shared by lib/resv.c, lib/layout.c and the
+ * backends: merging by precedence, complements, IOMMU limits from sysfs.
+ * Never installed.
+ */
+#ifndef IOASID_LIB_RESV_H
+#define IOASID_LIB_RESV_H
+
+#include <stdint.h>
+
+#include <ioasid/ioasid.h>
+
+/* How strongly a guest must respect a region type: larger wins an
+ * overlap.  0 for an unknown type. */
+int resv_rank(enum ioasid_resv_type type);
+
+/*
+ * resv_merge - @n regions (any order, overlapping) into disjoint sorted
+ * regions, overlaps taking the higher-ranked type, touching regions of one
+ * type joined.  @types_mask: bit T set keeps regions of type T, others are
+ * ignored.  *@out is malloc'ed (NULL when *@num_out is 0).
+ * Return: 0 or -ENOMEM.
+ */
+int resv_merge(const struct ioasid_resv_region *in, uint32_t n,
+	       uint32_t types_mask, struct ioasid_resv_region **out,
+	       uint32_t *num_out);
+
+#define RESV_ALL_TYPES 0x1fu
+#define RESV_DOORBELL_TYPES                                                \
+	((1u << IOASID_RESV_MSI) | (1u << IOASID_RESV_SW_MSI))
+
+/*
+ * resv_sysfs_iommu_info - what sysfs says about the IOMMU behind device
+ * @name (kernel backend): the VT-d capability register gives the address
+ * width and large page sizes; elsewhere the aperture and page sizes are
+ * estimates, without the *_KNOWN flags.
+ */
+int resv_sysfs_iommu_info(const char *name, struct ioasid_iommu_info *info);
+
+#endif /* IOASID_LIB_RESV_H */
