@@ -300,6 +300,7 @@ static int device_set_driver(struct cli *cli, int argc, char **argv,
 	IOASID_OPTS(ioasid_dev_info, before);
 	IOASID_OPTS(ioasid_dev_info, after);
 	char canon[IOASID_NAME_MAX + 8];
+	struct cli_name *n;
 	bool force = false;
 	int ret;
 
@@ -317,20 +318,20 @@ static int device_set_driver(struct cli *cli, int argc, char **argv,
 			return arg_duplicate(cli, "force", argv[i]);
 		force = true;
 	}
-	if (dev_find(cli, argv[0])) {
-		if (bind && argc == 1)
-			return device_bind_legacy(cli, argc, argv);
-		return usage_err(cli,
-				 "device \"%s\" is open in this batch: close "
-				 "it before \"device %s\" changes its host "
-				 "driver",
-				 argv[0], cmd);
-	}
+	n = dev_find(cli, argv[0]);
+	if (n && bind && argc == 1)
+		return device_bind_legacy(cli, argc, argv);
 	if (cli->check_only)
 		return CMD_OK;
+	if (n && n->dev)
+		return cmd_err(cli, EBUSY,
+			       "device \"%s\" is open in this batch: close it "
+			       "before \"device %s\" changes its host driver "
+			       "(%s)",
+			       argv[0], cmd, errno_name(EBUSY));
 	if (cli_need_inspect_ctx(cli))
 		return CMD_FAIL;
-	dev_word_canon(argv[0], canon, sizeof(canon));
+	dev_word_canon(n ? n->dev_word : argv[0], canon, sizeof(canon));
 	ret = ioasid_dev_info_get(cli->ctx, canon, &before);
 	if (ret < 0)
 		return lib_err(cli, ret);

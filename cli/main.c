@@ -250,6 +250,14 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return CMD_USAGE;
 	}
+	/* A topology that does not load is a bad file given on the command
+	 * line: say so before anything runs. */
+	if (cli.sim) {
+		ret = cli_need_ctx(&cli);
+		cli_cleanup(&cli);
+		if (ret)
+			return CMD_USAGE;
+	}
 	if (!strcmp(argv[0], "batch"))
 		ret = do_batch(&cli, argc - 1, argv + 1);
 	else

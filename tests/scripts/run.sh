@@ -4,7 +4,9 @@
 # Run the ioasctl script tests.  Each NAME.batch runs in batch mode on the
 # simulator; its stdout, stderr and exit status must equal NAME.out, and,
 # when the batch has a "# modes: ... json" line, the same run with -j must
-# equal NAME.json.out.
+# equal NAME.json.out.  Each NAME.test is a bash script that runs single
+# ioasctl commands through the helpers of lib.sh (run, run_sim, ...); what
+# it prints must equal NAME.out.
 #
 # Directives in a batch file's comments:
 #   # topology: FILE     topology under $TOPOLOGIES (default x86-server.ini)
@@ -39,6 +41,16 @@ directive() { # FILE NAME: the value of "# NAME: value", if any
 	sed -n "s/^# $2: *//p" "$1" | head -n 1
 }
 
+# run_test NAME OUTFILE: run NAME.test and write what it prints
+run_test() {
+	local name=$1 out=$2 rc
+	IOASCTL=$IOASCTL TOPOLOGIES=$TOPOLOGIES TESTDIR=$here TMPDIR=$tmp \
+		timeout "$TIMEOUT" bash -c 'source "$TESTDIR/lib.sh"; source "$1"' \
+		bash "$name.test" >"$out" 2>&1
+	rc=$?
+	[ "$rc" = 0 ] || echo "--- $name.test exit $rc" >>"$out"
+}
+
 # run_one NAME MODE OUTFILE: run NAME.batch and write the result
 run_one() {
 	local name=$1 mode=$2 out=$3 topo opts json=() rc
@@ -71,21 +83,27 @@ if [ $# -gt 0 ]; then
 	names=("$@")
 else
 	names=()
-	for f in *.batch; do
-		names+=("${f%.batch}")
+	for f in *.batch *.test; do
+		names+=("$f")
 	done
 fi
 
 passed=0
 failed=0
 for name in "${names[@]}"; do
-	name=${name%.batch}
-	if [ ! -f "$name.batch" ]; then
-		echo "FAIL $name: no $name.batch"
+	kind=batch
+	case $name in
+	*.test) kind=test; name=${name%.test} ;;
+	*.batch) name=${name%.batch} ;;
+	*) [ -f "$name.test" ] && kind=test ;;
+	esac
+	if [ ! -f "$name.$kind" ]; then
+		echo "FAIL $name: no $name.$kind"
 		failed=$((failed + 1))
 		continue
 	fi
-	modes=$(directive "$name.batch" modes)
+	modes=text
+	[ $kind = batch ] && modes=$(directive "$name.batch" modes)
 	for mode in ${modes:-text}; do
 		case $mode in
 		text) golden=$name.out; label=$name ;;
@@ -96,7 +114,11 @@ for name in "${names[@]}"; do
 			continue
 			;;
 		esac
-		run_one "$name" "$mode" "$tmp/actual"
+		if [ $kind = test ]; then
+			run_test "$name" "$tmp/actual"
+		else
+			run_one "$name" "$mode" "$tmp/actual"
+		fi
 		if [ $update = 1 ]; then
 			if ! cmp -s "$tmp/actual" "$golden" 2>/dev/null; then
 				cp "$tmp/actual" "$golden"
