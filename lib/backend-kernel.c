@@ -30,6 +30,7 @@
 #include "internal.h"
 #include "iommufd-test-abi.h"
 #include "kernel.h"
+#include "pasid.h"
 #include "resv.h"
 #include "sysfs.h"
 
@@ -63,6 +64,7 @@ struct kernel_dev {
 	uint32_t dev_id;
 	uint32_t mock_flags;
 	uint32_t stdev_id;  /* mock device object */
+	struct pasid_recs pasids; /* PASID attachments (lib/pasid.h) */
 };
 
 /* A call or flag and the first kernel that has it. */
@@ -81,6 +83,12 @@ static const struct kfeature FEAT_DIRTY_BITMAP = {
 };
 static const struct kfeature FEAT_VFIO_CDEV = {
 	"VFIO device cdev binding (VFIO_DEVICE_BIND_IOMMUFD, CONFIG_VFIO_DEVICE_CDEV)", 6, 6
+};
+static const struct kfeature FEAT_VFIO_PASID = {
+	"VFIO_DEVICE_ATTACH_IOMMUFD_PT with VFIO_DEVICE_ATTACH_PASID", 6, 15
+};
+static const struct kfeature FEAT_TEST_PASID = {
+	"IOMMU_TEST_OP_PASID_* (CONFIG_IOMMUFD_TEST)", 6, 15
 };
 static const struct kfeature FEAT_VFIO_ATTACH = {
 	"VFIO_DEVICE_ATTACH_IOMMUFD_PT (CONFIG_VFIO_DEVICE_CDEV)", 6, 6
@@ -1001,6 +1009,128 @@ static int kernel_dev_detach(void *be_, void *bdev)
 	return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* PASID attachments                                                    */
+
+/* VFIO_DEVICE_ATTACH_IOMMUFD_PT with VFIO_DEVICE_ATTACH_PASID (Linux
+ * 6.15; an attached PASID is replaced, vfio/iommufd.c
+ * vfio_iommufd_physical_pasid_attach_ioas()); mock devices use
+ * IOMMU_TEST_OP_PASID_ATTACH / _REPLACE on their selftest object. */
+static int kernel_dev_pasid_attach(void *be_, void *bdev, uint32_t pasid,
+				   uint32_t vpasid, uint32_t pt_id,
+				   bool replace, uint32_t *hwpt_id)
+{
+	struct kernel_be *be = be_;
+	struct kernel_dev *dev = bdev;
+	struct ioasid_pasid_entry e = { .vpasid = vpasid, .ppasid = pasid,
+					.pt_id = pt_id, .hwpt_id = pt_id };
+	int rc;
+
+	if (!dev->bound)
+		return ioasid_fail(-EINVAL, "device %s is not bound", dev->name);
+	if (dev->kind == IOASID_DEV_MOCK) {
+		struct ioasid_test_cmd cmd = {
+			.op = replace ? IOASID_TEST_OP_PASID_REPLACE
+				      : IOASID_TEST_OP_PASID_ATTACH,
+			.id = dev->stdev_id,
+			.pasid_attach = { .pasid = pasid, .pt_id = pt_id },
+		};
+
+		rc = test_cmd(be, &cmd);
+		if (rc)
+			return kfail(be, rc, &FEAT_TEST_PASID, 0,
+				     "%s mock %u pasid %u pt %u (mock device %s)",
+				     replace ? "IOMMU_TEST_OP_PASID_REPLACE"
+					     : "IOMMU_TEST_OP_PASID_ATTACH",
+				     dev->stdev_id, pasid, pt_id, dev->name);
+		/* The test op leaves pt_id as given or names the HWPT. */
+		e.hwpt_id = cmd.pasid_attach.pt_id;
+	} else {
+		struct vfio_device_attach_iommufd_pt attach = {
+			.argsz = offsetofend(struct vfio_device_attach_iommufd_pt, pasid),
+			.flags = VFIO_DEVICE_ATTACH_PASID,
+			.pt_id = pt_id,
+			.pasid = pasid,
+		};
+
+		rc = kioctl(dev->fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach);
+		if (rc)
+			return kfail(be, rc, &FEAT_VFIO_PASID, HINT_PIN,
+				     "VFIO_DEVICE_ATTACH_IOMMUFD_PT %s (%s, dev %u) pasid %u pt %u",
+				     dev->cdev, dev->name, dev->dev_id, pasid,
+				     pt_id);
+		e.hwpt_id = attach.pt_id;
+	}
+	rc = pasid_recs_set(&dev->pasids, &e);
+	if (rc)
+		return rc;
+	*hwpt_id = e.hwpt_id;
+	return 0;
+}
+
+static int kernel_dev_pasid_detach(void *be_, void *bdev, uint32_t pasid)
+{
+	struct kernel_be *be = be_;
+	struct kernel_dev *dev = bdev;
+	int rc;
+
+	if (dev->kind == IOASID_DEV_MOCK) {
+		struct ioasid_test_cmd cmd = {
+			.op = IOASID_TEST_OP_PASID_DETACH,
+			.id = dev->stdev_id,
+			.pasid_detach = { .pasid = pasid },
+		};
+
+		rc = test_cmd(be, &cmd);
+		if (rc)
+			return kfail(be, rc, &FEAT_TEST_PASID, 0,
+				     "IOMMU_TEST_OP_PASID_DETACH mock %u pasid %u (mock device %s)",
+				     dev->stdev_id, pasid, dev->name);
+	} else {
+		struct vfio_device_detach_iommufd_pt detach = {
+			.argsz = offsetofend(struct vfio_device_detach_iommufd_pt, pasid),
+			.flags = VFIO_DEVICE_DETACH_PASID,
+			.pasid = pasid,
+		};
+
+		rc = kioctl(dev->fd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &detach);
+		if (rc)
+			return kfail(be, rc, &FEAT_VFIO_PASID, 0,
+				     "VFIO_DEVICE_DETACH_IOMMUFD_PT %s (%s, dev %u) pasid %u",
+				     dev->cdev, dev->name, dev->dev_id, pasid);
+	}
+	pasid_recs_del(&dev->pasids, pasid);
+	return 0;
+}
+
+static int kernel_dev_pasid_list(void *be, void *bdev,
+				 struct ioasid_pasid_entry *entries,
+				 uint32_t *num)
+{
+	struct kernel_dev *dev = bdev;
+
+	(void)be;
+	return pasid_recs_list(&dev->pasids, entries, num);
+}
+
+int ioasid_kernel_mock_pasid_check(void *be, void *bdev, uint32_t pasid,
+				   uint32_t hwpt_id)
+{
+	struct kernel_dev *dev = bdev;
+	struct ioasid_test_cmd cmd = {
+		.op = IOASID_TEST_OP_PASID_CHECK_HWPT,
+		.id = dev->stdev_id,
+		.pasid_check = { .pasid = pasid, .hwpt_id = hwpt_id },
+	};
+	int rc = test_cmd(be, &cmd);
+
+	if (rc)
+		return kfail(be, rc, &FEAT_TEST_PASID, 0,
+			     "IOMMU_TEST_OP_PASID_CHECK_HWPT mock %u pasid %u hwpt %u (mock device %s)",
+			     dev->stdev_id, pasid, hwpt_id, dev->name);
+	return 0;
+}
+
 static void kernel_dev_close(void *be_, void *bdev)
 {
 	struct kernel_be *be = be_;
@@ -1022,9 +1152,11 @@ static void kernel_dev_close(void *be_, void *bdev)
 			mock_ioas_put(be);
 		}
 	} else if (dev->fd >= 0) {
-		/* Closing the cdev detaches and unbinds. */
+		/* Closing the cdev detaches and unbinds (its PASIDs too:
+		 * vfio_iommufd_physical_unbind()). */
 		close(dev->fd);
 	}
+	pasid_recs_free(&dev->pasids);
 	free(dev);
 }
 
@@ -1056,6 +1188,9 @@ static const struct ioasid_backend_ops kernel_ops = {
 	.dev_attach = kernel_dev_attach,
 	.dev_detach = kernel_dev_detach,
 	.dev_close = kernel_dev_close,
+	.dev_pasid_attach = kernel_dev_pasid_attach,
+	.dev_pasid_detach = kernel_dev_pasid_detach,
+	.dev_pasid_list = kernel_dev_pasid_list,
 };
 
 bool ioasid_kernel_backend_is(const struct ioasid_backend_ops *ops)

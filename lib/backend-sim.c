@@ -29,6 +29,7 @@
 
 #include "internal.h"
 #include "itree.h"
+#include "pasid.h"
 #include "topology.h"
 
 #define SIM_HPAGE_SIZE (2ull << 20) /* x86/arm64 HPAGE_SIZE with 4K pages */
@@ -103,6 +104,7 @@ struct sim_dev {
 	struct sim_group *group; /* NULL for mdevs */
 	struct sim_hwpt *hwpt;	 /* physical: the attached HWPT */
 	struct sim_ioas *access; /* mdev: the attached IOAS */
+	struct pasid_recs pasids; /* PASID attachments (lib/pasid.h) */
 };
 
 struct sim {
@@ -1319,6 +1321,28 @@ static int domain_compatible(struct sim *s, const struct sim_hwpt *h,
 			   s->topo->iommus[dev->t->iommu].name);
 }
 
+/* Whether any device of group @g has a PASID attached (the kernel keeps
+ * them per group: igroup->pasid_attach). */
+static bool group_has_pasids(const struct sim *s, const struct sim_group *g)
+{
+	for (unsigned int i = 0; i < s->topo->num_devs; i++)
+		if (s->devs[i] && s->devs[i]->group == g && s->devs[i]->pasids.n)
+			return true;
+	return false;
+}
+
+/* device.c iommufd_hwpt_pasid_compat(), RID side: while PASIDs are
+ * attached in the group, the RID's HWPT must be PASID-compatible. */
+static int rid_pasid_compat(const struct sim *s, const struct sim_dev *dev,
+			    const struct sim_hwpt *h)
+{
+	if ((h->flags & TOPO_HWPT_PASID) || !group_has_pasids(s, dev->group))
+		return 0;
+	return ioasid_fail(-EINVAL,
+			   "hwpt %u lacks IOMMU_HWPT_ALLOC_PASID but group %d of device %s has PASIDs attached",
+			   h->obj.id, dev->t->info.group, dev->t->info.name);
+}
+
 /* device.c iommufd_hw_pagetable_attach(): a group is attached as a unit,
  * so a second device of the group may only join the group's HWPT
  * (-EINVAL); the device's reserved regions go into the IOAS first, then
@@ -1333,6 +1357,9 @@ static int do_attach(struct sim *s, struct sim_dev *dev, struct sim_hwpt *h)
 				   "group %d of device %s is attached to hwpt %u; its devices must share one hwpt",
 				   dev->t->info.group, dev->t->info.name,
 				   g->hwpt->obj.id);
+	rc = rid_pasid_compat(s, dev, h);
+	if (rc)
+		return rc;
 	rc = enforce_dev_resv(s, h->ioas, dev);
 	if (rc)
 		return rc;
@@ -1378,6 +1405,9 @@ static int do_replace(struct sim *s, struct sim_dev *dev, struct sim_hwpt *h)
 
 	if (h == old)
 		return 0;
+	rc = rid_pasid_compat(s, dev, h);
+	if (rc)
+		return rc;
 	if (old->ioas != h->ioas) {
 		for (unsigned int i = 0; i < s->topo->num_devs; i++) {
 			struct sim_dev *d = group_dev(s, g, i);
@@ -1583,6 +1613,159 @@ static int sim_dev_detach(void *be, void *bdev)
 	dev->hwpt = NULL;
 	hwpt_put(s, h, 1);
 	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* PASID attachments                                                    */
+
+/* The hwpt another device of @dev's group attached at @pasid, if any. */
+static struct sim_hwpt *group_pasid_hwpt(const struct sim *s,
+					 const struct sim_dev *dev,
+					 uint32_t pasid)
+{
+	for (unsigned int i = 0; i < s->topo->num_devs; i++) {
+		const struct sim_dev *d = s->devs[i];
+		int at;
+
+		if (!d || d == dev || d->group != dev->group)
+			continue;
+		at = pasid_recs_find(&d->pasids, pasid);
+		if (at >= 0)
+			return (struct sim_hwpt *)obj_get((struct sim *)s,
+							  d->pasids.v[at].hwpt_id);
+	}
+	return NULL;
+}
+
+/*
+ * vfio/device_cdev.c vfio_df_ioctl_attach_pt() with the PASID flag, then
+ * vfio/iommufd.c vfio_iommufd_physical_pasid_attach_ioas() (an attached
+ * PASID is replaced), device.c iommufd_device_change_pt():
+ * - only vfio-pci has pasid_attach_ioas: an mdev is -EOPNOTSUPP;
+ * - iommu.c iommu_attach_device_pasid(): PASID 0 (IOMMU_NO_PASID) and a
+ *   PASID at or above the device's max_pasids are -EINVAL; a device or
+ *   IOMMU without PASID has no set_dev_pasid: -EOPNOTSUPP;
+ * - iommufd_hwpt_pasid_compat(): the HWPT needs IOMMU_HWPT_ALLOC_PASID
+ *   and so does the RID's HWPT if the RID is attached (-EINVAL).  The
+ *   automatic domains of an IOAS are allocated without it
+ *   (iommufd_device_auto_get_domain() passes flags 0), so a PASID attach
+ *   to an IOAS finds no compatible domain: -EINVAL;
+ * - iommufd_hw_pagetable_attach(): the group shares one HWPT per PASID
+ *   (-EINVAL for another one); no reserved regions for a PASID.
+ */
+static int sim_dev_pasid_attach(void *be, void *bdev, uint32_t pasid,
+				uint32_t vpasid, uint32_t pt_id, bool replace,
+				uint32_t *hwpt_id)
+{
+	struct sim *s = be;
+	struct sim_dev *dev = bdev;
+	const struct topo_iommu *im;
+	struct ioasid_pasid_entry e = { .vpasid = vpasid, .ppasid = pasid,
+					.pt_id = pt_id };
+	struct sim_hwpt *h, *old = NULL, *other;
+	struct sim_obj *o;
+	uint8_t width;
+	int at, rc;
+
+	if (!dev->obj.id)
+		return ioasid_fail(-EINVAL, "device %s is not bound",
+				   dev->t->info.name);
+	if (dev->obj.type == SIM_ACCESS)
+		return ioasid_fail(-EOPNOTSUPP,
+				   "mdev %s: VFIO has no PASID attach for emulated devices",
+				   dev->t->info.name);
+	im = &s->topo->iommus[dev->t->iommu];
+	width = dev->t->info.pasid_width < im->pasid_width ?
+			dev->t->info.pasid_width : im->pasid_width;
+	if (!width)
+		return ioasid_fail(-EOPNOTSUPP,
+				   "device %s: no PASID support (device width %u, iommu %s width %u)",
+				   dev->t->info.name, dev->t->info.pasid_width,
+				   im->name, im->pasid_width);
+	if (pasid == 0 || pasid >= (1u << width))
+		return ioasid_fail(-EINVAL,
+				   "device %s: PASID %u is outside 1..%u",
+				   dev->t->info.name, pasid, (1u << width) - 1);
+	at = pasid_recs_find(&dev->pasids, pasid);
+	if (at >= 0 && !replace)
+		return ioasid_fail(-EBUSY, "device %s: PASID %u is attached already",
+				   dev->t->info.name, pasid);
+	if (at < 0 && replace)
+		return ioasid_fail(-EINVAL, "device %s: PASID %u is not attached",
+				   dev->t->info.name, pasid);
+	if (at >= 0)
+		old = (struct sim_hwpt *)obj_get(s, dev->pasids.v[at].hwpt_id);
+	o = obj_get(s, pt_id);
+	if (!o)
+		return ioasid_fail(-ENOENT, "ioas or hwpt %u does not exist",
+				   pt_id);
+	if (o->type == SIM_IOAS)
+		return ioasid_fail(-EINVAL,
+				   "ioas %u: its automatic domains lack IOMMU_HWPT_ALLOC_PASID; attach PASID %u to a HWPT allocated with it",
+				   pt_id, pasid);
+	if (o->type != SIM_HWPT)
+		return ioasid_fail(-EINVAL, "%u is a %s, not an ioas or hwpt",
+				   pt_id, obj_type_name(o->type));
+	h = (struct sim_hwpt *)o;
+	if (h == old)
+		goto done;
+	if (!(h->flags & TOPO_HWPT_PASID))
+		return ioasid_fail(-EINVAL,
+				   "hwpt %u was allocated without IOMMU_HWPT_ALLOC_PASID: it cannot take PASID %u",
+				   pt_id, pasid);
+	if (dev->group->hwpt && !(dev->group->hwpt->flags & TOPO_HWPT_PASID))
+		return ioasid_fail(-EINVAL,
+				   "device %s: its RID is attached to hwpt %u, which lacks IOMMU_HWPT_ALLOC_PASID",
+				   dev->t->info.name, dev->group->hwpt->obj.id);
+	rc = domain_compatible(s, h, dev);
+	if (rc)
+		return rc;
+	other = group_pasid_hwpt(s, dev, pasid);
+	if (!replace && other && other != h)
+		return ioasid_fail(-EINVAL,
+				   "group %d of device %s has PASID %u on hwpt %u; its devices must share one hwpt per PASID",
+				   dev->t->info.group, dev->t->info.name, pasid,
+				   other->obj.id);
+done:
+	e.hwpt_id = h->obj.id;
+	rc = pasid_recs_set(&dev->pasids, &e);
+	if (rc)
+		return rc;
+	if (h != old) {
+		h->users++;
+		if (old)
+			hwpt_put(s, old, 1);
+	}
+	*hwpt_id = h->obj.id;
+	return 0;
+}
+
+/* vfio/iommufd.c vfio_iommufd_physical_pasid_detach_ioas(): a PASID not
+ * attached is ignored by the kernel; the logic layer never asks. */
+static int sim_dev_pasid_detach(void *be, void *bdev, uint32_t pasid)
+{
+	struct sim *s = be;
+	struct sim_dev *dev = bdev;
+	int at = pasid_recs_find(&dev->pasids, pasid);
+	struct sim_hwpt *h;
+
+	if (at < 0)
+		return ioasid_fail(-EINVAL, "device %s: PASID %u is not attached",
+				   dev->t->info.name, pasid);
+	h = (struct sim_hwpt *)obj_get(s, dev->pasids.v[at].hwpt_id);
+	pasid_recs_del(&dev->pasids, pasid);
+	if (h)
+		hwpt_put(s, h, 1);
+	return 0;
+}
+
+static int sim_dev_pasid_list(void *be, void *bdev,
+			      struct ioasid_pasid_entry *entries, uint32_t *num)
+{
+	struct sim_dev *dev = bdev;
+
+	(void)be;
+	return pasid_recs_list(&dev->pasids, entries, num);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1914,6 +2097,9 @@ static void sim_dev_close(void *be, void *bdev)
 
 	if (!dev)
 		return;
+	while (dev->pasids.n)
+		sim_dev_pasid_detach(be, dev, dev->pasids.v[0].ppasid);
+	pasid_recs_free(&dev->pasids);
 	if (dev->hwpt || dev->access)
 		sim_dev_detach(be, dev);
 	obj_del(s, &dev->obj);
@@ -1942,6 +2128,7 @@ static int sim_dev_info_at(void *be, uint32_t index,
 	if (index >= s->topo->num_devs)
 		return -ENOENT;
 	copy_sized(info, &s->topo->devs[index].info, sizeof(*info));
+	ioasid_dev_class_finish(info, IOASID_CLASS_SRC_TOPOLOGY);
 	return 0;
 }
 
@@ -1955,6 +2142,7 @@ static int sim_dev_info_get(void *be, const char *name,
 		return ioasid_fail(-ENODEV, "no device %s in topology %s", name,
 				   s->topo->source);
 	copy_sized(info, &t->info, sizeof(*info));
+	ioasid_dev_class_finish(info, IOASID_CLASS_SRC_TOPOLOGY);
 	return 0;
 }
 
@@ -2098,6 +2286,9 @@ static const struct ioasid_backend_ops sim_ops = {
 	.dev_attach = sim_dev_attach,
 	.dev_detach = sim_dev_detach,
 	.dev_close = sim_dev_close,
+	.dev_pasid_attach = sim_dev_pasid_attach,
+	.dev_pasid_detach = sim_dev_pasid_detach,
+	.dev_pasid_list = sim_dev_pasid_list,
 };
 
 int ioasid_sim_open(const char *topology, const struct ioasid_backend_ops **ops,

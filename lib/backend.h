@@ -114,6 +114,23 @@ struct ioasid_backend_ops {
 	int (*dev_detach)(void *be, void *bdev);
 	/* Detach and unbind as needed, then free the handle. */
 	void (*dev_close)(void *be, void *bdev);
+
+	/* PASID attachments of a bound physical device
+	 * (VFIO_DEVICE_ATTACH_IOMMUFD_PT / DETACH with the PASID flag; the
+	 * test ops for mock devices).  @replace false on an attached @pasid
+	 * is -EBUSY, true on a detached one -EINVAL (the logic layer checks
+	 * both first).  @vpasid is the logic layer's, kept with the
+	 * attachment for dev_pasid_list(); the kernel never sees it.
+	 * Detach and close drop the attachment records. */
+	int (*dev_pasid_attach)(void *be, void *bdev, uint32_t pasid,
+				uint32_t vpasid, uint32_t pt_id, bool replace,
+				uint32_t *hwpt_id);
+	int (*dev_pasid_detach)(void *be, void *bdev, uint32_t pasid);
+	/* The device's attachments, sorted by PASID; @num as in
+	 * ioas_iova_ranges (-EMSGSIZE). */
+	int (*dev_pasid_list)(void *be, void *bdev,
+			      struct ioasid_pasid_entry *entries,
+			      uint32_t *num);
 };
 
 /* Backend constructors.  On failure they return a negative errno and

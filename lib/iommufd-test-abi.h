@@ -24,6 +24,10 @@ enum ioasid_test_op {
 	IOASID_TEST_OP_MD_CHECK_REFS = 4,
 	IOASID_TEST_OP_MOCK_DOMAIN_REPLACE = 10,
 	IOASID_TEST_OP_MOCK_DOMAIN_FLAGS = 12,
+	IOASID_TEST_OP_PASID_ATTACH = 18,
+	IOASID_TEST_OP_PASID_REPLACE = 19,
+	IOASID_TEST_OP_PASID_DETACH = 20,
+	IOASID_TEST_OP_PASID_CHECK_HWPT = 21,
 };
 
 /* Mock device flags of MOCK_DOMAIN_FLAGS. */
@@ -64,6 +68,18 @@ struct ioasid_test_cmd {
 			uint64_t uptr;
 			uint32_t refs;
 		} check_refs;
+		/* PASID ops: id is the mock device object. */
+		struct {
+			uint32_t pasid;
+			uint32_t pt_id;
+		} pasid_attach; /* and PASID_REPLACE */
+		struct {
+			uint32_t pasid;
+		} pasid_detach;
+		struct {
+			uint32_t pasid;
+			uint32_t hwpt_id;
+		} pasid_check;
 		/* The kernel's largest member is 48 bytes. */
 		uint64_t union_size[6];
 	};

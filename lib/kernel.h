@@ -48,4 +48,9 @@ int ioasid_kernel_mock_check_map(void *be, uint32_t hwpt_id, uint64_t iova,
 int ioasid_kernel_mock_check_refs(void *be, const void *va, uint64_t length,
 				  uint32_t refs);
 
+/* IOMMU_TEST_OP_PASID_CHECK_HWPT: whether PASID @pasid of mock device
+ * @bdev is attached to @hwpt_id (0: not attached); -EINVAL if not. */
+int ioasid_kernel_mock_pasid_check(void *be, void *bdev, uint32_t pasid,
+				   uint32_t hwpt_id);
+
 #endif /* IOASID_LIB_KERNEL_H */

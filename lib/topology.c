@@ -773,6 +773,7 @@ static int load_device(struct loader *ld, int32_t *next_id,
 			return LOAD_FAIL(ld, "pasid",
 					 "pasid needs class = 2 (fixed PASID)");
 		d->info.pasid_width = 0;
+		d->info.fixed_pasid = (uint32_t)pasid;
 		d->info.group = -1;
 		/* mdevs have VFIO cdevs too. */
 		snprintf(d->info.cdev, sizeof(d->info.cdev),

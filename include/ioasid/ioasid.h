@@ -322,6 +322,16 @@ enum ioasid_dev_class {
 	IOASID_CLASS_PASID_CPU_TRANSLATE = 5,
 };
 
+/* How a device's class was found (struct ioasid_dev_info.class_source). */
+enum ioasid_class_source {
+	/* Nothing says: the class is assumed (0 for PCI, 1 for mdevs) and
+	 * may change once the device is bound or configured. */
+	IOASID_CLASS_SRC_DEFAULT = 0,
+	IOASID_CLASS_SRC_HARDWARE = 1, /* PCI PASID capability, hw info */
+	IOASID_CLASS_SRC_CONFIG = 2,   /* ioasid.conf(5) */
+	IOASID_CLASS_SRC_TOPOLOGY = 3, /* the simulator's topology */
+};
+
 #define IOASID_NAME_MAX 64
 
 struct ioasid_dev_info {
@@ -343,9 +353,17 @@ struct ioasid_dev_info {
 	enum ioasid_dev_class dev_class;
 	/* PASID width in bits, 0 without PASID support. */
 	uint8_t pasid_width;
+	/* Added in 0.2.  PASID attach takes the guest's vPASID (classes 3-5). */
+	bool needs_vpasid;
+	/* The VMM must program the CPU's PASID translation (class 5). */
+	bool needs_cpu_translation;
+	/* Class 2: the PASID the host set at bind; 0 otherwise. */
+	uint32_t fixed_pasid;
+	/* Where dev_class came from. */
+	enum ioasid_class_source class_source;
 	size_t : 0;
 };
-#define ioasid_dev_info__last_field pasid_width
+#define ioasid_dev_info__last_field class_source
 
 /*
  * ioasid_dev_info_at - describe the @index-th device of the system (or of
@@ -713,6 +731,97 @@ IOASID_API int ioasid_endpoint_from_dev(struct ioasid_dev *dev,
 					struct ioasid_endpoint *ep,
 					struct ioasid_resv_region *regions,
 					uint32_t *num);
+
+/* ------------------------------------------------------------------ */
+/* PASID: attach an address space to one PASID of a device, following
+ * the device's class (enum ioasid_dev_class, see libioasid(3)).        */
+
+/* ioasid_pasid_attach.flags: use @ppasid as given instead of allocating
+ * one (classes 4 and 5; class 2 accepts only its fixed PASID, class 3
+ * only the vPASID itself). */
+#define IOASID_PASID_FIXED (1u << 0)
+
+/* What the VMM must program after a PASID attach, vendor-agnostically. */
+enum ioasid_pasid_action {
+	/* Nothing: the device emits the PASID the guest gave it (class 3)
+	 * or one the host set up (class 2). */
+	IOASID_PASID_PROGRAM_NOTHING = 0,
+	/* The device's own vPASID->pPASID table (class 4), through the
+	 * device's interface; the library keeps the table
+	 * (ioasid_dev_pasid_table()). */
+	IOASID_PASID_PROGRAM_DEVICE = 1,
+	/* The CPU's PASID translation for the guest (class 5, ENQCMD: for
+	 * example KVM's vPASID->pPASID table), vpasid -> ppasid. */
+	IOASID_PASID_PROGRAM_CPU = 2,
+};
+
+struct ioasid_pasid_attach {
+	size_t sz;
+	uint32_t flags; /* IOASID_PASID_* */
+	/* In: the guest's PASID (classes 3-5; 0 for class 2, which takes
+	 * none from the guest). */
+	uint32_t vpasid;
+	/* In with IOASID_PASID_FIXED, out always: the physical PASID. */
+	uint32_t ppasid;
+	/* Out: the HWPT in use (attaching to an IOAS makes one). */
+	uint32_t hwpt_id;
+	/* Out: what the VMM must program, and whether the guest-visible
+	 * vPASID differs from the physical PASID. */
+	enum ioasid_pasid_action action;
+	bool translated;
+	size_t : 0;
+};
+#define ioasid_pasid_attach__last_field translated
+
+/*
+ * ioasid_dev_attach_pasid - attach one PASID of a bound device to an IOAS
+ * or HWPT (VFIO_DEVICE_ATTACH_IOMMUFD_PT with a PASID, Linux 6.15+).
+ * @attach: in/out, see struct ioasid_pasid_attach.
+ *
+ * The device's class decides the physical PASID: class 2 its fixed one,
+ * class 3 the vPASID, classes 4 and 5 one from the context's allocator
+ * (the lowest free one that fits every width involved) unless
+ * IOASID_PASID_FIXED names it.  A HWPT must have been allocated with the
+ * uAPI's IOMMU_HWPT_ALLOC_PASID flag.
+ *
+ * Return: 0; -EOPNOTSUPP (class 0 or 1: the device has no PASID);
+ * -EINVAL (not bound, a vPASID or PASID outside the width, a vPASID
+ * where none is taken, a HWPT without PASID support); -EBUSY (the
+ * vPASID is attached already, or the physical PASID is in use in this
+ * context); -ENOSPC (no free PASID); -ENOENT (@pt_id does not exist).
+ */
+IOASID_API int ioasid_dev_attach_pasid(struct ioasid_dev *dev, uint32_t pt_id, struct ioasid_pasid_attach *attach);
+
+/*
+ * ioasid_dev_replace_pasid - move the attached vPASID @attach->vpasid
+ * (class 2: 0) to another IOAS or HWPT in one step; the physical PASID
+ * stays and comes back in @attach.  -EINVAL if it is not attached.
+ */
+IOASID_API int ioasid_dev_replace_pasid(struct ioasid_dev *dev, uint32_t pt_id, struct ioasid_pasid_attach *attach);
+
+/* ioasid_dev_detach_pasid - detach the vPASID @vpasid (class 2: 0) and
+ * free its physical PASID.  Return: 0; -EINVAL if it is not attached;
+ * -EOPNOTSUPP for classes 0 and 1. */
+IOASID_API int ioasid_dev_detach_pasid(struct ioasid_dev *dev, uint32_t vpasid);
+
+/* One PASID attachment of a device. */
+struct ioasid_pasid_entry {
+	uint32_t vpasid;
+	uint32_t ppasid;
+	uint32_t pt_id;
+	uint32_t hwpt_id;
+};
+
+/*
+ * ioasid_dev_pasid_table - the device's vPASID->pPASID table, sorted by
+ * vPASID; @entries/@num as for ioasid_ioas_iova_ranges() (-EMSGSIZE).
+ */
+IOASID_API int ioasid_dev_pasid_table(struct ioasid_dev *dev, struct ioasid_pasid_entry *entries, uint32_t *num);
+
+/* ioasid_dev_class_name - "rid-only", "mdev-no-pasid", "mdev-fixed-pasid",
+ * "pasid-passthrough", "pasid-dev-translate", "pasid-cpu-translate";
+ * NULL for an unknown class. */
+IOASID_API const char *ioasid_dev_class_name(enum ioasid_dev_class cls);
 
 #ifdef __cplusplus
 }
