@@ -124,7 +124,7 @@ export SOURCE_DATE_EPOCH
 # ---------------------------------------------------------------------------
 # Library
 
-LIB_SRCS := $(sort $(wildcard lib/*.c))
+LIB_SRCS := $(sort $(wildcard lib/*.c lib/viommu/*.c))
 LIB_PIC_OBJS := $(patsubst lib/%.c,$(BUILD)/lib/pic/%.o,$(LIB_SRCS))
 LIB_STATIC_OBJS := $(patsubst lib/%.c,$(BUILD)/lib/static/%.o,$(LIB_SRCS))
 LIB_CFLAGS = $(BASE_CFLAGS) $(PUBLIC_INCLUDES) -Ilib $(INIPARSER_CFLAGS) \
@@ -313,15 +313,21 @@ check-install: lib man $(if $(CLI_SRCS),$(IOASCTL))
 		"$(MAKE) --no-print-directory IOASID_DEPS_DONE=1 BUILD=$(BUILD) PREFIX=/usr DESTDIR=$(STAGE)" \
 		$(STAGE) /usr "$(CC)" $(BUILD)/tests/install
 
+# Every public header's declarations in one file, for the checks that
+# read a header.
+API_DECLS := $(BUILD)/api-decls.h
+$(API_DECLS): $(PUBLIC_HEADERS) | $(BUILD)/
+	$(Q)cat $(PUBLIC_HEADERS) > $@
+
 # Section 3 pages: one per function (or an alias), the header's prototypes,
 # no groff warnings.
-check-man: man
-	$(Q)$(RUN_SUITE) check-man tests/include/check-man.sh include/ioasid/ioasid.h \
+check-man: man $(API_DECLS)
+	$(Q)$(RUN_SUITE) check-man tests/include/check-man.sh $(API_DECLS) \
 		$(BUILD)/man $(filter man/%.3.scd,$(MAN_SRCS))
 
 # Exported symbols == version map == IOASID_API functions of the header.
-check-abi: $(SHLIB)
-	$(Q)$(RUN_SUITE) check-abi scripts/check-abi.sh "$(NM)" $(SHLIB) $(LIB_MAP) include/ioasid/ioasid.h
+check-abi: $(SHLIB) $(API_DECLS)
+	$(Q)$(RUN_SUITE) check-abi scripts/check-abi.sh "$(NM)" $(SHLIB) $(LIB_MAP) $(API_DECLS)
 
 .PHONY: check-fast check vmcheck check-results-reset
 check-results-reset:
@@ -448,6 +454,6 @@ deps:
 help:
 	@sed -n '3,17s/^# \{0,1\}//p' Makefile
 
--include $(wildcard $(BUILD)/lib/*/*.d $(BUILD)/cli/*.d $(BUILD)/tests/unit/*.d)
+-include $(wildcard $(BUILD)/lib/*/*.d $(BUILD)/lib/*/*/*.d $(BUILD)/cli/*.d $(BUILD)/tests/unit/*.d)
 
 endif

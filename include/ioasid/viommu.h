@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libioasid virtio-iommu device model: what a VMM embeds to offer its
+ * guest a virtio-iommu device (virtio device ID 23) backed by iommufd.
+ *
+ * The VMM owns the transport (virtio-pci or -mmio, virtqueues, interrupts)
+ * and hands this model the bytes: config space reads and writes, feature
+ * negotiation, each request of the request queue as its device-readable
+ * and device-writable buffers, and buffers of the event queue for fault
+ * reports.  Every byte the guest sends is treated as hostile.
+ *
+ * Endpoints are either physical (a bound library device, struct
+ * ioasid_dev) or emulated (devices the VMM implements, which translate
+ * their DMA addresses with ioasid_viommu_translate()).  Guest MAP requests
+ * may only target guest RAM the VMM registered with ioasid_viommu_add_ram().
+ *
+ * Shadow mode: each guest domain is one IOAS with every physical endpoint
+ * of the domain attached; a guest MAP becomes one IOAS map of the host
+ * memory behind the guest-physical range.  Endpoints in bypass are attached
+ * to an IOAS that maps all guest RAM at its guest-physical address.
+ *
+ * Thread safety: none inside one device.  The VMM serializes the calls on
+ * one struct ioasid_viommu (request processing, translate, config access),
+ * as it serializes the virtqueue anyway.  Separate devices are independent.
+ * Errors follow libioasid(3): 0 or a negative errno, errno set, a message
+ * for ioasid_errmsg().
+ */
+#ifndef IOASID_VIOMMU_H
+#define IOASID_VIOMMU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include <ioasid/ioasid.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Device-specific feature bits (virtio spec, device-types/iommu). */
+#define IOASID_VIOMMU_F_INPUT_RANGE (1ull << 0)
+#define IOASID_VIOMMU_F_DOMAIN_RANGE (1ull << 1)
+#define IOASID_VIOMMU_F_MAP_UNMAP (1ull << 2)
+#define IOASID_VIOMMU_F_BYPASS (1ull << 3) /* legacy; never offered */
+#define IOASID_VIOMMU_F_PROBE (1ull << 4)
+#define IOASID_VIOMMU_F_MMIO (1ull << 5)
+#define IOASID_VIOMMU_F_BYPASS_CONFIG (1ull << 6)
+
+/* Size of the config space, and of one fault report on the event queue. */
+#define IOASID_VIOMMU_CONFIG_SIZE 40u
+#define IOASID_VIOMMU_FAULT_SIZE 24u
+
+struct ioasid_viommu;
+
+struct ioasid_viommu_opts {
+	size_t sz;
+	/* Initial and system-reset value of config.bypass (0 or 1). */
+	uint8_t bypass;
+	/* Granule override: a power of two, at least the host page size and
+	 * the IOVA alignment of every physical endpoint; 0 = derive it. */
+	uint64_t granule;
+	/* config.domain_range; both 0 means [0, UINT32_MAX]. */
+	uint32_t domain_start, domain_end;
+	/* config.probe_size; 0 means 512. */
+	uint32_t probe_size;
+	/* Caps on guest-created state (guest requests beyond them get
+	 * NOMEM); 0 means 65536 domains and 4Mi mappings. */
+	uint32_t max_domains;
+	uint32_t max_mappings;
+	/* Fault reports kept while the event queue has no buffer; 0 = 64. */
+	uint32_t max_events;
+	/* Called (from whatever call queued it) when a fault report is
+	 * queued: the VMM then hands event-queue buffers to
+	 * ioasid_viommu_event_pop(). */
+	void (*event_notify)(struct ioasid_viommu *v, void *data);
+	void *event_data;
+	size_t : 0;
+};
+#define ioasid_viommu_opts__last_field event_data
+
+/*
+ * ioasid_viommu_create - a virtio-iommu device over the context @ctx.
+ *
+ * Return: 0; -EINVAL (bad options); -ENOMEM; the errors of
+ * ioasid_ioas_alloc().
+ */
+IOASID_API int ioasid_viommu_create(struct ioasid_ctx *ctx,
+				    const struct ioasid_viommu_opts *opts,
+				    struct ioasid_viommu **vp);
+
+/* ioasid_viommu_destroy - detach every physical endpoint (the devices stay
+ * open and bound, and are the caller's again), destroy the IOASes, free
+ * the device.  NULL is allowed. */
+IOASID_API void ioasid_viommu_destroy(struct ioasid_viommu *v);
+
+/*
+ * ioasid_viommu_add_ram - register guest RAM: @size bytes at guest-physical
+ * address @gpa are the process memory at @hva.  Guest MAP requests must
+ * name physical ranges inside registered RAM.  Slots may not overlap;
+ * @gpa, @size and @hva must be aligned to the host page size.
+ *
+ * Return: 0; -EINVAL (alignment, zero size, wrap-around); -EEXIST
+ * (overlaps a slot); -ENOMEM.
+ */
+IOASID_API int ioasid_viommu_add_ram(struct ioasid_viommu *v, uint64_t gpa,
+				     uint64_t size, void *hva);
+
+struct ioasid_viommu_endpoint_opts {
+	size_t sz;
+	/* Emulated endpoints: the RESV_MEM regions PROBE reports (sorted,
+	 * not overlapping, at most one IOASID_RESV_MSI/SW_MSI, which is
+	 * reported as subtype MSI; the others as RESERVED).  Physical
+	 * endpoints report the host's regions and must leave this empty. */
+	const struct ioasid_resv_region *resv;
+	uint32_t num_resv;
+	size_t : 0;
+};
+#define ioasid_viommu_endpoint_opts__last_field num_resv
+
+/*
+ * ioasid_viommu_add_endpoint - make @endpoint_id (the id the guest's
+ * firmware tables give, e.g. a PCI requester id) known to the device.
+ * @dev: a bound, detached library device (physical endpoint), or NULL for
+ *       an emulated endpoint.  From now on the device model owns the
+ *       device's attachment, until ioasid_viommu_destroy().
+ *
+ * Add endpoints before the guest's driver reads the config space: a
+ * physical endpoint's IOVA alignment and usable ranges go into
+ * page_size_mask and input_range.  Once features are negotiated, a
+ * physical endpoint that would change them is refused (-EBUSY).
+ *
+ * Return: 0; -EEXIST (id in use, or the device is another endpoint);
+ * -EINVAL (device not bound or attached, bad options); -E2BIG (its
+ * RESV_MEM properties do not fit probe_size); -EBUSY; -ENOMEM; errors of
+ * ioasid_dev_attach().
+ */
+IOASID_API int ioasid_viommu_add_endpoint(struct ioasid_viommu *v,
+					  uint32_t endpoint_id,
+					  struct ioasid_dev *dev,
+					  const struct ioasid_viommu_endpoint_opts *opts);
+
+/* ------------------------------------------------------------------ */
+/* Transport: features, config space, reset                             */
+
+/* ioasid_viommu_features - the device-specific feature bits offered
+ * (INPUT_RANGE, DOMAIN_RANGE, MAP_UNMAP, PROBE, MMIO, BYPASS_CONFIG).
+ * Transport bits such as VIRTIO_F_VERSION_1 are the VMM's to add. */
+IOASID_API uint64_t ioasid_viommu_features(const struct ioasid_viommu *v);
+
+/*
+ * ioasid_viommu_set_features - the features the driver accepted.  Bits 24
+ * and up (transport features) are ignored.
+ *
+ * Return: 0; -EINVAL (a device-specific bit that was not offered: the VMM
+ * should fail FEATURES_OK).
+ */
+IOASID_API int ioasid_viommu_set_features(struct ioasid_viommu *v,
+					  uint64_t features);
+
+/*
+ * ioasid_viommu_config_read - read @len bytes of the 40-byte config space
+ * at @offset into @buf (little-endian, as the guest sees it).
+ *
+ * Return: 0; -EINVAL (the range is outside the config space).
+ */
+IOASID_API int ioasid_viommu_config_read(struct ioasid_viommu *v,
+					 uint32_t offset, void *buf,
+					 uint32_t len);
+
+/*
+ * ioasid_viommu_config_write - a driver write to the config space.  Only
+ * the byte config.bypass (offset 36) is writable, and only once
+ * BYPASS_CONFIG is negotiated; bits 1-7 of the value are ignored, so the
+ * device never presents anything but 0 or 1.  Changing it moves every
+ * unattached endpoint in or out of bypass.
+ *
+ * Return: 0; -EACCES (any other field, or BYPASS_CONFIG not negotiated:
+ * nothing changed); -EINVAL (outside the config space).
+ */
+IOASID_API int ioasid_viommu_config_write(struct ioasid_viommu *v,
+					  uint32_t offset, const void *buf,
+					  uint32_t len);
+
+/* Reset kinds. */
+#define IOASID_VIOMMU_RESET_DEVICE 0u
+/* A system reset also restores config.bypass to its initial value. */
+#define IOASID_VIOMMU_RESET_SYSTEM 1u
+
+/*
+ * ioasid_viommu_reset - device (or system) reset: every domain and
+ * mapping is gone, no endpoint is attached, features are cleared,
+ * queued fault reports are dropped.  config.bypass keeps its value on a
+ * device reset.
+ *
+ * Return: 0; -EINVAL (unknown @kind).
+ */
+IOASID_API int ioasid_viommu_reset(struct ioasid_viommu *v, unsigned int kind);
+
+/* ------------------------------------------------------------------ */
+/* Request queue                                                        */
+
+/*
+ * ioasid_viommu_handle_request - process one request of the request
+ * queue.
+ * @out/@out_num: the device-readable buffers (the request), in order.
+ * @in/@in_num: the device-writable buffers (the reply), in order.
+ * @used_len: receives the used length to put in the used ring: how many
+ *            bytes of @in the device wrote, counted from the start.
+ *
+ * The buffers may be split at any byte.  Every guest error is answered
+ * through the status in the reply's tail, as the specification says;
+ * requests the device cannot answer (readable part without a whole head,
+ * an unknown type, a writable part without room for the tail) get a used
+ * length of 0 and nothing written.  A readable part too short for its
+ * request type gets DEVERR.  See libioasid-viommu(7) for each request.
+ *
+ * Return: 0 whenever the request was consumed (its outcome is in the
+ * reply); -EINVAL only for misuse by the VMM (NULL @v or @used_len, a
+ * NULL buffer with a nonzero length).
+ */
+IOASID_API int ioasid_viommu_handle_request(struct ioasid_viommu *v,
+					    const struct iovec *out,
+					    unsigned int out_num,
+					    const struct iovec *in,
+					    unsigned int in_num,
+					    uint32_t *used_len);
+
+/* ioasid_viommu_handle_buffers - ioasid_viommu_handle_request() with one
+ * readable and one writable buffer. */
+IOASID_API int ioasid_viommu_handle_buffers(struct ioasid_viommu *v,
+					    const void *req, size_t req_len,
+					    void *resp, size_t resp_len,
+					    uint32_t *used_len);
+
+/* ------------------------------------------------------------------ */
+/* Emulated endpoints                                                   */
+
+/* Access kinds and permissions. */
+#define IOASID_VIOMMU_ACCESS_READ (1u << 0)
+#define IOASID_VIOMMU_ACCESS_WRITE (1u << 1)
+/* Permission only: the mapping was made with the MMIO flag, so the
+ * guest-physical address is device memory, not RAM. */
+#define IOASID_VIOMMU_ACCESS_MMIO (1u << 2)
+
+struct ioasid_viommu_translation {
+	uint64_t gpa;	    /* guest-physical address of the iova */
+	uint64_t iova_last; /* the translation holds up to this iova */
+	uint32_t perm;	    /* IOASID_VIOMMU_ACCESS_* the mapping allows */
+};
+
+/*
+ * ioasid_viommu_translate - translate a DMA address of the emulated
+ * endpoint @endpoint_id for an access of kind @access (READ and/or WRITE).
+ *
+ * On success @t says where @iova lands and how far the translation is
+ * contiguous ([@iova, @t->iova_last] maps to [@t->gpa, ...]).  In bypass
+ * the guest-physical address is the iova itself: the VMM must still check
+ * it against its own memory map.  Recent translations are cached; UNMAP,
+ * DETACH, ATTACH and reset invalidate the cache.
+ *
+ * Return: 0; -EFAULT (translation fault: no mapping, permission denied, or
+ * the endpoint is neither attached nor in bypass; a fault report is
+ * queued for the event queue); -ENOENT (no such endpoint); -EINVAL (a
+ * physical endpoint, or @access without READ or WRITE or with other bits).
+ */
+IOASID_API int ioasid_viommu_translate(struct ioasid_viommu *v,
+				       uint32_t endpoint_id, uint64_t iova,
+				       uint32_t access,
+				       struct ioasid_viommu_translation *t);
+
+/* ------------------------------------------------------------------ */
+/* Event queue                                                          */
+
+/*
+ * ioasid_viommu_event_pop - write the oldest queued fault report whole
+ * into @buf (an event-queue buffer of @len bytes).
+ *
+ * Return: the bytes written (IOASID_VIOMMU_FAULT_SIZE); 0 if none is
+ * queued; -EMSGSIZE if @len is too small (the report stays queued).
+ */
+IOASID_API int ioasid_viommu_event_pop(struct ioasid_viommu *v, void *buf,
+				       size_t len);
+
+struct ioasid_viommu_stats {
+	size_t sz;
+	uint64_t requests;	/* requests processed */
+	uint64_t faults;	/* fault reports queued */
+	uint64_t events_dropped; /* fault reports dropped: queue full */
+	uint32_t events_pending; /* fault reports waiting for a buffer */
+	uint32_t domains;	/* live guest domains */
+	uint64_t mappings;	/* live guest mappings */
+	uint64_t iotlb_hits, iotlb_misses;
+	size_t : 0;
+};
+#define ioasid_viommu_stats__last_field iotlb_misses
+
+/* ioasid_viommu_get_stats - counters of the device.  Return: 0; -EINVAL. */
+IOASID_API int ioasid_viommu_get_stats(const struct ioasid_viommu *v,
+				       struct ioasid_viommu_stats *stats);
+
+/*
+ * ioasid_viommu_domain_ioas - the IOAS that shadows guest domain @domain
+ * (for inspection and tests).  Return: 0; -ENOENT (no such domain, or a
+ * bypass domain).
+ */
+IOASID_API int ioasid_viommu_domain_ioas(const struct ioasid_viommu *v,
+					 uint32_t domain, uint32_t *ioas_id);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* IOASID_VIOMMU_H */

@@ -1,0 +1,641 @@
+// SPDX-License-Identifier: MIT
+/*
+ * virtio-iommu device model: the device's life (create, endpoints, RAM,
+ * reset) and its transport-facing side (features, config space).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "viommu-internal.h"
+
+#define DEFAULT_PROBE_SIZE 512u
+#define MAX_PROBE_SIZE 65536u
+#define DEFAULT_MAX_DOMAINS 65536u
+#define DEFAULT_MAX_MAPPINGS (4u << 20)
+#define DEFAULT_MAX_EVENTS 64u
+#define CONFIG_BYPASS_OFFSET 36u
+
+#define OFFERED_FEATURES                                                   \
+	(IOASID_VIOMMU_F_INPUT_RANGE | IOASID_VIOMMU_F_DOMAIN_RANGE |      \
+	 IOASID_VIOMMU_F_MAP_UNMAP | IOASID_VIOMMU_F_PROBE |                \
+	 IOASID_VIOMMU_F_MMIO | IOASID_VIOMMU_F_BYPASS_CONFIG)
+#define DEVICE_FEATURE_BITS ((1ull << 24) - 1)
+
+static bool is_pow2(uint64_t x)
+{
+	return x && !(x & (x - 1));
+}
+
+static void set_granule(struct ioasid_viommu *v, uint64_t granule)
+{
+	v->granule = granule;
+	/* The granule and every larger size: the lowest bit is what the
+	 * driver must honour, the others are hints (9, 10). */
+	v->config.page_size_mask = ~(granule - 1);
+}
+
+int ioasid_viommu_create(struct ioasid_ctx *ctx,
+			 const struct ioasid_viommu_opts *opts,
+			 struct ioasid_viommu **vp)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	uint64_t granule;
+	uint32_t dstart, dend, probe_size;
+	struct ioasid_viommu *v;
+	int rc;
+
+	ioasid_clear_error();
+	if (!ctx || !vp)
+		return ioasid_fail(-EINVAL, "viommu create: %s is NULL",
+				   ctx ? "vp" : "ctx");
+	rc = ioasid_opts_check(opts, IOASID_OPTS_KNOWN(ioasid_viommu_opts),
+			       "ioasid_viommu_opts");
+	if (rc)
+		return rc;
+	if (IOASID_OPTS_GET(opts, bypass, 0) > 1)
+		return ioasid_fail(-EINVAL, "viommu opts: bypass %u is not 0 or 1",
+				   IOASID_OPTS_GET(opts, bypass, 0));
+	granule = IOASID_OPTS_GET(opts, granule, 0);
+	if (granule && (!is_pow2(granule) || granule < page))
+		return ioasid_fail(-EINVAL,
+				   "viommu opts: granule %#llx is not a power of two of at least the page size %#llx",
+				   (unsigned long long)granule,
+				   (unsigned long long)page);
+	dstart = IOASID_OPTS_GET(opts, domain_start, 0);
+	dend = IOASID_OPTS_GET(opts, domain_end, 0);
+	if (!dstart && !dend)
+		dend = UINT32_MAX;
+	if (dstart > dend)
+		return ioasid_fail(-EINVAL,
+				   "viommu opts: domain range %u-%u is empty",
+				   dstart, dend);
+	probe_size = IOASID_OPTS_GET(opts, probe_size, 0);
+	if (!probe_size)
+		probe_size = DEFAULT_PROBE_SIZE;
+	if (probe_size > MAX_PROBE_SIZE)
+		return ioasid_fail(-EINVAL,
+				   "viommu opts: probe_size %u is above %u",
+				   probe_size, MAX_PROBE_SIZE);
+
+	v = calloc(1, sizeof(*v));
+	if (!v)
+		return ioasid_fail(-ENOMEM, "viommu: out of memory");
+	v->ctx = ctx;
+	v->strategy = &viommu_shadow_strategy;
+	v->granule_fixed = granule != 0;
+	set_granule(v, granule ? granule : page);
+	v->config.input_start = 0;
+	v->config.input_end = UINT64_MAX;
+	v->config.domain_start = dstart;
+	v->config.domain_end = dend;
+	v->config.probe_size = probe_size;
+	v->config.bypass = IOASID_OPTS_GET(opts, bypass, 0);
+	v->initial_bypass = v->config.bypass;
+	v->offered = OFFERED_FEATURES;
+	v->max_domains = IOASID_OPTS_GET(opts, max_domains, 0);
+	if (!v->max_domains)
+		v->max_domains = DEFAULT_MAX_DOMAINS;
+	v->max_mappings = IOASID_OPTS_GET(opts, max_mappings, 0);
+	if (!v->max_mappings)
+		v->max_mappings = DEFAULT_MAX_MAPPINGS;
+	v->max_events = IOASID_OPTS_GET(opts, max_events, 0);
+	if (!v->max_events)
+		v->max_events = DEFAULT_MAX_EVENTS;
+	v->event_notify = IOASID_OPTS_GET(opts, event_notify, NULL);
+	v->event_data = IOASID_OPTS_GET(opts, event_data, NULL);
+	v->stats.sz = sizeof(v->stats);
+	vidx_init(&v->domains);
+	vidx_init(&v->endpoints);
+	v->events = calloc(v->max_events, sizeof(*v->events));
+	if (!v->events) {
+		free(v);
+		return ioasid_fail(-ENOMEM, "viommu: out of memory");
+	}
+	rc = v->strategy->init(v);
+	if (rc) {
+		free(v->events);
+		free(v);
+		return rc;
+	}
+	*vp = v;
+	return 0;
+}
+
+static void free_value(void *value, void *arg)
+{
+	(void)arg;
+	free(value);
+}
+
+/* Forget every guest-made state: domains, mappings, attachments. */
+static void drop_guest_state(struct ioasid_viommu *v)
+{
+	struct viommu_endpoint *ep;
+
+	for (ep = vidx_next_from(&v->endpoints, 0); ep;
+	     ep = ep->id == UINT32_MAX ? NULL
+				       : vidx_next_from(&v->endpoints, ep->id + 1ull)) {
+		if (ep->dev) {
+			if (v->strategy->endpoint_place(v, ep, NULL,
+							viommu_unattached_bypass(v)))
+				v->strategy->endpoint_place(v, ep, NULL, false);
+		}
+		if (ep->domain) {
+			struct viommu_domain *d = ep->domain;
+
+			/* Unlink by hand: the domain goes with the last. */
+			ep->domain = NULL;
+			ep->dom_next = NULL;
+			if (--d->num_endpoints == 0) {
+				v->strategy->domain_destroy(v, d);
+				vidx_clear(&d->maps, free_value, NULL);
+				vidx_remove(&v->domains, d->id);
+				free(d);
+			}
+		}
+		for (unsigned int i = 0; i < VIOMMU_IOTLB_SIZE; i++)
+			ep->iotlb[i].page = UINT64_MAX;
+	}
+	v->num_mappings = 0;
+	v->ev_head = v->ev_count = 0;
+}
+
+static void free_endpoint(void *value, void *arg)
+{
+	struct viommu_endpoint *ep = value;
+
+	(void)arg;
+	free(ep->resv);
+	free(ep);
+}
+
+void ioasid_viommu_destroy(struct ioasid_viommu *v)
+{
+	struct viommu_endpoint *ep;
+
+	if (!v)
+		return;
+	drop_guest_state(v);
+	/* Hand the devices back detached. */
+	for (ep = vidx_next_from(&v->endpoints, 0); ep;
+	     ep = ep->id == UINT32_MAX ? NULL
+				       : vidx_next_from(&v->endpoints, ep->id + 1ull))
+		if (ep->dev && ep->host_pt)
+			v->strategy->endpoint_place(v, ep, NULL, false);
+	vidx_clear(&v->endpoints, free_endpoint, NULL);
+	vidx_clear(&v->domains, NULL, NULL);
+	v->strategy->fini(v);
+	free(v->ram);
+	free(v->events);
+	free(v);
+}
+
+int ioasid_viommu_add_ram(struct ioasid_viommu *v, uint64_t gpa,
+			  uint64_t size, void *hva)
+{
+	int rc;
+
+	ioasid_clear_error();
+	if (!v || !hva)
+		return ioasid_fail(-EINVAL, "viommu ram: %s is NULL",
+				   v ? "hva" : "device");
+	rc = viommu_ram_add(v, gpa, size, hva);
+	if (rc)
+		return rc;
+	rc = v->strategy->ram_added(v, &(struct viommu_ram_slot){ gpa, size, hva });
+	if (rc) {
+		/* Take the slot out again: it was appended in order. */
+		for (uint32_t i = 0; i < v->num_ram; i++) {
+			if (v->ram[i].gpa == gpa) {
+				memmove(&v->ram[i], &v->ram[i + 1],
+					(v->num_ram - i - 1) * sizeof(*v->ram));
+				v->num_ram--;
+				break;
+			}
+		}
+	}
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Endpoints                                                            */
+
+/* What a physical endpoint's IOMMU allows: its IOVA alignment and usable
+ * ranges, measured on a scratch IOAS with only that device attached. */
+static int probe_host(struct ioasid_viommu *v, struct ioasid_dev *dev,
+		      uint64_t *alignment, struct ioasid_iova_range **rangesp,
+		      uint32_t *nump)
+{
+	struct ioasid_iova_range *ranges = NULL;
+	uint32_t scratch, num = 0;
+	int rc;
+
+	rc = ioasid_ioas_alloc(v->ctx, &scratch);
+	if (rc)
+		return rc;
+	rc = ioasid_dev_attach(dev, scratch, NULL);
+	if (rc)
+		goto out_destroy;
+	rc = ioasid_ioas_iova_ranges(v->ctx, scratch, NULL, &num, alignment);
+	if (rc == -EMSGSIZE) {
+		ranges = calloc(num, sizeof(*ranges));
+		rc = ranges ? ioasid_ioas_iova_ranges(v->ctx, scratch, ranges,
+						      &num, alignment)
+			    : ioasid_fail(-ENOMEM, "viommu: out of memory");
+	}
+	ioasid_dev_detach(dev);
+out_destroy:
+	ioasid_ioas_destroy(v->ctx, scratch);
+	if (rc) {
+		free(ranges);
+		return rc;
+	}
+	*rangesp = ranges;
+	*nump = num;
+	return 0;
+}
+
+/* The MSI region of the device's group, if it has one. */
+static bool group_msi(struct ioasid_viommu *v, struct ioasid_dev *dev,
+		      struct ioasid_resv_region *msi)
+{
+	struct ioasid_dev_info info = { .sz = sizeof(info) };
+	struct ioasid_resv_region *regions;
+	uint32_t num = 0;
+	bool found = false;
+
+	if (ioasid_dev_info_get(v->ctx, ioasid_dev_name(dev), &info) ||
+	    info.group < 0)
+		return false;
+	if (ioasid_group_resv_regions(v->ctx, info.group, NULL, &num) !=
+	    -EMSGSIZE)
+		return false;
+	regions = calloc(num, sizeof(*regions));
+	if (!regions)
+		return false;
+	if (!ioasid_group_resv_regions(v->ctx, info.group, regions, &num)) {
+		for (uint32_t i = 0; i < num && !found; i++) {
+			if (regions[i].type == IOASID_RESV_MSI ||
+			    regions[i].type == IOASID_RESV_SW_MSI) {
+				*msi = regions[i];
+				found = true;
+			}
+		}
+	}
+	free(regions);
+	return found;
+}
+
+static int resv_push(struct viommu_resv **arr, uint32_t *n, uint64_t start,
+		     uint64_t last, uint8_t subtype)
+{
+	struct viommu_resv *a = realloc(*arr, (*n + 1) * sizeof(*a));
+
+	if (!a)
+		return ioasid_fail(-ENOMEM, "viommu: out of memory");
+	a[*n] = (struct viommu_resv){ start, last, subtype };
+	*arr = a;
+	(*n)++;
+	return 0;
+}
+
+/* RESV_MEM of a physical endpoint: the holes between its usable ranges
+ * (reserved regions, aperture limits), sorted and disjoint by
+ * construction; inside the hole that holds the group's MSI window, that
+ * window is the one MSI region (89, 90), the rest RESERVED. */
+static int host_resv(const struct ioasid_iova_range *ranges, uint32_t num,
+		     const struct ioasid_resv_region *msi,
+		     struct viommu_resv **out, uint32_t *nout)
+{
+	uint64_t next = 0; /* first address not yet classified */
+	bool at_end = false;
+	int rc = 0;
+
+	*out = NULL;
+	*nout = 0;
+	for (uint32_t i = 0; i <= num && !rc && !at_end; i++) {
+		uint64_t hole_start = next, hole_last;
+
+		if (i < num) {
+			if (ranges[i].start == 0) {
+				next = ranges[i].last + 1;
+				at_end = ranges[i].last == UINT64_MAX;
+				continue;
+			}
+			hole_last = ranges[i].start - 1;
+		} else {
+			hole_last = UINT64_MAX;
+		}
+		if (hole_start <= hole_last) {
+			if (msi && msi->start >= hole_start &&
+			    msi->last <= hole_last) {
+				if (msi->start > hole_start)
+					rc = resv_push(out, nout, hole_start,
+						       msi->start - 1,
+						       VIOMMU_RESV_MEM_T_RESERVED);
+				if (!rc)
+					rc = resv_push(out, nout, msi->start,
+						       msi->last,
+						       VIOMMU_RESV_MEM_T_MSI);
+				if (!rc && msi->last < hole_last)
+					rc = resv_push(out, nout, msi->last + 1,
+						       hole_last,
+						       VIOMMU_RESV_MEM_T_RESERVED);
+				msi = NULL;
+			} else {
+				rc = resv_push(out, nout, hole_start, hole_last,
+					       VIOMMU_RESV_MEM_T_RESERVED);
+			}
+		}
+		if (i < num) {
+			at_end = ranges[i].last == UINT64_MAX;
+			next = ranges[i].last + 1;
+		}
+	}
+	if (rc) {
+		free(*out);
+		*out = NULL;
+		*nout = 0;
+	}
+	return rc;
+}
+
+static int user_resv(const struct ioasid_viommu_endpoint_opts *opts,
+		     struct viommu_resv **out, uint32_t *nout)
+{
+	const struct ioasid_resv_region *r = IOASID_OPTS_GET(opts, resv, NULL);
+	uint32_t n = IOASID_OPTS_GET(opts, num_resv, 0);
+	bool have_msi = false;
+	int rc = 0;
+
+	*out = NULL;
+	*nout = 0;
+	if (n && !r)
+		return ioasid_fail(-EINVAL, "viommu endpoint opts: resv is NULL");
+	for (uint32_t i = 0; i < n && !rc; i++) {
+		bool msi = r[i].type == IOASID_RESV_MSI ||
+			   r[i].type == IOASID_RESV_SW_MSI;
+
+		if (r[i].start > r[i].last || (i && r[i].start <= r[i - 1].last))
+			rc = ioasid_fail(-EINVAL,
+					 "viommu endpoint opts: resv %u (%#llx-%#llx) is empty, unsorted or overlaps the previous one",
+					 i, (unsigned long long)r[i].start,
+					 (unsigned long long)r[i].last);
+		else if (msi && have_msi)
+			rc = ioasid_fail(-EINVAL,
+					 "viommu endpoint opts: resv %u is a second MSI region",
+					 i);
+		else
+			rc = resv_push(out, nout, r[i].start, r[i].last,
+				       msi ? VIOMMU_RESV_MEM_T_MSI
+					   : VIOMMU_RESV_MEM_T_RESERVED);
+		have_msi |= msi;
+	}
+	if (rc) {
+		free(*out);
+		*out = NULL;
+		*nout = 0;
+	}
+	return rc;
+}
+
+int ioasid_viommu_add_endpoint(struct ioasid_viommu *v, uint32_t endpoint_id,
+			       struct ioasid_dev *dev,
+			       const struct ioasid_viommu_endpoint_opts *opts)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	struct ioasid_iova_range *ranges = NULL;
+	uint64_t alignment = 0, lo = 0, hi = UINT64_MAX;
+	struct viommu_endpoint *ep;
+	uint32_t num = 0;
+	int rc;
+
+	ioasid_clear_error();
+	if (!v)
+		return ioasid_fail(-EINVAL, "viommu endpoint: device is NULL");
+	rc = ioasid_opts_check(opts,
+			       IOASID_OPTS_KNOWN(ioasid_viommu_endpoint_opts),
+			       "ioasid_viommu_endpoint_opts");
+	if (rc)
+		return rc;
+	if (vidx_find(&v->endpoints, endpoint_id))
+		return ioasid_fail(-EEXIST, "viommu endpoint %u exists",
+				   endpoint_id);
+	ep = calloc(1, sizeof(*ep));
+	if (!ep)
+		return ioasid_fail(-ENOMEM, "viommu: out of memory");
+	ep->id = endpoint_id;
+	ep->dev = dev;
+	for (unsigned int i = 0; i < VIOMMU_IOTLB_SIZE; i++)
+		ep->iotlb[i].page = UINT64_MAX;
+
+	if (dev) {
+		struct ioasid_resv_region msi;
+		bool has_msi;
+
+		if (IOASID_OPTS_GET(opts, num_resv, 0)) {
+			rc = ioasid_fail(-EINVAL,
+					 "viommu endpoint %u: resv is for emulated endpoints; a device reports the host's",
+					 endpoint_id);
+			goto fail;
+		}
+		for (struct viommu_endpoint *o = vidx_next_from(&v->endpoints, 0);
+		     o; o = o->id == UINT32_MAX ? NULL
+					      : vidx_next_from(&v->endpoints, o->id + 1ull)) {
+			if (o->dev == dev) {
+				rc = ioasid_fail(-EEXIST,
+						 "viommu: device %s is endpoint %u already",
+						 ioasid_dev_name(dev), o->id);
+				goto fail;
+			}
+		}
+		if (!ioasid_dev_id(dev) || ioasid_dev_pt_id(dev)) {
+			rc = ioasid_fail(-EINVAL,
+					 "viommu endpoint %u: device %s must be bound and detached",
+					 endpoint_id, ioasid_dev_name(dev));
+			goto fail;
+		}
+		rc = probe_host(v, dev, &alignment, &ranges, &num);
+		if (rc)
+			goto fail;
+		if (alignment < page)
+			alignment = page;
+		if (num) {
+			lo = ranges[0].start;
+			hi = ranges[num - 1].last;
+		}
+		has_msi = group_msi(v, dev, &msi);
+		rc = host_resv(ranges, num, has_msi ? &msi : NULL, &ep->resv,
+			       &ep->num_resv);
+		if (rc)
+			goto fail;
+		if (alignment > v->granule && v->granule_fixed) {
+			rc = ioasid_fail(-EINVAL,
+					 "viommu endpoint %u: IOVA alignment %#llx of %s is above the granule %#llx",
+					 endpoint_id, (unsigned long long)alignment,
+					 ioasid_dev_name(dev),
+					 (unsigned long long)v->granule);
+			goto fail;
+		}
+		if (v->features_set &&
+		    (alignment > v->granule ||
+		     (v->have_physical && (lo < v->config.input_start ||
+					   hi > v->config.input_end)))) {
+			rc = ioasid_fail(-EBUSY,
+					 "viommu endpoint %u: would change the config space the driver has read",
+					 endpoint_id);
+			goto fail;
+		}
+	} else {
+		rc = user_resv(opts, &ep->resv, &ep->num_resv);
+		if (rc)
+			goto fail;
+	}
+	if ((uint64_t)ep->num_resv * VIOMMU_RESV_MEM_SIZE > v->config.probe_size) {
+		rc = ioasid_fail(-E2BIG,
+				 "viommu endpoint %u: %u RESV_MEM properties do not fit probe_size %u",
+				 endpoint_id, ep->num_resv, v->config.probe_size);
+		goto fail;
+	}
+	rc = vidx_insert(&v->endpoints, endpoint_id, endpoint_id, ep);
+	if (rc) {
+		rc = ioasid_fail(rc, "viommu endpoint %u: cannot index it",
+				 endpoint_id);
+		goto fail;
+	}
+	if (dev && viommu_unattached_bypass(v)) {
+		rc = v->strategy->endpoint_place(v, ep, NULL, true);
+		if (rc) {
+			vidx_remove(&v->endpoints, endpoint_id);
+			goto fail;
+		}
+	}
+	if (dev) {
+		if (alignment > v->granule)
+			set_granule(v, alignment);
+		if (!v->have_physical || lo < v->config.input_start)
+			v->config.input_start = lo;
+		if (!v->have_physical || hi > v->config.input_end)
+			v->config.input_end = hi;
+		v->have_physical = true;
+	}
+	free(ranges);
+	return 0;
+fail:
+	free(ranges);
+	free(ep->resv);
+	free(ep);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Features, config space, reset                                        */
+
+uint64_t ioasid_viommu_features(const struct ioasid_viommu *v)
+{
+	return v ? v->offered : 0;
+}
+
+int ioasid_viommu_set_features(struct ioasid_viommu *v, uint64_t features)
+{
+	uint64_t device_bits = features & DEVICE_FEATURE_BITS;
+
+	ioasid_clear_error();
+	if (!v)
+		return ioasid_fail(-EINVAL, "viommu features: device is NULL");
+	if (device_bits & ~v->offered)
+		return ioasid_fail(-EINVAL,
+				   "viommu features: %#llx were not offered",
+				   (unsigned long long)(device_bits & ~v->offered));
+	v->negotiated = device_bits;
+	v->features_set = true;
+	return 0;
+}
+
+static int config_range(uint32_t offset, uint32_t len)
+{
+	if (offset > IOASID_VIOMMU_CONFIG_SIZE ||
+	    len > IOASID_VIOMMU_CONFIG_SIZE - offset)
+		return ioasid_fail(-EINVAL,
+				   "viommu config: %u bytes at offset %u are outside the %u-byte config space",
+				   len, offset, IOASID_VIOMMU_CONFIG_SIZE);
+	return 0;
+}
+
+int ioasid_viommu_config_read(struct ioasid_viommu *v, uint32_t offset,
+			      void *buf, uint32_t len)
+{
+	uint8_t cfg[IOASID_VIOMMU_CONFIG_SIZE];
+	int rc;
+
+	ioasid_clear_error();
+	if (!v || (!buf && len))
+		return ioasid_fail(-EINVAL, "viommu config: NULL argument");
+	rc = config_range(offset, len);
+	if (rc)
+		return rc;
+	viommu_wire_config(cfg, &v->config);
+	memcpy(buf, cfg + offset, len);
+	return 0;
+}
+
+static void set_bypass(struct ioasid_viommu *v, uint8_t bypass)
+{
+	struct viommu_endpoint *ep;
+
+	if (v->config.bypass == bypass)
+		return;
+	v->config.bypass = bypass;
+	for (ep = vidx_next_from(&v->endpoints, 0); ep;
+	     ep = ep->id == UINT32_MAX ? NULL
+				       : vidx_next_from(&v->endpoints, ep->id + 1ull)) {
+		if (ep->domain || !ep->dev)
+			continue;
+		if (v->strategy->endpoint_place(v, ep, NULL, bypass == 1))
+			v->strategy->endpoint_place(v, ep, NULL, false);
+	}
+}
+
+int ioasid_viommu_config_write(struct ioasid_viommu *v, uint32_t offset,
+			       const void *buf, uint32_t len)
+{
+	int rc;
+
+	ioasid_clear_error();
+	if (!v || (!buf && len))
+		return ioasid_fail(-EINVAL, "viommu config: NULL argument");
+	rc = config_range(offset, len);
+	if (rc)
+		return rc;
+	/* 5, 6: only bypass, only with BYPASS_CONFIG. */
+	if (offset != CONFIG_BYPASS_OFFSET || !len)
+		return ioasid_fail(-EACCES,
+				   "viommu config: offset %u is read-only (only bypass, offset %u, is writable)",
+				   offset, CONFIG_BYPASS_OFFSET);
+	if (!(v->negotiated & IOASID_VIOMMU_F_BYPASS_CONFIG))
+		return ioasid_fail(-EACCES,
+				   "viommu config: bypass is writable only with BYPASS_CONFIG negotiated");
+	/* 8, 13: bits 1-7 ignored, so only 0 or 1 is ever presented. */
+	set_bypass(v, *(const uint8_t *)buf & 1);
+	return 0;
+}
+
+int ioasid_viommu_reset(struct ioasid_viommu *v, unsigned int kind)
+{
+	ioasid_clear_error();
+	if (!v)
+		return ioasid_fail(-EINVAL, "viommu reset: device is NULL");
+	if (kind != IOASID_VIOMMU_RESET_DEVICE &&
+	    kind != IOASID_VIOMMU_RESET_SYSTEM)
+		return ioasid_fail(-EINVAL, "viommu reset: unknown kind %u",
+				   kind);
+	/* 12: bypass survives a device reset, a system reset restores it. */
+	if (kind == IOASID_VIOMMU_RESET_SYSTEM)
+		v->config.bypass = v->initial_bypass;
+	drop_guest_state(v);
+	v->negotiated = 0;
+	v->features_set = false;
+	return 0;
+}

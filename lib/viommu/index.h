@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * An ordered index of disjoint inclusive key ranges, each with a value
+ * pointer: guest mappings (keyed by IOVA range), domains and endpoints
+ * (keyed by id, a range of one).  O(log n).  The only file of the device
+ * model that knows lib/itree.h, so that a change of the tree's interface
+ * stays here.
+ */
+#ifndef IOASID_LIB_VIOMMU_INDEX_H
+#define IOASID_LIB_VIOMMU_INDEX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "itree.h"
+
+struct viommu_index {
+	struct itree tree;
+};
+
+void vidx_init(struct viommu_index *ix);
+/* 0; -EEXIST (overlap); -ENOMEM. */
+int vidx_insert(struct viommu_index *ix, uint64_t first, uint64_t last,
+		void *value);
+void vidx_remove(struct viommu_index *ix, uint64_t first);
+/* The value whose range contains @key, or NULL. */
+void *vidx_find(const struct viommu_index *ix, uint64_t key);
+/* The value of the lowest range intersecting [first, last], or NULL. */
+void *vidx_first_overlap(const struct viommu_index *ix, uint64_t first,
+			 uint64_t last);
+/* The value of the lowest range starting at or after @key, or NULL. */
+void *vidx_next_from(const struct viommu_index *ix, uint64_t key);
+size_t vidx_count(const struct viommu_index *ix);
+/* Remove everything, calling @fn on every value (in order). */
+void vidx_clear(struct viommu_index *ix, void (*fn)(void *value, void *arg),
+		void *arg);
+
+#endif /* IOASID_LIB_VIOMMU_INDEX_H */

@@ -1,0 +1,591 @@
+// SPDX-License-Identifier: MIT
+/*
+ * virtio-iommu device model: the domain and endpoint logic.  Requests
+ * arrive parsed (wire.c); this file applies the specification's rules
+ * (ranges, overlaps, RESV_MEM, bypass), resolves guest-physical ranges
+ * through the RAM slots (ram.c) and hands host work to the strategy
+ * (shadow.c).  Numbers in comments are the conformance items of
+ * docs/VIOMMU.md.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "viommu-internal.h"
+
+static uint64_t gen_counter;
+
+/* ------------------------------------------------------------------ */
+/* Events                                                               */
+
+static void queue_fault(struct ioasid_viommu *v, uint8_t reason,
+			uint32_t flags, uint32_t endpoint, uint64_t address)
+{
+	v->stats.faults++;
+	if (v->ev_count == v->max_events) {
+		v->stats.events_dropped++;
+		return;
+	}
+	struct viommu_event *e =
+		&v->events[(v->ev_head + v->ev_count) % v->max_events];
+	e->fault = (struct viommu_fault){ reason, flags, endpoint, address };
+	v->ev_count++;
+	if (v->event_notify)
+		v->event_notify(v, v->event_data);
+}
+
+/* ------------------------------------------------------------------ */
+/* Endpoints and domains                                                */
+
+bool viommu_unattached_bypass(const struct ioasid_viommu *v)
+{
+	/* BYPASS_CONFIG is always offered, so config.bypass rules even if
+	 * the driver did not accept the feature; legacy BYPASS never is. */
+	return v->config.bypass == 1;
+}
+
+static void iotlb_flush(struct viommu_endpoint *ep)
+{
+	for (unsigned int i = 0; i < VIOMMU_IOTLB_SIZE; i++)
+		ep->iotlb[i].page = UINT64_MAX;
+}
+
+static void free_mapping(void *value, void *arg)
+{
+	struct ioasid_viommu *v = arg;
+
+	v->num_mappings--;
+	free(value);
+}
+
+static void domain_free(struct ioasid_viommu *v, struct viommu_domain *d)
+{
+	v->strategy->domain_destroy(v, d);
+	vidx_clear(&d->maps, free_mapping, v);
+	vidx_remove(&v->domains, d->id);
+	free(d);
+}
+
+/* Take @ep out of its domain's bookkeeping; the last endpoint out takes
+ * the domain and its mappings with it (the Linux driver replays a
+ * domain's mappings when its first endpoint attaches). */
+static void domain_unlink(struct ioasid_viommu *v, struct viommu_endpoint *ep)
+{
+	struct viommu_domain *d = ep->domain;
+
+	if (!d)
+		return;
+	for (struct viommu_endpoint **pp = &d->endpoints; *pp;
+	     pp = &(*pp)->dom_next) {
+		if (*pp == ep) {
+			*pp = ep->dom_next;
+			break;
+		}
+	}
+	ep->dom_next = NULL;
+	ep->domain = NULL;
+	iotlb_flush(ep);
+	if (--d->num_endpoints == 0)
+		domain_free(v, d);
+}
+
+static void domain_link(struct viommu_domain *d, struct viommu_endpoint *ep)
+{
+	ep->domain = d;
+	ep->dom_next = d->endpoints;
+	d->endpoints = ep;
+	d->num_endpoints++;
+	iotlb_flush(ep);
+}
+
+/* Move a physical endpoint to the unattached state: bypass or blocked.
+ * Falls back to blocked if the bypass attachment fails (never less
+ * isolation than asked for). */
+static void place_unattached(struct ioasid_viommu *v,
+			     struct viommu_endpoint *ep)
+{
+	bool bypass = viommu_unattached_bypass(v);
+
+	if (v->strategy->endpoint_place(v, ep, NULL, bypass) == 0)
+		return;
+	ioasid_log(IOASID_WARN, "viommu: endpoint %u: cannot %s: %s", ep->id,
+		   bypass ? "enter bypass" : "block", ioasid_errmsg());
+	if (bypass)
+		v->strategy->endpoint_place(v, ep, NULL, false);
+}
+
+static bool resv_overlaps(const struct viommu_endpoint *ep, uint64_t start,
+			  uint64_t last)
+{
+	for (uint32_t i = 0; i < ep->num_resv; i++)
+		if (ep->resv[i].start <= last && start <= ep->resv[i].last)
+			return true;
+	return false;
+}
+
+/* ------------------------------------------------------------------ */
+/* Requests                                                             */
+
+static uint8_t status_of(int err)
+{
+	return err == -ENOMEM || err == -ENOSPC ? VIOMMU_S_NOMEM
+						 : VIOMMU_S_IOERR;
+}
+
+static uint8_t do_attach(struct ioasid_viommu *v, const struct viommu_req *r)
+{
+	struct viommu_endpoint *ep;
+	struct viommu_domain *d;
+	bool bypass = r->flags & VIOMMU_ATTACH_F_BYPASS;
+	bool created = false;
+	int rc;
+
+	if (r->reserved_nonzero || r->flags & ~VIOMMU_ATTACH_F_BYPASS)
+		return VIOMMU_S_INVAL; /* 28, 29 */
+	ep = vidx_find(&v->endpoints, r->endpoint);
+	if (!ep)
+		return VIOMMU_S_NOENT; /* 30 */
+	if (r->domain < v->config.domain_start ||
+	    r->domain > v->config.domain_end)
+		return VIOMMU_S_RANGE;
+	d = vidx_find(&v->domains, r->domain);
+	if (d && d->bypass != bypass)
+		return VIOMMU_S_INVAL; /* 33 */
+	if (d && ep->domain == d) {
+		iotlb_flush(ep);
+		return VIOMMU_S_OK;
+	}
+	if (d) {
+		/* 37, 38: the endpoint's reserved regions must not collide
+		 * with what the domain already maps. */
+		for (uint32_t i = 0; i < ep->num_resv; i++)
+			if (vidx_first_overlap(&d->maps, ep->resv[i].start,
+					       ep->resv[i].last))
+				return VIOMMU_S_UNSUPP;
+	} else {
+		if (vidx_count(&v->domains) >= v->max_domains)
+			return VIOMMU_S_NOMEM;
+		d = calloc(1, sizeof(*d));
+		if (!d)
+			return VIOMMU_S_NOMEM;
+		d->id = r->domain;
+		d->bypass = bypass;
+		d->unmap_gen = ++gen_counter;
+		vidx_init(&d->maps);
+		rc = v->strategy->domain_create(v, d);
+		if (rc == 0 && vidx_insert(&v->domains, d->id, d->id, d)) {
+			v->strategy->domain_destroy(v, d);
+			rc = -ENOMEM;
+		}
+		if (rc) {
+			free(d);
+			return status_of(rc);
+		}
+		created = true;
+	}
+
+	/* 34, 35: as DETACH then ATTACH.  The host moves in one step
+	 * (replace), so DMA never sees the endpoint unattached. */
+	rc = v->strategy->endpoint_place(v, ep, d, false);
+	if (rc) {
+		if (created)
+			domain_free(v, d);
+		/* The DETACH half happened: the endpoint leaves its old
+		 * domain either way. */
+		domain_unlink(v, ep);
+		place_unattached(v, ep);
+		return rc == -ENOMEM ? VIOMMU_S_NOMEM : VIOMMU_S_UNSUPP;
+	}
+	domain_unlink(v, ep);
+	domain_link(d, ep);
+	return VIOMMU_S_OK;
+}
+
+static uint8_t do_detach(struct ioasid_viommu *v, const struct viommu_req *r)
+{
+	struct viommu_endpoint *ep = vidx_find(&v->endpoints, r->endpoint);
+
+	/* 41: reserved ignored. */
+	if (!ep)
+		return VIOMMU_S_NOENT; /* 42 */
+	if (!ep->domain || ep->domain->id != r->domain)
+		return VIOMMU_S_INVAL; /* 43 */
+	/* 44: blocked (or bypass) on the host before the records go. */
+	place_unattached(v, ep);
+	domain_unlink(v, ep);
+	return VIOMMU_S_OK;
+}
+
+static uint8_t do_map(struct ioasid_viommu *v, const struct viommu_req *r)
+{
+	uint64_t mask = v->granule - 1, size_minus_1;
+	struct viommu_mapping *m;
+	struct viommu_domain *d;
+	int rc;
+
+	if (r->flags & ~VIOMMU_MAP_F_MASK)
+		return VIOMMU_S_INVAL; /* 54 */
+	if (r->flags & VIOMMU_MAP_F_MMIO &&
+	    !(v->negotiated & IOASID_VIOMMU_F_MMIO))
+		return VIOMMU_S_INVAL; /* 51 */
+	d = vidx_find(&v->domains, r->domain);
+	if (!d)
+		return VIOMMU_S_NOENT; /* 55 */
+	if (d->bypass)
+		return VIOMMU_S_INVAL; /* 56 */
+	if (r->virt_end < r->virt_start)
+		return VIOMMU_S_INVAL; /* 47 */
+	if (r->virt_start & mask || r->phys_start & mask ||
+	    (r->virt_end + 1) & mask)
+		return VIOMMU_S_RANGE; /* 52 */
+	if (r->virt_start < v->config.input_start ||
+	    r->virt_end > v->config.input_end)
+		return VIOMMU_S_RANGE; /* 18 */
+	size_minus_1 = r->virt_end - r->virt_start;
+	/* 6: the physical range must be guest RAM and must not wrap. */
+	if (r->phys_start + size_minus_1 < r->phys_start)
+		return VIOMMU_S_FAULT;
+	if (!(r->flags & VIOMMU_MAP_F_MMIO) &&
+	    !viommu_ram_covers(v, r->phys_start, r->phys_start + size_minus_1))
+		return VIOMMU_S_FAULT;
+	if (vidx_first_overlap(&d->maps, r->virt_start, r->virt_end))
+		return VIOMMU_S_INVAL; /* 53 */
+	for (struct viommu_endpoint *ep = d->endpoints; ep; ep = ep->dom_next)
+		if (resv_overlaps(ep, r->virt_start, r->virt_end))
+			return VIOMMU_S_INVAL; /* 91 */
+	if (v->num_mappings >= v->max_mappings)
+		return VIOMMU_S_NOMEM;
+
+	m = malloc(sizeof(*m));
+	if (!m)
+		return VIOMMU_S_NOMEM;
+	*m = (struct viommu_mapping){ r->virt_start, r->virt_end,
+				      r->phys_start, r->flags };
+	rc = v->strategy->map(v, d, m);
+	if (rc) {
+		free(m);
+		return status_of(rc);
+	}
+	if (vidx_insert(&d->maps, m->start, m->last, m)) {
+		v->strategy->unmap(v, d, m);
+		free(m);
+		return VIOMMU_S_NOMEM;
+	}
+	v->num_mappings++;
+	return VIOMMU_S_OK;
+}
+
+static uint8_t do_unmap(struct ioasid_viommu *v, const struct viommu_req *r)
+{
+	struct viommu_mapping *m;
+	struct viommu_domain *d;
+	bool removed = false;
+	uint8_t status = VIOMMU_S_OK;
+
+	d = vidx_find(&v->domains, r->domain);
+	if (!d)
+		return VIOMMU_S_NOENT; /* 66 */
+	if (d->bypass)
+		return VIOMMU_S_INVAL; /* 67 */
+	if (r->reserved_nonzero || r->virt_end < r->virt_start)
+		return VIOMMU_S_INVAL; /* 65: refused, nothing removed */
+	/* 62, 63, 68: neither end may fall inside a mapping. */
+	m = vidx_find(&d->maps, r->virt_start);
+	if (m && m->start != r->virt_start)
+		return VIOMMU_S_RANGE;
+	m = vidx_find(&d->maps, r->virt_end);
+	if (m && m->last != r->virt_end)
+		return VIOMMU_S_RANGE;
+	/* 61, 69: every mapping inside goes, holes are fine. */
+	while ((m = vidx_first_overlap(&d->maps, r->virt_start,
+				       r->virt_end))) {
+		int rc = v->strategy->unmap(v, d, m);
+
+		if (rc) {
+			ioasid_log(IOASID_WARN,
+				   "viommu: domain %u: host unmap of %#llx-%#llx failed: %s",
+				   d->id, (unsigned long long)m->start,
+				   (unsigned long long)m->last, ioasid_errmsg());
+			status = VIOMMU_S_IOERR;
+			break;
+		}
+		vidx_remove(&d->maps, m->start);
+		free(m);
+		v->num_mappings--;
+		removed = true;
+	}
+	if (removed)
+		d->unmap_gen = ++gen_counter;
+	return status;
+}
+
+/* PROBE: write the properties of @ep into @props (probe_size bytes,
+ * zero-filled: 84). */
+static void probe_fill(const struct ioasid_viommu *v,
+		       const struct viommu_endpoint *ep, uint8_t *props)
+{
+	uint32_t off = 0;
+
+	memset(props, 0, v->config.probe_size);
+	for (uint32_t i = 0; i < ep->num_resv; i++) {
+		uint64_t start = ep->resv[i].start, last = ep->resv[i].last;
+
+		/* Regions outside input_range mean nothing to the guest. */
+		if (last < v->config.input_start || start > v->config.input_end)
+			continue;
+		if (start < v->config.input_start)
+			start = v->config.input_start;
+		if (last > v->config.input_end)
+			last = v->config.input_end;
+		if (v->config.probe_size - off < VIOMMU_RESV_MEM_SIZE)
+			break; /* add_endpoint made sure this cannot happen */
+		viommu_wire_resv_mem(props + off, ep->resv[i].subtype, start,
+				     last);
+		off += VIOMMU_RESV_MEM_SIZE;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Public: request processing                                           */
+
+int ioasid_viommu_handle_request(struct ioasid_viommu *v,
+				 const struct iovec *out, unsigned int out_num,
+				 const struct iovec *in, unsigned int in_num,
+				 uint32_t *used_len)
+{
+	uint8_t rbuf[VIOMMU_MAX_RO_SIZE], tail[VIOMMU_TAIL_SIZE];
+	struct viommu_req req;
+	enum viommu_parse parsed;
+	size_t in_size, tail_off, got;
+	uint8_t status;
+
+	ioasid_clear_error();
+	if (!v || !used_len)
+		return ioasid_fail(-EINVAL, "viommu request: %s is NULL",
+				   v ? "used_len" : "device");
+	*used_len = 0;
+	if ((out_num && !out) || (in_num && !in))
+		return ioasid_fail(-EINVAL,
+				   "viommu request: NULL iovec array");
+	for (unsigned int i = 0; i < out_num; i++)
+		if (!out[i].iov_base && out[i].iov_len)
+			return ioasid_fail(-EINVAL,
+					   "viommu request: readable buffer %u is NULL", i);
+	for (unsigned int i = 0; i < in_num; i++)
+		if (!in[i].iov_base && in[i].iov_len)
+			return ioasid_fail(-EINVAL,
+					   "viommu request: writable buffer %u is NULL", i);
+	v->stats.requests++;
+
+	got = viommu_iov_read(out, out_num, 0, rbuf, sizeof(rbuf));
+	parsed = viommu_wire_parse(rbuf, got, &req);
+	in_size = viommu_iov_size(in, in_num);
+	/* 21: unknown types get nothing written and used length 0; so do
+	 * requests without a head, or without room for the tail. */
+	if (parsed == VIOMMU_PARSE_NO_HEAD || parsed == VIOMMU_PARSE_UNKNOWN ||
+	    in_size < VIOMMU_TAIL_SIZE)
+		return 0;
+
+	tail_off = 0;
+	if (req.type == VIOMMU_T_PROBE)
+		tail_off = in_size >= (size_t)v->config.probe_size + VIOMMU_TAIL_SIZE
+				   ? v->config.probe_size
+				   : in_size - VIOMMU_TAIL_SIZE;
+
+	if (parsed == VIOMMU_PARSE_SHORT) {
+		status = VIOMMU_S_DEVERR;
+	} else {
+		switch (req.type) {
+		case VIOMMU_T_ATTACH:
+			status = do_attach(v, &req);
+			break;
+		case VIOMMU_T_DETACH:
+			status = do_detach(v, &req);
+			break;
+		case VIOMMU_T_MAP:
+			status = do_map(v, &req);
+			break;
+		case VIOMMU_T_UNMAP:
+			status = do_unmap(v, &req);
+			break;
+		default: { /* VIOMMU_T_PROBE */
+			struct viommu_endpoint *ep;
+			uint8_t *props;
+
+			if (tail_off < v->config.probe_size) {
+				status = VIOMMU_S_INVAL; /* 82, 83 */
+				break;
+			}
+			ep = vidx_find(&v->endpoints, req.endpoint);
+			props = calloc(1, v->config.probe_size ? v->config.probe_size : 1);
+			if (!props) {
+				status = VIOMMU_S_NOMEM;
+				break;
+			}
+			if (ep) {
+				probe_fill(v, ep, props);
+				status = VIOMMU_S_OK;
+			} else {
+				status = VIOMMU_S_NOENT; /* 77 */
+			}
+			/* Zeroes on failure: no stale bytes for the driver. */
+			viommu_iov_write(in, in_num, 0, props,
+					 v->config.probe_size);
+			free(props);
+			break;
+		}
+		}
+	}
+	viommu_wire_tail(tail, status); /* 22: tail.reserved zero */
+	viommu_iov_write(in, in_num, tail_off, tail, sizeof(tail));
+	*used_len = (uint32_t)(tail_off + VIOMMU_TAIL_SIZE);
+	return 0;
+}
+
+int ioasid_viommu_handle_buffers(struct ioasid_viommu *v, const void *req,
+				 size_t req_len, void *resp, size_t resp_len,
+				 uint32_t *used_len)
+{
+	struct iovec out = { (void *)req, req_len }, in = { resp, resp_len };
+
+	return ioasid_viommu_handle_request(v, &out, 1, &in, 1, used_len);
+}
+
+/* ------------------------------------------------------------------ */
+/* Public: translate and events                                         */
+
+int ioasid_viommu_translate(struct ioasid_viommu *v, uint32_t endpoint_id,
+			    uint64_t iova, uint32_t access,
+			    struct ioasid_viommu_translation *t)
+{
+	const uint32_t rw = IOASID_VIOMMU_ACCESS_READ | IOASID_VIOMMU_ACCESS_WRITE;
+	struct viommu_iotlb_entry *e;
+	struct viommu_endpoint *ep;
+	struct viommu_domain *d;
+	uint64_t page;
+	uint32_t fault_flags;
+
+	ioasid_clear_error();
+	if (!v || !t)
+		return ioasid_fail(-EINVAL, "viommu translate: %s is NULL",
+				   v ? "translation" : "device");
+	if (!(access & rw) || access & ~rw)
+		return ioasid_fail(-EINVAL,
+				   "viommu translate: access %#x is not READ and/or WRITE",
+				   access);
+	ep = vidx_find(&v->endpoints, endpoint_id);
+	if (!ep)
+		return ioasid_fail(-ENOENT, "viommu endpoint %u does not exist",
+				   endpoint_id);
+	if (ep->dev)
+		return ioasid_fail(-EINVAL,
+				   "viommu endpoint %u is a physical device: the host IOMMU translates",
+				   endpoint_id);
+	fault_flags = (access & IOASID_VIOMMU_ACCESS_READ ? VIOMMU_FAULT_F_READ : 0) |
+		      (access & IOASID_VIOMMU_ACCESS_WRITE ? VIOMMU_FAULT_F_WRITE : 0);
+	d = ep->domain;
+	if ((!d && viommu_unattached_bypass(v)) || (d && d->bypass)) {
+		t->gpa = iova;
+		t->iova_last = UINT64_MAX;
+		t->perm = rw;
+		return 0;
+	}
+	if (!d) {
+		queue_fault(v, VIOMMU_FAULT_R_DOMAIN,
+			    fault_flags | VIOMMU_FAULT_F_ADDRESS, ep->id, iova);
+		return ioasid_fail(-EFAULT,
+				   "viommu endpoint %u is not attached", ep->id);
+	}
+
+	page = iova / v->granule;
+	e = &ep->iotlb[page % VIOMMU_IOTLB_SIZE];
+	if (e->page == page && e->gen == d->unmap_gen) {
+		v->stats.iotlb_hits++;
+	} else {
+		struct viommu_mapping *m = vidx_find(&d->maps, iova);
+
+		v->stats.iotlb_misses++;
+		if (!m) {
+			queue_fault(v, VIOMMU_FAULT_R_MAPPING,
+				    fault_flags | VIOMMU_FAULT_F_ADDRESS, ep->id,
+				    iova);
+			return ioasid_fail(-EFAULT,
+					   "viommu endpoint %u: iova %#llx is not mapped",
+					   ep->id, (unsigned long long)iova);
+		}
+		*e = (struct viommu_iotlb_entry){
+			.page = page, .gen = d->unmap_gen, .start = m->start,
+			.last = m->last, .phys = m->phys,
+			.perm = (m->flags & VIOMMU_MAP_F_READ ? IOASID_VIOMMU_ACCESS_READ : 0) |
+				(m->flags & VIOMMU_MAP_F_WRITE ? IOASID_VIOMMU_ACCESS_WRITE : 0) |
+				(m->flags & VIOMMU_MAP_F_MMIO ? IOASID_VIOMMU_ACCESS_MMIO : 0),
+		};
+	}
+	/* 57: no write without WRITE; 58 is not used: no read without READ. */
+	if (access & ~e->perm) {
+		queue_fault(v, VIOMMU_FAULT_R_MAPPING,
+			    fault_flags | VIOMMU_FAULT_F_ADDRESS, ep->id, iova);
+		return ioasid_fail(-EFAULT,
+				   "viommu endpoint %u: iova %#llx does not allow %s",
+				   ep->id, (unsigned long long)iova,
+				   access & ~e->perm & IOASID_VIOMMU_ACCESS_WRITE ? "writes" : "reads");
+	}
+	t->gpa = e->phys + (iova - e->start);
+	t->iova_last = e->last;
+	t->perm = e->perm;
+	return 0;
+}
+
+int ioasid_viommu_event_pop(struct ioasid_viommu *v, void *buf, size_t len)
+{
+	ioasid_clear_error();
+	if (!v || (!buf && len))
+		return ioasid_fail(-EINVAL, "viommu event: NULL argument");
+	if (!v->ev_count)
+		return 0;
+	if (len < IOASID_VIOMMU_FAULT_SIZE)
+		return ioasid_fail(-EMSGSIZE,
+				   "viommu event: buffer of %zu bytes, a fault report needs %u",
+				   len, IOASID_VIOMMU_FAULT_SIZE);
+	/* 97-101: reserved zero, defined flags only, one buffer. */
+	viommu_wire_fault(buf, &v->events[v->ev_head].fault);
+	v->ev_head = (v->ev_head + 1) % v->max_events;
+	v->ev_count--;
+	return IOASID_VIOMMU_FAULT_SIZE;
+}
+
+int ioasid_viommu_get_stats(const struct ioasid_viommu *v,
+			    struct ioasid_viommu_stats *stats)
+{
+	struct ioasid_viommu_stats s;
+	size_t sz;
+
+	ioasid_clear_error();
+	if (!v || !stats || stats->sz < sizeof(size_t))
+		return ioasid_fail(-EINVAL, "viommu stats: NULL or sz not set");
+	s = v->stats;
+	s.events_pending = v->ev_count;
+	s.domains = (uint32_t)vidx_count(&v->domains);
+	s.mappings = v->num_mappings;
+	sz = stats->sz < sizeof(s) ? stats->sz : sizeof(s);
+	s.sz = stats->sz;
+	memcpy(stats, &s, sz);
+	return 0;
+}
+
+int ioasid_viommu_domain_ioas(const struct ioasid_viommu *v, uint32_t domain,
+			      uint32_t *ioas_id)
+{
+	struct viommu_domain *d;
+
+	ioasid_clear_error();
+	if (!v || !ioas_id)
+		return ioasid_fail(-EINVAL, "viommu: NULL argument");
+	d = vidx_find(&v->domains, domain);
+	if (!d || !d->ioas)
+		return ioasid_fail(-ENOENT, "viommu domain %u %s", domain,
+				   d ? "is a bypass domain" : "does not exist");
+	*ioas_id = d->ioas;
+	return 0;
+}
