@@ -733,6 +733,109 @@ IOASID_API int ioasid_endpoint_from_dev(struct ioasid_dev *dev,
 					uint32_t *num);
 
 /* ------------------------------------------------------------------ */
+/* Reserved regions per device and IOAS, and guest RAM layouts          */
+
+/*
+ * ioasid_dev_resv_regions - the IOVAs device @name cannot use: its
+ * group's reserved regions plus its IOMMU's aperture limits, the latter as
+ * IOASID_RESV_RESERVED regions [0, aperture_start - 1] and
+ * [aperture_last + 1, UINT64_MAX].  Sorted, disjoint; @regions/@num as
+ * for ioasid_group_resv_regions() (-EMSGSIZE).  Needs no open device.
+ *
+ * Return: 0; -ENODEV (no such device, or no IOMMU group); -EMSGSIZE.
+ */
+IOASID_API int ioasid_dev_resv_regions(struct ioasid_ctx *ctx,
+				       const char *name,
+				       struct ioasid_resv_region *regions,
+				       uint32_t *num);
+
+/*
+ * ioasid_ioas_resv_regions - the typed holes of IOAS @ioas_id: the
+ * reserved regions (with aperture limits) of every device of this context
+ * attached to it or to one of its HWPTs, merged as
+ * ioasid_endpoints_combine() does.  The usable ranges are
+ * ioasid_ioas_iova_ranges().  Return: 0; -ENOENT (no such IOAS);
+ * -EMSGSIZE.
+ */
+IOASID_API int ioasid_ioas_resv_regions(struct ioasid_ctx *ctx,
+					uint32_t ioas_id,
+					struct ioasid_resv_region *regions,
+					uint32_t *num);
+
+/*
+ * ioasid_resv_usable - the usable ranges inside [@start, @last] around
+ * @num_regions reserved regions (any order, may overlap): the other form
+ * of the same information.  @ranges/@num as for ioasid_ioas_iova_ranges().
+ * Return: 0; -EINVAL (@start > @last, a bad region); -EMSGSIZE.
+ */
+IOASID_API int ioasid_resv_usable(const struct ioasid_resv_region *regions,
+				  uint32_t num_regions, uint64_t start,
+				  uint64_t last,
+				  struct ioasid_iova_range *ranges,
+				  uint32_t *num);
+
+/* A range of guest RAM: [gpa, gpa + size - 1]. */
+struct ioasid_ram_range {
+	uint64_t gpa;
+	uint64_t size;
+};
+
+/* RAM that overlaps a reserved region of an endpoint. */
+struct ioasid_layout_conflict {
+	char device[IOASID_NAME_MAX]; /* the endpoint's name */
+	struct ioasid_resv_region region;
+	struct ioasid_ram_range ram;
+};
+
+/*
+ * ioasid_layout_check - whether guest RAM @ram (@num_ram ranges) can be
+ * DMA-mapped 1:1 (IOVA = GPA) for every endpoint of @eps: no RAM byte may
+ * lie in a reserved region or above an aperture.  Direct-relaxable regions
+ * are ignored, as the kernel does on attach.  Checking a hot-added device
+ * against a running VM's RAM catches the conflict before the attach.
+ * @conflicts: array of *@num_conflicts entries or NULL; on return
+ *             *@num_conflicts is the number of conflicts (all are counted,
+ *             the first ones stored, in RAM order).
+ *
+ * Return: 0 (no conflict); -EADDRINUSE (the message names the first
+ * device, region with its type, and RAM range); -EINVAL.
+ */
+IOASID_API int ioasid_layout_check(const struct ioasid_endpoint *eps,
+				   uint32_t num_eps,
+				   const struct ioasid_ram_range *ram,
+				   uint32_t num_ram,
+				   struct ioasid_layout_conflict *conflicts,
+				   uint32_t *num_conflicts);
+
+struct ioasid_layout_plan_opts {
+	size_t sz;
+	/* Lowest GPA RAM may use (x86: 0; Arm virt: 0x40000000). */
+	uint64_t base;
+	/* Alignment of every RAM range's start and size; 0: 2 MiB. */
+	uint64_t align;
+	/* At least this much RAM must lie below 4 GiB (-ENOSPC else). */
+	uint64_t min_below_4g;
+	size_t : 0;
+};
+#define ioasid_layout_plan_opts__last_field min_below_4g
+
+/*
+ * ioasid_layout_plan - place @ram_size bytes of guest RAM, lowest GPAs
+ * first from @opts->base, around every reserved region (direct-relaxable
+ * aside) of @eps and below the smallest aperture.  Platform holes such as
+ * the PCI MMIO window are passed as one more endpoint holding them.
+ * @ram/@num as for ioasid_ioas_iova_ranges() (-EMSGSIZE).
+ *
+ * Return: 0; -ENOSPC (it does not fit, or not enough below 4 GiB);
+ * -EINVAL (zero or unaligned size, alignment not a power of two);
+ * -EMSGSIZE.
+ */
+IOASID_API int ioasid_layout_plan(const struct ioasid_endpoint *eps,
+				  uint32_t num_eps, uint64_t ram_size,
+				  const struct ioasid_layout_plan_opts *opts,
+				  struct ioasid_ram_range *ram, uint32_t *num);
+
+/* ------------------------------------------------------------------ */
 /* PASID: attach an address space to one PASID of a device, following
  * the device's class (enum ioasid_dev_class, see libioasid(3)).        */
 

@@ -1,0 +1,550 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Reserved regions per device and per IOAS in both forms (typed holes and
+ * usable ranges), and guest RAM layouts checked or planned against them.
+ * Every function here is built on the public API and lib/resv.c: it adds
+ * no backend state.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "resv.h"
+
+#define SZ_2M (2ull << 20)
+#define SZ_4G (4ull << 30)
+
+static const char *type_name(enum ioasid_resv_type type)
+{
+	const char *n = ioasid_resv_type_name(type);
+
+	return n ? n : "?";
+}
+
+/* Copy @n entries of @size bytes to the caller's array of *@num; report
+ * the count and -EMSGSIZE when it was short. */
+static int copy_out_array(void *dst, const void *src, uint32_t n, size_t size,
+			  uint32_t *num, const char *what)
+{
+	uint32_t max = *num;
+
+	if (dst && n)
+		memcpy(dst, src, (n < max ? n : max) * size);
+	*num = n;
+	if (n > max)
+		return ioasid_fail(-EMSGSIZE, "there are %u %s, the array holds %u",
+				   n, what, max);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Per device and per IOAS                                              */
+
+/* The group's regions plus aperture limits, merged; *@out malloc'ed. */
+static int dev_regions_alloc(struct ioasid_ctx *ctx, const char *name,
+			     struct ioasid_resv_region **out, uint32_t *nout)
+{
+	IOASID_OPTS(ioasid_dev_info, dinfo);
+	IOASID_OPTS(ioasid_iommu_info, iommu);
+	struct ioasid_resv_region *all;
+	uint32_t n = 0;
+	int rc;
+
+	rc = ioasid_dev_info_get(ctx, name, &dinfo);
+	if (rc)
+		return rc;
+	if (dinfo.group < 0)
+		return ioasid_fail(-ENODEV, "device %s has no IOMMU group", name);
+	rc = ioasid_dev_iommu_info(ctx, name, &iommu);
+	if (rc)
+		return rc;
+	rc = ioasid_group_resv_regions(ctx, dinfo.group, NULL, &n);
+	if (rc && rc != -EMSGSIZE)
+		return rc;
+	all = calloc(n + 2, sizeof(*all));
+	if (!all)
+		return ioasid_fail(-ENOMEM, "out of memory");
+	if (n) {
+		rc = ioasid_group_resv_regions(ctx, dinfo.group, all, &n);
+		if (rc) {
+			free(all);
+			return rc;
+		}
+	}
+	if (iommu.aperture_start > 0) {
+		all[n].start = 0;
+		all[n].last = iommu.aperture_start - 1;
+		all[n++].type = IOASID_RESV_RESERVED;
+	}
+	if (iommu.aperture_last < UINT64_MAX) {
+		all[n].start = iommu.aperture_last + 1;
+		all[n].last = UINT64_MAX;
+		all[n++].type = IOASID_RESV_RESERVED;
+	}
+	rc = resv_merge(all, n, RESV_ALL_TYPES, out, nout);
+	free(all);
+	if (rc)
+		return ioasid_fail(rc, "out of memory");
+	return 0;
+}
+
+int ioasid_dev_resv_regions(struct ioasid_ctx *ctx, const char *name,
+			    struct ioasid_resv_region *regions, uint32_t *num)
+{
+	struct ioasid_resv_region *all = NULL;
+	uint32_t n = 0;
+	int rc;
+
+	ioasid_clear_error();
+	if (!ctx)
+		return ioasid_fail(-EINVAL, "ctx is NULL");
+	if (!name)
+		return ioasid_fail(-EINVAL, "name is NULL");
+	if (!num)
+		return ioasid_fail(-EINVAL, "num is NULL");
+	if (!regions && *num)
+		return ioasid_fail(-EINVAL, "regions is NULL but *num is %u",
+				   *num);
+	rc = dev_regions_alloc(ctx, name, &all, &n);
+	if (rc)
+		return rc;
+	rc = copy_out_array(regions, all, n, sizeof(*all), num,
+			    "reserved regions");
+	free(all);
+	return rc;
+}
+
+int ioasid_ioas_resv_regions(struct ioasid_ctx *ctx, uint32_t ioas_id,
+			     struct ioasid_resv_region *regions, uint32_t *num)
+{
+	struct ioasid_resv_region *all = NULL, *merged = NULL;
+	char (*names)[IOASID_NAME_MAX] = NULL;
+	uint32_t ndev = 0, nall = 0, nmerged = 0, zero = 0;
+	struct ioasid_dev *dev;
+	int rc;
+
+	ioasid_clear_error();
+	if (!ctx)
+		return ioasid_fail(-EINVAL, "ctx is NULL");
+	if (!num)
+		return ioasid_fail(-EINVAL, "num is NULL");
+	if (!regions && *num)
+		return ioasid_fail(-EINVAL, "regions is NULL but *num is %u",
+				   *num);
+	/* Does the IOAS exist?  (The backend's answer, -ENOENT if not.) */
+	rc = ioasid_ioas_iova_ranges(ctx, ioas_id, NULL, &zero, NULL);
+	if (rc && rc != -EMSGSIZE)
+		return rc;
+
+	/* Names first, under the lock; the public calls below lock again. */
+	pthread_mutex_lock(&ctx->lock);
+	for (dev = ctx->devs; dev; dev = dev->next)
+		ndev++;
+	names = calloc(ndev + 1, sizeof(*names));
+	ndev = 0;
+	for (dev = names ? ctx->devs : NULL; dev; dev = dev->next)
+		if (dev->pt_id == ioas_id)
+			memcpy(names[ndev++], dev->name, IOASID_NAME_MAX);
+	pthread_mutex_unlock(&ctx->lock);
+	if (!names)
+		return ioasid_fail(-ENOMEM, "out of memory");
+
+	for (uint32_t i = 0; i < ndev; i++) {
+		struct ioasid_resv_region *d, *grown;
+		uint32_t nd;
+
+		rc = dev_regions_alloc(ctx, names[i], &d, &nd);
+		if (rc)
+			goto out;
+		grown = realloc(all, (nall + nd + 1) * sizeof(*all));
+		if (!grown) {
+			free(d);
+			rc = ioasid_fail(-ENOMEM, "out of memory");
+			goto out;
+		}
+		all = grown;
+		if (nd)
+			memcpy(all + nall, d, nd * sizeof(*d));
+		nall += nd;
+		free(d);
+	}
+	if (resv_merge(all, nall, RESV_ALL_TYPES, &merged, &nmerged)) {
+		rc = ioasid_fail(-ENOMEM, "out of memory");
+		goto out;
+	}
+	rc = copy_out_array(regions, merged, nmerged, sizeof(*merged), num,
+			    "reserved regions");
+out:
+	free(names);
+	free(all);
+	free(merged);
+	return rc;
+}
+
+static int check_regions(const struct ioasid_resv_region *r, uint32_t n,
+			 const char *who)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		if (r[i].start > r[i].last)
+			return ioasid_fail(-EINVAL,
+					   "%s: region %u 0x%llx-0x%llx has start > last",
+					   who, i, (unsigned long long)r[i].start,
+					   (unsigned long long)r[i].last);
+		if (!resv_rank(r[i].type))
+			return ioasid_fail(-EINVAL,
+					   "%s: region %u has unknown type %d",
+					   who, i, (int)r[i].type);
+	}
+	return 0;
+}
+
+/* The complement of disjoint sorted @holes inside [start, last];
+ * *@out malloc'ed. */
+static int complement(const struct ioasid_resv_region *holes, uint32_t n,
+		      uint64_t start, uint64_t last,
+		      struct ioasid_iova_range **out, uint32_t *nout)
+{
+	struct ioasid_iova_range *r = calloc(n + 1, sizeof(*r));
+	uint32_t k = 0;
+	uint64_t cur = start;
+	bool done = false;
+
+	if (!r)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < n && !done; i++) {
+		if (holes[i].last < cur)
+			continue;
+		if (holes[i].start > last)
+			break;
+		if (holes[i].start > cur) {
+			r[k].start = cur;
+			r[k++].last = holes[i].start - 1;
+		}
+		if (holes[i].last >= last)
+			done = true;
+		else
+			cur = holes[i].last + 1;
+	}
+	if (!done) {
+		r[k].start = cur;
+		r[k++].last = last;
+	}
+	*out = r;
+	*nout = k;
+	return 0;
+}
+
+int ioasid_resv_usable(const struct ioasid_resv_region *regions,
+		       uint32_t num_regions, uint64_t start, uint64_t last,
+		       struct ioasid_iova_range *ranges, uint32_t *num)
+{
+	struct ioasid_resv_region *merged = NULL;
+	struct ioasid_iova_range *r = NULL;
+	uint32_t nmerged = 0, nr = 0;
+	int rc;
+
+	ioasid_clear_error();
+	if (!num)
+		return ioasid_fail(-EINVAL, "num is NULL");
+	if (!ranges && *num)
+		return ioasid_fail(-EINVAL, "ranges is NULL but *num is %u", *num);
+	if (!regions && num_regions)
+		return ioasid_fail(-EINVAL, "regions is NULL but num_regions is %u",
+				   num_regions);
+	if (start > last)
+		return ioasid_fail(-EINVAL, "start 0x%llx is above last 0x%llx",
+				   (unsigned long long)start,
+				   (unsigned long long)last);
+	rc = check_regions(regions, num_regions, "regions");
+	if (rc)
+		return rc;
+	if (resv_merge(regions, num_regions, RESV_ALL_TYPES, &merged, &nmerged) ||
+	    complement(merged, nmerged, start, last, &r, &nr)) {
+		free(merged);
+		return ioasid_fail(-ENOMEM, "out of memory");
+	}
+	rc = copy_out_array(ranges, r, nr, sizeof(*r), num, "usable ranges");
+	free(merged);
+	free(r);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Guest RAM layouts                                                    */
+
+/* Regions of @ep that RAM may not overlap: all but direct-relaxable (the
+ * kernel does not enforce those on attach), plus the aperture limit. */
+static bool forbids(const struct ioasid_resv_region *r)
+{
+	return r->type != IOASID_RESV_DIRECT_RELAXABLE;
+}
+
+static int check_eps(const struct ioasid_endpoint *eps, uint32_t num_eps)
+{
+	char who[96];
+
+	if (!eps && num_eps)
+		return ioasid_fail(-EINVAL, "eps is NULL but num_eps is %u",
+				   num_eps);
+	for (uint32_t e = 0; e < num_eps; e++) {
+		uint32_t n = IOASID_OPTS_GET(&eps[e], num_regions, 0);
+		int rc;
+
+		snprintf(who, sizeof(who), "endpoint %u %s", e,
+			 eps[e].name ? eps[e].name : "");
+		if (eps[e].sz < sizeof(size_t))
+			return ioasid_fail(-EINVAL, "%s: ioasid_endpoint.sz is not set",
+					   who);
+		rc = ioasid_opts_check(&eps[e], IOASID_OPTS_KNOWN(ioasid_endpoint),
+				       "ioasid_endpoint");
+		if (rc)
+			return rc;
+		if (n && !eps[e].regions)
+			return ioasid_fail(-EINVAL,
+					   "%s: regions is NULL but num_regions is %u",
+					   who, n);
+		rc = check_regions(eps[e].regions, n, who);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* Whether the regions already hold the aperture limit above @top (as
+ * ioasid_dev_resv_regions() reports it), so it is not counted twice. */
+static bool covers_top(const struct ioasid_resv_region *r, uint32_t n,
+		       uint64_t top)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (r[i].last == UINT64_MAX && r[i].start <= top + 1 &&
+		    forbids(&r[i]))
+			return true;
+	return false;
+}
+
+static const char *ep_name(const struct ioasid_endpoint *ep, uint32_t index,
+			   char buf[32])
+{
+	if (ep->name && *ep->name)
+		return ep->name;
+	snprintf(buf, 32, "endpoint %u", index);
+	return buf;
+}
+
+int ioasid_layout_check(const struct ioasid_endpoint *eps, uint32_t num_eps,
+			const struct ioasid_ram_range *ram, uint32_t num_ram,
+			struct ioasid_layout_conflict *conflicts,
+			uint32_t *num_conflicts)
+{
+	struct ioasid_layout_conflict first;
+	uint32_t max = 0, found = 0;
+	char buf[32];
+	int rc;
+
+	ioasid_clear_error();
+	if (num_conflicts) {
+		max = *num_conflicts;
+		if (!conflicts && max)
+			return ioasid_fail(-EINVAL,
+					   "conflicts is NULL but *num_conflicts is %u",
+					   max);
+	}
+	if (!ram && num_ram)
+		return ioasid_fail(-EINVAL, "ram is NULL but num_ram is %u",
+				   num_ram);
+	rc = check_eps(eps, num_eps);
+	if (rc)
+		return rc;
+	for (uint32_t i = 0; i < num_ram; i++) {
+		if (!ram[i].size)
+			return ioasid_fail(-EINVAL, "RAM range %u at 0x%llx has size 0",
+					   i, (unsigned long long)ram[i].gpa);
+		if (ram[i].gpa + (ram[i].size - 1) < ram[i].gpa)
+			return ioasid_fail(-EINVAL,
+					   "RAM range %u at 0x%llx size 0x%llx wraps",
+					   i, (unsigned long long)ram[i].gpa,
+					   (unsigned long long)ram[i].size);
+	}
+
+	for (uint32_t i = 0; i < num_ram; i++) {
+		uint64_t lo = ram[i].gpa, hi = ram[i].gpa + ram[i].size - 1;
+
+		for (uint32_t e = 0; e < num_eps; e++) {
+			const struct ioasid_endpoint *ep = &eps[e];
+			uint32_t n = IOASID_OPTS_GET(ep, num_regions, 0);
+			uint64_t top = IOASID_OPTS_GET(ep, aperture_last, 0);
+
+			for (uint32_t k = 0; k <= n; k++) {
+				struct ioasid_resv_region r = { 0 };
+
+				if (k < n) {
+					r = ep->regions[k];
+					if (!forbids(&r))
+						continue;
+				} else if (top && top < UINT64_MAX &&
+					   !covers_top(ep->regions, n, top)) {
+					/* The address-width ceiling. */
+					r.start = top + 1;
+					r.last = UINT64_MAX;
+					r.type = IOASID_RESV_RESERVED;
+				} else {
+					continue;
+				}
+				if (r.start > hi || r.last < lo)
+					continue;
+				if (!found) {
+					memset(&first, 0, sizeof(first));
+					snprintf(first.device, sizeof(first.device),
+						 "%s", ep_name(ep, e, buf));
+					first.region = r;
+					first.ram = ram[i];
+				}
+				if (found < max) {
+					struct ioasid_layout_conflict *c =
+						&conflicts[found];
+
+					memset(c, 0, sizeof(*c));
+					snprintf(c->device, sizeof(c->device),
+						 "%s", ep_name(ep, e, buf));
+					c->region = r;
+					c->ram = ram[i];
+				}
+				found++;
+			}
+		}
+	}
+	if (num_conflicts)
+		*num_conflicts = found;
+	if (!found)
+		return 0;
+	return ioasid_fail(-EADDRINUSE,
+			   "RAM 0x%llx-0x%llx overlaps reserved region 0x%llx-0x%llx (%s) of device %s%s",
+			   (unsigned long long)first.ram.gpa,
+			   (unsigned long long)(first.ram.gpa + first.ram.size - 1),
+			   (unsigned long long)first.region.start,
+			   (unsigned long long)first.region.last,
+			   first.region.last == UINT64_MAX &&
+					   first.region.type == IOASID_RESV_RESERVED ?
+				   "above the IOMMU's address width" :
+				   type_name(first.region.type),
+			   first.device,
+			   found > 1 ? " (and more)" : "");
+}
+
+int ioasid_layout_plan(const struct ioasid_endpoint *eps, uint32_t num_eps,
+		       uint64_t ram_size,
+		       const struct ioasid_layout_plan_opts *opts,
+		       struct ioasid_ram_range *ram, uint32_t *num)
+{
+	struct ioasid_resv_region *all = NULL, *merged = NULL;
+	struct ioasid_iova_range *usable = NULL;
+	struct ioasid_ram_range *plan = NULL;
+	uint64_t base, align, min_low, top = UINT64_MAX, left, low = 0;
+	uint32_t total = 0, nmerged = 0, nusable = 0, nplan = 0;
+	int rc;
+
+	ioasid_clear_error();
+	if (!num)
+		return ioasid_fail(-EINVAL, "num is NULL");
+	if (!ram && *num)
+		return ioasid_fail(-EINVAL, "ram is NULL but *num is %u", *num);
+	rc = ioasid_opts_check(opts, IOASID_OPTS_KNOWN(ioasid_layout_plan_opts),
+			       "ioasid_layout_plan_opts");
+	if (rc)
+		return rc;
+	rc = check_eps(eps, num_eps);
+	if (rc)
+		return rc;
+	base = IOASID_OPTS_GET(opts, base, 0);
+	align = IOASID_OPTS_GET(opts, align, 0);
+	if (!align)
+		align = SZ_2M;
+	min_low = IOASID_OPTS_GET(opts, min_below_4g, 0);
+	if (align & (align - 1))
+		return ioasid_fail(-EINVAL, "alignment 0x%llx is not a power of two",
+				   (unsigned long long)align);
+	if (!ram_size || ram_size % align)
+		return ioasid_fail(-EINVAL,
+				   "RAM size 0x%llx is not a non-zero multiple of the alignment 0x%llx",
+				   (unsigned long long)ram_size,
+				   (unsigned long long)align);
+
+	for (uint32_t e = 0; e < num_eps; e++) {
+		uint64_t t = IOASID_OPTS_GET(&eps[e], aperture_last, 0);
+
+		total += IOASID_OPTS_GET(&eps[e], num_regions, 0);
+		if (t && t < top)
+			top = t;
+	}
+	all = malloc((total + 1) * sizeof(*all));
+	if (!all)
+		return ioasid_fail(-ENOMEM, "out of memory");
+	total = 0;
+	for (uint32_t e = 0; e < num_eps; e++)
+		for (uint32_t k = 0; k < IOASID_OPTS_GET(&eps[e], num_regions, 0); k++)
+			if (forbids(&eps[e].regions[k]))
+				all[total++] = eps[e].regions[k];
+	if (base > top) {
+		rc = ioasid_fail(-ENOSPC,
+				 "base 0x%llx is above the smallest address-width ceiling 0x%llx",
+				 (unsigned long long)base, (unsigned long long)top);
+		goto out;
+	}
+	if (resv_merge(all, total, RESV_ALL_TYPES, &merged, &nmerged) ||
+	    complement(merged, nmerged, base, top, &usable, &nusable)) {
+		rc = ioasid_fail(-ENOMEM, "out of memory");
+		goto out;
+	}
+	plan = calloc(nusable + 1, sizeof(*plan));
+	if (!plan) {
+		rc = ioasid_fail(-ENOMEM, "out of memory");
+		goto out;
+	}
+	left = ram_size;
+	for (uint32_t i = 0; i < nusable && left; i++) {
+		uint64_t s = usable[i].start, e = usable[i].last, len;
+
+		/* Align the start up and the end (exclusive) down. */
+		if (s & (align - 1)) {
+			if (s > UINT64_MAX - align)
+				continue;
+			s = (s | (align - 1)) + 1;
+		}
+		if (s > e || e - s + 1 < align)
+			continue;
+		len = (e - s + 1) & ~(align - 1);
+		if (e == UINT64_MAX && s == 0)
+			len = UINT64_MAX & ~(align - 1);
+		if (len > left)
+			len = left;
+		plan[nplan].gpa = s;
+		plan[nplan++].size = len;
+		left -= len;
+		if (s < SZ_4G)
+			low += (s + len > SZ_4G ? SZ_4G - s : len);
+	}
+	if (left) {
+		rc = ioasid_fail(-ENOSPC,
+				 "0x%llx bytes of RAM do not fit between 0x%llx and the address-width ceiling 0x%llx around %u reserved regions (0x%llx left over)",
+				 (unsigned long long)ram_size,
+				 (unsigned long long)base, (unsigned long long)top,
+				 nmerged, (unsigned long long)left);
+		goto out;
+	}
+	if (low < min_low) {
+		rc = ioasid_fail(-ENOSPC,
+				 "only 0x%llx bytes of RAM fit below 4 GiB, 0x%llx are required",
+				 (unsigned long long)low,
+				 (unsigned long long)min_low);
+		goto out;
+	}
+	rc = copy_out_array(ram, plan, nplan, sizeof(*plan), num, "RAM ranges");
+out:
+	free(all);
+	free(merged);
+	free(usable);
+	free(plan);
+	return rc;
+}
