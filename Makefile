@@ -329,11 +329,26 @@ check-man: man $(API_DECLS)
 check-abi: $(SHLIB) $(API_DECLS)
 	$(Q)$(RUN_SUITE) check-abi scripts/check-abi.sh "$(NM)" $(SHLIB) $(LIB_MAP) $(API_DECLS)
 
+# Example programs: built against the static library and run (on the
+# simulator), so they cannot rot.
+EXAMPLE_SRCS := $(sort $(wildcard examples/*.c))
+EXAMPLE_BINS := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRCS))
+
+$(BUILD)/examples/%: examples/%.c $(STATICLIB)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(BASE_CFLAGS) $(PUBLIC_INCLUDES) $(CFLAGS) $(LDFLAGS) -o $@ $< \
+		$(STATICLIB) $(LIB_LIBS)
+
+.PHONY: check-examples
+check-examples: $(EXAMPLE_BINS)
+	$(Q)$(RUN_SUITE) check-examples tests/run-unit.sh $(EXAMPLE_BINS)
+
 .PHONY: check-fast check vmcheck check-results-reset
 check-results-reset:
 	$(Q)rm -rf $(RESULTS) && mkdir -p $(RESULTS)
 
-FAST_SUITES := check-unit check-scripts check-headers check-man check-abi check-install
+FAST_SUITES := check-unit check-scripts check-headers check-man check-abi check-install check-examples
 check-fast: all
 	$(Q)$(MAKE) --no-print-directory check-results-reset
 	$(Q)for t in $(FAST_SUITES); do $(MAKE) --no-print-directory $$t || \
