@@ -105,12 +105,15 @@ int main(void)
 	/* 4: the driver negotiates and reads the config space. */
 	CHECK(ioasid_viommu_set_features(v, ioasid_viommu_features(v)) == 0);
 	CHECK(ioasid_viommu_config_read(v, 0, cfg, sizeof(cfg)) == 0);
+	uint64_t mask = 0, input_end = 0;
+	for (int i = 7; i >= 0; i--) {
+		mask = mask << 8 | cfg[i];
+		input_end = input_end << 8 | cfg[16 + i];
+	}
+	/* The lowest bit of page_size_mask is the granule. */
 	printf("granule %#llx, input range up to %#llx, bypass %u\n",
-	       (unsigned long long)(cfg[0] | cfg[1] << 8 | cfg[2] << 16),
-	       (unsigned long long)((uint64_t)cfg[22] << 48 |
-				    (uint64_t)cfg[21] << 40 |
-				    (uint64_t)cfg[20] << 32) | 0xffffffffu,
-	       cfg[36]);
+	       (unsigned long long)(mask & -mask),
+	       (unsigned long long)input_end, cfg[36]);
 	/* In bypass the assigned device already sees guest RAM 1:1. */
 	CHECK(ioasid_dev_pt_id(dev) != 0);
 
