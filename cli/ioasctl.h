@@ -104,6 +104,14 @@ int do_device(struct cli *cli, int argc, char **argv);
 int do_group(struct cli *cli, int argc, char **argv);
 int do_ioas(struct cli *cli, int argc, char **argv);
 int do_hwpt(struct cli *cli, int argc, char **argv);
+/* ranges.c, layout.c */
+int do_ranges(struct cli *cli, int argc, char **argv);
+int do_layout(struct cli *cli, int argc, char **argv);
+void ranges_help(struct cli *cli);
+void layout_help(struct cli *cli);
+/* The holes of device @name (ioasid_dev_resv_regions()), malloc'ed. */
+int ranges_dev_regions(struct cli *cli, const char *name,
+		       struct ioasid_resv_region **out, uint32_t *num);
 int do_expect(struct cli *cli, int argc, char **argv);
 int do_exec(struct cli *cli, int argc, char **argv);
 void device_help(struct cli *cli);

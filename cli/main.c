@@ -60,6 +60,8 @@ static const struct cmd objects[] = {
 	{ "group", do_group },
 	{ "ioas", do_ioas },
 	{ "hwpt", do_hwpt },
+	{ "ranges", do_ranges },
+	{ "layout", do_layout },
 	{ "expect", do_expect },
 	{ "exec", do_exec },
 	{ "version", do_version },
