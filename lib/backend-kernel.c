@@ -27,6 +27,7 @@
 #include <linux/iommufd.h>
 #include <linux/vfio.h>
 
+#include "config.h"
 #include "internal.h"
 #include "iommufd-test-abi.h"
 #include "kernel.h"
@@ -52,6 +53,10 @@ struct kernel_be {
 	/* Private IOAS that bound mock devices rest on while "detached". */
 	uint32_t mock_ioas;
 	unsigned int mock_users;
+	/* ioasid.conf(5), applied to every device report; may be NULL. */
+	struct ioasid_config *cfg;
+	/* Open devices, so that a report can ask a bound one's IOMMU. */
+	struct kernel_dev *devs;
 };
 
 struct kernel_dev {
@@ -65,6 +70,7 @@ struct kernel_dev {
 	uint32_t mock_flags;
 	uint32_t stdev_id;  /* mock device object */
 	struct pasid_recs pasids; /* PASID attachments (lib/pasid.h) */
+	struct kernel_dev *next;  /* in kernel_be.devs */
 };
 
 /* A call or flag and the first kernel that has it. */
@@ -186,7 +192,16 @@ static void kernel_close(void *be_)
 
 	if (be->own_fd)
 		close(be->fd);
+	ioasid_config_free(be->cfg);
 	free(be);
+}
+
+static void kernel_set_config(void *be_, struct ioasid_config *cfg)
+{
+	struct kernel_be *be = be_;
+
+	ioasid_config_free(be->cfg);
+	be->cfg = cfg;
 }
 
 static int kernel_ctx_fd(void *be_)
@@ -239,11 +254,70 @@ static bool parse_mock_name(const char *name, uint32_t *flags, bool *bad_flag,
 	return true;
 }
 
+static int kernel_hw_info(void *be_, uint32_t dev_id,
+			  struct ioasid_hw_info *info, void *data,
+			  uint32_t *data_len);
+
+/*
+ * The PASID class of a device sysfs described, in the order the facts
+ * come: the PCI PASID capability (class 3 with its width, 0 without;
+ * unknown to callers without CAP_SYS_ADMIN), then IOMMU_GET_HW_INFO's
+ * max_pasid_log2 if this context has the device bound (the width both
+ * the device and its IOMMU support; 0 refines nothing, since kernels
+ * before 6.15 leave it 0 too), mdevs class 1 (sysfs does not say whether
+ * an mdev type uses a PASID), then the configuration, which alone can
+ * tell classes 2, 4 and 5.
+ */
+static void kernel_dev_class(struct kernel_be *be, struct ioasid_dev_info *info)
+{
+	enum ioasid_class_source src = IOASID_CLASS_SRC_DEFAULT;
+	struct kernel_dev *dev;
+	uint8_t width = 0;
+	uint16_t caps;
+
+	info->dev_class = IOASID_CLASS_RID_ONLY;
+	info->pasid_width = 0;
+	if (info->kind == IOASID_DEV_MDEV) {
+		info->dev_class = IOASID_CLASS_MDEV_NO_PASID;
+	} else if (info->kind == IOASID_DEV_PCI) {
+		int rc = ioasid_sysfs_pci_pasid(info->name, &width, &caps);
+
+		if (rc >= 0)
+			src = IOASID_CLASS_SRC_HARDWARE;
+		if (rc == 1 && width) {
+			info->dev_class = IOASID_CLASS_PASID_PASSTHROUGH;
+			info->pasid_width = width;
+		}
+		for (dev = be->devs; dev; dev = dev->next) {
+			struct ioasid_hw_info hw = { .sz = sizeof(hw) };
+			uint32_t len = 0;
+
+			if (!dev->bound || strcmp(dev->name, info->name))
+				continue;
+			/* A report must not fail, nor leave a message,
+			 * because the refinement did. */
+			if (kernel_hw_info(be, dev->dev_id, &hw, NULL, &len)) {
+				ioasid_clear_error();
+			} else if (hw.max_pasid_log2) {
+				info->dev_class = IOASID_CLASS_PASID_PASSTHROUGH;
+				info->pasid_width = hw.max_pasid_log2;
+				src = IOASID_CLASS_SRC_HARDWARE;
+			}
+			break;
+		}
+	}
+	ioasid_dev_class_finish(info, src);
+	ioasid_config_apply_dev(be->cfg, info);
+}
+
 static int kernel_dev_info_at(void *be, uint32_t index,
 			      struct ioasid_dev_info *info)
 {
-	(void)be;
-	return ioasid_sysfs_dev_info_at(index, info);
+	int rc = ioasid_sysfs_dev_info_at(index, info);
+
+	if (rc == 0)
+		kernel_dev_class(be, info);
+	return rc;
 }
 
 /* Needs no iommufd: driver_override, unbind and drivers_probe in sysfs. */
@@ -260,8 +334,8 @@ static int kernel_dev_info_get(void *be, const char *name,
 	char bad[IOASID_NAME_MAX];
 	uint32_t flags;
 	bool bad_flag;
+	int rc;
 
-	(void)be;
 	if (parse_mock_name(name, &flags, &bad_flag, bad, sizeof(bad))) {
 		size_t sz = info->sz;
 
@@ -279,11 +353,22 @@ static int kernel_dev_info_get(void *be, const char *name,
 		info->group = -1;
 		snprintf(info->driver, sizeof(info->driver), "iommufd-selftest");
 		snprintf(info->iommu, sizeof(info->iommu), "mock");
-		if (flags & IOASID_TEST_MOCK_DEV_PASID)
-			info->pasid_width = 20; /* the mock IOMMU's */
+		/* The selftest's PASID-capable mock device takes any PASID
+		 * as is (class 3), 20 bits wide (MOCK_PASID_WIDTH), like
+		 * [mock] devices with pasid_width = 20 and class = 3 in
+		 * examples/topologies/mock.ini. */
+		if (flags & IOASID_TEST_MOCK_DEV_PASID) {
+			info->pasid_width = 20;
+			info->dev_class = IOASID_CLASS_PASID_PASSTHROUGH;
+		}
+		ioasid_dev_class_finish(info, IOASID_CLASS_SRC_HARDWARE);
+		ioasid_config_apply_dev(((struct kernel_be *)be)->cfg, info);
 		return 0;
 	}
-	return ioasid_sysfs_dev_info_get(name, info);
+	rc = ioasid_sysfs_dev_info_get(name, info);
+	if (rc == 0)
+		kernel_dev_class(be, info);
+	return rc;
 }
 
 /* Sysfs for real IOMMUs; the selftest's mock IOMMU has fixed values
@@ -882,6 +967,8 @@ static int kernel_dev_open(void *be, const struct ioasid_dev_info *info,
 			return ioasid_fail(-EINVAL, "%s is not a mock device name",
 					   info->name);
 		}
+		dev->next = ((struct kernel_be *)be)->devs;
+		((struct kernel_be *)be)->devs = dev;
 		*bdev = dev;
 		return 0;
 	}
@@ -928,6 +1015,8 @@ static int kernel_dev_open(void *be, const struct ioasid_dev_info *info,
 		free(dev);
 		return rc;
 	}
+	dev->next = ((struct kernel_be *)be)->devs;
+	((struct kernel_be *)be)->devs = dev;
 	*bdev = dev;
 	return 0;
 }
@@ -1156,6 +1245,11 @@ static void kernel_dev_close(void *be_, void *bdev)
 		 * vfio_iommufd_physical_unbind()). */
 		close(dev->fd);
 	}
+	for (struct kernel_dev **p = &be->devs; *p; p = &(*p)->next)
+		if (*p == dev) {
+			*p = dev->next;
+			break;
+		}
 	pasid_recs_free(&dev->pasids);
 	free(dev);
 }
@@ -1191,6 +1285,7 @@ static const struct ioasid_backend_ops kernel_ops = {
 	.dev_pasid_attach = kernel_dev_pasid_attach,
 	.dev_pasid_detach = kernel_dev_pasid_detach,
 	.dev_pasid_list = kernel_dev_pasid_list,
+	.set_config = kernel_set_config,
 };
 
 bool ioasid_kernel_backend_is(const struct ioasid_backend_ops *ops)

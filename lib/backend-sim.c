@@ -27,6 +27,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "internal.h"
 #include "itree.h"
 #include "pasid.h"
@@ -121,6 +122,9 @@ struct sim {
 	/* Freed sim_area and sim_pages objects kept for reuse (linked
 	 * through their first word), released at close. */
 	void *spare_areas, *spare_pages;
+	/* ioasid.conf(5): its [device] overrides apply here too, so that
+	 * an operator can try a configuration on the simulator. */
+	struct ioasid_config *cfg;
 };
 
 /* ------------------------------------------------------------------ */
@@ -2129,6 +2133,7 @@ static int sim_dev_info_at(void *be, uint32_t index,
 		return -ENOENT;
 	copy_sized(info, &s->topo->devs[index].info, sizeof(*info));
 	ioasid_dev_class_finish(info, IOASID_CLASS_SRC_TOPOLOGY);
+	ioasid_config_apply_dev(s->cfg, info);
 	return 0;
 }
 
@@ -2143,6 +2148,7 @@ static int sim_dev_info_get(void *be, const char *name,
 				   s->topo->source);
 	copy_sized(info, &t->info, sizeof(*info));
 	ioasid_dev_class_finish(info, IOASID_CLASS_SRC_TOPOLOGY);
+	ioasid_config_apply_dev(s->cfg, info);
 	return 0;
 }
 
@@ -2226,6 +2232,14 @@ static int sim_ctx_fd(void *be)
 	return -EOPNOTSUPP;
 }
 
+static void sim_set_config(void *be, struct ioasid_config *cfg)
+{
+	struct sim *s = be;
+
+	ioasid_config_free(s->cfg);
+	s->cfg = cfg;
+}
+
 static void sim_close(void *be)
 {
 	struct sim *s = be;
@@ -2257,6 +2271,7 @@ static void sim_close(void *be)
 	free(s->host_driver);
 	free(s->groups);
 	topology_free(s->topo);
+	ioasid_config_free(s->cfg);
 	free(s);
 }
 
@@ -2289,6 +2304,7 @@ static const struct ioasid_backend_ops sim_ops = {
 	.dev_pasid_attach = sim_dev_pasid_attach,
 	.dev_pasid_detach = sim_dev_pasid_detach,
 	.dev_pasid_list = sim_dev_pasid_list,
+	.set_config = sim_set_config,
 };
 
 int ioasid_sim_open(const char *topology, const struct ioasid_backend_ops **ops,

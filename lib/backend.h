@@ -28,6 +28,8 @@
 #define IOASID_OPTION_RLIMIT_MODE 0
 #define IOASID_OPTION_HUGE_PAGES 1
 
+struct ioasid_config;
+
 enum ioasid_obj_type {
 	IOASID_OBJ_IOAS = 1,
 	IOASID_OBJ_HWPT = 2,
@@ -131,6 +133,11 @@ struct ioasid_backend_ops {
 	int (*dev_pasid_list)(void *be, void *bdev,
 			      struct ioasid_pasid_entry *entries,
 			      uint32_t *num);
+
+	/* Take the operator's configuration (lib/config.h, ioasid.conf(5);
+	 * may be NULL): from now on every device report ends with
+	 * ioasid_config_apply_dev().  close frees it. */
+	void (*set_config)(void *be, struct ioasid_config *cfg);
 };
 
 /* Backend constructors.  On failure they return a negative errno and

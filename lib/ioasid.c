@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "internal.h"
 #include "kernel.h"
 
@@ -38,7 +39,7 @@ unsigned int ioasid_version_minor(void)
 /* ------------------------------------------------------------------ */
 /* Entering and leaving a call                                          */
 
-static void ctx_lock(struct ioasid_ctx *ctx)
+void ioasid_ctx_enter(struct ioasid_ctx *ctx)
 {
 	pthread_mutex_lock(&ctx->lock);
 }
@@ -47,7 +48,7 @@ static void ctx_lock(struct ioasid_ctx *ctx)
  * Leave a call: unlock, and if it failed without a message (a backend that
  * had nothing to add), give it a generic one naming @what.
  */
-static int ctx_unlock(struct ioasid_ctx *ctx, int rc, const char *what)
+int ioasid_ctx_leave(struct ioasid_ctx *ctx, int rc, const char *what)
 {
 	pthread_mutex_unlock(&ctx->lock);
 	if (rc < 0) {
@@ -57,6 +58,10 @@ static int ctx_unlock(struct ioasid_ctx *ctx, int rc, const char *what)
 	}
 	return rc;
 }
+
+/* The short names this file has always used. */
+#define ctx_lock ioasid_ctx_enter
+#define ctx_unlock ioasid_ctx_leave
 
 #define CHECK_CTX(ctx)                                                      \
 	do {                                                                \
@@ -97,11 +102,50 @@ static int ctx_create(const struct ioasid_backend_ops *ops, void *be,
 	return 0;
 }
 
+/* Hand the configuration to the backend, which owns it from then on. */
+static void ctx_set_config(const struct ioasid_backend_ops *ops, void *be,
+			   struct ioasid_config *cfg)
+{
+	if (ops->set_config)
+		ops->set_config(be, cfg);
+	else
+		ioasid_config_free(cfg);
+}
+
+/* The backend of a context opened with IOASID_BACKEND_DEFAULT: the
+ * environment, then the configuration, then the kernel. */
+static int default_backend(const struct ioasid_config *cfg,
+			   enum ioasid_backend *backend, bool *from_env)
+{
+	const char *env = getenv("IOASID_BACKEND");
+
+	*from_env = false;
+	if (env && *env) {
+		*from_env = true;
+		if (!strcmp(env, "kernel"))
+			*backend = IOASID_BACKEND_KERNEL;
+		else if (!strcmp(env, "sim"))
+			*backend = IOASID_BACKEND_SIM;
+		else
+			return ioasid_fail(-EINVAL,
+					   "environment IOASID_BACKEND=%s: expected kernel or sim",
+					   env);
+		return 0;
+	}
+	*backend = ioasid_config_backend(cfg);
+	if (*backend == IOASID_BACKEND_DEFAULT)
+		*backend = IOASID_BACKEND_KERNEL;
+	return 0;
+}
+
 int ioasid_ctx_open(const struct ioasid_ctx_opts *opts,
 		    struct ioasid_ctx **ctxp)
 {
 	const struct ioasid_backend_ops *ops;
+	struct ioasid_config *cfg = NULL;
 	enum ioasid_backend backend;
+	const char *topology, *env;
+	bool from_env = false;
 	void *be;
 	int rc;
 
@@ -113,12 +157,31 @@ int ioasid_ctx_open(const struct ioasid_ctx_opts *opts,
 	if (rc)
 		return rc;
 	backend = IOASID_OPTS_GET(opts, backend, IOASID_BACKEND_DEFAULT);
+	topology = IOASID_OPTS_GET(opts, topology, NULL);
+	if (backend != IOASID_BACKEND_DEFAULT && backend != IOASID_BACKEND_KERNEL &&
+	    backend != IOASID_BACKEND_SIM)
+		return ioasid_fail(-EINVAL, "opts.backend %d is unknown",
+				   (int)backend);
+	rc = ioasid_config_open(IOASID_OPTS_GET(opts, config, NULL), &cfg);
+	if (rc)
+		return rc;
+	if (backend == IOASID_BACKEND_DEFAULT) {
+		rc = default_backend(cfg, &backend, &from_env);
+		if (rc)
+			goto fail;
+		/* Explicit options > environment > configuration >
+		 * built-in, for the topology as for the backend. */
+		env = getenv("IOASID_TOPOLOGY");
+		if (backend == IOASID_BACKEND_SIM && !topology)
+			topology = env && *env ? env : ioasid_config_topology(cfg);
+	}
 	switch (backend) {
-	case IOASID_BACKEND_DEFAULT:
 	case IOASID_BACKEND_KERNEL:
-		if (IOASID_OPTS_GET(opts, topology, NULL))
-			return ioasid_fail(-EINVAL,
-					   "opts.topology is only for the simulator backend");
+		if (topology) {
+			rc = ioasid_fail(-EINVAL,
+					 "opts.topology is only for the simulator backend");
+			goto fail;
+		}
 		if (IOASID_OPTS_GET(opts, inspect_only, false))
 			rc = ioasid_kernel_open_inspect(&ops, &be);
 		else
@@ -126,31 +189,35 @@ int ioasid_ctx_open(const struct ioasid_ctx_opts *opts,
 								NULL),
 						-1, false, &ops, &be);
 		break;
-	case IOASID_BACKEND_SIM:
-		if (IOASID_OPTS_GET(opts, dev_iommu, NULL))
-			return ioasid_fail(-EINVAL,
-					   "opts.dev_iommu is only for the kernel backend");
-		rc = ioasid_sim_open(IOASID_OPTS_GET(opts, topology, NULL), &ops,
-				     &be);
-		break;
 	default:
-		return ioasid_fail(-EINVAL, "opts.backend %d is unknown",
-				   (int)backend);
+		if (IOASID_OPTS_GET(opts, dev_iommu, NULL)) {
+			rc = ioasid_fail(-EINVAL,
+					 "opts.dev_iommu is only for the kernel backend");
+			goto fail;
+		}
+		rc = ioasid_sim_open(topology, &ops, &be);
+		break;
 	}
 	if (rc < 0) {
 		if (!ioasid_has_errmsg())
-			ioasid_fail(rc, "opening the %s backend: %s",
+			ioasid_fail(rc, "opening the %s backend%s: %s",
 				    backend == IOASID_BACKEND_SIM ? "sim" : "kernel",
+				    from_env ? " (IOASID_BACKEND)" : "",
 				    strerror(-rc));
-		return rc;
+		goto fail;
 	}
+	ctx_set_config(ops, be, cfg);
 	return ctx_create(ops, be, ctxp);
+fail:
+	ioasid_config_free(cfg);
+	return rc;
 }
 
 int ioasid_ctx_from_fd(int fd, const struct ioasid_ctx_opts *opts,
 		       struct ioasid_ctx **ctxp)
 {
 	const struct ioasid_backend_ops *ops;
+	struct ioasid_config *cfg = NULL;
 	enum ioasid_backend backend;
 	void *be;
 	int rc;
@@ -173,13 +240,18 @@ int ioasid_ctx_from_fd(int fd, const struct ioasid_ctx_opts *opts,
 	if (fd < 0 || fcntl(fd, F_GETFD) < 0)
 		return ioasid_fail(-EBADF, "fd %d is not an open file descriptor",
 				   fd);
+	rc = ioasid_config_open(IOASID_OPTS_GET(opts, config, NULL), &cfg);
+	if (rc)
+		return rc;
 	rc = ioasid_kernel_open(NULL, fd, IOASID_OPTS_GET(opts, own_fd, false),
 				&ops, &be);
 	if (rc < 0) {
 		if (!ioasid_has_errmsg())
 			ioasid_fail(rc, "adopting fd %d: %s", fd, strerror(-rc));
+		ioasid_config_free(cfg);
 		return rc;
 	}
+	ctx_set_config(ops, be, cfg);
 	return ctx_create(ops, be, ctxp);
 }
 

@@ -340,6 +340,83 @@ int ioasid_sysfs_dev_info_at(uint32_t index, struct ioasid_dev_info *info)
 	return ret;
 }
 
+/* PCI config space: extended capabilities start at 0x100, each with a
+ * 32-bit header: id in bits 15:0, next offset in bits 31:20. */
+#define PCI_CFG_CONVENTIONAL 256
+#define PCI_CFG_EXTENDED 4096
+#define PCI_EXT_CAP_START 0x100
+#define PCI_EXT_CAP_PASID 0x1b
+
+static uint32_t le32_at(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+/* 1 found (*@cap_reg set), 0 absent, -EACCES unreadable, -ENODEV. */
+static int pasid_cap_of(const char *bdf, uint16_t *cap_reg)
+{
+	uint8_t cfg[PCI_CFG_EXTENDED];
+	char path[PATH_MAX];
+	unsigned int pos, hops;
+	struct stat st;
+	size_t got = 0;
+	ssize_t n;
+	FILE *f;
+
+	if (!sysfs_path(path, sizeof(path), "bus/pci/devices/%s/config", bdf))
+		return -ENODEV;
+	f = fopen(path, "re");
+	if (!f)
+		return errno == EACCES || errno == EPERM ? -EACCES : -ENODEV;
+	while (got < sizeof(cfg) &&
+	       (n = (ssize_t)fread(cfg + got, 1, sizeof(cfg) - got, f)) > 0)
+		got += (size_t)n;
+	if (fstat(fileno(f), &st) < 0)
+		st.st_size = 0;
+	fclose(f);
+	/* sysfs sizes the file by the device's config space even when it
+	 * gives an unprivileged reader only 64 bytes of it. */
+	if (got <= PCI_CFG_CONVENTIONAL &&
+	    (got == PCI_CFG_CONVENTIONAL || st.st_size == PCI_CFG_CONVENTIONAL))
+		return 0;
+	if (got < PCI_EXT_CAP_START + 4)
+		return -EACCES;
+	for (pos = PCI_EXT_CAP_START, hops = 0;
+	     pos >= PCI_EXT_CAP_START && pos + 8 <= got && hops < 512; hops++) {
+		uint32_t hdr = le32_at(cfg + pos);
+
+		/* 0: no capabilities; all ones: the device went away. */
+		if (hdr == 0 || hdr == 0xffffffffu)
+			break;
+		if ((hdr & 0xffff) == PCI_EXT_CAP_PASID) {
+			*cap_reg = (uint16_t)(cfg[pos + 4] | cfg[pos + 5] << 8);
+			return 1;
+		}
+		pos = (hdr >> 20) & 0xffc;
+	}
+	return 0;
+}
+
+int ioasid_sysfs_pci_pasid(const char *bdf, uint8_t *width, uint16_t *caps)
+{
+	char path[PATH_MAX], pf[IOASID_NAME_MAX];
+	uint16_t reg = 0;
+	int rc = pasid_cap_of(bdf, &reg);
+
+	if (rc == 0 &&
+	    sysfs_path(path, sizeof(path), "bus/pci/devices/%s/physfn", bdf)) {
+		link_basename(path, pf, sizeof(pf));
+		if (pf[0])
+			rc = pasid_cap_of(pf, &reg);
+	}
+	if (rc == 1) {
+		*width = (uint8_t)((reg >> 8) & 0x1f);
+		*caps = reg & 0x6;
+	}
+	return rc;
+}
+
 int ioasid_sysfs_dev_info_get(const char *name, struct ioasid_dev_info *info)
 {
 	char canon[IOASID_NAME_MAX], path[PATH_MAX], real[PATH_MAX];

@@ -24,9 +24,23 @@
 const char *ioasid_sysfs_root(void);
 
 /* The @index-th device: PCI devices sorted by address, then mdevs sorted
- * by UUID.  -ENOENT past the end.  class and pasid_width are left 0 (not
- * detected yet). */
+ * by UUID.  -ENOENT past the end.  class and pasid_width are left 0: the
+ * kernel backend detects them (ioasid_sysfs_pci_pasid() and more). */
 int ioasid_sysfs_dev_info_at(uint32_t index, struct ioasid_dev_info *info);
+
+/*
+ * ioasid_sysfs_pci_pasid - the PCI PASID extended capability (id 0x1b) of
+ * device @bdf (canonical form), from its config space in sysfs; a VF
+ * without one uses its PF's, as the PCI spec has VFs share it.
+ * @width: its Max PASID Width field (bits 12:8 of the capability register).
+ * @caps: its Execute (bit 1) and Privileged Mode (bit 2) bits.
+ *
+ * Return: 1 present, 0 absent (also for conventional PCI devices, whose
+ * 256-byte config space has no extended capabilities), -EACCES unknown:
+ * sysfs gives the caller only the first 64 bytes (readable in full by
+ * CAP_SYS_ADMIN only), -ENODEV no such device or config file.
+ */
+int ioasid_sysfs_pci_pasid(const char *bdf, uint8_t *width, uint16_t *caps);
 
 /* The device called @name: "0000:00:03.0", "00:03.0", an mdev UUID or a
  * VFIO cdev path (/dev/vfio/devices/vfioN).  -ENODEV if there is none,

@@ -101,7 +101,8 @@ IOASID_API ioasid_print_fn_t ioasid_set_print(ioasid_print_fn_t fn,
 struct ioasid_ctx;
 
 enum ioasid_backend {
-	IOASID_BACKEND_DEFAULT = 0, /* the kernel, /dev/iommu */
+	/* $IOASID_BACKEND, else ioasid.conf(5), else the kernel. */
+	IOASID_BACKEND_DEFAULT = 0,
 	IOASID_BACKEND_KERNEL = 1,
 	IOASID_BACKEND_SIM = 2, /* in-process simulator */
 };
@@ -121,18 +122,26 @@ struct ioasid_ctx_opts {
 	 * and ioasid_dev_set_driver() work (they read sysfs); calls that
 	 * need the iommufd fail with -EBADF.  The simulator ignores it. */
 	bool inspect_only;
+	/* Added in 0.2.  The configuration file (see ioasid.conf(5)): NULL
+	 * means $IOASID_CONFIG if set, else /etc/ioasid/ioasid.conf if it
+	 * exists; "" means none.  Its [defaults] apply to contexts opened
+	 * with IOASID_BACKEND_DEFAULT (explicit options win over the
+	 * environment, IOASID_BACKEND and IOASID_TOPOLOGY, which win over
+	 * the file), its [device] overrides to every device report. */
+	const char *config;
 	size_t : 0;
 };
-#define ioasid_ctx_opts__last_field inspect_only
+#define ioasid_ctx_opts__last_field config
 
 /*
  * ioasid_ctx_open - open a context on the backend @opts names.
- * @opts: NULL for the kernel backend with /dev/iommu.
+ * @opts: NULL for the defaults: the kernel backend with /dev/iommu,
+ *        unless the environment or ioasid.conf(5) chooses otherwise.
  * @ctxp: receives the context.
  *
- * Return: 0, -ENOENT (no /dev/iommu or topology file), -EACCES,
- * -EINVAL (bad options or a bad topology file: the message gives
- * FILE:LINE).
+ * Return: 0, -ENOENT (no /dev/iommu, topology or configuration file),
+ * -EACCES, -EINVAL (bad options, a bad IOASID_BACKEND, or a bad
+ * topology or configuration file: the message gives FILE:LINE).
  */
 IOASID_API int ioasid_ctx_open(const struct ioasid_ctx_opts *opts,
 			       struct ioasid_ctx **ctxp);
