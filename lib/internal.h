@@ -75,6 +75,15 @@ struct ioasid_dev {
 	uint32_t hwpt_id;
 };
 
+/*
+ * ioasid_ctx_enter, ioasid_ctx_leave - the one way into and out of a call
+ * that touches a context's state: take the context lock; then drop it and,
+ * if @rc is a failure without a message yet, give it a generic one naming
+ * @what and set errno.  Return: @rc.  (lib/ioasid.c)
+ */
+void ioasid_ctx_enter(struct ioasid_ctx *ctx);
+int ioasid_ctx_leave(struct ioasid_ctx *ctx, int rc, const char *what);
+
 /* Parse "0000:00:03.0" or "00:03.0" into the canonical 12-character
  * form; -EINVAL if @s is not a PCI address. */
 int ioasid_parse_pci_addr(const char *s, char out[IOASID_NAME_MAX]);

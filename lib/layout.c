@@ -139,7 +139,7 @@ int ioasid_ioas_resv_regions(struct ioasid_ctx *ctx, uint32_t ioas_id,
 		return rc;
 
 	/* Names first, under the lock; the public calls below lock again. */
-	pthread_mutex_lock(&ctx->lock);
+	ioasid_ctx_enter(ctx);
 	for (dev = ctx->devs; dev; dev = dev->next)
 		ndev++;
 	names = calloc(ndev + 1, sizeof(*names));
@@ -147,9 +147,10 @@ int ioasid_ioas_resv_regions(struct ioasid_ctx *ctx, uint32_t ioas_id,
 	for (dev = names ? ctx->devs : NULL; dev; dev = dev->next)
 		if (dev->pt_id == ioas_id)
 			memcpy(names[ndev++], dev->name, IOASID_NAME_MAX);
-	pthread_mutex_unlock(&ctx->lock);
-	if (!names)
-		return ioasid_fail(-ENOMEM, "out of memory");
+	rc = ioasid_ctx_leave(ctx, names ? 0 : ioasid_fail(-ENOMEM, "out of memory"),
+			      "listing the devices of an IOAS");
+	if (rc)
+		return rc;
 
 	for (uint32_t i = 0; i < ndev; i++) {
 		struct ioasid_resv_region *d, *grown;

@@ -276,6 +276,7 @@ int ioasid_dev_iommu_info(struct ioasid_ctx *ctx, const char *name,
 			  struct ioasid_iommu_info *info)
 {
 	struct ioasid_iommu_info full = { .sz = sizeof(full) };
+	char what[IOASID_NAME_MAX + 32];
 	size_t sz;
 	int rc;
 
@@ -290,21 +291,17 @@ int ioasid_dev_iommu_info(struct ioasid_ctx *ctx, const char *name,
 	if (sz < sizeof(size_t))
 		return ioasid_fail(-EINVAL, "ioasid_iommu_info.sz is %zu, not set",
 				   sz);
-	pthread_mutex_lock(&ctx->lock);
+	ioasid_ctx_enter(ctx);
 	if (ctx->ops->iommu_info)
 		rc = ctx->ops->iommu_info(ctx->be, name, &full);
 	else
 		rc = ioasid_fail(-EOPNOTSUPP,
 				 "the %s backend cannot describe IOMMUs",
 				 ctx->ops->name);
-	pthread_mutex_unlock(&ctx->lock);
-	if (rc < 0) {
-		if (!ioasid_has_errmsg())
-			ioasid_fail(rc, "reading the IOMMU of %s: %s", name,
-				    strerror(-rc));
-		errno = -rc;
+	snprintf(what, sizeof(what), "reading the IOMMU of %s", name);
+	rc = ioasid_ctx_leave(ctx, rc, what);
+	if (rc < 0)
 		return rc;
-	}
 	memcpy(info, &full, sz < sizeof(full) ? sz : sizeof(full));
 	info->sz = sz;
 	return 0;
