@@ -17,7 +17,7 @@ static void usage(FILE *f)
 	      "       ioasctl [OPTIONS] batch FILE|-\n"
 	      "       ioasctl [OPTIONS] exec [OBJECTS] -- PROGRAM [ARGS]\n"
 	      "       ioasctl { version | help }\n"
-	      "OBJECT := { device | group | ioas | hwpt | expect }\n"
+	      "OBJECT := { device | group | ioas | hwpt | ranges | layout | expect }\n"
 	      "OPTIONS := { -j|--json | -p|--pretty | --sim[=TOPOLOGY] |\n"
 	      "             -f|--force | -h|--help | -V|--version }\n"
 	      "Try \"ioasctl OBJECT help\" for the commands of an object.\n",
