@@ -308,6 +308,78 @@ IOASID_API int ioasid_viommu_get_stats(const struct ioasid_viommu *v,
 IOASID_API int ioasid_viommu_domain_ioas(const struct ioasid_viommu *v,
 					 uint32_t domain, uint32_t *ioas_id);
 
+/* ------------------------------------------------------------------ */
+/* Recorded request traces (tests, replay tools, benchmarks)            */
+
+/*
+ * A trace is a text file of virtio-iommu requests, one per line, in the
+ * format of the recorded guest traces (see ioasid_viommu_trace_open(3)):
+ *   config page_size_mask=M input=S-E domains=S-E probe_size=N bypass=B
+ *   probe ep=E [resv=msi:S-E ...]
+ *   attach domain=D ep=E | detach domain=D ep=E
+ *   map domain=D virt=S-E phys=P flags=F | unmap domain=D virt=S-E
+ * Numbers are hex or decimal, ranges inclusive, '#' starts a comment.
+ */
+struct ioasid_viommu_trace;
+
+/* Kinds of trace entries. */
+#define IOASID_VIOMMU_TRACE_CONFIG 0u
+#define IOASID_VIOMMU_TRACE_REQUEST 1u
+
+/* How many RESV_MEM properties a probe line may record. */
+#define IOASID_VIOMMU_TRACE_MAX_RESV 16u
+
+struct ioasid_viommu_trace_resv {
+	uint64_t start, last; /* inclusive */
+	uint8_t subtype;      /* 0: reserved, 1: msi (the wire's values) */
+};
+
+struct ioasid_viommu_trace_entry {
+	size_t sz;
+	uint32_t line;	/* 1-based line number in the file */
+	uint32_t kind;	/* IOASID_VIOMMU_TRACE_* */
+	/* REQUEST: the device-readable bytes to hand to the device, and the
+	 * size of the device-writable part the guest gave (4, or
+	 * probe_size + 4 for PROBE, probe_size from the last config line,
+	 * else 512).  The recorded guest expected status OK. */
+	uint8_t type;	/* request type (1 ATTACH ... 5 PROBE) */
+	uint8_t req[72];
+	uint32_t req_len;
+	uint32_t resp_len;
+	/* The request's fields, parsed. */
+	uint32_t domain, endpoint, flags;
+	uint64_t virt_start, virt_end, phys_start;
+	/* PROBE: the RESV_MEM properties the recorded device returned. */
+	uint32_t num_resv;
+	struct ioasid_viommu_trace_resv resv[IOASID_VIOMMU_TRACE_MAX_RESV];
+	/* CONFIG: what the recorded device offered. */
+	uint64_t page_size_mask, input_start, input_end;
+	uint32_t domain_start, domain_end, probe_size;
+	uint8_t bypass;
+	size_t : 0;
+};
+#define ioasid_viommu_trace_entry__last_field bypass
+
+/*
+ * ioasid_viommu_trace_open - open the trace file @path ("-": standard
+ * input) for reading with ioasid_viommu_trace_next().
+ *
+ * Return: 0; -EINVAL; -ENOMEM; the errno of fopen().
+ */
+IOASID_API int ioasid_viommu_trace_open(const char *path, struct ioasid_viommu_trace **tp);
+
+/*
+ * ioasid_viommu_trace_next - read the next entry into @e (@e->sz set by
+ * the caller; blank and comment lines are skipped).
+ *
+ * Return: 1 (an entry); 0 (end of file); -EINVAL (a malformed line: the
+ * message names the line); -EIO (read error).
+ */
+IOASID_API int ioasid_viommu_trace_next(struct ioasid_viommu_trace *t, struct ioasid_viommu_trace_entry *e);
+
+/* ioasid_viommu_trace_close - close a trace.  NULL is allowed. */
+IOASID_API void ioasid_viommu_trace_close(struct ioasid_viommu_trace *t);
+
 #ifdef __cplusplus
 }
 #endif

@@ -257,9 +257,10 @@ out_destroy:
 	return 0;
 }
 
-/* The MSI region of the device's group, if it has one. */
+/* The MSI region of the device's group, if it has one; the group's id
+ * into @group. */
 static bool group_msi(struct ioasid_viommu *v, struct ioasid_dev *dev,
-		      struct ioasid_resv_region *msi)
+		      struct ioasid_resv_region *msi, int32_t *group)
 {
 	struct ioasid_dev_info info = { .sz = sizeof(info) };
 	struct ioasid_resv_region *regions;
@@ -269,6 +270,7 @@ static bool group_msi(struct ioasid_viommu *v, struct ioasid_dev *dev,
 	if (ioasid_dev_info_get(v->ctx, ioasid_dev_name(dev), &info) ||
 	    info.group < 0)
 		return false;
+	*group = info.group;
 	if (ioasid_group_resv_regions(v->ctx, info.group, NULL, &num) !=
 	    -EMSGSIZE)
 		return false;
@@ -286,6 +288,24 @@ static bool group_msi(struct ioasid_viommu *v, struct ioasid_dev *dev,
 	}
 	free(regions);
 	return found;
+}
+
+/* A physical endpoint in the IOMMU group of @dev, or NULL. */
+static struct viommu_endpoint *group_mate(struct ioasid_viommu *v,
+					  struct ioasid_dev *dev)
+{
+	struct ioasid_dev_info info = { .sz = sizeof(info) };
+	struct viommu_endpoint *o;
+
+	if (ioasid_dev_info_get(v->ctx, ioasid_dev_name(dev), &info) ||
+	    info.group < 0)
+		return NULL;
+	for (o = vidx_next_from(&v->endpoints, 0); o;
+	     o = o->id == UINT32_MAX ? NULL
+				     : vidx_next_from(&v->endpoints, o->id + 1ull))
+		if (o->dev && o->group == info.group)
+			return o;
+	return NULL;
 }
 
 static int resv_push(struct viommu_resv **arr, uint32_t *n, uint64_t start,
@@ -428,10 +448,12 @@ int ioasid_viommu_add_endpoint(struct ioasid_viommu *v, uint32_t endpoint_id,
 		return ioasid_fail(-ENOMEM, "viommu: out of memory");
 	ep->id = endpoint_id;
 	ep->dev = dev;
+	ep->group = -1;
 	for (unsigned int i = 0; i < VIOMMU_IOTLB_SIZE; i++)
 		ep->iotlb[i].page = UINT64_MAX;
 
 	if (dev) {
+		struct viommu_endpoint *mate;
 		struct ioasid_resv_region msi;
 		bool has_msi;
 
@@ -457,20 +479,41 @@ int ioasid_viommu_add_endpoint(struct ioasid_viommu *v, uint32_t endpoint_id,
 					 endpoint_id, ioasid_dev_name(dev));
 			goto fail;
 		}
-		rc = probe_host(v, dev, &alignment, &ranges, &num);
-		if (rc)
-			goto fail;
-		if (alignment < page)
+		mate = group_mate(v, dev);
+		if (mate) {
+			/* The group is measured already (and may be attached
+			 * somewhere, so a scratch attach of this device would
+			 * fail: a group shares one HWPT).  Same group, same
+			 * regions; its limits are in the config already. */
+			ep->group = mate->group;
+			ep->resv = calloc(mate->num_resv ? mate->num_resv : 1,
+					  sizeof(*ep->resv));
+			if (!ep->resv) {
+				rc = ioasid_fail(-ENOMEM, "viommu: out of memory");
+				goto fail;
+			}
+			memcpy(ep->resv, mate->resv,
+			       mate->num_resv * sizeof(*ep->resv));
+			ep->num_resv = mate->num_resv;
 			alignment = page;
-		if (num) {
-			lo = ranges[0].start;
-			hi = ranges[num - 1].last;
+			lo = v->config.input_start;
+			hi = v->config.input_end;
+		} else {
+			rc = probe_host(v, dev, &alignment, &ranges, &num);
+			if (rc)
+				goto fail;
+			if (alignment < page)
+				alignment = page;
+			if (num) {
+				lo = ranges[0].start;
+				hi = ranges[num - 1].last;
+			}
+			has_msi = group_msi(v, dev, &msi, &ep->group);
+			rc = host_resv(ranges, num, has_msi ? &msi : NULL,
+				       &ep->resv, &ep->num_resv);
+			if (rc)
+				goto fail;
 		}
-		has_msi = group_msi(v, dev, &msi);
-		rc = host_resv(ranges, num, has_msi ? &msi : NULL, &ep->resv,
-			       &ep->num_resv);
-		if (rc)
-			goto fail;
 		if (alignment > v->granule && v->granule_fixed) {
 			rc = ioasid_fail(-EINVAL,
 					 "viommu endpoint %u: IOVA alignment %#llx of %s is above the granule %#llx",

@@ -56,6 +56,9 @@ struct viommu_endpoint {
 	uint32_t host_pt;
 	struct viommu_resv *resv;
 	uint32_t num_resv;
+	/* Physical: the IOMMU group; its endpoints share one address space
+	 * (the guest's IOMMU core puts them in one domain).  -1: emulated. */
+	int32_t group;
 	struct viommu_iotlb_entry iotlb[VIOMMU_IOTLB_SIZE];
 };
 

@@ -320,16 +320,114 @@ static uint8_t do_unmap(struct ioasid_viommu *v, const struct viommu_req *r)
 	return status;
 }
 
-/* PROBE: write the properties of @ep into @props (probe_size bytes,
- * zero-filled: 84). */
-static void probe_fill(const struct ioasid_viommu *v,
-		       const struct viommu_endpoint *ep, uint8_t *props)
+/* Whether @o shares the address space of @ep: the same endpoint, an
+ * endpoint of the domain @ep is attached to, or a physical endpoint of
+ * the same IOMMU group (the guest driver PROBEs before ATTACH, and its
+ * IOMMU core puts a group's endpoints in one domain). */
+static bool shares_address_space(const struct viommu_endpoint *ep,
+				 const struct viommu_endpoint *o)
 {
-	uint32_t off = 0;
+	return o == ep || (ep->domain && o->domain == ep->domain) ||
+	       (ep->group >= 0 && o->group == ep->group);
+}
+
+static enum ioasid_resv_type resv_host_type(uint8_t subtype)
+{
+	return subtype == VIOMMU_RESV_MEM_T_MSI ? IOASID_RESV_MSI
+						: IOASID_RESV_RESERVED;
+}
+
+/* The RESV_MEM regions of the address space of @ep: the union of every
+ * sharing endpoint's regions (ioasid_endpoints_combine()), MSI where a
+ * doorbell window is, RESERVED elsewhere.  Into *@outp (malloc'ed). */
+static int probe_combine(const struct ioasid_viommu *v,
+			 const struct viommu_endpoint *ep,
+			 struct ioasid_resv_region **outp, uint32_t *nout)
+{
+	struct ioasid_endpoint *eps = NULL;
+	struct ioasid_resv_region *regions = NULL, *out = NULL, *bells = NULL;
+	struct ioasid_combined c = { .sz = sizeof(c) };
+	uint32_t num_eps = 0, num_regions = 0, cap_eps = 0, cap_regions = 0;
+	struct viommu_endpoint *o;
+	int rc = 0;
+
+	for (o = vidx_next_from(&v->endpoints, 0); o;
+	     o = o->id == UINT32_MAX ? NULL
+				     : vidx_next_from(&v->endpoints, o->id + 1ull)) {
+		if (!shares_address_space(ep, o))
+			continue;
+		cap_eps++;
+		cap_regions += o->num_resv;
+	}
+	eps = calloc(cap_eps, sizeof(*eps));
+	regions = calloc(cap_regions ? cap_regions : 1, sizeof(*regions));
+	if (!eps || !regions) {
+		rc = ioasid_fail(-ENOMEM, "viommu: out of memory");
+		goto out;
+	}
+	for (o = vidx_next_from(&v->endpoints, 0); o;
+	     o = o->id == UINT32_MAX ? NULL
+				     : vidx_next_from(&v->endpoints, o->id + 1ull)) {
+		if (!shares_address_space(ep, o))
+			continue;
+		eps[num_eps] = (struct ioasid_endpoint){
+			.sz = sizeof(eps[0]),
+			.regions = regions + num_regions,
+			.num_regions = o->num_resv,
+		};
+		for (uint32_t i = 0; i < o->num_resv; i++)
+			regions[num_regions++] = (struct ioasid_resv_region){
+				.start = o->resv[i].start,
+				.last = o->resv[i].last,
+				.type = resv_host_type(o->resv[i].subtype),
+			};
+		num_eps++;
+	}
+	/* At most as many regions as went in. */
+	out = calloc(num_regions ? num_regions : 1, sizeof(*out));
+	bells = calloc(num_regions ? num_regions : 1, sizeof(*bells));
+	if (!out || !bells) {
+		rc = ioasid_fail(-ENOMEM, "viommu: out of memory");
+		goto out;
+	}
+	c.regions = out;
+	c.max_regions = num_regions;
+	c.doorbells = bells;
+	c.max_doorbells = num_regions;
+	rc = ioasid_endpoints_combine(eps, num_eps, &c);
+	if (rc == 0) {
+		*outp = out;
+		*nout = c.num_regions;
+		out = NULL;
+	}
+out:
+	free(bells);
+	free(out);
+	free(regions);
+	free(eps);
+	return rc;
+}
+
+/* PROBE: write the properties of @ep into @props (probe_size bytes,
+ * zero-filled: 84).  Returns the status. */
+static uint8_t probe_fill(const struct ioasid_viommu *v,
+			  const struct viommu_endpoint *ep, uint8_t *props)
+{
+	struct ioasid_resv_region *r = NULL;
+	uint32_t num = 0, off = 0;
+	int rc;
 
 	memset(props, 0, v->config.probe_size);
-	for (uint32_t i = 0; i < ep->num_resv; i++) {
-		uint64_t start = ep->resv[i].start, last = ep->resv[i].last;
+	rc = probe_combine(v, ep, &r, &num);
+	if (rc) {
+		ioasid_log(IOASID_WARN, "viommu: PROBE of endpoint %u: %s",
+			   ep->id, ioasid_errmsg());
+		return status_of(rc);
+	}
+	for (uint32_t i = 0; i < num; i++) {
+		uint64_t start = r[i].start, last = r[i].last;
+		bool msi = r[i].type == IOASID_RESV_MSI ||
+			   r[i].type == IOASID_RESV_SW_MSI;
 
 		/* Regions outside input_range mean nothing to the guest. */
 		if (last < v->config.input_start || start > v->config.input_end)
@@ -338,12 +436,24 @@ static void probe_fill(const struct ioasid_viommu *v,
 			start = v->config.input_start;
 		if (last > v->config.input_end)
 			last = v->config.input_end;
-		if (v->config.probe_size - off < VIOMMU_RESV_MEM_SIZE)
-			break; /* add_endpoint made sure this cannot happen */
-		viommu_wire_resv_mem(props + off, ep->resv[i].subtype, start,
-				     last);
+		if (v->config.probe_size - off < VIOMMU_RESV_MEM_SIZE) {
+			/* A partial list would let the guest map over a
+			 * region: refuse the whole PROBE. */
+			free(r);
+			memset(props, 0, v->config.probe_size);
+			ioasid_log(IOASID_WARN,
+				   "viommu: PROBE of endpoint %u: %u regions do not fit probe_size %u",
+				   ep->id, num, v->config.probe_size);
+			return VIOMMU_S_DEVERR;
+		}
+		viommu_wire_resv_mem(props + off,
+				     msi ? VIOMMU_RESV_MEM_T_MSI
+					 : VIOMMU_RESV_MEM_T_RESERVED,
+				     start, last);
 		off += VIOMMU_RESV_MEM_SIZE;
 	}
+	free(r);
+	return VIOMMU_S_OK;
 }
 
 /* ------------------------------------------------------------------ */
@@ -424,8 +534,7 @@ int ioasid_viommu_handle_request(struct ioasid_viommu *v,
 				break;
 			}
 			if (ep) {
-				probe_fill(v, ep, props);
-				status = VIOMMU_S_OK;
+				status = probe_fill(v, ep, props);
 			} else {
 				status = VIOMMU_S_NOENT; /* 77 */
 			}
