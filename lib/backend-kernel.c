@@ -129,6 +129,17 @@ static int kioctl(int fd, unsigned long request, void *arg)
 	return ioctl(fd, request, arg) < 0 ? -errno : 0;
 }
 
+/* Whether the running kernel's release is older than @feat needs; false
+ * when the release cannot be read. */
+static bool kernel_older(const struct kernel_be *be, const struct kfeature *feat)
+{
+	unsigned int major, minor;
+
+	if (!be || sscanf(be->release, "%u.%u", &major, &minor) != 2)
+		return false;
+	return major < feat->major || (major == feat->major && minor < feat->minor);
+}
+
 /*
  * kfail - record the failure of an ioctl: "@fmt...: strerror", then what
  * the errno means here.
@@ -148,6 +159,12 @@ kfail(const struct kernel_be *be, int err, const struct kfeature *feat,
 	va_end(ap);
 
 	if (feat && err == -ENOTTY)
+		snprintf(hint, sizeof(hint),
+			 ": the running kernel (%s) does not have %s, which needs Linux %u.%u or later",
+			 release, feat->what, feat->major, feat->minor);
+	else if (feat && err == -EINVAL && kernel_older(be, feat))
+		/* Older kernels refuse flag bits they do not know with
+		 * EINVAL (VFIO_DEVICE_ATTACH_PASID before 6.15). */
 		snprintf(hint, sizeof(hint),
 			 ": the running kernel (%s) does not have %s, which needs Linux %u.%u or later",
 			 release, feat->what, feat->major, feat->minor);
