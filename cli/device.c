@@ -42,19 +42,6 @@ const char *dev_kind_name(enum ioasid_dev_kind kind)
 	return "unknown";
 }
 
-const char *dev_class_name(enum ioasid_dev_class cls)
-{
-	switch (cls) {
-	case IOASID_CLASS_RID_ONLY: return "rid-only";
-	case IOASID_CLASS_MDEV_NO_PASID: return "mdev-no-pasid";
-	case IOASID_CLASS_MDEV_FIXED_PASID: return "mdev-fixed-pasid";
-	case IOASID_CLASS_PASID_PASSTHROUGH: return "pasid-passthrough";
-	case IOASID_CLASS_PASID_DEV_TRANSLATE: return "pasid-dev-translate";
-	case IOASID_CLASS_PASID_CPU_TRANSLATE: return "pasid-cpu-translate";
-	}
-	return "unknown";
-}
-
 /* Empty strings read as "-" in text and stay "" in JSON. */
 #define or_dash(s) (*(s) || cli->json ? (s) : "-")
 
@@ -114,7 +101,7 @@ static void print_dev_info(struct cli *cli, const struct ioasid_dev_info *in)
 		out_text(cli, " group -");
 	out_str(cli, "iommu", " iommu %s", or_dash(in->iommu));
 	out_str(cli, "cdev", " cdev %s", or_dash(in->cdev));
-	out_str(cli, "class", " class %s", dev_class_name(in->dev_class));
+	out_str(cli, "class", " class %s", ioasid_dev_class_name(in->dev_class) ?: "unknown");
 	out_uint(cli, "class_id", NULL, in->dev_class);
 	out_uint(cli, "pasid_width", " pasid-width %" PRIu64 "\n",
 		 in->pasid_width);

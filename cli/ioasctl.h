@@ -196,6 +196,5 @@ int get_iova_ranges(struct cli *cli, uint32_t ioas,
 		    struct ioasid_iova_range **ranges, uint32_t *num,
 		    uint64_t *alignment);
 const char *dev_kind_name(enum ioasid_dev_kind kind);
-const char *dev_class_name(enum ioasid_dev_class cls);
 
 #endif /* IOASCTL_H */
