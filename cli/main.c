@@ -123,7 +123,9 @@ static int open_ctx(struct cli *cli, bool inspect)
 		opts.topology = cli->topology;
 		inspect = false;
 	} else {
-		opts.backend = IOASID_BACKEND_KERNEL;
+		/* The kernel unless $IOASID_BACKEND or the [defaults] of
+		 * ioasid.conf(5) say otherwise. */
+		opts.backend = IOASID_BACKEND_DEFAULT;
 		opts.inspect_only = inspect;
 	}
 	ret = ioasid_ctx_open(&opts, &cli->ctx);
