@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ioasctl.h"
 
@@ -19,7 +20,10 @@ void layout_help(struct cli *cli)
 	fputs("Usage: ioasctl layout check dev DEV [dev DEV ...] ram GPA:SIZE [ram GPA:SIZE ...]\n"
 	      "                        [hole START-LAST ...]\n"
 	      "       ioasctl layout plan dev DEV [dev DEV ...] size SIZE [base GPA] [align SIZE]\n"
-	      "                       [below4g SIZE] [hole START-LAST ...]\n",
+	      "                       [below4g SIZE] [hole START-LAST ...]\n"
+	      "       ioasctl layout report [dev DEV ...] [name NAME]\n"
+	      "       ioasctl layout compare SRC DST [ram GPA:SIZE ...] [iova START-LAST ...]\n"
+	      "                          [guest-iovas]\n",
 	      stdout);
 }
 
@@ -346,11 +350,348 @@ out:
 	return ret;
 }
 
+/* ------------------------------------------------------------------ */
+/* Saved platform reports and migration                                 */
+
+/* @lead: what the text line has before "region". */
+static void print_region(struct cli *cli, const char *lead,
+			 const struct ioasid_resv_region *r)
+{
+	const char *type = ioasid_resv_type_name(r->type);
+
+	out_text(cli, "%s", lead);
+	out_u64(cli, "start", "region 0x%" PRIx64, r->start);
+	out_u64(cli, "last", "-0x%" PRIx64, r->last);
+	out_str(cli, "type", " %s", type ? type : "unknown");
+}
+
+/* Every device with an IOMMU group, when the command names none. */
+static int all_group_devices(struct cli *cli, struct layout_args *a,
+			     char (*names)[IOASID_NAME_MAX])
+{
+	IOASID_OPTS(ioasid_dev_info, info);
+
+	for (uint32_t i = 0; a->num_devs < MAX_WORDS; i++) {
+		int ret = ioasid_dev_info_at(cli->ctx, i, &info);
+
+		if (ret == -ENOENT)
+			break;
+		if (ret)
+			return lib_err(cli, ret);
+		if (info.group < 0)
+			continue;
+		memcpy(names[a->num_devs], info.name, IOASID_NAME_MAX);
+		a->devs[a->num_devs] = names[a->num_devs];
+		a->num_devs++;
+	}
+	return CMD_OK;
+}
+
+static int layout_report(struct cli *cli, int argc, char **argv)
+{
+	struct layout_args a;
+	struct ioasid_endpoint eps[MAX_WORDS + 1];
+	struct ioasid_resv_region *regs[MAX_WORDS + 1] = { 0 };
+	static char names[MAX_WORDS][IOASID_NAME_MAX];
+	char host[IOASID_NAME_MAX] = "";
+	const char *name = NULL;
+	uint32_t num_eps = 0;
+	int ret;
+
+	memset(&a, 0, sizeof(a));
+	for (int i = 0; i < argc; i += 2) {
+		if (i + 1 >= argc)
+			return arg_needs_value(cli, argv[i]);
+		if (!strcmp(argv[i], "dev") && a.num_devs < MAX_WORDS)
+			a.devs[a.num_devs++] = argv[i + 1];
+		else if (!strcmp(argv[i], "name"))
+			name = argv[i + 1];
+		else
+			return arg_unexpected(cli, argv[i], "dev or name");
+	}
+	if (cli->check_only)
+		return CMD_OK;
+	if (cli_need_inspect_ctx(cli))
+		return CMD_FAIL;
+	if (!a.num_devs) {
+		ret = all_group_devices(cli, &a, names);
+		if (ret)
+			return ret;
+	}
+	ret = build_eps(cli, &a, eps, regs, &num_eps);
+	if (ret)
+		goto out;
+	if (!name) {
+		if (gethostname(host, sizeof(host) - 1))
+			snprintf(host, sizeof(host), "unknown");
+		name = host;
+	}
+	out_obj_open(cli, NULL);
+	out_str(cli, "platform", "platform %s\n", name);
+	out_arr_open(cli, "devices");
+	for (uint32_t e = 0; e < num_eps; e++) {
+		IOASID_OPTS(ioasid_iommu_info, iommu);
+
+		ioasid_dev_iommu_info(cli->ctx, eps[e].name, &iommu);
+		out_obj_open(cli, NULL);
+		out_str(cli, "name", "device %s", eps[e].name);
+		out_str(cli, "iommu", " iommu %s", iommu.name);
+		out_u64(cli, "aperture_last", " ceiling 0x%" PRIx64,
+			eps[e].aperture_last);
+		out_u64(cli, "page_sizes", " page_sizes 0x%" PRIx64 "\n",
+			eps[e].page_sizes);
+		out_arr_open(cli, "regions");
+		for (uint32_t k = 0; k < eps[e].num_regions; k++) {
+			out_obj_open(cli, NULL);
+			print_region(cli, "\t", &eps[e].regions[k]);
+			out_text(cli, "\n");
+			out_obj_close(cli);
+		}
+		out_arr_close(cli);
+		out_obj_close(cli);
+	}
+	out_arr_close(cli);
+	out_obj_close(cli);
+out:
+	free_regs(regs, a.num_devs);
+	return ret;
+}
+
+/* A saved report (ioasctl -j layout report) read back as endpoints. */
+struct platform {
+	json_object *root;
+	const char *name;
+	struct ioasid_endpoint eps[MAX_WORDS];
+	struct ioasid_resv_region *regs[MAX_WORDS];
+	uint32_t num_eps;
+};
+
+/* A u64 member: the exact "KEY_hex" string, else the number. */
+static bool json_u64(json_object *o, const char *key, uint64_t *v)
+{
+	char hexkey[64];
+	json_object *m;
+
+	snprintf(hexkey, sizeof(hexkey), "%s_hex", key);
+	if (json_object_object_get_ex(o, hexkey, &m) &&
+	    json_object_is_type(m, json_type_string))
+		return !parse_u64(json_object_get_string(m), false, v);
+	if (json_object_object_get_ex(o, key, &m) &&
+	    json_object_is_type(m, json_type_int)) {
+		*v = json_object_get_uint64(m);
+		return true;
+	}
+	return false;
+}
+
+static bool json_type_of(json_object *o, enum ioasid_resv_type *type)
+{
+	json_object *m;
+	const char *s;
+
+	if (!json_object_object_get_ex(o, "type", &m))
+		return false;
+	s = json_object_get_string(m);
+	for (int t = IOASID_RESV_DIRECT; t <= IOASID_RESV_SW_MSI; t++) {
+		const char *n = ioasid_resv_type_name((enum ioasid_resv_type)t);
+
+		if (n && s && !strcmp(n, s)) {
+			*type = (enum ioasid_resv_type)t;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void platform_free(struct platform *p)
+{
+	for (uint32_t i = 0; i < p->num_eps; i++)
+		free(p->regs[i]);
+	if (p->root)
+		json_object_put(p->root);
+}
+
+static int platform_load(struct cli *cli, const char *path,
+			 struct platform *p)
+{
+	json_object *devs, *m;
+	size_t ndev;
+
+	memset(p, 0, sizeof(*p));
+	p->root = json_object_from_file(path);
+	if (!p->root)
+		return cmd_err(cli, EINVAL,
+			       "%s: not a readable JSON file; save a report with \"ioasctl -j layout report\"",
+			       path);
+	p->name = path;
+	if (json_object_object_get_ex(p->root, "platform", &m))
+		p->name = json_object_get_string(m);
+	if (!json_object_object_get_ex(p->root, "devices", &devs) ||
+	    !json_object_is_type(devs, json_type_array))
+		return cmd_err(cli, EINVAL,
+			       "%s: no \"devices\" array; save a report with \"ioasctl -j layout report\"",
+			       path);
+	ndev = json_object_array_length(devs);
+	if (ndev > MAX_WORDS)
+		return cmd_err(cli, EINVAL, "%s: more than %d devices", path,
+			       MAX_WORDS);
+	for (size_t i = 0; i < ndev; i++) {
+		json_object *d = json_object_array_get_idx(devs, i), *regs;
+		struct ioasid_endpoint *ep = &p->eps[p->num_eps];
+		size_t nr = 0;
+
+		memset(ep, 0, sizeof(*ep));
+		ep->sz = sizeof(*ep);
+		if (json_object_object_get_ex(d, "name", &m))
+			ep->name = json_object_get_string(m);
+		if (!json_u64(d, "aperture_last", &ep->aperture_last) ||
+		    !json_u64(d, "page_sizes", &ep->page_sizes))
+			return cmd_err(cli, EINVAL,
+				       "%s: device %zu lacks aperture_last or page_sizes",
+				       path, i);
+		if (json_object_object_get_ex(d, "regions", &regs) &&
+		    json_object_is_type(regs, json_type_array))
+			nr = json_object_array_length(regs);
+		p->regs[p->num_eps] = calloc(nr + 1, sizeof(**p->regs));
+		p->num_eps++;
+		if (!p->regs[p->num_eps - 1])
+			return cmd_err(cli, ENOMEM, "out of memory");
+		for (size_t k = 0; k < nr; k++) {
+			json_object *r = json_object_array_get_idx(regs, k);
+			struct ioasid_resv_region *rr = &p->regs[p->num_eps - 1][k];
+
+			if (!json_u64(r, "start", &rr->start) ||
+			    !json_u64(r, "last", &rr->last) ||
+			    !json_type_of(r, &rr->type))
+				return cmd_err(cli, EINVAL,
+					       "%s: device %zu region %zu needs start, last and a known type",
+					       path, i, k);
+		}
+		ep->regions = p->regs[p->num_eps - 1];
+		ep->num_regions = (uint32_t)nr;
+	}
+	return CMD_OK;
+}
+
+static const char *block_reason_name(enum ioasid_block_reason r)
+{
+	switch (r) {
+	case IOASID_BLOCK_RAM:
+		return "ram";
+	case IOASID_BLOCK_NEW_REGION:
+		return "new-region";
+	case IOASID_BLOCK_CEILING:
+		return "ceiling";
+	case IOASID_BLOCK_GRANULE:
+		return "granule";
+	}
+	return "unknown";
+}
+
+static int layout_compare(struct cli *cli, int argc, char **argv)
+{
+	IOASID_OPTS(ioasid_compare_opts, o);
+	struct ioasid_ram_range ram[2 * MAX_WORDS];
+	struct ioasid_migration_block *b = NULL;
+	struct platform src, dst;
+	uint32_t num_ram = 0, nb = 0;
+	char msg[768];
+	int ret;
+
+	if (argc < 2)
+		return arg_missing(cli, argc ? "DST" : "SRC");
+	for (int i = 2; i < argc; i++) {
+		const char *kw = argv[i];
+
+		if (!strcmp(kw, "guest-iovas")) {
+			o.flags |= IOASID_COMPARE_GUEST_IOVAS;
+			continue;
+		}
+		if (i + 1 >= argc)
+			return arg_needs_value(cli, kw);
+		if (num_ram >= ARRAY_SIZE(ram))
+			return usage_err(cli, "too many ram and iova ranges");
+		if (!strcmp(kw, "ram")) {
+			ret = get_ram(cli, argv[++i], &ram[num_ram++]);
+		} else if (!strcmp(kw, "iova")) {
+			struct ioasid_iova_range r;
+
+			ret = get_range(cli, argv[++i], &r);
+			ram[num_ram].gpa = r.start;
+			ram[num_ram++].size = r.last - r.start + 1;
+		} else {
+			return arg_unexpected(cli, kw, "ram, iova or guest-iovas");
+		}
+		if (ret)
+			return ret;
+	}
+	if (cli->check_only)
+		return CMD_OK;
+	ret = platform_load(cli, argv[0], &src);
+	if (!ret)
+		ret = platform_load(cli, argv[1], &dst);
+	else
+		memset(&dst, 0, sizeof(dst));
+	if (ret)
+		goto out;
+	ret = ioasid_layout_compare(src.eps, src.num_eps, dst.eps, dst.num_eps,
+				    ram, num_ram, &o, NULL, &nb);
+	if (ret && ret != -EADDRINUSE) {
+		ret = lib_err(cli, ret);
+		goto out;
+	}
+	snprintf(msg, sizeof(msg), "%s", ioasid_errmsg());
+	if (nb) {
+		b = calloc(nb, sizeof(*b));
+		if (!b) {
+			ret = cmd_err(cli, ENOMEM, "out of memory");
+			goto out;
+		}
+		ioasid_layout_compare(src.eps, src.num_eps, dst.eps,
+				      dst.num_eps, ram, num_ram, &o, b, &nb);
+	}
+	out_obj_open(cli, NULL);
+	out_bool(cli, "ok", NULL, !nb);
+	out_str(cli, "source", "migrate %s", src.name);
+	out_str(cli, "destination", " -> %s", dst.name);
+	out_text(cli, nb ? ": blocked\n" : ": ok\n");
+	out_arr_open(cli, "blocks");
+	for (uint32_t i = 0; i < nb; i++) {
+		out_obj_open(cli, NULL);
+		out_str(cli, "reason", "blocked %s", block_reason_name(b[i].reason));
+		out_str(cli, "device", " device %s", b[i].device);
+		if (b[i].reason == IOASID_BLOCK_GRANULE) {
+			out_u64(cli, "src_granule", " granule 0x%" PRIx64,
+				b[i].src_granule);
+			out_u64(cli, "dst_granule", " -> 0x%" PRIx64,
+				b[i].dst_granule);
+		} else {
+			print_region(cli, " ", &b[i].region);
+		}
+		if (b[i].reason == IOASID_BLOCK_RAM) {
+			out_u64(cli, "gpa", " ram 0x%" PRIx64, b[i].ram.gpa);
+			out_u64(cli, "size", ":0x%" PRIx64, b[i].ram.size);
+		}
+		out_text(cli, "\n");
+		out_obj_close(cli);
+	}
+	out_arr_close(cli);
+	out_obj_close(cli);
+	ret = nb ? fail_with_result(cli, EADDRINUSE, msg) : CMD_OK;
+out:
+	platform_free(&src);
+	platform_free(&dst);
+	free(b);
+	return ret;
+}
+
 int do_layout(struct cli *cli, int argc, char **argv)
 {
 	static const struct cmd cmds[] = {
 		{ "check", layout_check },
 		{ "plan", layout_plan },
+		{ "report", layout_report },
+		{ "compare", layout_compare },
 		{ NULL, NULL },
 	};
 

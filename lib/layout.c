@@ -549,3 +549,217 @@ out:
 	free(plan);
 	return rc;
 }
+
+/* ------------------------------------------------------------------ */
+/* Migration between two platforms                                      */
+
+/* The smallest ceiling and largest granule of @eps, and who sets them. */
+static void platform_limits(const struct ioasid_endpoint *eps, uint32_t n,
+			    uint64_t *top, uint32_t *top_ep, uint64_t *granule,
+			    uint32_t *granule_ep)
+{
+	*top = UINT64_MAX;
+	*granule = 0;
+	*top_ep = *granule_ep = 0;
+	for (uint32_t e = 0; e < n; e++) {
+		uint64_t t = IOASID_OPTS_GET(&eps[e], aperture_last, 0);
+		uint64_t ps = IOASID_OPTS_GET(&eps[e], page_sizes, 0);
+
+		if (t && t < *top) {
+			*top = t;
+			*top_ep = e;
+		}
+		if (ps && (ps & -ps) > *granule) {
+			*granule = ps & -ps;
+			*granule_ep = e;
+		}
+	}
+}
+
+/* Whether [start, last] lies inside the union of disjoint sorted @r. */
+static bool covered(const struct ioasid_resv_region *r, uint32_t n,
+		    uint64_t start, uint64_t last)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		if (r[i].last < start)
+			continue;
+		if (r[i].start > start)
+			return false;
+		if (r[i].last >= last)
+			return true;
+		start = r[i].last + 1;
+	}
+	return false;
+}
+
+struct block_list {
+	struct ioasid_migration_block *v, first;
+	uint32_t max, n;
+};
+
+static void block_add(struct block_list *l, const struct ioasid_migration_block *b)
+{
+	if (!l->n)
+		l->first = *b;
+	if (l->n < l->max)
+		l->v[l->n] = *b;
+	l->n++;
+}
+
+int ioasid_layout_compare(const struct ioasid_endpoint *src, uint32_t num_src,
+			  const struct ioasid_endpoint *dst, uint32_t num_dst,
+			  const struct ioasid_ram_range *ram, uint32_t num_ram,
+			  const struct ioasid_compare_opts *opts,
+			  struct ioasid_migration_block *blocks,
+			  uint32_t *num_blocks)
+{
+	struct ioasid_resv_region *all = NULL, *src_merged = NULL;
+	uint64_t src_top, dst_top, src_gran, dst_gran;
+	uint32_t src_top_ep, dst_top_ep, src_gran_ep, dst_gran_ep;
+	uint32_t total = 0, nsrc = 0, flags;
+	struct block_list l = { 0 };
+	struct ioasid_migration_block b;
+	char buf[32];
+	int rc;
+
+	ioasid_clear_error();
+	if (num_blocks) {
+		l.max = *num_blocks;
+		l.v = blocks;
+		if (!blocks && l.max)
+			return ioasid_fail(-EINVAL,
+					   "blocks is NULL but *num_blocks is %u",
+					   l.max);
+	}
+	rc = ioasid_opts_check(opts, IOASID_OPTS_KNOWN(ioasid_compare_opts),
+			       "ioasid_compare_opts");
+	if (rc)
+		return rc;
+	flags = IOASID_OPTS_GET(opts, flags, 0);
+	if (flags & ~IOASID_COMPARE_GUEST_IOVAS)
+		return ioasid_fail(-EINVAL, "unknown flags 0x%x", flags);
+	if (!ram && num_ram)
+		return ioasid_fail(-EINVAL, "ram is NULL but num_ram is %u",
+				   num_ram);
+	for (uint32_t i = 0; i < num_ram; i++)
+		if (!ram[i].size || ram[i].gpa + (ram[i].size - 1) < ram[i].gpa)
+			return ioasid_fail(-EINVAL,
+					   "RAM range %u at 0x%llx size 0x%llx is empty or wraps",
+					   i, (unsigned long long)ram[i].gpa,
+					   (unsigned long long)ram[i].size);
+	rc = check_eps(src, num_src);
+	if (!rc)
+		rc = check_eps(dst, num_dst);
+	if (rc)
+		return rc;
+
+	platform_limits(src, num_src, &src_top, &src_top_ep, &src_gran,
+			&src_gran_ep);
+	platform_limits(dst, num_dst, &dst_top, &dst_top_ep, &dst_gran,
+			&dst_gran_ep);
+
+	/* The source's holes, as the guest was told them. */
+	for (uint32_t e = 0; e < num_src; e++)
+		total += IOASID_OPTS_GET(&src[e], num_regions, 0);
+	all = malloc((total + 1) * sizeof(*all));
+	if (!all)
+		return ioasid_fail(-ENOMEM, "out of memory");
+	total = 0;
+	for (uint32_t e = 0; e < num_src; e++)
+		for (uint32_t k = 0; k < IOASID_OPTS_GET(&src[e], num_regions, 0); k++)
+			if (forbids(&src[e].regions[k]))
+				all[total++] = src[e].regions[k];
+	if (resv_merge(all, total, RESV_ALL_TYPES, &src_merged, &nsrc)) {
+		free(all);
+		return ioasid_fail(-ENOMEM, "out of memory");
+	}
+	free(all);
+
+	if (dst_top < src_top) {
+		memset(&b, 0, sizeof(b));
+		b.reason = IOASID_BLOCK_CEILING;
+		snprintf(b.device, sizeof(b.device), "%s",
+			 ep_name(&dst[dst_top_ep], dst_top_ep, buf));
+		b.region.start = dst_top + 1;
+		b.region.last = src_top;
+		b.region.type = IOASID_RESV_RESERVED;
+		block_add(&l, &b);
+	}
+	if (dst_gran > src_gran) {
+		memset(&b, 0, sizeof(b));
+		b.reason = IOASID_BLOCK_GRANULE;
+		snprintf(b.device, sizeof(b.device), "%s",
+			 ep_name(&dst[dst_gran_ep], dst_gran_ep, buf));
+		b.src_granule = src_gran;
+		b.dst_granule = dst_gran;
+		block_add(&l, &b);
+	}
+	for (uint32_t e = 0; e < num_dst; e++) {
+		const struct ioasid_endpoint *ep = &dst[e];
+
+		for (uint32_t k = 0; k < IOASID_OPTS_GET(ep, num_regions, 0); k++) {
+			const struct ioasid_resv_region *r = &ep->regions[k];
+
+			if (!forbids(r))
+				continue;
+			memset(&b, 0, sizeof(b));
+			snprintf(b.device, sizeof(b.device), "%s",
+				 ep_name(ep, e, buf));
+			b.region = *r;
+			for (uint32_t i = 0; i < num_ram; i++) {
+				uint64_t lo = ram[i].gpa;
+				uint64_t hi = lo + ram[i].size - 1;
+
+				if (r->start > hi || r->last < lo)
+					continue;
+				b.reason = IOASID_BLOCK_RAM;
+				b.ram = ram[i];
+				block_add(&l, &b);
+			}
+			/* The ceiling above is reported once, as such. */
+			if ((flags & IOASID_COMPARE_GUEST_IOVAS) &&
+			    !(r->last == UINT64_MAX && r->start > dst_top) &&
+			    !covered(src_merged, nsrc, r->start, r->last)) {
+				memset(&b.ram, 0, sizeof(b.ram));
+				b.reason = IOASID_BLOCK_NEW_REGION;
+				block_add(&l, &b);
+			}
+		}
+	}
+	free(src_merged);
+	if (num_blocks)
+		*num_blocks = l.n;
+	if (!l.n)
+		return 0;
+	b = l.first;
+	switch (b.reason) {
+	case IOASID_BLOCK_CEILING:
+		return ioasid_fail(-EADDRINUSE,
+				   "cannot migrate: the destination's ceiling 0x%llx (%s) is below the source's 0x%llx%s",
+				   (unsigned long long)(b.region.start - 1),
+				   b.device, (unsigned long long)b.region.last,
+				   l.n > 1 ? " (and more)" : "");
+	case IOASID_BLOCK_GRANULE:
+		return ioasid_fail(-EADDRINUSE,
+				   "cannot migrate: the destination's granule 0x%llx (%s) is larger than the source's 0x%llx%s",
+				   (unsigned long long)b.dst_granule, b.device,
+				   (unsigned long long)b.src_granule,
+				   l.n > 1 ? " (and more)" : "");
+	case IOASID_BLOCK_NEW_REGION:
+		return ioasid_fail(-EADDRINUSE,
+				   "cannot migrate: reserved region 0x%llx-0x%llx (%s) of destination device %s is not reserved on the source%s",
+				   (unsigned long long)b.region.start,
+				   (unsigned long long)b.region.last,
+				   type_name(b.region.type), b.device,
+				   l.n > 1 ? " (and more)" : "");
+	default:
+		return ioasid_fail(-EADDRINUSE,
+				   "cannot migrate: reserved region 0x%llx-0x%llx (%s) of destination device %s overlaps RAM 0x%llx-0x%llx%s",
+				   (unsigned long long)b.region.start,
+				   (unsigned long long)b.region.last,
+				   type_name(b.region.type), b.device,
+				   (unsigned long long)b.ram.gpa,
+				   (unsigned long long)(b.ram.gpa + b.ram.size - 1),
+				   l.n > 1 ? " (and more)" : "");
+	}
+}

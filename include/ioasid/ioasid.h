@@ -641,8 +641,8 @@ struct ioasid_iommu_info {
 	/* PASID width the IOMMU supports, 0: none. */
 	uint8_t pasid_width;
 	uint32_t flags; /* IOASID_IOMMU_*_KNOWN */
-	/* PowerPC PAMU style MSI banks: how many this IOMMU has (0: none)
-	 * and the size of each window. */
+	/* PowerPC PAMU style MSI banks: how many this IOMMU has (0: none;
+	 * always 0 on the kernel backend) and the size of each window. */
 	uint32_t msi_banks;
 	uint64_t msi_bank_size;
 	size_t : 0;
@@ -843,6 +843,69 @@ IOASID_API int ioasid_layout_plan(const struct ioasid_endpoint *eps,
 				  uint32_t num_eps, uint64_t ram_size,
 				  const struct ioasid_layout_plan_opts *opts,
 				  struct ioasid_ram_range *ram, uint32_t *num);
+
+/* Why a VM cannot migrate (struct ioasid_migration_block.reason). */
+enum ioasid_block_reason {
+	/* A reserved region of the destination overlaps guest RAM or an
+	 * IOVA the VM has mapped. */
+	IOASID_BLOCK_RAM = 0,
+	/* With IOASID_COMPARE_GUEST_IOVAS: a destination region the source
+	 * did not have, where the guest may already have mapped IOVAs. */
+	IOASID_BLOCK_NEW_REGION = 1,
+	/* The destination's address-width ceiling is lower. */
+	IOASID_BLOCK_CEILING = 2,
+	/* The destination's granule (smallest page size) is larger. */
+	IOASID_BLOCK_GRANULE = 3,
+};
+
+/* One reason a VM cannot move to the destination. */
+struct ioasid_migration_block {
+	enum ioasid_block_reason reason;
+	char device[IOASID_NAME_MAX]; /* the destination endpoint */
+	/* RAM, NEW_REGION: the blocking region; CEILING: the IOVAs lost,
+	 * [destination ceiling + 1, source ceiling]; GRANULE: zero. */
+	struct ioasid_resv_region region;
+	/* RAM: the RAM or IOVA range hit; zero otherwise. */
+	struct ioasid_ram_range ram;
+	/* GRANULE: the source's and the destination's granules. */
+	uint64_t src_granule, dst_granule;
+};
+
+/* The guest programs IOVAs itself (a vIOMMU): it may use any IOVA the
+ * source left usable, so every destination region must be one the
+ * source had too. */
+#define IOASID_COMPARE_GUEST_IOVAS (1u << 0)
+
+struct ioasid_compare_opts {
+	size_t sz;
+	uint32_t flags; /* IOASID_COMPARE_* */
+	size_t : 0;
+};
+#define ioasid_compare_opts__last_field flags
+
+/*
+ * ioasid_layout_compare - whether a VM running on the source platform
+ * (@src, its assigned endpoints) with guest RAM and mapped IOVAs @ram can
+ * migrate to the destination (@dst): no destination reserved region
+ * (direct-relaxable aside) may overlap @ram, the destination's smallest
+ * ceiling may not be lower than the source's, nor its largest granule
+ * larger.  The inputs are plain arrays, so saved reports of two hosts
+ * compare without either being present.
+ * @blocks: array of *@num_blocks entries or NULL; on return *@num_blocks
+ *          counts every reason (the first ones stored).
+ *
+ * Return: 0 (the VM can migrate); -EADDRINUSE (it cannot: the message
+ * names the first blocking region, device and range); -EINVAL.
+ */
+IOASID_API int ioasid_layout_compare(const struct ioasid_endpoint *src,
+				     uint32_t num_src,
+				     const struct ioasid_endpoint *dst,
+				     uint32_t num_dst,
+				     const struct ioasid_ram_range *ram,
+				     uint32_t num_ram,
+				     const struct ioasid_compare_opts *opts,
+				     struct ioasid_migration_block *blocks,
+				     uint32_t *num_blocks);
 
 /* ------------------------------------------------------------------ */
 /* PASID: attach an address space to one PASID of a device, following

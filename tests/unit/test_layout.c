@@ -286,6 +286,79 @@ static void test_layout_plan(void **state)
 	ioasid_ctx_close(ctx);
 }
 
+/* Migration: same platform ok; RAM over a destination region, a lower
+ * ceiling, a larger granule and (guest IOVAs) a new region each block,
+ * named; bad arguments. */
+static void test_layout_compare(void **state)
+{
+	static const struct ioasid_resv_region src_r[] = {
+		{ .start = 0xfee00000, .last = 0xfeefffff, .type = IOASID_RESV_MSI },
+	};
+	static const struct ioasid_resv_region dst_r[] = {
+		{ .start = 0x8000000, .last = 0x80fffff, .type = IOASID_RESV_SW_MSI },
+		{ .start = 0xfee00000, .last = 0xfeefffff, .type = IOASID_RESV_MSI },
+		{ .start = 0x0, .last = 0xfff, .type = IOASID_RESV_DIRECT_RELAXABLE },
+	};
+	IOASID_OPTS(ioasid_endpoint, src, .name = "a", .regions = src_r,
+		    .num_regions = 1, .aperture_last = TOP48, .page_sizes = 0x1000);
+	IOASID_OPTS(ioasid_endpoint, dst, .name = "b", .regions = dst_r,
+		    .num_regions = 3, .aperture_last = TOP48, .page_sizes = 0x1000);
+	IOASID_OPTS(ioasid_compare_opts, guest, .flags = IOASID_COMPARE_GUEST_IOVAS);
+	IOASID_OPTS(ioasid_compare_opts, bad, .flags = 0x80);
+	struct ioasid_ram_range low = { 0, 0x100000 }, big = { 0, SZ_1G };
+	struct ioasid_migration_block b[4];
+	uint32_t n;
+
+	(void)state;
+	n = 4;
+	OK(ioasid_layout_compare(&src, 1, &src, 1, &big, 1, &guest, b, &n));
+	assert_int_equal(n, 0);
+	/* Direct-relaxable at 0 does not block; the sw-msi window does. */
+	n = 4;
+	OK(ioasid_layout_compare(&src, 1, &dst, 1, &low, 1, NULL, b, &n));
+	assert_int_equal(n, 0);
+	n = 4;
+	assert_int_equal(ioasid_layout_compare(&src, 1, &dst, 1, &big, 1, NULL,
+					       b, &n), -EADDRINUSE);
+	assert_int_equal(n, 1);
+	assert_int_equal(b[0].reason, IOASID_BLOCK_RAM);
+	assert_string_equal(b[0].device, "b");
+	expect_region(&b[0].region, 0x8000000, 0x80fffff, IOASID_RESV_SW_MSI);
+	assert_int_equal(b[0].ram.size, SZ_1G);
+	assert_non_null(strstr(ioasid_errmsg(), "0x8000000-0x80fffff (sw-msi)"));
+	/* Guest IOVAs: the sw-msi window is new to the guest even when RAM
+	 * avoids it; the msi window the source had is not. */
+	n = 4;
+	assert_int_equal(ioasid_layout_compare(&src, 1, &dst, 1, &low, 1, &guest,
+					       b, &n), -EADDRINUSE);
+	assert_int_equal(n, 1);
+	assert_int_equal(b[0].reason, IOASID_BLOCK_NEW_REGION);
+	expect_region(&b[0].region, 0x8000000, 0x80fffff, IOASID_RESV_SW_MSI);
+	/* A lower ceiling and a larger granule, counted past the array. */
+	dst.aperture_last = TOP39;
+	dst.page_sizes = 0x10000;
+	n = 1;
+	assert_int_equal(ioasid_layout_compare(&src, 1, &dst, 1, &low, 1, NULL,
+					       b, &n), -EADDRINUSE);
+	assert_int_equal(n, 2);
+	assert_int_equal(b[0].reason, IOASID_BLOCK_CEILING);
+	assert_int_equal(b[0].region.start, TOP39 + 1);
+	assert_int_equal(b[0].region.last, TOP48);
+	n = 4;
+	ioasid_layout_compare(&src, 1, &dst, 1, &low, 1, NULL, b, &n);
+	assert_int_equal(b[1].reason, IOASID_BLOCK_GRANULE);
+	assert_int_equal(b[1].src_granule, 0x1000);
+	assert_int_equal(b[1].dst_granule, 0x10000);
+	/* Arguments. */
+	assert_int_equal(ioasid_layout_compare(&src, 1, &src, 1, &low, 1, &bad,
+					       NULL, NULL), -EINVAL);
+	assert_int_equal(ioasid_layout_compare(&src, 1, &src, 1, NULL, 1, NULL,
+					       NULL, NULL), -EINVAL);
+	n = 1;
+	assert_int_equal(ioasid_layout_compare(&src, 1, &src, 1, &low, 1, NULL,
+					       NULL, &n), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -294,6 +367,7 @@ int main(void)
 		cmocka_unit_test(test_resv_usable),
 		cmocka_unit_test(test_layout_check),
 		cmocka_unit_test(test_layout_plan),
+		cmocka_unit_test(test_layout_compare),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
