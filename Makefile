@@ -348,7 +348,7 @@ check-examples: $(EXAMPLE_BINS)
 check-results-reset:
 	$(Q)rm -rf $(RESULTS) && mkdir -p $(RESULTS)
 
-FAST_SUITES := check-unit check-scripts check-headers check-man check-abi check-install check-examples
+FAST_SUITES := check-unit check-scripts check-headers check-man check-abi check-install check-examples check-fuzz
 check-fast: all
 	$(Q)$(MAKE) --no-print-directory check-results-reset
 	$(Q)for t in $(FAST_SUITES); do $(MAKE) --no-print-directory $$t || \
@@ -393,6 +393,49 @@ $(BUILD)/bench/%: tests/bench/%.c $(STATICLIB)
 
 bench: $(BENCH_BINS)
 	$(Q)for b in $(BENCH_BINS); do echo "== $$b"; $$b || exit 1; done
+
+# ---------------------------------------------------------------------------
+# Fuzzing: the library again, with clang and ASan/UBSan/libFuzzer coverage,
+# under $(BUILD)/fuzz.  check-fuzz runs 60 s; make fuzz FUZZ_TIME=SECONDS.
+
+CLANG ?= $(shell command -v clang-14 || command -v clang || echo clang)
+FUZZ_TIME ?= 600
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -g -O1 $(FUZZ_SAN) \
+	-fsanitize=fuzzer-no-link $(PUBLIC_INCLUDES) -Ilib $(INIPARSER_CFLAGS)
+FUZZ_LIB_OBJS := $(patsubst lib/%.c,$(BUILD)/fuzz/lib/%.o,$(LIB_SRCS))
+FUZZ_TRACE ?= $(abspath ../shared/traces/linux-guest-blk-strict.trace)
+
+$(BUILD)/fuzz/lib/backend-kernel.o: FUZZ_CFLAGS += $(uapi_flags)
+$(BUILD)/fuzz/lib/backend-kernel.o: $(UAPI_STAMP)
+$(BUILD)/fuzz/lib/%.o: lib/%.c $(VERSION_H)
+	$(call msg,CLANG,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fvisibility=hidden -c -o $@ $<
+
+$(BUILD)/fuzz/%.o: tests/fuzz/%.c $(VERSION_H)
+	$(call msg,CLANG,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(BUILD)/fuzz/fuzz_viommu: $(BUILD)/fuzz/fuzz_viommu.o $(FUZZ_LIB_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CLANG) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LIB_LIBS)
+
+$(BUILD)/fuzz/make_seeds: tests/fuzz/make_seeds.c $(STATICLIB)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(BASE_CFLAGS) $(PUBLIC_INCLUDES) $(CFLAGS) -o $@ $< $(STATICLIB) $(LIB_LIBS)
+
+.PHONY: check-fuzz fuzz
+check-fuzz: $(BUILD)/fuzz/fuzz_viommu $(BUILD)/fuzz/make_seeds
+	$(Q)rm -rf $(BUILD)/fuzz/check
+	$(Q)$(RUN_SUITE) check-fuzz tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_viommu \
+		$(BUILD)/fuzz/make_seeds $(FUZZ_TRACE) $(BUILD)/fuzz/check 60
+
+fuzz: $(BUILD)/fuzz/fuzz_viommu $(BUILD)/fuzz/make_seeds
+	tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_viommu $(BUILD)/fuzz/make_seeds \
+		$(FUZZ_TRACE) $(BUILD)/fuzz/long $(FUZZ_TIME)
 
 # ---------------------------------------------------------------------------
 # Install

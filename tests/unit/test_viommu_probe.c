@@ -152,6 +152,27 @@ static void test_probe_group_mates(void **state)
 	/* vfx_teardown closed the context, which closes the devices. */
 }
 
+/* Regression (found by tests/fuzz): an endpoint without regions, and
+ * an address space whose regions hold no MSI doorbell, PROBE as OK (the
+ * first with no property, the second with RESERVED only); the combine
+ * step used to hand lib/resv.c an empty doorbell list it memcpy()ed from
+ * NULL (UBSan: nonnull argument). */
+static void test_probe_no_regions_no_doorbell(void **state)
+{
+	VFX;
+	struct prop p[8];
+
+	OK(ioasid_viommu_add_endpoint(f->v, EP_B, NULL, NULL));
+	assert_int_equal(probe_props(f, EP_B, p, 8), 0);
+	add_emulated(f, EP_A, 0x8000, 0xbfff, IOASID_RESV_RESERVED);
+	assert_int_equal(probe_props(f, EP_A, p, 8), 1);
+	EXPECT_PROP(p[0], 0, 0x8000, 0xbfff);
+	assert_int_equal(attach(f, 5, EP_A), S_OK);
+	assert_int_equal(attach(f, 5, EP_B), S_OK);
+	assert_int_equal(probe_props(f, EP_B, p, 8), 1);
+	EXPECT_PROP(p[0], 0, 0x8000, 0xbfff);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -159,6 +180,7 @@ int main(void)
 		VT(test_probe_overlap_precedence),
 		VT(test_probe_physical_and_emulated),
 		cmocka_unit_test(test_probe_group_mates),
+		VT(test_probe_no_regions_no_doorbell),
 	};
 
 	return cmocka_run_group_tests_name("viommu_probe", tests, NULL, NULL);

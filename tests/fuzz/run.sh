@@ -1,0 +1,32 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# run.sh FUZZER MAKE_SEEDS TRACE WORKDIR SECONDS - generate the seed
+# corpus (from the recorded trace and conformance sequences), run the
+# libFuzzer target for SECONDS, and end with "N passed, M failed":
+# 1 passed when the run ended without a crash, 1 failed otherwise (the
+# crash input is kept in WORKDIR/artifacts).
+set -uo pipefail
+
+fuzzer=$1 make_seeds=$2 trace=$3 work=$4 seconds=$5
+corpus=$work/corpus
+mkdir -p "$corpus" "$work/artifacts" "$work/seeds"
+if [ -r "$trace" ]; then
+	"$make_seeds" "$trace" "$work/seeds" || { echo "0 passed, 1 failed"; exit 1; }
+else
+	echo "run.sh: $trace not readable: seeds from conformance sequences only"
+	"$make_seeds" /dev/null "$work/seeds" || { echo "0 passed, 1 failed"; exit 1; }
+fi
+log=$work/fuzz.log
+"$fuzzer" -max_total_time="$seconds" -print_final_stats=1 \
+	-artifact_prefix="$work/artifacts/" -max_len=4096 \
+	"$corpus" "$work/seeds" > "$log" 2>&1
+status=$?
+grep -E '^#[0-9]+.*(DONE|pulse|INITED)|^stat::|ERROR|invariant' "$log" | tail -15
+if [ "$status" -eq 0 ]; then
+	echo "fuzz: 1 passed, 0 failed"
+else
+	echo "fuzz: exit $status; log $log; artifacts in $work/artifacts"
+	echo "fuzz: 0 passed, 1 failed"
+fi
+exit "$status"
