@@ -38,7 +38,8 @@ while read -r name; do
 	count=$((count + 1))
 	echo "VMTEST-BEGIN $name"
 	start=$(uptime_cs)
-	(cd /tmp && timeout "$TEST_TIMEOUT" "/tests/$name")
+	# stdin is /dev/null: the loop reads /tests/list on it.
+	(cd /tmp && timeout "$TEST_TIMEOUT" "/tests/$name" </dev/null)
 	rc=$?
 	end=$(uptime_cs)
 	cs=$((end - start))

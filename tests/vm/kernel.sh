@@ -9,9 +9,10 @@
 # so only the first run pays for the build.
 #
 # Usage: kernel.sh [--print-bzimage | --print-uapi | --print-src | --print-version]
-#   Builds whatever is missing (progress on stderr), then prints one path on
-#   stdout: the bzImage (default), the uAPI header root (use -I<it>/include),
-#   the extracted source tree, or the package version.
+#   Gets what is missing (progress on stderr), then prints one thing on
+#   stdout: the bzImage (default; built if missing), the uAPI header root
+#   (use -I<it>/include), the extracted source tree, or the package version.
+#   Only --print-bzimage builds the kernel.
 #
 # Environment:
 #   IOASID_CACHE          cache root (default $HOME/.cache/libioasid)
@@ -128,11 +129,12 @@ if [[ ! -f "$uapi/include/linux/iommufd.h" ]]; then
 	[[ -f "$uapi/include/linux/iommufd.h" ]] || die "headers_install produced no linux/iommufd.h"
 fi
 
-# Kernel: keyed by package version and fragment content.
+# Kernel: keyed by package version and fragment content.  Only built when
+# asked for, so --print-uapi and --print-src stay cheap.
 hash=$(sha256sum "$fragment" | cut -c1-16)
 kdir=$cache/kernels/$version-$hash
 bzimage=$kdir/bzImage
-if [[ ! -f "$bzimage" ]]; then
+if [[ $what == bzimage && ! -f "$bzimage" ]]; then
 	build=$kdir/build
 	log "building kernel in $build (first run only: several minutes)"
 	mkdir -p "$build"
@@ -147,6 +149,7 @@ if [[ ! -f "$bzimage" ]]; then
 		grep -qx "$opt=y" "$build/.config" || missing+=("$opt")
 	done < <(sed -n 's/^\(CONFIG_[A-Za-z0-9_]*\)=y$/\1/p' "$fragment")
 	if (( ${#missing[@]} )); then
+		rm -rf "$kdir"
 		die "these options of $fragment are not =y after olddefconfig" \
 			"(unmet dependencies?): ${missing[*]}"
 	fi

@@ -147,10 +147,13 @@ if [[ -n "$warnings" ]]; then
 		problems+=("the kernel logged a warning, bug or panic")
 	fi
 fi
-for p in "${problems[@]}"; do
-	echo "FAIL vm: $p"
+# The boot itself counts as one more test when it went wrong.
+if [[ ${#problems[@]} -gt 0 ]]; then
+	for p in "${problems[@]}"; do
+		echo "FAIL vm: $p"
+	done
 	failed=$((failed + 1))
-done
+fi
 if [[ $failed -gt 0 ]]; then
 	echo "--- last 30 lines of $log ---"
 	tail -n 30 <<<"$clean"
