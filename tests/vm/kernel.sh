@@ -71,6 +71,7 @@ private_apt() {
 		-o Dir::State::Lists="$cache/apt/lists" \
 		-o Dir::Cache="$cache/apt/cache" \
 		-o Dir::Cache::Archives="$cache/debs" \
+		-o APT::Sandbox::User=root \
 		"$@"
 }
 
