@@ -134,8 +134,12 @@ static void put_regions(struct ioasid_resv_region *dst, uint32_t max,
 			const struct ioasid_resv_region *src, uint32_t n,
 			uint32_t *count)
 {
-	if (dst)
-		memcpy(dst, src, (n < max ? n : max) * sizeof(*src));
+	uint32_t copy = n < max ? n : max;
+
+	/* An empty list may be NULL: memcpy() wants valid pointers even
+	 * for a count of 0. */
+	if (dst && copy)
+		memcpy(dst, src, copy * sizeof(*src));
 	*count = n;
 }
 

@@ -3,6 +3,7 @@
  * virtio-iommu device model: the device's life (create, endpoints, RAM,
  * reset) and its transport-facing side (features, config space).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -247,11 +248,17 @@ static int probe_host(struct ioasid_viommu *v, struct ioasid_dev *dev,
 	}
 	ioasid_dev_detach(dev);
 out_destroy:
-	ioasid_ioas_destroy(v->ctx, scratch);
 	if (rc) {
+		/* The cleanup calls start by clearing the message: keep the
+		 * failure's own. */
+		char msg[512];
+
+		snprintf(msg, sizeof(msg), "%s", ioasid_errmsg());
+		ioasid_ioas_destroy(v->ctx, scratch);
 		free(ranges);
-		return rc;
+		return ioasid_fail(rc, "%s", msg);
 	}
+	ioasid_ioas_destroy(v->ctx, scratch);
 	*rangesp = ranges;
 	*nump = num;
 	return 0;

@@ -345,7 +345,7 @@ static int probe_combine(const struct ioasid_viommu *v,
 			 struct ioasid_resv_region **outp, uint32_t *nout)
 {
 	struct ioasid_endpoint *eps = NULL;
-	struct ioasid_resv_region *regions = NULL, *out = NULL;
+	struct ioasid_resv_region *regions = NULL, *out = NULL, *bells = NULL;
 	struct ioasid_combined c = { .sz = sizeof(c) };
 	uint32_t num_eps = 0, num_regions = 0, cap_eps = 0, cap_regions = 0;
 	struct viommu_endpoint *o;
@@ -383,35 +383,25 @@ static int probe_combine(const struct ioasid_viommu *v,
 			};
 		num_eps++;
 	}
-	if (!num_regions) {
-		/* Nothing to combine (and see below: no NULL memcpy). */
-		*outp = NULL;
-		*nout = 0;
-		goto out;
-	}
-	/* At most as many regions as went in. */
-	out = calloc(num_regions, sizeof(*out));
-	if (!out) {
+	/* At most as many regions and doorbells as went in. */
+	out = calloc(num_regions ? num_regions : 1, sizeof(*out));
+	bells = calloc(num_regions ? num_regions : 1, sizeof(*bells));
+	if (!out || !bells) {
 		rc = ioasid_fail(-ENOMEM, "viommu: out of memory");
 		goto out;
 	}
 	c.regions = out;
 	c.max_regions = num_regions;
-	/* The doorbells are among the regions (typed MSI): no array for
-	 * them, so -EMSGSIZE with the regions complete is success.  (An
-	 * empty doorbell array would also hit lib/resv.c's put_regions(),
-	 * which memcpy()s from NULL with a count of 0: UBSan flags it.) */
+	c.doorbells = bells;
+	c.max_doorbells = num_regions;
 	rc = ioasid_endpoints_combine(eps, num_eps, &c);
-	if (rc == -EMSGSIZE && c.num_regions <= num_regions) {
-		ioasid_clear_error();
-		rc = 0;
-	}
 	if (rc == 0) {
 		*outp = out;
 		*nout = c.num_regions;
 		out = NULL;
 	}
 out:
+	free(bells);
 	free(out);
 	free(regions);
 	free(eps);

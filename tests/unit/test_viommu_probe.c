@@ -152,6 +152,30 @@ static void test_probe_group_mates(void **state)
 	/* vfx_teardown closed the context, which closes the devices. */
 }
 
+/* Regression: a failed scratch attach while measuring a device keeps its
+ * own message (the cleanup calls used to clear it, leaving "").  Function
+ * 0 of the group is attached outside the device model, so function 1 of
+ * the same group cannot join a scratch IOAS. */
+static void test_probe_host_failure_message(void **state)
+{
+	struct vfx *f = vfx_new(0);
+	struct ioasid_dev *fn0 = dev_open_bound(f->ctx, "0000:00:05.0");
+	struct ioasid_dev *fn1 = dev_open_bound(f->ctx, "0000:00:05.1");
+	uint32_t ioas;
+	int rc;
+
+	(void)state;
+	OK(ioasid_ioas_alloc(f->ctx, &ioas));
+	OK(ioasid_dev_attach(fn0, ioas, NULL));
+	rc = ioasid_viommu_add_endpoint(f->v, EP_FN1, fn1, NULL);
+	assert_true(rc < 0);
+	assert_int_equal(errno, -rc);
+	assert_true(ioasid_errmsg()[0] != '\0');
+	assert_non_null(strstr(ioasid_errmsg(), "one hwpt"));
+	OK(ioasid_dev_detach(fn0));
+	vfx_teardown((void **)&f);
+}
+
 /* Regression (found by tests/fuzz): an endpoint without regions, and
  * an address space whose regions hold no MSI doorbell, PROBE as OK (the
  * first with no property, the second with RESERVED only); the combine
@@ -180,6 +204,7 @@ int main(void)
 		VT(test_probe_overlap_precedence),
 		VT(test_probe_physical_and_emulated),
 		cmocka_unit_test(test_probe_group_mates),
+		cmocka_unit_test(test_probe_host_failure_message),
 		VT(test_probe_no_regions_no_doorbell),
 	};
 
