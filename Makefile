@@ -355,8 +355,32 @@ check-fast: all
 		[ -e $(RESULTS)/$$t ] || $(RUN_SUITE) $$t false || true; done
 	$(Q)scripts/run-suite.sh --total $(RESULTS)
 
+# Library tests that run inside the VM (docs/TESTING.md): one static
+# binary per tests/vm/lib/*.c, which tests/vm/run.sh collects from
+# $(BUILD)/vm/tests; plus a static ioasctl for scripts run in the guest.
+VM_LIB_SRCS := $(sort $(wildcard tests/vm/lib/*.c))
+VM_LIB_BINS := $(patsubst tests/vm/lib/%.c,$(BUILD)/vm/tests/%.t,$(VM_LIB_SRCS))
+VM_UAPI = $(shell tests/vm/kernel.sh --print-uapi)/include
+VM_IOASCTL := $(BUILD)/vm/ioasctl
+
+$(BUILD)/vm/tests/%.t: tests/vm/lib/%.c $(wildcard tests/vm/lib/*.h) $(STATICLIB)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(BASE_CFLAGS) $(PUBLIC_INCLUDES) -Ilib -Itests/vm/lib \
+		-isystem $(VM_UAPI) $(CFLAGS) $(LDFLAGS) -static -o $@ $< \
+		$(STATICLIB) $(LIB_LIBS)
+
+$(VM_IOASCTL): $(CLI_OBJS) $(STATICLIB)
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) -static -o $@ $(CLI_OBJS) $(STATICLIB) \
+		$(JSONC_LIBS) $(LIB_LIBS)
+
+.PHONY: vm-tests
+vm-tests: $(VM_LIB_BINS) $(VM_IOASCTL)
+
 VM_RUN := $(wildcard tests/vm/run.sh)
-vmcheck: all
+vmcheck: all vm-tests
 ifneq ($(VM_RUN),)
 	$(Q)IOASCTL=$(abspath $(IOASCTL)) BUILD=$(abspath $(BUILD)) tests/vm/run.sh
 else
