@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Small helpers shared by the library's VM tests (tests/vm/lib/NAME.c), which
+ * run as static programs in the guest (docs/TESTING.md).  Header only.
+ *
+ * Every line a test prints starts with its name.  Exit status: 0 pass,
+ * 1 fail (vt_fail and the VT_* checks), 77 skip (vt_skip).
+ *
+ *   VT_OK(ioasid_ioas_alloc(ctx, &id));          must return >= 0
+ *   VT_ERR(ENOENT, ioasid_ioas_destroy(ctx, 99)); must return -ENOENT
+ *   VT_CHECK(n == 3, "got %u ranges", n);         any condition
+ *
+ * A failure names the file, line, the call or condition, the errno and
+ * the library's message (ioasid_errmsg()).
+ */
+#ifndef IOASID_VMTEST_H
+#define IOASID_VMTEST_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <ioasid/ioasid.h>
+
+#define VT_EXIT_PASS 0
+#define VT_EXIT_FAIL 1
+#define VT_EXIT_SKIP 77
+
+/* The test's name as the console shows it ("edu_dma.t"). */
+static inline const char *vt_name(void)
+{
+	return program_invocation_short_name;
+}
+
+static inline void vt_vsay(const char *tag, const char *fmt, va_list ap)
+{
+	printf("%s: %s", vt_name(), tag);
+	vprintf(fmt, ap);
+	printf("\n");
+	fflush(stdout);
+}
+
+/* One line of output, prefixed with the test's name. */
+static inline __attribute__((format(printf, 1, 2))) void
+vt_say(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vt_vsay("", fmt, ap);
+	va_end(ap);
+}
+
+/* Print "FAIL: ..." and exit 1. */
+static inline __attribute__((format(printf, 1, 2), noreturn)) void
+vt_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vt_vsay("FAIL: ", fmt, ap);
+	va_end(ap);
+	exit(VT_EXIT_FAIL);
+}
+
+/* Print "SKIP: ..." and exit 77: something the test needs is missing. */
+static inline __attribute__((format(printf, 1, 2), noreturn)) void
+vt_skip(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vt_vsay("SKIP: ", fmt, ap);
+	va_end(ap);
+	exit(VT_EXIT_SKIP);
+}
+
+/* A library call that returns a negative errno on failure, with the
+ * library's message of the failure. */
+static inline __attribute__((noreturn)) void
+vt_fail_call(const char *file, int line, const char *call, int rc,
+	     const char *expected)
+{
+	vt_fail("%s:%d: %s returned %d (%s), expected %s; libioasid: \"%s\"",
+		file, line, call, rc, rc < 0 ? strerror(-rc) : "success",
+		expected, ioasid_errmsg());
+}
+
+/* @call must succeed (return >= 0); evaluates to its return value. */
+#define VT_OK(call)                                                          \
+	({                                                                   \
+		int vt_rc_ = (call);                                         \
+		if (vt_rc_ < 0)                                              \
+			vt_fail_call(__FILE__, __LINE__, #call, vt_rc_,      \
+				     "success");                             \
+		vt_rc_;                                                      \
+	})
+
+/* @call must fail with -@err (an errno constant such as ENOENT). */
+#define VT_ERR(err, call)                                                    \
+	do {                                                                 \
+		int vt_rc_ = (call);                                         \
+		if (vt_rc_ != -(err))                                        \
+			vt_fail_call(__FILE__, __LINE__, #call, vt_rc_,      \
+				     "-" #err);                              \
+	} while (0)
+
+/* Any condition; the format describes what was seen. */
+#define VT_CHECK(cond, ...)                                                  \
+	do {                                                                 \
+		if (!(cond)) {                                               \
+			printf("%s: FAIL: %s:%d: %s: ", vt_name(), __FILE__, \
+			       __LINE__, #cond);                             \
+			printf(__VA_ARGS__);                                 \
+			printf("\n");                                        \
+			fflush(stdout);                                      \
+			exit(VT_EXIT_FAIL);                                  \
+		}                                                            \
+	} while (0)
+
+/* Monotonic time in nanoseconds. */
+static inline uint64_t vt_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* A kernel-backend context on /dev/iommu, ignoring ioasid.conf and the
+ * environment; skips the test when the kernel has no iommufd. */
+static inline struct ioasid_ctx *vt_kernel_ctx(void)
+{
+	IOASID_OPTS(ioasid_ctx_opts, opts, .backend = IOASID_BACKEND_KERNEL,
+		    .config = "");
+	struct ioasid_ctx *ctx = NULL;
+	int rc = ioasid_ctx_open(&opts, &ctx);
+
+	if (rc == -ENOENT)
+		vt_skip("no /dev/iommu: %s", ioasid_errmsg());
+	if (rc < 0)
+		vt_fail_call(__FILE__, __LINE__, "ioasid_ctx_open(kernel)", rc,
+			     "success");
+	return ctx;
+}
+
+static inline int vt_read_hex(const char *path, unsigned long *value)
+{
+	char buf[32];
+	ssize_t n;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	*value = strtoul(buf, NULL, 0);
+	return 0;
+}
+
+/* The PCI address of the first device @vendor:@device in sysfs, into
+ * @bdf (IOASID_NAME_MAX bytes).  Return: 0, or -ENODEV. */
+static inline int vt_find_pci(unsigned int vendor, unsigned int device,
+			      char *bdf)
+{
+	const char *root = "/sys/bus/pci/devices";
+	struct dirent *de;
+	DIR *dir = opendir(root);
+
+	if (!dir)
+		return -ENODEV;
+	while ((de = readdir(dir))) {
+		char path[PATH_MAX];
+		unsigned long v = 0, d = 0;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/vendor", root, de->d_name);
+		if (vt_read_hex(path, &v))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/device", root, de->d_name);
+		if (vt_read_hex(path, &d))
+			continue;
+		if (v == vendor && d == device) {
+			size_t len = strnlen(de->d_name, IOASID_NAME_MAX - 1);
+
+			memcpy(bdf, de->d_name, len);
+			bdf[len] = '\0';
+			closedir(dir);
+			return 0;
+		}
+	}
+	closedir(dir);
+	return -ENODEV;
+}
+
+/* QEMU's edu device (the VM suite's real DMA device). */
+#define VT_EDU_VENDOR 0x1234
+#define VT_EDU_DEVICE 0x11e8
+
+#endif /* IOASID_VMTEST_H */
