@@ -1272,6 +1272,45 @@ static void kernel_dev_close(void *be_, void *bdev)
 }
 
 /* ------------------------------------------------------------------ */
+/* PowerPC PAMU MSI banks: Linux 7.3 has no interface for them.  iommufd
+ * has no such ioctl, drivers/vfio has no PAMU container driver (the FSL
+ * PAMU VFIO work was for the legacy container, not iommufd), and
+ * fsl_pamu_domain.c exposes no banks. */
+
+static int kernel_no_msi_banks(uint32_t ioas_id)
+{
+	return ioasid_fail(-EOPNOTSUPP,
+			   "ioas %u: Linux iommufd has no PowerPC PAMU MSI banks (only the simulator models them)",
+			   ioas_id);
+}
+
+static int kernel_ioas_msi_banks(void *be, uint32_t ioas_id,
+				 struct ioasid_msi_bank *banks, uint32_t *num)
+{
+	(void)be;
+	(void)banks;
+	(void)num;
+	return kernel_no_msi_banks(ioas_id);
+}
+
+static int kernel_ioas_map_msi_bank(void *be, uint32_t ioas_id, uint32_t bank,
+				    uint64_t iova)
+{
+	(void)be;
+	(void)bank;
+	(void)iova;
+	return kernel_no_msi_banks(ioas_id);
+}
+
+static int kernel_ioas_unmap_msi_bank(void *be, uint32_t ioas_id,
+				      uint32_t bank)
+{
+	(void)be;
+	(void)bank;
+	return kernel_no_msi_banks(ioas_id);
+}
+
+/* ------------------------------------------------------------------ */
 
 static const struct ioasid_backend_ops kernel_ops = {
 	.name = "kernel",
@@ -1303,6 +1342,9 @@ static const struct ioasid_backend_ops kernel_ops = {
 	.dev_pasid_detach = kernel_dev_pasid_detach,
 	.dev_pasid_list = kernel_dev_pasid_list,
 	.set_config = kernel_set_config,
+	.ioas_msi_banks = kernel_ioas_msi_banks,
+	.ioas_map_msi_bank = kernel_ioas_map_msi_bank,
+	.ioas_unmap_msi_bank = kernel_ioas_unmap_msi_bank,
 };
 
 bool ioasid_kernel_backend_is(const struct ioasid_backend_ops *ops)

@@ -69,7 +69,10 @@ struct sim_resv {
 	uint64_t start, last;
 	enum ioasid_resv_type type;
 	struct sim_dev *dev;   /* owner: a device ... */
-	struct sim_hwpt *hwpt; /* ... or a domain's aperture */
+	struct sim_hwpt *hwpt; /* ... or a domain's aperture ... */
+	/* ... or, both NULL, PAMU MSI bank @bank of this IOMMU */
+	const struct topo_iommu *bank_iommu;
+	uint32_t bank;
 };
 
 struct sim_ioas {
@@ -306,8 +309,11 @@ static void owner_name(const struct sim_resv *r, char *buf, size_t len)
 {
 	if (r->dev)
 		snprintf(buf, len, "device %s", r->dev->t->info.name);
-	else
+	else if (r->hwpt)
 		snprintf(buf, len, "the aperture of hwpt %u", r->hwpt->obj.id);
+	else
+		snprintf(buf, len, "msi bank %u of iommu %s", r->bank,
+			 r->bank_iommu->name);
 }
 
 static int cmp_resv_ptr(const void *a, const void *b)
@@ -1821,6 +1827,259 @@ static int sim_destroy(void *be, uint32_t id, enum ioasid_obj_type type)
 }
 
 /* ------------------------------------------------------------------ */
+/* PowerPC PAMU style MSI banks                                         */
+
+/*
+ * No kernel code to follow here: iommufd has no PAMU.  The model (see
+ * ioasid_ioas_msi_banks(3)): an IOAS has the banks of every IOMMU behind
+ * a group attached to it, each IOMMU counted once however many of its
+ * groups attach, plus those of an IOMMU whose last group left while one
+ * of its banks stayed mapped (so the mapping keeps its place).  A mapped
+ * bank is a sw-msi reserved region owned by the bank; it is enabled while
+ * a group behind its IOMMU is attached.
+ */
+
+/* Whether a group behind IOMMU @iommu is attached to @ioas. */
+static bool iommu_attached(const struct sim *s, const struct sim_ioas *ioas,
+			   unsigned int iommu)
+{
+	for (unsigned int i = 0; i < s->topo->num_groups; i++) {
+		const struct sim_hwpt *h = s->groups[i].hwpt;
+
+		if (h && h->ioas == ioas && s->topo->groups[i].iommu == iommu)
+			return true;
+	}
+	return false;
+}
+
+static struct sim_resv *bank_resv(const struct sim_ioas *ioas,
+				  const struct topo_iommu *im, uint32_t bank)
+{
+	for (struct sim_resv *r = ioas->resv; r; r = r->next)
+		if (!r->dev && !r->hwpt && r->bank_iommu == im &&
+		    r->bank == bank)
+			return r;
+	return NULL;
+}
+
+static bool iommu_has_mapped_bank(const struct sim_ioas *ioas,
+				  const struct topo_iommu *im)
+{
+	for (const struct sim_resv *r = ioas->resv; r; r = r->next)
+		if (!r->dev && !r->hwpt && r->bank_iommu == im)
+			return true;
+	return false;
+}
+
+/* Walk the IOAS's banks in index order: @fn sees each with its index;
+ * returns the count. */
+static uint32_t banks_walk(const struct sim *s, const struct sim_ioas *ioas,
+			   void (*fn)(const struct topo_iommu *im,
+				      uint32_t bank, uint32_t index,
+				      void *arg),
+			   void *arg)
+{
+	uint32_t index = 0;
+
+	for (unsigned int i = 0; i < s->topo->num_iommus; i++) {
+		const struct topo_iommu *im = &s->topo->iommus[i];
+
+		if (!im->msi_banks || (!iommu_attached(s, ioas, i) &&
+				       !iommu_has_mapped_bank(ioas, im)))
+			continue;
+		for (uint32_t b = 0; b < im->msi_banks; b++, index++)
+			if (fn)
+				fn(im, b, index, arg);
+	}
+	return index;
+}
+
+struct bank_pick {
+	uint32_t want;
+	const struct topo_iommu *im;
+	uint32_t bank;
+};
+
+static void bank_pick_fn(const struct topo_iommu *im, uint32_t bank,
+			 uint32_t index, void *arg)
+{
+	struct bank_pick *p = arg;
+
+	if (index == p->want) {
+		p->im = im;
+		p->bank = bank;
+	}
+}
+
+/* The IOAS's @index-th bank, or -ENOSPC past the count. */
+static int bank_at(const struct sim *s, const struct sim_ioas *ioas,
+		   uint32_t index, const struct topo_iommu **im,
+		   uint32_t *bank)
+{
+	struct bank_pick p = { .want = index };
+	uint32_t count = banks_walk(s, ioas, bank_pick_fn, &p);
+
+	if (!p.im)
+		return ioasid_fail(-ENOSPC,
+				   "ioas %u has %u msi banks: there is no bank %u",
+				   ioas->obj.id, count, index);
+	*im = p.im;
+	*bank = p.bank;
+	return 0;
+}
+
+struct bank_fill {
+	const struct sim *s;
+	const struct sim_ioas *ioas;
+	struct ioasid_msi_bank *out;
+	uint32_t max;
+};
+
+static void bank_fill_fn(const struct topo_iommu *im, uint32_t bank,
+			 uint32_t index, void *arg)
+{
+	struct bank_fill *f = arg;
+	struct ioasid_msi_bank *b;
+	const struct sim_resv *r;
+
+	if (index >= f->max || !f->out)
+		return;
+	b = &f->out[index];
+	memset(b, 0, sizeof(*b));
+	snprintf(b->iommu, sizeof(b->iommu), "%s", im->name);
+	b->bank = bank;
+	b->size = im->msi_bank_size;
+	r = bank_resv(f->ioas, im, bank);
+	if (r) {
+		b->iova = r->start;
+		b->mapped = true;
+		b->enabled = iommu_attached(f->s, f->ioas,
+					    (unsigned int)(im - f->s->topo->iommus));
+	}
+}
+
+static int sim_ioas_msi_banks(void *be, uint32_t ioas_id,
+			      struct ioasid_msi_bank *banks, uint32_t *num)
+{
+	struct sim *s = be;
+	struct sim_ioas *ioas = get_ioas(s, ioas_id);
+	struct bank_fill f = { .s = s, .ioas = ioas, .out = banks };
+	uint32_t count;
+
+	if (!ioas)
+		return -ENOENT;
+	f.max = *num;
+	count = banks_walk(s, ioas, bank_fill_fn, &f);
+	*num = count;
+	if (count > f.max)
+		return ioasid_fail(-EMSGSIZE,
+				   "ioas %u has %u msi banks, the array holds %u",
+				   ioas_id, count, f.max);
+	return 0;
+}
+
+static int sim_ioas_map_msi_bank(void *be, uint32_t ioas_id, uint32_t index,
+				 uint64_t iova)
+{
+	struct sim *s = be;
+	struct sim_ioas *ioas = get_ioas(s, ioas_id);
+	const struct topo_iommu *im;
+	const struct sim_resv *other;
+	struct sim_resv *r;
+	struct itree_iter n;
+	uint64_t last;
+	uint32_t bank;
+	int rc;
+
+	if (!ioas)
+		return -ENOENT;
+	rc = bank_at(s, ioas, index, &im, &bank);
+	if (rc)
+		return rc;
+	r = bank_resv(ioas, im, bank);
+	if (r)
+		return ioasid_fail(-EBUSY,
+				   "msi bank %u (bank %u of iommu %s) is mapped already at %#llx in ioas %u",
+				   index, bank, im->name, (ull)r->start,
+				   ioas_id);
+	if (iova & (im->msi_bank_size - 1))
+		return ioasid_fail(-EINVAL,
+				   "iova %#llx is not aligned to the msi bank size %#llx of iommu %s",
+				   (ull)iova, (ull)im->msi_bank_size, im->name);
+	/* Aligned to a power-of-two size: the window cannot wrap. */
+	last = iova + (im->msi_bank_size - 1);
+	if (itree_first_overlap(&ioas->areas, iova, last, &n))
+		return ioasid_fail(-EADDRINUSE,
+				   "msi bank %u window %#llx-%#llx overlaps mapping %#llx-%#llx of ioas %u",
+				   index, (ull)iova, (ull)last, (ull)n.start,
+				   (ull)n.last, ioas_id);
+	if (itree_first_overlap(&ioas->allowed, iova, last, &n))
+		return ioasid_fail(-EADDRINUSE,
+				   "msi bank %u window %#llx-%#llx overlaps allowed range %#llx-%#llx of ioas %u",
+				   index, (ull)iova, (ull)last, (ull)n.start,
+				   (ull)n.last, ioas_id);
+	other = resv_find(ioas, iova, last);
+	if (other) {
+		char who[96];
+
+		owner_name(other, who, sizeof(who));
+		return ioasid_fail(-EADDRINUSE,
+				   "msi bank %u window %#llx-%#llx overlaps reserved region %#llx-%#llx (%s) of %s",
+				   index, (ull)iova, (ull)last,
+				   (ull)other->start, (ull)other->last,
+				   topology_resv_type_name(other->type), who);
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return ioasid_fail(-ENOMEM, "out of memory");
+	r->start = iova;
+	r->last = last;
+	r->type = IOASID_RESV_SW_MSI;
+	r->bank_iommu = im;
+	r->bank = bank;
+	r->next = ioas->resv;
+	ioas->resv = r;
+	if (cover_rebuild(ioas)) {
+		ioas->resv = r->next;
+		free(r);
+		cover_rebuild(ioas);
+		return ioasid_fail(-ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+static int sim_ioas_unmap_msi_bank(void *be, uint32_t ioas_id,
+				   uint32_t index)
+{
+	struct sim *s = be;
+	struct sim_ioas *ioas = get_ioas(s, ioas_id);
+	const struct topo_iommu *im;
+	struct sim_resv **pp;
+	uint32_t bank;
+	int rc;
+
+	if (!ioas)
+		return -ENOENT;
+	rc = bank_at(s, ioas, index, &im, &bank);
+	if (rc)
+		return rc;
+	for (pp = &ioas->resv; *pp; pp = &(*pp)->next) {
+		struct sim_resv *r = *pp;
+
+		if (!r->dev && !r->hwpt && r->bank_iommu == im &&
+		    r->bank == bank) {
+			*pp = r->next;
+			free(r);
+			cover_rebuild(ioas);
+			return 0;
+		}
+	}
+	return ioasid_fail(-ENOENT,
+			   "msi bank %u (bank %u of iommu %s) is not mapped in ioas %u",
+			   index, bank, im->name, ioas_id);
+}
+
+/* ------------------------------------------------------------------ */
 /* Hardware information and options                                     */
 
 /* The uAPI's IOMMU_HW_INFO_TYPE_* for a topology's IOMMU model. */
@@ -2223,6 +2482,8 @@ static int sim_iommu_info(void *be, const char *name,
 	info->pasid_width = im->pasid_width;
 	info->flags = IOASID_IOMMU_APERTURE_KNOWN |
 		      IOASID_IOMMU_PAGE_SIZES_KNOWN;
+	info->msi_banks = im->msi_banks;
+	info->msi_bank_size = im->msi_bank_size;
 	return 0;
 }
 
@@ -2305,6 +2566,9 @@ static const struct ioasid_backend_ops sim_ops = {
 	.dev_pasid_detach = sim_dev_pasid_detach,
 	.dev_pasid_list = sim_dev_pasid_list,
 	.set_config = sim_set_config,
+	.ioas_msi_banks = sim_ioas_msi_banks,
+	.ioas_map_msi_bank = sim_ioas_map_msi_bank,
+	.ioas_unmap_msi_bank = sim_ioas_unmap_msi_bank,
 };
 
 int ioasid_sim_open(const char *topology, const struct ioasid_backend_ops **ops,

@@ -138,6 +138,20 @@ struct ioasid_backend_ops {
 	 * may be NULL): from now on every device report ends with
 	 * ioasid_config_apply_dev().  close frees it. */
 	void (*set_config)(void *be, struct ioasid_config *cfg);
+
+	/* PowerPC PAMU style MSI banks of IOAS @ioas_id, see
+	 * ioasid_ioas_msi_banks(3): list them (@banks/@num as in
+	 * ioas_iova_ranges, -EMSGSIZE), map the @bank-th at @iova, unmap
+	 * it.  The kernel answers -EOPNOTSUPP. */
+	int (*ioas_msi_banks)(void *be, uint32_t ioas_id,
+			      struct ioasid_msi_bank *banks, uint32_t *num);
+	int (*ioas_map_msi_bank)(void *be, uint32_t ioas_id, uint32_t bank,
+				 uint64_t iova);
+	int (*ioas_unmap_msi_bank)(void *be, uint32_t ioas_id, uint32_t bank);
+
+	/* Nested HWPTs, vIOMMU objects, queues, dirty tracking
+	 * (lib/hwpt-ext.h); NULL: -EOPNOTSUPP for all of them. */
+	const struct ioasid_hwpt_ext_ops *ext;
 };
 
 /* Backend constructors.  On failure they return a negative errno and

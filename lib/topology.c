@@ -37,7 +37,8 @@ static const char *const sec_kind_names[] = {
 
 static const char *const sec_keys[][12] = {
 	[SEC_IOMMU] = { "model", "aw_bits", "aperture", "page_sizes",
-			"pasid_width", "reserved", "dirty_tracking", "nesting" },
+			"pasid_width", "reserved", "dirty_tracking", "nesting",
+			"msi_banks", "msi_bank_size" },
 	[SEC_GROUP] = { "iommu", "reserved" },
 	[SEC_DEVICE] = { "group", "iommu", "driver", "vendor", "device",
 			 "pasid_width", "class", "reserved" },
@@ -525,6 +526,34 @@ static int find_iommu(const struct topology *t, const char *name)
 	return -1;
 }
 
+/* PAMU style MSI banks: a count and one power-of-two window size; a
+ * size without banks, or banks without a size, is a mistake. */
+static int load_msi_banks(struct loader *ld, struct topo_iommu *iommu)
+{
+	uint64_t banks, size;
+	int rc;
+
+	rc = get_num(ld, "msi_banks", TOPO_MAX_MSI_BANKS, 0, &banks);
+	if (!rc)
+		rc = get_num(ld, "msi_bank_size", UINT64_MAX, 0, &size);
+	if (rc)
+		return rc;
+	if (banks && !get(ld, "msi_bank_size"))
+		return LOAD_FAIL(ld, "msi_banks",
+				 "msi_banks = %llu needs msi_bank_size",
+				 (unsigned long long)banks);
+	if (!banks && get(ld, "msi_bank_size"))
+		return LOAD_FAIL(ld, "msi_bank_size",
+				 "msi_bank_size without msi_banks");
+	if (banks && (!size || (size & (size - 1))))
+		return LOAD_FAIL(ld, "msi_bank_size",
+				 "msi_bank_size = %s is not a power of two",
+				 get(ld, "msi_bank_size"));
+	iommu->msi_banks = (uint32_t)banks;
+	iommu->msi_bank_size = banks ? size : 0;
+	return 0;
+}
+
 static int load_iommu(struct loader *ld)
 {
 	struct topology *t = ld->topo;
@@ -583,6 +612,8 @@ static int load_iommu(struct loader *ld)
 		rc = get_bool(ld, "nesting", &iommu->nesting);
 	if (!rc)
 		rc = get_resv(ld, &iommu->resv);
+	if (!rc)
+		rc = load_msi_banks(ld, iommu);
 	if (rc)
 		return rc;
 	iommu->pasid_width = (uint8_t)pasid;

@@ -21,6 +21,9 @@
 #define TOPO_HWPT_FAULT_ID_VALID (1u << 2)
 #define TOPO_HWPT_PASID (1u << 3)
 
+/* Most MSI banks one IOMMU may declare (PAMU SoCs have a handful). */
+#define TOPO_MAX_MSI_BANKS 64
+
 struct topo_resv {
 	uint64_t start, last; /* inclusive */
 	enum ioasid_resv_type type;
@@ -39,6 +42,10 @@ struct topo_iommu {
 	uint8_t pasid_width;
 	bool dirty_tracking, nesting;
 	struct topo_resv_list resv;
+	/* PowerPC PAMU style MSI banks: how many, and each window's size
+	 * (a power of two; 0 when there are none). */
+	uint32_t msi_banks;
+	uint64_t msi_bank_size;
 };
 
 struct topo_group {

@@ -661,6 +661,55 @@ IOASID_API int ioasid_dev_iommu_info(struct ioasid_ctx *ctx, const char *name,
 				     struct ioasid_iommu_info *info);
 
 /*
+ * PowerPC PAMU style MSI banks (see ioasid_ioas_msi_banks(3)): doorbell
+ * windows the user maps at an IOVA of their choice.  Only the simulator
+ * has them; Linux iommufd has no PAMU (-EOPNOTSUPP on the kernel).
+ */
+struct ioasid_msi_bank {
+	char iommu[IOASID_NAME_MAX]; /* the IOMMU that owns the bank */
+	uint32_t bank;		     /* its number on that IOMMU */
+	uint64_t size;		     /* window size, a power of two */
+	uint64_t iova;		     /* where it is mapped (if mapped) */
+	bool mapped;
+	/* Mapped and a group behind its IOMMU is attached to the IOAS. */
+	bool enabled;
+};
+
+/*
+ * ioasid_ioas_msi_banks - the MSI banks of IOAS @ioas_id: every bank of
+ * each IOMMU behind a group attached to it, plus the banks of an IOMMU
+ * whose last group left while one of its banks stayed mapped.  IOMMUs in
+ * topology order, banks in number order; an entry's index is what
+ * ioasid_ioas_map_msi_bank() takes.  @banks/@num as for
+ * ioasid_ioas_iova_ranges() (-EMSGSIZE).
+ *
+ * Return: 0; -ENOENT; -EMSGSIZE; -EOPNOTSUPP (kernel backend).
+ */
+IOASID_API int ioasid_ioas_msi_banks(struct ioasid_ctx *ctx, uint32_t ioas_id,
+				     struct ioasid_msi_bank *banks,
+				     uint32_t *num);
+
+/*
+ * ioasid_ioas_map_msi_bank - map bank @bank (an index into
+ * ioasid_ioas_msi_banks()) at @iova, aligned to the bank's size.  The
+ * window becomes a sw-msi reserved region of the IOAS.
+ *
+ * Return: 0; -ENOENT; -ENOSPC (@bank is past the count); -EINVAL
+ * (misaligned @iova); -EBUSY (the bank is mapped already); -EADDRINUSE
+ * (the window overlaps a mapping, an allowed range or a reserved
+ * region); -EOPNOTSUPP (kernel backend).
+ */
+IOASID_API int ioasid_ioas_map_msi_bank(struct ioasid_ctx *ctx,
+					uint32_t ioas_id, uint32_t bank,
+					uint64_t iova);
+
+/* ioasid_ioas_unmap_msi_bank - unmap bank @bank and release its region.
+ * Return: 0; -ENOENT (no such IOAS, or the bank is not mapped); -ENOSPC;
+ * -EOPNOTSUPP. */
+IOASID_API int ioasid_ioas_unmap_msi_bank(struct ioasid_ctx *ctx,
+					  uint32_t ioas_id, uint32_t bank);
+
+/*
  * One endpoint of an address space, as ioasid_endpoints_combine() takes it.
  * All zero except sz describes an endpoint with no constraint and no
  * PASID support (an emulated device).
