@@ -65,6 +65,56 @@ int vpt_walk(vpt_read_fn read, void *arg, uint64_t root, uint64_t iova,
 	}
 }
 
+struct bytes_reader {
+	vpt_bytes_read_fn read;
+	void *rd;
+};
+
+static int read_entry_bytes(void *arg, uint64_t gpa, uint64_t *entry)
+{
+	struct bytes_reader *r = arg;
+	uint64_t le;
+	int rc = r->read(r->rd, gpa, &le, sizeof(le));
+
+	if (!rc)
+		*entry = le64toh(le);
+	return rc;
+}
+
+/* The uAPI's IOMMU_HWPT_DATA_VTD_S1 and the layout of its struct. */
+#define DATA_VTD_S1 1u
+#define VTD_S1_SIZE 24u
+#define VTD_S1_FLAGS_KNOWN 0x7ull /* SRE, EAFE, WPE */
+
+int vpt_s1_walk(void *arg, uint32_t data_type, const void *data,
+		uint32_t data_len, uint64_t iova, vpt_bytes_read_fn read,
+		void *rd, uint64_t *gpa)
+{
+	struct bytes_reader r = { read, rd };
+	struct vpt_translation t;
+	uint64_t flags, root;
+	uint32_t width, reserved;
+	int rc;
+
+	(void)arg;
+	if (data_type != DATA_VTD_S1)
+		return -EOPNOTSUPP;
+	if (!data || data_len < VTD_S1_SIZE)
+		return -EINVAL;
+	memcpy(&flags, (const uint8_t *)data, 8);
+	memcpy(&root, (const uint8_t *)data + 8, 8);
+	memcpy(&width, (const uint8_t *)data + 16, 4);
+	memcpy(&reserved, (const uint8_t *)data + 20, 4);
+	if (flags & ~VTD_S1_FLAGS_KNOWN || reserved ||
+	    width != VPT_ADDR_WIDTH || root & ~VPT_ADDR_MASK)
+		return -EINVAL;
+	rc = vpt_walk(read_entry_bytes, &r, root, iova, &t);
+	if (rc)
+		return rc;
+	*gpa = t.out;
+	return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* Pool                                                                 */
 

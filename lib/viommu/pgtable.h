@@ -72,6 +72,24 @@ struct vpt_translation {
 int vpt_walk(vpt_read_fn read, void *arg, uint64_t root, uint64_t iova,
 	     struct vpt_translation *t);
 
+/*
+ * vpt_s1_walk - vpt_walk() behind the simulator's stage-1 walker hook
+ * (lib/hwpt-ext.h ioasid_s1_walk_fn; install it with
+ * ioasid_sim_set_s1_walker(be, vpt_s1_walk, NULL)).  @data is the VT-d
+ * nested HWPT data (struct iommu_hwpt_vtd_s1 as bytes: flags u64,
+ * pgtbl_addr u64, addr_width u32, reserved u32); @read fetches @len bytes
+ * of table memory at a guest-physical address through stage 2.
+ *
+ * Return: 0 with *@gpa the stage-1 output; -EOPNOTSUPP (@data_type not
+ * VT-d stage 1: IOASID_HWPT_DATA_VTD_S1, value 1); -EINVAL (short data,
+ * reserved bits, an address width other than 48); vpt_walk()'s errors.
+ */
+typedef int (*vpt_bytes_read_fn)(void *rd, uint64_t gpa, void *buf,
+				 uint32_t len);
+int vpt_s1_walk(void *arg, uint32_t data_type, const void *data,
+		uint32_t data_len, uint64_t iova, vpt_bytes_read_fn read,
+		void *rd, uint64_t *gpa);
+
 /* ------------------------------------------------------------------ */
 /* The builder                                                          */
 

@@ -335,6 +335,58 @@ static void test_bad_arguments(void **state)
 	fx_free(f);
 }
 
+/* The simulator's hook reads bytes by guest-physical address. */
+static int pool_bytes_read(void *rd, uint64_t gpa, void *buf, uint32_t len)
+{
+	struct fx *f = rd;
+
+	if (gpa < POOL_GPA || gpa + len > POOL_GPA + f->size)
+		return -EFAULT;
+	memcpy(buf, f->mem + (gpa - POOL_GPA), len);
+	return 0;
+}
+
+static void test_s1_walk_hook(void **state)
+{
+	struct fx *f = fx_new(8);
+	uint8_t data[24] = { 0 };
+	uint64_t gpa = 0, root = f->root, flags = 0;
+	uint32_t width = 48;
+
+	(void)state;
+	assert_int_equal(vpt_map(&f->pool, f->root, 0x40000000, SZ_2M,
+				 0x80000000, true, &f->inv), 0);
+	memcpy(data, &flags, 8);
+	memcpy(data + 8, &root, 8);
+	memcpy(data + 16, &width, 4);
+	assert_int_equal(vpt_s1_walk(NULL, 1, data, sizeof(data), 0x40012345,
+				     pool_bytes_read, f, &gpa), 0);
+	assert_int_equal(gpa, 0x80012345);
+	assert_int_equal(vpt_s1_walk(NULL, 1, data, sizeof(data), 0x40212345,
+				     pool_bytes_read, f, &gpa), -ENOENT);
+	/* Another driver's data, short data, 5-level width, reserved. */
+	assert_int_equal(vpt_s1_walk(NULL, 2, data, sizeof(data), 0x40012345,
+				     pool_bytes_read, f, &gpa), -EOPNOTSUPP);
+	assert_int_equal(vpt_s1_walk(NULL, 1, data, 16, 0x40012345,
+				     pool_bytes_read, f, &gpa), -EINVAL);
+	width = 57;
+	memcpy(data + 16, &width, 4);
+	assert_int_equal(vpt_s1_walk(NULL, 1, data, sizeof(data), 0x40012345,
+				     pool_bytes_read, f, &gpa), -EINVAL);
+	width = 48;
+	memcpy(data + 16, &width, 4);
+	data[20] = 1;
+	assert_int_equal(vpt_s1_walk(NULL, 1, data, sizeof(data), 0x40012345,
+				     pool_bytes_read, f, &gpa), -EINVAL);
+	data[20] = 0;
+	/* A root the stage-2 reader cannot reach. */
+	root = 0x1000;
+	memcpy(data + 8, &root, 8);
+	assert_int_equal(vpt_s1_walk(NULL, 1, data, sizeof(data), 0x40012345,
+				     pool_bytes_read, f, &gpa), -EFAULT);
+	fx_free(f);
+}
+
 /* ---- Random sequences against a model ------------------------------ */
 
 #define WINDOW (64 * SZ_2M) /* 128 MiB of IOVA, 32768 pages */
@@ -490,6 +542,7 @@ int main(void)
 		cmocka_unit_test(test_eexist_changes_nothing),
 		cmocka_unit_test(test_pool_full),
 		cmocka_unit_test(test_walker_faults),
+		cmocka_unit_test(test_s1_walk_hook),
 		cmocka_unit_test(test_bad_arguments),
 		cmocka_unit_test(test_random_sequences),
 		cmocka_unit_test(test_sizing_rule),
