@@ -811,6 +811,13 @@ static int test_cmd(struct kernel_be *be, struct ioasid_test_cmd *cmd)
 	return kioctl(be->fd, IOASID_TEST_CMD, cmd);
 }
 
+int ioasid_kernel_dev_fd(void *bdev)
+{
+	struct kernel_dev *dev = bdev;
+
+	return dev ? dev->fd : -1;
+}
+
 uint32_t ioasid_kernel_mock_stdev_id(void *bdev)
 {
 	struct kernel_dev *dev = bdev;

@@ -22,6 +22,10 @@ bool ioasid_kernel_backend_is(const struct ioasid_backend_ops *ops);
 int ioasid_kernel_open_inspect(const struct ioasid_backend_ops **ops,
 			       void **be);
 
+/* The VFIO device fd of an open device (-1 for mock devices), for BAR
+ * access, interrupts and region queries; the backend keeps owning it. */
+int ioasid_kernel_dev_fd(void *bdev);
+
 /*
  * Mock devices (CONFIG_IOMMUFD_TEST).  A device named "mock" or "mockN",
  * optionally followed by ":FLAG[,FLAG]" with FLAG "pasid" or "no-dirty",
