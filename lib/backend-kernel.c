@@ -69,6 +69,9 @@ struct kernel_dev {
 	uint32_t dev_id;
 	uint32_t mock_flags;
 	uint32_t stdev_id;  /* mock device object */
+	/* PASID mocks: the PASID-compatible HWPT of the private IOAS they
+	 * rest on while "detached" (0: the IOAS's automatic one). */
+	uint32_t park_hwpt;
 	struct pasid_recs pasids; /* PASID attachments (lib/pasid.h) */
 	struct kernel_dev *next;  /* in kernel_be.devs */
 };
@@ -909,6 +912,30 @@ static int mock_ioas_get(struct kernel_be *be)
 	return 0;
 }
 
+static int mock_replace(struct kernel_be *be, struct kernel_dev *dev,
+			uint32_t pt_id, uint32_t *hwpt_id, const char *why);
+
+/* Destroy the mock device (which detaches and unbinds it), then its
+ * parking HWPT, then release the private IOAS they used. */
+static void mock_unbind(struct kernel_be *be, struct kernel_dev *dev)
+{
+	struct iommu_destroy cmd = { .size = sizeof(cmd), .id = dev->stdev_id };
+
+	if (kioctl(be->fd, IOMMU_DESTROY, &cmd))
+		ioasid_log(IOASID_WARN, "IOMMU_DESTROY mock device %s (object %u): %s",
+			   dev->name, dev->stdev_id, strerror(errno));
+	if (dev->park_hwpt) {
+		cmd.id = dev->park_hwpt;
+		if (kioctl(be->fd, IOMMU_DESTROY, &cmd))
+			ioasid_log(IOASID_WARN,
+				   "IOMMU_DESTROY hwpt %u (where mock device %s rested): %s",
+				   dev->park_hwpt, dev->name, strerror(errno));
+		dev->park_hwpt = 0;
+	}
+	dev->bound = false;
+	mock_ioas_put(be);
+}
+
 static int mock_bind(struct kernel_be *be, struct kernel_dev *dev,
 		     uint32_t *dev_id)
 {
@@ -934,6 +961,23 @@ static int mock_bind(struct kernel_be *be, struct kernel_dev *dev,
 	dev->stdev_id = cmd.mock_domain.out_stdev_id;
 	dev->dev_id = cmd.mock_domain.out_idev_id;
 	dev->bound = true;
+	if (dev->mock_flags & IOASID_TEST_MOCK_DEV_PASID) {
+		/* MOCK_DOMAIN put the RID on the IOAS's automatic HWPT,
+		 * made without IOMMU_HWPT_ALLOC_PASID, and while the RID is
+		 * on a HWPT that is not PASID-compatible the kernel refuses
+		 * every PASID attach (iommufd_hwpt_pasid_compat()).  A real
+		 * detached device has no RID domain, so nothing stops its
+		 * PASIDs: park the mock on a PASID-compatible HWPT to match. */
+		rc = kernel_hwpt_alloc(be, dev->dev_id, be->mock_ioas,
+				       IOMMU_HWPT_ALLOC_PASID, &dev->park_hwpt);
+		if (rc == 0)
+			rc = mock_replace(be, dev, dev->park_hwpt, NULL,
+					  "parking");
+		if (rc) {
+			mock_unbind(be, dev);
+			return rc;
+		}
+	}
 	*dev_id = dev->dev_id;
 	return 0;
 }
@@ -1108,7 +1152,9 @@ static int kernel_dev_detach(void *be_, void *bdev)
 	if (dev->kind == IOASID_DEV_MOCK) {
 		/* A mock device cannot be detached and stay bound: park it
 		 * on the backend's private IOAS instead. */
-		rc = mock_replace(be, dev, be->mock_ioas, NULL, "detaching");
+		rc = mock_replace(be, dev,
+				  dev->park_hwpt ? dev->park_hwpt : be->mock_ioas,
+				  NULL, "detaching");
 		if (rc == 0)
 			dev->attached = false;
 		return rc;
@@ -1124,6 +1170,19 @@ static int kernel_dev_detach(void *be_, void *bdev)
 
 /* ------------------------------------------------------------------ */
 /* PASID attachments                                                    */
+
+/* What EINVAL from a PASID attach means on a kernel that has the call:
+ * iommufd_hwpt_pasid_compat() wants the target HWPT, and the RID's HWPT
+ * if the RID is attached, allocated with IOMMU_HWPT_ALLOC_PASID; the
+ * automatic HWPT of an IOAS never is (seen on Linux 7.3). */
+static int pasid_einval(const struct kernel_be *be, const char *what)
+{
+	if (kernel_older(be, &FEAT_VFIO_PASID))
+		return 0;
+	return ioasid_fail(-EINVAL,
+			   "%s: %s: the kernel attaches a PASID only to a HWPT allocated with IOMMU_HWPT_ALLOC_PASID (the automatic HWPT an IOAS gets never is), and only while the device's RID is detached or attached to such a HWPT too",
+			   what, strerror(EINVAL));
+}
 
 /* VFIO_DEVICE_ATTACH_IOMMUFD_PT with VFIO_DEVICE_ATTACH_PASID (Linux
  * 6.15; an attached PASID is replaced, vfio/iommufd.c
@@ -1150,12 +1209,18 @@ static int kernel_dev_pasid_attach(void *be_, void *bdev, uint32_t pasid,
 		};
 
 		rc = test_cmd(be, &cmd);
-		if (rc)
-			return kfail(be, rc, &FEAT_TEST_PASID, 0,
-				     "%s mock %u pasid %u pt %u (mock device %s)",
-				     replace ? "IOMMU_TEST_OP_PASID_REPLACE"
-					     : "IOMMU_TEST_OP_PASID_ATTACH",
-				     dev->stdev_id, pasid, pt_id, dev->name);
+		if (rc) {
+			char what[160];
+
+			snprintf(what, sizeof(what),
+				 "%s mock %u pasid %u pt %u (mock device %s)",
+				 replace ? "IOMMU_TEST_OP_PASID_REPLACE"
+					 : "IOMMU_TEST_OP_PASID_ATTACH",
+				 dev->stdev_id, pasid, pt_id, dev->name);
+			if (rc == -EINVAL && pasid_einval(be, what))
+				return -EINVAL;
+			return kfail(be, rc, &FEAT_TEST_PASID, 0, "%s", what);
+		}
 		/* The test op leaves pt_id as given or names the HWPT. */
 		e.hwpt_id = cmd.pasid_attach.pt_id;
 	} else {
@@ -1167,11 +1232,16 @@ static int kernel_dev_pasid_attach(void *be_, void *bdev, uint32_t pasid,
 		};
 
 		rc = kioctl(dev->fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach);
-		if (rc)
-			return kfail(be, rc, &FEAT_VFIO_PASID, HINT_PIN,
-				     "VFIO_DEVICE_ATTACH_IOMMUFD_PT %s (%s, dev %u) pasid %u pt %u",
-				     dev->cdev, dev->name, dev->dev_id, pasid,
-				     pt_id);
+		if (rc) {
+			char what[IOASID_NAME_MAX * 2 + 96];
+
+			snprintf(what, sizeof(what),
+				 "VFIO_DEVICE_ATTACH_IOMMUFD_PT %s (%s, dev %u) pasid %u pt %u",
+				 dev->cdev, dev->name, dev->dev_id, pasid, pt_id);
+			if (rc == -EINVAL && pasid_einval(be, what))
+				return -EINVAL;
+			return kfail(be, rc, &FEAT_VFIO_PASID, HINT_PIN, "%s", what);
+		}
 		e.hwpt_id = attach.pt_id;
 	}
 	rc = pasid_recs_set(&dev->pasids, &e);
@@ -1252,18 +1322,8 @@ static void kernel_dev_close(void *be_, void *bdev)
 	if (!dev)
 		return;
 	if (dev->kind == IOASID_DEV_MOCK) {
-		if (dev->bound) {
-			struct iommu_destroy cmd = { .size = sizeof(cmd),
-						     .id = dev->stdev_id };
-
-			/* Destroying the selftest object detaches and
-			 * unbinds the mock device. */
-			if (kioctl(be->fd, IOMMU_DESTROY, &cmd))
-				ioasid_log(IOASID_WARN,
-					   "IOMMU_DESTROY mock device %s (object %u): %s",
-					   dev->name, dev->stdev_id, strerror(errno));
-			mock_ioas_put(be);
-		}
+		if (dev->bound)
+			mock_unbind(be, dev);
 	} else if (dev->fd >= 0) {
 		/* Closing the cdev detaches and unbinds (its PASIDs too:
 		 * vfio_iommufd_physical_unbind()). */

@@ -518,15 +518,32 @@ static void fill_replace_to_2(void *arg)
 	put_u32(arg, 16, 14);
 }
 
-static void check_replace_to_9(void *arg)
-{
-	assert_int_equal(get_u32(arg, 4), 10);
-	assert_int_equal(get_u32(arg, 16), 9);
-}
-
 static void check_destroy_11(void *arg)
 {
 	assert_int_equal(get_u32(arg, 4), 11);
+}
+
+/* The PASID-compatible HWPT a PASID mock rests on while detached: the
+ * IOAS's automatic HWPT would make the kernel refuse every PASID attach
+ * (seen on Linux 7.3 in the VM suite, tests/vm/lib/pasid.c). */
+static void fill_park_hwpt(void *arg)
+{
+	assert_int_equal(get_u32(arg, 4), 1u << 3); /* IOMMU_HWPT_ALLOC_PASID */
+	assert_int_equal(get_u32(arg, 8), 13);	    /* the mock's idev */
+	assert_int_equal(get_u32(arg, 12), 9);	    /* the private IOAS */
+	put_u32(arg, 16, 20);			    /* out_hwpt_id */
+}
+
+static void check_replace_to_20(void *arg)
+{
+	assert_int_equal(get_u32(arg, 4), 10); /* MOCK_DOMAIN_REPLACE */
+	assert_int_equal(get_u32(arg, 8), 11);
+	assert_int_equal(get_u32(arg, 16), 20);
+}
+
+static void check_destroy_20(void *arg)
+{
+	assert_int_equal(get_u32(arg, 4), 20);
 }
 
 static void mock_lifecycle(void **state)
@@ -542,6 +559,8 @@ static void mock_lifecycle(void **state)
 
 	expect_ioctl(REQ_IOAS_ALLOC, 0, fill_mock_ioas);
 	expect_ioctl(REQ_TEST_CMD, 0, fill_mock_domain);
+	expect_ioctl(REQ_HWPT_ALLOC, 0, fill_park_hwpt);
+	expect_ioctl(REQ_TEST_CMD, 0, check_replace_to_20);
 	assert_int_equal(f->ops->dev_bind(f->be, bdev, &dev_id), 0);
 	assert_int_equal(dev_id, 13);
 	assert_int_equal(ioasid_kernel_mock_stdev_id(bdev), 11);
@@ -550,10 +569,12 @@ static void mock_lifecycle(void **state)
 	assert_int_equal(f->ops->dev_attach(f->be, bdev, 2, &hwpt), 0);
 	assert_int_equal(hwpt, 14);
 
-	expect_ioctl(REQ_TEST_CMD, 0, check_replace_to_9);
+	/* Detached means parked on the PASID-compatible HWPT. */
+	expect_ioctl(REQ_TEST_CMD, 0, check_replace_to_20);
 	assert_int_equal(f->ops->dev_detach(f->be, bdev), 0);
 
 	expect_ioctl(REQ_DESTROY, 0, check_destroy_11);
+	expect_ioctl(REQ_DESTROY, 0, check_destroy_20);
 	expect_ioctl(REQ_DESTROY, 0, check_destroy_9);
 	f->ops->dev_close(f->be, bdev);
 }

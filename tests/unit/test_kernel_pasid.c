@@ -45,6 +45,7 @@
 #define REQ_DESTROY _IO(';', 0x80)
 #define REQ_IOAS_ALLOC _IO(';', 0x81)
 #define REQ_IOVA_RANGES _IO(';', 0x84)
+#define REQ_HWPT_ALLOC _IO(';', 0x89)
 #define REQ_GET_HW_INFO _IO(';', 0x8a)
 #define REQ_TEST_CMD _IO(';', 0xa0)
 #define REQ_VFIO_BIND _IO(';', 100 + 18)
@@ -429,6 +430,21 @@ static void fill_mock_domain(void *arg)
 	put_u32(arg, 24, 13);		       /* idev */
 }
 
+/* A PASID mock rests on a PASID-compatible HWPT of the private IOAS. */
+static void fill_park_hwpt(void *arg)
+{
+	assert_int_equal(get_u32(arg, 4), 1u << 3); /* IOMMU_HWPT_ALLOC_PASID */
+	assert_int_equal(get_u32(arg, 8), 13);
+	assert_int_equal(get_u32(arg, 12), 9);
+	put_u32(arg, 16, 20);
+}
+
+static void check_park_replace(void *arg)
+{
+	assert_int_equal(get_u32(arg, 4), 10); /* MOCK_DOMAIN_REPLACE */
+	assert_int_equal(get_u32(arg, 16), 20);
+}
+
 static uint32_t want_op;
 
 static void check_pasid_op(void *arg)
@@ -475,6 +491,8 @@ static void mock_attach_replace_detach(void **state)
 	assert_int_equal(f->ops->dev_open(f->be, &info, &bdev), 0);
 	expect_ioctl(REQ_IOAS_ALLOC, 0, fill_ioas_9);
 	expect_ioctl(REQ_TEST_CMD, 0, fill_mock_domain);
+	expect_ioctl(REQ_HWPT_ALLOC, 0, fill_park_hwpt);
+	expect_ioctl(REQ_TEST_CMD, 0, check_park_replace);
 	assert_int_equal(f->ops->dev_bind(f->be, bdev, &dev_id), 0);
 
 	want_op = TEST_OP_PASID_ATTACH, want_pasid = 7, want_pt = 2, give_hwpt = 14;
@@ -507,6 +525,7 @@ static void mock_attach_replace_detach(void **state)
 
 	want_pt = 11;
 	expect_ioctl(REQ_DESTROY, 0, check_destroy);
+	expect_ioctl(REQ_DESTROY, 0, NULL); /* the parking HWPT */
 	expect_ioctl(REQ_DESTROY, 0, NULL); /* the private IOAS */
 	f->ops->dev_close(f->be, bdev);
 }
