@@ -48,7 +48,8 @@ int ioasid_kernel_mock_add_reserved(void *be, uint32_t ioas_id,
 int ioasid_kernel_mock_check_map(void *be, uint32_t hwpt_id, uint64_t iova,
 				 uint64_t length, const void *va);
 /* IOMMU_TEST_OP_MD_CHECK_REFS: whether every page of [va, va+length)
- * has @refs pin references (-EINVAL if not). */
+ * has @refs pin references (-EIO if not; -EINVAL for an unaligned
+ * range). */
 int ioasid_kernel_mock_check_refs(void *be, const void *va, uint64_t length,
 				  uint32_t refs);
 
