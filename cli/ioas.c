@@ -24,6 +24,9 @@ void ioas_help(struct cli *cli)
 	      "                         from IOAS iova ADDR length LEN\n"
 	      "       ioasctl ioas ranges IOAS\n"
 	      "       ioasctl ioas allow IOAS [START-LAST ...]\n"
+	      "       ioasctl ioas msi-banks IOAS\n"
+	      "       ioasctl ioas map-msi-bank IOAS bank N iova ADDR\n"
+	      "       ioasctl ioas unmap-msi-bank IOAS bank N\n"
 	      "IOAS := an IOAS id or name; numbers are decimal or 0x hex,\n"
 	      "        sizes may end in K, M, G or T\n",
 	      stdout);
@@ -530,6 +533,142 @@ static int ioas_allow(struct cli *cli, int argc, char **argv)
 	return CMD_OK;
 }
 
+/* PowerPC PAMU style MSI banks (ioasid_ioas_msi_banks(3)). */
+static int ioas_msi_banks(struct cli *cli, int argc, char **argv)
+{
+	struct ioasid_msi_bank *b = NULL;
+	uint32_t id, num = 0;
+	int ret;
+
+	ret = get_only_ioas(cli, argc, argv, "msi-banks", &id);
+	if (ret || cli->check_only)
+		return ret;
+	if (cli_need_ctx(cli))
+		return CMD_FAIL;
+	for (;;) {
+		uint32_t have = num;
+
+		ret = ioasid_ioas_msi_banks(cli->ctx, id, b, &num);
+		if (ret == -EMSGSIZE && num > have) {
+			free(b);
+			b = calloc(num, sizeof(*b));
+			if (!b)
+				return cmd_err(cli, ENOMEM, "out of memory");
+			continue;
+		}
+		break;
+	}
+	if (ret < 0) {
+		free(b);
+		return lib_err(cli, ret);
+	}
+	out_obj_open(cli, NULL);
+	out_uint(cli, "ioas", "ioas %" PRIu64, id);
+	out_text(cli, " msi banks %u\n", num);
+	out_arr_open(cli, "banks");
+	for (uint32_t i = 0; i < num; i++) {
+		out_obj_open(cli, NULL);
+		out_uint(cli, "index", "\t%" PRIu64, i);
+		out_str(cli, "iommu", " iommu %s", b[i].iommu);
+		out_uint(cli, "bank", " bank %" PRIu64, b[i].bank);
+		out_u64(cli, "size", " size 0x%" PRIx64, b[i].size);
+		out_bool(cli, "mapped", NULL, b[i].mapped);
+		if (b[i].mapped)
+			out_u64(cli, "iova", " iova 0x%" PRIx64, b[i].iova);
+		else
+			out_text(cli, " unmapped");
+		out_bool(cli, "enabled", NULL, b[i].enabled);
+		if (b[i].mapped)
+			out_text(cli, b[i].enabled ? " enabled" : " disabled");
+		out_text(cli, "\n");
+		out_obj_close(cli);
+	}
+	out_arr_close(cli);
+	out_obj_close(cli);
+	free(b);
+	return CMD_OK;
+}
+
+/* "IOAS bank N" (then "iova ADDR" when @iova_s is not NULL). */
+static int parse_bank_args(struct cli *cli, int argc, char **argv,
+			   uint32_t *id, uint32_t *bank, const char **iova_s)
+{
+	bool seen_bank = false, seen_iova = false;
+	const char *bank_s = NULL;
+	int ret;
+
+	if (argc < 1)
+		return arg_missing(cli, "IOAS");
+	ret = get_obj_id(cli, argv[0], NAME_IOAS, false, id);
+	if (ret)
+		return ret;
+	for (int i = 1; i < argc; i++) {
+		const char *w = argv[i];
+
+		if (!strcmp(w, "bank"))
+			ret = get_value(cli, argc, argv, &i, &seen_bank, w,
+					&bank_s);
+		else if (iova_s && !strcmp(w, "iova"))
+			ret = get_value(cli, argc, argv, &i, &seen_iova, w,
+					iova_s);
+		else
+			return arg_unexpected(cli, w,
+					      iova_s ? "one of bank, iova" :
+						       "bank");
+		if (ret)
+			return ret;
+	}
+	if (!bank_s)
+		return arg_missing(cli, "bank");
+	if (iova_s && !*iova_s)
+		return arg_missing(cli, "iova");
+	return get_u32(cli, bank_s, bank);
+}
+
+static int ioas_map_msi_bank(struct cli *cli, int argc, char **argv)
+{
+	const char *iova_s = NULL;
+	uint32_t id, bank;
+	uint64_t iova;
+	int ret;
+
+	ret = parse_bank_args(cli, argc, argv, &id, &bank, &iova_s);
+	if (ret)
+		return ret;
+	if (get_u64(cli, iova_s, true, &iova))
+		return CMD_USAGE;
+	if (cli->check_only)
+		return CMD_OK;
+	if (cli_need_ctx(cli))
+		return CMD_FAIL;
+	ret = ioasid_ioas_map_msi_bank(cli->ctx, id, bank, iova);
+	if (ret < 0)
+		return lib_err(cli, ret);
+	out_obj_open(cli, NULL);
+	out_uint(cli, "ioas", "ioas %" PRIu64, id);
+	out_uint(cli, "bank", " msi bank %" PRIu64, bank);
+	out_u64(cli, "iova", " iova 0x%" PRIx64 "\n", iova);
+	out_obj_close(cli);
+	warn_ephemeral(cli, "the msi bank mapping");
+	return CMD_OK;
+}
+
+static int ioas_unmap_msi_bank(struct cli *cli, int argc, char **argv)
+{
+	uint32_t id, bank;
+	int ret;
+
+	ret = parse_bank_args(cli, argc, argv, &id, &bank, NULL);
+	if (ret || cli->check_only)
+		return ret;
+	if (cli_need_ctx(cli))
+		return CMD_FAIL;
+	ret = ioasid_ioas_unmap_msi_bank(cli->ctx, id, bank);
+	if (ret < 0)
+		return lib_err(cli, ret);
+	return CMD_OK;
+}
+
 static const struct cmd ioas_cmds[] = {
 	{ "alloc", ioas_alloc },
 	{ "destroy", ioas_destroy },
@@ -538,6 +677,9 @@ static const struct cmd ioas_cmds[] = {
 	{ "copy", ioas_copy },
 	{ "ranges", ioas_ranges },
 	{ "allow", ioas_allow },
+	{ "msi-banks", ioas_msi_banks },
+	{ "map-msi-bank", ioas_map_msi_bank },
+	{ "unmap-msi-bank", ioas_unmap_msi_bank },
 	{ NULL, NULL },
 };
 
