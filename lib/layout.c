@@ -55,12 +55,15 @@ static int dev_regions_alloc(struct ioasid_ctx *ctx, const char *name,
 	rc = ioasid_dev_info_get(ctx, name, &dinfo);
 	if (rc)
 		return rc;
-	if (dinfo.group < 0)
+	/* A CONFIG_IOMMUFD_TEST mock device has no group but an IOMMU
+	 * with an aperture, which is all it reserves. */
+	if (dinfo.group < 0 && dinfo.kind != IOASID_DEV_MOCK)
 		return ioasid_fail(-ENODEV, "device %s has no IOMMU group", name);
 	rc = ioasid_dev_iommu_info(ctx, name, &iommu);
 	if (rc)
 		return rc;
-	rc = ioasid_group_resv_regions(ctx, dinfo.group, NULL, &n);
+	if (dinfo.group >= 0)
+		rc = ioasid_group_resv_regions(ctx, dinfo.group, NULL, &n);
 	if (rc && rc != -EMSGSIZE)
 		return rc;
 	all = calloc(n + 2, sizeof(*all));
@@ -116,12 +119,88 @@ int ioasid_dev_resv_regions(struct ioasid_ctx *ctx, const char *name,
 	return rc;
 }
 
+/*
+ * Append to *@all (*@nall entries, @merged of them sorted and disjoint
+ * at its start) the parts of the holes between @ranges that no region of
+ * @merged covers, as reserved regions: holes of the IOAS itself (the
+ * kernel's IOMMU_TEST_OP_ADD_RESERVED, an IOMMU driver's reservation of
+ * the IOAS) that no attached device's report explains, so that the typed
+ * holes stay the exact complement of the usable ranges.
+ */
+static int add_unexplained_holes(const struct ioasid_iova_range *ranges,
+				 uint32_t nranges,
+				 const struct ioasid_resv_region *merged,
+				 uint32_t nmerged,
+				 struct ioasid_resv_region **all, uint32_t *nall)
+{
+	uint64_t next = 0; /* first IOVA not yet looked at */
+	bool done = false;
+
+	for (uint32_t i = 0; i <= nranges && !done; i++) {
+		uint64_t hole_start = next, hole_last;
+
+		if (i < nranges) {
+			if (ranges[i].start == next) {
+				if (ranges[i].last == UINT64_MAX)
+					break;
+				next = ranges[i].last + 1;
+				continue;
+			}
+			hole_last = ranges[i].start - 1;
+			if (ranges[i].last == UINT64_MAX)
+				done = true;
+			else
+				next = ranges[i].last + 1;
+		} else {
+			hole_last = UINT64_MAX;
+		}
+		/* Walk the hole, skipping what @merged covers. */
+		for (uint64_t at = hole_start;;) {
+			uint64_t piece_last = hole_last;
+			bool covered = false;
+
+			for (uint32_t m = 0; m < nmerged; m++) {
+				if (merged[m].last < at || merged[m].start > hole_last)
+					continue;
+				if (merged[m].start <= at) {
+					covered = true;
+					piece_last = merged[m].last < hole_last ?
+							     merged[m].last : hole_last;
+					break;
+				}
+				if (merged[m].start - 1 < piece_last)
+					piece_last = merged[m].start - 1;
+			}
+			if (!covered) {
+				struct ioasid_resv_region *grown =
+					realloc(*all, (*nall + 1) * sizeof(**all));
+
+				if (!grown)
+					return ioasid_fail(-ENOMEM, "out of memory");
+				*all = grown;
+				memset(&grown[*nall], 0, sizeof(grown[*nall]));
+				grown[*nall].start = at;
+				grown[*nall].last = piece_last;
+				grown[*nall].type = IOASID_RESV_RESERVED;
+				(*nall)++;
+			}
+			if (piece_last == hole_last)
+				break;
+			at = piece_last + 1;
+		}
+		if (hole_last == UINT64_MAX)
+			break;
+	}
+	return 0;
+}
+
 int ioasid_ioas_resv_regions(struct ioasid_ctx *ctx, uint32_t ioas_id,
 			     struct ioasid_resv_region *regions, uint32_t *num)
 {
-	struct ioasid_resv_region *all = NULL, *merged = NULL;
+	struct ioasid_resv_region *all = NULL, *merged = NULL, *extra = NULL;
+	struct ioasid_iova_range *ranges = NULL;
 	char (*names)[IOASID_NAME_MAX] = NULL;
-	uint32_t ndev = 0, nall = 0, nmerged = 0, zero = 0;
+	uint32_t ndev = 0, nall = 0, nmerged = 0, zero = 0, nranges, nextra;
 	struct ioasid_dev *dev;
 	int rc;
 
@@ -175,12 +254,47 @@ int ioasid_ioas_resv_regions(struct ioasid_ctx *ctx, uint32_t ioas_id,
 		rc = ioasid_fail(-ENOMEM, "out of memory");
 		goto out;
 	}
+	/* Holes of the IOAS itself that no device explains. */
+	nranges = 0;
+	rc = ioasid_ioas_iova_ranges(ctx, ioas_id, NULL, &nranges, NULL);
+	if (rc && rc != -EMSGSIZE)
+		goto out;
+	ranges = calloc(nranges + 1, sizeof(*ranges));
+	if (!ranges) {
+		rc = ioasid_fail(-ENOMEM, "out of memory");
+		goto out;
+	}
+	rc = ioasid_ioas_iova_ranges(ctx, ioas_id, ranges, &nranges, NULL);
+	if (rc)
+		goto out;
+	nextra = nmerged;
+	extra = malloc((nmerged + 1) * sizeof(*extra));
+	if (!extra) {
+		rc = ioasid_fail(-ENOMEM, "out of memory");
+		goto out;
+	}
+	if (nmerged)
+		memcpy(extra, merged, nmerged * sizeof(*merged));
+	rc = add_unexplained_holes(ranges, nranges, merged, nmerged, &extra,
+				   &nextra);
+	if (rc)
+		goto out;
+	if (nextra > nmerged) {
+		free(merged);
+		merged = NULL;
+		if (resv_merge(extra, nextra, RESV_ALL_TYPES, &merged, &nmerged)) {
+			rc = ioasid_fail(-ENOMEM, "out of memory");
+			goto out;
+		}
+	}
 	rc = copy_out_array(regions, merged, nmerged, sizeof(*merged), num,
 			    "reserved regions");
 out:
 	free(names);
 	free(all);
 	free(merged);
+	free(ranges);
+	free(extra);
 	return rc;
 }
 
