@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The virtio-iommu device model in shadow mode on the real kernel (issue
+ * 5, item 9).  Guest requests go through ioasid_viommu_handle_request()
+ * as a VMM's request queue would hand them over, with a buffer the test
+ * registers as guest RAM:
+ *
+ * - mock devices (CONFIG_IOMMUFD_TEST): after ATTACH and MAP, the mock
+ *   HWPT of every endpoint of the domain maps the guest's IOVA to the host
+ *   memory behind the guest page the MAP named
+ *   (IOMMU_TEST_OP_MD_CHECK_MAP); after UNMAP it does not; a MAP outside
+ *   guest RAM never reaches the kernel;
+ * - QEMU's edu device behind the emulated VT-d: after a guest MAP, an edu
+ *   DMA to that IOVA lands in the guest page the MAP named and nowhere
+ *   else; after the guest's UNMAP the IOMMU blocks the same DMA and the
+ *   page stays as it was.
+ */
+#include <stdbool.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+
+#include <linux/vfio.h>
+
+#include <ioasid/viommu.h>
+
+#include "internal.h"
+#include "kernel.h"
+#include "vmtest.h"
+
+#define PAGE 4096ull
+#define RAM_SIZE (4ull << 20)
+
+/* virtio-iommu request types, status values and MAP flags. */
+#define T_ATTACH 1
+#define T_DETACH 2
+#define T_MAP 3
+#define T_UNMAP 4
+#define S_OK 0
+#define S_FAULT 7
+#define MAP_READ 1u
+#define MAP_WRITE 2u
+
+/* edu (tests/vm/edu_dma_raw.c describes it and QEMU 7.2's quirks). */
+#define EDU_REG_IDENT 0x00 /* 4-byte reads only */
+#define EDU_REG_DMA_SRC 0x80
+#define EDU_REG_DMA_DST 0x88
+#define EDU_REG_DMA_COUNT 0x90
+#define EDU_REG_DMA_CMD 0x98
+#define EDU_DMA_START 0x1
+#define EDU_DMA_TO_RAM 0x2
+#define EDU_BUFFER_ADDR 0x40000
+#define DMA_LEN 2048
+#define PCI_COMMAND_OFFSET 0x04
+#define PCI_COMMAND_MEMORY 0x2
+#define PCI_COMMAND_MASTER 0x4
+
+static struct ioasid_ctx *ctx;
+
+static void le32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void le64(uint8_t *p, uint64_t v)
+{
+	le32(p, (uint32_t)v);
+	le32(p + 4, (uint32_t)(v >> 32));
+}
+
+/* One request, split over two readable buffers the way a driver may
+ * chain descriptors; returns the status byte of the reply. */
+static int submit(struct ioasid_viommu *v, const uint8_t *req, size_t len)
+{
+	uint8_t tail[4] = { 0xff, 0xff, 0xff, 0xff };
+	struct iovec out[2] = { { (void *)req, 4 },
+				{ (void *)(req + 4), len - 4 } };
+	struct iovec in = { tail, sizeof(tail) };
+	uint32_t used = 0;
+
+	VT_OK(ioasid_viommu_handle_request(v, out, 2, &in, 1, &used));
+	VT_CHECK(used == 4, "used length %u", used);
+	return tail[0];
+}
+
+static int attach(struct ioasid_viommu *v, uint32_t domain, uint32_t ep)
+{
+	uint8_t req[20] = { T_ATTACH };
+
+	le32(req + 4, domain);
+	le32(req + 8, ep);
+	return submit(v, req, sizeof(req));
+}
+
+static int detach(struct ioasid_viommu *v, uint32_t domain, uint32_t ep)
+{
+	uint8_t req[20] = { T_DETACH };
+
+	le32(req + 4, domain);
+	le32(req + 8, ep);
+	return submit(v, req, sizeof(req));
+}
+
+static int map(struct ioasid_viommu *v, uint32_t domain, uint64_t iova,
+	       uint64_t len, uint64_t gpa, uint32_t flags)
+{
+	uint8_t req[36] = { T_MAP };
+
+	le32(req + 4, domain);
+	le64(req + 8, iova);
+	le64(req + 16, iova + len - 1);
+	le64(req + 24, gpa);
+	le32(req + 32, flags);
+	return submit(v, req, sizeof(req));
+}
+
+static int unmap(struct ioasid_viommu *v, uint32_t domain, uint64_t iova,
+		 uint64_t len)
+{
+	uint8_t req[28] = { T_UNMAP };
+
+	le32(req + 4, domain);
+	le64(req + 8, iova);
+	le64(req + 16, iova + len - 1);
+	return submit(v, req, sizeof(req));
+}
+
+static struct ioasid_viommu *new_viommu(void)
+{
+	IOASID_OPTS(ioasid_viommu_opts, opts);
+	struct ioasid_viommu *v = NULL;
+
+	VT_OK(ioasid_viommu_create(ctx, &opts, &v));
+	return v;
+}
+
+/* Guest RAM: an anonymous mapping, touched so it is populated. */
+static uint8_t *guest_ram(void)
+{
+	uint8_t *ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	VT_CHECK(ram != MAP_FAILED, "mmap: %s", strerror(errno));
+	memset(ram, 0, RAM_SIZE);
+	return ram;
+}
+
+/* Whether mock HWPT @hwpt maps [iova, iova+len) to @va. */
+static bool mock_maps(uint32_t hwpt, uint64_t iova, uint64_t len,
+		      const void *va)
+{
+	return ioasid_kernel_mock_check_map(ctx->be, hwpt, iova, len, va) == 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Mock devices                                                         */
+
+#define MOCK_GPA 0x80000000ull	/* guest-physical base of the RAM slot */
+#define MOCK_IOVA 0x1000000ull	/* inside the mock aperture (16M-2G) */
+#define EP_MOCK_A 0x10u
+#define EP_MOCK_B 0x18u
+
+static void test_mock(void)
+{
+	struct ioasid_dev *a = NULL, *b = NULL;
+	struct ioasid_viommu *v;
+	uint32_t ioas = 0, ha, hb;
+	uint8_t *ram;
+	int rc;
+
+	VT_OK(ioasid_dev_open(ctx, "mock0", &a));
+	rc = ioasid_dev_bind(a, NULL);
+	if (rc == -ENOTTY) {
+		vt_say("no mock devices (CONFIG_IOMMUFD_TEST): %s; mock part skipped",
+		       ioasid_errmsg());
+		ioasid_dev_close(a);
+		return;
+	}
+	VT_OK(rc);
+	VT_OK(ioasid_dev_open(ctx, "mock1", &b));
+	VT_OK(ioasid_dev_bind(b, NULL));
+
+	v = new_viommu();
+	ram = guest_ram();
+	VT_OK(ioasid_viommu_add_ram(v, MOCK_GPA, RAM_SIZE, ram));
+	VT_OK(ioasid_viommu_add_endpoint(v, EP_MOCK_A, a, NULL));
+	VT_OK(ioasid_viommu_add_endpoint(v, EP_MOCK_B, b, NULL));
+	VT_OK(ioasid_viommu_set_features(v, ioasid_viommu_features(v)));
+
+	/* Both endpoints in domain 1: one IOAS, both attached to it. */
+	VT_CHECK(attach(v, 1, EP_MOCK_A) == S_OK, "ATTACH a");
+	VT_CHECK(attach(v, 1, EP_MOCK_B) == S_OK, "ATTACH b");
+	VT_OK(ioasid_viommu_domain_ioas(v, 1, &ioas));
+	VT_CHECK(ioasid_dev_pt_id(a) == ioas && ioasid_dev_pt_id(b) == ioas,
+		 "devices on %u and %u, domain IOAS %u", ioasid_dev_pt_id(a),
+		 ioasid_dev_pt_id(b), ioas);
+	ha = ioasid_dev_hwpt_id(a);
+	hb = ioasid_dev_hwpt_id(b);
+	vt_say("domain 1 is ioas %u; mock0 on hwpt %u, mock1 on hwpt %u", ioas,
+	       ha, hb);
+
+	/* Guest MAP: IOVA MOCK_IOVA (2 pages) -> GPA MOCK_GPA + 0x3000. */
+	VT_CHECK(map(v, 1, MOCK_IOVA, 2 * PAGE, MOCK_GPA + 0x3000,
+		     MAP_READ | MAP_WRITE) == S_OK, "MAP");
+	VT_CHECK(mock_maps(ha, MOCK_IOVA, 2 * PAGE, ram + 0x3000),
+		 "hwpt %u does not map iova 0x%llx to the guest page: %s", ha,
+		 MOCK_IOVA, ioasid_errmsg());
+	VT_CHECK(mock_maps(hb, MOCK_IOVA, 2 * PAGE, ram + 0x3000),
+		 "hwpt %u does not map iova 0x%llx: %s", hb, MOCK_IOVA,
+		 ioasid_errmsg());
+	/* The check can fail: the wrong page, or an unmapped IOVA. */
+	VT_CHECK(!mock_maps(ha, MOCK_IOVA, PAGE, ram + 0x4000),
+		 "iova 0x%llx also maps to another page", MOCK_IOVA);
+	VT_CHECK(!mock_maps(ha, MOCK_IOVA + 2 * PAGE, PAGE, ram + 0x5000),
+		 "iova past the MAP is mapped");
+	vt_say("MAP iova 0x%llx-0x%llx -> gpa 0x%llx: both mock HWPTs map it to the guest page",
+	       MOCK_IOVA, MOCK_IOVA + 2 * PAGE - 1, MOCK_GPA + 0x3000);
+
+	/* A second MAP right after it; a MAP outside guest RAM faults and
+	 * never reaches the kernel. */
+	VT_CHECK(map(v, 1, MOCK_IOVA + 2 * PAGE, PAGE, MOCK_GPA + 0x10000,
+		     MAP_READ) == S_OK, "second MAP");
+	VT_CHECK(mock_maps(ha, MOCK_IOVA + 2 * PAGE, PAGE, ram + 0x10000),
+		 "second MAP not in hwpt %u", ha);
+	VT_CHECK(map(v, 1, MOCK_IOVA + 0x100000, PAGE, MOCK_GPA + RAM_SIZE,
+		     MAP_READ) == S_FAULT, "MAP outside RAM not FAULT");
+	VT_CHECK(!mock_maps(ha, MOCK_IOVA + 0x100000, PAGE, ram),
+		 "a MAP outside guest RAM reached the kernel");
+
+	/* Guest UNMAP of the first mapping: gone from both HWPTs. */
+	VT_CHECK(unmap(v, 1, MOCK_IOVA, 2 * PAGE) == S_OK, "UNMAP");
+	VT_CHECK(!mock_maps(ha, MOCK_IOVA, PAGE, ram + 0x3000),
+		 "hwpt %u still maps iova 0x%llx after UNMAP", ha, MOCK_IOVA);
+	VT_CHECK(!mock_maps(hb, MOCK_IOVA + PAGE, PAGE, ram + 0x4000),
+		 "hwpt %u still maps iova 0x%llx after UNMAP", hb,
+		 MOCK_IOVA + PAGE);
+	VT_CHECK(mock_maps(ha, MOCK_IOVA + 2 * PAGE, PAGE, ram + 0x10000),
+		 "UNMAP removed the neighbouring mapping");
+	vt_say("UNMAP: iova 0x%llx no longer mapped, the neighbour still is",
+	       MOCK_IOVA);
+
+	/* UNMAP of everything empties the IOAS too. */
+	VT_CHECK(unmap(v, 1, 0, UINT64_MAX) == S_OK, "UNMAP all");
+	VT_CHECK(!mock_maps(ha, MOCK_IOVA + 2 * PAGE, PAGE, ram + 0x10000),
+		 "mapping left after UNMAP(0, ~0)");
+	VT_CHECK(detach(v, 1, EP_MOCK_A) == S_OK, "DETACH a");
+	VT_CHECK(detach(v, 1, EP_MOCK_B) == S_OK, "DETACH b");
+
+	ioasid_viommu_destroy(v);
+	ioasid_dev_close(a);
+	ioasid_dev_close(b);
+	munmap(ram, RAM_SIZE);
+}
+
+/* ------------------------------------------------------------------ */
+/* edu                                                                  */
+
+#define EP_EDU 0x18u
+#define EDU_GPA 0x0ull		/* guest RAM at GPA 0 */
+#define GPA_SRC 0x2000ull	/* the guest's source page */
+#define GPA_DST 0x5000ull	/* the guest page the MAP names */
+#define IOVA_SRC 0x100000ull	/* below edu's 28-bit DMA mask */
+#define IOVA_DST 0x101000ull
+
+static void region_info(int devfd, uint32_t index, struct vfio_region_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->argsz = sizeof(*info);
+	info->index = index;
+	VT_CHECK(ioctl(devfd, VFIO_DEVICE_GET_REGION_INFO, info) == 0,
+		 "VFIO_DEVICE_GET_REGION_INFO %u: %s", index, strerror(errno));
+}
+
+static void enable_bus_master(int devfd)
+{
+	struct vfio_region_info cfg;
+	uint16_t cmd;
+
+	region_info(devfd, VFIO_PCI_CONFIG_REGION_INDEX, &cfg);
+	VT_CHECK(pread(devfd, &cmd, 2, cfg.offset + PCI_COMMAND_OFFSET) == 2,
+		 "read PCI command: %s", strerror(errno));
+	cmd |= PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
+	VT_CHECK(pwrite(devfd, &cmd, 2, cfg.offset + PCI_COMMAND_OFFSET) == 2,
+		 "write PCI command: %s", strerror(errno));
+}
+
+static void edu_dma(volatile uint8_t *bar, uint64_t src, uint64_t dst,
+		    bool to_ram)
+{
+	uint64_t start = vt_now_ns();
+
+	*(volatile uint64_t *)(bar + EDU_REG_DMA_SRC) = src;
+	*(volatile uint64_t *)(bar + EDU_REG_DMA_DST) = dst;
+	*(volatile uint64_t *)(bar + EDU_REG_DMA_COUNT) = DMA_LEN;
+	*(volatile uint64_t *)(bar + EDU_REG_DMA_CMD) =
+		EDU_DMA_START | (to_ram ? EDU_DMA_TO_RAM : 0);
+	while (*(volatile uint64_t *)(bar + EDU_REG_DMA_CMD) & EDU_DMA_START) {
+		VT_CHECK(vt_now_ns() - start < 10000000000ull,
+			 "edu DMA 0x%llx -> 0x%llx still running after 10 s",
+			 (unsigned long long)src, (unsigned long long)dst);
+		usleep(1000);
+	}
+}
+
+/* Every byte of guest RAM outside [@gpa, @gpa + @len) except the source
+ * page still holds @fill. */
+static void check_rest(const uint8_t *ram, uint64_t gpa, uint64_t len,
+		       uint8_t fill)
+{
+	for (uint64_t i = 0; i < RAM_SIZE; i++) {
+		if ((i >= gpa && i < gpa + len) ||
+		    (i >= GPA_SRC && i < GPA_SRC + PAGE))
+			continue;
+		VT_CHECK(ram[i] == fill, "guest RAM byte 0x%llx is 0x%02x, expected 0x%02x",
+			 (unsigned long long)i, ram[i], fill);
+	}
+}
+
+static void test_edu(void)
+{
+	struct ioasid_viommu *v;
+	struct vfio_region_info bar0;
+	struct ioasid_dev *dev = NULL;
+	volatile uint8_t *bar;
+	char bdf[IOASID_NAME_MAX];
+	uint32_t ioas = 0, ident;
+	uint8_t *ram, cfg[IOASID_VIOMMU_CONFIG_SIZE];
+	uint64_t mask = 0;
+	int devfd;
+
+	if (vt_find_pci(VT_EDU_VENDOR, VT_EDU_DEVICE, bdf))
+		vt_fail("no edu device (%04x:%04x); is QEMU run with -device edu?",
+			VT_EDU_VENDOR, VT_EDU_DEVICE);
+	VT_OK(ioasid_dev_set_driver(ctx, bdf, "vfio-pci", NULL));
+	VT_OK(ioasid_dev_open(ctx, bdf, &dev));
+	VT_OK(ioasid_dev_bind(dev, NULL));
+
+	v = new_viommu();
+	ram = guest_ram();
+	VT_OK(ioasid_viommu_add_ram(v, EDU_GPA, RAM_SIZE, ram));
+	VT_OK(ioasid_viommu_add_endpoint(v, EP_EDU, dev, NULL));
+	VT_OK(ioasid_viommu_set_features(v, ioasid_viommu_features(v)));
+	VT_OK(ioasid_viommu_config_read(v, 0, cfg, sizeof(cfg)));
+	for (int i = 7; i >= 0; i--)
+		mask = mask << 8 | cfg[i];
+	vt_say("edu %s is endpoint 0x%x; page_size_mask 0x%llx", bdf, EP_EDU,
+	       (unsigned long long)mask);
+	VT_CHECK((mask & -mask) == PAGE, "granule 0x%llx",
+		 (unsigned long long)(mask & -mask));
+
+	/* The guest's driver attaches edu and maps its two buffers. */
+	VT_CHECK(attach(v, 1, EP_EDU) == S_OK, "ATTACH");
+	VT_OK(ioasid_viommu_domain_ioas(v, 1, &ioas));
+	VT_CHECK(ioasid_dev_pt_id(dev) == ioas, "edu on %u, domain IOAS %u",
+		 ioasid_dev_pt_id(dev), ioas);
+	VT_CHECK(map(v, 1, IOVA_SRC, PAGE, EDU_GPA + GPA_SRC, MAP_READ) == S_OK,
+		 "MAP source");
+	VT_CHECK(map(v, 1, IOVA_DST, PAGE, EDU_GPA + GPA_DST,
+		     MAP_READ | MAP_WRITE) == S_OK, "MAP destination");
+	vt_say("domain 1 = ioas %u: iova 0x%llx -> gpa 0x%llx (read), iova 0x%llx -> gpa 0x%llx (read/write)",
+	       ioas, IOVA_SRC, GPA_SRC, IOVA_DST, GPA_DST);
+
+	/* BAR0 through the VFIO device fd the library opened. */
+	devfd = ioasid_kernel_dev_fd(dev->bdev);
+	VT_CHECK(devfd >= 0, "no VFIO fd for %s", bdf);
+	enable_bus_master(devfd);
+	region_info(devfd, VFIO_PCI_BAR0_REGION_INDEX, &bar0);
+	bar = mmap(NULL, bar0.size, PROT_READ | PROT_WRITE, MAP_SHARED, devfd,
+		   bar0.offset);
+	VT_CHECK(bar != MAP_FAILED, "mmap BAR0: %s", strerror(errno));
+	ident = *(volatile uint32_t *)(bar + EDU_REG_IDENT);
+	VT_CHECK((ident & 0xff) == 0xed, "edu identification 0x%08x", ident);
+
+	for (uint64_t i = 0; i < PAGE; i++)
+		ram[GPA_SRC + i] = (uint8_t)(i * 13 + 7);
+	edu_dma(bar, IOVA_SRC, EDU_BUFFER_ADDR, false);
+	edu_dma(bar, EDU_BUFFER_ADDR, IOVA_DST, true);
+	for (uint64_t i = 0; i < PAGE; i++) {
+		uint8_t want = i < DMA_LEN ? ram[GPA_SRC + i] : 0;
+
+		VT_CHECK(ram[GPA_DST + i] == want,
+			 "guest page 0x%llx byte %llu is 0x%02x, expected 0x%02x",
+			 GPA_DST, (unsigned long long)i, ram[GPA_DST + i], want);
+	}
+	check_rest(ram, GPA_DST, PAGE, 0);
+	vt_say("edu DMA to iova 0x%llx: %d bytes landed in guest page 0x%llx, the rest of guest RAM untouched",
+	       IOVA_DST, DMA_LEN, GPA_DST);
+
+	/* The guest unmaps the destination: the same DMA is blocked. */
+	VT_CHECK(unmap(v, 1, IOVA_DST, PAGE) == S_OK, "UNMAP");
+	memset(ram + GPA_DST, 0x5a, PAGE);
+	vt_say("guest UNMAP of iova 0x%llx; the same DMA again (the IOMMU must block it)",
+	       IOVA_DST);
+	edu_dma(bar, EDU_BUFFER_ADDR, IOVA_DST, true);
+	for (uint64_t i = 0; i < PAGE; i++)
+		VT_CHECK(ram[GPA_DST + i] == 0x5a,
+			 "guest page byte %llu changed to 0x%02x after UNMAP",
+			 (unsigned long long)i, ram[GPA_DST + i]);
+	check_rest(ram, GPA_DST, PAGE, 0);
+	vt_say("DMA after UNMAP blocked; guest page 0x%llx unchanged", GPA_DST);
+
+	/* The source mapping still works: edu reads it again. */
+	edu_dma(bar, IOVA_SRC, EDU_BUFFER_ADDR, false);
+
+	munmap((void *)bar, bar0.size);
+	VT_CHECK(detach(v, 1, EP_EDU) == S_OK, "DETACH");
+	ioasid_viommu_destroy(v);
+	ioasid_dev_close(dev);
+	VT_OK(ioasid_dev_set_driver(ctx, bdf, NULL, NULL));
+	munmap(ram, RAM_SIZE);
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	ctx = vt_kernel_ctx();
+	test_mock();
+	test_edu();
+	ioasid_ctx_close(ctx);
+	vt_say("PASS");
+	return 0;
+}
