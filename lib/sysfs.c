@@ -455,6 +455,69 @@ int ioasid_sysfs_dev_info_get(const char *name, struct ioasid_dev_info *info)
 			   name);
 }
 
+/*
+ * Software-managed MSI windows.  sysfs prints IOMMU_RESV_MSI and
+ * IOMMU_RESV_SW_MSI alike as "msi" (iommu.c iommu_group_resv_type_string),
+ * but they differ for a VMM: a sw-msi window is one the kernel maps to the
+ * doorbell itself, where a guest may not put memory but which is ordinary
+ * translation.  The drivers that report one put it at a fixed window
+ * (MSI_IOVA_BASE 0x8000000, MSI_IOVA_LENGTH 0x100000 in arm-smmu-v3.h,
+ * arm-smmu.c and virtio-iommu.c, Linux 7.3), and name their IOMMU class
+ * device by a fixed pattern: "smmu3.%pa" (arm-smmu-v3.c), "smmu.%pa"
+ * (arm-smmu.c).  virtio-iommu takes the virtio device's name ("virtio0"),
+ * so it is known by its driver, virtio_iommu.  An "msi" region exactly at
+ * that window, in a group behind one of these IOMMUs, is sw-msi.  Where
+ * the device has no iommu link (the IOMMU did not register in sysfs) the
+ * region stays "msi".
+ */
+#define SYSFS_SW_MSI_START 0x8000000ull
+#define SYSFS_SW_MSI_LAST (0x8000000ull + 0x100000ull - 1)
+
+static bool iommu_has_sw_msi_window(const char *name, const char *driver)
+{
+	static const char *const drivers[] = { "arm-smmu-v3", "arm-smmu",
+					       "virtio_iommu" };
+
+	if (!strncmp(name, "smmu3.0x", 8) || !strncmp(name, "smmu.0x", 7))
+		return true;
+	for (size_t i = 0; i < ARRAY_SIZE(drivers); i++)
+		if (!strcmp(driver, drivers[i]))
+			return true;
+	return false;
+}
+
+/* Whether group @group sits behind an IOMMU that reports its MSI window
+ * as IOMMU_RESV_SW_MSI (all devices of a group share one IOMMU). */
+static bool group_has_sw_msi_iommu(int32_t group)
+{
+	char dir[PATH_MAX], iommu[PATH_MAX], path[PATH_MAX];
+	char name[IOASID_NAME_MAX], driver[IOASID_NAME_MAX];
+	char **devs;
+	bool fits;
+	int n;
+
+	if (!sysfs_path(dir, sizeof(dir), "kernel/iommu_groups/%d/devices",
+			group))
+		return false;
+	n = list_dir(dir, NULL, cmp_str, &devs);
+	if (n <= 0)
+		return false;
+	fits = join(path, sizeof(path), dir, devs[0]) &&
+	       join(iommu, sizeof(iommu), path, "iommu");
+	free_names(devs, n);
+	if (!fits)
+		return false;
+	link_basename(iommu, name, sizeof(name));
+	if (!name[0])
+		return false;
+	/* The class device's parent is the IOMMU's own device, bound to
+	 * the IOMMU driver. */
+	driver[0] = '\0';
+	if (join(path, sizeof(path), iommu, "device/driver"))
+		link_basename(path, driver, sizeof(driver));
+	return iommu_has_sw_msi_window(name, driver);
+}
+
 /* Parse reserved_regions; *@out is malloc'ed and sorted by start.
  * Return: the count or a negative errno. */
 static int read_resv(int32_t group, struct ioasid_resv_region **out)
@@ -529,6 +592,15 @@ static int read_resv(int32_t group, struct ioasid_resv_region **out)
 		n++;
 	}
 	fclose(f);
+	for (size_t i = 0; i < n; i++) {
+		if (regions[i].type != IOASID_RESV_MSI ||
+		    regions[i].start != SYSFS_SW_MSI_START ||
+		    regions[i].last != SYSFS_SW_MSI_LAST)
+			continue;
+		if (!group_has_sw_msi_iommu(group))
+			break;
+		regions[i].type = IOASID_RESV_SW_MSI;
+	}
 	/* Insertion sort: the kernel already prints them in order. */
 	for (size_t i = 1; i < n; i++) {
 		struct ioasid_resv_region r = regions[i];

@@ -453,6 +453,130 @@ static void empty_sysfs(void **state)
 	setenv("IOASID_SYSFS_ROOT", root, 1);
 }
 
+/* ------------------------------------------------------------------ */
+/* Software-managed MSI windows                                         */
+
+#define SW_MSI_LINE "0x0000000008000000 0x00000000080fffff msi\n"
+
+/*
+ * Group @group holding one device @bdf behind the IOMMU class device
+ * @iommu, registered under the platform device @parent that @driver
+ * drives (NULL: no driver link), as the kernel lays it out:
+ * devices/platform/PARENT/iommu/NAME with "device" pointing at PARENT;
+ * no iommu link at all if @iommu is NULL.  Nothing under bus/, so the
+ * device lists of the other tests stay as they were.
+ */
+static void add_iommu_group(int group, const char *bdf, const char *parent,
+			    const char *driver, const char *iommu,
+			    const char *regions)
+{
+	char rel[512], target[512];
+
+	snprintf(rel, sizeof(rel), "devices/pci0001:00/%s", bdf);
+	mkdir_p(rel);
+	snprintf(rel, sizeof(rel), "kernel/iommu_groups/%d/devices", group);
+	mkdir_p(rel);
+	snprintf(rel, sizeof(rel), "kernel/iommu_groups/%d/devices/%s", group,
+		 bdf);
+	snprintf(target, sizeof(target), "../../../../devices/pci0001:00/%s",
+		 bdf);
+	link_to(target, rel);
+	snprintf(rel, sizeof(rel), "kernel/iommu_groups/%d/reserved_regions",
+		 group);
+	put(rel, regions);
+	if (!iommu)
+		return;
+	snprintf(rel, sizeof(rel), "devices/platform/%s/iommu/%s", parent,
+		 iommu);
+	mkdir_p(rel);
+	snprintf(rel, sizeof(rel), "devices/platform/%s/iommu/%s/device",
+		 parent, iommu);
+	link_to("../..", rel);
+	if (driver) {
+		snprintf(rel, sizeof(rel), "devices/platform/%s/driver", parent);
+		snprintf(target, sizeof(target),
+			 "../../../bus/platform/drivers/%s", driver);
+		link_to(target, rel);
+	}
+	snprintf(rel, sizeof(rel), "devices/pci0001:00/%s/iommu", bdf);
+	snprintf(target, sizeof(target), "../../platform/%s/iommu/%s", parent,
+		 iommu);
+	link_to(target, rel);
+}
+
+static enum ioasid_resv_type type_of(int group, uint32_t index,
+				     uint64_t start, uint64_t last)
+{
+	struct ioasid_resv_region r[4];
+	uint32_t num = 4;
+
+	assert_int_equal(ioasid_sysfs_group_resv_regions(group, r, &num), 0);
+	assert_true(index < num);
+	assert_int_equal(r[index].start, start);
+	assert_int_equal(r[index].last, last);
+	return r[index].type;
+}
+
+/* arm-smmu-v3 names its IOMMU "smmu3.%pa": its "msi" region at
+ * MSI_IOVA_BASE/MSI_IOVA_LENGTH is the software window. */
+static void sw_msi_smmu_v3(void **state)
+{
+	(void)state;
+	add_iommu_group(40, "0001:00:01.0", "arm-smmu-v3.0.auto", "arm-smmu-v3",
+			"smmu3.0x0000000009050000", SW_MSI_LINE);
+	assert_int_equal(type_of(40, 0, 0x8000000, 0x80fffff),
+			 IOASID_RESV_SW_MSI);
+}
+
+/* arm-smmu (v2) names it "smmu.%pa"; only the exact window is sw-msi, a
+ * hardware MSI region elsewhere stays msi. */
+static void sw_msi_smmu_v2(void **state)
+{
+	(void)state;
+	add_iommu_group(41, "0001:00:02.0", "9000000.iommu", "arm-smmu",
+			"smmu.0x0000000009000000",
+			SW_MSI_LINE
+			"0x000000000c000000 0x000000000c0fffff msi\n");
+	assert_int_equal(type_of(41, 0, 0x8000000, 0x80fffff),
+			 IOASID_RESV_SW_MSI);
+	assert_int_equal(type_of(41, 1, 0xc000000, 0xc0fffff),
+			 IOASID_RESV_MSI);
+}
+
+/* An IOMMU whose name says nothing is known by its driver: virtio-iommu
+ * takes the virtio device's name and adds the same window. */
+static void sw_msi_by_driver(void **state)
+{
+	(void)state;
+	add_iommu_group(42, "0001:00:03.0", "virtio-iommu-parent",
+			"virtio_iommu", "virtio0", SW_MSI_LINE);
+	assert_int_equal(type_of(42, 0, 0x8000000, 0x80fffff),
+			 IOASID_RESV_SW_MSI);
+}
+
+/* Anything else stays msi: another IOMMU with a region at the same
+ * window, an SMMU region of another size, a device without an iommu
+ * link. */
+static void msi_stays_msi(void **state)
+{
+	(void)state;
+	add_iommu_group(43, "0001:00:04.0", "dmar-parent", "dmar", "dmar1",
+			SW_MSI_LINE);
+	assert_int_equal(type_of(43, 0, 0x8000000, 0x80fffff),
+			 IOASID_RESV_MSI);
+	add_iommu_group(44, "0001:00:05.0", "arm-smmu-v3.1.auto", "arm-smmu-v3",
+			"smmu3.0x0000000009060000",
+			"0x0000000008000000 0x000000000800ffff msi\n");
+	assert_int_equal(type_of(44, 0, 0x8000000, 0x800ffff),
+			 IOASID_RESV_MSI);
+	add_iommu_group(45, "0001:00:06.0", NULL, NULL, NULL, SW_MSI_LINE);
+	assert_int_equal(type_of(45, 0, 0x8000000, 0x80fffff),
+			 IOASID_RESV_MSI);
+	/* The x86 window of the setup's groups is untouched. */
+	assert_int_equal(type_of(4, 0, 0xfee00000, 0xfeefffff),
+			 IOASID_RESV_MSI);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -470,6 +594,10 @@ int main(void)
 		cmocka_unit_test(empty_sysfs),
 		cmocka_unit_test(set_driver_refuses_host_driver),
 		cmocka_unit_test(set_driver_writes_then_rolls_back),
+		cmocka_unit_test(sw_msi_smmu_v3),
+		cmocka_unit_test(sw_msi_smmu_v2),
+		cmocka_unit_test(sw_msi_by_driver),
+		cmocka_unit_test(msi_stays_msi),
 	};
 
 	return cmocka_run_group_tests_name("sysfs", tests, setup, teardown);
