@@ -387,6 +387,13 @@ else
 	@echo "vmcheck: the VM suite (tests/vm/run.sh) is not there yet"
 endif
 
+# The library-vs-raw-ioctl benchmark alone, in its full length
+# (tests/vm/lib/bench_overhead.c, docs/BENCHMARKS.md).
+.PHONY: vmbench
+vmbench: all $(BUILD)/vm/tests/bench_overhead.t
+	$(Q)BUILD=$(abspath $(BUILD)) tests/vm/run.sh --name vmbench \
+		--append ioasid_bench=full $(BUILD)/vm/tests/bench_overhead.t
+
 check: all
 	$(Q)$(MAKE) --no-print-directory check-results-reset
 	$(Q)for t in $(FAST_SUITES); do $(MAKE) --no-print-directory $$t || \
