@@ -987,7 +987,7 @@ struct ioasid_pasid_attach {
 	uint32_t vpasid;
 	/* In with IOASID_PASID_FIXED, out always: the physical PASID. */
 	uint32_t ppasid;
-	/* Out: the HWPT in use (attaching to an IOAS makes one). */
+	/* Out: the HWPT in use. */
 	uint32_t hwpt_id;
 	/* Out: what the VMM must program, and whether the guest-visible
 	 * vPASID differs from the physical PASID. */
@@ -1005,8 +1005,11 @@ struct ioasid_pasid_attach {
  * The device's class decides the physical PASID: class 2 its fixed one,
  * class 3 the vPASID, classes 4 and 5 one from the context's allocator
  * (the lowest free one that fits every width involved) unless
- * IOASID_PASID_FIXED names it.  A HWPT must have been allocated with the
- * uAPI's IOMMU_HWPT_ALLOC_PASID flag.
+ * IOASID_PASID_FIXED names it.  The target must be a HWPT allocated with
+ * the uAPI's IOMMU_HWPT_ALLOC_PASID flag: the HWPT an IOAS makes for
+ * itself never has it, so on Linux (7.3) a PASID attach to an IOAS fails
+ * with -EINVAL; so does one while the device's own (RID) attachment is on
+ * a HWPT without that flag (iommufd_hwpt_pasid_compat()).
  *
  * Return: 0; -EOPNOTSUPP (class 0 or 1: the device has no PASID);
  * -EINVAL (not bound, a vPASID or PASID outside the width, a vPASID
