@@ -39,7 +39,7 @@
 
 typedef unsigned long long ull;
 
-enum sim_obj_type { SIM_IOAS = 1, SIM_HWPT, SIM_DEVICE, SIM_ACCESS };
+enum sim_obj_type { SIM_IOAS = 1, SIM_HWPT, SIM_DEVICE, SIM_ACCESS, SIM_SELFTEST };
 
 struct sim_obj {
 	enum sim_obj_type type;
@@ -109,6 +109,7 @@ struct sim_dev {
 	struct sim_hwpt *hwpt;	 /* physical: the attached HWPT */
 	struct sim_ioas *access; /* mdev: the attached IOAS */
 	struct pasid_recs pasids; /* PASID attachments (lib/pasid.h) */
+	struct sim_obj selftest; /* mock: the selftest object (stdev) */
 };
 
 struct sim {
@@ -128,6 +129,10 @@ struct sim {
 	/* ioasid.conf(5): its [device] overrides apply here too, so that
 	 * an operator can try a configuration on the simulator. */
 	struct ioasid_config *cfg;
+	/* The kernel backend's private IOAS that bound mock devices rest on
+	 * while detached, by id as that backend keeps it (see mock_bind). */
+	uint32_t mock_ioas_id;
+	unsigned int mock_users;
 };
 
 /* ------------------------------------------------------------------ */
@@ -211,6 +216,8 @@ static const char *obj_type_name(enum sim_obj_type t)
 		return "device";
 	case SIM_ACCESS:
 		return "mdev access";
+	case SIM_SELFTEST:
+		return "selftest object";
 	}
 	return "object";
 }
@@ -1601,13 +1608,45 @@ static int sim_dev_attach(void *be, void *bdev, uint32_t pt_id,
 	return rc;
 }
 
+/*
+ * Mock devices behave as the kernel backend makes them behave
+ * (lib/backend-kernel.c mock_bind and friends), ids included, so that
+ * scripts give the same output on both.  A selftest mock device cannot
+ * exist unattached: IOMMU_TEST_OP_MOCK_DOMAIN (selftest.c
+ * iommufd_test_mock_domain()) creates it attached to an IOAS, and
+ * "detach" moves it back there with IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE
+ * (iommufd_test_mock_domain_replace() -> iommufd_device_replace()).
+ */
+static int mock_park(struct sim *s, struct sim_dev *dev)
+{
+	struct sim_ioas *ioas = get_ioas(s, s->mock_ioas_id);
+	uint32_t hwpt_id;
+
+	if (!ioas)
+		return -ENOENT;
+	return auto_get_domain(s, dev, ioas, do_replace, &hwpt_id);
+}
+
 /* device.c iommufd_hw_pagetable_detach(). */
+static void hwpt_detach(struct sim *s, struct sim_dev *dev)
+{
+	struct sim_hwpt *h = dev->hwpt;
+
+	if (!--dev->group->num_attached)
+		dev->group->hwpt = NULL;
+	resv_remove_owner(h->ioas, dev, NULL);
+	dev->hwpt = NULL;
+	hwpt_put(s, h, 1);
+}
+
 static int sim_dev_detach(void *be, void *bdev)
 {
 	struct sim *s = be;
 	struct sim_dev *dev = bdev;
 	struct sim_hwpt *h = dev->hwpt;
 
+	if (dev->t->info.kind == IOASID_DEV_MOCK && dev->obj.id)
+		return mock_park(s, dev);
 	if (dev->obj.type == SIM_ACCESS && dev->obj.id) {
 		if (!dev->access)
 			return ioasid_fail(-EINVAL, "mdev %s is not attached",
@@ -1617,11 +1656,7 @@ static int sim_dev_detach(void *be, void *bdev)
 	if (!h)
 		return ioasid_fail(-EINVAL, "device %s is not attached",
 				   dev->t->info.name);
-	if (!--dev->group->num_attached)
-		dev->group->hwpt = NULL;
-	resv_remove_owner(h->ioas, dev, NULL);
-	dev->hwpt = NULL;
-	hwpt_put(s, h, 1);
+	hwpt_detach(s, dev);
 	return 0;
 }
 
@@ -2336,6 +2371,65 @@ static int sim_dev_open(void *be, const struct ioasid_dev_info *info,
 	return 0;
 }
 
+/* The kernel backend's mock_ioas_put(): the last mock device gone, its
+ * private IOAS goes too (by id, whatever that id names by now). */
+static void mock_ioas_put(struct sim *s)
+{
+	if (--s->mock_users)
+		return;
+	if (sim_destroy(s, s->mock_ioas_id, IOASID_OBJ_IOAS))
+		ioasid_log(IOASID_WARN, "destroying the mock devices' ioas %u failed",
+			   s->mock_ioas_id);
+	s->mock_ioas_id = 0;
+}
+
+/*
+ * The kernel backend's mock_bind(): its private IOAS first (with the
+ * first mock device), then IOMMU_TEST_OP_MOCK_DOMAIN on it, which
+ * allocates in this order (selftest.c iommufd_test_mock_domain()): the
+ * selftest object, the device (iommufd_device_bind()), then the
+ * automatic domain of iommufd_device_attach() unless the IOAS has a
+ * compatible one already.
+ */
+static int mock_bind(struct sim *s, struct sim_dev *dev, uint32_t *dev_id)
+{
+	struct sim_ioas *ioas;
+	uint32_t hwpt_id;
+	int rc;
+
+	if (!s->mock_users) {
+		rc = sim_ioas_alloc(s, &s->mock_ioas_id);
+		if (rc)
+			return rc;
+	}
+	s->mock_users++;
+	ioas = get_ioas(s, s->mock_ioas_id);
+	if (!ioas) {
+		mock_ioas_put(s);
+		return -ENOENT;
+	}
+	dev->selftest.type = SIM_SELFTEST;
+	rc = obj_add(s, &dev->selftest);
+	if (rc)
+		goto put;
+	rc = obj_add(s, &dev->obj);
+	if (rc)
+		goto del_selftest;
+	rc = auto_get_domain(s, dev, ioas, do_attach, &hwpt_id);
+	if (rc)
+		goto del_dev;
+	if (dev_id)
+		*dev_id = dev->obj.id;
+	return 0;
+del_dev:
+	obj_del(s, &dev->obj);
+del_selftest:
+	obj_del(s, &dev->selftest);
+put:
+	mock_ioas_put(s);
+	return rc;
+}
+
 /* device.c iommufd_device_bind() / iommufd_access_create(): the device
  * (or an mdev's access) is an object with an id of its own. */
 static int sim_dev_bind(void *be, void *bdev, uint32_t *dev_id)
@@ -2347,6 +2441,8 @@ static int sim_dev_bind(void *be, void *bdev, uint32_t *dev_id)
 	if (dev->obj.id)
 		return ioasid_fail(-EALREADY, "device %s is already bound",
 				   dev->t->info.name);
+	if (dev->t->info.kind == IOASID_DEV_MOCK)
+		return mock_bind(s, dev, dev_id);
 	rc = obj_add(s, &dev->obj);
 	if (!rc && dev_id)
 		*dev_id = dev->obj.id;
@@ -2363,8 +2459,18 @@ static void sim_dev_close(void *be, void *bdev)
 	while (dev->pasids.n)
 		sim_dev_pasid_detach(be, dev, dev->pasids.v[0].ppasid);
 	pasid_recs_free(&dev->pasids);
-	if (dev->hwpt || dev->access)
+	if (dev->t->info.kind == IOASID_DEV_MOCK && dev->obj.id) {
+		/* The kernel backend destroys the selftest object, which
+		 * detaches and unbinds (selftest.c
+		 * iommufd_selftest_destroy()), then drops its IOAS. */
+		if (dev->hwpt)
+			hwpt_detach(s, dev);
+		obj_del(s, &dev->obj);
+		obj_del(s, &dev->selftest);
+		mock_ioas_put(s);
+	} else if (dev->hwpt || dev->access) {
 		sim_dev_detach(be, dev);
+	}
 	obj_del(s, &dev->obj);
 	s->devs[dev_index(s, dev->t)] = NULL;
 	free(dev);
