@@ -376,13 +376,41 @@ $(VM_IOASCTL): $(CLI_OBJS) $(STATICLIB)
 	$(Q)$(CC) $(LDFLAGS) -static -o $@ $(CLI_OBJS) $(STATICLIB) \
 		$(JSONC_LIBS) $(LIB_LIBS)
 
+# Shell-driven VM tests (tests/vm/scripts/): the differential run of the
+# "# differential" batch scripts on the kernel and the exec hand-over.
+# Their data goes to /files in the guest: the static ioasctl, the batch
+# scripts with their golden files, and exec_helper.
+VM_FILES := $(BUILD)/vm/files
+VM_SCRIPT_TESTS := $(BUILD)/vm/tests/differential.t $(BUILD)/vm/tests/exec.t
+HASH := \#
+VM_DIFF_SCRIPTS = $(shell grep -lx '$(HASH) differential' tests/scripts/*.batch)
+
+$(BUILD)/vm/tests/%.t: tests/vm/scripts/%.sh
+	$(Q)mkdir -p $(@D)
+	$(Q)install -m 755 $< $@
+
+$(BUILD)/vm/exec_helper: tests/vm/scripts/exec_helper.c $(STATICLIB)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(BASE_CFLAGS) $(PUBLIC_INCLUDES) $(CFLAGS) $(LDFLAGS) \
+		-static -o $@ $< $(STATICLIB) $(LIB_LIBS)
+
+.PHONY: vm-files
+vm-files: $(VM_IOASCTL) $(BUILD)/vm/exec_helper
+	$(Q)rm -rf $(VM_FILES) && mkdir -p $(VM_FILES)/scripts
+	$(Q)cp $(VM_IOASCTL) $(BUILD)/vm/exec_helper $(VM_FILES)/
+	$(Q)for f in $(VM_DIFF_SCRIPTS); do cp $$f $${f%.batch}.out \
+		$(VM_FILES)/scripts/ || exit 1; \
+		[ ! -e $${f%.batch}.json.out ] || cp $${f%.batch}.json.out $(VM_FILES)/scripts/; done
+
 .PHONY: vm-tests
-vm-tests: $(VM_LIB_BINS) $(VM_IOASCTL)
+vm-tests: $(VM_LIB_BINS) $(VM_IOASCTL) $(VM_SCRIPT_TESTS) vm-files
 
 VM_RUN := $(wildcard tests/vm/run.sh)
 vmcheck: all vm-tests
 ifneq ($(VM_RUN),)
-	$(Q)IOASCTL=$(abspath $(IOASCTL)) BUILD=$(abspath $(BUILD)) tests/vm/run.sh
+	$(Q)IOASCTL=$(abspath $(IOASCTL)) BUILD=$(abspath $(BUILD)) tests/vm/run.sh \
+		--files $(abspath $(VM_FILES))
 else
 	@echo "vmcheck: the VM suite (tests/vm/run.sh) is not there yet"
 endif
