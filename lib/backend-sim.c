@@ -110,6 +110,9 @@ struct sim_dev {
 	struct sim_ioas *access; /* mdev: the attached IOAS */
 	struct pasid_recs pasids; /* PASID attachments (lib/pasid.h) */
 	struct sim_obj selftest; /* mock: the selftest object (stdev) */
+	/* PASID mock: the PASID-compatible HWPT of the private IOAS it
+	 * rests on while detached (the kernel backend's park_hwpt). */
+	uint32_t park_hwpt;
 };
 
 struct sim {
@@ -1619,9 +1622,18 @@ static int sim_dev_attach(void *be, void *bdev, uint32_t pt_id,
  */
 static int mock_park(struct sim *s, struct sim_dev *dev)
 {
-	struct sim_ioas *ioas = get_ioas(s, s->mock_ioas_id);
+	struct sim_ioas *ioas;
+	struct sim_obj *park;
 	uint32_t hwpt_id;
 
+	if (dev->park_hwpt) {
+		park = obj_get(s, dev->park_hwpt);
+		if (!park || park->type != SIM_HWPT)
+			return ioasid_fail(-ENOENT, "hwpt %u does not exist",
+					   dev->park_hwpt);
+		return do_replace(s, dev, (struct sim_hwpt *)park);
+	}
+	ioas = get_ioas(s, s->mock_ioas_id);
 	if (!ioas)
 		return -ENOENT;
 	return auto_get_domain(s, dev, ioas, do_replace, &hwpt_id);
@@ -2418,6 +2430,22 @@ static int mock_bind(struct sim *s, struct sim_dev *dev, uint32_t *dev_id)
 	rc = auto_get_domain(s, dev, ioas, do_attach, &hwpt_id);
 	if (rc)
 		goto del_dev;
+	/* A PASID mock rests on a PASID-compatible HWPT of the IOAS, as
+	 * the kernel backend's mock_bind() does for mockN:pasid: on the
+	 * automatic one iommufd_hwpt_pasid_compat() refuses every PASID. */
+	if (dev->t->info.pasid_width) {
+		rc = sim_hwpt_alloc(s, dev->obj.id, ioas->obj.id,
+				    TOPO_HWPT_PASID, &dev->park_hwpt);
+		if (!rc)
+			rc = mock_park(s, dev);
+		if (rc) {
+			hwpt_detach(s, dev);
+			if (dev->park_hwpt)
+				sim_destroy(s, dev->park_hwpt, IOASID_OBJ_HWPT);
+			dev->park_hwpt = 0;
+			goto del_dev;
+		}
+	}
 	if (dev_id)
 		*dev_id = dev->obj.id;
 	return 0;
@@ -2467,6 +2495,12 @@ static void sim_dev_close(void *be, void *bdev)
 			hwpt_detach(s, dev);
 		obj_del(s, &dev->obj);
 		obj_del(s, &dev->selftest);
+		if (dev->park_hwpt &&
+		    sim_destroy(s, dev->park_hwpt, IOASID_OBJ_HWPT))
+			ioasid_log(IOASID_WARN,
+				   "destroying hwpt %u (where mock device %s rested) failed",
+				   dev->park_hwpt, dev->t->info.name);
+		dev->park_hwpt = 0;
 		mock_ioas_put(s);
 	} else if (dev->hwpt || dev->access) {
 		sim_dev_detach(be, dev);
