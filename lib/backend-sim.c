@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "hwpt-ext.h"
 #include "internal.h"
 #include "itree.h"
 #include "pasid.h"
@@ -95,6 +96,8 @@ struct sim_hwpt {
 	uint32_t flags;
 	bool auto_domain;
 	unsigned int users; /* attached devices */
+	/* Nested HWPTs, vIOMMUs, faults, dirty bits (end of this file). */
+	struct sim_hwpt_ext *ext;
 };
 
 struct sim_group {
@@ -123,6 +126,7 @@ struct sim {
 	uint32_t num_objs;
 	uint64_t page_size;
 	bool rlimit_per_process; /* IOMMU_OPTION_RLIMIT_MODE */
+	struct sim_ext_state *ext; /* lib/hwpt-ext.h state (end of file) */
 	/* Per topology device: the host driver it returns to when vfio-pci
 	 * lets go of it ("" if the topology bound it to vfio-pci). */
 	char (*host_driver)[IOASID_NAME_MAX];
@@ -1268,11 +1272,17 @@ static struct sim_hwpt *hwpt_new(struct sim *s, const struct sim_dev *dev,
 	return h;
 }
 
+static bool ext_hwpt_nested(const struct sim_hwpt *h);
+static bool ext_hwpt_busy(const struct sim_hwpt *h);
+static void ext_hwpt_free(struct sim *s, struct sim_hwpt *h);
+static void ext_close(struct sim *s);
+
 /* hw_pagetable.c iommufd_hwpt_paging_destroy(). */
 static void hwpt_destroy(struct sim *s, struct sim_hwpt *h)
 {
-	if (h->ioas)
+	if (h->ioas && !ext_hwpt_nested(h))
 		remove_domain(s, h);
+	ext_hwpt_free(s, h);
 	obj_del(s, &h->obj);
 	free(h);
 }
@@ -1302,9 +1312,6 @@ static int check_hwpt_flags(struct sim *s, const struct sim_dev *dev,
 		return ioasid_fail(-EOPNOTSUPP,
 				   "iommu %s of device %s has no dirty tracking",
 				   im->name, dev->t->info.name);
-	if (flags & TOPO_HWPT_FAULT_ID_VALID)
-		return ioasid_fail(-EOPNOTSUPP,
-				   "fault queues are not supported by the simulator");
 	/* The driver's domain_alloc_paging_flags() refuses what it lacks. */
 	if ((flags & TOPO_HWPT_NEST_PARENT) && !im->nesting)
 		return ioasid_fail(-EOPNOTSUPP,
@@ -1844,6 +1851,10 @@ static int sim_destroy(void *be, uint32_t id, enum ioasid_obj_type type)
 	if (o->type == SIM_HWPT) {
 		struct sim_hwpt *h = (struct sim_hwpt *)o;
 
+		if (ext_hwpt_busy(h))
+			return ioasid_fail(-EBUSY,
+					   "hwpt %u is the parent of a nested hwpt or vIOMMU",
+					   id);
 		if (h->users) {
 			for (unsigned int i = 0; i < s->topo->num_devs; i++)
 				if (s->devs[i] && s->devs[i]->hwpt == h)
@@ -2274,6 +2285,10 @@ static int sim_hwpt_alloc(void *be, uint32_t dev_id, uint32_t pt_id,
 	rc = check_hwpt_flags(s, dev, flags);
 	if (rc)
 		return rc;
+	/* hw_pagetable.c iommufd_hwpt_alloc(): fault_id is 0 here. */
+	if (flags & TOPO_HWPT_FAULT_ID_VALID)
+		return ioasid_fail(-ENOENT,
+				   "fault queue 0 does not exist: use ioasid_hwpt_alloc_nested() to pass a fault_id");
 	h = hwpt_new(s, dev, flags);
 	if (!h)
 		return -ENOMEM;
@@ -2650,6 +2665,7 @@ static void sim_close(void *be)
 	for (unsigned int i = 0; i < s->topo->num_devs; i++)
 		if (s->devs[i])
 			sim_dev_close(s, s->devs[i]);
+	ext_close(s);
 	/* HWPTs first: they hold their IOAS. */
 	for (uint32_t id = 1; id < s->num_objs; id++) {
 		struct sim_obj *o = s->objs[id];
@@ -2709,6 +2725,7 @@ static const struct ioasid_backend_ops sim_ops = {
 	.ioas_msi_banks = sim_ioas_msi_banks,
 	.ioas_map_msi_bank = sim_ioas_map_msi_bank,
 	.ioas_unmap_msi_bank = sim_ioas_unmap_msi_bank,
+	.ext = &ioasid_sim_ext_ops,
 };
 
 int ioasid_sim_open(const char *topology, const struct ioasid_backend_ops **ops,
@@ -2741,3 +2758,1212 @@ int ioasid_sim_open(const char *topology, const struct ioasid_backend_ops **ops,
 	*be = s;
 	return 0;
 }
+
+/* ------------------------------------------------------------------ */
+/* Nested HWPTs, vIOMMU objects, event and fault queues, dirty tracking
+ * (lib/hwpt-ext.h).  Kernel references: hw_pagetable.c, viommu.c,
+ * eventq.c, driver.c and the mock driver in selftest.c.               */
+
+#include <sys/eventfd.h>
+
+#define SIM_VIOMMU ((enum sim_obj_type)16)
+#define SIM_VDEVICE ((enum sim_obj_type)17)
+#define SIM_VEVENTQ ((enum sim_obj_type)18)
+#define SIM_FAULT ((enum sim_obj_type)19)
+
+#define SIM_ENTRY_NUM_MAX (1u << 19) /* IOMMU_HWPT_INVALIDATE_ENTRY_NUM_MAX */
+#define SIM_VEVENTQ_MAX_DEPTH (1u << 19)
+#define SIM_UAPI_PAGE 4096u
+
+struct sim_viommu {
+	struct sim_obj obj;
+	struct sim_hwpt *parent;
+	unsigned int iommu;
+	uint32_t type;
+	unsigned int refs; /* nested HWPTs, vDEVICEs, vEVENTQs */
+};
+
+struct sim_vdevice {
+	struct sim_obj obj;
+	struct sim_viommu *viommu;
+	uint32_t dev_id;
+	uint64_t virt_id;
+};
+
+struct sim_veventq {
+	struct sim_obj obj;
+	struct sim_viommu *viommu;
+	uint32_t type, depth, num_events, sequence;
+	int efd;
+	/* Delivery list; a LOST_EVENTS record may only be the last. */
+	struct ioasid_vevent *q;
+	uint32_t n, cap;
+};
+
+struct sim_fault {
+	struct sim_obj obj;
+	unsigned int refs; /* HWPTs delivering here */
+	int efd;
+	struct ioasid_fault *q; /* delivered, not yet read */
+	uint32_t n, cap;
+	uint32_t *cookies; /* read, awaiting a response */
+	uint32_t ncookies, capcookies;
+};
+
+struct sim_hwpt_ext {
+	struct sim_hwpt *parent; /* nested: the nest parent */
+	struct sim_viommu *viommu;
+	uint32_t data_type, data_len;
+	void *data;
+	uint32_t iotlb[IOASID_TEST_IOTLB_NUM];
+	unsigned int refs; /* parent: nested children and vIOMMUs */
+	struct sim_fault *fault;
+	bool dirty_on;
+	uint64_t *dirty; /* sorted granule addresses */
+	uint32_t ndirty, capdirty;
+};
+
+struct sim_ext_state {
+	ioasid_s1_walk_fn walk;
+	void *walk_arg;
+};
+
+static bool ext_hwpt_nested(const struct sim_hwpt *h)
+{
+	return h->ext && h->ext->parent;
+}
+
+static bool ext_hwpt_busy(const struct sim_hwpt *h)
+{
+	return h->ext && h->ext->refs;
+}
+
+static struct sim_hwpt_ext *hwpt_ext(struct sim_hwpt *h)
+{
+	if (!h->ext)
+		h->ext = calloc(1, sizeof(*h->ext));
+	return h->ext;
+}
+
+static void ext_hwpt_free(struct sim *s, struct sim_hwpt *h)
+{
+	struct sim_hwpt_ext *x = h->ext;
+
+	(void)s;
+	if (!x)
+		return;
+	if (x->parent && x->parent->ext)
+		x->parent->ext->refs--;
+	if (x->viommu)
+		x->viommu->refs--;
+	if (x->fault)
+		x->fault->refs--;
+	free(x->data);
+	free(x->dirty);
+	free(x);
+	h->ext = NULL;
+}
+
+static void *ext_get(struct sim *s, uint32_t id, enum sim_obj_type type)
+{
+	struct sim_obj *o = obj_get(s, id);
+
+	return o && o->type == type ? o : NULL;
+}
+
+static int grow(void **v, uint32_t *cap, uint32_t need, size_t size)
+{
+	if (need <= *cap)
+		return 0;
+	uint32_t n = *cap ? *cap * 2 : 8;
+	while (n < need)
+		n *= 2;
+	void *p = realloc(*v, n * size);
+	if (!p)
+		return ioasid_fail(-ENOMEM, "out of memory");
+	*v = p;
+	*cap = n;
+	return 0;
+}
+
+static void efd_signal(int efd, bool ready)
+{
+	uint64_t v = 1;
+
+	if (efd < 0)
+		return;
+	if (ready) {
+		if (write(efd, &v, sizeof(v)) < 0)
+			return;
+	} else if (read(efd, &v, sizeof(v)) < 0) {
+		return;
+	}
+}
+
+/* The driver data types an IOMMU's nested domains take: the mock's
+ * selftest type on every nesting IOMMU, VT-d stage 1 on intel-vtd
+ * models, SMMUv3 STEs only through a vIOMMU of an arm-smmuv3 model. */
+static bool data_type_ok(const struct topo_iommu *im, uint32_t type,
+			 const struct sim_viommu *vi)
+{
+	if (type == IOASID_HWPT_DATA_SELFTEST)
+		return !vi || vi->type == IOASID_VIOMMU_TYPE_SELFTEST;
+	if (type == IOASID_HWPT_DATA_VTD_S1)
+		return !vi && !strncmp(im->model, "intel-vtd", 9);
+	if (type == IOASID_HWPT_DATA_ARM_SMMUV3)
+		return vi && vi->type == IOASID_VIOMMU_TYPE_ARM_SMMUV3;
+	return false;
+}
+
+/* iommu_copy_struct_from_user(): the length must lie between the first
+ * version's end and the struct this kernel knows (-EINVAL). */
+static int data_len_ok(uint32_t type, uint32_t len)
+{
+	uint32_t min = 0, max = 0;
+
+	switch (type) {
+	case IOASID_HWPT_DATA_SELFTEST:
+		min = 4, max = 8; /* iotlb .. pagetable_type */
+		break;
+	case IOASID_HWPT_DATA_VTD_S1:
+		min = 20, max = 24; /* flags, pgtbl_addr, addr_width */
+		break;
+	case IOASID_HWPT_DATA_ARM_SMMUV3:
+		min = 16, max = 16; /* ste[2] */
+		break;
+	}
+	if (len < min || len > max)
+		return ioasid_fail(-EINVAL,
+				   "data type %#x takes %u to %u bytes, not %u",
+				   type, min, max, len);
+	return 0;
+}
+
+/* hw_pagetable.c iommufd_hwpt_nested_alloc() and
+ * iommufd_viommu_alloc_hwpt_nested(), with the driver's
+ * domain_alloc_nested() (selftest.c __mock_domain_alloc_nested()). */
+static int nested_new(struct sim *s, struct sim_dev *dev,
+		      struct sim_hwpt *parent, struct sim_viommu *vi,
+		      const struct ioasid_hwpt_user_args *a,
+		      struct sim_hwpt **out)
+{
+	const struct topo_iommu *im = &s->topo->iommus[dev->t->iommu];
+	struct sim_hwpt *h;
+	int rc;
+
+	if (a->flags & ~(IOASID_HWPT_ALLOC_FAULT_ID_VALID |
+			 IOASID_HWPT_ALLOC_PASID))
+		return ioasid_fail(-EOPNOTSUPP,
+				   "flags %#x: a nested hwpt takes only FAULT_ID_VALID and PASID",
+				   a->flags);
+	if (!a->data_len)
+		return ioasid_fail(-EOPNOTSUPP,
+				   "a nested hwpt needs driver data");
+	if (!vi) {
+		if (!im->nesting)
+			return ioasid_fail(-EOPNOTSUPP,
+					   "iommu %s of device %s has no nesting",
+					   im->name, dev->t->info.name);
+		if (parent->auto_domain || !(parent->flags & TOPO_HWPT_NEST_PARENT) ||
+		    parent->iommu != (unsigned int)dev->t->iommu)
+			return ioasid_fail(-EINVAL,
+					   "hwpt %u is not a nest parent of iommu %s",
+					   parent->obj.id, im->name);
+	}
+	if (!data_type_ok(im, a->data_type, vi))
+		return ioasid_fail(-EOPNOTSUPP,
+				   "iommu %s (%s) does not take nested data type %#x",
+				   im->name, im->model, a->data_type);
+	rc = data_len_ok(a->data_type, a->data_len);
+	if (rc)
+		return rc;
+	h = hwpt_new(s, dev, a->flags);
+	if (!h)
+		return -ENOMEM;
+	if (!hwpt_ext(h) || !(h->ext->data = malloc(a->data_len))) {
+		free(h->ext);
+		free(h);
+		return ioasid_fail(-ENOMEM, "out of memory");
+	}
+	memcpy(h->ext->data, a->data, a->data_len);
+	h->ext->data_type = a->data_type;
+	h->ext->data_len = a->data_len;
+	if (a->data_type == IOASID_HWPT_DATA_SELFTEST)
+		for (int i = 0; i < IOASID_TEST_IOTLB_NUM; i++)
+			memcpy(&h->ext->iotlb[i], a->data, 4);
+	*out = h;
+	return 0;
+}
+
+static int ext_hwpt_alloc_user(void *be, uint32_t dev_id, uint32_t pt_id,
+			       const struct ioasid_hwpt_user_args *a,
+			       uint32_t *hwpt_id)
+{
+	struct sim *s = be;
+	struct sim_obj *d, *pt;
+	struct sim_dev *dev;
+	struct sim_hwpt *h = NULL, *parent = NULL;
+	struct sim_viommu *vi = NULL;
+	struct sim_fault *fault = NULL;
+	int rc;
+
+	if ((a->data_type == IOASID_HWPT_DATA_NONE) != (a->data_len == 0))
+		return ioasid_fail(-EINVAL,
+				   "data type %#x with data_len %u: NONE takes no data, the others need some",
+				   a->data_type, a->data_len);
+	d = obj_get(s, dev_id);
+	if (!d || d->type != SIM_DEVICE)
+		return ioasid_fail(-ENOENT, "device id %u does not exist", dev_id);
+	dev = (struct sim_dev *)d;
+	pt = obj_get(s, pt_id);
+	if (!pt)
+		return ioasid_fail(-EINVAL, "pt %u does not exist", pt_id);
+	if (pt->type == SIM_IOAS) {
+		if (a->data_len)
+			return ioasid_fail(-EOPNOTSUPP,
+					   "iommu of device %s takes no driver data for a paging hwpt",
+					   dev->t->info.name);
+		rc = check_hwpt_flags(s, dev, a->flags);
+		if (rc)
+			return rc;
+		h = hwpt_new(s, dev, a->flags);
+		if (!h)
+			return -ENOMEM;
+	} else if (pt->type == SIM_HWPT && !ext_hwpt_nested((struct sim_hwpt *)pt)) {
+		parent = (struct sim_hwpt *)pt;
+		rc = nested_new(s, dev, parent, NULL, a, &h);
+		if (rc)
+			return rc;
+	} else if (pt->type == SIM_VIOMMU) {
+		vi = (struct sim_viommu *)pt;
+		if (vi->iommu != (unsigned int)dev->t->iommu)
+			return ioasid_fail(-EINVAL,
+					   "viommu %u belongs to another iommu than device %s",
+					   pt_id, dev->t->info.name);
+		parent = vi->parent;
+		rc = nested_new(s, dev, parent, vi, a, &h);
+		if (rc)
+			return rc;
+	} else {
+		return ioasid_fail(-EINVAL,
+				   "%u is not an ioas, nest-parent hwpt or viommu",
+				   pt_id);
+	}
+	rc = obj_add(s, &h->obj);
+	if (!rc && pt->type == SIM_IOAS)
+		rc = add_domain(s, (struct sim_ioas *)pt, h);
+	if (!rc && (a->flags & IOASID_HWPT_ALLOC_FAULT_ID_VALID)) {
+		fault = ext_get(s, a->fault_id, SIM_FAULT);
+		if (!fault)
+			rc = ioasid_fail(-ENOENT, "fault queue %u does not exist",
+					 a->fault_id);
+		else if (!hwpt_ext(h))
+			rc = ioasid_fail(-ENOMEM, "out of memory");
+	}
+	if (rc) {
+		if (!h->obj.id) {
+			ext_hwpt_free(s, h);
+			free(h);
+		} else {
+			hwpt_destroy(s, h);
+		}
+		return rc;
+	}
+	if (parent && !hwpt_ext(parent)) {
+		hwpt_destroy(s, h);
+		return ioasid_fail(-ENOMEM, "out of memory");
+	}
+	if (parent) {
+		h->ioas = parent->ioas; /* reserved regions go there */
+		h->ext->parent = parent;
+		parent->ext->refs++;
+	}
+	if (vi) {
+		h->ext->viommu = vi;
+		vi->refs++;
+	}
+	if (fault) {
+		h->ext->fault = fault;
+		fault->refs++;
+	}
+	*hwpt_id = h->obj.id;
+	return 0;
+}
+
+/* hw_pagetable.c iommufd_hwpt_invalidate() with the mock's
+ * cache_invalidate_user() and viommu cache_invalidate(). */
+static int ext_invalidate(void *be, uint32_t id, uint32_t type,
+			  const void *entries, uint32_t entry_len,
+			  uint32_t *entry_num)
+{
+	struct sim *s = be;
+	uint32_t num = *entry_num, i = 0;
+	struct sim_obj *o;
+	int rc = 0;
+
+	*entry_num = 0;
+	if (num && (!entries || !entry_len || entry_len > SIM_UAPI_PAGE ||
+		    num > SIM_ENTRY_NUM_MAX))
+		return ioasid_fail(-EINVAL,
+				   "bad invalidation array: %u entries of %u bytes",
+				   num, entry_len);
+	o = obj_get(s, id);
+	if (!o)
+		return ioasid_fail(-ENOENT, "object %u does not exist", id);
+	if (o->type == SIM_HWPT && ext_hwpt_nested((struct sim_hwpt *)o)) {
+		struct sim_hwpt_ext *x = ((struct sim_hwpt *)o)->ext;
+
+		if (x->data_type == IOASID_HWPT_DATA_SELFTEST) {
+			if (type != IOASID_INVALIDATE_DATA_SELFTEST)
+				return ioasid_fail(-EINVAL,
+						   "hwpt %u takes selftest invalidations, not type %#x",
+						   id, type);
+			for (; i < num; i++) {
+				struct ioasid_invalidate_selftest e;
+
+				if (entry_len != sizeof(e)) {
+					rc = ioasid_fail(-EINVAL, "entry_len %u is not %zu",
+							 entry_len, sizeof(e));
+					break;
+				}
+				memcpy(&e, (const char *)entries + (size_t)i * entry_len,
+				       sizeof(e));
+				if (e.flags & ~IOASID_TEST_INVALIDATE_ALL) {
+					rc = ioasid_fail(-EOPNOTSUPP,
+							 "entry %u: unknown flags %#x",
+							 i, e.flags);
+					break;
+				}
+				if (e.iotlb_id >= IOASID_TEST_IOTLB_NUM) {
+					rc = ioasid_fail(-EINVAL,
+							 "entry %u: iotlb_id %u is above 3",
+							 i, e.iotlb_id);
+					break;
+				}
+				if (e.flags & IOASID_TEST_INVALIDATE_ALL)
+					memset(x->iotlb, 0, sizeof(x->iotlb));
+				else
+					x->iotlb[e.iotlb_id] = 0;
+			}
+			*entry_num = i;
+			return rc;
+		}
+		/* VT-d stage 1: the walker reads the tables live, so only the
+		 * entries' shape matters (struct iommu_hwpt_vtd_s1_invalidate:
+		 * addr, npages, flags with bit 0 LEAF, reserved). */
+		if (type != IOASID_INVALIDATE_DATA_VTD_S1)
+			return ioasid_fail(-EINVAL,
+					   "hwpt %u takes VT-d invalidations, not type %#x",
+					   id, type);
+		for (; i < num; i++) {
+			const char *e = (const char *)entries + (size_t)i * entry_len;
+			uint64_t addr;
+			uint32_t flags;
+
+			if (entry_len != 24) {
+				rc = ioasid_fail(-EINVAL, "entry_len %u is not 24",
+						 entry_len);
+				break;
+			}
+			memcpy(&addr, e, 8);
+			memcpy(&flags, e + 16, 4);
+			if (flags & ~1u) {
+				rc = ioasid_fail(-EOPNOTSUPP,
+						 "entry %u: unknown flags %#x", i, flags);
+				break;
+			}
+			if (addr & 0xfff) {
+				rc = ioasid_fail(-EINVAL,
+						 "entry %u: addr 0x%llx is not 4K aligned",
+						 i, (ull)addr);
+				break;
+			}
+		}
+		*entry_num = i;
+		return rc;
+	}
+	if (o->type == SIM_VIOMMU) {
+		struct sim_viommu *vi = (struct sim_viommu *)o;
+
+		if (vi->type != IOASID_VIOMMU_TYPE_SELFTEST)
+			return ioasid_fail(-EOPNOTSUPP,
+					   "viommu %u: the simulator invalidates only selftest vIOMMUs",
+					   id);
+		if (!num && type == IOASID_INVALIDATE_DATA_SELFTEST)
+			return 0;
+		/* iommu_copy_struct_from_full_user_array() first. */
+		if (type != IOASID_INVALIDATE_DATA_SELFTEST || entry_len < 12)
+			return ioasid_fail(-EINVAL,
+					   "viommu %u: type %#x entry_len %u",
+					   id, type, entry_len);
+		for (; i < num; i++) {
+			uint32_t e[3]; /* flags, vdev_id, cache_id */
+			bool found = false;
+
+			memcpy(e, (const char *)entries + (size_t)i * entry_len,
+			       sizeof(e));
+			if (e[0] & ~IOASID_TEST_INVALIDATE_ALL) {
+				rc = ioasid_fail(-EOPNOTSUPP,
+						 "entry %u: unknown flags %#x", i, e[0]);
+				break;
+			}
+			if (e[2] > 3) {
+				rc = ioasid_fail(-EINVAL,
+						 "entry %u: cache_id %u is above 3", i, e[2]);
+				break;
+			}
+			for (uint32_t k = 1; k < s->num_objs && !found; k++) {
+				struct sim_vdevice *vd = ext_get(s, k, SIM_VDEVICE);
+
+				found = vd && vd->viommu == vi && vd->virt_id == e[1];
+			}
+			if (!found) {
+				rc = ioasid_fail(-EINVAL,
+						 "entry %u: viommu %u has no vdevice %u",
+						 i, id, e[1]);
+				break;
+			}
+		}
+		*entry_num = i;
+		return rc;
+	}
+	return ioasid_fail(-EINVAL, "%u is not a nested hwpt or viommu", id);
+}
+
+/* viommu.c iommufd_viommu_alloc_ioctl(). */
+static int ext_viommu_alloc(void *be, uint32_t dev_id, uint32_t hwpt_id,
+			    uint32_t type, uint32_t *viommu_id)
+{
+	struct sim *s = be;
+	struct sim_obj *d = obj_get(s, dev_id);
+	const struct topo_iommu *im;
+	struct sim_dev *dev;
+	struct sim_hwpt *h;
+	struct sim_viommu *vi;
+	int rc;
+
+	if (!type)
+		return ioasid_fail(-EOPNOTSUPP, "vIOMMU type 0 is reserved");
+	if (!d || d->type != SIM_DEVICE)
+		return ioasid_fail(-ENOENT, "device id %u does not exist", dev_id);
+	dev = (struct sim_dev *)d;
+	im = &s->topo->iommus[dev->t->iommu];
+	if (!im->nesting ||
+	    !(type == IOASID_VIOMMU_TYPE_SELFTEST ||
+	      (type == IOASID_VIOMMU_TYPE_ARM_SMMUV3 &&
+	       !strncmp(im->model, "arm-smmuv3", 10))))
+		return ioasid_fail(-EOPNOTSUPP,
+				   "iommu %s (%s) has no vIOMMU of type %#x",
+				   im->name, im->model, type);
+	h = ext_get(s, hwpt_id, SIM_HWPT);
+	if (!h || ext_hwpt_nested(h))
+		return ioasid_fail(-ENOENT, "paging hwpt %u does not exist", hwpt_id);
+	if (!(h->flags & TOPO_HWPT_NEST_PARENT))
+		return ioasid_fail(-EINVAL, "hwpt %u is not a nest parent", hwpt_id);
+	vi = calloc(1, sizeof(*vi));
+	if (!vi || !hwpt_ext(h)) {
+		free(vi);
+		return ioasid_fail(-ENOMEM, "out of memory");
+	}
+	vi->obj.type = SIM_VIOMMU;
+	vi->parent = h;
+	vi->iommu = (unsigned int)dev->t->iommu;
+	vi->type = type;
+	rc = obj_add(s, &vi->obj);
+	if (rc) {
+		free(vi);
+		return rc;
+	}
+	h->ext->refs++;
+	*viommu_id = vi->obj.id;
+	return 0;
+}
+
+/* viommu.c iommufd_vdevice_alloc_ioctl(). */
+static int ext_vdevice_alloc(void *be, uint32_t viommu_id, uint32_t dev_id,
+			     uint64_t virt_id, uint32_t *vdevice_id)
+{
+	struct sim *s = be;
+	struct sim_viommu *vi = ext_get(s, viommu_id, SIM_VIOMMU);
+	struct sim_obj *d;
+	struct sim_vdevice *vd;
+	int rc;
+
+	if (!vi)
+		return ioasid_fail(-ENOENT, "viommu %u does not exist", viommu_id);
+	d = obj_get(s, dev_id);
+	if (!d || d->type != SIM_DEVICE)
+		return ioasid_fail(-ENOENT, "device id %u does not exist", dev_id);
+	if ((unsigned int)((struct sim_dev *)d)->t->iommu != vi->iommu)
+		return ioasid_fail(-EINVAL,
+				   "device %u is behind another iommu than viommu %u",
+				   dev_id, viommu_id);
+	for (uint32_t k = 1; k < s->num_objs; k++) {
+		struct sim_vdevice *o = ext_get(s, k, SIM_VDEVICE);
+
+		if (o && o->dev_id == dev_id)
+			return ioasid_fail(-EEXIST, "device %u has vdevice %u already",
+					   dev_id, k);
+		if (o && o->viommu == vi && o->virt_id == virt_id)
+			return ioasid_fail(-EEXIST,
+					   "virt_id 0x%llx is taken in viommu %u (vdevice %u)",
+					   (ull)virt_id, viommu_id, k);
+	}
+	vd = calloc(1, sizeof(*vd));
+	if (!vd)
+		return ioasid_fail(-ENOMEM, "out of memory");
+	vd->obj.type = SIM_VDEVICE;
+	vd->viommu = vi;
+	vd->dev_id = dev_id;
+	vd->virt_id = virt_id;
+	rc = obj_add(s, &vd->obj);
+	if (rc) {
+		free(vd);
+		return rc;
+	}
+	vi->refs++;
+	*vdevice_id = vd->obj.id;
+	return 0;
+}
+
+/* eventq.c iommufd_veventq_alloc(). */
+static int ext_veventq_alloc(void *be, uint32_t viommu_id, uint32_t type,
+			     uint32_t depth, uint32_t *id, int *fd)
+{
+	struct sim *s = be;
+	struct sim_viommu *vi;
+	struct sim_veventq *q;
+	int rc;
+
+	if (!type)
+		return ioasid_fail(-EOPNOTSUPP, "vEVENTQ type 0 is reserved");
+	if (!depth || depth > SIM_VEVENTQ_MAX_DEPTH)
+		return ioasid_fail(-EINVAL, "depth %u is outside 1..%u", depth,
+				   SIM_VEVENTQ_MAX_DEPTH);
+	vi = ext_get(s, viommu_id, SIM_VIOMMU);
+	if (!vi)
+		return ioasid_fail(-ENOENT, "viommu %u does not exist", viommu_id);
+	for (uint32_t k = 1; k < s->num_objs; k++) {
+		struct sim_veventq *o = ext_get(s, k, SIM_VEVENTQ);
+
+		if (o && o->viommu == vi && o->type == type)
+			return ioasid_fail(-EEXIST,
+					   "viommu %u has a vEVENTQ of type %#x already (%u)",
+					   viommu_id, type, k);
+	}
+	q = calloc(1, sizeof(*q));
+	if (!q)
+		return ioasid_fail(-ENOMEM, "out of memory");
+	q->obj.type = SIM_VEVENTQ;
+	q->viommu = vi;
+	q->type = type;
+	q->depth = depth;
+	q->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (q->efd < 0) {
+		rc = -errno;
+		free(q);
+		return ioasid_fail(rc, "eventfd: %s", strerror(-rc));
+	}
+	rc = obj_add(s, &q->obj);
+	if (rc) {
+		close(q->efd);
+		free(q);
+		return rc;
+	}
+	vi->refs++;
+	*id = q->obj.id;
+	*fd = q->efd;
+	return 0;
+}
+
+/* driver.c iommufd_viommu_report_event() with iommufd_vevent_handler(). */
+static int veventq_report(struct sim_veventq *q, const void *data,
+			  uint32_t len)
+{
+	struct ioasid_vevent *e;
+	bool lost = q->num_events == q->depth;
+	int rc;
+
+	if (q->n && (q->q[q->n - 1].flags & IOASID_VEVENT_LOST_EVENTS))
+		q->n--;
+	rc = grow((void **)&q->q, &q->cap, q->n + 1, sizeof(*q->q));
+	if (rc)
+		return rc;
+	e = &q->q[q->n++];
+	memset(e, 0, sizeof(*e));
+	if (lost) {
+		e->flags = IOASID_VEVENT_LOST_EVENTS;
+	} else {
+		e->data_len = len;
+		memcpy(e->data, data, len);
+		q->num_events++;
+	}
+	e->sequence = q->sequence;
+	q->sequence = (q->sequence + 1) & INT32_MAX;
+	efd_signal(q->efd, true);
+	return 0;
+}
+
+static int ext_veventq_read(void *be, uint32_t id, struct ioasid_vevent *ev,
+			    uint32_t *num)
+{
+	struct sim *s = be;
+	struct sim_veventq *q = ext_get(s, id, SIM_VEVENTQ);
+	uint32_t n = 0;
+
+	if (!q)
+		return ioasid_fail(-ENOENT, "vEVENTQ %u does not exist", id);
+	while (n < *num && n < q->n) {
+		ev[n] = q->q[n];
+		if (!(ev[n].flags & IOASID_VEVENT_LOST_EVENTS))
+			q->num_events--;
+		n++;
+	}
+	memmove(q->q, q->q + n, (q->n - n) * sizeof(*q->q));
+	q->n -= n;
+	if (!q->n)
+		efd_signal(q->efd, false);
+	*num = n;
+	return 0;
+}
+
+/* eventq.c iommufd_fault_alloc(). */
+static int ext_fault_alloc(void *be, uint32_t *id, int *fd)
+{
+	struct sim *s = be;
+	struct sim_fault *f = calloc(1, sizeof(*f));
+	int rc;
+
+	if (!f)
+		return ioasid_fail(-ENOMEM, "out of memory");
+	f->obj.type = SIM_FAULT;
+	f->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (f->efd < 0) {
+		rc = -errno;
+		free(f);
+		return ioasid_fail(rc, "eventfd: %s", strerror(-rc));
+	}
+	rc = obj_add(s, &f->obj);
+	if (rc) {
+		close(f->efd);
+		free(f);
+		return rc;
+	}
+	*id = f->obj.id;
+	*fd = f->efd;
+	return 0;
+}
+
+/* eventq.c iommufd_fault_fops_read(): each group (here one fault with
+ * LAST_PAGE) gets the lowest free cookie from 1 (xa_alloc on an ALLOC1
+ * xarray); an array too small for the first group is -EINVAL. */
+static int ext_fault_read(void *be, uint32_t id, struct ioasid_fault *out,
+			  uint32_t *num)
+{
+	struct sim *s = be;
+	struct sim_fault *f = ext_get(s, id, SIM_FAULT);
+	uint32_t n = 0;
+	int rc;
+
+	if (!f)
+		return ioasid_fail(-ENOENT, "fault queue %u does not exist", id);
+	if (!*num && f->n)
+		return ioasid_fail(-EINVAL, "no room for the first fault group");
+	while (n < *num && n < f->n) {
+		uint32_t cookie = 1;
+		bool taken = true;
+
+		while (taken) {
+			taken = false;
+			for (uint32_t k = 0; k < f->ncookies; k++)
+				if (f->cookies[k] == cookie) {
+					taken = true;
+					cookie++;
+					break;
+				}
+		}
+		rc = grow((void **)&f->cookies, &f->capcookies, f->ncookies + 1,
+			  sizeof(*f->cookies));
+		if (rc)
+			break;
+		f->cookies[f->ncookies++] = cookie;
+		out[n] = f->q[n];
+		out[n].cookie = cookie;
+		n++;
+	}
+	memmove(f->q, f->q + n, (f->n - n) * sizeof(*f->q));
+	f->n -= n;
+	if (!f->n)
+		efd_signal(f->efd, false);
+	*num = n;
+	return 0;
+}
+
+/* eventq.c iommufd_fault_fops_write(). */
+static int ext_fault_respond(void *be, uint32_t id,
+			     const struct ioasid_fault_response *r,
+			     uint32_t *num)
+{
+	struct sim *s = be;
+	struct sim_fault *f = ext_get(s, id, SIM_FAULT);
+	uint32_t n;
+
+	if (!f)
+		return ioasid_fail(-ENOENT, "fault queue %u does not exist", id);
+	for (n = 0; n < *num; n++) {
+		uint32_t k;
+
+		if (r[n].code != IOASID_FAULT_RESP_SUCCESS &&
+		    r[n].code != IOASID_FAULT_RESP_INVALID) {
+			*num = n;
+			return ioasid_fail(-EINVAL, "response %u: unknown code %u",
+					   n, r[n].code);
+		}
+		for (k = 0; k < f->ncookies && f->cookies[k] != r[n].cookie; k++)
+			;
+		if (k == f->ncookies) {
+			*num = n;
+			return ioasid_fail(-EINVAL,
+					   "response %u: no fault group has cookie %u",
+					   n, r[n].cookie);
+		}
+		f->cookies[k] = f->cookies[--f->ncookies];
+	}
+	return 0;
+}
+
+static int ext_destroy(void *be, uint32_t id, enum ioasid_ext_obj type)
+{
+	static const enum sim_obj_type map[] = {
+		[IOASID_EXT_VIOMMU] = SIM_VIOMMU,
+		[IOASID_EXT_VDEVICE] = SIM_VDEVICE,
+		[IOASID_EXT_VEVENTQ] = SIM_VEVENTQ,
+		[IOASID_EXT_FAULT] = SIM_FAULT,
+	};
+	static const char *const names[] = {
+		[IOASID_EXT_VIOMMU] = "viommu",
+		[IOASID_EXT_VDEVICE] = "vdevice",
+		[IOASID_EXT_VEVENTQ] = "vEVENTQ",
+		[IOASID_EXT_FAULT] = "fault queue",
+	};
+	struct sim *s = be;
+	struct sim_obj *o = obj_get(s, id);
+
+	if (!o || o->type != map[type])
+		return ioasid_fail(-ENOENT, "%s %u does not exist", names[type], id);
+	/* main.c iommufd_object_remove(): a referenced object is -EBUSY. */
+	if (o->type == SIM_VIOMMU) {
+		struct sim_viommu *vi = (struct sim_viommu *)o;
+
+		if (vi->refs)
+			return ioasid_fail(-EBUSY,
+					   "viommu %u is in use by nested hwpts, vdevices or vEVENTQs",
+					   id);
+		vi->parent->ext->refs--;
+	} else if (o->type == SIM_VDEVICE) {
+		((struct sim_vdevice *)o)->viommu->refs--;
+	} else if (o->type == SIM_VEVENTQ) {
+		struct sim_veventq *q = (struct sim_veventq *)o;
+
+		q->viommu->refs--;
+		close(q->efd);
+		free(q->q);
+	} else {
+		struct sim_fault *f = (struct sim_fault *)o;
+
+		if (f->refs)
+			return ioasid_fail(-EBUSY, "fault queue %u is in use by a hwpt",
+					   id);
+		close(f->efd);
+		free(f->q);
+		free(f->cookies);
+	}
+	obj_del(s, o);
+	free(o);
+	return 0;
+}
+
+/* After the devices are closed: the ext objects and nested HWPTs go
+ * before the paging HWPTs they hold. */
+static void ext_close(struct sim *s)
+{
+	static const enum ioasid_ext_obj order[] = {
+		IOASID_EXT_VEVENTQ, IOASID_EXT_VDEVICE,
+	};
+
+	for (size_t k = 0; k < ARRAY_SIZE(order); k++)
+		for (uint32_t id = 1; id < s->num_objs; id++)
+			if (s->objs[id])
+				ext_destroy(s, id, order[k]);
+	for (uint32_t id = 1; id < s->num_objs; id++) {
+		struct sim_obj *o = s->objs[id];
+
+		if (o && o->type == SIM_HWPT && ext_hwpt_nested((struct sim_hwpt *)o))
+			hwpt_destroy(s, (struct sim_hwpt *)o);
+	}
+	for (uint32_t id = 1; id < s->num_objs; id++)
+		if (s->objs[id])
+			ext_destroy(s, id, IOASID_EXT_VIOMMU);
+	for (uint32_t id = 1; id < s->num_objs; id++) {
+		struct sim_obj *o = s->objs[id];
+
+		if (o && o->type == SIM_HWPT && ((struct sim_hwpt *)o)->ext &&
+		    ((struct sim_hwpt *)o)->ext->fault) {
+			((struct sim_hwpt *)o)->ext->fault->refs--;
+			((struct sim_hwpt *)o)->ext->fault = NULL;
+		}
+	}
+	for (uint32_t id = 1; id < s->num_objs; id++)
+		if (s->objs[id])
+			ext_destroy(s, id, IOASID_EXT_FAULT);
+	free(s->ext);
+	s->ext = NULL;
+	ioasid_clear_error();
+}
+
+/* A paging HWPT by id: hw_pagetable.c iommufd_get_hwpt_paging(). */
+static struct sim_hwpt *get_paging(struct sim *s, uint32_t id)
+{
+	struct sim_hwpt *h = ext_get(s, id, SIM_HWPT);
+
+	if (!h || ext_hwpt_nested(h)) {
+		ioasid_fail(-ENOENT, "paging hwpt %u does not exist", id);
+		return NULL;
+	}
+	return h;
+}
+
+/* io_pagetable.c iopt_set_dirty_tracking(): enabling clears the bits. */
+static int ext_set_dirty(void *be, uint32_t hwpt_id, bool enable)
+{
+	struct sim *s = be;
+	struct sim_hwpt *h = get_paging(s, hwpt_id);
+
+	if (!h)
+		return -ENOENT;
+	if (!(h->flags & TOPO_HWPT_DIRTY_TRACKING))
+		return ioasid_fail(-EOPNOTSUPP,
+				   "hwpt %u was allocated without dirty tracking",
+				   hwpt_id);
+	if (!hwpt_ext(h))
+		return ioasid_fail(-ENOMEM, "out of memory");
+	if (enable && !h->ext->dirty_on)
+		h->ext->ndirty = 0;
+	h->ext->dirty_on = enable;
+	return 0;
+}
+
+/* io_pagetable.c iommufd_check_iova_range(). */
+static int check_dirty_range(struct sim *s, struct sim_hwpt *h, uint64_t iova,
+			     uint64_t length, uint64_t page_size)
+{
+	uint64_t align = h->ioas->iova_alignment, last;
+
+	(void)s;
+	if (!length)
+		return ioasid_fail(-EINVAL, "length is 0");
+	if (__builtin_add_overflow(iova, length - 1, &last))
+		return ioasid_fail(-EOVERFLOW, "iova + length overflows");
+	if ((iova & (align - 1)) || ((last + 1) & (align - 1)))
+		return ioasid_fail(-EINVAL,
+				   "iova 0x%llx length 0x%llx: not aligned to the ioas alignment 0x%llx",
+				   (ull)iova, (ull)length, (ull)align);
+	if (!page_size)
+		return ioasid_fail(-EINVAL, "page_size is 0");
+	if ((iova & (page_size - 1)) || ((last + 1) & (page_size - 1)))
+		return ioasid_fail(-EINVAL,
+				   "iova 0x%llx length 0x%llx: not aligned to page_size 0x%llx",
+				   (ull)iova, (ull)length, (ull)page_size);
+	return 0;
+}
+
+static int dirty_find(const struct sim_hwpt_ext *x, uint64_t addr)
+{
+	uint32_t lo = 0, hi = x->ndirty;
+
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+
+		if (x->dirty[mid] < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (int)lo;
+}
+
+static int ext_get_dirty(void *be, uint32_t hwpt_id, uint64_t iova,
+			 uint64_t length, uint64_t page_size, uint64_t *bitmap,
+			 uint32_t flags)
+{
+	struct sim *s = be;
+	struct sim_hwpt *h = get_paging(s, hwpt_id);
+	struct sim_hwpt_ext *x;
+	uint64_t last = iova + length - 1, g;
+	uint32_t i, j;
+	int rc;
+
+	if (!h)
+		return -ENOENT;
+	rc = check_dirty_range(s, h, iova, length, page_size);
+	if (rc)
+		return rc;
+	if (!(h->flags & TOPO_HWPT_DIRTY_TRACKING))
+		return ioasid_fail(-EOPNOTSUPP,
+				   "hwpt %u was allocated without dirty tracking",
+				   hwpt_id);
+	x = h->ext;
+	if (!x)
+		return 0;
+	g = min_page(s, h);
+	/* Bits are only set, as the kernel's iova_bitmap does. */
+	i = (uint32_t)dirty_find(x, iova & ~(g - 1));
+	for (j = i; j < x->ndirty && x->dirty[j] <= last; j++) {
+		uint64_t a = x->dirty[j] < iova ? iova : x->dirty[j];
+		uint64_t b = x->dirty[j] + g - 1 > last ? last : x->dirty[j] + g - 1;
+
+		for (uint64_t bit = (a - iova) / page_size;
+		     bit <= (b - iova) / page_size; bit++)
+			bitmap[bit / 64] |= 1ull << (bit % 64);
+	}
+	if (!(flags & IOASID_DIRTY_NO_CLEAR)) {
+		memmove(x->dirty + i, x->dirty + j,
+			(x->ndirty - j) * sizeof(*x->dirty));
+		x->ndirty -= j - i;
+	}
+	return 0;
+}
+
+/* selftest.c iommufd_test_dirty(): marks the IOMMU page holding each
+ * set bit's first address, if mapped; counts every set bit. */
+static int ext_test_dirty(void *be, uint32_t hwpt_id, uint64_t iova,
+			  uint64_t length, uint64_t page_size,
+			  const uint64_t *bitmap, uint64_t *nr)
+{
+	struct sim *s = be;
+	struct sim_hwpt *h;
+	struct sim_hwpt_ext *x;
+	uint64_t max, g, count = 0;
+	int rc;
+
+	if (!page_size || !length || iova % page_size || length % page_size)
+		return ioasid_fail(-EINVAL,
+				   "iova 0x%llx length 0x%llx page_size 0x%llx",
+				   (ull)iova, (ull)length, (ull)page_size);
+	max = length / page_size;
+	if (max > (16ull << 20) * 8)
+		return ioasid_fail(-EOVERFLOW, "more than 2^27 pages");
+	h = get_paging(s, hwpt_id);
+	if (!h)
+		return -ENOENT;
+	x = h->ext;
+	if (!x || !x->dirty_on)
+		return ioasid_fail(-EINVAL, "hwpt %u is not tracking dirty pages",
+				   hwpt_id);
+	g = min_page(s, h);
+	for (uint64_t i = 0; i < max; i++) {
+		uint64_t a, at;
+		struct itree_iter it;
+
+		if (!(bitmap[i / 64] & (1ull << (i % 64))))
+			continue;
+		count++;
+		a = (iova + i * page_size) & ~(g - 1);
+		if (!itree_find(&h->ioas->areas, a, &it))
+			continue;
+		at = (uint64_t)dirty_find(x, a);
+		if (at < x->ndirty && x->dirty[at] == a)
+			continue;
+		rc = grow((void **)&x->dirty, &x->capdirty, x->ndirty + 1,
+			  sizeof(*x->dirty));
+		if (rc)
+			return rc;
+		memmove(x->dirty + at + 1, x->dirty + at,
+			(x->ndirty - at) * sizeof(*x->dirty));
+		x->dirty[at] = a;
+		x->ndirty++;
+	}
+	*nr = count;
+	return 0;
+}
+
+/* selftest.c iommufd_test_trigger_iopf(): the fault goes to the queue of
+ * the HWPT attached at that PASID (RID for 0), or is dropped. */
+static int ext_test_iopf(void *be, uint32_t dev_id, uint32_t pasid,
+			 uint32_t grpid, uint32_t perm, uint64_t addr)
+{
+	struct sim *s = be;
+	struct sim_obj *d = obj_get(s, dev_id);
+	struct sim_dev *dev;
+	struct sim_hwpt *h = NULL;
+	struct sim_fault *f;
+	struct ioasid_fault *e;
+	int rc;
+
+	if (!d || d->type != SIM_DEVICE)
+		return ioasid_fail(-ENOENT, "device id %u does not exist", dev_id);
+	dev = (struct sim_dev *)d;
+	if (!pasid) {
+		h = dev->hwpt;
+	} else {
+		int at = pasid_recs_find(&dev->pasids, pasid);
+
+		if (at >= 0)
+			h = ext_get(s, dev->pasids.v[at].hwpt_id, SIM_HWPT);
+	}
+	if (!h || !h->ext || !h->ext->fault)
+		return 0;
+	f = h->ext->fault;
+	rc = grow((void **)&f->q, &f->cap, f->n + 1, sizeof(*f->q));
+	if (rc)
+		return rc;
+	e = &f->q[f->n++];
+	memset(e, 0, sizeof(*e));
+	e->flags = IOASID_FAULT_LAST_PAGE | (pasid ? IOASID_FAULT_PASID_VALID : 0);
+	e->dev_id = dev_id;
+	e->pasid = pasid;
+	e->grpid = grpid;
+	e->perm = perm;
+	e->addr = addr;
+	efd_signal(f->efd, true);
+	return 0;
+}
+
+/* selftest.c iommufd_test_trigger_vevent(). */
+static int ext_test_vevent(void *be, uint32_t dev_id)
+{
+	struct sim *s = be;
+	struct sim_obj *d = obj_get(s, dev_id);
+	struct sim_vdevice *vd = NULL;
+
+	if (!d || d->type != SIM_DEVICE)
+		return ioasid_fail(-ENOENT, "device id %u does not exist", dev_id);
+	for (uint32_t k = 1; k < s->num_objs && !vd; k++) {
+		struct sim_vdevice *o = ext_get(s, k, SIM_VDEVICE);
+
+		if (o && o->dev_id == dev_id)
+			vd = o;
+	}
+	if (!vd)
+		return ioasid_fail(-ENOENT, "device %u has no vdevice", dev_id);
+	for (uint32_t k = 1; k < s->num_objs; k++) {
+		struct sim_veventq *q = ext_get(s, k, SIM_VEVENTQ);
+		uint32_t virt = (uint32_t)vd->virt_id;
+
+		if (q && q->viommu == vd->viommu &&
+		    q->type == IOASID_VEVENTQ_TYPE_SELFTEST)
+			return veventq_report(q, &virt, sizeof(virt));
+	}
+	return ioasid_fail(-EOPNOTSUPP, "viommu %u has no selftest vEVENTQ",
+			   vd->viommu->obj.id);
+}
+
+/* selftest.c iommufd_test_md_check_iotlb(). */
+static int ext_test_check_iotlb(void *be, uint32_t hwpt_id, uint32_t index,
+				uint32_t value)
+{
+	struct sim *s = be;
+	struct sim_hwpt *h = ext_get(s, hwpt_id, SIM_HWPT);
+
+	if (!h || !ext_hwpt_nested(h))
+		return ioasid_fail(-ENOENT, "nested hwpt %u does not exist", hwpt_id);
+	if (h->ext->data_type != IOASID_HWPT_DATA_SELFTEST)
+		return ioasid_fail(-EINVAL, "hwpt %u is not a selftest nested hwpt",
+				   hwpt_id);
+	if (index >= IOASID_TEST_IOTLB_NUM || h->ext->iotlb[index] != value)
+		return ioasid_fail(-EINVAL,
+				   "hwpt %u iotlb[%u] is 0x%x, not 0x%x", hwpt_id,
+				   index,
+				   index < IOASID_TEST_IOTLB_NUM ? h->ext->iotlb[index] : 0,
+				   value);
+	return 0;
+}
+
+void ioasid_sim_set_s1_walker(void *be, ioasid_s1_walk_fn fn, void *arg)
+{
+	struct sim *s = be;
+
+	if (!s->ext)
+		s->ext = calloc(1, sizeof(*s->ext));
+	if (s->ext) {
+		s->ext->walk = fn;
+		s->ext->walk_arg = arg;
+	}
+}
+
+static int paging_translate(struct sim *s, struct sim_hwpt *h, uint64_t iova,
+			    uint64_t *va)
+{
+	struct itree_iter it;
+	const struct sim_area *a;
+
+	(void)s;
+	if (!h->ioas || !itree_find(&h->ioas->areas, iova, &it))
+		return -ENOENT;
+	a = it.value;
+	if (a->pages->is_file)
+		return -EOPNOTSUPP;
+	*va = a->pages->base + a->start_byte + (iova - it.start);
+	return 0;
+}
+
+struct s1_reader {
+	struct sim *s;
+	struct sim_hwpt *parent;
+};
+
+static int s1_read(void *rd, uint64_t gpa, void *buf, uint32_t len)
+{
+	struct s1_reader *r = rd;
+	uint64_t va;
+	int rc = paging_translate(r->s, r->parent, gpa, &va);
+
+	if (rc)
+		return rc;
+	/* A table entry never crosses a mapping for aligned reads. */
+	memcpy(buf, (const void *)(uintptr_t)va, len);
+	return 0;
+}
+
+int ioasid_sim_hwpt_translate(void *be, uint32_t hwpt_id, uint64_t iova,
+			      uint64_t *va)
+{
+	struct sim *s = be;
+	struct sim_hwpt *h = ext_get(s, hwpt_id, SIM_HWPT);
+	struct s1_reader rd;
+	uint64_t gpa;
+	int rc;
+
+	if (!h)
+		return -ENOENT;
+	if (!ext_hwpt_nested(h))
+		return paging_translate(s, h, iova, va);
+	if (!s->ext || !s->ext->walk)
+		return -EOPNOTSUPP;
+	rd.s = s;
+	rd.parent = h->ext->parent;
+	rc = s->ext->walk(s->ext->walk_arg, h->ext->data_type, h->ext->data,
+			  h->ext->data_len, iova, s1_read, &rd, &gpa);
+	if (rc)
+		return rc;
+	return paging_translate(s, h->ext->parent, gpa, va);
+}
+
+const struct ioasid_hwpt_ext_ops ioasid_sim_ext_ops = {
+	.hwpt_alloc_user = ext_hwpt_alloc_user,
+	.hwpt_invalidate = ext_invalidate,
+	.viommu_alloc = ext_viommu_alloc,
+	.vdevice_alloc = ext_vdevice_alloc,
+	.veventq_alloc = ext_veventq_alloc,
+	.veventq_read = ext_veventq_read,
+	.fault_alloc = ext_fault_alloc,
+	.fault_read = ext_fault_read,
+	.fault_respond = ext_fault_respond,
+	.destroy = ext_destroy,
+	.set_dirty_tracking = ext_set_dirty,
+	.get_dirty_bitmap = ext_get_dirty,
+	.test_dirty = ext_test_dirty,
+	.test_iopf = ext_test_iopf,
+	.test_vevent = ext_test_vevent,
+	.test_check_iotlb = ext_test_check_iotlb,
+};

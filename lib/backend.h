@@ -29,6 +29,7 @@
 #define IOASID_OPTION_HUGE_PAGES 1
 
 struct ioasid_config;
+struct ioasid_hwpt_ext_ops;
 
 enum ioasid_obj_type {
 	IOASID_OBJ_IOAS = 1,
