@@ -481,14 +481,20 @@ $(BUILD)/fuzz/fuzz_viommu: $(BUILD)/fuzz/fuzz_viommu.o $(FUZZ_LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CLANG) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LIB_LIBS)
 
+$(BUILD)/fuzz/fuzz_restore: $(BUILD)/fuzz/fuzz_restore.o $(FUZZ_LIB_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CLANG) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LIB_LIBS)
+
 $(BUILD)/fuzz/make_seeds: tests/fuzz/make_seeds.c $(STATICLIB)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(BASE_CFLAGS) $(PUBLIC_INCLUDES) $(CFLAGS) -o $@ $< $(STATICLIB) $(LIB_LIBS)
 
 .PHONY: check-fuzz fuzz
-check-fuzz: $(BUILD)/fuzz/fuzz_viommu $(BUILD)/fuzz/make_seeds
-	$(Q)rm -rf $(BUILD)/fuzz/check
+check-fuzz: $(BUILD)/fuzz/fuzz_viommu $(BUILD)/fuzz/make_seeds $(BUILD)/fuzz/fuzz_restore
+	$(Q)rm -rf $(BUILD)/fuzz/check $(BUILD)/fuzz/check-restore
+	-$(Q)$(RUN_SUITE) check-fuzz-restore tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_restore \
+		- - $(BUILD)/fuzz/check-restore 20
 	$(Q)$(RUN_SUITE) check-fuzz tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_viommu \
 		$(BUILD)/fuzz/make_seeds $(FUZZ_TRACE) $(BUILD)/fuzz/check 60
 

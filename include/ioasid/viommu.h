@@ -309,6 +309,40 @@ IOASID_API int ioasid_viommu_domain_ioas(const struct ioasid_viommu *v,
 					 uint32_t domain, uint32_t *ioas_id);
 
 /* ------------------------------------------------------------------ */
+/* Device state save/restore (live migration)                           */
+
+/*
+ * ioasid_viommu_save - serialize the device's state into @buf (@size
+ * bytes): config space, negotiated features, bypass, endpoints and their
+ * attachments, domains (with their mode), mappings and queued fault
+ * reports, as a versioned little-endian stream with a CRC-32 (format in
+ * docs/VIOMMU.md).  Call it first with @buf NULL and @size 0 to learn
+ * the size; *@needed always receives it.
+ *
+ * Return: 0 (*@needed bytes written); -EMSGSIZE (@size too small, nothing
+ * written); -EINVAL.
+ */
+IOASID_API int ioasid_viommu_save(struct ioasid_viommu *v, void *buf, size_t size, size_t *needed);
+
+/*
+ * ioasid_viommu_restore - load a stream of ioasid_viommu_save() into @v,
+ * a device with no guest state (new, or after a reset) on which the VMM
+ * has registered the guest RAM and the same endpoint ids (same kinds) as
+ * on the source, with the same options.  The host mappings are rebuilt
+ * through @v's RAM slots and context.  The stream is checked whole before
+ * anything changes; on any failure the device is left as it was (host
+ * mappings made so far are undone).
+ *
+ * Return: 0; -EBADMSG (not a state stream, truncated, checksum mismatch,
+ * malformed or inconsistent records: the message names what is wrong);
+ * -EPROTONOSUPPORT (another format version, an unknown mandatory record,
+ * or a mode this library cannot restore); -EINVAL (the stream does not fit
+ * @v: config space, endpoints, RAM, caps; or a NULL argument); -EBUSY (@v
+ * has guest state); -ENOMEM; errors of the host calls.
+ */
+IOASID_API int ioasid_viommu_restore(struct ioasid_viommu *v, const void *buf, size_t size);
+
+/* ------------------------------------------------------------------ */
 /* Recorded request traces (tests, replay tools, benchmarks)            */
 
 /*

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 #
 # run.sh FUZZER MAKE_SEEDS TRACE WORKDIR SECONDS - generate the seed
-# corpus (from the recorded trace and conformance sequences), run the
+# corpus (from the recorded trace and conformance sequences; MAKE_SEEDS
+# "-": none), run the
 # libFuzzer target for SECONDS, and end with "N passed, M failed":
 # 1 passed when the run ended without a crash, 1 failed otherwise (the
 # crash input is kept in WORKDIR/artifacts).
@@ -11,7 +12,9 @@ set -uo pipefail
 fuzzer=$1 make_seeds=$2 trace=$3 work=$4 seconds=$5
 corpus=$work/corpus
 mkdir -p "$corpus" "$work/artifacts" "$work/seeds"
-if [ -r "$trace" ]; then
+if [ "$make_seeds" = - ]; then
+	: # a target without seeds (fuzz_restore builds its own streams)
+elif [ -r "$trace" ]; then
 	"$make_seeds" "$trace" "$work/seeds" || { echo "0 passed, 1 failed"; exit 1; }
 else
 	echo "run.sh: $trace not readable: seeds from conformance sequences only"

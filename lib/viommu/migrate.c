@@ -1,0 +1,931 @@
+// SPDX-License-Identifier: MIT
+/*
+ * virtio-iommu device state save/restore (live migration).  The format is
+ * in docs/VIOMMU.md ("Device state save/restore"): a header (magic,
+ * version, length), type/length records with little-endian fields, and a
+ * CRC-32 trailer.
+ *
+ * The stream may come from an untrusted source host, so restore reads it
+ * like a guest request: field by field from bytes, every length checked
+ * before use, every count bounded by the stream's own size, and every
+ * record checked against the others and against the new device (its
+ * endpoints, RAM, config, caps).  Nothing touches the device until all of
+ * that passed; then the host state is built, and undone if the host
+ * refuses part of it, so a failed restore leaves the device as it was.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "viommu-internal.h"
+
+#define MIG_MAGIC "IOASVIOM"
+#define MIG_MAGIC_LEN 8u
+#define MIG_VERSION 1u
+#define MIG_HEADER_SIZE 24u
+#define MIG_RECORD_HEADER 8u
+#define MIG_CRC_SIZE 4u
+
+/* Record types.  6-15 are reserved for the nested mode's records. */
+#define MIG_R_DEVICE 1u
+#define MIG_R_ENDPOINT 2u
+#define MIG_R_DOMAIN 3u
+#define MIG_R_MAPPING 4u
+#define MIG_R_EVENT 5u
+
+/* Record flags: a reader that does not know an OPTIONAL record skips it;
+ * any other unknown record refuses the stream. */
+#define MIG_RF_OPTIONAL 1u
+
+#define MIG_DEVICE_SIZE 64u
+#define MIG_ENDPOINT_SIZE 12u
+#define MIG_DOMAIN_SIZE 8u
+#define MIG_MAPPING_SIZE 32u
+#define MIG_EVENT_SIZE 24u
+
+/* DOMAIN record: flags and modes. */
+#define MIG_DOM_F_BYPASS 1u
+#define MIG_MODE_SHADOW 0u
+#define MIG_MODE_NESTED 1u /* reserved for the nested mode */
+
+#define DEVICE_FEATURE_BITS ((1ull << 24) - 1)
+
+/* ------------------------------------------------------------------ */
+/* Bytes                                                                */
+
+static uint16_t get_le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t get_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static uint64_t get_le64(const uint8_t *p)
+{
+	return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
+}
+
+static void put_le16(uint8_t *p, uint16_t x)
+{
+	p[0] = (uint8_t)x;
+	p[1] = (uint8_t)(x >> 8);
+}
+
+static void put_le32(uint8_t *p, uint32_t x)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(x >> (8 * i));
+}
+
+static void put_le64(uint8_t *p, uint64_t x)
+{
+	put_le32(p, (uint32_t)x);
+	put_le32(p + 4, (uint32_t)(x >> 32));
+}
+
+/* CRC-32 (IEEE 802.3: reflected polynomial 0xEDB88320, initial value and
+ * final xor all ones), four bits at a time from a 16-entry table: small,
+ * constant (no lazy init to race on), fast enough for millions of
+ * mappings. */
+static const uint32_t crc_nibble[16] = {
+	0x00000000, 0x1db71064, 0x3b6e20c8, 0x26d930ac,
+	0x76dc4190, 0x6b6b51f4, 0x4db26158, 0x5005713c,
+	0xedb88320, 0xf00f9344, 0xd6d6a3e8, 0xcb61b38c,
+	0x9b64c2b0, 0x86d3d2d4, 0xa00ae278, 0xbdbdf21c,
+};
+
+static uint32_t crc32_ieee(const uint8_t *p, size_t len)
+{
+	uint32_t crc = 0xffffffffu;
+
+	for (size_t i = 0; i < len; i++) {
+		crc ^= p[i];
+		crc = (crc >> 4) ^ crc_nibble[crc & 15];
+		crc = (crc >> 4) ^ crc_nibble[crc & 15];
+	}
+	return crc ^ 0xffffffffu;
+}
+
+/* ------------------------------------------------------------------ */
+/* Save                                                                 */
+
+#define FOR_EACH_ID(ix, x)                                                 \
+	for (x = vidx_next_from(ix, 0); x;                                 \
+	     x = x->id == UINT32_MAX ? NULL : vidx_next_from(ix, x->id + 1ull))
+
+#define FOR_EACH_MAPPING(ix, m)                                            \
+	for (m = vidx_next_from(ix, 0); m;                                 \
+	     m = m->last == UINT64_MAX ? NULL : vidx_next_from(ix, m->last + 1))
+
+struct writer {
+	uint8_t *p;
+	size_t off;
+};
+
+static uint8_t *record(struct writer *w, uint16_t type, uint32_t len)
+{
+	uint8_t *r = w->p + w->off;
+
+	put_le16(r, type);
+	put_le16(r + 2, 0);
+	put_le32(r + 4, len);
+	memset(r + MIG_RECORD_HEADER, 0, len);
+	w->off += MIG_RECORD_HEADER + len;
+	return r + MIG_RECORD_HEADER;
+}
+
+static size_t saved_size(const struct ioasid_viommu *v)
+{
+	return MIG_HEADER_SIZE + MIG_RECORD_HEADER + MIG_DEVICE_SIZE +
+	       vidx_count(&v->endpoints) * (MIG_RECORD_HEADER + MIG_ENDPOINT_SIZE) +
+	       vidx_count(&v->domains) * (MIG_RECORD_HEADER + MIG_DOMAIN_SIZE) +
+	       v->num_mappings * (MIG_RECORD_HEADER + MIG_MAPPING_SIZE) +
+	       v->ev_count * (MIG_RECORD_HEADER + MIG_EVENT_SIZE) + MIG_CRC_SIZE;
+}
+
+int ioasid_viommu_save(struct ioasid_viommu *v, void *buf, size_t size,
+		       size_t *needed)
+{
+	struct viommu_endpoint *ep;
+	struct viommu_domain *d;
+	struct writer w = { buf, 0 };
+	size_t total;
+	uint8_t *r;
+
+	ioasid_clear_error();
+	if (!v || !needed || (!buf && size))
+		return ioasid_fail(-EINVAL, "viommu save: NULL argument");
+	total = saved_size(v);
+	*needed = total;
+	if (size < total)
+		return ioasid_fail(-EMSGSIZE,
+				   "viommu save: the state needs %zu bytes, the buffer has %zu",
+				   total, size);
+
+	memcpy(w.p, MIG_MAGIC, MIG_MAGIC_LEN);
+	put_le32(w.p + 8, MIG_VERSION);
+	put_le32(w.p + 12, 0);
+	put_le64(w.p + 16, total);
+	w.off = MIG_HEADER_SIZE;
+
+	r = record(&w, MIG_R_DEVICE, MIG_DEVICE_SIZE);
+	put_le64(r, v->config.page_size_mask);
+	put_le64(r + 8, v->config.input_start);
+	put_le64(r + 16, v->config.input_end);
+	put_le32(r + 24, v->config.domain_start);
+	put_le32(r + 28, v->config.domain_end);
+	put_le32(r + 32, v->config.probe_size);
+	r[36] = v->config.bypass;
+	r[37] = v->features_set;
+	put_le64(r + 40, v->negotiated);
+	put_le32(r + 48, (uint32_t)vidx_count(&v->endpoints));
+	put_le32(r + 52, (uint32_t)vidx_count(&v->domains));
+	put_le64(r + 56, v->num_mappings);
+
+	FOR_EACH_ID(&v->endpoints, ep) {
+		r = record(&w, MIG_R_ENDPOINT, MIG_ENDPOINT_SIZE);
+		put_le32(r, ep->id);
+		r[4] = ep->dev != NULL;
+		r[5] = ep->domain != NULL;
+		put_le32(r + 8, ep->domain ? ep->domain->id : 0);
+	}
+	FOR_EACH_ID(&v->domains, d) {
+		r = record(&w, MIG_R_DOMAIN, MIG_DOMAIN_SIZE);
+		put_le32(r, d->id);
+		r[4] = d->bypass ? MIG_DOM_F_BYPASS : 0;
+		r[5] = MIG_MODE_SHADOW;
+	}
+	FOR_EACH_ID(&v->domains, d) {
+		struct viommu_mapping *m;
+
+		FOR_EACH_MAPPING(&d->maps, m) {
+			r = record(&w, MIG_R_MAPPING, MIG_MAPPING_SIZE);
+			put_le32(r, d->id);
+			put_le32(r + 4, m->flags);
+			put_le64(r + 8, m->start);
+			put_le64(r + 16, m->last);
+			put_le64(r + 24, m->phys);
+		}
+	}
+	for (uint32_t i = 0; i < v->ev_count; i++) {
+		const struct viommu_fault *f =
+			&v->events[(v->ev_head + i) % v->max_events].fault;
+
+		r = record(&w, MIG_R_EVENT, MIG_EVENT_SIZE);
+		r[0] = f->reason;
+		put_le32(r + 4, f->flags);
+		put_le32(r + 8, f->endpoint);
+		put_le64(r + 16, f->address);
+	}
+	put_le32(w.p + w.off, crc32_ieee(w.p, w.off));
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Restore: parse into staging                                          */
+
+struct st_endpoint {
+	uint32_t id;
+	uint8_t physical, attached;
+	uint32_t domain;
+	struct viommu_endpoint *ep; /* the new device's */
+};
+
+struct st_domain {
+	uint32_t id;
+	bool bypass;
+	uint32_t num_endpoints;
+	struct viommu_domain *d; /* built at commit */
+};
+
+struct st_mapping {
+	uint32_t domain;
+	struct viommu_mapping m;
+};
+
+struct staging {
+	struct viommu_config config;
+	bool features_set;
+	uint64_t negotiated;
+	uint32_t num_endpoints, num_domains, num_events;
+	uint64_t num_mappings;
+	struct st_endpoint *endpoints;
+	struct st_domain *domains;
+	struct st_mapping *mappings;
+	struct viommu_fault *events;
+	/* How many of each the records gave. */
+	uint32_t got_endpoints, got_domains, got_events;
+	uint64_t got_mappings;
+};
+
+static void staging_free(struct staging *s)
+{
+	free(s->endpoints);
+	free(s->domains);
+	free(s->mappings);
+	free(s->events);
+}
+
+static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A corrupted or inconsistent stream. */
+static int bad(const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return ioasid_fail(-EBADMSG, "viommu restore: %s", msg);
+}
+
+static const char *record_name(uint16_t type)
+{
+	switch (type) {
+	case MIG_R_DEVICE:
+		return "DEVICE";
+	case MIG_R_ENDPOINT:
+		return "ENDPOINT";
+	case MIG_R_DOMAIN:
+		return "DOMAIN";
+	case MIG_R_MAPPING:
+		return "MAPPING";
+	case MIG_R_EVENT:
+		return "EVENT";
+	default:
+		return "unknown";
+	}
+}
+
+static uint32_t record_size(uint16_t type)
+{
+	switch (type) {
+	case MIG_R_DEVICE:
+		return MIG_DEVICE_SIZE;
+	case MIG_R_ENDPOINT:
+		return MIG_ENDPOINT_SIZE;
+	case MIG_R_DOMAIN:
+		return MIG_DOMAIN_SIZE;
+	case MIG_R_MAPPING:
+		return MIG_MAPPING_SIZE;
+	case MIG_R_EVENT:
+		return MIG_EVENT_SIZE;
+	default:
+		return 0;
+	}
+}
+
+static bool nonzero(const uint8_t *p, size_t n)
+{
+	uint8_t acc = 0;
+
+	for (size_t i = 0; i < n; i++)
+		acc |= p[i];
+	return acc != 0;
+}
+
+/* The DEVICE record: the counts it announces must fit in what is left of
+ * the stream (@body bytes of records), so that the staging arrays are
+ * bounded by the stream's size, not by what a hostile source claims. */
+static int parse_device(struct staging *s, const uint8_t *r, size_t body)
+{
+	uint64_t need;
+
+	s->config.page_size_mask = get_le64(r);
+	s->config.input_start = get_le64(r + 8);
+	s->config.input_end = get_le64(r + 16);
+	s->config.domain_start = get_le32(r + 24);
+	s->config.domain_end = get_le32(r + 28);
+	s->config.probe_size = get_le32(r + 32);
+	s->config.bypass = r[36];
+	if (r[36] > 1 || r[37] > 1)
+		return bad("DEVICE record: bypass %u or features_set %u is not 0 or 1",
+			   r[36], r[37]);
+	if (nonzero(r + 38, 2))
+		return bad("DEVICE record: reserved bytes are not zero");
+	s->features_set = r[37];
+	s->negotiated = get_le64(r + 40);
+	s->num_endpoints = get_le32(r + 48);
+	s->num_domains = get_le32(r + 52);
+	s->num_mappings = get_le64(r + 56);
+	/* Overflow-free: each count is below 2^32 or checked alone. */
+	if (s->num_mappings > body / (MIG_RECORD_HEADER + MIG_MAPPING_SIZE))
+		return bad("DEVICE record: %llu mappings cannot fit in %zu bytes of records",
+			   (unsigned long long)s->num_mappings, body);
+	need = (uint64_t)s->num_endpoints * (MIG_RECORD_HEADER + MIG_ENDPOINT_SIZE) +
+	       (uint64_t)s->num_domains * (MIG_RECORD_HEADER + MIG_DOMAIN_SIZE) +
+	       s->num_mappings * (MIG_RECORD_HEADER + MIG_MAPPING_SIZE);
+	if (need > body)
+		return bad("DEVICE record: %u endpoints, %u domains and %llu mappings cannot fit in %zu bytes of records",
+			   s->num_endpoints, s->num_domains,
+			   (unsigned long long)s->num_mappings, body);
+	s->endpoints = calloc(s->num_endpoints ? s->num_endpoints : 1,
+			      sizeof(*s->endpoints));
+	s->domains = calloc(s->num_domains ? s->num_domains : 1,
+			    sizeof(*s->domains));
+	s->mappings = calloc(s->num_mappings ? s->num_mappings : 1,
+			     sizeof(*s->mappings));
+	s->events = calloc(body / (MIG_RECORD_HEADER + MIG_EVENT_SIZE) + 1,
+			   sizeof(*s->events));
+	if (!s->endpoints || !s->domains || !s->mappings || !s->events)
+		return ioasid_fail(-ENOMEM, "viommu restore: out of memory");
+	return 0;
+}
+
+static int parse_record(struct staging *s, uint16_t type, const uint8_t *r,
+			size_t at)
+{
+	switch (type) {
+	case MIG_R_ENDPOINT: {
+		struct st_endpoint *e;
+
+		if (s->got_endpoints == s->num_endpoints)
+			return bad("ENDPOINT record at offset %zu: more than the %u the DEVICE record announced",
+				   at, s->num_endpoints);
+		e = &s->endpoints[s->got_endpoints++];
+		e->id = get_le32(r);
+		e->physical = r[4];
+		e->attached = r[5];
+		e->domain = get_le32(r + 8);
+		if (r[4] > 1 || r[5] > 1 || nonzero(r + 6, 2) ||
+		    (!r[5] && e->domain))
+			return bad("ENDPOINT record %u at offset %zu: bad kind %u, attached %u, reserved bytes or domain",
+				   e->id, at, r[4], r[5]);
+		return 0;
+	}
+	case MIG_R_DOMAIN: {
+		struct st_domain *d;
+
+		if (s->got_domains == s->num_domains)
+			return bad("DOMAIN record at offset %zu: more than the %u the DEVICE record announced",
+				   at, s->num_domains);
+		d = &s->domains[s->got_domains++];
+		d->id = get_le32(r);
+		if (r[4] & ~MIG_DOM_F_BYPASS || nonzero(r + 6, 2))
+			return bad("DOMAIN record %u at offset %zu: unknown flags %#x or reserved bytes set",
+				   d->id, at, r[4]);
+		if (r[5] == MIG_MODE_NESTED)
+			return ioasid_fail(-EPROTONOSUPPORT,
+					   "viommu restore: domain %u is in nested mode, which this library cannot restore",
+					   d->id);
+		if (r[5] != MIG_MODE_SHADOW)
+			return bad("DOMAIN record %u at offset %zu: unknown mode %u",
+				   d->id, at, r[5]);
+		d->bypass = r[4] & MIG_DOM_F_BYPASS;
+		return 0;
+	}
+	case MIG_R_MAPPING: {
+		struct st_mapping *m;
+
+		if (s->got_mappings == s->num_mappings)
+			return bad("MAPPING record at offset %zu: more than the %llu the DEVICE record announced",
+				   at, (unsigned long long)s->num_mappings);
+		m = &s->mappings[s->got_mappings++];
+		m->domain = get_le32(r);
+		m->m.flags = get_le32(r + 4);
+		m->m.start = get_le64(r + 8);
+		m->m.last = get_le64(r + 16);
+		m->m.phys = get_le64(r + 24);
+		return 0;
+	}
+	default: { /* MIG_R_EVENT */
+		struct viommu_fault *f = &s->events[s->got_events++];
+
+		f->reason = r[0];
+		f->flags = get_le32(r + 4);
+		f->endpoint = get_le32(r + 8);
+		f->address = get_le64(r + 16);
+		if (nonzero(r + 1, 3) || nonzero(r + 12, 4) ||
+		    f->reason > VIOMMU_FAULT_R_MAPPING ||
+		    f->flags & ~(VIOMMU_FAULT_F_READ | VIOMMU_FAULT_F_WRITE |
+				 VIOMMU_FAULT_F_ADDRESS))
+			return bad("EVENT record at offset %zu: bad reason %u, flags %#x or reserved bytes",
+				   at, f->reason, f->flags);
+		return 0;
+	}
+	}
+}
+
+/* Header, length, checksum, then each record into @s. */
+static int parse_stream(const uint8_t *p, size_t size, struct staging *s)
+{
+	uint64_t length;
+	uint32_t version, crc, want;
+	size_t off, end;
+	bool have_device = false;
+	int rc;
+
+	if (size < MIG_MAGIC_LEN || memcmp(p, MIG_MAGIC, MIG_MAGIC_LEN))
+		return bad("not a virtio-iommu state stream (no \"%s\" magic)",
+			   MIG_MAGIC);
+	if (size < MIG_HEADER_SIZE)
+		return bad("truncated: %zu bytes, the header alone is %u", size,
+			   MIG_HEADER_SIZE);
+	version = get_le32(p + 8);
+	if (version != MIG_VERSION)
+		return ioasid_fail(-EPROTONOSUPPORT,
+				   "viommu restore: stream version %u, this library reads version %u",
+				   version, MIG_VERSION);
+	if (get_le32(p + 12))
+		return bad("header flags %#x are not zero", get_le32(p + 12));
+	length = get_le64(p + 16);
+	if (length != size)
+		return bad("the header says %llu bytes, the buffer holds %zu (%s)",
+			   (unsigned long long)length, size,
+			   length > size ? "truncated" : "trailing bytes");
+	if (size < MIG_HEADER_SIZE + MIG_RECORD_HEADER + MIG_DEVICE_SIZE +
+			   MIG_CRC_SIZE)
+		return bad("%zu bytes cannot hold the header, a DEVICE record and the checksum",
+			   size);
+	end = size - MIG_CRC_SIZE;
+	crc = get_le32(p + end);
+	want = crc32_ieee(p, end);
+	if (crc != want)
+		return bad("checksum mismatch (stream %#010x, computed %#010x): corrupted",
+			   crc, want);
+
+	for (off = MIG_HEADER_SIZE; off < end;) {
+		uint16_t type, flags;
+		uint32_t len, known;
+
+		if (end - off < MIG_RECORD_HEADER)
+			return bad("record header at offset %zu is cut off", off);
+		type = get_le16(p + off);
+		flags = get_le16(p + off + 2);
+		len = get_le32(p + off + 4);
+		if (len > end - off - MIG_RECORD_HEADER)
+			return bad("record type %u at offset %zu: length %u runs past the end",
+				   type, off, len);
+		if (flags & ~MIG_RF_OPTIONAL)
+			return bad("record type %u at offset %zu: unknown flags %#x",
+				   type, off, flags);
+		known = record_size(type);
+		if (!known) {
+			if (flags & MIG_RF_OPTIONAL) {
+				off += MIG_RECORD_HEADER + len;
+				continue;
+			}
+			return ioasid_fail(-EPROTONOSUPPORT,
+					   "viommu restore: record type %u at offset %zu is not known to this library",
+					   type, off);
+		}
+		if (len != known)
+			return bad("%s record at offset %zu: length %u, expected %u",
+				   record_name(type), off, len, known);
+		if (!have_device) {
+			if (type != MIG_R_DEVICE)
+				return bad("the first record (offset %zu) is %s, not DEVICE",
+					   off, record_name(type));
+			rc = parse_device(s, p + off + MIG_RECORD_HEADER,
+					  end - off - MIG_RECORD_HEADER - len);
+			have_device = true;
+		} else if (type == MIG_R_DEVICE) {
+			rc = bad("a second DEVICE record at offset %zu", off);
+		} else {
+			rc = parse_record(s, type, p + off + MIG_RECORD_HEADER,
+					  off);
+		}
+		if (rc)
+			return rc;
+		off += MIG_RECORD_HEADER + len;
+	}
+	if (!have_device)
+		return bad("no DEVICE record");
+	if (s->got_endpoints != s->num_endpoints ||
+	    s->got_domains != s->num_domains ||
+	    s->got_mappings != s->num_mappings)
+		return bad("the DEVICE record announced %u endpoints, %u domains, %llu mappings; the stream has %u, %u, %llu",
+			   s->num_endpoints, s->num_domains,
+			   (unsigned long long)s->num_mappings, s->got_endpoints,
+			   s->got_domains, (unsigned long long)s->got_mappings);
+	s->num_events = s->got_events;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Restore: check against the new device                                */
+
+static int cmp_endpoint(const void *a, const void *b)
+{
+	uint32_t x = ((const struct st_endpoint *)a)->id;
+	uint32_t y = ((const struct st_endpoint *)b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_domain(const void *a, const void *b)
+{
+	uint32_t x = ((const struct st_domain *)a)->id;
+	uint32_t y = ((const struct st_domain *)b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_mapping(const void *a, const void *b)
+{
+	const struct st_mapping *x = a, *y = b;
+
+	if (x->domain != y->domain)
+		return x->domain < y->domain ? -1 : 1;
+	return x->m.start < y->m.start ? -1 : x->m.start > y->m.start;
+}
+
+static struct st_domain *find_domain(struct staging *s, uint32_t id)
+{
+	struct st_domain key = { .id = id };
+
+	return bsearch(&key, s->domains, s->num_domains, sizeof(key),
+		       cmp_domain);
+}
+
+/* A mismatch between the stream and the destination device. */
+static int mismatch(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int mismatch(const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return ioasid_fail(-EINVAL, "viommu restore: %s", msg);
+}
+
+static int check_config(const struct ioasid_viommu *v, const struct staging *s)
+{
+	const struct viommu_config *a = &s->config, *b = &v->config;
+
+	/* The guest read these: the destination must present the same. */
+	if (a->page_size_mask != b->page_size_mask)
+		return mismatch("the guest was given page_size_mask %#llx, this device offers %#llx",
+				(unsigned long long)a->page_size_mask,
+				(unsigned long long)b->page_size_mask);
+	if (a->input_start != b->input_start || a->input_end != b->input_end)
+		return mismatch("the guest was given input_range %#llx-%#llx, this device offers %#llx-%#llx",
+				(unsigned long long)a->input_start,
+				(unsigned long long)a->input_end,
+				(unsigned long long)b->input_start,
+				(unsigned long long)b->input_end);
+	if (a->domain_start != b->domain_start || a->domain_end != b->domain_end)
+		return mismatch("the guest was given domain_range %u-%u, this device offers %u-%u",
+				a->domain_start, a->domain_end, b->domain_start,
+				b->domain_end);
+	if (a->probe_size != b->probe_size)
+		return mismatch("the guest was given probe_size %u, this device offers %u",
+				a->probe_size, b->probe_size);
+	if (s->negotiated & ~DEVICE_FEATURE_BITS ||
+	    s->negotiated & ~v->offered || (!s->features_set && s->negotiated))
+		return mismatch("negotiated features %#llx are not a subset of the offered %#llx",
+				(unsigned long long)s->negotiated,
+				(unsigned long long)v->offered);
+	return 0;
+}
+
+static int check_endpoints(struct ioasid_viommu *v, struct staging *s)
+{
+	qsort(s->endpoints, s->num_endpoints, sizeof(*s->endpoints),
+	      cmp_endpoint);
+	for (uint32_t i = 0; i < s->num_endpoints; i++) {
+		struct st_endpoint *e = &s->endpoints[i];
+		struct st_domain *d;
+
+		if (i && e->id == e[-1].id)
+			return bad("endpoint %u appears twice", e->id);
+		e->ep = vidx_find(&v->endpoints, e->id);
+		if (!e->ep)
+			return mismatch("endpoint %u of the stream is not registered on this device",
+					e->id);
+		if (!e->ep->dev != !e->physical)
+			return mismatch("endpoint %u is %s in the stream, %s on this device",
+					e->id, e->physical ? "physical" : "emulated",
+					e->ep->dev ? "physical" : "emulated");
+		if (!e->attached)
+			continue;
+		d = find_domain(s, e->domain);
+		if (!d)
+			return bad("endpoint %u is attached to domain %u, which the stream does not have",
+				   e->id, e->domain);
+		d->num_endpoints++;
+	}
+	if (s->num_endpoints != vidx_count(&v->endpoints)) {
+		struct viommu_endpoint *ep;
+
+		FOR_EACH_ID(&v->endpoints, ep) {
+			struct st_endpoint key = { .id = ep->id };
+
+			if (!bsearch(&key, s->endpoints, s->num_endpoints,
+				     sizeof(key), cmp_endpoint))
+				return mismatch("endpoint %u is registered on this device but not in the stream",
+						ep->id);
+		}
+	}
+	return 0;
+}
+
+static bool resv_hit(const struct viommu_endpoint *ep, uint64_t start,
+		     uint64_t last)
+{
+	for (uint32_t i = 0; i < ep->num_resv; i++)
+		if (ep->resv[i].start <= last && start <= ep->resv[i].last)
+			return true;
+	return false;
+}
+
+static int check_mappings(struct ioasid_viommu *v, struct staging *s)
+{
+	uint64_t mask = v->granule - 1;
+
+	if (s->num_mappings > v->max_mappings)
+		return mismatch("%llu mappings, this device allows %u",
+				(unsigned long long)s->num_mappings,
+				v->max_mappings);
+	qsort(s->mappings, s->num_mappings, sizeof(*s->mappings), cmp_mapping);
+	for (uint64_t i = 0; i < s->num_mappings; i++) {
+		const struct st_mapping *sm = &s->mappings[i];
+		const struct viommu_mapping *m = &sm->m;
+		struct st_domain *d = find_domain(s, sm->domain);
+
+		if (!d)
+			return bad("mapping %#llx-%#llx is in domain %u, which the stream does not have",
+				   (unsigned long long)m->start,
+				   (unsigned long long)m->last, sm->domain);
+		if (d->bypass)
+			return bad("bypass domain %u has a mapping", d->id);
+		if (m->flags & ~VIOMMU_MAP_F_MASK ||
+		    (m->flags & VIOMMU_MAP_F_MMIO &&
+		     !(s->negotiated & IOASID_VIOMMU_F_MMIO)))
+			return bad("domain %u mapping at %#llx: flags %#x",
+				   d->id, (unsigned long long)m->start, m->flags);
+		if (m->last < m->start || m->start & mask || m->phys & mask ||
+		    (m->last + 1) & mask || m->start < v->config.input_start ||
+		    m->last > v->config.input_end ||
+		    m->phys + (m->last - m->start) < m->phys)
+			return bad("domain %u mapping %#llx-%#llx -> %#llx: empty, misaligned, outside input_range or wrapping",
+				   d->id, (unsigned long long)m->start,
+				   (unsigned long long)m->last,
+				   (unsigned long long)m->phys);
+		if (i && sm[-1].domain == sm->domain && sm[-1].m.last >= m->start)
+			return bad("domain %u: mappings %#llx-%#llx and %#llx-%#llx overlap",
+				   d->id, (unsigned long long)sm[-1].m.start,
+				   (unsigned long long)sm[-1].m.last,
+				   (unsigned long long)m->start,
+				   (unsigned long long)m->last);
+		if (!(m->flags & VIOMMU_MAP_F_MMIO) &&
+		    !viommu_ram_covers(v, m->phys, m->phys + (m->last - m->start)))
+			return mismatch("domain %u mapping %#llx-%#llx: guest-physical %#llx-%#llx is not RAM of this device",
+					d->id, (unsigned long long)m->start,
+					(unsigned long long)m->last,
+					(unsigned long long)m->phys,
+					(unsigned long long)(m->phys + (m->last - m->start)));
+		for (uint32_t j = 0; j < s->num_endpoints; j++) {
+			const struct st_endpoint *e = &s->endpoints[j];
+
+			if (e->attached && e->domain == d->id &&
+			    resv_hit(e->ep, m->start, m->last))
+				return mismatch("domain %u mapping %#llx-%#llx overlaps a reserved region of endpoint %u",
+						d->id, (unsigned long long)m->start,
+						(unsigned long long)m->last, e->id);
+		}
+	}
+	return 0;
+}
+
+static int check_staging(struct ioasid_viommu *v, struct staging *s)
+{
+	int rc;
+
+	rc = check_config(v, s);
+	if (rc)
+		return rc;
+	if (s->num_domains > v->max_domains)
+		return mismatch("%u domains, this device allows %u",
+				s->num_domains, v->max_domains);
+	qsort(s->domains, s->num_domains, sizeof(*s->domains), cmp_domain);
+	for (uint32_t i = 0; i < s->num_domains; i++) {
+		if (i && s->domains[i].id == s->domains[i - 1].id)
+			return bad("domain %u appears twice", s->domains[i].id);
+		if (s->domains[i].id < v->config.domain_start ||
+		    s->domains[i].id > v->config.domain_end)
+			return bad("domain %u is outside domain_range %u-%u",
+				   s->domains[i].id, v->config.domain_start,
+				   v->config.domain_end);
+	}
+	rc = check_endpoints(v, s);
+	if (rc)
+		return rc;
+	for (uint32_t i = 0; i < s->num_domains; i++)
+		if (!s->domains[i].num_endpoints)
+			return bad("domain %u has no endpoint (a domain goes with its last endpoint)",
+				   s->domains[i].id);
+	rc = check_mappings(v, s);
+	if (rc)
+		return rc;
+	if (s->num_events > v->max_events)
+		return mismatch("%u queued fault reports, this device keeps %u",
+				s->num_events, v->max_events);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Restore: commit, or roll back                                        */
+
+static void free_mapping(void *value, void *arg)
+{
+	(void)arg;
+	free(value);
+}
+
+/* Undo a partial commit: endpoints back to unattached (as before, with
+ * the old bypass), every domain built so far gone with its host state. */
+static void rollback(struct ioasid_viommu *v, struct staging *s,
+		     uint8_t old_bypass)
+{
+	v->config.bypass = old_bypass;
+	for (uint32_t i = 0; i < s->num_endpoints; i++) {
+		struct viommu_endpoint *ep = s->endpoints[i].ep;
+
+		ep->domain = NULL;
+		ep->dom_next = NULL;
+		for (unsigned int k = 0; k < VIOMMU_IOTLB_SIZE; k++)
+			ep->iotlb[k].page = UINT64_MAX;
+		if (ep->dev &&
+		    v->strategy->endpoint_place(v, ep, NULL, old_bypass == 1))
+			v->strategy->endpoint_place(v, ep, NULL, false);
+	}
+	for (uint32_t i = 0; i < s->num_domains; i++) {
+		struct viommu_domain *d = s->domains[i].d;
+
+		if (!d)
+			continue;
+		v->strategy->domain_destroy(v, d);
+		vidx_clear(&d->maps, free_mapping, NULL);
+		if (vidx_find(&v->domains, d->id) == d)
+			vidx_remove(&v->domains, d->id);
+		free(d);
+		s->domains[i].d = NULL;
+	}
+	v->num_mappings = 0;
+}
+
+static int commit(struct ioasid_viommu *v, struct staging *s)
+{
+	uint8_t old_bypass = v->config.bypass;
+	int rc = 0;
+
+	for (uint32_t i = 0; i < s->num_domains && !rc; i++) {
+		struct viommu_domain *d = calloc(1, sizeof(*d));
+
+		if (!d) {
+			rc = ioasid_fail(-ENOMEM, "viommu restore: out of memory");
+			break;
+		}
+		d->id = s->domains[i].id;
+		d->bypass = s->domains[i].bypass;
+		/* Endpoints join below, each with a flushed IOTLB, and UNMAP
+		 * takes a fresh generation: any value is valid here. */
+		d->unmap_gen = 0;
+		vidx_init(&d->maps);
+		rc = v->strategy->domain_create(v, d);
+		if (rc) {
+			free(d);
+			break;
+		}
+		s->domains[i].d = d;
+		rc = vidx_insert(&v->domains, d->id, d->id, d);
+		if (rc)
+			rc = ioasid_fail(rc, "viommu restore: cannot index domain %u",
+					 d->id);
+	}
+	for (uint64_t i = 0; i < s->num_mappings && !rc; i++) {
+		struct viommu_domain *d = find_domain(s, s->mappings[i].domain)->d;
+		struct viommu_mapping *m = malloc(sizeof(*m));
+
+		if (!m) {
+			rc = ioasid_fail(-ENOMEM, "viommu restore: out of memory");
+			break;
+		}
+		*m = s->mappings[i].m;
+		rc = v->strategy->map(v, d, m);
+		if (rc) {
+			free(m);
+			break;
+		}
+		rc = vidx_insert(&d->maps, m->start, m->last, m);
+		if (rc) {
+			v->strategy->unmap(v, d, m);
+			free(m);
+			rc = ioasid_fail(rc, "viommu restore: cannot index a mapping");
+			break;
+		}
+		v->num_mappings++;
+	}
+	if (!rc)
+		v->config.bypass = s->config.bypass;
+	for (uint32_t i = 0; i < s->num_endpoints && !rc; i++) {
+		struct st_endpoint *e = &s->endpoints[i];
+		struct viommu_endpoint *ep = e->ep;
+		struct viommu_domain *d =
+			e->attached ? find_domain(s, e->domain)->d : NULL;
+
+		if (d)
+			rc = v->strategy->endpoint_place(v, ep, d, false);
+		else if (ep->dev)
+			rc = v->strategy->endpoint_place(v, ep, NULL,
+							 viommu_unattached_bypass(v));
+		if (rc)
+			break;
+		for (unsigned int k = 0; k < VIOMMU_IOTLB_SIZE; k++)
+			ep->iotlb[k].page = UINT64_MAX;
+		if (d) {
+			ep->domain = d;
+			ep->dom_next = d->endpoints;
+			d->endpoints = ep;
+			d->num_endpoints++;
+		}
+	}
+	if (rc) {
+		/* The cleanup calls clear the message: keep the failure's. */
+		char msg[512];
+
+		snprintf(msg, sizeof(msg), "%s", ioasid_errmsg());
+		rollback(v, s, old_bypass);
+		return ioasid_fail(rc, "viommu restore: rebuilding the host state: %s",
+				   msg);
+	}
+	v->negotiated = s->negotiated;
+	v->features_set = s->features_set;
+	v->ev_head = 0;
+	v->ev_count = s->num_events;
+	for (uint32_t i = 0; i < s->num_events; i++)
+		v->events[i].fault = s->events[i];
+	return 0;
+}
+
+int ioasid_viommu_restore(struct ioasid_viommu *v, const void *buf,
+			  size_t size)
+{
+	struct staging s = { 0 };
+	int rc;
+
+	ioasid_clear_error();
+	if (!v || (!buf && size))
+		return ioasid_fail(-EINVAL, "viommu restore: NULL argument");
+	if (vidx_count(&v->domains) || v->num_mappings || v->ev_count)
+		return ioasid_fail(-EBUSY,
+				   "viommu restore: the device has guest state already (restore into a new or reset device)");
+	rc = parse_stream(buf, size, &s);
+	if (!rc)
+		rc = check_staging(v, &s);
+	if (!rc)
+		rc = commit(v, &s);
+	staging_free(&s);
+	return rc;
+}

@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: MIT
+/*
+ * libFuzzer target for ioasid_viommu_restore(): arbitrary state streams
+ * fed to a fresh device on the simulator (two RAM slots, one physical and
+ * two emulated endpoints).  The first input byte chooses how the stream
+ * is made:
+ *   bit 0  build it: a source device gets up to 32 guest requests decoded
+ *          from the input (ATTACH/DETACH/MAP/UNMAP over small ranges, so
+ *          they meet), is saved, and the rest of the input overwrites
+ *          stream bytes at chosen offsets; otherwise the rest of the
+ *          input is the stream itself;
+ *   bit 1  fix the header's length and the CRC-32 after that, so the
+ *          parser's checks past the checksum are reached;
+ *   bit 2  the destination starts with config.bypass 1.
+ *
+ * Checked (abort() on violation): a refused restore leaves the device
+ * without domains, mappings or events, its physical endpoint where it
+ * was, and no host object behind; an accepted one saves again, the saved
+ * stream restores into a third device, and every host-backed mapping of
+ * the stream is in its domain's IOAS; an untouched stream of the source
+ * restores, and saves back byte for byte; nothing leaks (LeakSanitizer).
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <ioasid/viommu.h>
+
+#define RAM_SLOT (512 * 1024ull)
+#define RAM_SIZE (2 * RAM_SLOT)
+#define EP_PHYS 0x18u
+#define EP_E1 0x100u
+#define EP_E2 0x101u
+#define MAX_STREAM (1u << 16)
+
+#define CHECK(cond)                                                        \
+	do {                                                               \
+		if (!(cond)) {                                             \
+			fprintf(stderr, "invariant failed at %s:%d: %s\n", \
+				__FILE__, __LINE__, #cond);                \
+			abort();                                           \
+		}                                                          \
+	} while (0)
+
+static uint8_t *ram;
+
+struct input {
+	const uint8_t *p;
+	size_t left;
+};
+
+static uint8_t u8(struct input *in)
+{
+	if (!in->left)
+		return 0;
+	in->left--;
+	return *in->p++;
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+	return get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+
+static void put32(uint8_t *p, uint32_t x)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(x >> (8 * i));
+}
+
+static void put64(uint8_t *p, uint64_t x)
+{
+	put32(p, (uint32_t)x);
+	put32(p + 4, (uint32_t)(x >> 32));
+}
+
+/* The harness's own CRC-32, bitwise (the library uses a table). */
+static uint32_t crc32_bitwise(const uint8_t *p, size_t n)
+{
+	uint32_t crc = 0xffffffffu;
+
+	for (size_t i = 0; i < n; i++) {
+		crc ^= p[i];
+		for (int b = 0; b < 8; b++)
+			crc = crc & 1 ? (crc >> 1) ^ 0xedb88320u : crc >> 1;
+	}
+	return ~crc;
+}
+
+struct dev {
+	struct ioasid_ctx *ctx;
+	struct ioasid_viommu *v;
+	struct ioasid_dev *nic;
+};
+
+static void dev_new(struct dev *d, uint8_t bypass)
+{
+	static const struct ioasid_resv_region msi = { 0xfee00000ull, 0xfeefffffull,
+						       IOASID_RESV_MSI, 0 };
+	IOASID_OPTS(ioasid_ctx_opts, co, .backend = IOASID_BACKEND_SIM);
+	IOASID_OPTS(ioasid_viommu_opts, o, .bypass = bypass, .max_domains = 4,
+		    .max_mappings = 32, .max_events = 4);
+	IOASID_OPTS(ioasid_viommu_endpoint_opts, e1, .resv = &msi, .num_resv = 1);
+	uint32_t dev_id;
+
+	CHECK(ioasid_ctx_open(&co, &d->ctx) == 0);
+	CHECK(ioasid_viommu_create(d->ctx, &o, &d->v) == 0);
+	CHECK(ioasid_viommu_add_ram(d->v, 0, RAM_SLOT, ram) == 0);
+	CHECK(ioasid_viommu_add_ram(d->v, RAM_SLOT, RAM_SLOT, ram + RAM_SLOT) == 0);
+	CHECK(ioasid_dev_open(d->ctx, "0000:00:03.0", &d->nic) == 0);
+	CHECK(ioasid_dev_bind(d->nic, &dev_id) == 0);
+	CHECK(ioasid_viommu_add_endpoint(d->v, EP_PHYS, d->nic, NULL) == 0);
+	CHECK(ioasid_viommu_add_endpoint(d->v, EP_E1, NULL, &e1) == 0);
+	CHECK(ioasid_viommu_add_endpoint(d->v, EP_E2, NULL, NULL) == 0);
+}
+
+static void dev_free(struct dev *d)
+{
+	ioasid_viommu_destroy(d->v);
+	ioasid_dev_close(d->nic);
+	ioasid_ctx_close(d->ctx);
+}
+
+static void request(struct dev *d, struct input *in)
+{
+	static const uint32_t eps[] = { EP_PHYS, EP_E1, EP_E2 };
+	uint8_t r[36] = { 0 }, t[4];
+	uint8_t op = u8(in) % 4;
+	uint32_t used;
+	size_t len;
+
+	put32(r + 4, u8(in) % 4 + 1);
+	switch (op) {
+	case 0:
+	case 1:
+		r[0] = op + 1;
+		put32(r + 8, eps[u8(in) % 3]);
+		put32(r + 12, u8(in) < 40); /* sometimes ATTACH_F_BYPASS */
+		len = 20;
+		break;
+	case 2: {
+		uint64_t start = (uint64_t)(u8(in) % 64) * 0x1000;
+		uint64_t pages = u8(in) % 4 + 1;
+
+		r[0] = 3;
+		put64(r + 8, start);
+		put64(r + 16, start + pages * 0x1000 - 1);
+		put64(r + 24, (uint64_t)(u8(in) % 256) * 0x1000);
+		put32(r + 32, u8(in) % 8);
+		len = 36;
+		break;
+	}
+	default: {
+		uint64_t start = (uint64_t)(u8(in) % 64) * 0x1000;
+
+		r[0] = 4;
+		put64(r + 8, start);
+		put64(r + 16, start + (u8(in) % 8 + 1) * 0x1000 - 1);
+		len = 28;
+		break;
+	}
+	}
+	CHECK(ioasid_viommu_handle_buffers(d->v, r, len, t, sizeof(t), &used) == 0);
+}
+
+static bool ioas_has(struct ioasid_ctx *ctx, uint32_t ioas, uint64_t iova,
+		     uint64_t len)
+{
+	IOASID_OPTS(ioasid_map_opts, o,
+		    .flags = IOASID_MAP_READ | IOASID_MAP_ANY_IOVA);
+	uint32_t scratch;
+	uint64_t dst = 0;
+	int rc;
+
+	CHECK(ioasid_ioas_alloc(ctx, &scratch) == 0);
+	rc = ioasid_ioas_copy(ctx, scratch, &dst, ioas, iova, len, &o);
+	CHECK(rc == 0 || rc == -ENOENT);
+	CHECK(ioasid_ioas_destroy(ctx, scratch) == 0);
+	return rc == 0;
+}
+
+/* Save @d into a malloc'ed buffer. */
+static uint8_t *save(struct dev *d, size_t *n)
+{
+	uint8_t *p;
+
+	CHECK(ioasid_viommu_save(d->v, NULL, 0, n) == -EMSGSIZE);
+	p = malloc(*n);
+	CHECK(p);
+	CHECK(ioasid_viommu_save(d->v, p, *n, n) == 0);
+	return p;
+}
+
+/* Every MAPPING record with READ or WRITE and not MMIO is in the IOAS
+ * of its domain, when the domain has one. */
+static void check_mappings(struct dev *d, const uint8_t *p, size_t n)
+{
+	for (size_t off = 24; off + 8 <= n - 4; off += 8 + get32(p + off + 4)) {
+		const uint8_t *m = p + off + 8;
+		uint32_t ioas;
+
+		if (p[off] != 4 || !(get32(m + 4) & 3) || get32(m + 4) & 4)
+			continue;
+		if (ioasid_viommu_domain_ioas(d->v, get32(m), &ioas))
+			continue;
+		CHECK(ioas_has(d->ctx, ioas, get64(m + 8),
+			       get64(m + 16) - get64(m + 8) + 1));
+	}
+}
+
+static void check_untouched(struct dev *d, uint32_t pt_before,
+			    uint32_t first_free)
+{
+	struct ioasid_viommu_stats st = { .sz = sizeof(st) };
+	uint32_t ids[4], top = 0;
+	uint8_t ev[24];
+
+	CHECK(ioasid_viommu_get_stats(d->v, &st) == 0);
+	CHECK(st.domains == 0 && st.mappings == 0 && st.events_pending == 0);
+	CHECK(ioasid_viommu_event_pop(d->v, ev, sizeof(ev)) == 0);
+	CHECK(ioasid_dev_pt_id(d->nic) == pt_before);
+	for (int i = 0; i < 4; i++) {
+		CHECK(ioasid_ioas_alloc(d->ctx, &ids[i]) == 0);
+		top = ids[i] > top ? ids[i] : top;
+	}
+	for (uint32_t id = first_free; id <= top; id++) {
+		bool mine = false;
+
+		for (int i = 0; i < 4; i++)
+			mine |= ids[i] == id;
+		if (!mine)
+			CHECK(ioasid_ioas_destroy(d->ctx, id) == -ENOENT);
+	}
+	for (int i = 0; i < 4; i++)
+		CHECK(ioasid_ioas_destroy(d->ctx, ids[i]) == 0);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct input in = { data, size };
+	uint8_t mode = u8(&in);
+	struct dev src, dst;
+	uint8_t *stream = NULL;
+	size_t n = 0;
+	bool pristine = false;
+	uint32_t pt_before, first_free;
+	int rc;
+
+	if (!ram) {
+		ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		CHECK(ram != MAP_FAILED);
+	}
+	ioasid_set_print(NULL, NULL);
+
+	if (mode & 1) {
+		unsigned int ops = u8(&in) % 33;
+
+		dev_new(&src, 0);
+		CHECK(ioasid_viommu_set_features(src.v, ioasid_viommu_features(src.v)) == 0);
+		for (unsigned int i = 0; i < ops; i++)
+			request(&src, &in);
+		stream = save(&src, &n);
+		dev_free(&src);
+		pristine = in.left == 0 && !(mode & 2);
+		/* Overwrite bytes: (offset lo, offset hi, value) triples. */
+		while (in.left >= 3) {
+			size_t at = (u8(&in) | (size_t)u8(&in) << 8) % n;
+
+			stream[at] = u8(&in);
+			pristine = false;
+		}
+	} else {
+		n = in.left < MAX_STREAM ? in.left : MAX_STREAM;
+		stream = malloc(n ? n : 1);
+		CHECK(stream);
+		memcpy(stream, in.p, n);
+	}
+	if (mode & 2 && n >= 28) {
+		put64(stream + 16, n);
+		put32(stream + n - 4, crc32_bitwise(stream, n - 4));
+	}
+
+	dev_new(&dst, (mode >> 2) & 1);
+	pt_before = ioasid_dev_pt_id(dst.nic);
+	CHECK(ioasid_ioas_alloc(dst.ctx, &first_free) == 0);
+	CHECK(ioasid_ioas_destroy(dst.ctx, first_free) == 0);
+	rc = ioasid_viommu_restore(dst.v, stream, n);
+	if (pristine)
+		CHECK(rc == 0);
+	if (rc) {
+		CHECK(rc == -EBADMSG || rc == -EPROTONOSUPPORT || rc == -EINVAL ||
+		      rc == -ENOMEM);
+		check_untouched(&dst, pt_before, first_free);
+	} else {
+		struct dev third;
+		size_t n2 = 0;
+		uint8_t *again = save(&dst, &n2);
+
+		check_mappings(&dst, again, n2);
+		if (pristine) {
+			CHECK(n2 == n);
+			CHECK(memcmp(again, stream, n) == 0);
+		}
+		dev_new(&third, 0);
+		CHECK(ioasid_viommu_restore(third.v, again, n2) == 0);
+		check_mappings(&third, again, n2);
+		dev_free(&third);
+		free(again);
+	}
+	dev_free(&dst);
+	free(stream);
+	return 0;
+}

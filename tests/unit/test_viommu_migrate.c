@@ -1,0 +1,637 @@
+// SPDX-License-Identifier: MIT
+/*
+ * virtio-iommu device state save/restore: a device saved on one context
+ * and restored into a new device on another context has the same guest
+ * state (IOAS contents probed with ioasid_ioas_copy(), translations of the
+ * emulated endpoint, attachments, queued faults, answers to later guest
+ * requests), and every kind of bad stream is refused with a message
+ * naming the fault while the new device stays untouched.  Streams are
+ * edited with this file's own CRC-32 (bitwise, independent of the
+ * library's table), so semantic checks are reached past the checksum.
+ */
+#include "viommu_helpers.h"
+
+#define EP_F0 0x28u /* 0000:00:05.0, group 12 */
+#define EP_F1 0x29u /* 0000:00:05.1, group 12 */
+#define HDR 24u
+#define RH 8u
+
+static uint32_t crc32_bitwise(const uint8_t *p, size_t n)
+{
+	uint32_t crc = 0xffffffffu;
+
+	for (size_t i = 0; i < n; i++) {
+		crc ^= p[i];
+		for (int b = 0; b < 8; b++)
+			crc = crc & 1 ? (crc >> 1) ^ 0xedb88320u : crc >> 1;
+	}
+	return ~crc;
+}
+
+struct stream {
+	uint8_t *p;
+	size_t n;
+};
+
+static struct stream save(struct vfx *f)
+{
+	struct stream s = { 0 };
+	size_t need = 0;
+
+	EXPECT_ERR(EMSGSIZE, "needs", ioasid_viommu_save(f->v, NULL, 0, &need));
+	assert_true(need > HDR);
+	s.p = malloc(need);
+	assert_non_null(s.p);
+	/* One byte short is refused too, and writes nothing. */
+	memset(s.p, 0x5a, need);
+	EXPECT_ERR(EMSGSIZE, NULL, ioasid_viommu_save(f->v, s.p, need - 1, &s.n));
+	assert_int_equal(s.p[0], 0x5a);
+	OK(ioasid_viommu_save(f->v, s.p, need, &s.n));
+	assert_int_equal(s.n, need);
+	/* The library's CRC is the standard one. */
+	assert_int_equal(get32(s.p + need - 4), crc32_bitwise(s.p, need - 4));
+	return s;
+}
+
+static void fix(struct stream *s)
+{
+	put64(s->p + 16, s->n);
+	put32(s->p + s->n - 4, crc32_bitwise(s->p, s->n - 4));
+}
+
+/* Offset of the payload of the @nth record of @type, or 0. */
+static size_t rec(const struct stream *s, uint16_t type, unsigned int nth)
+{
+	for (size_t off = HDR; off + RH <= s->n - 4;
+	     off += RH + get32(s->p + off + 4))
+		if (get16(s->p + off) == type && nth-- == 0)
+			return off + RH;
+	return 0;
+}
+
+/* Insert a record before the checksum. */
+static void append(struct stream *s, uint16_t type, uint16_t flags,
+		   const uint8_t *payload, uint32_t len)
+{
+	uint8_t *p = realloc(s->p, s->n + RH + len);
+
+	assert_non_null(p);
+	s->p = p;
+	s->n += RH + len;
+	put16(p + s->n - 4 - RH - len, type);
+	put16(p + s->n - 4 - RH - len + 2, flags);
+	put32(p + s->n - 4 - RH - len + 4, len);
+	memcpy(p + s->n - 4 - len, payload, len);
+	fix(s);
+}
+
+static struct stream copy(const struct stream *s)
+{
+	struct stream c = { malloc(s->n), s->n };
+
+	assert_non_null(c.p);
+	memcpy(c.p, s->p, s->n);
+	return c;
+}
+
+/* A destination like vfx_new() (its own simulator context, its own RAM)
+ * plus the dual-function card's two endpoints when @card. */
+static struct vfx *dst_new(bool card, uint32_t probe_size)
+{
+	struct vfx *g = calloc(1, sizeof(*g));
+	static const struct ioasid_resv_region msi = { MSI_START, MSI_LAST,
+						       IOASID_RESV_MSI, 0 };
+	IOASID_OPTS(ioasid_viommu_endpoint_opts, eo, .resv = &msi,
+		    .num_resv = 1);
+	IOASID_OPTS(ioasid_viommu_opts, o, .probe_size = probe_size);
+
+	assert_non_null(g);
+	g->ctx = sim_open(NULL);
+	OK(ioasid_viommu_create(g->ctx, &o, &g->v));
+	g->ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(g->ram != MAP_FAILED);
+	OK(ioasid_viommu_add_ram(g->v, 0, RAM_SIZE / 2, g->ram));
+	OK(ioasid_viommu_add_ram(g->v, RAM_SIZE / 2, RAM_SIZE / 2,
+				 g->ram + RAM_SIZE / 2));
+	g->nic = dev_open_bound(g->ctx, "0000:00:03.0");
+	g->nvme = dev_open_bound(g->ctx, "0000:00:04.0");
+	OK(ioasid_viommu_add_endpoint(g->v, EP_NIC, g->nic, NULL));
+	OK(ioasid_viommu_add_endpoint(g->v, EP_NVME, g->nvme, NULL));
+	OK(ioasid_viommu_add_endpoint(g->v, EP_EMU, NULL, &eo));
+	if (card) {
+		OK(ioasid_viommu_add_endpoint(g->v, EP_F0,
+					      dev_open_bound(g->ctx, "0000:00:05.0"),
+					      NULL));
+		OK(ioasid_viommu_add_endpoint(g->v, EP_F1,
+					      dev_open_bound(g->ctx, "0000:00:05.1"),
+					      NULL));
+	}
+	return g;
+}
+
+static uint32_t dom_ioas(struct vfx *f, uint32_t dom)
+{
+	uint32_t ioas = 0;
+
+	OK(ioasid_viommu_domain_ioas(f->v, dom, &ioas));
+	return ioas;
+}
+
+/* The guest state used by most tests: domain 1 = NIC + emulated, with a
+ * mapping across the RAM slot boundary, a read-only one and an MMIO one;
+ * domain 2 = NVMe with two mappings; a queued fault report. */
+static void populate(struct vfx *f)
+{
+	struct ioasid_viommu_translation t;
+
+	assert_int_equal(attach(f, 1, EP_NIC), S_OK);
+	assert_int_equal(attach(f, 1, EP_EMU), S_OK);
+	assert_int_equal(attach(f, 2, EP_NVME), S_OK);
+	assert_int_equal(map(f, 1, 0x100000, 0x10ffff, 0x200000, RW), S_OK);
+	assert_int_equal(map(f, 1, 0x40000000, 0x401fffff, 7 * SZ_1M, RW), S_OK);
+	assert_int_equal(map(f, 1, 0x50000000, 0x50000fff, 0x3000, 1), S_OK);
+	assert_int_equal(map(f, 1, 0x60000000, 0x6000ffff, 0xf0000000, 4 | RW),
+			 S_OK);
+	assert_int_equal(map(f, 2, 0, 0xfff, 0x1000, RW), S_OK);
+	assert_int_equal(map(f, 2, 0x800000, 0x8fffff, 0x400000, 2), S_OK);
+	EXPECT_ERR(EFAULT, "not mapped",
+		   ioasid_viommu_translate(f->v, EP_EMU, 0x70000000,
+					   IOASID_VIOMMU_ACCESS_READ, &t));
+}
+
+/* Nothing of a failed restore is visible: no domain, no mapping, no
+ * event, devices where they were (blocked: bypass 0), and the host holds
+ * no object the restore made. */
+static void assert_untouched(struct vfx *g, uint32_t first_free_id)
+{
+	struct ioasid_viommu_stats st = { .sz = sizeof(st) };
+	uint32_t ids[8], ioas, top = 0;
+	uint8_t cfg[IOASID_VIOMMU_CONFIG_SIZE], ev[24];
+
+	OK(ioasid_viommu_get_stats(g->v, &st));
+	assert_int_equal(st.domains, 0);
+	assert_int_equal(st.mappings, 0);
+	assert_int_equal(st.events_pending, 0);
+	assert_int_equal(ioasid_viommu_event_pop(g->v, ev, sizeof(ev)), 0);
+	assert_int_equal(ioasid_dev_pt_id(g->nic), 0);
+	assert_int_equal(ioasid_dev_pt_id(g->nvme), 0);
+	EXPECT_ERR(ENOENT, NULL, ioasid_viommu_domain_ioas(g->v, 1, &ioas));
+	OK(ioasid_viommu_config_read(g->v, 0, cfg, sizeof(cfg)));
+	assert_int_equal(cfg[36], 0);
+	/* Whatever the id allocator (lowest free or increasing), an id at
+	 * or above the first free one before the restore is either one of
+	 * these new IOASes or does not exist. */
+	for (int i = 0; i < 8; i++) {
+		OK(ioasid_ioas_alloc(g->ctx, &ids[i]));
+		if (ids[i] > top)
+			top = ids[i];
+	}
+	for (uint32_t id = first_free_id; id <= top; id++) {
+		bool mine = false;
+
+		for (int i = 0; i < 8; i++)
+			mine |= ids[i] == id;
+		if (!mine)
+			assert_int_equal(ioasid_ioas_destroy(g->ctx, id), -ENOENT);
+	}
+	for (int i = 0; i < 8; i++)
+		OK(ioasid_ioas_destroy(g->ctx, ids[i]));
+}
+
+static uint32_t first_free(struct vfx *g)
+{
+	uint32_t id;
+
+	OK(ioasid_ioas_alloc(g->ctx, &id));
+	OK(ioasid_ioas_destroy(g->ctx, id));
+	return id;
+}
+
+static void destroy(struct vfx *g)
+{
+	vfx_teardown((void **)&g);
+}
+
+/* ---- Round trip ------------------------------------------------------ */
+
+static void test_round_trip_same_state(void **state)
+{
+	VFX;
+	struct vfx *g = dst_new(false, 0);
+	struct ioasid_viommu_stats a = { .sz = sizeof(a) }, b = { .sz = sizeof(b) };
+	struct ioasid_viommu_translation ts, td;
+	struct stream s, again;
+	uint8_t ev_src[24], ev_dst[24];
+	static const uint64_t probes[] = { 0x100000, 0x10f000, 0x40000000,
+					   0x40100000, 0x401ff000, 0x50000000,
+					   0x60000000 };
+
+	populate(f);
+	s = save(f);
+	assert_ptr_not_equal(f->ctx, g->ctx);
+	OK(ioasid_viommu_restore(g->v, s.p, s.n));
+
+	OK(ioasid_viommu_get_stats(f->v, &a));
+	OK(ioasid_viommu_get_stats(g->v, &b));
+	assert_int_equal(b.domains, a.domains);
+	assert_int_equal(b.mappings, a.mappings);
+	assert_int_equal(b.mappings, 6);
+	/* Physical endpoints: attached to their domains' IOASes, which hold
+	 * the host-backed mappings and nothing else. */
+	assert_int_equal(ioasid_dev_pt_id(g->nic), dom_ioas(g, 1));
+	assert_int_equal(ioasid_dev_pt_id(g->nvme), dom_ioas(g, 2));
+	assert_true(is_mapped(g->ctx, dom_ioas(g, 1), 0x100000, SZ_64K));
+	assert_true(is_mapped(g->ctx, dom_ioas(g, 1), 0x40000000, SZ_2M));
+	assert_true(is_mapped(g->ctx, dom_ioas(g, 1), 0x50000000, SZ_4K));
+	assert_false(is_mapped(g->ctx, dom_ioas(g, 1), 0x60000000, SZ_4K));
+	assert_false(is_mapped(g->ctx, dom_ioas(g, 1), 0x110000, SZ_4K));
+	assert_true(is_mapped(g->ctx, dom_ioas(g, 2), 0, SZ_4K));
+	assert_true(is_mapped(g->ctx, dom_ioas(g, 2), 0x800000, SZ_1M));
+	assert_false(is_mapped(g->ctx, dom_ioas(g, 2), 0x1000, SZ_4K));
+	/* Emulated endpoint: the same translations. */
+	for (unsigned int i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
+		OK(ioasid_viommu_translate(f->v, EP_EMU, probes[i] + 8,
+					   IOASID_VIOMMU_ACCESS_READ, &ts));
+		OK(ioasid_viommu_translate(g->v, EP_EMU, probes[i] + 8,
+					   IOASID_VIOMMU_ACCESS_READ, &td));
+		assert_int_equal(td.gpa, ts.gpa);
+		assert_int_equal(td.iova_last, ts.iova_last);
+		assert_int_equal(td.perm, ts.perm);
+	}
+	/* The queued fault report came along. */
+	assert_int_equal(ioasid_viommu_event_pop(f->v, ev_src, 24), 24);
+	assert_int_equal(ioasid_viommu_event_pop(g->v, ev_dst, 24), 24);
+	assert_memory_equal(ev_src, ev_dst, 24);
+	/* Saving the restored device gives the same stream (minus the
+	 * event just popped on both). */
+	free(s.p);
+	s = save(f);
+	again = save(g);
+	assert_int_equal(again.n, s.n);
+	assert_memory_equal(again.p, s.p, s.n);
+	free(s.p);
+	free(again.p);
+	destroy(g);
+}
+
+static void test_restored_answers_like_source(void **state)
+{
+	VFX;
+	struct vfx *g = dst_new(false, 0);
+	struct stream s;
+	struct vfx *both[2] = { f, g };
+
+	populate(f);
+	s = save(f);
+	OK(ioasid_viommu_restore(g->v, s.p, s.n));
+	free(s.p);
+	for (int i = 0; i < 2; i++) {
+		struct vfx *x = both[i];
+
+		/* Overlap, split, wrong domain kind: the same refusals. */
+		assert_int_equal(map(x, 1, 0x108000, 0x118fff, 0x300000, RW), S_INVAL);
+		assert_int_equal(unmap(x, 1, 0x100000, 0x107fff), S_RANGE);
+		assert_int_equal(map(x, 9, 0, 0xfff, 0, RW), S_NOENT);
+		assert_int_equal(detach(x, 2, EP_NIC), S_INVAL);
+		/* UNMAP of a restored mapping works and reaches the IOAS. */
+		assert_int_equal(unmap(x, 1, 0x40000000, 0x401fffff), S_OK);
+		assert_false(is_mapped(x->ctx, dom_ioas(x, 1), 0x40000000, SZ_4K));
+		assert_int_equal(unmap(x, 2, 0, 0xfff), S_OK);
+		assert_false(is_mapped(x->ctx, dom_ioas(x, 2), 0, SZ_4K));
+		/* The space is free again; a new MAP lands. */
+		assert_int_equal(map(x, 1, 0x40000000, 0x40000fff, 0x5000, RW), S_OK);
+		assert_true(is_mapped(x->ctx, dom_ioas(x, 1), 0x40000000, SZ_4K));
+		/* A moved endpoint leaves the domain, the last one kills it. */
+		assert_int_equal(attach(x, 1, EP_NVME), S_OK);
+		EXPECT_ERR(ENOENT, NULL, ioasid_viommu_domain_ioas(x->v, 2, &(uint32_t){ 0 }));
+		assert_int_equal(ioasid_dev_pt_id(x->nvme), dom_ioas(x, 1));
+	}
+	destroy(g);
+}
+
+static void test_bypass_and_unattached(void **state)
+{
+	VFX;
+	struct vfx *g = dst_new(false, 0);
+	struct ioasid_viommu_translation t;
+	uint8_t one = 1, cfg[IOASID_VIOMMU_CONFIG_SIZE];
+	struct stream s;
+	uint32_t pt;
+
+	/* The driver turned bypass on; NVMe stays unattached (in bypass),
+	 * NIC sits in a bypass domain, the emulated one in a normal one. */
+	OK(ioasid_viommu_config_write(f->v, 36, &one, 1));
+	assert_int_equal(attach_r(f, 5, EP_NIC, 1, 0), S_OK);
+	assert_int_equal(attach(f, 6, EP_EMU), S_OK);
+	assert_int_equal(map(f, 6, 0x1000, 0x1fff, 0x2000, RW), S_OK);
+	s = save(f);
+	OK(ioasid_viommu_restore(g->v, s.p, s.n));
+	free(s.p);
+	OK(ioasid_viommu_config_read(g->v, 0, cfg, sizeof(cfg)));
+	assert_int_equal(cfg[36], 1);
+	pt = ioasid_dev_pt_id(g->nvme);
+	assert_int_not_equal(pt, 0);
+	assert_true(is_mapped(g->ctx, pt, 0, RAM_SIZE));
+	assert_int_equal(ioasid_dev_pt_id(g->nic), pt);
+	EXPECT_ERR(ENOENT, "bypass", ioasid_viommu_domain_ioas(g->v, 5, &pt));
+	/* Emulated domain without physical endpoint: translate only. */
+	OK(ioasid_viommu_translate(g->v, EP_EMU, 0x1008,
+				   IOASID_VIOMMU_ACCESS_WRITE, &t));
+	assert_int_equal(t.gpa, 0x2008);
+	/* Bypass write still needs BYPASS_CONFIG: the features came too. */
+	OK(ioasid_viommu_config_write(g->v, 36, &(uint8_t){ 0 }, 1));
+	assert_int_equal(ioasid_dev_pt_id(g->nvme), 0);
+	destroy(g);
+}
+
+static void test_empty_device_and_reset_target(void **state)
+{
+	VFX;
+	struct vfx *g = dst_new(false, 0);
+	struct stream s = save(f), busy;
+
+	/* Nothing but config and features. */
+	OK(ioasid_viommu_restore(g->v, s.p, s.n));
+	/* A device with guest state is refused; after a reset it takes the
+	 * stream. */
+	populate(f);
+	busy = save(f);
+	assert_int_equal(attach(g, 3, EP_NIC), S_OK);
+	EXPECT_ERR(EBUSY, "guest state", ioasid_viommu_restore(g->v, busy.p, busy.n));
+	OK(ioasid_viommu_reset(g->v, IOASID_VIOMMU_RESET_DEVICE));
+	OK(ioasid_viommu_restore(g->v, busy.p, busy.n));
+	assert_int_equal(ioasid_dev_pt_id(g->nic), dom_ioas(g, 1));
+	free(s.p);
+	free(busy.p);
+	destroy(g);
+}
+
+/* ---- Refused streams --------------------------------------------------- */
+
+#define REFUSE(g, err, needle, st)                                          \
+	do {                                                                \
+		uint32_t ff_ = first_free(g);                               \
+		EXPECT_ERR(err, needle,                                     \
+			   ioasid_viommu_restore((g)->v, (st).p, (st).n));  \
+		assert_untouched(g, ff_);                                   \
+	} while (0)
+
+static void test_refuse_header(void **state)
+{
+	VFX;
+	struct vfx *g = dst_new(false, 0);
+	struct stream s, c;
+
+	populate(f);
+	s = save(f);
+	c = copy(&s);
+	c.p[0] ^= 1;
+	REFUSE(g, EBADMSG, "magic", c);
+	memcpy(c.p, s.p, s.n);
+	put32(c.p + 8, 2);
+	fix(&c);
+	REFUSE(g, EPROTONOSUPPORT, "version 2", c);
+	memcpy(c.p, s.p, s.n);
+	put32(c.p + 12, 1);
+	fix(&c);
+	REFUSE(g, EBADMSG, "header flags", c);
+	/* Length field against the buffer. */
+	memcpy(c.p, s.p, s.n);
+	put64(c.p + 16, s.n + 8);
+	REFUSE(g, EBADMSG, "truncated", c);
+	c.n = s.n - 1;
+	memcpy(c.p, s.p, s.n);
+	REFUSE(g, EBADMSG, "truncated", c);
+	/* Trailing bytes. */
+	free(c.p);
+	c.p = malloc(s.n + 3);
+	memcpy(c.p, s.p, s.n);
+	c.n = s.n + 3;
+	REFUSE(g, EBADMSG, "trailing", c);
+	/* NULL with a size. */
+	EXPECT_ERR(EINVAL, NULL, ioasid_viommu_restore(g->v, NULL, 4));
+	/* Still restorable afterwards. */
+	OK(ioasid_viommu_restore(g->v, s.p, s.n));
+	free(c.p);
+	free(s.p);
+	destroy(g);
+}
+
+static void test_refuse_every_truncation_and_bit_flip(void **state)
+{
+	VFX;
+	struct vfx *g = dst_new(false, 0);
+	uint32_t ff = first_free(g);
+	struct stream s;
+	uint8_t *c;
+
+	populate(f);
+	s = save(f);
+	c = malloc(s.n);
+	assert_non_null(c);
+	for (size_t len = 0; len < s.n; len++) {
+		memcpy(c, s.p, len);
+		assert_true(ioasid_viommu_restore(g->v, c, len) < 0);
+	}
+	/* Every byte, one bit each (cycling through the bit positions): a
+	 * single-bit error is what a CRC-32 always detects. */
+	for (size_t i = 0; i < s.n; i++) {
+		memcpy(c, s.p, s.n);
+		c[i] ^= (uint8_t)(1u << (i % 8));
+		assert_true(ioasid_viommu_restore(g->v, c, s.n) < 0);
+	}
+	memcpy(c, s.p, s.n);
+	c[s.n / 2] ^= 0x10;
+	EXPECT_ERR(EBADMSG, "checksum", ioasid_viommu_restore(g->v, c, s.n));
+	assert_untouched(g, ff);
+	OK(ioasid_viommu_restore(g->v, s.p, s.n));
+	free(c);
+	free(s.p);
+	destroy(g);
+}
+
+static void test_refuse_bad_records(void **state)
+{
+	VFX;
+	struct vfx *g = dst_new(false, 0);
+	struct stream s, c;
+	size_t dev, map0, map1, ep0, dom0;
+	uint8_t extra[32] = { 0 };
+
+	populate(f);
+	s = save(f);
+	dev = rec(&s, 1, 0);
+	ep0 = rec(&s, 2, 0);
+	dom0 = rec(&s, 3, 0);
+	map0 = rec(&s, 4, 0);
+	map1 = rec(&s, 4, 1);
+	assert_true(dev && ep0 && dom0 && map0 && map1);
+
+	/* A record length that is wrong for its type, or runs past the end. */
+	c = copy(&s);
+	put32(c.p + map0 - 4, 31);
+	fix(&c);
+	REFUSE(g, EBADMSG, "length 31, expected 32", c);
+	memcpy(c.p, s.p, s.n);
+	put32(c.p + map0 - 4, 0x7fffffff);
+	fix(&c);
+	REFUSE(g, EBADMSG, "runs past the end", c);
+	/* Counts in the DEVICE record that do not match, or cannot fit. */
+	memcpy(c.p, s.p, s.n);
+	put64(c.p + dev + 56, 5);
+	fix(&c);
+	REFUSE(g, EBADMSG, "announced", c);
+	memcpy(c.p, s.p, s.n);
+	put64(c.p + dev + 56, 1ull << 60);
+	fix(&c);
+	REFUSE(g, EBADMSG, "cannot fit", c);
+	memcpy(c.p, s.p, s.n);
+	put32(c.p + dev + 48, 0xffffffff);
+	fix(&c);
+	REFUSE(g, EBADMSG, "cannot fit", c);
+	/* Overlapping mappings (map1 moved onto map0's range). */
+	memcpy(c.p, s.p, s.n);
+	put32(c.p + map1, get32(s.p + map0));
+	put64(c.p + map1 + 8, get64(s.p + map0 + 8) + SZ_4K);
+	put64(c.p + map1 + 16, get64(s.p + map0 + 8) + 2 * SZ_4K - 1);
+	fix(&c);
+	REFUSE(g, EBADMSG, "overlap", c);
+	/* A mapping in a domain the stream does not have. */
+	memcpy(c.p, s.p, s.n);
+	put32(c.p + map0, 77);
+	fix(&c);
+	REFUSE(g, EBADMSG, "domain 77", c);
+	/* A mapping outside the new device's RAM. */
+	memcpy(c.p, s.p, s.n);
+	put64(c.p + map0 + 24, RAM_SIZE);
+	fix(&c);
+	REFUSE(g, EINVAL, "not RAM", c);
+	/* Misaligned, unknown flag. */
+	memcpy(c.p, s.p, s.n);
+	put64(c.p + map0 + 8, get64(s.p + map0 + 8) + 1);
+	fix(&c);
+	REFUSE(g, EBADMSG, "misaligned", c);
+	memcpy(c.p, s.p, s.n);
+	put32(c.p + map0 + 4, 8);
+	fix(&c);
+	REFUSE(g, EBADMSG, "flags", c);
+	/* An endpoint attached to an unknown domain; a domain left without
+	 * endpoints; a domain twice. */
+	memcpy(c.p, s.p, s.n);
+	put32(c.p + ep0 + 8, 55);
+	fix(&c);
+	REFUSE(g, EBADMSG, "domain 55", c);
+	memcpy(c.p, s.p, s.n);
+	put32(c.p + rec(&s, 3, 1), get32(s.p + dom0));
+	fix(&c);
+	REFUSE(g, EBADMSG, "twice", c);
+	/* Endpoint ids must be the registered ones, of the same kind. */
+	memcpy(c.p, s.p, s.n);
+	put32(c.p + ep0, EP_NONE);
+	fix(&c);
+	REFUSE(g, EINVAL, "not registered", c);
+	memcpy(c.p, s.p, s.n);
+	c.p[ep0 + 4] ^= 1;
+	fix(&c);
+	REFUSE(g, EINVAL, "emulated", c);
+	/* Nested mode (not restorable here), unknown mode, unknown
+	 * mandatory record; an unknown optional record is skipped. */
+	memcpy(c.p, s.p, s.n);
+	c.p[dom0 + 5] = 1;
+	fix(&c);
+	REFUSE(g, EPROTONOSUPPORT, "nested", c);
+	memcpy(c.p, s.p, s.n);
+	c.p[dom0 + 5] = 9;
+	fix(&c);
+	REFUSE(g, EBADMSG, "mode 9", c);
+	free(c.p);
+	c = copy(&s);
+	append(&c, 200, 0, extra, sizeof(extra));
+	REFUSE(g, EPROTONOSUPPORT, "record type 200", c);
+	free(c.p);
+	c = copy(&s);
+	append(&c, 200, 1, extra, sizeof(extra));
+	OK(ioasid_viommu_restore(g->v, c.p, c.n));
+	free(c.p);
+	free(s.p);
+	destroy(g);
+}
+
+static void test_refuse_other_device(void **state)
+{
+	VFX;
+	struct vfx *g = dst_new(false, 128), *h = dst_new(true, 0);
+	struct stream s;
+
+	populate(f);
+	s = save(f);
+	/* The guest read probe_size 512. */
+	REFUSE(g, EINVAL, "probe_size", s);
+	/* h has two endpoints more than the stream. */
+	REFUSE(h, EINVAL, "not in the stream", s);
+	free(s.p);
+	destroy(g);
+	destroy(h);
+}
+
+/* The host refuses part of the rebuild (two functions of one IOMMU group
+ * in different domains: a group shares one page table), after other
+ * domains and attachments were made: everything is undone. */
+static void test_host_failure_rolls_back(void **state)
+{
+	struct vfx *src = dst_new(true, 0), *g = dst_new(true, 0);
+	uint32_t ff = first_free(g);
+	struct stream s;
+	size_t ep = 0;
+
+	(void)state;
+	OK(ioasid_viommu_set_features(src->v, ioasid_viommu_features(src->v)));
+	assert_int_equal(attach(src, 1, EP_NIC), S_OK);
+	assert_int_equal(attach(src, 1, EP_F0), S_OK);
+	assert_int_equal(attach(src, 2, EP_NVME), S_OK);
+	/* The source's host refuses the split, so its guest got UNSUPP. */
+	assert_int_equal(attach(src, 2, EP_F1), S_UNSUPP);
+	assert_int_equal(attach(src, 1, EP_F1), S_OK);
+	assert_int_equal(map(src, 1, 0x100000, 0x1fffff, 0, RW), S_OK);
+	assert_int_equal(map(src, 2, 0x100000, 0x1fffff, SZ_1M, RW), S_OK);
+	s = save(src);
+	/* A stream claiming F1 in domain 2: consistent as a stream, and
+	 * only the host can refuse it, when NIC, NVMe and F0 are placed
+	 * and both domains built already (endpoints go in id order). */
+	for (unsigned int i = 0; (ep = rec(&s, 2, i)); i++)
+		if (get32(s.p + ep) == EP_F1)
+			break;
+	assert_true(ep);
+	put32(s.p + ep + 8, 2);
+	fix(&s);
+	assert_true(ioasid_viommu_restore(g->v, s.p, s.n) < 0);
+	assert_non_null(strstr(ioasid_errmsg(), "rebuilding the host state"));
+	assert_untouched(g, ff);
+	/* The unedited state restores into the same device afterwards. */
+	put32(s.p + ep + 8, 1);
+	fix(&s);
+	OK(ioasid_viommu_restore(g->v, s.p, s.n));
+	assert_true(is_mapped(g->ctx, dom_ioas(g, 2), 0x100000, SZ_1M));
+	assert_int_equal(ioasid_dev_pt_id(g->nvme), dom_ioas(g, 2));
+	destroy(src);
+	destroy(g);
+	free(s.p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		VT(test_round_trip_same_state),
+		VT(test_restored_answers_like_source),
+		VT(test_bypass_and_unattached),
+		VT(test_empty_device_and_reset_target),
+		VT(test_refuse_header),
+		VT(test_refuse_every_truncation_and_bit_flip),
+		VT(test_refuse_bad_records),
+		VT(test_refuse_other_device),
+		cmocka_unit_test(test_host_failure_rolls_back),
+	};
+
+	return cmocka_run_group_tests_name("viommu_migrate", tests, NULL, NULL);
+}
