@@ -120,6 +120,51 @@ int ioasid_dev_resv_regions(struct ioasid_ctx *ctx, const char *name,
 }
 
 /*
+ * Append the MSI bank windows mapped into the IOAS (PAMU-style banks,
+ * ioasid_ioas_msi_banks()) as sw-msi regions: they are holes the IOAS has
+ * because the user mapped a doorbell there, not reservations of a device.
+ * A backend without banks (the kernel) has nothing to add.
+ */
+static int add_mapped_msi_banks(struct ioasid_ctx *ctx, uint32_t ioas_id,
+				struct ioasid_resv_region **all, uint32_t *nall)
+{
+	struct ioasid_msi_bank *banks = NULL;
+	struct ioasid_resv_region *grown;
+	uint32_t num = 0;
+	int rc;
+
+	rc = ioasid_ioas_msi_banks(ctx, ioas_id, NULL, &num);
+	if (rc == -EOPNOTSUPP || (rc == 0 && !num)) {
+		ioasid_clear_error();
+		return 0;
+	}
+	if (rc && rc != -EMSGSIZE)
+		return rc;
+	banks = calloc(num, sizeof(*banks));
+	if (!banks)
+		return ioasid_fail(-ENOMEM, "out of memory");
+	rc = ioasid_ioas_msi_banks(ctx, ioas_id, banks, &num);
+	if (rc)
+		goto out;
+	grown = realloc(*all, (*nall + num + 1) * sizeof(**all));
+	if (!grown) {
+		rc = ioasid_fail(-ENOMEM, "out of memory");
+		goto out;
+	}
+	*all = grown;
+	for (uint32_t i = 0; i < num; i++)
+		if (banks[i].mapped)
+			(*all)[(*nall)++] = (struct ioasid_resv_region){
+				.start = banks[i].iova,
+				.last = banks[i].iova + banks[i].size - 1,
+				.type = IOASID_RESV_SW_MSI,
+			};
+out:
+	free(banks);
+	return rc;
+}
+
+/*
  * Append to *@all (*@nall entries, @merged of them sorted and disjoint
  * at its start) the parts of the holes between @ranges that no region of
  * @merged covers, as reserved regions: holes of the IOAS itself (the
@@ -250,6 +295,9 @@ int ioasid_ioas_resv_regions(struct ioasid_ctx *ctx, uint32_t ioas_id,
 		nall += nd;
 		free(d);
 	}
+	rc = add_mapped_msi_banks(ctx, ioas_id, &all, &nall);
+	if (rc)
+		goto out;
 	if (resv_merge(all, nall, RESV_ALL_TYPES, &merged, &nmerged)) {
 		rc = ioasid_fail(-ENOMEM, "out of memory");
 		goto out;

@@ -237,6 +237,29 @@ static void test_map_reserves_window(void **state)
 		   map_any(f->ctx, f->ioas, f->buf.p, SZ_4K, &iova));
 }
 
+/* The typed holes of the IOAS name a mapped bank's window as sw-msi (a
+ * doorbell the user mapped), not as an unexplained reservation. */
+static void test_ioas_resv_regions_type_banks(void **state)
+{
+	struct ioasid_resv_region r[16];
+	uint32_t num = 16;
+	bool seen = false;
+	MFX;
+
+	attach(f, DEV_P1);
+	OK(ioasid_ioas_map_msi_bank(f->ctx, f->ioas, 0, 0x10000000));
+	OK(ioasid_ioas_resv_regions(f->ctx, f->ioas, r, &num));
+	for (uint32_t i = 0; i < num; i++) {
+		if (r[i].start > 0x1000ffff || r[i].last < 0x10000000)
+			continue;
+		assert_int_equal(r[i].start, 0x10000000);
+		assert_int_equal(r[i].last, 0x1000ffff);
+		assert_int_equal(r[i].type, IOASID_RESV_SW_MSI);
+		seen = true;
+	}
+	assert_true(seen);
+}
+
 /* Every refusal of a map: errno, message, and nothing changed. */
 static void test_map_errors(void **state)
 {
@@ -447,6 +470,7 @@ int main(void)
 		TM(test_list_emsgsize_and_args),
 		TM(test_map_reserves_window),
 		TM(test_map_errors),
+		TM(test_ioas_resv_regions_type_banks),
 		TM(test_enabled_follows_attach),
 		TM(test_unmap),
 		TM(test_destroy_with_bank),
