@@ -16,8 +16,11 @@
  *
  * Shadow mode: each guest domain is one IOAS with every physical endpoint
  * of the domain attached; a guest MAP becomes one IOAS map of the host
- * memory behind the guest-physical range.  Endpoints in bypass are attached
- * to an IOAS that maps all guest RAM at its guest-physical address.
+ * memory behind the guest-physical range (the IOAS is made when the
+ * domain's first physical endpoint attaches, with the domain's mappings
+ * so far; a domain of emulated endpoints has none).  Endpoints in bypass
+ * are attached to an IOAS that maps all guest RAM at its guest-physical
+ * address.
  *
  * Thread safety: none inside one device.  The VMM serializes the calls on
  * one struct ioasid_viommu (request processing, translate, config access),
@@ -302,8 +305,10 @@ IOASID_API int ioasid_viommu_get_stats(const struct ioasid_viommu *v,
 
 /*
  * ioasid_viommu_domain_ioas - the IOAS that shadows guest domain @domain
- * (for inspection and tests).  Return: 0; -ENOENT (no such domain, or a
- * bypass domain).
+ * (for inspection and tests).  A domain gets its IOAS when its first
+ * physical endpoint attaches; a domain of emulated endpoints only has
+ * none (its MAP and UNMAP do no host work).  Return: 0; -ENOENT (no such
+ * domain, a bypass domain, or a domain without an IOAS).
  */
 IOASID_API int ioasid_viommu_domain_ioas(const struct ioasid_viommu *v,
 					 uint32_t domain, uint32_t *ioas_id);

@@ -124,10 +124,9 @@ int ioasid_viommu_create(struct ioasid_ctx *ctx,
 	return 0;
 }
 
-static void free_value(void *value, void *arg)
+static void put_mapping(void *value, void *arg)
 {
-	(void)arg;
-	free(value);
+	viommu_mapping_put(arg, value);
 }
 
 /* Forget every guest-made state: domains, mappings, attachments. */
@@ -151,7 +150,7 @@ static void drop_guest_state(struct ioasid_viommu *v)
 			ep->dom_next = NULL;
 			if (--d->num_endpoints == 0) {
 				v->strategy->domain_destroy(v, d);
-				vidx_clear(&d->maps, free_value, NULL);
+				vidx_clear(&d->maps, put_mapping, v);
 				vidx_remove(&v->domains, d->id);
 				free(d);
 			}
@@ -188,6 +187,7 @@ void ioasid_viommu_destroy(struct ioasid_viommu *v)
 	vidx_clear(&v->endpoints, free_endpoint, NULL);
 	vidx_clear(&v->domains, NULL, NULL);
 	v->strategy->fini(v);
+	viommu_mapping_cache_free(v);
 	free(v->ram);
 	free(v->events);
 	free(v);

@@ -5,6 +5,12 @@
  * of endpoints, and a joining endpoint needs no replay), plus one identity
  * IOAS mapping all guest RAM at its GPA for endpoints in bypass.
  *
+ * A domain gets its IOAS when its first physical endpoint attaches: a
+ * domain of emulated endpoints only has no host side (its devices DMA
+ * through translate()), so its MAP and UNMAP cost no host work.  The
+ * mappings made before then are copied into the new IOAS once, for the
+ * domain, not per endpoint.  The IOAS then stays until the domain goes.
+ *
  * One IOAS map per guest MAP (per RAM slot the range crosses): unmapping a
  * guest mapping then never splits an IOAS mapping, which coalescing
  * neighbours would make possible.  iommufd already merges the pinned pages
@@ -28,10 +34,9 @@ static void shadow_fini(struct ioasid_viommu *v)
 static int shadow_domain_create(struct ioasid_viommu *v,
 				struct viommu_domain *d)
 {
-	d->ioas = 0;
-	if (d->bypass)
-		return 0;
-	return ioasid_ioas_alloc(v->ctx, &d->ioas);
+	(void)v;
+	d->ioas = 0; /* made by the first physical endpoint */
+	return 0;
 }
 
 static void shadow_domain_destroy(struct ioasid_viommu *v,
@@ -47,15 +52,48 @@ static void shadow_domain_destroy(struct ioasid_viommu *v,
 	d->ioas = 0;
 }
 
+static int shadow_map(struct ioasid_viommu *v, struct viommu_domain *d,
+		      const struct viommu_mapping *m);
+
+/* The first physical endpoint of @d: its IOAS, with the domain's
+ * mappings so far. */
+static int domain_host_create(struct ioasid_viommu *v, struct viommu_domain *d)
+{
+	struct viommu_mapping *m;
+	int rc;
+
+	rc = ioasid_ioas_alloc(v->ctx, &d->ioas);
+	if (rc)
+		return rc;
+	for (m = vidx_next_from(&d->maps, 0); m;
+	     m = m->last == UINT64_MAX ? NULL
+				       : vidx_next_from(&d->maps, m->last + 1)) {
+		rc = shadow_map(v, d, m);
+		if (rc) {
+			/* Destroying the IOAS drops what was copied. */
+			shadow_domain_destroy(v, d);
+			return rc;
+		}
+	}
+	return 0;
+}
+
 static int shadow_endpoint_place(struct ioasid_viommu *v,
 				 struct viommu_endpoint *ep,
 				 struct viommu_domain *d, bool bypass)
 {
+	bool created = false;
 	uint32_t target;
 	int rc;
 
 	if (!ep->dev)
 		return 0;
+	if (d && !d->bypass && !d->ioas) {
+		rc = domain_host_create(v, d);
+		if (rc)
+			return rc;
+		created = true;
+	}
 	if (d)
 		target = d->bypass ? v->identity_ioas : d->ioas;
 	else
@@ -72,6 +110,8 @@ static int shadow_endpoint_place(struct ioasid_viommu *v,
 	}
 	if (rc == 0)
 		ep->host_pt = target;
+	else if (created)
+		shadow_domain_destroy(v, d);
 	return rc;
 }
 
@@ -96,7 +136,7 @@ static int shadow_map(struct ioasid_viommu *v, struct viommu_domain *d,
 	uint64_t iova = m->start, gpa = m->phys;
 	int rc = 0;
 
-	if (!host_backed(m))
+	if (!d->ioas || !host_backed(m))
 		return 0;
 	/* The logic checked that [phys, phys + last - start] is RAM; one
 	 * IOAS map per RAM slot the range crosses. */
@@ -128,7 +168,7 @@ static int shadow_unmap(struct ioasid_viommu *v, struct viommu_domain *d,
 {
 	int rc;
 
-	if (!host_backed(m))
+	if (!d->ioas || !host_backed(m))
 		return 0;
 	rc = ioasid_ioas_unmap(v->ctx, d->ioas, m->start,
 			       m->last - m->start + 1, NULL);

@@ -129,6 +129,10 @@ struct ioasid_viommu {
 	void *event_data;
 
 	struct ioasid_viommu_stats stats;
+
+	/* Freed mappings kept for reuse (viommu.c), linked through phys. */
+	struct viommu_mapping *free_maps;
+	uint32_t num_free_maps;
 };
 
 /* ram.c: the host VA of @gpa and how many bytes from there are
@@ -141,6 +145,11 @@ bool viommu_ram_covers(const struct ioasid_viommu *v, uint64_t gpa,
 		       uint64_t last);
 int viommu_ram_add(struct ioasid_viommu *v, uint64_t gpa, uint64_t size,
 		   void *hva);
+
+/* viommu.c: give back a mapping (any malloc()ed one will do; it is kept
+ * for reuse or freed), and free the kept ones (device destroy). */
+void viommu_mapping_put(struct ioasid_viommu *v, struct viommu_mapping *m);
+void viommu_mapping_cache_free(struct ioasid_viommu *v);
 
 /* Whether an unattached endpoint is in bypass now. */
 bool viommu_unattached_bypass(const struct ioasid_viommu *v);

@@ -51,12 +51,50 @@ static void iotlb_flush(struct viommu_endpoint *ep)
 		ep->iotlb[i].page = UINT64_MAX;
 }
 
+/* Mappings come and go with every MAP/UNMAP pair: freed ones are kept
+ * for reuse (each is still its own malloc() block, so free() stays
+ * valid on any of them), which takes malloc and free off the hot path. */
+#define MAPPING_CACHE_MAX 4096u
+
+static struct viommu_mapping *mapping_new(struct ioasid_viommu *v)
+{
+	struct viommu_mapping *m = v->free_maps;
+
+	if (!m)
+		return malloc(sizeof(*m));
+	v->free_maps = (struct viommu_mapping *)(uintptr_t)m->phys;
+	v->num_free_maps--;
+	return m;
+}
+
+void viommu_mapping_put(struct ioasid_viommu *v, struct viommu_mapping *m)
+{
+	if (v->num_free_maps >= MAPPING_CACHE_MAX) {
+		free(m);
+		return;
+	}
+	m->phys = (uintptr_t)v->free_maps;
+	v->free_maps = m;
+	v->num_free_maps++;
+}
+
+void viommu_mapping_cache_free(struct ioasid_viommu *v)
+{
+	while (v->free_maps) {
+		struct viommu_mapping *m = v->free_maps;
+
+		v->free_maps = (struct viommu_mapping *)(uintptr_t)m->phys;
+		free(m);
+	}
+	v->num_free_maps = 0;
+}
+
 static void free_mapping(void *value, void *arg)
 {
 	struct ioasid_viommu *v = arg;
 
 	v->num_mappings--;
-	free(value);
+	viommu_mapping_put(v, value);
 }
 
 static void domain_free(struct ioasid_viommu *v, struct viommu_domain *d)
@@ -249,28 +287,30 @@ static uint8_t do_map(struct ioasid_viommu *v, const struct viommu_req *r)
 	if (!(r->flags & VIOMMU_MAP_F_MMIO) &&
 	    !viommu_ram_covers(v, r->phys_start, r->phys_start + size_minus_1))
 		return VIOMMU_S_FAULT;
-	if (vidx_first_overlap(&d->maps, r->virt_start, r->virt_end))
-		return VIOMMU_S_INVAL; /* 53 */
 	for (struct viommu_endpoint *ep = d->endpoints; ep; ep = ep->dom_next)
 		if (resv_overlaps(ep, r->virt_start, r->virt_end))
 			return VIOMMU_S_INVAL; /* 91 */
 	if (v->num_mappings >= v->max_mappings)
-		return VIOMMU_S_NOMEM;
+		return vidx_first_overlap(&d->maps, r->virt_start, r->virt_end)
+			       ? VIOMMU_S_INVAL /* 53 first */
+			       : VIOMMU_S_NOMEM;
 
-	m = malloc(sizeof(*m));
+	m = mapping_new(v);
 	if (!m)
 		return VIOMMU_S_NOMEM;
 	*m = (struct viommu_mapping){ r->virt_start, r->virt_end,
 				      r->phys_start, r->flags };
+	/* One descent: the insert is the overlap check (53). */
+	rc = vidx_insert(&d->maps, m->start, m->last, m);
+	if (rc) {
+		viommu_mapping_put(v, m);
+		return rc == -EEXIST ? VIOMMU_S_INVAL : VIOMMU_S_NOMEM;
+	}
 	rc = v->strategy->map(v, d, m);
 	if (rc) {
-		free(m);
+		vidx_remove(&d->maps, m->start);
+		viommu_mapping_put(v, m);
 		return status_of(rc);
-	}
-	if (vidx_insert(&d->maps, m->start, m->last, m)) {
-		v->strategy->unmap(v, d, m);
-		free(m);
-		return VIOMMU_S_NOMEM;
 	}
 	v->num_mappings++;
 	return VIOMMU_S_OK;
@@ -290,16 +330,23 @@ static uint8_t do_unmap(struct ioasid_viommu *v, const struct viommu_req *r)
 		return VIOMMU_S_INVAL; /* 67 */
 	if (r->reserved_nonzero || r->virt_end < r->virt_start)
 		return VIOMMU_S_INVAL; /* 65: refused, nothing removed */
-	/* 62, 63, 68: neither end may fall inside a mapping. */
-	m = vidx_find(&d->maps, r->virt_start);
-	if (m && m->start != r->virt_start)
+	/* 62, 63, 68: neither end may fall inside a mapping.  The lowest
+	 * mapping in the range settles the start, and the end too unless
+	 * the range reaches past it. */
+	m = vidx_first_overlap(&d->maps, r->virt_start, r->virt_end);
+	if (!m)
+		return VIOMMU_S_OK; /* 69: nothing there */
+	if (m->start < r->virt_start || m->last > r->virt_end)
 		return VIOMMU_S_RANGE;
-	m = vidx_find(&d->maps, r->virt_end);
-	if (m && m->last != r->virt_end)
-		return VIOMMU_S_RANGE;
+	if (m->last < r->virt_end) {
+		struct viommu_mapping *e = vidx_find(&d->maps, r->virt_end);
+
+		if (e && e->last != r->virt_end)
+			return VIOMMU_S_RANGE;
+	}
 	/* 61, 69: every mapping inside goes, holes are fine. */
-	while ((m = vidx_first_overlap(&d->maps, r->virt_start,
-				       r->virt_end))) {
+	while (m) {
+		uint64_t last = m->last;
 		int rc = v->strategy->unmap(v, d, m);
 
 		if (rc) {
@@ -311,9 +358,12 @@ static uint8_t do_unmap(struct ioasid_viommu *v, const struct viommu_req *r)
 			break;
 		}
 		vidx_remove(&d->maps, m->start);
-		free(m);
+		viommu_mapping_put(v, m);
 		v->num_mappings--;
 		removed = true;
+		m = last < r->virt_end ? vidx_first_overlap(&d->maps, last + 1,
+							   r->virt_end)
+				       : NULL;
 	}
 	if (removed)
 		d->unmap_gen = ++gen_counter;
@@ -488,7 +538,16 @@ int ioasid_viommu_handle_request(struct ioasid_viommu *v,
 					   "viommu request: writable buffer %u is NULL", i);
 	v->stats.requests++;
 
-	got = viommu_iov_read(out, out_num, 0, rbuf, sizeof(rbuf));
+	/* Copied before parsing (the guest may change its buffers at any
+	 * time: each byte is read once); one buffer, the common case, by
+	 * one memcpy. */
+	if (out_num == 1) {
+		got = out[0].iov_len < sizeof(rbuf) ? out[0].iov_len : sizeof(rbuf);
+		if (got) /* a NULL base goes with length 0 */
+			memcpy(rbuf, out[0].iov_base, got);
+	} else {
+		got = viommu_iov_read(out, out_num, 0, rbuf, sizeof(rbuf));
+	}
 	parsed = viommu_wire_parse(rbuf, got, &req);
 	in_size = viommu_iov_size(in, in_num);
 	/* 21: unknown types get nothing written and used length 0; so do
@@ -547,7 +606,10 @@ int ioasid_viommu_handle_request(struct ioasid_viommu *v,
 		}
 	}
 	viommu_wire_tail(tail, status); /* 22: tail.reserved zero */
-	viommu_iov_write(in, in_num, tail_off, tail, sizeof(tail));
+	if (in_num == 1)
+		memcpy((uint8_t *)in[0].iov_base + tail_off, tail, sizeof(tail));
+	else
+		viommu_iov_write(in, in_num, tail_off, tail, sizeof(tail));
 	*used_len = (uint32_t)(tail_off + VIOMMU_TAIL_SIZE);
 	return 0;
 }
@@ -694,7 +756,9 @@ int ioasid_viommu_domain_ioas(const struct ioasid_viommu *v, uint32_t domain,
 	d = vidx_find(&v->domains, domain);
 	if (!d || !d->ioas)
 		return ioasid_fail(-ENOENT, "viommu domain %u %s", domain,
-				   d ? "is a bypass domain" : "does not exist");
+				   !d ? "does not exist"
+				   : d->bypass ? "is a bypass domain"
+				   : "has no physical endpoint, so no IOAS");
 	*ioas_id = d->ioas;
 	return 0;
 }

@@ -135,8 +135,48 @@ static void test_shadow_caps_nomem_records_nothing(void **state)
 	assert_int_equal(map(g, 1, 2 * SZ_4K, 3 * SZ_4K - 1, 0, RW), S_NOMEM);
 	OK(ioasid_viommu_get_stats(g->v, &st));
 	assert_int_equal(st.mappings, 2);
-	assert_false(is_mapped(g->ctx, dom_ioas(g, 1), 2 * SZ_4K, SZ_4K));
+	/* Emulated endpoints only: no host IOAS to leak into. */
+	{
+		uint32_t ioas;
+
+		assert_int_equal(ioasid_viommu_domain_ioas(g->v, 1, &ioas), -ENOENT);
+	}
 	vfx_teardown((void **)&g);
+}
+
+/* A domain of emulated endpoints has no host IOAS (MAP/UNMAP do no host
+ * work); the first physical endpoint to join brings one with the
+ * domain's live mappings copied in, and later requests follow it. */
+static void test_shadow_ioas_made_by_first_physical(void **state)
+{
+	VFX;
+	uint32_t ioas;
+
+	assert_int_equal(attach(f, 1, EP_EMU), S_OK);
+	assert_int_equal(map(f, 1, 0x100000, 0x101fff, 0x2000, RW), S_OK);
+	assert_int_equal(map(f, 1, 0x200000, 0x200fff, 0x8000, RW), S_OK);
+	assert_int_equal(map(f, 1, 0x300000, 0x300fff, 0x9000, RW), S_OK);
+	assert_int_equal(unmap(f, 1, 0x300000, 0x300fff), S_OK);
+	assert_int_equal(ioasid_viommu_domain_ioas(f->v, 1, &ioas), -ENOENT);
+	assert_non_null(strstr(ioasid_errmsg(), "no physical endpoint"));
+	assert_int_equal(attach(f, 1, EP_NIC), S_OK);
+	ioas = dom_ioas(f, 1);
+	assert_int_equal(ioasid_dev_pt_id(f->nic), ioas);
+	assert_true(is_mapped(f->ctx, ioas, 0x100000, 2 * SZ_4K));
+	assert_true(is_mapped(f->ctx, ioas, 0x200000, SZ_4K));
+	assert_false(is_mapped(f->ctx, ioas, 0x300000, SZ_4K));
+	assert_int_equal(map(f, 1, 0x400000, 0x400fff, 0xa000, RW), S_OK);
+	assert_true(is_mapped(f->ctx, ioas, 0x400000, SZ_4K));
+	assert_int_equal(unmap(f, 1, 0x100000, 0x101fff), S_OK);
+	assert_false(is_mapped(f->ctx, ioas, 0x100000, SZ_4K));
+	/* The emulated endpoint still translates through the domain. */
+	{
+		struct ioasid_viommu_translation t;
+
+		OK(ioasid_viommu_translate(f->v, EP_EMU, 0x200010,
+					   IOASID_VIOMMU_ACCESS_READ, &t));
+		assert_int_equal(t.gpa, 0x8010);
+	}
 }
 
 /* Destroying the device hands the devices back detached. */
@@ -365,6 +405,7 @@ int main(void)
 		VT(test_shadow_phys_outside_ram_refused),
 		cmocka_unit_test(test_shadow_bypass_identity),
 		cmocka_unit_test(test_shadow_caps_nomem_records_nothing),
+		VT(test_shadow_ioas_made_by_first_physical),
 		VT(test_shadow_destroy_returns_devices),
 		VT(test_translate_cache_invalidation),
 		cmocka_unit_test(test_translate_bypass),
