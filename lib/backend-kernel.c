@@ -821,6 +821,18 @@ int ioasid_kernel_dev_fd(void *bdev)
 	return dev ? dev->fd : -1;
 }
 
+static int kernel_dev_fd(void *be, void *bdev)
+{
+	struct kernel_dev *dev = bdev;
+
+	(void)be;
+	if (dev->kind == IOASID_DEV_MOCK || dev->fd < 0)
+		return ioasid_fail(-EOPNOTSUPP,
+				   "device %s is a CONFIG_IOMMUFD_TEST mock: it has no VFIO fd",
+				   dev->name);
+	return dev->fd;
+}
+
 uint32_t ioasid_kernel_mock_stdev_id(void *bdev)
 {
 	struct kernel_dev *dev = bdev;
@@ -1404,6 +1416,7 @@ static const struct ioasid_backend_ops kernel_ops = {
 	.dev_bind = kernel_dev_bind,
 	.dev_attach = kernel_dev_attach,
 	.dev_detach = kernel_dev_detach,
+	.dev_fd = kernel_dev_fd,
 	.dev_close = kernel_dev_close,
 	.dev_pasid_attach = kernel_dev_pasid_attach,
 	.dev_pasid_detach = kernel_dev_pasid_detach,

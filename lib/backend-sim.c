@@ -1658,6 +1658,17 @@ static void hwpt_detach(struct sim *s, struct sim_dev *dev)
 	hwpt_put(s, h, 1);
 }
 
+/* A simulated device has no VFIO fd for regions or interrupts. */
+static int sim_dev_fd(void *be, void *bdev)
+{
+	const struct sim_dev *dev = bdev;
+
+	(void)be;
+	return ioasid_fail(-EOPNOTSUPP,
+			   "device %s is simulated: it has no VFIO device fd",
+			   dev->t->info.name);
+}
+
 static int sim_dev_detach(void *be, void *bdev)
 {
 	struct sim *s = be;
@@ -2717,6 +2728,7 @@ static const struct ioasid_backend_ops sim_ops = {
 	.dev_bind = sim_dev_bind,
 	.dev_attach = sim_dev_attach,
 	.dev_detach = sim_dev_detach,
+	.dev_fd = sim_dev_fd,
 	.dev_close = sim_dev_close,
 	.dev_pasid_attach = sim_dev_pasid_attach,
 	.dev_pasid_detach = sim_dev_pasid_detach,

@@ -115,6 +115,8 @@ struct ioasid_backend_ops {
 	int (*dev_attach)(void *be, void *bdev, uint32_t pt_id,
 			  uint32_t *hwpt_id);
 	int (*dev_detach)(void *be, void *bdev);
+	/* The device's own fd (VFIO cdev), or -EOPNOTSUPP. */
+	int (*dev_fd)(void *be, void *bdev);
 	/* Detach and unbind as needed, then free the handle. */
 	void (*dev_close)(void *be, void *bdev);
 

@@ -918,6 +918,21 @@ void ioasid_dev_close(struct ioasid_dev *dev)
 	pthread_mutex_unlock(&ctx->lock);
 }
 
+int ioasid_dev_fd(struct ioasid_dev *dev)
+{
+	struct ioasid_ctx *ctx;
+	int rc;
+
+	CHECK_DEV(dev);
+	ctx = dev->ctx;
+	ctx_lock(ctx);
+	rc = ctx->ops->dev_fd(ctx->be, dev->bdev);
+	if (rc < 0 && !ioasid_has_errmsg())
+		ioasid_fail(rc, "device %s has no device fd on the %s backend",
+			    dev->name, ctx->ops->name);
+	return ctx_unlock(ctx, rc, "reading a device's fd");
+}
+
 const char *ioasid_dev_name(const struct ioasid_dev *dev)
 {
 	return dev ? dev->name : NULL;

@@ -473,6 +473,17 @@ IOASID_API uint32_t ioasid_dev_id(const struct ioasid_dev *dev);
 IOASID_API uint32_t ioasid_dev_pt_id(const struct ioasid_dev *dev);
 IOASID_API uint32_t ioasid_dev_hwpt_id(const struct ioasid_dev *dev);
 
+/*
+ * ioasid_dev_fd - the VFIO device fd of a device opened on the kernel
+ * backend, for what a VMM does with the device besides DMA mapping: its
+ * regions (BARs, config space), interrupts and resets.  The fd stays the
+ * library's: do not close it.
+ *
+ * Return: the fd; -EOPNOTSUPP for simulator and CONFIG_IOMMUFD_TEST mock
+ * devices, which have none; -EINVAL if @dev is NULL.
+ */
+IOASID_API int ioasid_dev_fd(struct ioasid_dev *dev);
+
 /* ------------------------------------------------------------------ */
 /* IOMMU groups and reserved regions                                    */
 

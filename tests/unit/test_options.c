@@ -67,6 +67,17 @@ static void hw_info_reports_iommu(void **state)
 	assert_int_equal(info.max_pasid_log2, 20);
 }
 
+/* A simulated device has no VFIO fd for a VMM to use. */
+static void dev_fd_on_sim(void **state)
+{
+	struct fix *f = *state;
+	struct ioasid_dev *dev;
+
+	OK(ioasid_dev_open(f->ctx, NIC, &dev));
+	EXPECT_ERR(EOPNOTSUPP, NIC, ioasid_dev_fd(dev));
+	EXPECT_ERR(EINVAL, "dev is NULL", ioasid_dev_fd(NULL));
+}
+
 static void hw_info_errors(void **state)
 {
 	struct fix *f = *state;
@@ -190,6 +201,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(hw_info_reports_iommu, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(hw_info_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(dev_fd_on_sim, setup, teardown),
 		cmocka_unit_test_setup_teardown(rlimit_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(huge_pages, setup, teardown),
 		cmocka_unit_test_setup_teardown(replace_moves_group, setup,

@@ -261,7 +261,7 @@ int main(void)
 	VT_OK(ioasid_ioas_map(ctx, ioas_a, dst_a, PAGE, &iova, NULL));
 	VT_CHECK(iova == IOVA_DST, "iova 0x%llx", (unsigned long long)iova);
 
-	devfd = ioasid_kernel_dev_fd(dev->bdev);
+	devfd = ioasid_dev_fd(dev);
 	VT_CHECK(devfd >= 0, "device fd %d", devfd);
 	enable_bus_master(devfd);
 	region_info(devfd, VFIO_PCI_BAR0_REGION_INDEX, &bar0);

@@ -362,7 +362,7 @@ static void test_edu(void)
 	       ioas, IOVA_SRC, GPA_SRC, IOVA_DST, GPA_DST);
 
 	/* BAR0 through the VFIO device fd the library opened. */
-	devfd = ioasid_kernel_dev_fd(dev->bdev);
+	devfd = ioasid_dev_fd(dev);
 	VT_CHECK(devfd >= 0, "no VFIO fd for %s", bdf);
 	enable_bus_master(devfd);
 	region_info(devfd, VFIO_PCI_BAR0_REGION_INDEX, &bar0);
