@@ -112,6 +112,9 @@ void layout_help(struct cli *cli);
 /* The holes of device @name (ioasid_dev_resv_regions()), malloc'ed. */
 int ranges_dev_regions(struct cli *cli, const char *name,
 		       struct ioasid_resv_region **out, uint32_t *num);
+/* viommu.c */
+int do_viommu(struct cli *cli, int argc, char **argv);
+void viommu_help(struct cli *cli);
 int do_expect(struct cli *cli, int argc, char **argv);
 int do_exec(struct cli *cli, int argc, char **argv);
 void device_help(struct cli *cli);

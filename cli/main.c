@@ -17,7 +17,8 @@ static void usage(FILE *f)
 	      "       ioasctl [OPTIONS] batch FILE|-\n"
 	      "       ioasctl [OPTIONS] exec [OBJECTS] -- PROGRAM [ARGS]\n"
 	      "       ioasctl { version | help }\n"
-	      "OBJECT := { device | group | ioas | hwpt | ranges | layout | expect }\n"
+	      "OBJECT := { device | group | ioas | hwpt | ranges | layout | viommu |\n"
+	      "            expect }\n"
 	      "OPTIONS := { -j|--json | -p|--pretty | --sim[=TOPOLOGY] |\n"
 	      "             -f|--force | -h|--help | -V|--version }\n"
 	      "Try \"ioasctl OBJECT help\" for the commands of an object.\n",
@@ -62,6 +63,7 @@ static const struct cmd objects[] = {
 	{ "hwpt", do_hwpt },
 	{ "ranges", do_ranges },
 	{ "layout", do_layout },
+	{ "viommu", do_viommu },
 	{ "expect", do_expect },
 	{ "exec", do_exec },
 	{ "version", do_version },
