@@ -314,6 +314,88 @@ IOASID_API int ioasid_viommu_domain_ioas(const struct ioasid_viommu *v,
 					 uint32_t domain, uint32_t *ioas_id);
 
 /* ------------------------------------------------------------------ */
+/* Nested mode (stage-1 tables in guest memory, see docs/VIOMMU.md)     */
+
+struct ioasid_viommu_nested_opts {
+	size_t sz;
+	/* The table region: guest-physical [region_gpa, region_gpa +
+	 * region_size) outside guest RAM, backed by the process memory at
+	 * region_hva (all 4 KiB aligned).  The library writes every domain's
+	 * stage-1 tables there; the guest sees it as a RESERVED region. */
+	uint64_t region_gpa;
+	uint64_t region_size;
+	void *region_hva;
+	size_t : 0;
+};
+#define ioasid_viommu_nested_opts__last_field region_hva
+
+/*
+ * ioasid_viommu_enable_nested - let guest domains use nested translation:
+ * guest RAM is mapped once into a nest-parent HWPT (GPA -> host), and
+ * each domain gets a VT-d first-stage table in the region, pointed at by
+ * a nested HWPT its physical endpoints attach to.  A domain whose
+ * physical endpoint sits behind an IOMMU that cannot nest (not VT-d, or
+ * no nest parent) stays in shadow mode; the guest sees the same either
+ * way.  Call it after adding RAM and endpoints, before the driver
+ * negotiates features.  Effects on the config space: input_range is
+ * clamped to 2^47-1, and every endpoint reports the region as RESERVED.
+ *
+ * Return: 0; -EINVAL (bad region: alignment, size, overlapping RAM, above
+ * 2^52; a NULL argument); -E2BIG (an endpoint's RESV_MEM list would not
+ * fit probe_size); -EBUSY (features negotiated or guest state exists);
+ * -EEXIST (already enabled); -ENOMEM; errors of the host calls.
+ */
+IOASID_API int ioasid_viommu_enable_nested(struct ioasid_viommu *v, const struct ioasid_viommu_nested_opts *opts);
+
+/*
+ * ioasid_viommu_flush - send the IOTLB invalidations of the requests
+ * handled since the last flush: one ioasid_hwpt_invalidate() per nested
+ * HWPT with cleared entries, then the freed table pages become reusable.
+ * The VMM MUST call it after the requests of one queue kick and before it
+ * puts them on the used ring: until then a device may still reach memory
+ * the guest was told is unmapped.  Nothing to do in shadow mode (0).
+ *
+ * Return: 0; errors of ioasid_hwpt_invalidate() (the pages stay
+ * quarantined, the ranges stay pending for the next call).
+ */
+IOASID_API int ioasid_viommu_flush(struct ioasid_viommu *v);
+
+/*
+ * ioasid_viommu_host_fault_fd - a descriptor that polls readable while
+ * I/O page faults of nested domains wait; then call
+ * ioasid_viommu_handle_host_faults().  Owned by the library.
+ *
+ * Return: the fd; -ENOENT (nested mode off, or the host has no fault
+ * queues).
+ */
+IOASID_API int ioasid_viommu_host_fault_fd(const struct ioasid_viommu *v);
+
+/*
+ * ioasid_viommu_handle_host_faults - turn every waiting I/O page fault of
+ * a physical endpoint into a virtio-iommu fault report (reason MAPPING,
+ * READ/WRITE from the access, ADDRESS), and answer each fault group
+ * (IOASID_FAULT_RESP_INVALID: virtio-iommu has no page requests, the
+ * guest sees a fault).  Faults of unknown devices are answered and
+ * dropped.
+ *
+ * Return: the number of faults read (>= 0); -ENOENT (no fault queue);
+ * errors of ioasid_fault_read() and ioasid_fault_respond().
+ */
+IOASID_API int ioasid_viommu_handle_host_faults(struct ioasid_viommu *v);
+
+/* Translation modes of a guest domain. */
+#define IOASID_VIOMMU_MODE_SHADOW 0u
+#define IOASID_VIOMMU_MODE_NESTED 1u
+
+/*
+ * ioasid_viommu_domain_mode - whether guest domain @domain uses a stage-1
+ * table (NESTED) or an IOAS (SHADOW; also bypass domains).
+ *
+ * Return: 0; -ENOENT (no such domain); -EINVAL.
+ */
+IOASID_API int ioasid_viommu_domain_mode(const struct ioasid_viommu *v, uint32_t domain, uint32_t *mode);
+
+/* ------------------------------------------------------------------ */
 /* Device state save/restore (live migration)                           */
 
 /*

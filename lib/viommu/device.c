@@ -450,6 +450,12 @@ int ioasid_viommu_add_endpoint(struct ioasid_viommu *v, uint32_t endpoint_id,
 	if (vidx_find(&v->endpoints, endpoint_id))
 		return ioasid_fail(-EEXIST, "viommu endpoint %u exists",
 				   endpoint_id);
+	/* Nested mode added its table region to every endpoint's RESV_MEM
+	 * and clamped input_range when it was enabled. */
+	if (v->nested)
+		return ioasid_fail(-EBUSY,
+				   "viommu endpoint %u: add endpoints before ioasid_viommu_enable_nested()",
+				   endpoint_id);
 	ep = calloc(1, sizeof(*ep));
 	if (!ep)
 		return ioasid_fail(-ENOMEM, "viommu: out of memory");

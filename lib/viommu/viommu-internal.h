@@ -26,6 +26,8 @@ struct viommu_domain {
 	uint32_t id;
 	bool bypass;		/* created by ATTACH with F_BYPASS */
 	uint32_t ioas;		/* shadow: the IOAS of this domain */
+	/* Nested mode (nested.c): its stage-1 table; NULL: shadow. */
+	struct viommu_nested_domain *nested;
 	uint64_t unmap_gen;	/* bumped by every UNMAP: IOTLB validity */
 	struct viommu_index maps; /* struct viommu_mapping by IOVA */
 	struct viommu_endpoint *endpoints; /* attached, via ep->dom_next */
@@ -95,6 +97,10 @@ struct viommu_strategy {
 };
 
 extern const struct viommu_strategy viommu_shadow_strategy;
+/* nested.c: stage-1 tables for the domains whose endpoints' IOMMUs can
+ * nest, the shadow strategy for the rest (ioasid_viommu_enable_nested()). */
+extern const struct viommu_strategy viommu_nested_strategy;
+struct viommu_nested;
 
 struct viommu_event {
 	struct viommu_fault fault;
@@ -121,6 +127,8 @@ struct ioasid_viommu {
 
 	/* Shadow: the IOAS that maps all guest RAM at its GPA (bypass). */
 	uint32_t identity_ioas;
+	/* Nested mode's device-wide state; NULL until enabled. */
+	struct viommu_nested *nested;
 
 	/* Fault reports waiting for an event-queue buffer (a ring). */
 	struct viommu_event *events;
@@ -150,6 +158,10 @@ int viommu_ram_add(struct ioasid_viommu *v, uint64_t gpa, uint64_t size,
  * for reuse or freed), and free the kept ones (device destroy). */
 void viommu_mapping_put(struct ioasid_viommu *v, struct viommu_mapping *m);
 void viommu_mapping_cache_free(struct ioasid_viommu *v);
+
+/* viommu.c: queue a fault report for the event queue. */
+void viommu_queue_fault(struct ioasid_viommu *v, uint8_t reason,
+			uint32_t flags, uint32_t endpoint, uint64_t address);
 
 /* Whether an unattached endpoint is in bypass now. */
 bool viommu_unattached_bypass(const struct ioasid_viommu *v);

@@ -35,6 +35,12 @@ static void queue_fault(struct ioasid_viommu *v, uint8_t reason,
 		v->event_notify(v, v->event_data);
 }
 
+void viommu_queue_fault(struct ioasid_viommu *v, uint8_t reason,
+			uint32_t flags, uint32_t endpoint, uint64_t address)
+{
+	queue_fault(v, reason, flags, endpoint, address);
+}
+
 /* ------------------------------------------------------------------ */
 /* Endpoints and domains                                                */
 
