@@ -2,23 +2,25 @@
 /*
  * bench_nested - replay a recorded Linux guest's virtio-iommu requests
  * (../shared/traces/linux-guest-blk-strict.trace, or $VIOMMU_TRACE)
- * through the device model twice in one run, on the simulator:
+ * through the device model in one run, on the simulator, with the
+ * trace's endpoints as physical devices of a VT-d IOMMU that can nest:
  *
- *  - shadow mode: the library's shadow strategy (one IOAS map per guest
- *    MAP, one IOAS unmap per guest UNMAP);
- *  - stage-1 tables: the same device logic with a strategy that writes
- *    and clears the VT-d first-stage tables of lib/viommu/pgtable.c in a
- *    reserved region, and sends the invalidations of a batch as one call
- *    (counted; the nested HWPT it would go to needs the nested-HWPT API,
- *    which had not landed: this is nested mode's table work and call
- *    count, without the host objects).
+ *  - shadow mode (the default strategy): one IOAS map per guest MAP, one
+ *    IOAS unmap per guest UNMAP;
+ *  - nested mode (ioasid_viommu_enable_nested()): MAP/UNMAP write and
+ *    clear the VT-d stage-1 tables in the table region, and
+ *    ioasid_viommu_flush() sends each batch's invalidations in one
+ *    ioasid_hwpt_invalidate() per nested HWPT.
  *
  * Reported: ns per guest MAP+UNMAP (time in MAP requests + time in UNMAP
- * requests, over the number of pairs), backend calls per guest request
- * (counted by wrapping the context's backend table), for batches of 1
- * request (a strict guest kicks after every request) and of 16.  Median
- * of REPS replays.  Targets (issue 7 item 7): stage-1 >= 5x cheaper per
- * MAP+UNMAP than shadow, <= 0.1 kernel calls per guest request.
+ * requests, flushes included, over the number of pairs), backend calls
+ * per guest request (every backend and nested-HWPT operation the device
+ * makes, counted by wrapping the context's backend tables), for batches
+ * of 1 request (a strict guest kicks after every request) and of 16.
+ * Median of REPS replays.  On the simulator the backend calls are
+ * function calls in this process, not ioctls.  Targets (issue 7 item 7):
+ * nested >= 5x cheaper per MAP+UNMAP than shadow, <= 0.1 backend calls
+ * per guest request.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -28,10 +30,12 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <ioasid/viommu.h>
 
 #include "internal.h"
-#include "viommu/pgtable.h"
-#include "viommu/viommu-internal.h"
+#include "hwpt-ext.h"
 
 #define RAM_SIZE (1ull << 30)
 #define REGION_GPA (1ull << 32) /* outside guest RAM */
@@ -44,6 +48,7 @@
 static uint64_t backend_calls;
 static const struct ioasid_backend_ops *real_ops;
 static struct ioasid_backend_ops counting_ops;
+static struct ioasid_hwpt_ext_ops counting_ext;
 
 static int count_ioas_alloc(void *be, uint32_t *id)
 {
@@ -71,6 +76,34 @@ static int count_ioas_unmap(void *be, uint32_t ioas, uint64_t iova,
 	return real_ops->ioas_unmap(be, ioas, iova, len, unmapped);
 }
 
+static int count_dev_attach(void *be, void *bdev, uint32_t pt_id,
+			    uint32_t *hwpt_id)
+{
+	backend_calls++;
+	return real_ops->dev_attach(be, bdev, pt_id, hwpt_id);
+}
+
+static int count_dev_detach(void *be, void *bdev)
+{
+	backend_calls++;
+	return real_ops->dev_detach(be, bdev);
+}
+
+static int count_hwpt_alloc_user(void *be, uint32_t dev_id, uint32_t pt_id,
+				 const struct ioasid_hwpt_user_args *a,
+				 uint32_t *hwpt_id)
+{
+	backend_calls++;
+	return real_ops->ext->hwpt_alloc_user(be, dev_id, pt_id, a, hwpt_id);
+}
+
+static int count_invalidate(void *be, uint32_t id, uint32_t type,
+			    const void *entries, uint32_t len, uint32_t *num)
+{
+	backend_calls++;
+	return real_ops->ext->hwpt_invalidate(be, id, type, entries, len, num);
+}
+
 static void count_backend(struct ioasid_ctx *ctx)
 {
 	real_ops = ctx->ops;
@@ -79,141 +112,30 @@ static void count_backend(struct ioasid_ctx *ctx)
 	counting_ops.destroy = count_destroy;
 	counting_ops.ioas_map = count_ioas_map;
 	counting_ops.ioas_unmap = count_ioas_unmap;
+	counting_ops.dev_attach = count_dev_attach;
+	counting_ops.dev_detach = count_dev_detach;
+	counting_ext = *ctx->ops->ext;
+	counting_ext.hwpt_alloc_user = count_hwpt_alloc_user;
+	counting_ext.hwpt_invalidate = count_invalidate;
+	counting_ops.ext = &counting_ext;
 	ctx->ops = &counting_ops;
 }
 
-/* ---- Stage-1 table strategy (nested mode's table work) ------------- */
-
-struct s1_domain {
-	uint32_t id;
-	uint64_t root;
-	struct vpt_inval_list inv;
-};
-
-static struct vpt_pool pool;
-static struct s1_domain s1_doms[MAX_EPS];
-static uint32_t num_s1_doms;
-
-static struct s1_domain *s1_find(uint32_t id)
-{
-	for (uint32_t i = 0; i < num_s1_doms; i++)
-		if (s1_doms[i].id == id)
-			return &s1_doms[i];
-	return NULL;
-}
-
-static int s1_init(struct ioasid_viommu *v)
-{
-	(void)v;
-	return 0;
-}
-
-static void s1_fini(struct ioasid_viommu *v)
-{
-	(void)v;
-}
-
-static int s1_domain_create(struct ioasid_viommu *v, struct viommu_domain *d)
-{
-	struct s1_domain *s;
-
-	(void)v;
-	if (d->bypass)
-		return 0;
-	if (num_s1_doms == MAX_EPS)
-		return -ENOMEM;
-	s = &s1_doms[num_s1_doms];
-	memset(s, 0, sizeof(*s));
-	s->id = d->id;
-	if (vpt_root_alloc(&pool, &s->root))
-		return -ENOSPC;
-	num_s1_doms++;
-	return 0;
-}
-
-static void s1_domain_destroy(struct ioasid_viommu *v, struct viommu_domain *d)
-{
-	struct s1_domain *s = s1_find(d->id);
-
-	(void)v;
-	if (!s)
-		return;
-	vpt_unmap(&pool, s->root, 0, VPT_IOVA_LAST + 1, &s->inv);
-	vpt_root_free(&pool, s->root);
-	vpt_inval_fini(&s->inv);
-	*s = s1_doms[--num_s1_doms];
-}
-
-static int s1_endpoint_place(struct ioasid_viommu *v, struct viommu_endpoint *ep,
-			     struct viommu_domain *d, bool bypass)
-{
-	(void)v, (void)ep, (void)d, (void)bypass;
-	return 0;
-}
-
-static bool backed(const struct viommu_mapping *m)
-{
-	return !(m->flags & VIOMMU_MAP_F_MMIO) &&
-	       m->flags & (VIOMMU_MAP_F_READ | VIOMMU_MAP_F_WRITE);
-}
-
-static int s1_map(struct ioasid_viommu *v, struct viommu_domain *d,
-		  const struct viommu_mapping *m)
-{
-	struct s1_domain *s = s1_find(d->id);
-
-	(void)v;
-	if (!backed(m))
-		return 0;
-	return vpt_map(&pool, s->root, m->start, m->last - m->start + 1,
-		       m->phys, m->flags & VIOMMU_MAP_F_WRITE, &s->inv);
-}
-
-static int s1_unmap(struct ioasid_viommu *v, struct viommu_domain *d,
-		    const struct viommu_mapping *m)
-{
-	struct s1_domain *s = s1_find(d->id);
-
-	(void)v;
-	if (!backed(m))
-		return 0;
-	return vpt_unmap(&pool, s->root, m->start, m->last - m->start + 1,
-			 &s->inv);
-}
-
-static int s1_ram_added(struct ioasid_viommu *v, const struct viommu_ram_slot *slot)
-{
-	(void)v, (void)slot;
-	return 0;
-}
-
-static const struct viommu_strategy s1_strategy = {
-	.init = s1_init,
-	.fini = s1_fini,
-	.domain_create = s1_domain_create,
-	.domain_destroy = s1_domain_destroy,
-	.endpoint_place = s1_endpoint_place,
-	.map = s1_map,
-	.unmap = s1_unmap,
-	.ram_added = s1_ram_added,
-};
-
-/* The flush point after a batch: one invalidation call per domain with
- * pending ranges (IOMMU_HWPT_INVALIDATE takes an array), then the
- * quarantined table pages become reusable. */
-static uint64_t s1_flush(void)
-{
-	uint64_t calls = 0;
-
-	for (uint32_t i = 0; i < num_s1_doms; i++) {
-		if (s1_doms[i].inv.num) {
-			calls++;
-			vpt_inval_reset(&s1_doms[i].inv);
-		}
-	}
-	vpt_pool_release(&pool);
-	return calls;
-}
+/* The trace's endpoints as devices (BDF from the requester id; the ICH9
+ * functions of slot 0x1f share a group), behind a VT-d that nests. */
+static const char topology[] =
+	"# SPDX-License-Identifier: MIT\n"
+	"[iommu vtd0]\nmodel = intel-vtd\naw_bits = 48\n"
+	"page_sizes = 4K,2M,1G\nnesting = yes\n"
+	"reserved = 0xfee00000-0xfeefffff msi\n"
+	"[group 1]\niommu = vtd0\n[group 2]\niommu = vtd0\n"
+	"[group 3]\niommu = vtd0\n[group 4]\niommu = vtd0\n"
+	"[group 5]\niommu = vtd0\n[group 6]\niommu = vtd0\n"
+	"[device 0000:00:00.0]\ngroup = 1\n[device 0000:00:01.0]\ngroup = 2\n"
+	"[device 0000:00:02.0]\ngroup = 3\n[device 0000:00:04.0]\ngroup = 4\n"
+	"[device 0000:00:05.0]\ngroup = 5\n[device 0000:00:1f.0]\ngroup = 6\n"
+	"[device 0000:00:1f.2]\ngroup = 6\n[device 0000:00:1f.3]\ngroup = 6\n";
+static char topo_path[] = "/tmp/bench-nested-topo-XXXXXX";
 
 /* ---- Replay -------------------------------------------------------- */
 
@@ -229,43 +151,78 @@ struct result {
 	double ns_per_pair;
 	double calls_per_req;
 	uint64_t requests, maps, unmaps, not_ok, calls;
-	uint32_t peak_pages;
 };
 
 static uint8_t *ram;
+static uint8_t *region;
 
-static int replay(const char *path, bool stage1, unsigned int batch,
+/* Every endpoint id the trace names (ATTACH, DETACH, PROBE). */
+static int scan_endpoints(const char *path, uint32_t *eps, uint32_t *num)
+{
+	struct ioasid_viommu_trace_entry e = { .sz = sizeof(e) };
+	struct ioasid_viommu_trace *t;
+	int rc;
+
+	*num = 0;
+	if (ioasid_viommu_trace_open(path, &t))
+		return -1;
+	while ((rc = ioasid_viommu_trace_next(t, &e)) == 1) {
+		bool known = false;
+
+		if (e.kind != IOASID_VIOMMU_TRACE_REQUEST ||
+		    (e.type != 1 && e.type != 2 && e.type != 5))
+			continue;
+		for (uint32_t i = 0; i < *num; i++)
+			known = known || eps[i] == e.endpoint;
+		if (!known && *num < MAX_EPS)
+			eps[(*num)++] = e.endpoint;
+	}
+	ioasid_viommu_trace_close(t);
+	return rc < 0 ? -1 : 0;
+}
+
+static int replay(const char *path, bool nested, unsigned int batch,
 		  struct result *res)
 {
-	static const struct ioasid_resv_region msi = {
-		0xfee00000, 0xfeefffff, IOASID_RESV_MSI, 0 };
-	IOASID_OPTS(ioasid_ctx_opts, co, .backend = IOASID_BACKEND_SIM);
-	IOASID_OPTS(ioasid_viommu_endpoint_opts, eo, .resv = &msi, .num_resv = 1);
+	IOASID_OPTS(ioasid_ctx_opts, co, .backend = IOASID_BACKEND_SIM,
+		    .topology = topo_path);
+	IOASID_OPTS(ioasid_viommu_nested_opts, no, .region_gpa = REGION_GPA,
+		    .region_size = REGION_SIZE, .region_hva = region);
 	struct ioasid_viommu_trace_entry e = { .sz = sizeof(e) };
+	struct ioasid_dev *devs[MAX_EPS];
 	struct ioasid_viommu_trace *t;
 	struct ioasid_viommu *v;
 	struct ioasid_ctx *ctx;
 	uint64_t t_map = 0, t_unmap = 0, in_batch = 0;
 	uint32_t eps[MAX_EPS], num_eps = 0;
 	static uint8_t resp[65536 + 4];
-	void *region = NULL;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
-	if (ioasid_ctx_open(&co, &ctx) || ioasid_viommu_create(ctx, NULL, &v) ||
+	if (scan_endpoints(path, eps, &num_eps) ||
+	    ioasid_ctx_open(&co, &ctx) || ioasid_viommu_create(ctx, NULL, &v) ||
 	    ioasid_viommu_add_ram(v, 0, RAM_SIZE, ram)) {
 		fprintf(stderr, "bench_nested: setup: %s\n", ioasid_errmsg());
 		return -1;
 	}
-	if (stage1) {
-		region = mmap(NULL, REGION_SIZE, PROT_READ | PROT_WRITE,
-			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (region == MAP_FAILED ||
-		    vpt_pool_init(&pool, REGION_GPA, REGION_SIZE, region))
+	for (uint32_t i = 0; i < num_eps; i++) {
+		char bdf[32];
+		uint32_t dev_id;
+
+		snprintf(bdf, sizeof(bdf), "0000:%02x:%02x.%x",
+			 (eps[i] >> 8) & 0xff, (eps[i] >> 3) & 0x1f, eps[i] & 7);
+		if (ioasid_dev_open(ctx, bdf, &devs[i]) ||
+		    ioasid_dev_bind(devs[i], &dev_id) ||
+		    ioasid_viommu_add_endpoint(v, eps[i], devs[i], NULL)) {
+			fprintf(stderr, "bench_nested: endpoint %s: %s\n", bdf,
+				ioasid_errmsg());
 			return -1;
-		num_s1_doms = 0;
-		v->strategy->fini(v); /* the shadow identity IOAS */
-		v->strategy = &s1_strategy;
+		}
+	}
+	if ((nested && ioasid_viommu_enable_nested(v, &no)) ||
+	    ioasid_viommu_set_features(v, ioasid_viommu_features(v))) {
+		fprintf(stderr, "bench_nested: %s\n", ioasid_errmsg());
+		return -1;
 	}
 	count_backend(ctx);
 	backend_calls = 0;
@@ -277,22 +234,19 @@ static int replay(const char *path, bool stage1, unsigned int batch,
 	while ((rc = ioasid_viommu_trace_next(t, &e)) == 1) {
 		uint64_t t0, t1;
 		uint32_t used = 0;
-		bool known = false;
 
 		if (e.kind != IOASID_VIOMMU_TRACE_REQUEST)
 			continue;
-		if (e.type == 1 || e.type == 5) {
-			for (uint32_t i = 0; i < num_eps; i++)
-				known = known || eps[i] == e.endpoint;
-			if (!known && num_eps < MAX_EPS) {
-				if (ioasid_viommu_add_endpoint(v, e.endpoint, NULL, &eo))
-					return -1;
-				eps[num_eps++] = e.endpoint;
-			}
-		}
 		t0 = now_ns();
 		ioasid_viommu_handle_buffers(v, e.req, e.req_len, resp,
 					     e.resp_len, &used);
+		/* The kick's end: invalidations go out before the used
+		 * ring (a no-op in shadow mode). */
+		if (++in_batch == batch) {
+			if (ioasid_viommu_flush(v))
+				res->not_ok++;
+			in_batch = 0;
+		}
 		t1 = now_ns();
 		res->requests++;
 		if (used < 4 || resp[used - 4] != 0)
@@ -304,13 +258,9 @@ static int replay(const char *path, bool stage1, unsigned int batch,
 			res->unmaps++;
 			t_unmap += t1 - t0;
 		}
-		if (stage1 && ++in_batch == batch) {
-			backend_calls += s1_flush();
-			in_batch = 0;
-		}
 	}
-	if (stage1)
-		backend_calls += s1_flush();
+	if (ioasid_viommu_flush(v))
+		res->not_ok++;
 	ioasid_viommu_trace_close(t);
 	if (rc < 0)
 		return -1;
@@ -318,13 +268,11 @@ static int replay(const char *path, bool stage1, unsigned int batch,
 	res->calls_per_req = (double)backend_calls / (double)res->requests;
 	res->ns_per_pair = (double)(t_map + t_unmap) /
 			   (double)(res->maps < res->unmaps ? res->maps : res->unmaps);
+	ctx->ops = real_ops;
 	ioasid_viommu_destroy(v);
+	for (uint32_t i = 0; i < num_eps; i++)
+		ioasid_dev_close(devs[i]);
 	ioasid_ctx_close(ctx);
-	if (stage1) {
-		res->peak_pages = pool.peak;
-		vpt_pool_fini(&pool);
-		munmap(region, REGION_SIZE);
-	}
 	return 0;
 }
 
@@ -335,13 +283,13 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static int run(const char *path, const char *name, bool stage1,
+static int run(const char *path, const char *name, bool nested,
 	       unsigned int batch, struct result *out)
 {
 	double ns[REPS];
 
 	for (int i = 0; i < REPS; i++) {
-		if (replay(path, stage1, batch, out))
+		if (replay(path, nested, batch, out))
 			return -1;
 		ns[i] = out->ns_per_pair;
 	}
@@ -352,8 +300,6 @@ static int run(const char *path, const char *name, bool stage1,
 	       (unsigned long long)out->requests, (unsigned long long)out->maps,
 	       (unsigned long long)out->unmaps, (unsigned long long)out->not_ok,
 	       (unsigned long long)out->calls);
-	if (stage1)
-		printf(", peak %u table pages", out->peak_pages);
 	printf(")\n");
 	return 0;
 }
@@ -361,25 +307,36 @@ static int run(const char *path, const char *name, bool stage1,
 int main(void)
 {
 	const char *path = getenv("VIOMMU_TRACE");
-	struct result shadow, s1_strict, s1_batch;
-	int missed = 0;
+	int rc;
+	struct result shadow, shadow_batch, s1_strict, s1_batch;
+	int missed = 0, fd;
 
 	if (!path)
 		path = "../shared/traces/linux-guest-blk-strict.trace";
 	ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (ram == MAP_FAILED)
+	region = mmap(NULL, REGION_SIZE, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	fd = mkstemp(topo_path);
+	if (ram == MAP_FAILED || region == MAP_FAILED || fd < 0 ||
+	    write(fd, topology, sizeof(topology) - 1) != sizeof(topology) - 1)
 		return 1;
-	printf("trace %s, median of %d replays, simulator backend\n", path, REPS);
-	if (run(path, "shadow", false, 1, &shadow) ||
-	    run(path, "stage-1, batch 1", true, 1, &s1_strict) ||
-	    run(path, "stage-1, batch 16", true, 16, &s1_batch))
+	close(fd);
+	printf("trace %s, median of %d replays, simulator backend (backend calls are in-process function calls, not ioctls)\n",
+	       path, REPS);
+	rc = run(path, "shadow, batch 1", false, 1, &shadow) ||
+	     run(path, "shadow, batch 16", false, 16, &shadow_batch) ||
+	     run(path, "nested, batch 1", true, 1, &s1_strict) ||
+	     run(path, "nested, batch 16", true, 16, &s1_batch);
+	unlink(topo_path);
+	if (rc)
 		return 1;
-	if (shadow.not_ok || s1_strict.not_ok || s1_batch.not_ok) {
+	if (shadow.not_ok || shadow_batch.not_ok || s1_strict.not_ok ||
+	    s1_batch.not_ok) {
 		printf("FAIL: requests not answered OK\n");
 		return 1;
 	}
-	printf("stage-1 vs shadow per MAP+UNMAP: %.1fx cheaper (target >= 5x: %s)\n",
+	printf("nested vs shadow per MAP+UNMAP: %.1fx cheaper (target >= 5x: %s)\n",
 	       shadow.ns_per_pair / s1_strict.ns_per_pair,
 	       shadow.ns_per_pair >= 5 * s1_strict.ns_per_pair ? "met" : "missed");
 	missed |= shadow.ns_per_pair < 5 * s1_strict.ns_per_pair;
