@@ -30,7 +30,8 @@ static int do_help(struct cli *cli, int argc, char **argv)
 	(void)argv;
 	if (argc > 0)
 		return arg_unexpected(cli, argv[0], "nothing after \"help\"");
-	if (!cli->check_only && !cli->quiet)
+	/* In JSON mode help is null, as for bpftool: the text is for people. */
+	if (!cli->check_only && !cli->quiet && !cli->json)
 		usage(stdout);
 	return CMD_OK;
 }
@@ -96,7 +97,7 @@ int cmd_select(struct cli *cli, const char *object, const struct cmd *cmds,
 		if (argc > 1)
 			return arg_unexpected(cli, argv[1],
 					      "nothing after \"help\"");
-		if (!cli->check_only && !cli->quiet)
+		if (!cli->check_only && !cli->quiet && !cli->json)
 			help(cli);
 		return CMD_OK;
 	}
