@@ -28,6 +28,7 @@
 #include <linux/vfio.h>
 
 #include "config.h"
+#include "hwpt-ext.h"
 #include "internal.h"
 #include "iommufd-test-abi.h"
 #include "kernel.h"
@@ -57,7 +58,15 @@ struct kernel_be {
 	struct ioasid_config *cfg;
 	/* Open devices, so that a report can ask a bound one's IOMMU. */
 	struct kernel_dev *devs;
+	/* Objects of the ext ops (struct kernel_obj), for typed destroy
+	 * and to close the queue fds. */
+	struct kernel_obj *objs;
 };
+
+static void ext_forget_dev(struct kernel_be *be, uint32_t dev_id);
+static void ext_forget_hwpt(struct kernel_be *be, uint32_t hwpt_id);
+static void ext_close_all(struct kernel_be *be);
+static bool ext_is_nested_hwpt(const struct kernel_be *be, uint32_t id);
 
 struct kernel_dev {
 	enum ioasid_dev_kind kind;
@@ -210,6 +219,9 @@ static void kernel_close(void *be_)
 {
 	struct kernel_be *be = be_;
 
+	/* Each queue fd holds a reference on the iommufd context: close
+	 * them, or the context outlives its fd. */
+	ext_close_all(be);
 	if (be->own_fd)
 		close(be->fd);
 	ioasid_config_free(be->cfg);
@@ -502,6 +514,10 @@ static int kernel_destroy(void *be_, uint32_t id, enum ioasid_obj_type type)
 		errno = -rc;
 		return rc;
 	}
+	/* The probe finds paging HWPTs only: a nested one is known by the
+	 * ext ops' object list. */
+	if (rc == 0 && type == IOASID_OBJ_HWPT && ext_is_nested_hwpt(be, id))
+		rc = 1;
 	if (rc == 0)
 		return ioasid_fail(-ENOENT, "%s %u does not exist", name, id);
 	rc = kioctl(be->fd, IOMMU_DESTROY, &cmd);
@@ -513,6 +529,8 @@ static int kernel_destroy(void *be_, uint32_t id, enum ioasid_obj_type type)
 					   : "a device is attached to it");
 	if (rc)
 		return kfail(be, rc, &FEAT_IOMMUFD, 0, "IOMMU_DESTROY %s %u", name, id);
+	if (type == IOASID_OBJ_HWPT)
+		ext_forget_hwpt(be, id);
 	return 0;
 }
 
@@ -1333,6 +1351,10 @@ static void kernel_dev_close(void *be_, void *bdev)
 
 	if (!dev)
 		return;
+	/* Destroying the device destroys its vDEVICE too
+	 * (iommufd_device_remove_vdev()). */
+	if (dev->bound)
+		ext_forget_dev(be, dev->dev_id);
 	if (dev->kind == IOASID_DEV_MOCK) {
 		if (dev->bound)
 			mock_unbind(be, dev);
@@ -1425,6 +1447,7 @@ static const struct ioasid_backend_ops kernel_ops = {
 	.ioas_msi_banks = kernel_ioas_msi_banks,
 	.ioas_map_msi_bank = kernel_ioas_map_msi_bank,
 	.ioas_unmap_msi_bank = kernel_ioas_unmap_msi_bank,
+	.ext = &ioasid_kernel_ext_ops,
 };
 
 bool ioasid_kernel_backend_is(const struct ioasid_backend_ops *ops)
@@ -1505,3 +1528,787 @@ int ioasid_kernel_open_inspect(const struct ioasid_backend_ops **ops,
 	*be_out = be;
 	return 0;
 }
+
+/* ------------------------------------------------------------------ */
+/* Nested HWPTs, vIOMMU objects, event and fault queues, dirty tracking
+ * (lib/hwpt-ext.h) over the iommufd ioctls.                           */
+
+/* The public values are the uAPI's, handed through as they are. */
+_Static_assert(IOASID_HWPT_ALLOC_NEST_PARENT == IOMMU_HWPT_ALLOC_NEST_PARENT &&
+		       IOASID_HWPT_ALLOC_DIRTY_TRACKING == IOMMU_HWPT_ALLOC_DIRTY_TRACKING &&
+		       IOASID_HWPT_ALLOC_FAULT_ID_VALID == IOMMU_HWPT_FAULT_ID_VALID &&
+		       IOASID_HWPT_ALLOC_PASID == IOMMU_HWPT_ALLOC_PASID,
+	       "IOASID_HWPT_ALLOC_* must be the uAPI's flags");
+_Static_assert(IOASID_HWPT_DATA_VTD_S1 == IOMMU_HWPT_DATA_VTD_S1 &&
+		       IOASID_HWPT_DATA_ARM_SMMUV3 == IOMMU_HWPT_DATA_ARM_SMMUV3 &&
+		       IOASID_INVALIDATE_DATA_VTD_S1 == IOMMU_HWPT_INVALIDATE_DATA_VTD_S1 &&
+		       IOASID_INVALIDATE_DATA_VIOMMU_ARM_SMMUV3 ==
+			       IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3,
+	       "IOASID_HWPT_DATA_* / IOASID_INVALIDATE_DATA_* must be the uAPI's");
+_Static_assert(IOASID_VIOMMU_TYPE_ARM_SMMUV3 == IOMMU_VIOMMU_TYPE_ARM_SMMUV3 &&
+		       IOASID_VEVENTQ_TYPE_ARM_SMMUV3 == IOMMU_VEVENTQ_TYPE_ARM_SMMUV3 &&
+		       IOASID_VEVENTQ_TYPE_TEGRA241_CMDQV ==
+			       IOMMU_VEVENTQ_TYPE_TEGRA241_CMDQV,
+	       "IOASID_VIOMMU_TYPE_* / IOASID_VEVENTQ_TYPE_* must be the uAPI's");
+_Static_assert(IOASID_VEVENT_LOST_EVENTS == IOMMU_VEVENTQ_FLAG_LOST_EVENTS &&
+		       IOASID_FAULT_PASID_VALID == IOMMU_PGFAULT_FLAGS_PASID_VALID &&
+		       IOASID_FAULT_LAST_PAGE == IOMMU_PGFAULT_FLAGS_LAST_PAGE &&
+		       IOASID_FAULT_PERM_READ == IOMMU_PGFAULT_PERM_READ &&
+		       IOASID_FAULT_PERM_PRIV == IOMMU_PGFAULT_PERM_PRIV &&
+		       IOASID_FAULT_RESP_INVALID == IOMMUFD_PAGE_RESP_INVALID &&
+		       IOASID_DIRTY_NO_CLEAR == IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR,
+	       "event, fault and dirty flags must be the uAPI's");
+/* Responses are written to the fault fd as they are. */
+_Static_assert(sizeof(struct ioasid_fault_response) ==
+			       sizeof(struct iommu_hwpt_page_response) &&
+		       offsetof(struct ioasid_fault_response, code) ==
+			       offsetof(struct iommu_hwpt_page_response, code),
+	       "struct ioasid_fault_response must match struct iommu_hwpt_page_response");
+
+static const struct kfeature FEAT_NESTED = {
+	"nested HWPTs (IOMMU_HWPT_ALLOC with driver data)", 6, 7
+};
+static const struct kfeature FEAT_INVALIDATE = { "IOMMU_HWPT_INVALIDATE", 6, 8 };
+static const struct kfeature FEAT_FAULT = {
+	"IOMMU_FAULT_QUEUE_ALLOC (I/O page fault queues)", 6, 11
+};
+static const struct kfeature FEAT_VIOMMU = { "IOMMU_VIOMMU_ALLOC (vIOMMUs)", 6, 13 };
+static const struct kfeature FEAT_VDEVICE = { "IOMMU_VDEVICE_ALLOC (vDEVICEs)", 6, 13 };
+static const struct kfeature FEAT_VEVENTQ = {
+	"IOMMU_VEVENTQ_ALLOC (vIOMMU event queues)", 6, 15
+};
+static const struct kfeature FEAT_DIRTY = {
+	"dirty tracking (IOMMU_HWPT_SET_DIRTY_TRACKING, IOMMU_HWPT_GET_DIRTY_BITMAP)", 6, 7
+};
+static const struct kfeature FEAT_TEST_DIRTY = {
+	"IOMMU_TEST_OP_DIRTY (CONFIG_IOMMUFD_TEST)", 6, 7
+};
+static const struct kfeature FEAT_TEST_IOTLB = {
+	"IOMMU_TEST_OP_MD_CHECK_IOTLB (CONFIG_IOMMUFD_TEST)", 6, 7
+};
+static const struct kfeature FEAT_TEST_IOPF = {
+	"IOMMU_TEST_OP_TRIGGER_IOPF (CONFIG_IOMMUFD_TEST)", 6, 11
+};
+static const struct kfeature FEAT_TEST_VEVENT = {
+	"IOMMU_TEST_OP_TRIGGER_VEVENT (CONFIG_IOMMUFD_TEST)", 6, 15
+};
+
+/* HWPTs from hwpt_alloc_user share the list with the ext objects. */
+#define KOBJ_HWPT ((enum ioasid_ext_obj)0)
+
+struct kernel_obj {
+	uint32_t id;
+	enum ioasid_ext_obj type;
+	int fd;		    /* vEVENTQ and fault queue; -1 otherwise */
+	uint32_t dev_id;    /* vDEVICE */
+	uint32_t qtype;	    /* vEVENTQ type */
+	uint32_t fault_id;  /* HWPT: the fault queue it reports to, or 0 */
+	bool nested;	    /* HWPT */
+	unsigned int hwpts; /* fault queue: HWPTs reporting to it */
+	struct kernel_obj *next;
+};
+
+static const char *const ext_names[] = {
+	[KOBJ_HWPT] = "hwpt",
+	[IOASID_EXT_VIOMMU] = "viommu",
+	[IOASID_EXT_VDEVICE] = "vdevice",
+	[IOASID_EXT_VEVENTQ] = "vEVENTQ",
+	[IOASID_EXT_FAULT] = "fault queue",
+};
+
+static struct kernel_obj *ext_find(const struct kernel_be *be, uint32_t id,
+				   enum ioasid_ext_obj type)
+{
+	for (struct kernel_obj *o = be->objs; o; o = o->next)
+		if (o->id == id && o->type == type)
+			return o;
+	return NULL;
+}
+
+static int ext_add(struct kernel_be *be, uint32_t id, enum ioasid_ext_obj type,
+		   int fd, struct kernel_obj **out)
+{
+	struct kernel_obj *o = calloc(1, sizeof(*o));
+
+	if (!o)
+		return ioasid_fail(-ENOMEM, "out of memory");
+	o->id = id;
+	o->type = type;
+	o->fd = fd;
+	o->next = be->objs;
+	be->objs = o;
+	if (out)
+		*out = o;
+	return 0;
+}
+
+static void ext_unlink(struct kernel_be *be, struct kernel_obj *obj)
+{
+	for (struct kernel_obj **p = &be->objs; *p; p = &(*p)->next)
+		if (*p == obj) {
+			*p = obj->next;
+			break;
+		}
+	if (obj->fd >= 0)
+		close(obj->fd);
+	free(obj);
+}
+
+/* Undo an allocation the list could not record, so that the kernel and
+ * the list agree. */
+static void ext_undo_alloc(struct kernel_be *be, uint32_t id, int fd)
+{
+	struct iommu_destroy cmd = { .size = sizeof(cmd), .id = id };
+
+	if (fd >= 0)
+		close(fd);
+	if (kioctl(be->fd, IOMMU_DESTROY, &cmd))
+		ioasid_log(IOASID_WARN, "IOMMU_DESTROY %u after a failure: %s", id,
+			   strerror(errno));
+}
+
+static bool ext_is_nested_hwpt(const struct kernel_be *be, uint32_t id)
+{
+	const struct kernel_obj *o = ext_find(be, id, KOBJ_HWPT);
+
+	return o && o->nested;
+}
+
+static void ext_forget_hwpt(struct kernel_be *be, uint32_t hwpt_id)
+{
+	struct kernel_obj *o = ext_find(be, hwpt_id, KOBJ_HWPT);
+	struct kernel_obj *f;
+
+	if (!o)
+		return;
+	if (o->fault_id && (f = ext_find(be, o->fault_id, IOASID_EXT_FAULT)))
+		f->hwpts--;
+	ext_unlink(be, o);
+}
+
+static void ext_forget_dev(struct kernel_be *be, uint32_t dev_id)
+{
+	for (struct kernel_obj *o = be->objs, *next; o; o = next) {
+		next = o->next;
+		if (o->type == IOASID_EXT_VDEVICE && o->dev_id == dev_id)
+			ext_unlink(be, o);
+	}
+}
+
+static void ext_close_all(struct kernel_be *be)
+{
+	while (be->objs)
+		ext_unlink(be, be->objs);
+}
+
+/* The newest feature a HWPT allocation asks for, for its errors. */
+static const struct kfeature *hwpt_user_feature(const struct ioasid_hwpt_user_args *a)
+{
+	const struct kfeature *feat = &FEAT_HWPT_ALLOC;
+
+	if (a->data_type != IOMMU_HWPT_DATA_NONE)
+		feat = &FEAT_NESTED;
+	for (size_t i = 0; i < ARRAY_SIZE(hwpt_flag_features); i++)
+		if ((a->flags & hwpt_flag_features[i].flag) &&
+		    (hwpt_flag_features[i].feature.major > feat->major ||
+		     (hwpt_flag_features[i].feature.major == feat->major &&
+		      hwpt_flag_features[i].feature.minor > feat->minor)))
+			feat = &hwpt_flag_features[i].feature;
+	return feat;
+}
+
+static int kext_hwpt_alloc_user(void *be_, uint32_t dev_id, uint32_t pt_id,
+				const struct ioasid_hwpt_user_args *a,
+				uint32_t *hwpt_id)
+{
+	struct kernel_be *be = be_;
+	struct iommu_hwpt_alloc cmd = {
+		.size = sizeof(cmd),
+		.flags = a->flags,
+		.dev_id = dev_id,
+		.pt_id = pt_id,
+		.data_type = a->data_type,
+		.data_len = a->data_len,
+		.data_uptr = (uintptr_t)a->data,
+		.fault_id = (a->flags & IOMMU_HWPT_FAULT_ID_VALID) ? a->fault_id : 0,
+	};
+	struct kernel_obj *o = NULL;
+	int rc = kioctl(be->fd, IOMMU_HWPT_ALLOC, &cmd);
+
+	if (rc) {
+		const struct kfeature *feat = hwpt_user_feature(a);
+
+		if (rc == -ENOENT && (a->flags & IOMMU_HWPT_FAULT_ID_VALID))
+			return ioasid_fail(rc,
+					   "IOMMU_HWPT_ALLOC dev %u pt %u data type %#x fault %u: %s: no such device, parent or fault queue",
+					   dev_id, pt_id, a->data_type, a->fault_id,
+					   strerror(-rc));
+		return kfail(be, rc, rc == -EINVAL && !kernel_older(be, feat) ? NULL : feat,
+			     0, "IOMMU_HWPT_ALLOC dev %u pt %u flags 0x%x data type %#x data_len %u",
+			     dev_id, pt_id, a->flags, a->data_type, a->data_len);
+	}
+	rc = ext_add(be, cmd.out_hwpt_id, KOBJ_HWPT, -1, &o);
+	if (rc) {
+		ext_undo_alloc(be, cmd.out_hwpt_id, -1);
+		return rc;
+	}
+	o->nested = a->data_type != IOMMU_HWPT_DATA_NONE;
+	if (a->flags & IOMMU_HWPT_FAULT_ID_VALID) {
+		struct kernel_obj *f = ext_find(be, a->fault_id, IOASID_EXT_FAULT);
+
+		o->fault_id = a->fault_id;
+		if (f)
+			f->hwpts++;
+	}
+	*hwpt_id = cmd.out_hwpt_id;
+	return 0;
+}
+
+static int kext_hwpt_invalidate(void *be_, uint32_t id, uint32_t data_type,
+				const void *entries, uint32_t entry_len,
+				uint32_t *entry_num)
+{
+	struct kernel_be *be = be_;
+	struct iommu_hwpt_invalidate cmd = {
+		.size = sizeof(cmd),
+		.hwpt_id = id,
+		.data_uptr = (uintptr_t)entries,
+		.data_type = data_type,
+		.entry_len = entry_len,
+		.entry_num = *entry_num,
+	};
+	uint32_t asked = *entry_num;
+	int rc = kioctl(be->fd, IOMMU_HWPT_INVALIDATE, &cmd);
+
+	/* The kernel writes back the handled count, failure or not; an
+	 * ioctl that never ran (ENOTTY) handled nothing. */
+	*entry_num = rc == -ENOTTY ? 0 : cmd.entry_num;
+	if (rc)
+		return kfail(be, rc, &FEAT_INVALIDATE, 0,
+			     "IOMMU_HWPT_INVALIDATE %u data type %#x, %u entries of %u bytes",
+			     id, data_type, asked, entry_len);
+	return 0;
+}
+
+static int kext_viommu_alloc(void *be_, uint32_t dev_id, uint32_t hwpt_id,
+			     uint32_t type, uint32_t *viommu_id)
+{
+	struct kernel_be *be = be_;
+	/* No driver data: the pre-6.17 struct. */
+	struct iommu_viommu_alloc cmd = {
+		.size = offsetofend(struct iommu_viommu_alloc, out_viommu_id),
+		.type = type,
+		.dev_id = dev_id,
+		.hwpt_id = hwpt_id,
+	};
+	int rc = kioctl(be->fd, IOMMU_VIOMMU_ALLOC, &cmd);
+
+	if (rc == -EOPNOTSUPP && !kernel_older(be, &FEAT_VIOMMU))
+		return ioasid_fail(rc,
+				   "IOMMU_VIOMMU_ALLOC dev %u hwpt %u type %#x: %s: the IOMMU driver of device %u has no vIOMMU of that type (type 0 is reserved)",
+				   dev_id, hwpt_id, type, strerror(-rc), dev_id);
+	if (rc == -EINVAL)
+		return ioasid_fail(rc,
+				   "IOMMU_VIOMMU_ALLOC dev %u hwpt %u type %#x: %s: hwpt %u must be a paging HWPT allocated with IOASID_HWPT_ALLOC_NEST_PARENT",
+				   dev_id, hwpt_id, type, strerror(-rc), hwpt_id);
+	if (rc)
+		return kfail(be, rc, &FEAT_VIOMMU, 0,
+			     "IOMMU_VIOMMU_ALLOC dev %u hwpt %u type %#x", dev_id,
+			     hwpt_id, type);
+	rc = ext_add(be, cmd.out_viommu_id, IOASID_EXT_VIOMMU, -1, NULL);
+	if (rc) {
+		ext_undo_alloc(be, cmd.out_viommu_id, -1);
+		return rc;
+	}
+	*viommu_id = cmd.out_viommu_id;
+	return 0;
+}
+
+static int kext_vdevice_alloc(void *be_, uint32_t viommu_id, uint32_t dev_id,
+			      uint64_t virt_id, uint32_t *vdevice_id)
+{
+	struct kernel_be *be = be_;
+	struct iommu_vdevice_alloc cmd = {
+		.size = sizeof(cmd),
+		.viommu_id = viommu_id,
+		.dev_id = dev_id,
+		.virt_id = virt_id,
+	};
+	struct kernel_obj *o = NULL;
+	int rc = kioctl(be->fd, IOMMU_VDEVICE_ALLOC, &cmd);
+
+	if (rc == -EEXIST)
+		return ioasid_fail(rc,
+				   "IOMMU_VDEVICE_ALLOC viommu %u dev %u virt_id 0x%llx: %s: the device has a vDEVICE already, or the virt_id is taken in this vIOMMU",
+				   viommu_id, dev_id, (unsigned long long)virt_id,
+				   strerror(-rc));
+	if (rc)
+		return kfail(be, rc, &FEAT_VDEVICE, 0,
+			     "IOMMU_VDEVICE_ALLOC viommu %u dev %u virt_id 0x%llx",
+			     viommu_id, dev_id, (unsigned long long)virt_id);
+	rc = ext_add(be, cmd.out_vdevice_id, IOASID_EXT_VDEVICE, -1, &o);
+	if (rc) {
+		ext_undo_alloc(be, cmd.out_vdevice_id, -1);
+		return rc;
+	}
+	o->dev_id = dev_id;
+	*vdevice_id = cmd.out_vdevice_id;
+	return 0;
+}
+
+/* Bytes of data after each event header of a vEVENTQ @type (0: the
+ * library does not know the type's record). */
+static uint32_t vevent_data_len(uint32_t type)
+{
+	switch (type) {
+	case IOMMU_VEVENTQ_TYPE_ARM_SMMUV3:
+		return sizeof(struct iommu_vevent_arm_smmuv3);
+	case IOMMU_VEVENTQ_TYPE_TEGRA241_CMDQV:
+		return sizeof(struct iommu_vevent_tegra241_cmdqv);
+	case IOASID_VEVENTQ_TYPE_SELFTEST:
+		return IOASID_TEST_VEVENT_DATA_LEN;
+	}
+	return 0;
+}
+_Static_assert(sizeof(struct iommu_vevent_arm_smmuv3) <= IOASID_VEVENT_DATA_MAX,
+	       "an SMMUv3 event must fit struct ioasid_vevent");
+
+static int kext_veventq_alloc(void *be_, uint32_t viommu_id, uint32_t type,
+			      uint32_t depth, uint32_t *id, int *fd)
+{
+	struct kernel_be *be = be_;
+	struct iommu_veventq_alloc cmd = {
+		.size = sizeof(cmd),
+		.viommu_id = viommu_id,
+		.type = type,
+		.veventq_depth = depth,
+	};
+	struct kernel_obj *o = NULL;
+	int rc;
+
+	if (type && !vevent_data_len(type))
+		return ioasid_fail(-EOPNOTSUPP,
+				   "vEVENTQ type %#x: the library does not know the size of its events (it reads SMMUv3, Tegra241 CMDQV and selftest queues)",
+				   type);
+	rc = kioctl(be->fd, IOMMU_VEVENTQ_ALLOC, &cmd);
+	if (rc == -EEXIST)
+		return ioasid_fail(rc,
+				   "IOMMU_VEVENTQ_ALLOC viommu %u type %#x depth %u: %s: the vIOMMU has a queue of that type already",
+				   viommu_id, type, depth, strerror(-rc));
+	if (rc == -EINVAL)
+		return ioasid_fail(rc,
+				   "IOMMU_VEVENTQ_ALLOC viommu %u type %#x depth %u: %s: the depth must be 1 to 2^19",
+				   viommu_id, type, depth, strerror(-rc));
+	if (rc)
+		return kfail(be, rc, &FEAT_VEVENTQ, 0,
+			     "IOMMU_VEVENTQ_ALLOC viommu %u type %#x depth %u",
+			     viommu_id, type, depth);
+	rc = ext_add(be, cmd.out_veventq_id, IOASID_EXT_VEVENTQ,
+		     (int)cmd.out_veventq_fd, &o);
+	if (rc) {
+		ext_undo_alloc(be, cmd.out_veventq_id, (int)cmd.out_veventq_fd);
+		return rc;
+	}
+	o->qtype = type;
+	*id = cmd.out_veventq_id;
+	*fd = (int)cmd.out_veventq_fd;
+	return 0;
+}
+
+/* read(2) of a queue fd: the byte count, 0 when nothing waits (the
+ * kernel's read never blocks; EAGAIN is taken as empty too), or
+ * -errno. */
+static ssize_t queue_read(int fd, void *buf, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = read(fd, buf, len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EAGAIN ? 0 : -errno;
+	return n;
+}
+
+/*
+ * eventq.c iommufd_veventq_fops_read(): a run of header + data records,
+ * a LOST_EVENTS header carrying no data.  A buffer of *@num whole events
+ * never returns more than *@num records, since a LOST_EVENTS header can
+ * only be the last.
+ */
+static int kext_veventq_read(void *be_, uint32_t id, struct ioasid_vevent *ev,
+			     uint32_t *num)
+{
+	struct kernel_be *be = be_;
+	struct kernel_obj *q = ext_find(be, id, IOASID_EXT_VEVENTQ);
+	const size_t hdr = sizeof(struct iommufd_vevent_header);
+	uint32_t dlen, n = 0;
+	size_t off = 0, len;
+	ssize_t got;
+	char *buf;
+
+	if (!q)
+		return ioasid_fail(-ENOENT, "vEVENTQ %u does not exist in this context",
+				   id);
+	if (!*num)
+		return 0;
+	dlen = vevent_data_len(q->qtype);
+	len = (size_t)*num * (hdr + dlen);
+	buf = malloc(len);
+	if (!buf)
+		return ioasid_fail(-ENOMEM, "out of memory");
+	got = queue_read(q->fd, buf, len);
+	if (got < 0) {
+		free(buf);
+		return ioasid_fail((int)got, "read of vEVENTQ %u (fd %d): %s", id,
+				   q->fd, strerror((int)-got));
+	}
+	while (off < (size_t)got && n < *num) {
+		struct iommufd_vevent_header h;
+
+		if ((size_t)got - off < hdr)
+			break;
+		memcpy(&h, buf + off, hdr);
+		off += hdr;
+		memset(&ev[n], 0, sizeof(ev[n]));
+		ev[n].flags = h.flags;
+		ev[n].sequence = h.sequence;
+		if (!(h.flags & IOMMU_VEVENTQ_FLAG_LOST_EVENTS)) {
+			if ((size_t)got - off < dlen)
+				break;
+			ev[n].data_len = dlen;
+			memcpy(ev[n].data, buf + off, dlen);
+			off += dlen;
+		}
+		n++;
+	}
+	free(buf);
+	*num = n;
+	if (off != (size_t)got)
+		return ioasid_fail(-EIO,
+				   "read of vEVENTQ %u gave %zd bytes, %zu of them not a whole record of type %#x (%zu-byte header + %u bytes): the kernel's record layout differs",
+				   id, got, (size_t)got - off, q->qtype, hdr, dlen);
+	return 0;
+}
+
+static int kext_fault_alloc(void *be_, uint32_t *id, int *fd)
+{
+	struct kernel_be *be = be_;
+	struct iommu_fault_alloc cmd = { .size = sizeof(cmd) };
+	int rc = kioctl(be->fd, IOMMU_FAULT_QUEUE_ALLOC, &cmd);
+
+	if (rc)
+		return kfail(be, rc, &FEAT_FAULT, 0, "IOMMU_FAULT_QUEUE_ALLOC");
+	rc = ext_add(be, cmd.out_fault_id, IOASID_EXT_FAULT,
+		     (int)cmd.out_fault_fd, NULL);
+	if (rc) {
+		ext_undo_alloc(be, cmd.out_fault_id, (int)cmd.out_fault_fd);
+		return rc;
+	}
+	*id = cmd.out_fault_id;
+	*fd = (int)cmd.out_fault_fd;
+	return 0;
+}
+
+/* eventq.c iommufd_fault_fops_read(): whole groups of struct
+ * iommu_hwpt_pgfault; EINVAL when the first group does not fit. */
+static int kext_fault_read(void *be_, uint32_t id, struct ioasid_fault *out,
+			   uint32_t *num)
+{
+	struct kernel_be *be = be_;
+	struct kernel_obj *f = ext_find(be, id, IOASID_EXT_FAULT);
+	struct iommu_hwpt_pgfault *recs;
+	uint32_t n;
+	ssize_t got;
+
+	if (!f)
+		return ioasid_fail(-ENOENT, "fault queue %u does not exist in this context",
+				   id);
+	recs = calloc(*num ? *num : 1, sizeof(*recs));
+	if (!recs)
+		return ioasid_fail(-ENOMEM, "out of memory");
+	got = queue_read(f->fd, recs, (size_t)*num * sizeof(*recs));
+	if (got < 0) {
+		free(recs);
+		*num = 0;
+		if (got == -EINVAL)
+			return ioasid_fail(-EINVAL,
+					   "read of fault queue %u: room for %u faults does not hold the first fault group",
+					   id, *num);
+		return ioasid_fail((int)got, "read of fault queue %u (fd %d): %s",
+				   id, f->fd, strerror((int)-got));
+	}
+	if (got % sizeof(*recs)) {
+		free(recs);
+		*num = 0;
+		return ioasid_fail(-EIO,
+				   "read of fault queue %u gave %zd bytes, not whole %zu-byte records",
+				   id, got, sizeof(*recs));
+	}
+	n = (uint32_t)(got / sizeof(*recs));
+	for (uint32_t i = 0; i < n; i++) {
+		out[i] = (struct ioasid_fault){
+			.flags = recs[i].flags,
+			.dev_id = recs[i].dev_id,
+			.pasid = recs[i].pasid,
+			.grpid = recs[i].grpid,
+			.perm = recs[i].perm,
+			.addr = recs[i].addr,
+			.length = recs[i].length,
+			.cookie = recs[i].cookie,
+		};
+	}
+	free(recs);
+	*num = n;
+	return 0;
+}
+
+/* eventq.c iommufd_fault_fops_write(): the kernel takes responses until
+ * one fails and reports only how many it took; writing the rest again
+ * yields the failing one's errno. */
+static int kext_fault_respond(void *be_, uint32_t id,
+			      const struct ioasid_fault_response *r,
+			      uint32_t *num)
+{
+	struct kernel_be *be = be_;
+	struct kernel_obj *f = ext_find(be, id, IOASID_EXT_FAULT);
+	const size_t rsz = sizeof(struct iommu_hwpt_page_response);
+	uint32_t done = 0;
+
+	if (!f)
+		return ioasid_fail(-ENOENT, "fault queue %u does not exist in this context",
+				   id);
+	while (done < *num) {
+		ssize_t n = write(f->fd, r + done, (size_t)(*num - done) * rsz);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int err = errno;
+
+			*num = done;
+			if (err == EINVAL)
+				return ioasid_fail(-EINVAL,
+						   "write to fault queue %u: response %u (cookie %u, code %u) refused: no fault group waits on that cookie, or the code is unknown (%u taken before it)",
+						   id, done, r[done].cookie, r[done].code,
+						   done);
+			return ioasid_fail(-err, "write to fault queue %u (fd %d): %s",
+					   id, f->fd, strerror(err));
+		}
+		if (n == 0 || n % rsz) {
+			*num = done + (uint32_t)(n / rsz);
+			return ioasid_fail(-EIO,
+					   "write to fault queue %u took %zd bytes, not whole %zu-byte responses",
+					   id, n, rsz);
+		}
+		done += (uint32_t)(n / rsz);
+	}
+	return 0;
+}
+
+static int kext_destroy(void *be_, uint32_t id, enum ioasid_ext_obj type)
+{
+	struct kernel_be *be = be_;
+	struct kernel_obj *o = ext_find(be, id, type);
+	struct iommu_destroy cmd = { .size = sizeof(cmd), .id = id };
+	int rc;
+
+	/* iommufd has no typed destroy: only what this context allocated
+	 * is known to be of @type. */
+	if (!o)
+		return ioasid_fail(-ENOENT,
+				   "%s %u does not exist (among the objects this context allocated)",
+				   ext_names[type], id);
+	if (type == IOASID_EXT_FAULT && o->hwpts)
+		/* The kernel would say EBUSY too, but only after the fd is
+		 * closed (an open fd holds the queue as well). */
+		return ioasid_fail(-EBUSY,
+				   "fault queue %u is in use by %u hwpt%s: destroy them first",
+				   id, o->hwpts, o->hwpts == 1 ? "" : "s");
+	/* The queue's fd holds a reference on it: close it first. */
+	if (o->fd >= 0) {
+		close(o->fd);
+		o->fd = -1;
+	}
+	rc = kioctl(be->fd, IOMMU_DESTROY, &cmd);
+	if (rc == -EBUSY)
+		return ioasid_fail(rc, "IOMMU_DESTROY %s %u: %s: %s", ext_names[type],
+				   id, strerror(-rc),
+				   type == IOASID_EXT_VIOMMU
+					   ? "nested HWPTs, vDEVICEs or vEVENTQs still use it"
+				   : o->type == IOASID_EXT_VEVENTQ || o->type == IOASID_EXT_FAULT
+					   ? "something else holds it (a duplicate of its fd?); its fd is closed now"
+					   : "it is in use");
+	if (rc == -ENOENT) {
+		/* Gone already (a vDEVICE whose device was destroyed). */
+		ext_unlink(be, o);
+		return ioasid_fail(rc, "IOMMU_DESTROY %s %u: %s", ext_names[type],
+				   id, strerror(-rc));
+	}
+	if (rc)
+		return kfail(be, rc, &FEAT_IOMMUFD, 0, "IOMMU_DESTROY %s %u",
+			     ext_names[type], id);
+	ext_unlink(be, o);
+	return 0;
+}
+
+static int kext_set_dirty_tracking(void *be_, uint32_t hwpt_id, bool enable)
+{
+	struct kernel_be *be = be_;
+	struct iommu_hwpt_set_dirty_tracking cmd = {
+		.size = sizeof(cmd),
+		.flags = enable ? IOMMU_HWPT_DIRTY_TRACKING_ENABLE : 0,
+		.hwpt_id = hwpt_id,
+	};
+	int rc = kioctl(be->fd, IOMMU_HWPT_SET_DIRTY_TRACKING, &cmd);
+
+	if (rc == -EOPNOTSUPP && !kernel_older(be, &FEAT_DIRTY))
+		return ioasid_fail(rc,
+				   "IOMMU_HWPT_SET_DIRTY_TRACKING hwpt %u %s: %s: the HWPT was allocated without IOASID_HWPT_ALLOC_DIRTY_TRACKING, or its IOMMU cannot track",
+				   hwpt_id, enable ? "on" : "off", strerror(-rc));
+	if (rc)
+		return kfail(be, rc, &FEAT_DIRTY, 0,
+			     "IOMMU_HWPT_SET_DIRTY_TRACKING hwpt %u %s", hwpt_id,
+			     enable ? "on" : "off");
+	return 0;
+}
+
+static int kext_get_dirty_bitmap(void *be_, uint32_t hwpt_id, uint64_t iova,
+				 uint64_t length, uint64_t page_size,
+				 uint64_t *bitmap, uint32_t flags)
+{
+	struct kernel_be *be = be_;
+	struct iommu_hwpt_get_dirty_bitmap cmd = {
+		.size = sizeof(cmd),
+		.hwpt_id = hwpt_id,
+		.flags = flags,
+		.iova = iova,
+		.length = length,
+		.page_size = page_size,
+		.data = (uintptr_t)bitmap,
+	};
+	int rc = kioctl(be->fd, IOMMU_HWPT_GET_DIRTY_BITMAP, &cmd);
+
+	if (rc == -EOPNOTSUPP && !kernel_older(be, &FEAT_DIRTY))
+		return ioasid_fail(rc,
+				   "IOMMU_HWPT_GET_DIRTY_BITMAP hwpt %u: %s: the HWPT was allocated without IOASID_HWPT_ALLOC_DIRTY_TRACKING, or the flags 0x%x are unknown",
+				   hwpt_id, strerror(-rc), flags);
+	if (rc)
+		return kfail(be, rc, &FEAT_DIRTY, 0,
+			     "IOMMU_HWPT_GET_DIRTY_BITMAP hwpt %u iova 0x%llx length 0x%llx page_size 0x%llx flags 0x%x",
+			     hwpt_id, (unsigned long long)iova,
+			     (unsigned long long)length,
+			     (unsigned long long)page_size, flags);
+	return 0;
+}
+
+static int kext_test_dirty(void *be_, uint32_t hwpt_id, uint64_t iova,
+			   uint64_t length, uint64_t page_size,
+			   const uint64_t *bitmap, uint64_t *nr_dirty)
+{
+	struct kernel_be *be = be_;
+	struct ioasid_test_cmd cmd = {
+		.op = IOASID_TEST_OP_DIRTY,
+		.id = hwpt_id,
+		.dirty = { .iova = iova, .length = length,
+			   .page_size = page_size, .uptr = (uintptr_t)bitmap },
+	};
+	int rc = test_cmd(be, &cmd);
+
+	if (rc == -EINVAL)
+		return ioasid_fail(rc,
+				   "IOMMU_TEST_OP_DIRTY hwpt %u iova 0x%llx length 0x%llx page_size 0x%llx: %s: the range is not page-aligned, or the mock HWPT is not tracking dirty pages",
+				   hwpt_id, (unsigned long long)iova,
+				   (unsigned long long)length,
+				   (unsigned long long)page_size, strerror(-rc));
+	if (rc)
+		return kfail(be, rc, &FEAT_TEST_DIRTY, 0,
+			     "IOMMU_TEST_OP_DIRTY hwpt %u iova 0x%llx length 0x%llx page_size 0x%llx",
+			     hwpt_id, (unsigned long long)iova,
+			     (unsigned long long)length,
+			     (unsigned long long)page_size);
+	*nr_dirty = cmd.dirty.out_nr_dirty;
+	return 0;
+}
+
+static int kext_test_iopf(void *be_, uint32_t dev_id, uint32_t pasid,
+			  uint32_t grpid, uint32_t perm, uint64_t addr)
+{
+	struct kernel_be *be = be_;
+	struct ioasid_test_cmd cmd = {
+		.op = IOASID_TEST_OP_TRIGGER_IOPF,
+		.trigger_iopf = { .dev_id = dev_id, .pasid = pasid,
+				  .grpid = grpid, .perm = perm, .addr = addr },
+	};
+	int rc = test_cmd(be, &cmd);
+
+	if (rc)
+		return kfail(be, rc, &FEAT_TEST_IOPF, 0,
+			     "IOMMU_TEST_OP_TRIGGER_IOPF dev %u pasid %u grpid %u perm 0x%x addr 0x%llx",
+			     dev_id, pasid, grpid, perm, (unsigned long long)addr);
+	return 0;
+}
+
+static int kext_test_vevent(void *be_, uint32_t dev_id)
+{
+	struct kernel_be *be = be_;
+	struct ioasid_test_cmd cmd = {
+		.op = IOASID_TEST_OP_TRIGGER_VEVENT,
+		.trigger_vevent = { .dev_id = dev_id },
+	};
+	int rc = test_cmd(be, &cmd);
+
+	if (rc == -ENOENT)
+		return ioasid_fail(rc,
+				   "IOMMU_TEST_OP_TRIGGER_VEVENT dev %u: %s: the device has no vDEVICE",
+				   dev_id, strerror(-rc));
+	if (rc == -EOPNOTSUPP && !kernel_older(be, &FEAT_TEST_VEVENT))
+		return ioasid_fail(rc,
+				   "IOMMU_TEST_OP_TRIGGER_VEVENT dev %u: %s: the vIOMMU has no selftest vEVENTQ",
+				   dev_id, strerror(-rc));
+	if (rc)
+		return kfail(be, rc, &FEAT_TEST_VEVENT, 0,
+			     "IOMMU_TEST_OP_TRIGGER_VEVENT dev %u", dev_id);
+	return 0;
+}
+
+static int kext_test_check_iotlb(void *be_, uint32_t hwpt_id, uint32_t index,
+				 uint32_t value)
+{
+	struct kernel_be *be = be_;
+	struct ioasid_test_cmd cmd = {
+		.op = IOASID_TEST_OP_MD_CHECK_IOTLB,
+		.id = hwpt_id,
+		.check_iotlb = { .index = index, .value = value },
+	};
+	int rc = test_cmd(be, &cmd);
+
+	if (rc == -EINVAL)
+		return ioasid_fail(rc,
+				   "IOMMU_TEST_OP_MD_CHECK_IOTLB hwpt %u: iotlb[%u] does not hold 0x%x (or the index is above 3)",
+				   hwpt_id, index, value);
+	if (rc)
+		return kfail(be, rc, &FEAT_TEST_IOTLB, 0,
+			     "IOMMU_TEST_OP_MD_CHECK_IOTLB hwpt %u index %u value 0x%x",
+			     hwpt_id, index, value);
+	return 0;
+}
+
+const struct ioasid_hwpt_ext_ops ioasid_kernel_ext_ops = {
+	.hwpt_alloc_user = kext_hwpt_alloc_user,
+	.hwpt_invalidate = kext_hwpt_invalidate,
+	.viommu_alloc = kext_viommu_alloc,
+	.vdevice_alloc = kext_vdevice_alloc,
+	.veventq_alloc = kext_veventq_alloc,
+	.veventq_read = kext_veventq_read,
+	.fault_alloc = kext_fault_alloc,
+	.fault_read = kext_fault_read,
+	.fault_respond = kext_fault_respond,
+	.destroy = kext_destroy,
+	.set_dirty_tracking = kext_set_dirty_tracking,
+	.get_dirty_bitmap = kext_get_dirty_bitmap,
+	.test_dirty = kext_test_dirty,
+	.test_iopf = kext_test_iopf,
+	.test_vevent = kext_test_vevent,
+	.test_check_iotlb = kext_test_check_iotlb,
+};

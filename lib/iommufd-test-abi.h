@@ -24,6 +24,10 @@ enum ioasid_test_op {
 	IOASID_TEST_OP_MD_CHECK_REFS = 4,
 	IOASID_TEST_OP_MOCK_DOMAIN_REPLACE = 10,
 	IOASID_TEST_OP_MOCK_DOMAIN_FLAGS = 12,
+	IOASID_TEST_OP_DIRTY = 13,
+	IOASID_TEST_OP_MD_CHECK_IOTLB = 14,
+	IOASID_TEST_OP_TRIGGER_IOPF = 15,
+	IOASID_TEST_OP_TRIGGER_VEVENT = 17,
 	IOASID_TEST_OP_PASID_ATTACH = 18,
 	IOASID_TEST_OP_PASID_REPLACE = 19,
 	IOASID_TEST_OP_PASID_DETACH = 20,
@@ -80,6 +84,33 @@ struct ioasid_test_cmd {
 			uint32_t pasid;
 			uint32_t hwpt_id;
 		} pasid_check;
+		/* DIRTY: id is the mock HWPT; mark the page of each set bit
+		 * of the bitmap at uptr dirty. */
+		struct {
+			uint32_t flags;
+			uint32_t pad;
+			uint64_t iova;
+			uint64_t length;
+			uint64_t page_size;
+			uint64_t uptr;
+			uint64_t out_nr_dirty;
+		} dirty;
+		/* MD_CHECK_IOTLB: id is the nested HWPT. */
+		struct {
+			uint32_t index;
+			uint32_t value;
+		} check_iotlb;
+		/* TRIGGER_IOPF: dev_id is the iommufd device id. */
+		struct {
+			uint32_t dev_id;
+			uint32_t pasid;
+			uint32_t grpid;
+			uint32_t perm;
+			uint64_t addr;
+		} trigger_iopf;
+		struct {
+			uint32_t dev_id;
+		} trigger_vevent;
 		/* The kernel's largest member is 48 bytes. */
 		uint64_t union_size[6];
 	};
@@ -90,5 +121,21 @@ _Static_assert(offsetof(struct ioasid_test_cmd, last) == 64,
 	       "IOMMU_TEST_CMD layout differs from the kernel's");
 _Static_assert(sizeof(struct ioasid_test_cmd) == 72,
 	       "IOMMU_TEST_CMD size differs from the kernel's");
+_Static_assert(offsetof(struct ioasid_test_cmd, dirty.iova) == 24 &&
+		       offsetof(struct ioasid_test_cmd, dirty.page_size) == 40 &&
+		       offsetof(struct ioasid_test_cmd, dirty.uptr) == 48 &&
+		       offsetof(struct ioasid_test_cmd, dirty.out_nr_dirty) == 56,
+	       "IOMMU_TEST_OP_DIRTY layout differs from the kernel's");
+_Static_assert(offsetof(struct ioasid_test_cmd, check_iotlb.value) == 20,
+	       "IOMMU_TEST_OP_MD_CHECK_IOTLB layout differs from the kernel's");
+_Static_assert(offsetof(struct ioasid_test_cmd, trigger_iopf.perm) == 28 &&
+		       offsetof(struct ioasid_test_cmd, trigger_iopf.addr) == 32,
+	       "IOMMU_TEST_OP_TRIGGER_IOPF layout differs from the kernel's");
+_Static_assert(offsetof(struct ioasid_test_cmd, trigger_vevent.dev_id) == 16,
+	       "IOMMU_TEST_OP_TRIGGER_VEVENT layout differs from the kernel's");
+
+/* Event data of a selftest vEVENTQ (IOASID_VEVENTQ_TYPE_SELFTEST): the
+ * reporting mock device's u32 virt id. */
+#define IOASID_TEST_VEVENT_DATA_LEN 4u
 
 #endif /* IOASID_LIB_IOMMUFD_TEST_ABI_H */
