@@ -2503,6 +2503,8 @@ static int sim_dev_bind(void *be, void *bdev, uint32_t *dev_id)
 	return rc;
 }
 
+static void ext_dev_close(struct sim *s, uint32_t dev_id);
+
 static void sim_dev_close(void *be, void *bdev)
 {
 	struct sim *s = be;
@@ -2510,6 +2512,8 @@ static void sim_dev_close(void *be, void *bdev)
 
 	if (!dev)
 		return;
+	if (dev->obj.id)
+		ext_dev_close(s, dev->obj.id);
 	while (dev->pasids.n)
 		sim_dev_pasid_detach(be, dev, dev->pasids.v[0].ppasid);
 	pasid_recs_free(&dev->pasids);
@@ -3595,6 +3599,27 @@ static int ext_destroy(void *be, uint32_t id, enum ioasid_ext_obj type)
 	return 0;
 }
 
+/* An id the kernel keeps unusable until the iommufd closes: no getter
+ * matches its type, obj_add() skips it, obj_del() is never called on it. */
+static struct sim_obj sim_tombstone = { .type = (enum sim_obj_type)31 };
+
+/* device.c iommufd_device_remove_vdev(): destroying a device destroys
+ * its vDEVICE and tombstones the vDEVICE's id
+ * (iommufd_object_tombstone_user()), so it is neither destroyable
+ * (-ENOENT) nor reused. */
+static void ext_dev_close(struct sim *s, uint32_t dev_id)
+{
+	for (uint32_t k = 1; k < s->num_objs; k++) {
+		struct sim_vdevice *vd = ext_get(s, k, SIM_VDEVICE);
+
+		if (vd && vd->dev_id == dev_id) {
+			vd->viommu->refs--;
+			s->objs[k] = &sim_tombstone;
+			free(vd);
+		}
+	}
+}
+
 /* After the devices are closed: the ext objects and nested HWPTs go
  * before the paging HWPTs they hold. */
 static void ext_close(struct sim *s)
@@ -3689,6 +3714,23 @@ static int check_dirty_range(struct sim *s, struct sim_hwpt *h, uint64_t iova,
 	return 0;
 }
 
+/*
+ * The unit a dirty bit covers: one IOPTE.  The kernel maps pinned memory
+ * in physically contiguous runs with the largest page size that fits
+ * (iommu_map() -> iommu_pgsize()), so a host page is never split into
+ * smaller IOPTEs: on the mock IOMMU (2 KiB pages, selftest.c) marking
+ * one 2 KiB page with IOMMU_TEST_OP_DIRTY dirties the whole 4 KiB IOPTE
+ * (measured in the VM, tests/vm/lib/nested.c).  Physically contiguous
+ * pages can make the kernel's IOPTE larger; the simulator keeps the
+ * host page, which is what a mapping of one host page gets anywhere.
+ */
+static uint64_t dirty_granule(struct sim *s, struct sim_hwpt *h)
+{
+	uint64_t g = min_page(s, h);
+
+	return g < SIM_UAPI_PAGE ? SIM_UAPI_PAGE : g;
+}
+
 static int dirty_find(const struct sim_hwpt_ext *x, uint64_t addr)
 {
 	uint32_t lo = 0, hi = x->ndirty;
@@ -3727,7 +3769,7 @@ static int ext_get_dirty(void *be, uint32_t hwpt_id, uint64_t iova,
 	x = h->ext;
 	if (!x)
 		return 0;
-	g = min_page(s, h);
+	g = dirty_granule(s, h);
 	/* Bits are only set, as the kernel's iova_bitmap does. */
 	i = (uint32_t)dirty_find(x, iova & ~(g - 1));
 	for (j = i; j < x->ndirty && x->dirty[j] <= last; j++) {
@@ -3772,7 +3814,7 @@ static int ext_test_dirty(void *be, uint32_t hwpt_id, uint64_t iova,
 	if (!x || !x->dirty_on)
 		return ioasid_fail(-EINVAL, "hwpt %u is not tracking dirty pages",
 				   hwpt_id);
-	g = min_page(s, h);
+	g = dirty_granule(s, h);
 	for (uint64_t i = 0; i < max; i++) {
 		uint64_t a, at;
 		struct itree_iter it;
@@ -3858,6 +3900,18 @@ static int ext_test_vevent(void *be, uint32_t dev_id)
 	}
 	if (!vd)
 		return ioasid_fail(-ENOENT, "device %u has no vdevice", dev_id);
+	/* The mock learns its vIOMMU and virt id when it attaches to a
+	 * nested domain of that vIOMMU (selftest.c
+	 * mock_domain_nop_attach()); until then, or with virt id 0, the
+	 * kernel answers -ENOENT. */
+	{
+		const struct sim_hwpt *h = ((struct sim_dev *)d)->hwpt;
+
+		if (!h || !h->ext || h->ext->viommu != vd->viommu || !vd->virt_id)
+			return ioasid_fail(-ENOENT,
+					   "device %u is not attached to a nested hwpt of viommu %u (or its virt id is 0)",
+					   dev_id, vd->viommu->obj.id);
+	}
 	for (uint32_t k = 1; k < s->num_objs; k++) {
 		struct sim_veventq *q = ext_get(s, k, SIM_VEVENTQ);
 		uint32_t virt = (uint32_t)vd->virt_id;

@@ -207,6 +207,12 @@ static void test_viommu_objects(void **state)
 	OK(alloc_selftest(f, vi, &nested));
 	EXPECT_ERR(EBUSY, NULL, ioasid_viommu_obj_destroy(f->ctx, vi));
 
+	/* The mock reports only for a device attached to a nested HWPT of
+	 * the vIOMMU (selftest.c iommufd_test_trigger_vevent()); then a
+	 * vIOMMU without a selftest queue is EOPNOTSUPP. */
+	EXPECT_ERR(ENOENT, NULL, ioasid_test_vevent(f->dev));
+	OK(ioasid_dev_attach(f->dev, nested, NULL));
+	OK(ioasid_dev_attach(b, nested, NULL));
 	EXPECT_ERR(EOPNOTSUPP, NULL, ioasid_test_vevent(f->dev));
 	EXPECT_ERR(EINVAL, NULL,
 		   ioasid_veventq_alloc(f->ctx, vi, IOASID_VEVENTQ_TYPE_SELFTEST, 0, &q, &fd));
@@ -255,6 +261,8 @@ static void test_viommu_objects(void **state)
 	OK(ioasid_veventq_destroy(f->ctx, q));
 	OK(ioasid_vdevice_destroy(f->ctx, vd));
 	OK(ioasid_vdevice_destroy(f->ctx, vd2));
+	OK(ioasid_dev_detach(f->dev));
+	OK(ioasid_dev_detach(b));
 	OK(ioasid_hwpt_destroy(f->ctx, nested));
 	OK(ioasid_viommu_obj_destroy(f->ctx, vi));
 	OK(ioasid_hwpt_destroy(f->ctx, f->parent));
