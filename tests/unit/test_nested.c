@@ -268,6 +268,24 @@ static void test_viommu_objects(void **state)
 	OK(ioasid_hwpt_destroy(f->ctx, f->parent));
 }
 
+/* device.c iommufd_device_remove_vdev(): closing a device destroys its
+ * vDEVICE, whose id is then gone, and frees the vIOMMU for destroy. */
+static void test_vdevice_dies_with_device(void **state)
+{
+	NFX;
+	struct ioasid_dev *b = dev_open_bound(f->ctx, NDEV2);
+	uint32_t vi = 0, vd = 0, id = 0;
+
+	OK(ioasid_viommu_obj_alloc(f->dev, f->parent, IOASID_VIOMMU_TYPE_SELFTEST, &vi));
+	OK(ioasid_vdevice_alloc(b, vi, 0x20, &vd));
+	ioasid_dev_close(b);
+	EXPECT_ERR(ENOENT, NULL, ioasid_vdevice_destroy(f->ctx, vd));
+	/* The virt id is free again for another device. */
+	OK(ioasid_vdevice_alloc(f->dev, vi, 0x20, &id));
+	OK(ioasid_vdevice_destroy(f->ctx, id));
+	OK(ioasid_viommu_obj_destroy(f->ctx, vi));
+}
+
 /* eventq.c fault queue: a HWPT with FAULT_ID_VALID delivers the faults
  * of its devices; cookies from 1; responses take known cookies only. */
 static void test_fault_queue(void **state)
@@ -423,6 +441,7 @@ int main(void)
 		N(test_nested_alloc_errors),
 		N(test_nested_invalidate),
 		N(test_viommu_objects),
+		N(test_vdevice_dies_with_device),
 		N(test_fault_queue),
 		N(test_dirty_tracking),
 		N(test_nested_translate_hook),
