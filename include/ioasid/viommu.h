@@ -418,13 +418,16 @@ IOASID_API int ioasid_viommu_save(struct ioasid_viommu *v, void *buf, size_t siz
  * on the source, with the same options.  The host mappings are rebuilt
  * through @v's RAM slots and context.  The stream is checked whole before
  * anything changes; on any failure the device is left as it was (host
- * mappings made so far are undone).
+ * mappings made so far are undone).  A stream of a device in nested mode
+ * needs ioasid_viommu_enable_nested() on @v first, with the same region
+ * address and size.
  *
  * Return: 0; -EBADMSG (not a state stream, truncated, checksum mismatch,
  * malformed or inconsistent records: the message names what is wrong);
- * -EPROTONOSUPPORT (another format version, an unknown mandatory record,
- * or a mode this library cannot restore); -EINVAL (the stream does not fit
- * @v: config space, endpoints, RAM, caps; or a NULL argument); -EBUSY (@v
+ * -EPROTONOSUPPORT (another format version, an unknown mandatory
+ * record); -EINVAL (the stream does not fit @v: config space, endpoints,
+ * RAM, caps, nested mode on one side only or another table region; or a
+ * NULL argument); -EBUSY (@v
  * has guest state); -ENOMEM; errors of the host calls.
  */
 IOASID_API int ioasid_viommu_restore(struct ioasid_viommu *v, const void *buf, size_t size);

@@ -20,6 +20,7 @@
 
 #include "internal.h"
 #include "viommu-internal.h"
+#include "viommu/pgtable.h"
 
 #define MIG_MAGIC "IOASVIOM"
 #define MIG_MAGIC_LEN 8u
@@ -28,12 +29,16 @@
 #define MIG_RECORD_HEADER 8u
 #define MIG_CRC_SIZE 4u
 
-/* Record types.  6-15 are reserved for the nested mode's records. */
+/* Record types.  7-15 are reserved for more nested-mode records. */
 #define MIG_R_DEVICE 1u
 #define MIG_R_ENDPOINT 2u
 #define MIG_R_DOMAIN 3u
 #define MIG_R_MAPPING 4u
 #define MIG_R_EVENT 5u
+/* The source had nested mode on: its table region, which the guest was
+ * told about (RESV_MEM).  Mandatory, so a reader without nested mode
+ * refuses the stream rather than losing the region. */
+#define MIG_R_NESTED 6u
 
 /* Record flags: a reader that does not know an OPTIONAL record skips it;
  * any other unknown record refuses the stream. */
@@ -44,11 +49,12 @@
 #define MIG_DOMAIN_SIZE 8u
 #define MIG_MAPPING_SIZE 32u
 #define MIG_EVENT_SIZE 24u
+#define MIG_NESTED_SIZE 16u
 
 /* DOMAIN record: flags and modes. */
 #define MIG_DOM_F_BYPASS 1u
 #define MIG_MODE_SHADOW 0u
-#define MIG_MODE_NESTED 1u /* reserved for the nested mode */
+#define MIG_MODE_NESTED 1u
 
 #define DEVICE_FEATURE_BITS ((1ull << 24) - 1)
 
@@ -146,7 +152,9 @@ static size_t saved_size(const struct ioasid_viommu *v)
 	       vidx_count(&v->endpoints) * (MIG_RECORD_HEADER + MIG_ENDPOINT_SIZE) +
 	       vidx_count(&v->domains) * (MIG_RECORD_HEADER + MIG_DOMAIN_SIZE) +
 	       v->num_mappings * (MIG_RECORD_HEADER + MIG_MAPPING_SIZE) +
-	       v->ev_count * (MIG_RECORD_HEADER + MIG_EVENT_SIZE) + MIG_CRC_SIZE;
+	       v->ev_count * (MIG_RECORD_HEADER + MIG_EVENT_SIZE) +
+	       (v->nested ? MIG_RECORD_HEADER + MIG_NESTED_SIZE : 0) +
+	       MIG_CRC_SIZE;
 }
 
 int ioasid_viommu_save(struct ioasid_viommu *v, void *buf, size_t size,
@@ -187,6 +195,14 @@ int ioasid_viommu_save(struct ioasid_viommu *v, void *buf, size_t size,
 	put_le32(r + 48, (uint32_t)vidx_count(&v->endpoints));
 	put_le32(r + 52, (uint32_t)vidx_count(&v->domains));
 	put_le64(r + 56, v->num_mappings);
+	if (v->nested) {
+		uint64_t gpa, rsize;
+
+		viommu_nested_region(v, &gpa, &rsize);
+		r = record(&w, MIG_R_NESTED, MIG_NESTED_SIZE);
+		put_le64(r, gpa);
+		put_le64(r + 8, rsize);
+	}
 
 	FOR_EACH_ID(&v->endpoints, ep) {
 		r = record(&w, MIG_R_ENDPOINT, MIG_ENDPOINT_SIZE);
@@ -199,7 +215,7 @@ int ioasid_viommu_save(struct ioasid_viommu *v, void *buf, size_t size,
 		r = record(&w, MIG_R_DOMAIN, MIG_DOMAIN_SIZE);
 		put_le32(r, d->id);
 		r[4] = d->bypass ? MIG_DOM_F_BYPASS : 0;
-		r[5] = MIG_MODE_SHADOW;
+		r[5] = d->nested ? MIG_MODE_NESTED : MIG_MODE_SHADOW;
 	}
 	FOR_EACH_ID(&v->domains, d) {
 		struct viommu_mapping *m;
@@ -240,6 +256,7 @@ struct st_endpoint {
 struct st_domain {
 	uint32_t id;
 	bool bypass;
+	bool nested; /* a stage-1 table on the source */
 	uint32_t num_endpoints;
 	struct viommu_domain *d; /* built at commit */
 };
@@ -262,6 +279,10 @@ struct staging {
 	/* How many of each the records gave. */
 	uint32_t got_endpoints, got_domains, got_events;
 	uint64_t got_mappings;
+	/* NESTED record: the source's table region. */
+	bool have_nested;
+	uint64_t region_gpa, region_size;
+	uint32_t num_nested_domains;
 };
 
 static void staging_free(struct staging *s)
@@ -299,6 +320,8 @@ static const char *record_name(uint16_t type)
 		return "MAPPING";
 	case MIG_R_EVENT:
 		return "EVENT";
+	case MIG_R_NESTED:
+		return "NESTED";
 	default:
 		return "unknown";
 	}
@@ -317,6 +340,8 @@ static uint32_t record_size(uint16_t type)
 		return MIG_MAPPING_SIZE;
 	case MIG_R_EVENT:
 		return MIG_EVENT_SIZE;
+	case MIG_R_NESTED:
+		return MIG_NESTED_SIZE;
 	default:
 		return 0;
 	}
@@ -411,14 +436,15 @@ static int parse_record(struct staging *s, uint16_t type, const uint8_t *r,
 		if (r[4] & ~MIG_DOM_F_BYPASS || nonzero(r + 6, 2))
 			return bad("DOMAIN record %u at offset %zu: unknown flags %#x or reserved bytes set",
 				   d->id, at, r[4]);
-		if (r[5] == MIG_MODE_NESTED)
-			return ioasid_fail(-EPROTONOSUPPORT,
-					   "viommu restore: domain %u is in nested mode, which this library cannot restore",
-					   d->id);
-		if (r[5] != MIG_MODE_SHADOW)
+		if (r[5] != MIG_MODE_SHADOW && r[5] != MIG_MODE_NESTED)
 			return bad("DOMAIN record %u at offset %zu: unknown mode %u",
 				   d->id, at, r[5]);
 		d->bypass = r[4] & MIG_DOM_F_BYPASS;
+		d->nested = r[5] == MIG_MODE_NESTED;
+		if (d->nested && d->bypass)
+			return bad("DOMAIN record %u at offset %zu: a bypass domain cannot be nested",
+				   d->id, at);
+		s->num_nested_domains += d->nested;
 		return 0;
 	}
 	case MIG_R_MAPPING: {
@@ -433,6 +459,23 @@ static int parse_record(struct staging *s, uint16_t type, const uint8_t *r,
 		m->m.start = get_le64(r + 8);
 		m->m.last = get_le64(r + 16);
 		m->m.phys = get_le64(r + 24);
+		return 0;
+	}
+	case MIG_R_NESTED: {
+		uint64_t gpa = get_le64(r), size = get_le64(r + 8);
+
+		if (s->have_nested)
+			return bad("a second NESTED record at offset %zu", at);
+		s->have_nested = true;
+		s->region_gpa = gpa;
+		s->region_size = size;
+		/* What ioasid_viommu_enable_nested() accepts. */
+		if (!size || (gpa | size) & (VPT_PAGE_SIZE - 1) ||
+		    gpa + size - 1 < gpa ||
+		    gpa + size - 1 > VPT_ADDR_MASK)
+			return bad("NESTED record at offset %zu: table region %#llx+%#llx is empty, misaligned or out of range",
+				   at, (unsigned long long)gpa,
+				   (unsigned long long)size);
 		return 0;
 	}
 	default: { /* MIG_R_EVENT */
@@ -679,6 +722,12 @@ static bool resv_hit(const struct viommu_endpoint *ep, uint64_t start,
 	return false;
 }
 
+static bool region_hit(const struct staging *s, uint64_t start, uint64_t last)
+{
+	return s->have_nested && s->region_gpa <= last &&
+	       start <= s->region_gpa + s->region_size - 1;
+}
+
 static int check_mappings(struct ioasid_viommu *v, struct staging *s)
 {
 	uint64_t mask = v->granule - 1;
@@ -712,6 +761,16 @@ static int check_mappings(struct ioasid_viommu *v, struct staging *s)
 				   d->id, (unsigned long long)m->start,
 				   (unsigned long long)m->last,
 				   (unsigned long long)m->phys);
+		if (region_hit(s, m->start, m->last) ||
+		    (!(m->flags & VIOMMU_MAP_F_MMIO) &&
+		     region_hit(s, m->phys, m->phys + (m->last - m->start))))
+			return bad("domain %u mapping %#llx-%#llx -> %#llx overlaps the table region %#llx-%#llx",
+				   d->id, (unsigned long long)m->start,
+				   (unsigned long long)m->last,
+				   (unsigned long long)m->phys,
+				   (unsigned long long)s->region_gpa,
+				   (unsigned long long)(s->region_gpa +
+							s->region_size - 1));
 		if (i && sm[-1].domain == sm->domain && sm[-1].m.last >= m->start)
 			return bad("domain %u: mappings %#llx-%#llx and %#llx-%#llx overlap",
 				   d->id, (unsigned long long)sm[-1].m.start,
@@ -738,10 +797,56 @@ static int check_mappings(struct ioasid_viommu *v, struct staging *s)
 	return 0;
 }
 
+/* Nested mode: the stream and the device must agree on it, and on the
+ * table region (the guest was told about it in every PROBE).  Checked
+ * before the config, whose input_end nested mode clamps, so that the
+ * message names the cause. */
+static int check_nested(struct ioasid_viommu *v, const struct staging *s)
+{
+	uint64_t gpa = 0, size = 0, last;
+
+	if (s->num_nested_domains && !s->have_nested)
+		return bad("%u domains are nested, but the stream has no NESTED record (table region)",
+			   s->num_nested_domains);
+	if (!s->have_nested) {
+		if (v->nested) {
+			viommu_nested_region(v, &gpa, &size);
+			return mismatch("the stream is from a device without nested mode; this device has nested mode on (table region %#llx-%#llx, which the guest was never told about)",
+					(unsigned long long)gpa,
+					(unsigned long long)(gpa + size - 1));
+		}
+		return 0;
+	}
+	last = s->region_gpa + s->region_size - 1;
+	if (!v->nested)
+		return mismatch("the stream is from a device in nested mode (table region %#llx-%#llx, %u nested domains); enable nested mode on this device first",
+				(unsigned long long)s->region_gpa,
+				(unsigned long long)last, s->num_nested_domains);
+	for (uint32_t i = 0; i < v->num_ram; i++)
+		if (v->ram[i].gpa <= last &&
+		    s->region_gpa <= v->ram[i].gpa + v->ram[i].size - 1)
+			return mismatch("the stream's table region %#llx-%#llx overlaps guest RAM %#llx-%#llx of this device",
+					(unsigned long long)s->region_gpa,
+					(unsigned long long)last,
+					(unsigned long long)v->ram[i].gpa,
+					(unsigned long long)(v->ram[i].gpa +
+							     v->ram[i].size - 1));
+	viommu_nested_region(v, &gpa, &size);
+	if (gpa != s->region_gpa || size != s->region_size)
+		return mismatch("the guest was given table region %#llx-%#llx, this device reserves %#llx-%#llx",
+				(unsigned long long)s->region_gpa,
+				(unsigned long long)last, (unsigned long long)gpa,
+				(unsigned long long)(gpa + size - 1));
+	return 0;
+}
+
 static int check_staging(struct ioasid_viommu *v, struct staging *s)
 {
 	int rc;
 
+	rc = check_nested(v, s);
+	if (rc)
+		return rc;
 	rc = check_config(v, s);
 	if (rc)
 		return rc;
@@ -813,6 +918,11 @@ static void rollback(struct ioasid_viommu *v, struct staging *s,
 		s->domains[i].d = NULL;
 	}
 	v->num_mappings = 0;
+	/* The destroyed tables' pages sit in quarantine; no HWPT walks
+	 * them any more, so the flush only returns them to the pool. */
+	if (v->nested && ioasid_viommu_flush(v))
+		ioasid_log(IOASID_WARN, "viommu restore: rollback: %s",
+			   ioasid_errmsg());
 }
 
 static int commit(struct ioasid_viommu *v, struct staging *s)
@@ -833,7 +943,14 @@ static int commit(struct ioasid_viommu *v, struct staging *s)
 		 * takes a fresh generation: any value is valid here. */
 		d->unmap_gen = 0;
 		vidx_init(&d->maps);
-		rc = v->strategy->domain_create(v, d);
+		/* A domain that was shadow on the source stays shadow (its
+		 * write-only maps stay write-only); a nested one gets a
+		 * table in this device's region, or becomes shadow here as
+		 * at run time if this host cannot nest it. */
+		if (v->nested && !s->domains[i].nested)
+			rc = viommu_shadow_strategy.domain_create(v, d);
+		else
+			rc = v->strategy->domain_create(v, d);
 		if (rc) {
 			free(d);
 			break;

@@ -827,6 +827,13 @@ int ioasid_viommu_handle_host_faults(struct ioasid_viommu *v)
 /* ------------------------------------------------------------------ */
 /* Inspection                                                           */
 
+void viommu_nested_region(const struct ioasid_viommu *v, uint64_t *gpa,
+			  uint64_t *size)
+{
+	*gpa = v->nested->region_gpa;
+	*size = v->nested->region_size;
+}
+
 int ioasid_viommu_domain_mode(const struct ioasid_viommu *v, uint32_t domain,
 			      uint32_t *mode)
 {

@@ -101,6 +101,10 @@ extern const struct viommu_strategy viommu_shadow_strategy;
  * nest, the shadow strategy for the rest (ioasid_viommu_enable_nested()). */
 extern const struct viommu_strategy viommu_nested_strategy;
 struct viommu_nested;
+/* nested.c: the table region given to ioasid_viommu_enable_nested()
+ * (v->nested set). */
+void viommu_nested_region(const struct ioasid_viommu *v, uint64_t *gpa,
+			  uint64_t *size);
 
 struct viommu_event {
 	struct viommu_fault fault;

@@ -11,7 +11,10 @@
  *          input is the stream itself;
  *   bit 1  fix the header's length and the CRC-32 after that, so the
  *          parser's checks past the checksum are reached;
- *   bit 2  the destination starts with config.bypass 1.
+ *   bit 2  the destination starts with config.bypass 1;
+ *   bit 3  nested mode: source, destination and third device enable it
+ *          with the same table region (each with its own memory), so
+ *          NESTED records and nested domains are saved and restored.
  *
  * Checked (abort() on violation): a refused restore leaves the device
  * without domains, mappings or events, its physical endpoint where it
@@ -36,6 +39,8 @@
 #define EP_E1 0x100u
 #define EP_E2 0x101u
 #define MAX_STREAM (1u << 16)
+#define REGION_GPA 0x100000000ull
+#define REGION_SIZE (1024 * 1024ull)
 
 #define CHECK(cond)                                                        \
 	do {                                                               \
@@ -47,6 +52,8 @@
 	} while (0)
 
 static uint8_t *ram;
+/* Table region memory of the source, destination and third device. */
+static uint8_t *regions[3];
 
 struct input {
 	const uint8_t *p;
@@ -102,7 +109,7 @@ struct dev {
 	struct ioasid_dev *nic;
 };
 
-static void dev_new(struct dev *d, uint8_t bypass)
+static void dev_new(struct dev *d, uint8_t bypass, uint8_t *region)
 {
 	static const struct ioasid_resv_region msi = { 0xfee00000ull, 0xfeefffffull,
 						       IOASID_RESV_MSI, 0 };
@@ -121,6 +128,13 @@ static void dev_new(struct dev *d, uint8_t bypass)
 	CHECK(ioasid_viommu_add_endpoint(d->v, EP_PHYS, d->nic, NULL) == 0);
 	CHECK(ioasid_viommu_add_endpoint(d->v, EP_E1, NULL, &e1) == 0);
 	CHECK(ioasid_viommu_add_endpoint(d->v, EP_E2, NULL, NULL) == 0);
+	if (region) {
+		IOASID_OPTS(ioasid_viommu_nested_opts, no,
+			    .region_gpa = REGION_GPA, .region_size = REGION_SIZE,
+			    .region_hva = region);
+
+		CHECK(ioasid_viommu_enable_nested(d->v, &no) == 0);
+	}
 }
 
 static void dev_free(struct dev *d)
@@ -261,13 +275,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		CHECK(ram != MAP_FAILED);
+		for (int i = 0; i < 3; i++) {
+			regions[i] = mmap(NULL, REGION_SIZE, PROT_READ | PROT_WRITE,
+					  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			CHECK(regions[i] != MAP_FAILED);
+		}
 	}
 	ioasid_set_print(NULL, NULL);
 
 	if (mode & 1) {
 		unsigned int ops = u8(&in) % 33;
 
-		dev_new(&src, 0);
+		dev_new(&src, 0, mode & 8 ? regions[0] : NULL);
 		CHECK(ioasid_viommu_set_features(src.v, ioasid_viommu_features(src.v)) == 0);
 		for (unsigned int i = 0; i < ops; i++)
 			request(&src, &in);
@@ -292,7 +311,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		put32(stream + n - 4, crc32_bitwise(stream, n - 4));
 	}
 
-	dev_new(&dst, (mode >> 2) & 1);
+	dev_new(&dst, (mode >> 2) & 1, mode & 8 ? regions[1] : NULL);
 	pt_before = ioasid_dev_pt_id(dst.nic);
 	CHECK(ioasid_ioas_alloc(dst.ctx, &first_free) == 0);
 	CHECK(ioasid_ioas_destroy(dst.ctx, first_free) == 0);
@@ -313,7 +332,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(n2 == n);
 			CHECK(memcmp(again, stream, n) == 0);
 		}
-		dev_new(&third, 0);
+		dev_new(&third, 0, mode & 8 ? regions[2] : NULL);
 		CHECK(ioasid_viommu_restore(third.v, again, n2) == 0);
 		check_mappings(&third, again, n2);
 		dev_free(&third);

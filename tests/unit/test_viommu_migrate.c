@@ -11,6 +11,10 @@
  */
 #include "viommu_helpers.h"
 
+#include "internal.h"
+#include "hwpt-ext.h"
+#include "viommu/pgtable.h"
+
 #define EP_F0 0x28u /* 0000:00:05.0, group 12 */
 #define EP_F1 0x29u /* 0000:00:05.1, group 12 */
 #define HDR 24u
@@ -535,12 +539,13 @@ static void test_refuse_bad_records(void **state)
 	c.p[ep0 + 4] ^= 1;
 	fix(&c);
 	REFUSE(g, EINVAL, "emulated", c);
-	/* Nested mode (not restorable here), unknown mode, unknown
-	 * mandatory record; an unknown optional record is skipped. */
+	/* A nested domain without the table region (NESTED record),
+	 * unknown mode, unknown mandatory record; an unknown optional
+	 * record is skipped. */
 	memcpy(c.p, s.p, s.n);
 	c.p[dom0 + 5] = 1;
 	fix(&c);
-	REFUSE(g, EPROTONOSUPPORT, "nested", c);
+	REFUSE(g, EBADMSG, "no NESTED record", c);
 	memcpy(c.p, s.p, s.n);
 	c.p[dom0 + 5] = 9;
 	fix(&c);
@@ -619,6 +624,252 @@ static void test_host_failure_rolls_back(void **state)
 	free(s.p);
 }
 
+
+/* ---- Nested mode --------------------------------------------------------- */
+
+#define REGION_GPA 0x100000000ull
+#define REGION_SIZE (2 * SZ_1M)
+#define R_NESTED 6u
+
+struct nested_vfx {
+	struct vfx *f;
+	void *region;
+};
+
+/* A device like dst_new(false, 0) with nested mode on (table region at
+ * @gpa, its own memory); @source: features negotiated, as a running
+ * guest's device; otherwise a restore destination. */
+static struct nested_vfx nested_new(bool source, uint64_t gpa)
+{
+	struct nested_vfx n = { dst_new(false, 0), NULL };
+
+	ioasid_sim_set_s1_walker(n.f->ctx->be, vpt_s1_walk, NULL);
+	n.region = mmap(NULL, REGION_SIZE, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(n.region != MAP_FAILED);
+	IOASID_OPTS(ioasid_viommu_nested_opts, no, .region_gpa = gpa,
+		    .region_size = REGION_SIZE, .region_hva = n.region);
+	OK(ioasid_viommu_enable_nested(n.f->v, &no));
+	if (source)
+		OK(ioasid_viommu_set_features(n.f->v,
+					      ioasid_viommu_features(n.f->v)));
+	return n;
+}
+
+static void nested_destroy(struct nested_vfx n)
+{
+	destroy(n.f);
+	munmap(n.region, REGION_SIZE);
+}
+
+static uint32_t mode_of(struct vfx *f, uint32_t dom)
+{
+	uint32_t mode = 99;
+
+	OK(ioasid_viommu_domain_mode(f->v, dom, &mode));
+	return mode;
+}
+
+/* Where a DMA of the physical endpoint's device to @iova lands: an
+ * offset into guest RAM, or -1 when not mapped.  Nested domains go
+ * through the simulator's stage-1 walk of the tables in the region. */
+static int64_t dma_lands(struct vfx *f, struct ioasid_dev *dev, uint64_t iova)
+{
+	uint64_t va = 0;
+	int rc = ioasid_sim_hwpt_translate(f->ctx->be, ioasid_dev_pt_id(dev),
+					   iova, &va);
+
+	if (rc == -ENOENT || rc == -EFAULT)
+		return -1;
+	OK(rc);
+	assert_true(va >= (uintptr_t)f->ram && va < (uintptr_t)f->ram + RAM_SIZE);
+	return (int64_t)(va - (uintptr_t)f->ram);
+}
+
+static void test_nested_round_trip(void **state)
+{
+	struct nested_vfx src = nested_new(true, REGION_GPA);
+	struct nested_vfx dst = nested_new(false, REGION_GPA);
+	struct vfx *f = src.f, *g = dst.f;
+	struct ioasid_viommu_translation ts, td;
+	struct stream s, again;
+	size_t nr;
+	static const uint64_t probes[] = { 0x100000, 0x10f000, 0x40000000,
+					   0x401ff000, 0x50000000, 0x60000000 };
+
+	(void)state;
+	populate(f);
+	assert_int_equal(mode_of(f, 1), IOASID_VIOMMU_MODE_NESTED);
+	assert_int_equal(mode_of(f, 2), IOASID_VIOMMU_MODE_NESTED);
+	s = save(f);
+	/* The region travels in a NESTED record, the mode in DOMAIN. */
+	nr = rec(&s, R_NESTED, 0);
+	assert_true(nr);
+	assert_int_equal(get64(s.p + nr), REGION_GPA);
+	assert_int_equal(get64(s.p + nr + 8), REGION_SIZE);
+	assert_int_equal(rec(&s, R_NESTED, 1), 0);
+	assert_int_equal(s.p[rec(&s, 3, 0) + 5], 1);
+	assert_int_equal(s.p[rec(&s, 3, 1) + 5], 1);
+
+	OK(ioasid_viommu_restore(g->v, s.p, s.n));
+	assert_int_equal(mode_of(g, 1), IOASID_VIOMMU_MODE_NESTED);
+	assert_int_equal(mode_of(g, 2), IOASID_VIOMMU_MODE_NESTED);
+	/* The destination's own tables, in its own region memory, give
+	 * the source's translations (stage 1 then stage 2). */
+	assert_int_equal(dma_lands(g, g->nic, 0x100010), 0x200010);
+	assert_int_equal(dma_lands(g, g->nic, 0x10fff8), 0x20fff8);
+	assert_int_equal(dma_lands(g, g->nic, 0x401ff000), 7 * SZ_1M + 0x1ff000);
+	assert_int_equal(dma_lands(g, g->nic, 0x50000000), 0x3000);
+	assert_int_equal(dma_lands(g, g->nic, 0x60000000), -1); /* MMIO */
+	assert_int_equal(dma_lands(g, g->nic, 0x110000), -1);
+	assert_int_equal(dma_lands(g, g->nvme, 0x10), 0x1010);
+	assert_int_equal(dma_lands(g, g->nvme, 0x8ff000), 0x4ff000);
+	assert_int_equal(dma_lands(g, g->nvme, 0x1000), -1);
+	assert_int_equal(dma_lands(f, f->nic, 0x100010), 0x200010);
+	for (unsigned int i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
+		OK(ioasid_viommu_translate(f->v, EP_EMU, probes[i] + 8,
+					   IOASID_VIOMMU_ACCESS_READ, &ts));
+		OK(ioasid_viommu_translate(g->v, EP_EMU, probes[i] + 8,
+					   IOASID_VIOMMU_ACCESS_READ, &td));
+		assert_int_equal(td.gpa, ts.gpa);
+		assert_int_equal(td.perm, ts.perm);
+	}
+	/* Saved again: the same bytes. */
+	again = save(g);
+	free(s.p);
+	s = save(f);
+	assert_int_equal(again.n, s.n);
+	assert_memory_equal(again.p, s.p, s.n);
+	/* The restored domain works on: UNMAP + flush clears the DMA path,
+	 * a new MAP lands, the region stays refused. */
+	assert_int_equal(unmap(g, 1, 0x40000000, 0x401fffff), S_OK);
+	OK(ioasid_viommu_flush(g->v));
+	assert_int_equal(dma_lands(g, g->nic, 0x40000000), -1);
+	assert_int_equal(map(g, 1, 0x40000000, 0x40000fff, 0x5000, RW), S_OK);
+	assert_int_equal(dma_lands(g, g->nic, 0x40000008), 0x5008);
+	assert_int_equal(map(g, 1, REGION_GPA, REGION_GPA + 0xfff, 0, RW), S_INVAL);
+	free(s.p);
+	free(again.p);
+	nested_destroy(src);
+	nested_destroy(dst);
+}
+
+/* A domain that is shadow on a nested source (here: edited so) stays a
+ * shadow domain on the destination, with its IOAS. */
+static void test_nested_shadow_domain_stays_shadow(void **state)
+{
+	struct nested_vfx src = nested_new(true, REGION_GPA);
+	struct nested_vfx dst = nested_new(false, REGION_GPA);
+	struct vfx *g = dst.f;
+	struct stream s;
+
+	(void)state;
+	populate(src.f);
+	s = save(src.f);
+	assert_int_equal(get32(s.p + rec(&s, 3, 1)), 2);
+	s.p[rec(&s, 3, 1) + 5] = 0;
+	fix(&s);
+	OK(ioasid_viommu_restore(g->v, s.p, s.n));
+	assert_int_equal(mode_of(g, 1), IOASID_VIOMMU_MODE_NESTED);
+	assert_int_equal(mode_of(g, 2), IOASID_VIOMMU_MODE_SHADOW);
+	assert_int_equal(ioasid_dev_pt_id(g->nvme), dom_ioas(g, 2));
+	assert_true(is_mapped(g->ctx, dom_ioas(g, 2), 0, SZ_4K));
+	assert_true(is_mapped(g->ctx, dom_ioas(g, 2), 0x800000, SZ_1M));
+	assert_int_equal(dma_lands(g, g->nic, 0x100000), 0x200000);
+	free(s.p);
+	nested_destroy(src);
+	nested_destroy(dst);
+}
+
+static void test_nested_refusals(void **state)
+{
+	VFX; /* a shadow-mode source */
+	struct nested_vfx src = nested_new(true, REGION_GPA);
+	struct nested_vfx dst = nested_new(false, REGION_GPA);
+	struct nested_vfx other = nested_new(false, REGION_GPA + 4 * SZ_1M);
+	struct vfx *g = dst.f, *plain = dst_new(false, 0);
+	struct stream s, shadow, c;
+	size_t nr, dom0, map0;
+	uint8_t dup[16];
+
+	populate(src.f);
+	populate(f);
+	s = save(src.f);
+	shadow = save(f);
+	nr = rec(&s, R_NESTED, 0);
+	dom0 = rec(&s, 3, 0);
+	map0 = rec(&s, 4, 0);
+	assert_true(nr && dom0 && map0);
+
+	/* Nested stream, device without nested mode: named, untouched. */
+	REFUSE(plain, EINVAL, "enable nested mode on this device first", s);
+	/* The guest was told another region. */
+	REFUSE(other.f, EINVAL, "table region 0x100000000-0x1001fffff", s);
+	/* Shadow stream, device with nested mode on. */
+	REFUSE(g, EINVAL, "without nested mode", shadow);
+	/* A nested domain needs the NESTED record. */
+	c = copy(&shadow);
+	c.p[rec(&c, 3, 0) + 5] = 1;
+	fix(&c);
+	REFUSE(plain, EBADMSG, "no NESTED record", c);
+	free(c.p);
+	/* The region: over this device's RAM, misaligned, empty, past
+	 * 2^52, twice. */
+	c = copy(&s);
+	put64(c.p + nr, 0);
+	fix(&c);
+	REFUSE(g, EINVAL, "overlaps guest RAM", c);
+	memcpy(c.p, s.p, s.n);
+	put64(c.p + nr, REGION_GPA + 0x800);
+	fix(&c);
+	REFUSE(g, EBADMSG, "misaligned", c);
+	memcpy(c.p, s.p, s.n);
+	put64(c.p + nr + 8, 0);
+	fix(&c);
+	REFUSE(g, EBADMSG, "empty", c);
+	memcpy(c.p, s.p, s.n);
+	put64(c.p + nr, 1ull << 52);
+	fix(&c);
+	REFUSE(g, EBADMSG, "out of range", c);
+	free(c.p);
+	c = copy(&s);
+	memcpy(dup, s.p + nr, sizeof(dup));
+	append(&c, R_NESTED, 0, dup, sizeof(dup));
+	REFUSE(g, EBADMSG, "second NESTED", c);
+	free(c.p);
+	/* A nested bypass domain; a mapping over the region (IOVA or
+	 * phys). */
+	c = copy(&s);
+	c.p[dom0 + 4] = 1;
+	fix(&c);
+	REFUSE(g, EBADMSG, "bypass domain cannot be nested", c);
+	memcpy(c.p, s.p, s.n);
+	put64(c.p + map0 + 8, REGION_GPA + SZ_1M);
+	put64(c.p + map0 + 16, REGION_GPA + SZ_1M + 0xffff);
+	fix(&c);
+	REFUSE(g, EBADMSG, "overlaps the table region", c);
+	memcpy(c.p, s.p, s.n);
+	put64(c.p + map0 + 24, REGION_GPA);
+	fix(&c);
+	REFUSE(g, EBADMSG, "overlaps the table region", c);
+	/* A NESTED record is not optional: a reader that does not know it
+	 * refuses the stream (tested with the flag, which must be zero). */
+	memcpy(c.p, s.p, s.n);
+	put16(c.p + nr - 6, 2);
+	fix(&c);
+	REFUSE(g, EBADMSG, "unknown flags", c);
+	free(c.p);
+	/* After all that, the right device takes the unedited stream. */
+	OK(ioasid_viommu_restore(g->v, s.p, s.n));
+	assert_int_equal(dma_lands(g, g->nvme, 0x10), 0x1010);
+	free(s.p);
+	free(shadow.p);
+	destroy(plain);
+	nested_destroy(src);
+	nested_destroy(dst);
+	nested_destroy(other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -631,6 +882,9 @@ int main(void)
 		VT(test_refuse_bad_records),
 		VT(test_refuse_other_device),
 		cmocka_unit_test(test_host_failure_rolls_back),
+		cmocka_unit_test(test_nested_round_trip),
+		cmocka_unit_test(test_nested_shadow_domain_stays_shadow),
+		VT(test_nested_refusals),
 	};
 
 	return cmocka_run_group_tests_name("viommu_migrate", tests, NULL, NULL);
