@@ -460,7 +460,7 @@ bench: $(BENCH_BINS)
 CLANG ?= $(shell command -v clang-14 || command -v clang || echo clang)
 FUZZ_TIME ?= 600
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
-FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -g -O1 $(FUZZ_SAN) \
+FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -g -O1 -MMD -MP $(FUZZ_SAN) \
 	-fsanitize=fuzzer-no-link $(PUBLIC_INCLUDES) -Ilib $(INIPARSER_CFLAGS)
 FUZZ_LIB_OBJS := $(patsubst lib/%.c,$(BUILD)/fuzz/lib/%.o,$(LIB_SRCS))
 FUZZ_TRACE ?= $(abspath ../shared/traces/linux-guest-blk-strict.trace)
@@ -577,6 +577,8 @@ deps:
 help:
 	@sed -n '3,17s/^# \{0,1\}//p' Makefile
 
--include $(wildcard $(BUILD)/lib/*/*.d $(BUILD)/lib/*/*/*.d $(BUILD)/cli/*.d $(BUILD)/tests/unit/*.d)
+# The fuzz build's objects too: a header change must rebuild them.
+-include $(wildcard $(BUILD)/lib/*/*.d $(BUILD)/lib/*/*/*.d $(BUILD)/cli/*.d $(BUILD)/tests/unit/*.d \
+	$(BUILD)/fuzz/*.d $(BUILD)/fuzz/lib/*.d $(BUILD)/fuzz/lib/*/*.d)
 
 endif
