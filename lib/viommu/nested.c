@@ -27,6 +27,8 @@
 #define VTD_S1_DATA_SIZE 24u
 #define VTD_INV_ENTRY_SIZE 24u
 #define VTD_INV_FLAGS_LEAF 1u
+/* TEST ONLY: struct iommu_hwpt_invalidate_selftest (flags, iotlb_id). */
+#define SELFTEST_INV_ENTRY_SIZE 8u
 
 /* One host IOMMU: its nest parent, or the fact that it cannot nest. */
 struct nest_iommu {
@@ -64,6 +66,9 @@ struct viommu_nested {
 	struct viommu_domain *pending; /* domains with ranges to flush */
 	uint8_t *inv_buf;
 	uint32_t inv_cap; /* entries inv_buf holds */
+	/* TEST ONLY (viommu_nested_use_selftest_format()): nested HWPTs and
+	 * invalidations in the kernel mock's selftest format. */
+	bool selftest_format;
 };
 
 static bool host_backed(const struct viommu_mapping *m)
@@ -117,6 +122,7 @@ static int encode_ranges(struct viommu_nested *n,
 	uint32_t want = nd->inval_all ? 1 : nd->inv.num;
 
 	if (want > n->inv_cap) {
+		/* VTD_INV_ENTRY_SIZE is the larger of the two formats. */
 		uint8_t *b = realloc(n->inv_buf, (size_t)want * VTD_INV_ENTRY_SIZE);
 
 		if (!b)
@@ -124,7 +130,17 @@ static int encode_ranges(struct viommu_nested *n,
 		n->inv_buf = b;
 		n->inv_cap = want;
 	}
-	if (nd->inval_all) {
+	if (n->selftest_format) {
+		/* The same number of entries as VT-d would get, in the
+		 * mock's format: one per range (the mock keeps no ranges,
+		 * only an IOTLB array: entry 0 is reset). */
+		uint32_t f = htole32(nd->inval_all ? IOASID_TEST_INVALIDATE_ALL : 0);
+
+		memset(n->inv_buf, 0, (size_t)want * SELFTEST_INV_ENTRY_SIZE);
+		for (uint32_t i = 0; i < want; i++)
+			memcpy(n->inv_buf + (size_t)i * SELFTEST_INV_ENTRY_SIZE,
+			       &f, 4);
+	} else if (nd->inval_all) {
 		put_entry(n->inv_buf, 0, UINT64_MAX, false);
 	} else {
 		for (uint32_t i = 0; i < nd->inv.num; i++)
@@ -154,8 +170,13 @@ static int flush_domain(struct ioasid_viommu *v, struct viommu_domain *d)
 		uint32_t done = num;
 
 		rc = ioasid_hwpt_invalidate(v->ctx, nd->hwpts[i].id,
-					    IOASID_INVALIDATE_DATA_VTD_S1,
-					    n->inv_buf, VTD_INV_ENTRY_SIZE, &done);
+					    n->selftest_format
+						    ? IOASID_INVALIDATE_DATA_SELFTEST
+						    : IOASID_INVALIDATE_DATA_VTD_S1,
+					    n->inv_buf,
+					    n->selftest_format ? SELFTEST_INV_ENTRY_SIZE
+							       : VTD_INV_ENTRY_SIZE,
+					    &done);
 		if (rc)
 			return rc;
 	}
@@ -223,9 +244,11 @@ static int iommu_of(struct ioasid_viommu *v, struct ioasid_dev *dev,
 	im = &n->iommus[n->num_iommus];
 	memset(im, 0, sizeof(*im));
 	memcpy(im->name, info.name, sizeof(im->name));
-	/* The tables are VT-d first-stage tables: only VT-d walks them. */
+	/* The tables are VT-d first-stage tables: only VT-d walks them
+	 * (the test-only selftest format takes the kernel's mock). */
 	if (ioasid_dev_hw_info(dev, &hw, NULL, 0) == 0 &&
-	    hw.type == IOASID_HW_INFO_INTEL_VTD) {
+	    hw.type == (n->selftest_format ? IOASID_HW_INFO_SELFTEST
+					    : IOASID_HW_INFO_INTEL_VTD)) {
 		IOASID_OPTS(ioasid_hwpt_alloc_opts, o,
 			    .flags = IOASID_HWPT_ALLOC_NEST_PARENT);
 
@@ -259,6 +282,8 @@ static int hwpt_new(struct ioasid_viommu *v, struct viommu_nested_domain *nd,
 {
 	struct viommu_nested *n = v->nested;
 	uint8_t data[VTD_S1_DATA_SIZE];
+	/* TEST ONLY: the mock takes no table pointer; it never walks. */
+	struct ioasid_hwpt_selftest selftest = { .iotlb = IOASID_TEST_IOTLB_DEFAULT };
 	IOASID_OPTS(ioasid_hwpt_nested, hn,
 		    .flags = faults ? IOASID_HWPT_ALLOC_FAULT_ID_VALID : 0,
 		    .fault_id = faults ? n->fault_id : 0,
@@ -273,6 +298,11 @@ static int hwpt_new(struct ioasid_viommu *v, struct viommu_nested_domain *nd,
 		return ioasid_fail(-ENOMEM, "viommu: out of memory");
 	nd->hwpts = h;
 	vtd_s1_data(data, nd->root);
+	if (n->selftest_format) {
+		hn.data_type = IOASID_HWPT_DATA_SELFTEST;
+		hn.data_len = sizeof(selftest);
+		hn.data = &selftest;
+	}
 	rc = ioasid_hwpt_alloc_nested(dev, n->iommus[iommu].parent, &hn, &id);
 	if (rc)
 		return rc;
@@ -744,6 +774,28 @@ fail:
 		free(resv[i]);
 	free(resv);
 	return rc;
+}
+
+/* TEST ONLY, not a user-facing mode (declared in viommu-internal.h, not
+ * exported): the kernel's mock IOMMU (CONFIG_IOMMUFD_TEST) nests only
+ * with its selftest data type.  With this, nested mode counts the mock as
+ * a nesting IOMMU, allocates nested HWPTs of the selftest type and sends
+ * each batch's invalidations in the selftest entry format (one entry per
+ * range, as for VT-d).  The VT-d stage-1 tables are written exactly as
+ * always, but the mock never walks them: DMA is not translated through
+ * them.  What stays real: the pinning of guest RAM once, the table writes
+ * and the invalidation calls, which is what tests/vm/lib/bench_nested.c
+ * measures against shadow mode. */
+int viommu_nested_use_selftest_format(struct ioasid_viommu *v)
+{
+	ioasid_clear_error();
+	if (!v || !v->nested)
+		return ioasid_fail(-EINVAL, "viommu nested: not enabled");
+	if (v->features_set || vidx_count(&v->domains))
+		return ioasid_fail(-EBUSY,
+				   "viommu nested: the format is chosen before the driver negotiates features");
+	v->nested->selftest_format = true;
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */

@@ -105,6 +105,11 @@ struct viommu_nested;
  * (v->nested set). */
 void viommu_nested_region(const struct ioasid_viommu *v, uint64_t *gpa,
 			  uint64_t *size);
+/* nested.c, TEST ONLY (the VM benchmark on the kernel's mock devices):
+ * nested HWPTs and invalidations in the selftest format; the tables are
+ * written but the mock never walks them.  After enable_nested, before
+ * feature negotiation. */
+int viommu_nested_use_selftest_format(struct ioasid_viommu *v);
 
 struct viommu_event {
 	struct viommu_fault fault;
