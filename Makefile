@@ -8,7 +8,8 @@
 #   make check           every test (check-fast, then the VM suite)
 #   make check-fast      tests that need no VM: unit, scripts, headers, man
 #                        pages, ABI, install
-#   make bench | vmcheck | check-abi | man | install | uninstall | clean
+#   make bench | vmcheck | vmbench | vmbench-nested | check-abi | man |
+#        install | uninstall | clean
 #
 # Knobs: V=1 (show commands), PREFIX, LIBDIR, INCLUDEDIR, BINDIR, MANDIR,
 # PKGCONFIGDIR, DESTDIR, CC, CFLAGS, LDFLAGS, CROSS_COMPILE, PKG_CONFIG, WERROR=0,
@@ -370,6 +371,9 @@ $(BUILD)/vm/tests/%.t: tests/vm/lib/%.c $(wildcard tests/vm/lib/*.h) $(STATICLIB
 		-isystem $(VM_UAPI) $(CFLAGS) $(LDFLAGS) -static -o $@ $< \
 		$(STATICLIB) $(LIB_LIBS)
 
+# bench_nested counts the library's ioctls by wrapping ioctl at link time.
+$(BUILD)/vm/tests/bench_nested.t: LDFLAGS += -Wl,--wrap=ioctl
+
 $(VM_IOASCTL): $(CLI_OBJS) $(STATICLIB)
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(@D)
@@ -379,8 +383,10 @@ $(VM_IOASCTL): $(CLI_OBJS) $(STATICLIB)
 # Shell-driven VM tests (tests/vm/scripts/): the differential run of the
 # "# differential" batch scripts on the kernel and the exec hand-over.
 # Their data goes to /files in the guest: the static ioasctl, the batch
-# scripts with their golden files, and exec_helper.
+# scripts with their golden files, and exec_helper; and the recorded
+# guest trace for bench_nested when ../shared/traces has it.
 VM_FILES := $(BUILD)/vm/files
+VM_TRACE ?= $(abspath ../shared/traces/linux-guest-blk-strict.trace)
 VM_SCRIPT_TESTS := $(BUILD)/vm/tests/differential.t $(BUILD)/vm/tests/exec.t
 HASH := \#
 VM_DIFF_SCRIPTS = $(shell grep -lx '$(HASH) differential' tests/scripts/*.batch)
@@ -402,6 +408,8 @@ vm-files: $(VM_IOASCTL) $(BUILD)/vm/exec_helper
 	$(Q)for f in $(VM_DIFF_SCRIPTS); do cp $$f $${f%.batch}.out \
 		$(VM_FILES)/scripts/ || exit 1; \
 		[ ! -e $${f%.batch}.json.out ] || cp $${f%.batch}.json.out $(VM_FILES)/scripts/; done
+	$(Q)[ ! -e $(VM_TRACE) ] || { mkdir -p $(VM_FILES)/traces && \
+		cp $(VM_TRACE) $(VM_FILES)/traces/; }
 
 .PHONY: vm-tests
 vm-tests: $(VM_LIB_BINS) $(VM_IOASCTL) $(VM_SCRIPT_TESTS) vm-files
@@ -421,6 +429,14 @@ endif
 vmbench: all $(BUILD)/vm/tests/bench_overhead.t
 	$(Q)BUILD=$(abspath $(BUILD)) tests/vm/run.sh --name vmbench \
 		--append ioasid_bench=full $(BUILD)/vm/tests/bench_overhead.t
+
+# The recorded guest trace in shadow and nested mode on the kernel's mock
+# devices, full length (tests/vm/lib/bench_nested.c, docs/BENCHMARKS.md).
+.PHONY: vmbench-nested
+vmbench-nested: all $(BUILD)/vm/tests/bench_nested.t vm-files
+	$(Q)BUILD=$(abspath $(BUILD)) tests/vm/run.sh --name vmbench-nested \
+		--append ioasid_bench=full --files $(abspath $(VM_FILES)) \
+		$(BUILD)/vm/tests/bench_nested.t
 
 check: all
 	$(Q)$(MAKE) --no-print-directory check-results-reset
