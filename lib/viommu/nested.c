@@ -252,9 +252,18 @@ static int iommu_of(struct ioasid_viommu *v, struct ioasid_dev *dev,
 		IOASID_OPTS(ioasid_hwpt_alloc_opts, o,
 			    .flags = IOASID_HWPT_ALLOC_NEST_PARENT);
 
-		if (ioasid_hwpt_alloc(dev, n->s2_ioas, &o, &parent) == 0) {
+		rc = ioasid_hwpt_alloc(dev, n->s2_ioas, &o, &parent);
+		if (rc == 0) {
 			im->can_nest = true;
 			im->parent = parent;
+		} else if (rc != -EOPNOTSUPP) {
+			/* Not a missing capability (the driver refuses a
+			 * nest parent with EOPNOTSUPP) but a failure such as
+			 * pinning guest RAM: fail this placement and remember
+			 * nothing, or the IOMMU would count as non-nesting
+			 * for good (found on the kernel: a rolled-back
+			 * restore left its domains shadow on the retry). */
+			return rc;
 		} else {
 			ioasid_log(IOASID_INFO,
 				   "viommu: iommu %s: no nest parent (%s): shadow mode",
@@ -884,6 +893,34 @@ void viommu_nested_region(const struct ioasid_viommu *v, uint64_t *gpa,
 {
 	*gpa = v->nested->region_gpa;
 	*size = v->nested->region_size;
+}
+
+/* TEST ONLY (declared in viommu-internal.h): where a nested domain
+ * lives on the host, for tests that check the kernel's side. */
+int viommu_nested_domain_host(const struct ioasid_viommu *v, uint32_t domain,
+			      struct viommu_nested_host *out)
+{
+	struct viommu_domain *d;
+
+	ioasid_clear_error();
+	if (!v || !out)
+		return ioasid_fail(-EINVAL, "viommu: NULL argument");
+	d = vidx_find(&v->domains, domain);
+	if (!d || !d->nested)
+		return ioasid_fail(-ENOENT, "viommu domain %u is not nested",
+				   domain);
+	memset(out, 0, sizeof(*out));
+	out->root = d->nested->root;
+	out->s2_ioas = v->nested->s2_ioas;
+	out->fault_id = v->nested->fault_id;
+	if (d->nested->num_hwpts) {
+		const struct nest_hwpt *h = &d->nested->hwpts[0];
+
+		out->hwpt = h->id;
+		out->parent = v->nested->iommus[h->iommu].parent;
+		out->hwpt_faults = h->faults;
+	}
+	return 0;
 }
 
 int ioasid_viommu_domain_mode(const struct ioasid_viommu *v, uint32_t domain,

@@ -16,6 +16,8 @@
  * neighbours would make possible.  iommufd already merges the pinned pages
  * of neighbouring areas, so coalescing would save ioctls, not memory.
  */
+#include <stdio.h>
+
 #include "internal.h"
 #include "viommu-internal.h"
 
@@ -108,10 +110,16 @@ static int shadow_endpoint_place(struct ioasid_viommu *v,
 	} else {
 		rc = ioasid_dev_attach(ep->dev, target, NULL);
 	}
-	if (rc == 0)
+	if (rc == 0) {
 		ep->host_pt = target;
-	else if (created)
+	} else if (created) {
+		/* The cleanup clears the message: keep the failure's. */
+		char msg[512];
+
+		snprintf(msg, sizeof(msg), "%s", ioasid_errmsg());
 		shadow_domain_destroy(v, d);
+		return ioasid_fail(rc, "%s", msg);
+	}
 	return rc;
 }
 

@@ -111,6 +111,21 @@ void viommu_nested_region(const struct ioasid_viommu *v, uint64_t *gpa,
  * feature negotiation. */
 int viommu_nested_use_selftest_format(struct ioasid_viommu *v);
 
+/* nested.c, TEST ONLY (VM tests on the kernel's mock devices): the host
+ * side of nested domain @domain: its stage-1 root (guest-physical, in the
+ * table region), the stage-2 IOAS, the fault queue (0: none), and its
+ * first nested HWPT with that HWPT's nest parent (both 0 while no
+ * physical endpoint is attached).  Return: 0; -ENOENT (no such domain,
+ * or not nested); -EINVAL. */
+struct viommu_nested_host {
+	uint64_t root;
+	uint32_t s2_ioas, fault_id;
+	uint32_t hwpt, parent;
+	bool hwpt_faults; /* the HWPT was allocated with the fault queue */
+};
+int viommu_nested_domain_host(const struct ioasid_viommu *v, uint32_t domain,
+			      struct viommu_nested_host *out);
+
 struct viommu_event {
 	struct viommu_fault fault;
 };
