@@ -486,6 +486,17 @@ static void area_free(struct sim *s, struct sim_ioas *ioas, uint64_t start,
 	spare_put(&s->spare_areas, a);
 }
 
+/* Remove the area a lookup just found (no second descent). */
+static void area_free_at(struct sim *s, struct sim_ioas *ioas,
+			 const struct itree_iter *it)
+{
+	struct sim_area *a = it->value;
+
+	itree_remove_at(&ioas->areas, it);
+	pages_put(s, a->pages);
+	spare_put(&s->spare_areas, a);
+}
+
 static uint64_t min_page(const struct sim *s, const struct sim_hwpt *h)
 {
 	uint64_t bm = s->topo->iommus[h->iommu].pgsize_bitmap;
@@ -746,11 +757,26 @@ static int alloc_iova(struct sim *s, struct sim_ioas *ioas, uint64_t addr,
 			   (ull)length, (ull)align, ioas->obj.id);
 }
 
-/* io_pagetable.c iopt_check_iova(). */
-static int check_iova(struct sim_ioas *ioas, uint64_t iova, uint64_t length)
+/* The last part of iopt_check_iova(): no mapping in the range. */
+static int check_iova_free(struct sim_ioas *ioas, uint64_t iova,
+			   uint64_t length)
+{
+	struct itree_iter n;
+
+	if (itree_first_overlap(&ioas->areas, iova, iova + length - 1, &n))
+		return ioasid_fail(-EEXIST,
+				   "iova %#llx+%#llx overlaps mapping %#llx-%#llx of ioas %u",
+				   (ull)iova, (ull)length, (ull)n.start,
+				   (ull)n.last, ioas->obj.id);
+	return 0;
+}
+
+/* io_pagetable.c iopt_check_iova(); the mappings only if @areas_too
+ * (else the caller's insert is the check). */
+static int check_iova(struct sim_ioas *ioas, uint64_t iova, uint64_t length,
+		      bool areas_too)
 {
 	const struct sim_resv *r;
-	struct itree_iter n;
 	uint64_t last;
 
 	if (iova & (ioas->iova_alignment - 1))
@@ -773,12 +799,7 @@ static int check_iova(struct sim_ioas *ioas, uint64_t iova, uint64_t length)
 				   (ull)r->last, topology_resv_type_name(r->type),
 				   who);
 	}
-	if (itree_first_overlap(&ioas->areas, iova, last, &n))
-		return ioasid_fail(-EEXIST,
-				   "iova %#llx+%#llx overlaps mapping %#llx-%#llx of ioas %u",
-				   (ull)iova, (ull)length, (ull)n.start,
-				   (ull)n.last, ioas->obj.id);
-	return 0;
+	return areas_too ? check_iova_free(ioas, iova, length) : 0;
 }
 
 struct sim_piece {
@@ -801,6 +822,9 @@ static int map_pieces(struct sim *s, struct sim_ioas *ioas,
 	struct sim_area **areas = num == 1 ? &one_area
 					   : calloc(num, sizeof(*areas));
 	bool write = flags & IOASID_MAP_WRITE;
+	/* A single piece at a fixed IOVA: its insert is the overlap check,
+	 * one descent instead of two. */
+	bool insert_checks = num == 1 && !(flags & IOASID_MAP_ANY_IOVA);
 	uint64_t at;
 	unsigned int i;
 	int rc = 0;
@@ -820,25 +844,34 @@ static int map_pieces(struct sim *s, struct sim_ioas *ioas,
 		rc = alloc_iova(s, ioas, pc[0].pages->base + pc[0].start_byte,
 				length, iova);
 	else
-		rc = check_iova(ioas, *iova, length);
+		rc = check_iova(ioas, *iova, length, !insert_checks);
 	if (rc)
 		goto out;
 	at = *iova;
 	for (i = 0; i < num; i++) {
 		struct sim_area *a;
+		int ins;
 
 		if (write && !pc[i].pages->writable) {
-			rc = ioasid_fail(-EPERM,
-					 "source of iova %#llx is not writable",
-					 (ull)at);
+			/* An overlap is reported first, as it would have been
+			 * by check_iova(). */
+			rc = insert_checks ? check_iova_free(ioas, at, length)
+					   : 0;
+			if (!rc)
+				rc = ioasid_fail(-EPERM,
+						 "source of iova %#llx is not writable",
+						 (ull)at);
 			break;
 		}
 		if ((pc[i].start_byte % s->page_size) &
 		    (ioas->iova_alignment - 1)) {
-			rc = ioasid_fail(-EINVAL,
-					 "buffer page offset %#llx is not aligned to %#llx",
-					 (ull)(pc[i].start_byte % s->page_size),
-					 (ull)ioas->iova_alignment);
+			rc = insert_checks ? check_iova_free(ioas, at, length)
+					   : 0;
+			if (!rc)
+				rc = ioasid_fail(-EINVAL,
+						 "buffer page offset %#llx is not aligned to %#llx",
+						 (ull)(pc[i].start_byte % s->page_size),
+						 (ull)ioas->iova_alignment);
 			break;
 		}
 		a = spare_get(&s->spare_areas, sizeof(*a));
@@ -848,10 +881,15 @@ static int map_pieces(struct sim *s, struct sim_ioas *ioas,
 		}
 		a->pages = NULL;
 		a->start_byte = pc[i].start_byte;
-		/* The range was checked free: only memory can fail. */
-		if (itree_insert(&ioas->areas, at, at + pc[i].length - 1, a)) {
+		/* -EEXIST only when the insert is the check; otherwise the
+		 * range was checked free and only memory can fail. */
+		ins = itree_insert(&ioas->areas, at, at + pc[i].length - 1, a);
+		if (ins) {
 			spare_put(&s->spare_areas, a);
-			rc = ioasid_fail(-ENOMEM, "out of memory");
+			rc = ins == -EEXIST ? check_iova_free(ioas, at, length)
+					    : 0;
+			if (!rc)
+				rc = ioasid_fail(-ENOMEM, "out of memory");
 			break;
 		}
 		areas[i] = a;
@@ -1021,7 +1059,7 @@ static int unmap_range(struct sim *s, struct sim_ioas *ioas, uint64_t start,
 					 (ull)end, ioas->obj.id);
 			break;
 		}
-		area_free(s, ioas, first, n.value);
+		area_free_at(s, ioas, &n);
 		bytes += end - first + 1;
 		if (end >= last)
 			break;

@@ -581,20 +581,13 @@ static void fix_underflow(struct itree *t, struct path *p, unsigned int depth)
 	}
 }
 
-int itree_remove(struct itree *t, uint64_t start)
+/* Take entry @pos out of leaf @l, keeping l->max_gap; the caller fixes
+ * the count and everything above the leaf. */
+static void leaf_take(struct itree_leaf *l, unsigned int pos)
 {
-	struct itree_leaf *l;
-	unsigned int pos, n;
+	unsigned int n = l->n;
 	bool rescan = false;
-	struct path p;
 
-	if (!t->root)
-		return -ENOENT;
-	l = descend(t, start, &p);
-	n = l->n;
-	pos = lower_bound(l->last, n, start);
-	if (pos == n || l->start[pos] != start)
-		return -ENOENT;
 	if (pos > 0 && pos + 1 < n)
 		/* Two gaps become one wider one. */
 		l->max_gap = max_u64(l->max_gap,
@@ -607,22 +600,75 @@ int itree_remove(struct itree *t, uint64_t start)
 						 l->start[n - 1])) ==
 			 l->max_gap;
 	leaf_copy(l, pos, l, pos + 1, n - pos - 1);
-	l->n = --n;
-	t->count--;
+	l->n = n - 1;
 	if (rescan)
 		l->max_gap = leaf_scan_gap(l);
+}
+
+/* After leaf_take() on @l, reached by @p: the root case, underflow, or
+ * the new summary up the path. */
+static void leaf_taken(struct itree *t, struct itree_leaf *l, struct path *p)
+{
+	t->count--;
 	if (!t->height) {
-		if (!n) {
+		if (!l->n) {
 			pool_put(&t->free_leaves, l);
 			t->root = NULL;
 		}
-		return 0;
+		return;
 	}
-	if (n < LEAF_MIN)
-		fix_underflow(t, &p, t->height);
+	if (l->n < LEAF_MIN)
+		fix_underflow(t, p, t->height);
 	else
-		refresh_path(t, &p, t->height, l, false);
+		refresh_path(t, p, t->height, l, false);
+}
+
+static void iter_set(struct itree_iter *it, struct itree_leaf *l,
+		     unsigned int i);
+
+/* A lookup, then itree_remove_at() (so that every removal, and the
+ * randomized tests of this one, go through the same code). */
+int itree_remove(struct itree *t, uint64_t start)
+{
+	struct itree_iter it;
+	struct itree_leaf *l;
+	unsigned int pos;
+
+	if (!t->root)
+		return -ENOENT;
+	l = descend(t, start, NULL);
+	pos = lower_bound(l->last, l->n, start);
+	if (pos == l->n || l->start[pos] != start)
+		return -ENOENT;
+	iter_set(&it, l, pos);
+	itree_remove_at(t, &it);
 	return 0;
+}
+
+void itree_remove_at(struct itree *t, const struct itree_iter *it)
+{
+	struct itree_leaf *l = it->leaf;
+	uint64_t first = l->start[0], last = l->last[l->n - 1];
+	uint64_t gap = l->max_gap;
+	struct path p;
+
+	leaf_take(l, it->idx);
+	/* The usual case: the leaf keeps enough intervals and its summary
+	 * (lowest start, highest last, widest gap) did not change, so no
+	 * ancestor needs a word changed and no descent is needed. */
+	if (t->height && l->n >= LEAF_MIN && l->start[0] == first &&
+	    l->last[l->n - 1] == last && l->max_gap == gap) {
+		t->count--;
+		return;
+	}
+	/* Otherwise the path from the root: the leaf is where a descent
+	 * for any key inside it ends (the keys of the ones next to it are
+	 * still in place), so its lowest remaining last leads there. */
+	if (t->height && l->n)
+		descend(t, l->last[0], &p);
+	else if (t->height)
+		descend(t, it->start, &p);
+	leaf_taken(t, l, &p);
 }
 
 static void iter_set(struct itree_iter *it, struct itree_leaf *l,

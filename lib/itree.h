@@ -49,6 +49,10 @@ int itree_insert(struct itree *t, uint64_t start, uint64_t last, void *value);
 /* Remove the interval that begins at @start.  Return: 0, or -ENOENT. */
 int itree_remove(struct itree *t, uint64_t start);
 
+/* Remove the interval @it points at (from a lookup, the tree unchanged
+ * since): no descent unless the leaf's summary changes or it runs low. */
+void itree_remove_at(struct itree *t, const struct itree_iter *it);
+
 /* The lowest interval that intersects [start, last]: true and *@it set,
  * or false. */
 bool itree_first_overlap(const struct itree *t, uint64_t start, uint64_t last,
