@@ -36,6 +36,18 @@ void *vidx_first_overlap(const struct viommu_index *ix, uint64_t first,
 								: NULL;
 }
 
+void *vidx_first_overlap_pos(const struct viommu_index *ix, uint64_t first,
+			     uint64_t last, struct itree_iter *pos)
+{
+	return itree_first_overlap(&ix->tree, first, last, pos) ? pos->value
+								: NULL;
+}
+
+void vidx_remove_at(struct viommu_index *ix, const struct itree_iter *pos)
+{
+	itree_remove_at(&ix->tree, pos);
+}
+
 void *vidx_next_from(const struct viommu_index *ix, uint64_t key)
 {
 	return vidx_first_overlap(ix, key, UINT64_MAX);

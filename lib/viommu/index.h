@@ -29,6 +29,12 @@ void *vidx_find(const struct viommu_index *ix, uint64_t key);
 /* The value of the lowest range intersecting [first, last], or NULL. */
 void *vidx_first_overlap(const struct viommu_index *ix, uint64_t first,
 			 uint64_t last);
+/* As vidx_first_overlap(), with *@pos set for vidx_remove_at(). */
+void *vidx_first_overlap_pos(const struct viommu_index *ix, uint64_t first,
+			     uint64_t last, struct itree_iter *pos);
+/* Remove what vidx_first_overlap_pos() found, the index unchanged since:
+ * usually without a second descent. */
+void vidx_remove_at(struct viommu_index *ix, const struct itree_iter *pos);
 /* The value of the lowest range starting at or after @key, or NULL. */
 void *vidx_next_from(const struct viommu_index *ix, uint64_t key);
 size_t vidx_count(const struct viommu_index *ix);

@@ -326,6 +326,7 @@ static uint8_t do_unmap(struct ioasid_viommu *v, const struct viommu_req *r)
 {
 	struct viommu_mapping *m;
 	struct viommu_domain *d;
+	struct itree_iter pos;
 	bool removed = false;
 	uint8_t status = VIOMMU_S_OK;
 
@@ -339,7 +340,7 @@ static uint8_t do_unmap(struct ioasid_viommu *v, const struct viommu_req *r)
 	/* 62, 63, 68: neither end may fall inside a mapping.  The lowest
 	 * mapping in the range settles the start, and the end too unless
 	 * the range reaches past it. */
-	m = vidx_first_overlap(&d->maps, r->virt_start, r->virt_end);
+	m = vidx_first_overlap_pos(&d->maps, r->virt_start, r->virt_end, &pos);
 	if (!m)
 		return VIOMMU_S_OK; /* 69: nothing there */
 	if (m->start < r->virt_start || m->last > r->virt_end)
@@ -363,13 +364,15 @@ static uint8_t do_unmap(struct ioasid_viommu *v, const struct viommu_req *r)
 			status = VIOMMU_S_IOERR;
 			break;
 		}
-		vidx_remove(&d->maps, m->start);
+		/* From the lookup: the strategies do not touch d->maps. */
+		vidx_remove_at(&d->maps, &pos);
 		viommu_mapping_put(v, m);
 		v->num_mappings--;
 		removed = true;
-		m = last < r->virt_end ? vidx_first_overlap(&d->maps, last + 1,
-							   r->virt_end)
-				       : NULL;
+		m = last < r->virt_end
+			    ? vidx_first_overlap_pos(&d->maps, last + 1,
+						     r->virt_end, &pos)
+			    : NULL;
 	}
 	if (removed)
 		d->unmap_gen = ++gen_counter;
