@@ -204,6 +204,26 @@ static uint64_t leaf_scan_gap(const struct itree_leaf *l)
 	return gap;
 }
 
+/*
+ * The widest gap of @l after a gap equal to its widest, @old, was split
+ * or dropped, so that no gap is wider than @old: @old again as soon as
+ * another gap that wide turns up (often the first: leaves of equally
+ * spaced mappings), else the widest of the rest.
+ */
+static uint64_t leaf_rescan_gap(const struct itree_leaf *l, uint64_t old)
+{
+	uint64_t gap = 0;
+
+	for (unsigned int i = 1; i < l->n; i++) {
+		uint64_t g = gap_between(l->last[i - 1], l->start[i]);
+
+		if (g == old)
+			return old;
+		gap = max_u64(gap, g);
+	}
+	return gap;
+}
+
 static uint64_t inner_scan_gap(const struct itree_inner *in)
 {
 	uint64_t gap = in->gap[0];
@@ -340,7 +360,7 @@ static void leaf_put(struct itree_leaf *l, unsigned int pos, uint64_t start,
 	l->value[pos] = value;
 	l->n = n + 1;
 	if (rescan)
-		l->max_gap = leaf_scan_gap(l);
+		l->max_gap = leaf_rescan_gap(l, l->max_gap);
 }
 
 /* Insert a child after entry @i of a non-full inner node. */
@@ -602,7 +622,7 @@ static void leaf_take(struct itree_leaf *l, unsigned int pos)
 	leaf_copy(l, pos, l, pos + 1, n - pos - 1);
 	l->n = n - 1;
 	if (rescan)
-		l->max_gap = leaf_scan_gap(l);
+		l->max_gap = leaf_rescan_gap(l, l->max_gap);
 }
 
 /* After leaf_take() on @l, reached by @p: the root case, underflow, or
