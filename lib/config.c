@@ -2,34 +2,28 @@
 /*
  * ioasid.conf(5), the operator's configuration file.
  *
- * Read like the topology files (lib/topology.c): the text is checked here
+ * Read like the topology files, through lib/ini.c: the text is checked
  * line by line first, so that every mistake gets a FILE:LINE message and
  * iniparser never has a reason to print through its process-wide error
  * callback, which this library leaves alone because the VMM may use
- * iniparser too.  iniparser then reads the very text that was checked,
- * from a memfd (4.1 reads only named files), and supplies the values;
- * numbers are parsed here, without octal.
+ * iniparser too.  iniparser then reads the very text that was checked
+ * and supplies the values; numbers are parsed without octal or suffixes.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <iniparser.h>
-
 #include "config.h"
+#include "ini.h"
 #include "internal.h"
 #include "pasid.h"
 
-/* iniparser 4.1 reads lines into a 1024-byte buffer, newline included. */
-#define CFG_LINE_MAX 1023
 /* A configuration file is a few lines; refuse anything absurd. */
 #define CFG_SIZE_MAX (1u << 20)
 
@@ -43,20 +37,6 @@ static const char *const cfg_sec_names[] = {
 static const char *const cfg_keys[][4] = {
 	[CFG_DEFAULTS] = { "backend", "topology" },
 	[CFG_DEVICE] = { "class", "pasid_width", "pasid" },
-};
-
-struct cfg_key {
-	char name[16];
-	unsigned int line;
-};
-
-struct cfg_sec {
-	enum cfg_sec_kind kind;
-	char name[IOASID_NAME_MAX];	 /* canonical device name, "" */
-	char ininame[IOASID_NAME_MAX + 8]; /* iniparser's section name */
-	unsigned int line;
-	struct cfg_key keys[ARRAY_SIZE(cfg_keys[0])];
-	unsigned int num_keys;
 };
 
 struct cfg_dev {
@@ -75,42 +55,6 @@ struct ioasid_config {
 	unsigned int num_devs;
 };
 
-struct cfg_scan {
-	const char *file;
-	struct cfg_sec *secs;
-	unsigned int num_secs;
-};
-
-static char *trim(char *s)
-{
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-		*--e = '\0';
-	return s;
-}
-
-static void lower(char *s)
-{
-	for (; *s; s++)
-		*s = (char)tolower((unsigned char)*s);
-}
-
-static bool is_uuid(const char *s)
-{
-	static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
-
-	if (strlen(s) != sizeof(shape) - 1)
-		return false;
-	for (size_t i = 0; shape[i]; i++)
-		if (shape[i] == '-' ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
-			return false;
-	return true;
-}
-
 /* "mock", "mockN", optionally ":flag,flag" (the kernel backend checks the
  * flags); the simulator's [mock NAME] devices are named freely, but a
  * configuration for them uses the same names. */
@@ -119,230 +63,90 @@ static bool is_mock_name(const char *s)
 	return !strncmp(s, "mock", 4);
 }
 
-/* Decimal or 0x hex; a leading 0 on a decimal number is refused rather
- * than read as octal (iniparser's getint would) or as decimal. */
+/* Decimal or 0x hex (no K/M/G/T: these are not sizes), at most @max. */
 static int parse_num(const char *s, uint64_t max, uint64_t *out)
 {
-	unsigned int base = 10, digits = 0;
-	uint64_t v = 0;
+	uint64_t v;
+	int rc = ini_parse_u64(s, &v);
 
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		base = 16;
-		s += 2;
-	} else if (s[0] == '0' && s[1]) {
-		return -EINVAL;
-	}
-	for (; *s; s++, digits++) {
-		unsigned int d;
-
-		if (isdigit((unsigned char)*s))
-			d = (unsigned int)(*s - '0');
-		else if (base == 16 && isxdigit((unsigned char)*s))
-			d = (unsigned int)(tolower((unsigned char)*s) - 'a' + 10);
-		else
-			return -EINVAL;
-		if (v > (UINT64_MAX - d) / base)
-			return -ERANGE;
-		v = v * base + d;
-	}
-	if (!digits)
-		return -EINVAL;
-	if (v > max)
-		return -ERANGE;
-	*out = v;
-	return 0;
+	if (!rc && v > max)
+		rc = -ERANGE;
+	if (!rc)
+		*out = v;
+	return rc;
 }
 
 /* ------------------------------------------------------------------ */
-/* Pre-scan                                                             */
+/* Sections and keys                                                    */
 
-static int scan_section(struct cfg_scan *s, unsigned int line, char *text)
+static int cfg_section(const struct ini_file *f, unsigned int line,
+		       const char *kind, const char *name,
+		       unsigned int *kind_out, char canon[IOASID_NAME_MAX])
 {
-	char *end = strchr(text, ']'), *kind, *name;
-	struct cfg_sec *sec, *secs;
-	char canon[IOASID_NAME_MAX];
 	unsigned int k;
 
-	if (!end)
-		return ioasid_fail(-EINVAL, "%s:%u: missing ']'", s->file, line);
-	if (*trim(end + 1))
-		return ioasid_fail(-EINVAL, "%s:%u: text after ']'", s->file,
-				   line);
-	*end = '\0';
-	/* iniparser lower-cases section names: so do we, before comparing. */
-	lower(text);
-	kind = trim(text);
-	name = kind + strcspn(kind, " \t");
-	if (*name)
-		*name++ = '\0';
-	name = trim(name);
 	for (k = 0; k < ARRAY_SIZE(cfg_sec_names); k++)
 		if (!strcmp(kind, cfg_sec_names[k]))
 			break;
 	if (k == ARRAY_SIZE(cfg_sec_names))
 		return ioasid_fail(-EINVAL,
 				   "%s:%u: unknown section [%s] (defaults or device)",
-				   s->file, line, kind);
+				   f->file, line, kind);
 	if (k == CFG_DEFAULTS && *name)
 		return ioasid_fail(-EINVAL, "%s:%u: section [defaults] takes no name",
-				   s->file, line);
-	canon[0] = '\0';
+				   f->file, line);
 	if (k == CFG_DEVICE) {
 		if (!*name)
 			return ioasid_fail(-EINVAL,
 					   "%s:%u: section [device] needs a device name: [device 0000:00:04.0]",
-					   s->file, line);
+					   f->file, line);
 		if (name[strcspn(name, " \t")])
 			return ioasid_fail(-EINVAL, "%s:%u: device name '%s' contains a space",
-					   s->file, line, name);
+					   f->file, line, name);
 		if (strlen(name) >= IOASID_NAME_MAX)
 			return ioasid_fail(-EINVAL, "%s:%u: device name '%s' is too long",
-					   s->file, line, name);
+					   f->file, line, name);
 		if (ioasid_parse_pci_addr(name, canon) != 0) {
-			if (!is_uuid(name) && !is_mock_name(name))
+			if (!ini_is_uuid(name) && !is_mock_name(name))
 				return ioasid_fail(-EINVAL,
 						   "%s:%u: '%s' is not a PCI address (0000:00:04.0), an mdev UUID or a mock device name",
-						   s->file, line, name);
-			snprintf(canon, sizeof(canon), "%s", name);
+						   f->file, line, name);
+			snprintf(canon, IOASID_NAME_MAX, "%s", name);
 		}
 	}
-	for (unsigned int i = 0; i < s->num_secs; i++)
-		if (s->secs[i].kind == (enum cfg_sec_kind)k &&
-		    !strcmp(s->secs[i].name, canon))
-			return ioasid_fail(-EINVAL,
-					   "%s:%u: duplicate section [%s%s%s] (first at line %u)",
-					   s->file, line, kind, *canon ? " " : "",
-					   canon, s->secs[i].line);
-	secs = realloc(s->secs, (s->num_secs + 1) * sizeof(*secs));
-	if (!secs)
-		return ioasid_fail(-ENOMEM, "out of memory");
-	s->secs = secs;
-	sec = &secs[s->num_secs++];
-	memset(sec, 0, sizeof(*sec));
-	sec->kind = (enum cfg_sec_kind)k;
-	sec->line = line;
-	snprintf(sec->name, sizeof(sec->name), "%s", canon);
-	snprintf(sec->ininame, sizeof(sec->ininame), "%s%s%s", kind,
-		 *name ? " " : "", name);
+	*kind_out = k;
 	return 0;
 }
 
-static int scan_key(struct cfg_scan *s, unsigned int line, char *text)
+static int cfg_key(const struct ini_file *f, unsigned int line,
+		   const struct ini_sec *sec, const char *key)
 {
-	char *eq = strchr(text, '='), *key, *value;
-	struct cfg_sec *sec;
-	unsigned int i;
-
-	if (!s->num_secs)
-		return ioasid_fail(-EINVAL,
-				   "%s:%u: key outside any section ([defaults] or [device NAME] first)",
-				   s->file, line);
-	sec = &s->secs[s->num_secs - 1];
-	if (!eq)
-		return ioasid_fail(-EINVAL, "%s:%u: expected 'key = value' or '[section]'",
-				   s->file, line);
-	*eq = '\0';
-	key = trim(text);
-	lower(key);
-	/* iniparser ends an unquoted value at ';' or '#'. */
-	value = eq + 1;
-	value[strcspn(value, ";#")] = '\0';
-	value = trim(value);
-	if (!*key)
-		return ioasid_fail(-EINVAL, "%s:%u: missing key before '='",
-				   s->file, line);
-	for (i = 0; i < ARRAY_SIZE(cfg_keys[0]) && cfg_keys[sec->kind][i]; i++)
-		if (!strcmp(key, cfg_keys[sec->kind][i]))
-			break;
-	if (i == ARRAY_SIZE(cfg_keys[0]) || !cfg_keys[sec->kind][i])
-		return ioasid_fail(-EINVAL, "%s:%u: unknown key '%s' in [%s] section",
-				   s->file, line, key,
-				   cfg_sec_names[sec->kind]);
-	if (!*value)
-		return ioasid_fail(-EINVAL, "%s:%u: key '%s' has no value",
-				   s->file, line, key);
-	if (strpbrk(value, "\"'"))
-		return ioasid_fail(-EINVAL, "%s:%u: quotes are not supported",
-				   s->file, line);
-	for (i = 0; i < sec->num_keys; i++)
-		if (!strcmp(sec->keys[i].name, key))
-			return ioasid_fail(-EINVAL,
-					   "%s:%u: duplicate key '%s' (first at line %u)",
-					   s->file, line, key, sec->keys[i].line);
-	snprintf(sec->keys[sec->num_keys].name, sizeof(sec->keys[0].name), "%s",
-		 key);
-	sec->keys[sec->num_keys++].line = line;
-	return 0;
+	return ini_check_key(f, line, cfg_sec_names[sec->kind],
+			     cfg_keys[sec->kind], ARRAY_SIZE(cfg_keys[0]), key);
 }
 
-static int scan_text(struct cfg_scan *s, const char *text, size_t len)
-{
-	unsigned int line = 0;
-	size_t pos = 0;
-
-	if (memchr(text, '\0', len))
-		return ioasid_fail(-EINVAL, "%s: contains a NUL byte", s->file);
-	while (pos < len) {
-		size_t n = strcspn(text + pos, "\n");
-		char buf[CFG_LINE_MAX + 1], *l;
-		int rc;
-
-		line++;
-		if (n > CFG_LINE_MAX)
-			return ioasid_fail(-EINVAL,
-					   "%s:%u: line longer than %u characters",
-					   s->file, line, CFG_LINE_MAX);
-		memcpy(buf, text + pos, n);
-		buf[n] = '\0';
-		pos += n + 1;
-		for (const char *p = buf; *p; p++)
-			if ((unsigned char)*p < 0x20 && *p != '\t' && *p != '\r')
-				return ioasid_fail(-EINVAL, "%s:%u: control character",
-						   s->file, line);
-		l = trim(buf);
-		if (!*l || *l == '#' || *l == ';')
-			continue;
-		/* iniparser would join the next line to this one. */
-		if (l[strlen(l) - 1] == '\\')
-			return ioasid_fail(-EINVAL,
-					   "%s:%u: line continuation '\\' is not supported",
-					   s->file, line);
-		rc = *l == '[' ? scan_section(s, line, l + 1) : scan_key(s, line, l);
-		if (rc)
-			return rc;
-	}
-	return 0;
-}
+static const struct ini_rules cfg_rules = {
+	.outside_hint = " ([defaults] or [device NAME] first)",
+	.section = cfg_section,
+	.key = cfg_key,
+};
 
 /* ------------------------------------------------------------------ */
 /* Values                                                               */
 
 struct cfg_loader {
-	struct cfg_scan scan;
-	dictionary *ini;
+	struct ini_file scan;
 	struct ioasid_config *cfg;
-	const struct cfg_sec *sec;
+	const struct ini_sec *sec;
 };
 
 static const char *get(struct cfg_loader *ld, const char *key)
 {
-	char full[IOASID_NAME_MAX + 48];
-
-	snprintf(full, sizeof(full), "%s:%s", ld->sec->ininame, key);
-	return iniparser_getstring(ld->ini, full, NULL);
-}
-
-static unsigned int key_line(const struct cfg_sec *sec, const char *key)
-{
-	for (unsigned int i = 0; i < sec->num_keys; i++)
-		if (!strcmp(sec->keys[i].name, key))
-			return sec->keys[i].line;
-	return sec->line;
+	return ini_get(&ld->scan, ld->sec, key);
 }
 
 #define CFG_FAIL(ld, key, fmt, ...)                                          \
-	ioasid_fail(-EINVAL, "%s:%u: " fmt, (ld)->scan.file,                 \
-		    key_line((ld)->sec, key), ##__VA_ARGS__)
+	INI_KEY_FAIL(&(ld)->scan, (ld)->sec, key, fmt, ##__VA_ARGS__)
 
 static int load_defaults(struct cfg_loader *ld)
 {
@@ -401,7 +205,7 @@ static int load_device(struct cfg_loader *ld)
 	struct cfg_dev *d = &cfg->devs[cfg->num_devs];
 	const char *cls = get(ld, "class"), *width = get(ld, "pasid_width");
 	const char *pasid = get(ld, "pasid");
-	bool mdev = is_uuid(ld->sec->name);
+	bool mdev = ini_is_uuid(ld->sec->name);
 	uint64_t n;
 	int rc;
 
@@ -493,34 +297,9 @@ static int read_text(const char *path, char **text, size_t *len)
 	return 0;
 }
 
-/* iniparser reads the text already checked, through a memfd: it never
- * opens the file again (which could have changed, and whose failure it
- * would print). */
-static int ini_from_text(const char *file, const char *text, size_t len,
-			 dictionary **ini)
-{
-	char path[64];
-	int fd = memfd_create("ioasid-conf", MFD_CLOEXEC);
-	int rc = 0;
-
-	if (fd < 0 || (len && write(fd, text, len) != (ssize_t)len)) {
-		rc = ioasid_fail(-errno, "%s: cannot write a memfd: %s", file,
-				 strerror(errno));
-		goto out;
-	}
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	*ini = iniparser_load(path);
-	if (!*ini)
-		rc = ioasid_fail(-EINVAL, "%s: iniparser could not read it", file);
-out:
-	if (fd >= 0)
-		close(fd);
-	return rc;
-}
-
 int ioasid_config_load(const char *path, struct ioasid_config **out)
 {
-	struct cfg_loader ld = { .scan.file = path };
+	struct cfg_loader ld = { .scan = { .file = path, .rules = &cfg_rules } };
 	char *text = NULL;
 	size_t len = 0;
 	int rc;
@@ -528,26 +307,10 @@ int ioasid_config_load(const char *path, struct ioasid_config **out)
 	*out = NULL;
 	rc = read_text(path, &text, &len);
 	if (!rc)
-		rc = scan_text(&ld.scan, text, len);
-	if (!rc)
-		rc = ini_from_text(path, text, len, &ld.ini);
+		rc = ini_parse(&ld.scan, text, len);
 	free(text);
 	if (rc)
 		goto out;
-	/* The pre-scan and iniparser must agree on every section (found
-	 * from the pre-scan: iniparser_getsecname() skips names with a ':',
-	 * and PCI addresses have two). */
-	for (unsigned int i = 0; i < ld.scan.num_secs; i++) {
-		const struct cfg_sec *sec = &ld.scan.secs[i];
-
-		if (!iniparser_find_entry(ld.ini, sec->ininame) ||
-		    iniparser_getsecnkeys(ld.ini, sec->ininame) !=
-			    (int)sec->num_keys) {
-			rc = ioasid_fail(-EINVAL, "%s:%u: iniparser read this section differently",
-					 path, sec->line);
-			goto out;
-		}
-	}
 	ld.cfg = calloc(1, sizeof(*ld.cfg));
 	if (ld.cfg)
 		ld.cfg->path = strdup(path);
@@ -563,9 +326,7 @@ int ioasid_config_load(const char *path, struct ioasid_config **out)
 						  : load_device(&ld);
 	}
 out:
-	if (ld.ini)
-		iniparser_freedict(ld.ini);
-	free(ld.scan.secs);
+	ini_release(&ld.scan);
 	if (rc) {
 		ioasid_config_free(ld.cfg);
 		return rc;

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * Simulator topology files.  The file is first checked line by line here,
- * so that every mistake gets a FILE:LINE message and iniparser (which
- * would print through its process-wide error callback, silently overwrite
- * duplicate keys and read "010" as octal) never sees anything it could
- * complain about or misread.  iniparser then supplies the values; numbers
- * are parsed here.
+ * Simulator topology files.  lib/ini.c checks the file line by line
+ * first, so that every mistake gets a FILE:LINE message and iniparser
+ * (which would print through its process-wide error callback, silently
+ * overwrite duplicate keys and read "010" as octal) never sees anything it
+ * could complain about or misread.  iniparser then supplies the values;
+ * numbers are parsed by lib/ini.c, with K/M/G/T suffixes.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -16,17 +16,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
-#include <iniparser.h>
-
+#include "ini.h"
 #include "internal.h"
 #include "topology.h"
 #include "topology-default.h"
-
-/* iniparser 4.1 reads lines into a 1024-byte buffer, newline included. */
-#define TOPO_LINE_MAX 1023
 
 enum sec_kind { SEC_IOMMU, SEC_GROUP, SEC_DEVICE, SEC_MDEV, SEC_MOCK };
 
@@ -47,52 +41,6 @@ static const char *const sec_keys[][12] = {
 	[SEC_MOCK] = { "group", "iommu", "pasid_width", "class", "reserved" },
 };
 
-/* What the pre-scan learned: every section and key with its line. */
-struct scan_key {
-	char name[32];
-	unsigned int line;
-};
-
-struct scan_sec {
-	enum sec_kind kind;
-	char name[IOASID_NAME_MAX]; /* as written after the kind, lower-case */
-	char ininame[IOASID_NAME_MAX + 8]; /* iniparser's section name */
-	unsigned int line;
-	struct scan_key *keys;
-	unsigned int num_keys;
-};
-
-struct scan {
-	const char *file;
-	struct scan_sec *secs;
-	unsigned int num_secs;
-};
-
-static void scan_free(struct scan *s)
-{
-	for (unsigned int i = 0; i < s->num_secs; i++)
-		free(s->secs[i].keys);
-	free(s->secs);
-}
-
-static char *trim(char *s)
-{
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-		*--e = '\0';
-	return s;
-}
-
-static void lower(char *s)
-{
-	for (; *s; s++)
-		*s = (char)tolower((unsigned char)*s);
-}
-
 const char *topology_resv_type_name(enum ioasid_resv_type type)
 {
 	switch (type) {
@@ -110,265 +58,69 @@ const char *topology_resv_type_name(enum ioasid_resv_type type)
 	return "?";
 }
 
-/*
- * Numbers: decimal or 0x hex, optionally followed by K, M, G or T (powers
- * of 1024).  A leading zero on a decimal number is refused rather than
- * read as octal or decimal, since either reading would surprise someone.
- */
-static int parse_u64(const char *s, uint64_t *out)
-{
-	uint64_t v = 0, mult = 1;
-	const char *p = s;
-	unsigned int base = 10, digits = 0;
-
-	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
-		base = 16;
-		p += 2;
-	} else if (p[0] == '0' && isdigit((unsigned char)p[1])) {
-		return -EINVAL;
-	}
-	for (;; p++, digits++) {
-		unsigned int d;
-
-		if (isdigit((unsigned char)*p))
-			d = (unsigned int)(*p - '0');
-		else if (base == 16 && isxdigit((unsigned char)*p))
-			d = (unsigned int)(tolower((unsigned char)*p) - 'a' + 10);
-		else
-			break;
-		if (v > (UINT64_MAX - d) / base)
-			return -ERANGE;
-		v = v * base + d;
-	}
-	if (!digits)
-		return -EINVAL;
-	switch (toupper((unsigned char)*p)) {
-	case 'K':
-		mult = 1ull << 10;
-		break;
-	case 'M':
-		mult = 1ull << 20;
-		break;
-	case 'G':
-		mult = 1ull << 30;
-		break;
-	case 'T':
-		mult = 1ull << 40;
-		break;
-	case '\0':
-		break;
-	default:
-		return -EINVAL;
-	}
-	if (mult != 1 && *++p)
-		return -EINVAL;
-	if (v > UINT64_MAX / mult)
-		return -ERANGE;
-	*out = v * mult;
-	return 0;
-}
-
-static bool valid_uuid(const char *s)
-{
-	static const unsigned int dash[] = { 8, 13, 18, 23 };
-	unsigned int d = 0;
-
-	if (strlen(s) != 36)
-		return false;
-	for (unsigned int i = 0; i < 36; i++) {
-		if (d < 4 && i == dash[d]) {
-			if (s[i] != '-')
-				return false;
-			d++;
-		} else if (!isxdigit((unsigned char)s[i])) {
-			return false;
-		}
-	}
-	return true;
-}
-
 /* ------------------------------------------------------------------ */
-/* Pre-scan                                                             */
+/* Sections and keys                                                    */
 
-static int scan_section(struct scan *s, unsigned int line, char *text)
+static int topo_section(const struct ini_file *f, unsigned int line,
+			const char *kind, const char *name,
+			unsigned int *kind_out, char canon[IOASID_NAME_MAX])
 {
-	char *end = strchr(text, ']'), *kind, *name, *rest;
-	struct scan_sec *sec, *secs;
 	unsigned int k;
 
-	if (!end)
-		return ioasid_fail(-EINVAL, "%s:%u: missing ']'", s->file,
-				   line);
-	if (*trim(end + 1))
-		return ioasid_fail(-EINVAL, "%s:%u: text after ']'", s->file,
-				   line);
-	*end = '\0';
-	lower(text);
-	kind = trim(text);
-	name = kind + strcspn(kind, " \t");
-	if (*name)
-		*name++ = '\0';
-	name = trim(name);
 	for (k = 0; k < ARRAY_SIZE(sec_kind_names); k++)
 		if (!strcmp(kind, sec_kind_names[k]))
 			break;
 	if (k == ARRAY_SIZE(sec_kind_names))
 		return ioasid_fail(-EINVAL,
 				   "%s:%u: unknown section kind '%s' (iommu, group, device, mdev or mock)",
-				   s->file, line, kind);
+				   f->file, line, kind);
 	if (!*name)
 		return ioasid_fail(-EINVAL, "%s:%u: section [%s] needs a name",
-				   s->file, line, kind);
-	rest = name + strcspn(name, " \t");
-	if (*rest)
+				   f->file, line, kind);
+	if (name[strcspn(name, " \t")])
 		return ioasid_fail(-EINVAL, "%s:%u: section name '%s' contains a space",
-				   s->file, line, name);
+				   f->file, line, name);
 	if (strlen(name) >= IOASID_NAME_MAX)
 		return ioasid_fail(-EINVAL, "%s:%u: section name '%s' is too long",
-				   s->file, line, name);
-	for (unsigned int i = 0; i < s->num_secs; i++)
-		if (s->secs[i].kind == (enum sec_kind)k &&
-		    !strcmp(s->secs[i].name, name))
-			return ioasid_fail(-EINVAL,
-					   "%s:%u: duplicate section [%s %s] (first at line %u)",
-					   s->file, line, kind, name,
-					   s->secs[i].line);
-	secs = realloc(s->secs, (s->num_secs + 1) * sizeof(*secs));
-	if (!secs)
-		return ioasid_fail(-ENOMEM, "out of memory");
-	s->secs = secs;
-	sec = &secs[s->num_secs++];
-	memset(sec, 0, sizeof(*sec));
-	sec->kind = (enum sec_kind)k;
-	sec->line = line;
-	snprintf(sec->name, sizeof(sec->name), "%s", name);
-	snprintf(sec->ininame, sizeof(sec->ininame), "%s %s", kind, name);
+				   f->file, line, name);
+	snprintf(canon, IOASID_NAME_MAX, "%s", name);
+	*kind_out = k;
 	return 0;
 }
 
-static int scan_key(struct scan *s, unsigned int line, char *text)
+static int topo_key(const struct ini_file *f, unsigned int line,
+		    const struct ini_sec *sec, const char *key)
 {
-	char *eq = strchr(text, '='), *key, *value;
-	struct scan_sec *sec;
-	struct scan_key *keys;
-	unsigned int i;
-
-	if (!s->num_secs)
-		return ioasid_fail(-EINVAL, "%s:%u: key outside any section",
-				   s->file, line);
-	sec = &s->secs[s->num_secs - 1];
-	if (!eq)
-		return ioasid_fail(-EINVAL, "%s:%u: expected 'key = value' or '[section]'",
-				   s->file, line);
-	*eq = '\0';
-	key = trim(text);
-	lower(key);
-	/* iniparser ends an unquoted value at ';' or '#'. */
-	value = eq + 1;
-	value[strcspn(value, ";#")] = '\0';
-	value = trim(value);
-	if (!*key)
-		return ioasid_fail(-EINVAL, "%s:%u: missing key before '='",
-				   s->file, line);
 	for (const char *p = key; *p; p++)
 		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-')
 			return ioasid_fail(-EINVAL, "%s:%u: bad key name '%s'",
-					   s->file, line, key);
-	for (i = 0; i < ARRAY_SIZE(sec_keys[0]) && sec_keys[sec->kind][i]; i++)
-		if (!strcmp(key, sec_keys[sec->kind][i]))
-			break;
-	if (i == ARRAY_SIZE(sec_keys[0]) || !sec_keys[sec->kind][i])
-		return ioasid_fail(-EINVAL, "%s:%u: unknown key '%s' in [%s] section",
-				   s->file, line, key,
-				   sec_kind_names[sec->kind]);
-	if (!*value)
-		return ioasid_fail(-EINVAL, "%s:%u: key '%s' has no value",
-				   s->file, line, key);
-	if (strpbrk(value, "\"'"))
-		return ioasid_fail(-EINVAL, "%s:%u: quotes are not supported",
-				   s->file, line);
-	for (i = 0; i < sec->num_keys; i++)
-		if (!strcmp(sec->keys[i].name, key))
-			return ioasid_fail(-EINVAL,
-					   "%s:%u: duplicate key '%s' (first at line %u)",
-					   s->file, line, key, sec->keys[i].line);
-	keys = realloc(sec->keys, (sec->num_keys + 1) * sizeof(*keys));
-	if (!keys)
-		return ioasid_fail(-ENOMEM, "out of memory");
-	sec->keys = keys;
-	snprintf(keys[sec->num_keys].name, sizeof(keys[0].name), "%s", key);
-	keys[sec->num_keys++].line = line;
-	return 0;
+					   f->file, line, key);
+	return ini_check_key(f, line, sec_kind_names[sec->kind],
+			     sec_keys[sec->kind], ARRAY_SIZE(sec_keys[0]), key);
 }
 
-static int scan_text(struct scan *s, const char *text, size_t len)
-{
-	unsigned int line = 0;
-	size_t pos = 0;
-
-	if (memchr(text, '\0', len))
-		return ioasid_fail(-EINVAL, "%s: contains a NUL byte", s->file);
-	while (pos < len) {
-		size_t n = strcspn(text + pos, "\n");
-		char buf[TOPO_LINE_MAX + 1], *l;
-		int rc;
-
-		line++;
-		if (n > TOPO_LINE_MAX)
-			return ioasid_fail(-EINVAL,
-					   "%s:%u: line longer than %u characters",
-					   s->file, line, TOPO_LINE_MAX);
-		memcpy(buf, text + pos, n);
-		buf[n] = '\0';
-		pos += n + 1;
-		for (const char *p = buf; *p; p++)
-			if ((unsigned char)*p < 0x20 && *p != '\t' && *p != '\r')
-				return ioasid_fail(-EINVAL, "%s:%u: control character",
-						   s->file, line);
-		l = trim(buf);
-		if (!*l || *l == '#' || *l == ';')
-			continue;
-		/* iniparser would join the next line to this one. */
-		if (l[strlen(l) - 1] == '\\')
-			return ioasid_fail(-EINVAL,
-					   "%s:%u: line continuation '\\' is not supported",
-					   s->file, line);
-		rc = *l == '[' ? scan_section(s, line, l + 1) : scan_key(s, line, l);
-		if (rc)
-			return rc;
-	}
-	return 0;
-}
-
-static unsigned int key_line(const struct scan_sec *sec, const char *key)
-{
-	for (unsigned int i = 0; i < sec->num_keys; i++)
-		if (!strcmp(sec->keys[i].name, key))
-			return sec->keys[i].line;
-	return sec->line;
-}
+static const struct ini_rules topo_rules = {
+	.outside_hint = "",
+	.section = topo_section,
+	.key = topo_key,
+};
 
 /* ------------------------------------------------------------------ */
 /* Values                                                               */
 
 struct loader {
-	struct scan scan;
-	dictionary *ini;
+	struct ini_file scan;
 	struct topology *topo;
-	const struct scan_sec *sec; /* the section being read */
+	const struct ini_sec *sec; /* the section being read */
 };
 
 static const char *get(struct loader *ld, const char *key)
 {
-	char full[IOASID_NAME_MAX + 48];
-
-	snprintf(full, sizeof(full), "%s:%s", ld->sec->ininame, key);
-	return iniparser_getstring(ld->ini, full, NULL);
+	return ini_get(&ld->scan, ld->sec, key);
 }
 
 #define LOAD_FAIL(ld, key, fmt, ...)                                         \
-	ioasid_fail(-EINVAL, "%s:%u: " fmt, (ld)->scan.file,                 \
-		    key_line((ld)->sec, key), ##__VA_ARGS__)
+	INI_KEY_FAIL(&(ld)->scan, (ld)->sec, key, fmt, ##__VA_ARGS__)
 
 static int get_num(struct loader *ld, const char *key, uint64_t max,
 		   uint64_t def, uint64_t *out)
@@ -379,7 +131,7 @@ static int get_num(struct loader *ld, const char *key, uint64_t max,
 	*out = def;
 	if (!v)
 		return 0;
-	rc = parse_u64(v, out);
+	rc = ini_parse_size(v, out);
 	if (rc == -ERANGE || (!rc && *out > max))
 		return LOAD_FAIL(ld, key, "%s = %s is out of range (at most %#llx)",
 				 key, v, (unsigned long long)max);
@@ -432,7 +184,8 @@ static int parse_range(const char *s, uint64_t *start, uint64_t *last)
 	if (!dash)
 		return -EINVAL;
 	*dash = '\0';
-	if (parse_u64(trim(buf), start) || parse_u64(trim(dash + 1), last))
+	if (ini_parse_size(ini_trim(buf), start) ||
+	    ini_parse_size(ini_trim(dash + 1), last))
 		return -EINVAL;
 	return 0;
 }
@@ -462,13 +215,13 @@ static int get_resv(struct loader *ld, struct topo_resv_list *out)
 		return ioasid_fail(-ENOMEM, "out of memory");
 	for (item = strtok_r(copy, ",", &save); item;
 	     item = strtok_r(NULL, ",", &save)) {
-		char *range = trim(item), *type = range + strcspn(range, " \t");
+		char *range = ini_trim(item), *type = range + strcspn(range, " \t");
 		struct topo_resv r, *nv;
 		unsigned int t;
 
 		if (*type)
 			*type++ = '\0';
-		type = trim(type);
+		type = ini_trim(type);
 		if (parse_range(range, &r.start, &r.last)) {
 			rc = LOAD_FAIL(ld, "reserved", "bad range '%s' (START-LAST)",
 				       range);
@@ -593,11 +346,11 @@ static int load_iommu(struct loader *ld)
 		     item = strtok_r(NULL, ",", &save)) {
 			uint64_t size;
 
-			if (parse_u64(trim(item), &size) || !size ||
+			if (ini_parse_size(ini_trim(item), &size) || !size ||
 			    (size & (size - 1)))
 				rc = LOAD_FAIL(ld, "page_sizes",
 					       "page size '%s' is not a power of two",
-					       trim(item));
+					       ini_trim(item));
 			else
 				iommu->pgsize_bitmap |= size;
 		}
@@ -629,7 +382,7 @@ static int load_group(struct loader *ld)
 	const char *v;
 	int idx;
 
-	if (parse_u64(ld->sec->name, &id) || id > INT32_MAX)
+	if (ini_parse_size(ld->sec->name, &id) || id > INT32_MAX)
 		return ioasid_fail(-EINVAL, "%s:%u: group number '%s' is not a number from 0 to %d",
 				   ld->scan.file, ld->sec->line, ld->sec->name,
 				   INT32_MAX);
@@ -680,7 +433,7 @@ static int dev_group(struct loader *ld, struct topo_dev *d, int32_t *next_id)
 		uint64_t id;
 		int g;
 
-		if (parse_u64(gv, &id) || id > INT32_MAX)
+		if (ini_parse_size(gv, &id) || id > INT32_MAX)
 			return LOAD_FAIL(ld, "group", "group = %s is not a number",
 					 gv);
 		g = find_group(t, (int32_t)id);
@@ -754,7 +507,7 @@ static int load_device(struct loader *ld, int32_t *next_id,
 		break;
 	case SEC_MDEV:
 		d->info.kind = IOASID_DEV_MDEV;
-		if (!valid_uuid(ld->sec->name))
+		if (!ini_is_uuid(ld->sec->name))
 			return ioasid_fail(-EINVAL, "%s:%u: '%s' is not a UUID",
 					   ld->scan.file, ld->sec->line,
 					   ld->sec->name);
@@ -963,63 +716,24 @@ static int read_file(const char *path, char **text, size_t *len)
 
 int topology_load(const char *path, struct topology **out)
 {
-	struct loader ld = { 0 };
-	char ini_path[64], *text = NULL;
-	const char *load_path = path;
+	struct loader ld = { .scan = { .rules = &topo_rules } };
+	char *text = NULL;
 	size_t len = 0;
-	int rc, memfd = -1;
+	int rc;
 
 	ld.scan.file = path ? path : TOPO_BUILTIN_NAME;
 	if (path) {
 		rc = read_file(path, &text, &len);
 		if (rc)
 			return rc;
-		rc = scan_text(&ld.scan, text, len);
+		rc = ini_parse(&ld.scan, text, len);
 		free(text);
 	} else {
-		rc = scan_text(&ld.scan, topology_builtin_text,
+		rc = ini_parse(&ld.scan, topology_builtin_text,
 			       strlen(topology_builtin_text));
 	}
 	if (rc)
 		goto out;
-
-	if (!path) {
-		/* iniparser 4.1 reads only named files: hand it a memfd. */
-		size_t n = strlen(topology_builtin_text);
-
-		memfd = memfd_create("ioasid-topology", MFD_CLOEXEC);
-		if (memfd < 0 ||
-		    write(memfd, topology_builtin_text, n) != (ssize_t)n) {
-			rc = ioasid_fail(-errno, "%s: cannot write a memfd: %s",
-					 TOPO_BUILTIN_NAME, strerror(errno));
-			goto out;
-		}
-		snprintf(ini_path, sizeof(ini_path), "/proc/self/fd/%d", memfd);
-		load_path = ini_path;
-	}
-	ld.ini = iniparser_load(load_path);
-	if (!ld.ini) {
-		rc = ioasid_fail(-EINVAL, "%s: iniparser could not read it",
-				 ld.scan.file);
-		goto out;
-	}
-	/*
-	 * The pre-scan and iniparser must agree on every section and its
-	 * number of keys.  Sections are enumerated from the pre-scan, not
-	 * with iniparser_getnsec()/getsecname(): those skip every entry
-	 * whose name holds a ':', and PCI addresses do.
-	 */
-	for (unsigned int i = 0; i < ld.scan.num_secs; i++) {
-		const char *name = ld.scan.secs[i].ininame;
-
-		if (!iniparser_find_entry(ld.ini, name) ||
-		    iniparser_getsecnkeys(ld.ini, name) !=
-			    (int)ld.scan.secs[i].num_keys) {
-			rc = ioasid_fail(-EINVAL, "%s:%u: iniparser read this section differently",
-					 ld.scan.file, ld.scan.secs[i].line);
-			goto out;
-		}
-	}
 
 	ld.topo = calloc(1, sizeof(*ld.topo));
 	if (!ld.topo || !(ld.topo->source = strdup(ld.scan.file))) {
@@ -1030,11 +744,7 @@ int topology_load(const char *path, struct topology **out)
 	if (!rc && !ld.topo->num_devs)
 		rc = ioasid_fail(-EINVAL, "%s: no devices", ld.scan.file);
 out:
-	if (ld.ini)
-		iniparser_freedict(ld.ini);
-	if (memfd >= 0)
-		close(memfd);
-	scan_free(&ld.scan);
+	ini_release(&ld.scan);
 	if (rc) {
 		topology_free(ld.topo);
 		return rc;
