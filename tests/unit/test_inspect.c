@@ -9,7 +9,6 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
-#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,80 +23,38 @@
 
 #include <ioasid/ioasid.h>
 
+#include "fake_sysfs.h"
+
 #define PCI_DEV "0000:00:03.0"
-
-static char root[256];
-
-static void make_file(const char *rel, const char *text)
-{
-	char path[PATH_MAX];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-static void make_dirs(const char *rel)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	for (char *p = path + strlen(root) + 1; *p; p++) {
-		if (*p == '/') {
-			*p = '\0';
-			mkdir(path, 0755);
-			*p = '/';
-		}
-	}
-	mkdir(path, 0755);
-}
-
-static void make_link(const char *target, const char *rel)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	assert_int_equal(symlink(target, path), 0);
-}
 
 /* One PCI device in IOMMU group 3, bound to e1000e, no VFIO cdev. */
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(root, sizeof(root), "%s/ioasid-inspect-XXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	assert_non_null(mkdtemp(root));
-	setenv("IOASID_SYSFS_ROOT", root, 1);
-	make_dirs("bus/pci/devices");
-	make_dirs("bus/pci/drivers/e1000e");
-	make_dirs("devices/pci0000:00/" PCI_DEV);
-	make_dirs("kernel/iommu_groups/3/devices");
-	make_file("kernel/iommu_groups/3/reserved_regions",
-		  "0x00000000fee00000 0x00000000feefffff msi\n");
-	make_file("devices/pci0000:00/" PCI_DEV "/vendor", "0x8086\n");
-	make_file("devices/pci0000:00/" PCI_DEV "/device", "0x15bb\n");
-	make_link("../../../devices/pci0000:00/" PCI_DEV,
+	fake_sysfs_create("ioasid-inspect");
+	fake_mkdir("bus/pci/devices");
+	fake_mkdir("bus/pci/drivers/e1000e");
+	fake_mkdir("devices/pci0000:00/" PCI_DEV);
+	fake_mkdir("kernel/iommu_groups/3/devices");
+	fake_put("kernel/iommu_groups/3/reserved_regions",
+		 "0x00000000fee00000 0x00000000feefffff msi\n");
+	fake_put("devices/pci0000:00/" PCI_DEV "/vendor", "0x8086\n");
+	fake_put("devices/pci0000:00/" PCI_DEV "/device", "0x15bb\n");
+	fake_link("../../../devices/pci0000:00/" PCI_DEV,
 		  "bus/pci/devices/" PCI_DEV);
-	make_link("../../../bus/pci/drivers/e1000e",
+	fake_link("../../../bus/pci/drivers/e1000e",
 		  "devices/pci0000:00/" PCI_DEV "/driver");
-	make_link("../../../kernel/iommu_groups/3",
+	fake_link("../../../kernel/iommu_groups/3",
 		  "devices/pci0000:00/" PCI_DEV "/iommu_group");
-	make_link("../../../../devices/pci0000:00/" PCI_DEV,
+	fake_link("../../../../devices/pci0000:00/" PCI_DEV,
 		  "kernel/iommu_groups/3/devices/" PCI_DEV);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	char cmd[PATH_MAX + 16];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	assert_int_equal(system(cmd), 0);
-	unsetenv("IOASID_SYSFS_ROOT");
+	fake_sysfs_remove();
 	return 0;
 }
 

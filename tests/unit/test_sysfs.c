@@ -25,51 +25,13 @@
 
 #include <ioasid/ioasid.h>
 
+#include "fake_sysfs.h"
 #include "sysfs.h"
 
 #define PCI_A "0000:00:03.0"
 #define PCI_B "0000:00:05.0"
 #define PCI_HOST "0000:00:19.0"
 #define MDEV "83b8f4f2-509f-382f-3c1e-e6bfe0fa1001"
-
-/* Short enough that every path built from it fits PATH_MAX. */
-static char root[256];
-
-static void mkdir_p(const char *rel)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	for (char *p = path + strlen(root) + 1; *p; p++) {
-		if (*p == '/') {
-			*p = '\0';
-			mkdir(path, 0755);
-			*p = '/';
-		}
-	}
-	mkdir(path, 0755);
-}
-
-static void put(const char *rel, const char *text)
-{
-	char path[PATH_MAX];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-/* A symlink at @rel pointing to @target (relative, as sysfs has them). */
-static void link_to(const char *target, const char *rel)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	assert_int_equal(symlink(target, path), 0);
-}
 
 static void add_pci(const char *bdf, const char *vendor, const char *device,
 		    const char *driver, int group, const char *iommu,
@@ -78,72 +40,69 @@ static void add_pci(const char *bdf, const char *vendor, const char *device,
 	char dir[256], rel[512], target[512];
 
 	snprintf(dir, sizeof(dir), "devices/pci0000:00/%s", bdf);
-	mkdir_p(dir);
+	fake_mkdir(dir);
 	snprintf(rel, sizeof(rel), "%s/vendor", dir);
-	put(rel, vendor);
+	fake_put(rel, vendor);
 	snprintf(rel, sizeof(rel), "%s/device", dir);
-	put(rel, device);
+	fake_put(rel, device);
 	snprintf(rel, sizeof(rel), "bus/pci/devices/%s", bdf);
 	snprintf(target, sizeof(target), "../../../devices/pci0000:00/%s", bdf);
-	link_to(target, rel);
+	fake_link(target, rel);
 	if (driver) {
 		snprintf(rel, sizeof(rel), "%s/driver", dir);
 		snprintf(target, sizeof(target), "../../../bus/pci/drivers/%s", driver);
-		link_to(target, rel);
+		fake_link(target, rel);
 	}
 	if (group >= 0) {
 		snprintf(rel, sizeof(rel), "%s/iommu_group", dir);
 		snprintf(target, sizeof(target), "../../../kernel/iommu_groups/%d", group);
-		link_to(target, rel);
+		fake_link(target, rel);
 		snprintf(rel, sizeof(rel), "kernel/iommu_groups/%d/devices/%s", group, bdf);
 		snprintf(target, sizeof(target), "../../../../devices/pci0000:00/%s", bdf);
-		link_to(target, rel);
+		fake_link(target, rel);
 	}
 	if (iommu) {
 		snprintf(rel, sizeof(rel), "%s/iommu", dir);
 		snprintf(target, sizeof(target), "../../virtual/iommu/%s", iommu);
-		link_to(target, rel);
+		fake_link(target, rel);
 	}
 	if (vfio >= 0) {
 		snprintf(rel, sizeof(rel), "%s/vfio-dev/vfio%d", dir, vfio);
-		mkdir_p(rel);
+		fake_mkdir(rel);
 		snprintf(rel, sizeof(rel), "%s/vfio-dev/vfio%d/dev", dir, vfio);
-		put(rel, vfio == 0 ? "511:0\n" : "511:1\n");
+		fake_put(rel, vfio == 0 ? "511:0\n" : "511:1\n");
 		snprintf(rel, sizeof(rel), "class/vfio-dev/vfio%d", vfio);
 		snprintf(target, sizeof(target), "../../devices/pci0000:00/%s/vfio-dev/vfio%d",
 			 bdf, vfio);
-		link_to(target, rel);
+		fake_link(target, rel);
 		snprintf(rel, sizeof(rel), "%s/vfio-dev/vfio%d/device", dir, vfio);
-		link_to("../../../" PCI_A, rel);
+		fake_link("../../../" PCI_A, rel);
 	}
 }
 
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(root, sizeof(root), "%s/ioasid-sysfs-XXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	assert_non_null(mkdtemp(root));
-	setenv("IOASID_SYSFS_ROOT", root, 1);
+	fake_sysfs_create("ioasid-sysfs");
 
-	mkdir_p("bus/pci/devices");
-	mkdir_p("bus/pci/drivers/vfio-pci");
-	mkdir_p("bus/pci/drivers/e1000e");
-	mkdir_p("bus/mdev/devices");
-	mkdir_p("class/vfio-dev");
-	mkdir_p("devices/virtual/iommu/dmar0");
-	mkdir_p("kernel/iommu_groups/3/devices");
-	mkdir_p("kernel/iommu_groups/10/devices");
-	mkdir_p("kernel/iommu_groups/4/devices");
+	fake_mkdir("bus/pci/devices");
+	fake_mkdir("bus/pci/drivers/vfio-pci");
+	fake_mkdir("bus/pci/drivers/e1000e");
+	fake_mkdir("bus/mdev/devices");
+	fake_mkdir("class/vfio-dev");
+	fake_mkdir("devices/virtual/iommu/dmar0");
+	fake_mkdir("kernel/iommu_groups/3/devices");
+	fake_mkdir("kernel/iommu_groups/10/devices");
+	fake_mkdir("kernel/iommu_groups/4/devices");
 	/* Out of order on purpose: the parser sorts. */
-	put("kernel/iommu_groups/3/reserved_regions",
-	    "0x00000000fee00000 0x00000000feefffff msi\n"
-	    "0x00000000000c0000 0x00000000000dffff direct\n"
-	    "0x0000000000001000 0x0000000000001fff direct-relaxable\n"
-	    "0x0000000100000000 0x00000001000fffff reserved\n");
-	put("kernel/iommu_groups/10/reserved_regions", "");
-	put("kernel/iommu_groups/4/reserved_regions",
-	    "0x00000000fee00000 0x00000000feefffff msi\n");
+	fake_put("kernel/iommu_groups/3/reserved_regions",
+		 "0x00000000fee00000 0x00000000feefffff msi\n"
+		 "0x00000000000c0000 0x00000000000dffff direct\n"
+		 "0x0000000000001000 0x0000000000001fff direct-relaxable\n"
+		 "0x0000000100000000 0x00000001000fffff reserved\n");
+	fake_put("kernel/iommu_groups/10/reserved_regions", "");
+	fake_put("kernel/iommu_groups/4/reserved_regions",
+		 "0x00000000fee00000 0x00000000feefffff msi\n");
 
 	/* Created B first so that directory order is not sorted order. */
 	add_pci(PCI_B, "0x8086\n", "0x1234\n", "vfio-pci", 10, "dmar0", 1);
@@ -151,41 +110,37 @@ static int setup(void **state)
 	add_pci(PCI_HOST, "0x8086\n", "0x15bb\n", "e1000e", 4, "dmar0", -1);
 
 	/* An mdev under PCI_B, with its own group and cdev. */
-	mkdir_p("devices/pci0000:00/" PCI_B "/" MDEV "/vfio-dev/vfio2");
-	put("devices/pci0000:00/" PCI_B "/" MDEV "/vfio-dev/vfio2/dev", "511:2\n");
-	link_to("../../../devices/pci0000:00/" PCI_B "/" MDEV,
-		"bus/mdev/devices/" MDEV);
-	link_to("../../../../bus/mdev/drivers/vfio_mdev",
-		"devices/pci0000:00/" PCI_B "/" MDEV "/driver");
-	mkdir_p("kernel/iommu_groups/11/devices");
-	put("kernel/iommu_groups/11/reserved_regions", "");
-	link_to("../../../kernel/iommu_groups/11",
-		"devices/pci0000:00/" PCI_B "/" MDEV "/iommu_group");
-	link_to("../../devices/pci0000:00/" PCI_B "/" MDEV "/vfio-dev/vfio2",
-		"class/vfio-dev/vfio2");
-	link_to("../../../" MDEV,
-		"devices/pci0000:00/" PCI_B "/" MDEV "/vfio-dev/vfio2/device");
+	fake_mkdir("devices/pci0000:00/" PCI_B "/" MDEV "/vfio-dev/vfio2");
+	fake_put("devices/pci0000:00/" PCI_B "/" MDEV "/vfio-dev/vfio2/dev", "511:2\n");
+	fake_link("../../../devices/pci0000:00/" PCI_B "/" MDEV,
+		  "bus/mdev/devices/" MDEV);
+	fake_link("../../../../bus/mdev/drivers/vfio_mdev",
+		  "devices/pci0000:00/" PCI_B "/" MDEV "/driver");
+	fake_mkdir("kernel/iommu_groups/11/devices");
+	fake_put("kernel/iommu_groups/11/reserved_regions", "");
+	fake_link("../../../kernel/iommu_groups/11",
+		  "devices/pci0000:00/" PCI_B "/" MDEV "/iommu_group");
+	fake_link("../../devices/pci0000:00/" PCI_B "/" MDEV "/vfio-dev/vfio2",
+		  "class/vfio-dev/vfio2");
+	fake_link("../../../" MDEV,
+		  "devices/pci0000:00/" PCI_B "/" MDEV "/vfio-dev/vfio2/device");
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	char cmd[PATH_MAX + 16];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	assert_int_equal(system(cmd), 0);
-	unsetenv("IOASID_SYSFS_ROOT");
+	fake_sysfs_remove();
 	return 0;
 }
 
 static void root_from_env(void **state)
 {
 	(void)state;
-	assert_string_equal(ioasid_sysfs_root(), root);
+	assert_string_equal(ioasid_sysfs_root(), fake_sysfs_root);
 	unsetenv("IOASID_SYSFS_ROOT");
 	assert_string_equal(ioasid_sysfs_root(), "/sys");
-	setenv("IOASID_SYSFS_ROOT", root, 1);
+	setenv("IOASID_SYSFS_ROOT", fake_sysfs_root, 1);
 }
 
 static void devices_in_sorted_order(void **state)
@@ -328,21 +283,21 @@ static void resv_regions_errors(void **state)
 	assert_int_equal(ioasid_sysfs_group_resv_regions(99, r, &num), -ENOENT);
 	assert_non_null(strstr(ioasid_errmsg(), "group 99"));
 
-	put("kernel/iommu_groups/4/reserved_regions",
-	    "0x00000000fee00000 0x00000000feefffff msi\nfee00000 feefffff msi\n");
+	fake_put("kernel/iommu_groups/4/reserved_regions",
+		 "0x00000000fee00000 0x00000000feefffff msi\nfee00000 feefffff msi\n");
 	num = 4;
 	assert_int_equal(ioasid_sysfs_group_resv_regions(4, r, &num), -EIO);
 	assert_non_null(strstr(ioasid_errmsg(), "reserved_regions:2"));
 
 	/* A type this library does not know stays out of the way. */
-	put("kernel/iommu_groups/4/reserved_regions",
-	    "0x0000000000002000 0x0000000000002fff future-type\n");
+	fake_put("kernel/iommu_groups/4/reserved_regions",
+		 "0x0000000000002000 0x0000000000002fff future-type\n");
 	num = 4;
 	assert_int_equal(ioasid_sysfs_group_resv_regions(4, r, &num), 0);
 	assert_int_equal(num, 1);
 	assert_int_equal(r[0].type, IOASID_RESV_RESERVED);
-	put("kernel/iommu_groups/4/reserved_regions",
-	    "0x00000000fee00000 0x00000000feefffff msi\n");
+	fake_put("kernel/iommu_groups/4/reserved_regions",
+		 "0x00000000fee00000 0x00000000feefffff msi\n");
 }
 
 static void groups_numeric_order(void **state)
@@ -388,7 +343,7 @@ static void get(const char *rel, char *buf, size_t size)
 	FILE *f;
 	size_t n;
 
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	snprintf(path, sizeof(path), "%s/%s", fake_sysfs_root, rel);
 	f = fopen(path, "r");
 	assert_non_null(f);
 	n = fread(buf, 1, size - 1, f);
@@ -400,7 +355,7 @@ static bool exists(const char *rel)
 {
 	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	snprintf(path, sizeof(path), "%s/%s", fake_sysfs_root, rel);
 	return access(path, F_OK) == 0;
 }
 
@@ -427,7 +382,7 @@ static void set_driver_writes_then_rolls_back(void **state)
 	char buf[128];
 
 	(void)state;
-	put("devices/pci0000:00/" PCI_HOST "/driver_override", "(null)\n");
+	fake_put("devices/pci0000:00/" PCI_HOST "/driver_override", "(null)\n");
 	assert_int_equal(ioasid_sysfs_set_driver(PCI_HOST, "vfio-pci", true),
 			 -ENOENT);
 	assert_non_null(strstr(ioasid_errmsg(), "did not take"));
@@ -446,11 +401,11 @@ static void empty_sysfs(void **state)
 	char empty[PATH_MAX];
 
 	(void)state;
-	snprintf(empty, sizeof(empty), "%s/devices/virtual", root);
+	snprintf(empty, sizeof(empty), "%s/devices/virtual", fake_sysfs_root);
 	setenv("IOASID_SYSFS_ROOT", empty, 1);
 	assert_int_equal(ioasid_sysfs_dev_info_at(0, &info), -ENOENT);
 	assert_int_equal(ioasid_sysfs_group_info_at(0, &group), -ENOENT);
-	setenv("IOASID_SYSFS_ROOT", root, 1);
+	setenv("IOASID_SYSFS_ROOT", fake_sysfs_root, 1);
 }
 
 /* ------------------------------------------------------------------ */
@@ -473,35 +428,35 @@ static void add_iommu_group(int group, const char *bdf, const char *parent,
 	char rel[512], target[512];
 
 	snprintf(rel, sizeof(rel), "devices/pci0001:00/%s", bdf);
-	mkdir_p(rel);
+	fake_mkdir(rel);
 	snprintf(rel, sizeof(rel), "kernel/iommu_groups/%d/devices", group);
-	mkdir_p(rel);
+	fake_mkdir(rel);
 	snprintf(rel, sizeof(rel), "kernel/iommu_groups/%d/devices/%s", group,
 		 bdf);
 	snprintf(target, sizeof(target), "../../../../devices/pci0001:00/%s",
 		 bdf);
-	link_to(target, rel);
+	fake_link(target, rel);
 	snprintf(rel, sizeof(rel), "kernel/iommu_groups/%d/reserved_regions",
 		 group);
-	put(rel, regions);
+	fake_put(rel, regions);
 	if (!iommu)
 		return;
 	snprintf(rel, sizeof(rel), "devices/platform/%s/iommu/%s", parent,
 		 iommu);
-	mkdir_p(rel);
+	fake_mkdir(rel);
 	snprintf(rel, sizeof(rel), "devices/platform/%s/iommu/%s/device",
 		 parent, iommu);
-	link_to("../..", rel);
+	fake_link("../..", rel);
 	if (driver) {
 		snprintf(rel, sizeof(rel), "devices/platform/%s/driver", parent);
 		snprintf(target, sizeof(target),
 			 "../../../bus/platform/drivers/%s", driver);
-		link_to(target, rel);
+		fake_link(target, rel);
 	}
 	snprintf(rel, sizeof(rel), "devices/pci0001:00/%s/iommu", bdf);
 	snprintf(target, sizeof(target), "../../platform/%s/iommu/%s", parent,
 		 iommu);
-	link_to(target, rel);
+	fake_link(target, rel);
 }
 
 static enum ioasid_resv_type type_of(int group, uint32_t index,
