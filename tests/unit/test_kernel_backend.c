@@ -34,7 +34,9 @@
 #include <ioasid/ioasid.h>
 
 #include "backend.h"
+#include "fake_sysfs.h"
 #include "kernel.h"
+#include "mock_ioctl.h"
 
 #define IOMMUFD_IO(nr) _IO(';', (nr))
 #define REQ_DESTROY IOMMUFD_IO(0x80)
@@ -53,72 +55,11 @@
 #define HWPT_ALLOC_DIRTY_TRACKING (1u << 1)
 #define HWPT_ALLOC_PASID (1u << 3)
 
-typedef void (*fill_fn)(void *arg);
-
-int __wrap_ioctl(int fd, unsigned long request, ...);
-int __wrap_ioctl(int fd, unsigned long request, ...)
-{
-	va_list ap;
-	void *arg;
-	fill_fn fill;
-	int err;
-
-	va_start(ap, request);
-	arg = va_arg(ap, void *);
-	va_end(ap);
-	(void)fd;
-	check_expected(request);
-	err = mock_type(int);
-	fill = (fill_fn)mock_ptr_type(void *);
-	if (fill)
-		fill(arg);
-	if (err) {
-		errno = err;
-		return -1;
-	}
-	return 0;
-}
-
-/* The next ioctl must be @request; it fails with @err (0: succeeds) after
- * @fill has looked at or written its argument. */
-static void expect_ioctl(unsigned long request, int err, fill_fn fill)
-{
-	expect_value(__wrap_ioctl, request, request);
-	will_return(__wrap_ioctl, err);
-	will_return(__wrap_ioctl, (uintptr_t)fill);
-}
-
-static void put_u32(void *arg, size_t off, uint32_t v)
-{
-	memcpy((char *)arg + off, &v, sizeof(v));
-}
-
-static uint32_t get_u32(const void *arg, size_t off)
-{
-	uint32_t v;
-
-	memcpy(&v, (const char *)arg + off, sizeof(v));
-	return v;
-}
-
-static void put_u64(void *arg, size_t off, uint64_t v)
-{
-	memcpy((char *)arg + off, &v, sizeof(v));
-}
-
-static void assert_msg_has(const char *needle)
-{
-	const char *msg = ioasid_errmsg();
-
-	if (!strstr(msg, needle))
-		fail_msg("message \"%s\" lacks \"%s\"", msg, needle);
-}
-
 struct fixture {
 	const struct ioasid_backend_ops *ops;
 	void *be;
 	int fd;
-	char root[64];
+	bool fake_sysfs; /* fake_vfio_sysfs() made one */
 };
 
 static int setup(void **state)
@@ -145,13 +86,8 @@ static int teardown(void **state)
 	/* own_fd was false: the fd is still open. */
 	assert_int_equal(fcntl(f->fd, F_GETFD), FD_CLOEXEC & 0);
 	close(f->fd);
-	if (f->root[0]) {
-		char cmd[96];
-
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->root);
-		assert_int_equal(system(cmd), 0);
-		unsetenv("IOASID_SYSFS_ROOT");
-	}
+	if (f->fake_sysfs)
+		fake_sysfs_remove();
 	free(f);
 	return 0;
 }
@@ -373,23 +309,13 @@ static void option_rlimit_eperm(void **state)
  * @devt, so that dev_open's devt check can be exercised. */
 static void fake_vfio_sysfs(struct fixture *f, const char *devt)
 {
-	char path[160];
-	FILE *file;
+	char dev[40];
 
-	snprintf(f->root, sizeof(f->root), "/tmp/ioasid-kb-XXXXXX");
-	assert_non_null(mkdtemp(f->root));
-	snprintf(path, sizeof(path), "%s/class", f->root);
-	assert_int_equal(mkdir(path, 0755), 0);
-	snprintf(path, sizeof(path), "%s/class/vfio-dev", f->root);
-	assert_int_equal(mkdir(path, 0755), 0);
-	snprintf(path, sizeof(path), "%s/class/vfio-dev/null", f->root);
-	assert_int_equal(mkdir(path, 0755), 0);
-	snprintf(path, sizeof(path), "%s/class/vfio-dev/null/dev", f->root);
-	file = fopen(path, "w");
-	assert_non_null(file);
-	fprintf(file, "%s\n", devt);
-	fclose(file);
-	setenv("IOASID_SYSFS_ROOT", f->root, 1);
+	fake_sysfs_create("ioasid-kb");
+	f->fake_sysfs = true;
+	fake_mkdir("class/vfio-dev/null");
+	snprintf(dev, sizeof(dev), "%s\n", devt);
+	fake_put("class/vfio-dev/null/dev", dev);
 }
 
 static void vfio_info(struct ioasid_dev_info *info)

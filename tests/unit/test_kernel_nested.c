@@ -32,6 +32,7 @@
 
 #include "hwpt-ext.h"
 #include "internal.h"
+#include "mock_ioctl.h"
 
 #define IOMMUFD_IO(nr) _IO(';', (nr))
 #define REQ_DESTROY IOMMUFD_IO(0x80)
@@ -43,39 +44,6 @@
 #define REQ_VIOMMU_ALLOC IOMMUFD_IO(0x90)
 #define REQ_VEVENTQ_ALLOC IOMMUFD_IO(0x93)
 #define REQ_TEST_CMD IOMMUFD_IO(0xa0)
-
-typedef void (*fill_fn)(void *arg);
-
-int __wrap_ioctl(int fd, unsigned long request, ...);
-int __wrap_ioctl(int fd, unsigned long request, ...)
-{
-	va_list ap;
-	void *arg;
-	fill_fn fill;
-	int err;
-
-	va_start(ap, request);
-	arg = va_arg(ap, void *);
-	va_end(ap);
-	(void)fd;
-	check_expected(request);
-	err = mock_type(int);
-	fill = (fill_fn)mock_ptr_type(void *);
-	if (fill)
-		fill(arg);
-	if (err) {
-		errno = err;
-		return -1;
-	}
-	return 0;
-}
-
-static void expect_ioctl(unsigned long request, int err, fill_fn fill)
-{
-	expect_value(__wrap_ioctl, request, request);
-	will_return(__wrap_ioctl, err);
-	will_return(__wrap_ioctl, (uintptr_t)fill);
-}
 
 /* The queue fd the fake allocations hand out; read() and write() on it
  * are scripted, on any other fd they are the real ones. */
@@ -115,40 +83,6 @@ ssize_t __wrap_write(int fd, const void *buf, size_t count)
 		return -1;
 	}
 	return write_results[i];
-}
-
-static void put_u32(void *arg, size_t off, uint32_t v)
-{
-	memcpy((char *)arg + off, &v, sizeof(v));
-}
-
-static uint32_t get_u32(const void *arg, size_t off)
-{
-	uint32_t v;
-
-	memcpy(&v, (const char *)arg + off, sizeof(v));
-	return v;
-}
-
-static uint64_t get_u64(const void *arg, size_t off)
-{
-	uint64_t v;
-
-	memcpy(&v, (const char *)arg + off, sizeof(v));
-	return v;
-}
-
-static void put_u64(void *arg, size_t off, uint64_t v)
-{
-	memcpy((char *)arg + off, &v, sizeof(v));
-}
-
-static void assert_msg_has(const char *needle)
-{
-	const char *msg = ioasid_errmsg();
-
-	if (!strstr(msg, needle))
-		fail_msg("message \"%s\" lacks \"%s\"", msg, needle);
 }
 
 struct fixture {

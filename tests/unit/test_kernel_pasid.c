@@ -39,7 +39,9 @@
 
 #include "backend.h"
 #include "config.h"
+#include "fake_sysfs.h"
 #include "kernel.h"
+#include "mock_ioctl.h"
 #include "sysfs.h"
 
 #define REQ_DESTROY _IO(';', 0x80)
@@ -59,32 +61,6 @@
 
 #define PCI_DEV "0000:00:04.0"
 
-typedef void (*fill_fn)(void *arg);
-
-int __wrap_ioctl(int fd, unsigned long request, ...);
-int __wrap_ioctl(int fd, unsigned long request, ...)
-{
-	va_list ap;
-	void *arg;
-	fill_fn fill;
-	int err;
-
-	va_start(ap, request);
-	arg = va_arg(ap, void *);
-	va_end(ap);
-	(void)fd;
-	check_expected(request);
-	err = mock_type(int);
-	fill = (fill_fn)mock_ptr_type(void *);
-	if (fill)
-		fill(arg);
-	if (err) {
-		errno = err;
-		return -1;
-	}
-	return 0;
-}
-
 /* The release uname() reports to the backend ("" = the real one). */
 static char release[65];
 
@@ -99,77 +75,8 @@ int __wrap_uname(struct utsname *u)
 	return rc;
 }
 
-static void expect_ioctl(unsigned long request, int err, fill_fn fill)
-{
-	expect_value(__wrap_ioctl, request, request);
-	will_return(__wrap_ioctl, err);
-	will_return(__wrap_ioctl, (uintptr_t)fill);
-}
-
-static void put_u32(void *arg, size_t off, uint32_t v)
-{
-	memcpy((char *)arg + off, &v, sizeof(v));
-}
-
-static uint32_t get_u32(const void *arg, size_t off)
-{
-	uint32_t v;
-
-	memcpy(&v, (const char *)arg + off, sizeof(v));
-	return v;
-}
-
-static void assert_msg_has(const char *needle)
-{
-	const char *msg = ioasid_errmsg();
-
-	if (!strstr(msg, needle))
-		fail_msg("message \"%s\" lacks \"%s\"", msg, needle);
-}
-
-static void assert_msg_lacks(const char *needle)
-{
-	const char *msg = ioasid_errmsg();
-
-	if (strstr(msg, needle))
-		fail_msg("message \"%s\" has \"%s\"", msg, needle);
-}
-
 /* ------------------------------------------------------------------ */
 /* Fake sysfs                                                           */
-
-static char root[64];
-
-static void mkdir_p(const char *rel)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	for (char *p = path + strlen(root) + 1; *p; p++)
-		if (*p == '/') {
-			*p = '\0';
-			mkdir(path, 0755);
-			*p = '/';
-		}
-	mkdir(path, 0755);
-}
-
-static void put_bytes(const char *rel, const void *data, size_t len)
-{
-	char path[PATH_MAX];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	assert_int_equal(fwrite(data, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
-}
-
-static void put_text(const char *rel, const char *text)
-{
-	put_bytes(rel, text, strlen(text));
-}
 
 static void le32(uint8_t *cfg, unsigned int off, uint32_t v)
 {
@@ -189,14 +96,14 @@ static void add_pci(const char *bdf, const uint8_t *cfg, size_t len)
 	char rel[128];
 
 	snprintf(rel, sizeof(rel), "bus/pci/devices/%s", bdf);
-	mkdir_p(rel);
+	fake_mkdir(rel);
 	snprintf(rel, sizeof(rel), "bus/pci/devices/%s/vendor", bdf);
-	put_text(rel, "0x8086\n");
+	fake_put(rel, "0x8086\n");
 	snprintf(rel, sizeof(rel), "bus/pci/devices/%s/device", bdf);
-	put_text(rel, "0x0b25\n");
+	fake_put(rel, "0x0b25\n");
 	if (cfg) {
 		snprintf(rel, sizeof(rel), "bus/pci/devices/%s/config", bdf);
-		put_bytes(rel, cfg, len);
+		fake_write(rel, cfg, len);
 	}
 }
 
@@ -214,13 +121,6 @@ static void pcie_config(uint8_t cfg[4096], int width)
 	}
 }
 
-static void fake_sysfs(void)
-{
-	snprintf(root, sizeof(root), "/tmp/ioasid-kp-XXXXXX");
-	assert_non_null(mkdtemp(root));
-	setenv("IOASID_SYSFS_ROOT", root, 1);
-}
-
 /* ------------------------------------------------------------------ */
 /* Fixture: a kernel backend on /dev/null                               */
 
@@ -235,7 +135,7 @@ static int setup(void **state)
 	struct fixture *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	fake_sysfs();
+	fake_sysfs_create("ioasid-kp");
 	f->fd = open("/dev/null", O_RDWR);
 	assert_true(f->fd >= 0);
 	expect_ioctl(REQ_IOVA_RANGES, ENOENT, NULL);
@@ -247,13 +147,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[96];
 
 	f->ops->close(f->be);
 	close(f->fd);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	assert_int_equal(system(cmd), 0);
-	unsetenv("IOASID_SYSFS_ROOT");
+	fake_sysfs_remove();
 	release[0] = '\0';
 	free(f);
 	return 0;
@@ -270,8 +167,8 @@ static void *open_vfio(struct fixture *f)
 	assert_int_equal(stat("/dev/null", &st), 0);
 	snprintf(devt, sizeof(devt), "%u:%u\n", major(st.st_rdev),
 		 minor(st.st_rdev));
-	mkdir_p("class/vfio-dev/null");
-	put_text("class/vfio-dev/null/dev", devt);
+	fake_mkdir("class/vfio-dev/null");
+	fake_put("class/vfio-dev/null/dev", devt);
 	snprintf(info.name, sizeof(info.name), PCI_DEV);
 	snprintf(info.cdev, sizeof(info.cdev), "/dev/null");
 	snprintf(info.driver, sizeof(info.driver), "vfio-pci");
@@ -537,7 +434,6 @@ static void sysfs_pasid_capability(void **state)
 {
 	uint8_t cfg[4096], width = 0;
 	uint16_t caps = 0;
-	char rel[128];
 
 	(void)state;
 	pcie_config(cfg, 20);
@@ -569,8 +465,7 @@ static void sysfs_pasid_capability(void **state)
 	/* A VF shares its PF's capability. */
 	pcie_config(cfg, -1);
 	add_pci("0000:00:04.1", cfg, sizeof(cfg));
-	snprintf(rel, sizeof(rel), "%s/bus/pci/devices/0000:00:04.1/physfn", root);
-	assert_int_equal(symlink("../0000:00:04.0", rel), 0);
+	fake_link("../0000:00:04.0", "bus/pci/devices/0000:00:04.1/physfn");
 	width = 0;
 	assert_int_equal(ioasid_sysfs_pci_pasid("0000:00:04.1", &width, &caps), 1);
 	assert_int_equal(width, 20);
@@ -637,7 +532,7 @@ static void class_from_sysfs_and_hw_info(void **state)
 	/* The capability unreadable (not root): unknown, so class 0 by
 	 * default, until the bound device's IOMMU says more. */
 	pcie_config(cfg, 20);
-	put_bytes("bus/pci/devices/" PCI_DEV "/config", cfg, 64);
+	fake_write("bus/pci/devices/" PCI_DEV "/config", cfg, 64);
 	expect_ioctl(REQ_GET_HW_INFO, 0, fill_hw_info);
 	pci_info(f, PCI_DEV, &info);
 	assert_int_equal(info.dev_class, IOASID_CLASS_PASID_PASSTHROUGH);
@@ -651,7 +546,7 @@ static void class_from_sysfs_and_hw_info(void **state)
 
 	/* Known to have none. */
 	pcie_config(cfg, -1);
-	put_bytes("bus/pci/devices/" PCI_DEV "/config", cfg, sizeof(cfg));
+	fake_write("bus/pci/devices/" PCI_DEV "/config", cfg, sizeof(cfg));
 	pci_info(f, PCI_DEV, &info);
 	assert_int_equal(info.dev_class, IOASID_CLASS_RID_ONLY);
 	assert_int_equal(info.class_source, IOASID_CLASS_SRC_HARDWARE);
@@ -666,17 +561,16 @@ static void class_mdev_default_and_config(void **state)
 	struct ioasid_config *cfg = NULL;
 	struct ioasid_dev_info info;
 	uint8_t space[4096];
-	char conf[128], real[PATH_MAX];
+	char conf[PATH_MAX];
 	const char *uuid = "83b8f4f2-509f-382f-3c1e-e6bfe0fa1001";
 	FILE *file;
 
 	pcie_config(space, 20);
 	add_pci(PCI_DEV, space, sizeof(space));
-	mkdir_p("devices/pci0000:00/0000:00:05.0/83b8f4f2-509f-382f-3c1e-e6bfe0fa1001");
-	mkdir_p("bus/mdev/devices");
-	snprintf(real, sizeof(real), "%s/bus/mdev/devices/%s", root, uuid);
-	assert_int_equal(symlink("../../../devices/pci0000:00/0000:00:05.0/83b8f4f2-509f-382f-3c1e-e6bfe0fa1001",
-				 real), 0);
+	fake_mkdir("devices/pci0000:00/0000:00:05.0/83b8f4f2-509f-382f-3c1e-e6bfe0fa1001");
+	fake_mkdir("bus/mdev/devices");
+	fake_link("../../../devices/pci0000:00/0000:00:05.0/83b8f4f2-509f-382f-3c1e-e6bfe0fa1001",
+		  "bus/mdev/devices/83b8f4f2-509f-382f-3c1e-e6bfe0fa1001");
 	pci_info(f, uuid, &info);
 	assert_int_equal(info.kind, IOASID_DEV_MDEV);
 	assert_string_equal(info.parent, "0000:00:05.0");
@@ -684,7 +578,7 @@ static void class_mdev_default_and_config(void **state)
 	assert_int_equal(info.class_source, IOASID_CLASS_SRC_DEFAULT);
 	assert_false(info.needs_vpasid);
 
-	snprintf(conf, sizeof(conf), "%s/ioasid.conf", root);
+	snprintf(conf, sizeof(conf), "%s/ioasid.conf", fake_sysfs_root);
 	file = fopen(conf, "w");
 	assert_non_null(file);
 	fprintf(file, "[device %s]\nclass = 2\npasid = 0x44\n"
