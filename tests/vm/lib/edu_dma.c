@@ -14,79 +14,19 @@
  * tests/vm/edu_dma_raw.c does the same with bare ioctls; edu's registers
  * and QEMU 7.2's quirks are described there.
  */
-#include <stdbool.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
-
-#include <linux/vfio.h>
-
+#include "edu.h"
 #include "internal.h"
 #include "kernel.h"
 #include "vmtest.h"
-
-#define EDU_REG_IDENT 0x00 /* 4-byte reads only */
-#define EDU_REG_DMA_SRC 0x80
-#define EDU_REG_DMA_DST 0x88
-#define EDU_REG_DMA_COUNT 0x90
-#define EDU_REG_DMA_CMD 0x98
-#define EDU_DMA_START 0x1
-#define EDU_DMA_TO_RAM 0x2
-#define EDU_BUFFER_ADDR 0x40000
-/* QEMU 7.2's edu aborts on a transfer ending at its buffer's last byte. */
-#define DMA_LEN 2048
 
 /* Below edu's 28-bit DMA mask. */
 #define IOVA_SRC 0x100000ull
 #define IOVA_DST 0x101000ull
 #define PAGE 4096
 
-#define PCI_COMMAND_OFFSET 0x04
-#define PCI_COMMAND_MEMORY 0x2
-#define PCI_COMMAND_MASTER 0x4
-
 #define MSI_START 0xfee00000ull
 #define MSI_LAST 0xfeefffffull
 #define TOP_48BIT 0xffffffffffffull
-
-static void region_info(int devfd, uint32_t index, struct vfio_region_info *info)
-{
-	memset(info, 0, sizeof(*info));
-	info->argsz = sizeof(*info);
-	info->index = index;
-	VT_CHECK(ioctl(devfd, VFIO_DEVICE_GET_REGION_INFO, info) == 0,
-		 "VFIO_DEVICE_GET_REGION_INFO %u: %s", index, strerror(errno));
-}
-
-static void enable_bus_master(int devfd)
-{
-	struct vfio_region_info cfg;
-	uint16_t cmd;
-
-	region_info(devfd, VFIO_PCI_CONFIG_REGION_INDEX, &cfg);
-	VT_CHECK(pread(devfd, &cmd, 2, cfg.offset + PCI_COMMAND_OFFSET) == 2,
-		 "read PCI command: %s", strerror(errno));
-	cmd |= PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
-	VT_CHECK(pwrite(devfd, &cmd, 2, cfg.offset + PCI_COMMAND_OFFSET) == 2,
-		 "write PCI command: %s", strerror(errno));
-}
-
-static void edu_dma(volatile uint8_t *bar, uint64_t src, uint64_t dst,
-		    bool to_ram)
-{
-	uint64_t start = vt_now_ns();
-
-	*(volatile uint64_t *)(bar + EDU_REG_DMA_SRC) = src;
-	*(volatile uint64_t *)(bar + EDU_REG_DMA_DST) = dst;
-	*(volatile uint64_t *)(bar + EDU_REG_DMA_COUNT) = DMA_LEN;
-	*(volatile uint64_t *)(bar + EDU_REG_DMA_CMD) =
-		EDU_DMA_START | (to_ram ? EDU_DMA_TO_RAM : 0);
-	while (*(volatile uint64_t *)(bar + EDU_REG_DMA_CMD) & EDU_DMA_START) {
-		VT_CHECK(vt_now_ns() - start < 10000000000ull,
-			 "edu DMA 0x%llx -> 0x%llx still running after 10 s",
-			 (unsigned long long)src, (unsigned long long)dst);
-		usleep(1000);
-	}
-}
 
 /* RAM(src) -> edu -> RAM(dst), through whatever the IOMMU maps now. */
 static void round_trip(volatile uint8_t *bar)
@@ -112,12 +52,12 @@ static void expect_fill(const uint8_t *buf, uint8_t fill, const char *what)
 			 what, i, buf[i], fill);
 }
 
-/* @dst holds @src's first DMA_LEN bytes and @rest after them. */
+/* @dst holds @src's first EDU_DMA_LEN bytes and @rest after them. */
 static void expect_copy(const uint8_t *dst, const uint8_t *src, uint8_t rest,
 			const char *what)
 {
 	for (size_t i = 0; i < PAGE; i++) {
-		uint8_t want = i < DMA_LEN ? src[i] : rest;
+		uint8_t want = i < EDU_DMA_LEN ? src[i] : rest;
 
 		VT_CHECK(dst[i] == want, "%s: byte %zu is 0x%02x, expected 0x%02x",
 			 what, i, dst[i], want);
@@ -202,14 +142,13 @@ int main(void)
 	struct ioasid_dev_info info = { .sz = sizeof(info) };
 	struct ioasid_hw_info hw = { .sz = sizeof(hw) };
 	char bdf[IOASID_NAME_MAX];
-	struct vfio_region_info bar0;
+	size_t bar_size;
 	uint64_t iova, unmapped = 0;
 	uint32_t ioas_a, ioas_b, dev_id, hwpt_a, hwpt_b;
 	uint8_t *src_a, *dst_a, *src_b, *dst_b;
 	struct ioasid_ctx *ctx;
 	struct ioasid_dev *dev;
 	volatile uint8_t *bar;
-	uint32_t ident;
 	int devfd;
 
 	if (vt_find_pci(VT_EDU_VENDOR, VT_EDU_DEVICE, bdf))
@@ -263,18 +202,12 @@ int main(void)
 
 	devfd = ioasid_dev_fd(dev);
 	VT_CHECK(devfd >= 0, "device fd %d", devfd);
-	enable_bus_master(devfd);
-	region_info(devfd, VFIO_PCI_BAR0_REGION_INDEX, &bar0);
-	bar = mmap(NULL, bar0.size, PROT_READ | PROT_WRITE, MAP_SHARED, devfd,
-		   bar0.offset);
-	VT_CHECK(bar != MAP_FAILED, "mmap BAR0: %s", strerror(errno));
-	ident = *(volatile uint32_t *)(bar + EDU_REG_IDENT);
-	VT_CHECK((ident & 0xff) == 0xed, "edu identification 0x%08x", ident);
+	bar = edu_map_bar0(devfd, &bar_size);
 
 	round_trip(bar);
 	expect_copy(dst_a, src_a, 0, "ioas A after RAM->edu->RAM");
 	vt_say("DMA through ioas %u: %d bytes arrived, rest untouched", ioas_a,
-	       DMA_LEN);
+	       EDU_DMA_LEN);
 
 	VT_OK(ioasid_ioas_unmap(ctx, ioas_a, IOVA_DST, PAGE, &unmapped));
 	VT_CHECK(unmapped == PAGE, "unmapped 0x%llx", (unsigned long long)unmapped);
@@ -315,7 +248,7 @@ int main(void)
 	VT_OK(ioasid_ioas_destroy(ctx, ioas_a));
 	VT_OK(ioasid_dev_detach(dev));
 	VT_OK(ioasid_ioas_destroy(ctx, ioas_b));
-	munmap((void *)bar, bar0.size);
+	munmap((void *)bar, bar_size);
 	ioasid_dev_close(dev);
 
 	/* Back to the default driver: edu has none in this guest. */

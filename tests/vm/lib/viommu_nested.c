@@ -42,6 +42,7 @@
 #include "kernel.h"
 #include "viommu/pgtable.h"
 #include "viommu/viommu-internal.h"
+#include "viommu_req.h"
 #include "vmtest.h"
 
 #define PAGE 4096ull
@@ -51,13 +52,6 @@
 #define REGION_SIZE (1ull << 20)
 #define MMIO_GPA 0x7f000000ull /* neither RAM nor the region */
 
-#define T_ATTACH 1
-#define T_MAP 3
-#define T_UNMAP 4
-#define S_OK 0
-#define MAP_READ 1u
-#define MAP_WRITE 2u
-#define MAP_MMIO 4u
 #define FAULT_R_MAPPING 2u
 #define FAULT_F_READ 1u
 #define FAULT_F_WRITE 2u
@@ -65,29 +59,6 @@
 
 #define EP_A 0x10u
 #define EP_B 0x18u
-
-static void le32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void le64(uint8_t *p, uint64_t v)
-{
-	le32(p, (uint32_t)v);
-	le32(p + 4, (uint32_t)(v >> 32));
-}
-
-static uint32_t get_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static uint64_t get_le64(const uint8_t *p)
-{
-	return get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
-}
 
 /* One request; the status byte of the reply. */
 static int submit(struct ioasid_viommu *v, const uint8_t *req, size_t len)
@@ -99,39 +70,6 @@ static int submit(struct ioasid_viommu *v, const uint8_t *req, size_t len)
 					   &used));
 	VT_CHECK(used == 4, "used length %u", used);
 	return tail[0];
-}
-
-static int attach(struct ioasid_viommu *v, uint32_t domain, uint32_t ep)
-{
-	uint8_t req[20] = { T_ATTACH };
-
-	le32(req + 4, domain);
-	le32(req + 8, ep);
-	return submit(v, req, sizeof(req));
-}
-
-static int map(struct ioasid_viommu *v, uint32_t domain, uint64_t iova,
-	       uint64_t len, uint64_t gpa, uint32_t flags)
-{
-	uint8_t req[36] = { T_MAP };
-
-	le32(req + 4, domain);
-	le64(req + 8, iova);
-	le64(req + 16, iova + len - 1);
-	le64(req + 24, gpa);
-	le32(req + 32, flags);
-	return submit(v, req, sizeof(req));
-}
-
-static int unmap(struct ioasid_viommu *v, uint32_t domain, uint64_t iova,
-		 uint64_t len)
-{
-	uint8_t req[28] = { T_UNMAP };
-
-	le32(req + 4, domain);
-	le64(req + 8, iova);
-	le64(req + 16, iova + len - 1);
-	return submit(v, req, sizeof(req));
 }
 
 static void *alloc_mem(uint64_t size, uint8_t fill)

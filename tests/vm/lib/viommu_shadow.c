@@ -16,58 +16,21 @@
  *   page stays as it was.
  */
 #include <stdbool.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
 
-#include <linux/vfio.h>
-
 #include <ioasid/viommu.h>
 
+#include "edu.h"
 #include "internal.h"
 #include "kernel.h"
+#include "viommu_req.h"
 #include "vmtest.h"
 
 #define PAGE 4096ull
 #define RAM_SIZE (4ull << 20)
 
-/* virtio-iommu request types, status values and MAP flags. */
-#define T_ATTACH 1
-#define T_DETACH 2
-#define T_MAP 3
-#define T_UNMAP 4
-#define S_OK 0
-#define S_FAULT 7
-#define MAP_READ 1u
-#define MAP_WRITE 2u
-
-/* edu (tests/vm/edu_dma_raw.c describes it and QEMU 7.2's quirks). */
-#define EDU_REG_IDENT 0x00 /* 4-byte reads only */
-#define EDU_REG_DMA_SRC 0x80
-#define EDU_REG_DMA_DST 0x88
-#define EDU_REG_DMA_COUNT 0x90
-#define EDU_REG_DMA_CMD 0x98
-#define EDU_DMA_START 0x1
-#define EDU_DMA_TO_RAM 0x2
-#define EDU_BUFFER_ADDR 0x40000
-#define DMA_LEN 2048
-#define PCI_COMMAND_OFFSET 0x04
-#define PCI_COMMAND_MEMORY 0x2
-#define PCI_COMMAND_MASTER 0x4
-
 static struct ioasid_ctx *ctx;
-
-static void le32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void le64(uint8_t *p, uint64_t v)
-{
-	le32(p, (uint32_t)v);
-	le32(p + 4, (uint32_t)(v >> 32));
-}
 
 /* One request, split over two readable buffers the way a driver may
  * chain descriptors; returns the status byte of the reply. */
@@ -82,48 +45,6 @@ static int submit(struct ioasid_viommu *v, const uint8_t *req, size_t len)
 	VT_OK(ioasid_viommu_handle_request(v, out, 2, &in, 1, &used));
 	VT_CHECK(used == 4, "used length %u", used);
 	return tail[0];
-}
-
-static int attach(struct ioasid_viommu *v, uint32_t domain, uint32_t ep)
-{
-	uint8_t req[20] = { T_ATTACH };
-
-	le32(req + 4, domain);
-	le32(req + 8, ep);
-	return submit(v, req, sizeof(req));
-}
-
-static int detach(struct ioasid_viommu *v, uint32_t domain, uint32_t ep)
-{
-	uint8_t req[20] = { T_DETACH };
-
-	le32(req + 4, domain);
-	le32(req + 8, ep);
-	return submit(v, req, sizeof(req));
-}
-
-static int map(struct ioasid_viommu *v, uint32_t domain, uint64_t iova,
-	       uint64_t len, uint64_t gpa, uint32_t flags)
-{
-	uint8_t req[36] = { T_MAP };
-
-	le32(req + 4, domain);
-	le64(req + 8, iova);
-	le64(req + 16, iova + len - 1);
-	le64(req + 24, gpa);
-	le32(req + 32, flags);
-	return submit(v, req, sizeof(req));
-}
-
-static int unmap(struct ioasid_viommu *v, uint32_t domain, uint64_t iova,
-		 uint64_t len)
-{
-	uint8_t req[28] = { T_UNMAP };
-
-	le32(req + 4, domain);
-	le64(req + 8, iova);
-	le64(req + 16, iova + len - 1);
-	return submit(v, req, sizeof(req));
 }
 
 static struct ioasid_viommu *new_viommu(void)
@@ -263,46 +184,6 @@ static void test_mock(void)
 #define IOVA_SRC 0x100000ull	/* below edu's 28-bit DMA mask */
 #define IOVA_DST 0x101000ull
 
-static void region_info(int devfd, uint32_t index, struct vfio_region_info *info)
-{
-	memset(info, 0, sizeof(*info));
-	info->argsz = sizeof(*info);
-	info->index = index;
-	VT_CHECK(ioctl(devfd, VFIO_DEVICE_GET_REGION_INFO, info) == 0,
-		 "VFIO_DEVICE_GET_REGION_INFO %u: %s", index, strerror(errno));
-}
-
-static void enable_bus_master(int devfd)
-{
-	struct vfio_region_info cfg;
-	uint16_t cmd;
-
-	region_info(devfd, VFIO_PCI_CONFIG_REGION_INDEX, &cfg);
-	VT_CHECK(pread(devfd, &cmd, 2, cfg.offset + PCI_COMMAND_OFFSET) == 2,
-		 "read PCI command: %s", strerror(errno));
-	cmd |= PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
-	VT_CHECK(pwrite(devfd, &cmd, 2, cfg.offset + PCI_COMMAND_OFFSET) == 2,
-		 "write PCI command: %s", strerror(errno));
-}
-
-static void edu_dma(volatile uint8_t *bar, uint64_t src, uint64_t dst,
-		    bool to_ram)
-{
-	uint64_t start = vt_now_ns();
-
-	*(volatile uint64_t *)(bar + EDU_REG_DMA_SRC) = src;
-	*(volatile uint64_t *)(bar + EDU_REG_DMA_DST) = dst;
-	*(volatile uint64_t *)(bar + EDU_REG_DMA_COUNT) = DMA_LEN;
-	*(volatile uint64_t *)(bar + EDU_REG_DMA_CMD) =
-		EDU_DMA_START | (to_ram ? EDU_DMA_TO_RAM : 0);
-	while (*(volatile uint64_t *)(bar + EDU_REG_DMA_CMD) & EDU_DMA_START) {
-		VT_CHECK(vt_now_ns() - start < 10000000000ull,
-			 "edu DMA 0x%llx -> 0x%llx still running after 10 s",
-			 (unsigned long long)src, (unsigned long long)dst);
-		usleep(1000);
-	}
-}
-
 /* Every byte of guest RAM outside [@gpa, @gpa + @len) except the source
  * page still holds @fill. */
 static void check_rest(const uint8_t *ram, uint64_t gpa, uint64_t len,
@@ -320,13 +201,13 @@ static void check_rest(const uint8_t *ram, uint64_t gpa, uint64_t len,
 static void test_edu(void)
 {
 	struct ioasid_viommu *v;
-	struct vfio_region_info bar0;
 	struct ioasid_dev *dev = NULL;
 	volatile uint8_t *bar;
 	char bdf[IOASID_NAME_MAX];
-	uint32_t ioas = 0, ident;
+	uint32_t ioas = 0;
 	uint8_t *ram, cfg[IOASID_VIOMMU_CONFIG_SIZE];
 	uint64_t mask = 0;
+	size_t bar_size;
 	int devfd;
 
 	if (vt_find_pci(VT_EDU_VENDOR, VT_EDU_DEVICE, bdf))
@@ -364,20 +245,14 @@ static void test_edu(void)
 	/* BAR0 through the VFIO device fd the library opened. */
 	devfd = ioasid_dev_fd(dev);
 	VT_CHECK(devfd >= 0, "no VFIO fd for %s", bdf);
-	enable_bus_master(devfd);
-	region_info(devfd, VFIO_PCI_BAR0_REGION_INDEX, &bar0);
-	bar = mmap(NULL, bar0.size, PROT_READ | PROT_WRITE, MAP_SHARED, devfd,
-		   bar0.offset);
-	VT_CHECK(bar != MAP_FAILED, "mmap BAR0: %s", strerror(errno));
-	ident = *(volatile uint32_t *)(bar + EDU_REG_IDENT);
-	VT_CHECK((ident & 0xff) == 0xed, "edu identification 0x%08x", ident);
+	bar = edu_map_bar0(devfd, &bar_size);
 
 	for (uint64_t i = 0; i < PAGE; i++)
 		ram[GPA_SRC + i] = (uint8_t)(i * 13 + 7);
 	edu_dma(bar, IOVA_SRC, EDU_BUFFER_ADDR, false);
 	edu_dma(bar, EDU_BUFFER_ADDR, IOVA_DST, true);
 	for (uint64_t i = 0; i < PAGE; i++) {
-		uint8_t want = i < DMA_LEN ? ram[GPA_SRC + i] : 0;
+		uint8_t want = i < EDU_DMA_LEN ? ram[GPA_SRC + i] : 0;
 
 		VT_CHECK(ram[GPA_DST + i] == want,
 			 "guest page 0x%llx byte %llu is 0x%02x, expected 0x%02x",
@@ -385,7 +260,7 @@ static void test_edu(void)
 	}
 	check_rest(ram, GPA_DST, PAGE, 0);
 	vt_say("edu DMA to iova 0x%llx: %d bytes landed in guest page 0x%llx, the rest of guest RAM untouched",
-	       IOVA_DST, DMA_LEN, GPA_DST);
+	       IOVA_DST, EDU_DMA_LEN, GPA_DST);
 
 	/* The guest unmaps the destination: the same DMA is blocked. */
 	VT_CHECK(unmap(v, 1, IOVA_DST, PAGE) == S_OK, "UNMAP");
@@ -403,7 +278,7 @@ static void test_edu(void)
 	/* The source mapping still works: edu reads it again. */
 	edu_dma(bar, IOVA_SRC, EDU_BUFFER_ADDR, false);
 
-	munmap((void *)bar, bar0.size);
+	munmap((void *)bar, bar_size);
 	VT_CHECK(detach(v, 1, EP_EDU) == S_OK, "DETACH");
 	ioasid_viommu_destroy(v);
 	ioasid_dev_close(dev);
