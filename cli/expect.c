@@ -79,19 +79,9 @@ static int expect_ranges(struct cli *cli, int argc, char **argv)
 	bool same;
 	int ret;
 
-	if (argc < 1)
-		return arg_missing(cli, "IOAS");
-	ret = get_obj_id(cli, argv[0], NAME_IOAS, false, &id);
+	ret = get_ioas_ranges(cli, argc, argv, &id, &want);
 	if (ret)
 		return ret;
-	want = calloc(argc, sizeof(*want));
-	if (!want)
-		return cmd_err(cli, ENOMEM, "out of memory");
-	for (int i = 1; i < argc; i++) {
-		ret = get_range(cli, argv[i], &want[i - 1]);
-		if (ret)
-			goto out;
-	}
 	if (cli->check_only)
 		goto out;
 	ret = cli_need_ctx(cli);

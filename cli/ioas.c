@@ -501,21 +501,9 @@ static int ioas_allow(struct cli *cli, int argc, char **argv)
 	uint32_t id;
 	int ret;
 
-	if (argc < 1)
-		return arg_missing(cli, "IOAS");
-	ret = get_obj_id(cli, argv[0], NAME_IOAS, false, &id);
+	ret = get_ioas_ranges(cli, argc, argv, &id, &r);
 	if (ret)
 		return ret;
-	r = calloc(argc, sizeof(*r));
-	if (!r)
-		return cmd_err(cli, ENOMEM, "out of memory");
-	for (int i = 1; i < argc; i++) {
-		ret = get_range(cli, argv[i], &r[i - 1]);
-		if (ret) {
-			free(r);
-			return ret;
-		}
-	}
 	if (cli->check_only) {
 		free(r);
 		return CMD_OK;

@@ -159,6 +159,10 @@ int name_declare(struct cli *cli, const char *name, enum name_kind kind,
 /* Resolve an IOAS (NAME_IOAS), HWPT, or either (when @either). */
 int get_obj_id(struct cli *cli, const char *word, enum name_kind kind,
 	       bool either, uint32_t *id);
+/* "IOAS RANGE...": the IOAS and its argc - 1 ranges, in an array the
+ * caller frees. */
+int get_ioas_ranges(struct cli *cli, int argc, char **argv, uint32_t *id,
+		    struct ioasid_iova_range **ranges);
 /* Canonical spelling of a device word ("00:03.0" -> "0000:00:03.0"). */
 void dev_word_canon(const char *word, char *out, size_t size);
 struct cli_name *dev_find(struct cli *cli, const char *word);

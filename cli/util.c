@@ -376,6 +376,31 @@ int get_obj_id(struct cli *cli, const char *word, enum name_kind kind,
 	return CMD_OK;
 }
 
+int get_ioas_ranges(struct cli *cli, int argc, char **argv, uint32_t *id,
+		    struct ioasid_iova_range **ranges)
+{
+	struct ioasid_iova_range *r;
+	int ret;
+
+	if (argc < 1)
+		return arg_missing(cli, "IOAS");
+	ret = get_obj_id(cli, argv[0], NAME_IOAS, false, id);
+	if (ret)
+		return ret;
+	r = calloc(argc, sizeof(*r));
+	if (!r)
+		return cmd_err(cli, ENOMEM, "out of memory");
+	for (int i = 1; i < argc; i++) {
+		ret = get_range(cli, argv[i], &r[i - 1]);
+		if (ret) {
+			free(r);
+			return ret;
+		}
+	}
+	*ranges = r;
+	return CMD_OK;
+}
+
 void dev_word_canon(const char *word, char *out, size_t size)
 {
 	/* "BB:DD.F" -> "0000:BB:DD.F", like ioasid_dev_open() does */
