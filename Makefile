@@ -282,7 +282,7 @@ $(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $(UNIT_HELPER_OBJS) $(S
 		$< $(UNIT_HELPER_OBJS) $(STATICLIB) $(CMOCKA_LIBS) $(LIB_LIBS)
 
 # Keep the objects: make would delete them as intermediates and rebuild.
-.SECONDARY: $(UNIT_BINS:=.o)
+.SECONDARY: $(UNIT_BINS:=.o) $(UNIT_HELPER_OBJS)
 
 .PHONY: unit check-unit check-scripts check-headers check-install check-abi check-man
 unit: $(UNIT_BINS)
