@@ -543,6 +543,15 @@ static bool name_is_wellformed(const char *name)
 	       !strncmp(name, "mock", 4);
 }
 
+static int check_dev_name(const char *name)
+{
+	if (!name_is_wellformed(name))
+		return ioasid_fail(-EINVAL,
+				   "device name \"%s\" is not a PCI address (0000:00:03.0), an mdev UUID, a VFIO cdev path or a mock device name",
+				   name);
+	return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* Inventory                                                            */
 
@@ -598,10 +607,9 @@ int ioasid_dev_info_get(struct ioasid_ctx *ctx, const char *name,
 	rc = check_info(info, "ioasid_dev_info");
 	if (rc)
 		return rc;
-	if (!name_is_wellformed(name))
-		return ioasid_fail(-EINVAL,
-				   "device name \"%s\" is not a PCI address (0000:00:03.0), an mdev UUID, a VFIO cdev path or a mock device name",
-				   name);
+	rc = check_dev_name(name);
+	if (rc)
+		return rc;
 	ctx_lock(ctx);
 	rc = ctx->ops->dev_info_get(ctx->be, name, &full);
 	if (rc == 0)
@@ -703,10 +711,9 @@ int ioasid_dev_set_driver(struct ioasid_ctx *ctx, const char *name,
 					   "driver name \"%s\" is not a driver name (letters, digits, - and _)",
 					   driver);
 	}
-	if (!name_is_wellformed(name))
-		return ioasid_fail(-EINVAL,
-				   "device name \"%s\" is not a PCI address (0000:00:03.0), an mdev UUID, a VFIO cdev path or a mock device name",
-				   name);
+	rc = check_dev_name(name);
+	if (rc)
+		return rc;
 	ctx_lock(ctx);
 	rc = ctx->ops->dev_info_get(ctx->be, name, &info);
 	if (rc)
@@ -738,10 +745,9 @@ int ioasid_dev_open(struct ioasid_ctx *ctx, const char *name,
 	CHECK_PTR(devp);
 	*devp = NULL;
 	CHECK_PTR(name);
-	if (!name_is_wellformed(name))
-		return ioasid_fail(-EINVAL,
-				   "device name \"%s\" is not a PCI address (0000:00:03.0), an mdev UUID, a VFIO cdev path or a mock device name",
-				   name);
+	rc = check_dev_name(name);
+	if (rc)
+		return rc;
 	ctx_lock(ctx);
 	rc = ctx->ops->dev_info_get(ctx->be, name, &info);
 	if (rc)
