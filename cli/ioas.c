@@ -85,6 +85,34 @@ static int get_only_ioas(struct cli *cli, int argc, char **argv,
 	return get_obj_id(cli, argv[0], NAME_IOAS, false, id);
 }
 
+/*
+ * A new IOAS or HWPT: give it its name (a name that cannot be taken
+ * destroys the object again, so a failed command leaves nothing), print
+ * it, and warn that it dies with ioasctl.
+ */
+static int created(struct cli *cli, enum name_kind kind, uint32_t id,
+		   const char *name)
+{
+	bool ioas = kind == NAME_IOAS;
+
+	if (name && name_declare(cli, name, kind, id)) {
+		if (ioas)
+			ioasid_ioas_destroy(cli->ctx, id);
+		else
+			ioasid_hwpt_destroy(cli->ctx, id);
+		return CMD_USAGE;
+	}
+	out_obj_open(cli, NULL);
+	out_uint(cli, ioas ? "ioas" : "hwpt", ioas ? "ioas %" PRIu64 : "hwpt %" PRIu64,
+		 id);
+	if (name)
+		out_str(cli, "name", " name %s", name);
+	out_text(cli, "\n");
+	out_obj_close(cli);
+	warn_ephemeral(cli, ioas ? "the IOAS" : "the HWPT");
+	return CMD_OK;
+}
+
 static int ioas_alloc(struct cli *cli, int argc, char **argv)
 {
 	const char *name = NULL;
@@ -109,18 +137,7 @@ static int ioas_alloc(struct cli *cli, int argc, char **argv)
 	ret = ioasid_ioas_alloc(cli->ctx, &id);
 	if (ret < 0)
 		return lib_err(cli, ret);
-	if (name && name_declare(cli, name, NAME_IOAS, id)) {
-		ioasid_ioas_destroy(cli->ctx, id);
-		return CMD_USAGE;
-	}
-	out_obj_open(cli, NULL);
-	out_uint(cli, "ioas", "ioas %" PRIu64, id);
-	if (name)
-		out_str(cli, "name", " name %s", name);
-	out_text(cli, "\n");
-	out_obj_close(cli);
-	warn_ephemeral(cli, "the IOAS");
-	return CMD_OK;
+	return created(cli, NAME_IOAS, id, name);
 }
 
 static int ioas_destroy(struct cli *cli, int argc, char **argv)
@@ -718,18 +735,7 @@ static int hwpt_alloc(struct cli *cli, int argc, char **argv)
 	ret = ioasid_hwpt_alloc(dev, ioas, NULL, &hwpt);
 	if (ret < 0)
 		return lib_err(cli, ret);
-	if (name && name_declare(cli, name, NAME_HWPT, hwpt)) {
-		ioasid_hwpt_destroy(cli->ctx, hwpt);
-		return CMD_USAGE;
-	}
-	out_obj_open(cli, NULL);
-	out_uint(cli, "hwpt", "hwpt %" PRIu64, hwpt);
-	if (name)
-		out_str(cli, "name", " name %s", name);
-	out_text(cli, "\n");
-	out_obj_close(cli);
-	warn_ephemeral(cli, "the HWPT");
-	return CMD_OK;
+	return created(cli, NAME_HWPT, hwpt, name);
 }
 
 static int hwpt_destroy(struct cli *cli, int argc, char **argv)
