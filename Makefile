@@ -44,6 +44,9 @@ endif
 ifneq ($(filter bench,$(GOALS)),)
 DEPS_GROUPS += bench
 endif
+ifneq ($(filter check check-fast check-fuzz fuzz,$(GOALS)),)
+DEPS_GROUPS += fuzz
+endif
 
 .PHONY: $(GOALS) ioasid-deps-then-make
 $(GOALS): ioasid-deps-then-make
@@ -588,7 +591,7 @@ clean:
 distclean: clean
 
 deps:
-	$(Q)scripts/deps.sh core $(if $(VM_RUN),vm) bench
+	$(Q)scripts/deps.sh core $(if $(VM_RUN),vm) bench fuzz
 
 help:
 	@sed -n '3,17s/^# \{0,1\}//p' Makefile

@@ -3,7 +3,7 @@
 #
 # deps.sh - make sure the Debian packages a build step needs are installed.
 #
-#   scripts/deps.sh [GROUP...]      groups: core (default), vm, bench
+#   scripts/deps.sh [GROUP...]      groups: core (default), vm, bench, fuzz
 #
 # As root the missing packages are installed (apt-get update, then
 # apt-get install -y --no-install-recommends); otherwise the script prints
@@ -14,10 +14,15 @@ set -eu
 
 [ "${NO_DEPS:-}" = 1 ] && exit 0
 
-core="gcc g++ make pkg-config groff-base libiniparser-dev libcmocka-dev scdoc libjson-c-dev"
+# python3: tests/scripts/viommu.test reads ioasctl -j output with it.
+core="gcc g++ make pkg-config groff-base libiniparser-dev libcmocka-dev scdoc libjson-c-dev python3"
 # The VM suite builds a kernel and a busybox initramfs and boots it in QEMU.
 vm="qemu-system-x86 busybox-static flex bison bc libelf-dev libssl-dev cpio rsync xz-utils libcap-dev"
 bench="libglib2.0-dev"
+# check-fuzz and make fuzz: clang with ASan/UBSan and libFuzzer.  clang-14
+# only recommends the compiler-rt runtimes, which --no-install-recommends
+# leaves out, so they are named here.
+fuzz="clang libclang-rt-14-dev"
 
 [ $# -eq 0 ] && set -- core
 wanted=
@@ -26,7 +31,8 @@ for group in "$@"; do
 	core) wanted="$wanted $core" ;;
 	vm) wanted="$wanted $vm" ;;
 	bench) wanted="$wanted $bench" ;;
-	*) echo "deps.sh: unknown group '$group' (core, vm, bench)" >&2; exit 2 ;;
+	fuzz) wanted="$wanted $fuzz" ;;
+	*) echo "deps.sh: unknown group '$group' (core, vm, bench, fuzz)" >&2; exit 2 ;;
 	esac
 done
 
