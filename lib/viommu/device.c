@@ -155,6 +155,7 @@ static void drop_guest_state(struct ioasid_viommu *v)
 				free(d);
 			}
 		}
+		ep->group_left = false;
 		for (unsigned int i = 0; i < VIOMMU_IOTLB_SIZE; i++)
 			ep->iotlb[i].page = UINT64_MAX;
 	}
@@ -493,6 +494,16 @@ int ioasid_viommu_add_endpoint(struct ioasid_viommu *v, uint32_t endpoint_id,
 			goto fail;
 		}
 		mate = group_mate(v, dev);
+		if (mate && mate->domain) {
+			/* The host would put the new function on the page
+			 * table its group is on, behind the guest's back. */
+			rc = ioasid_fail(-EBUSY,
+					 "viommu endpoint %u: IOMMU group %d of %s has endpoint %u in domain %u; add a group's functions while the guest has none attached",
+					 endpoint_id, mate->group,
+					 ioasid_dev_name(dev), mate->id,
+					 mate->domain->id);
+			goto fail;
+		}
 		if (mate) {
 			/* The group is measured already (and may be attached
 			 * somewhere, so a scratch attach of this device would
@@ -675,6 +686,8 @@ int ioasid_viommu_config_write(struct ioasid_viommu *v, uint32_t offset,
 				   "viommu config: bypass is writable only with BYPASS_CONFIG negotiated");
 	/* 8, 13: bits 1-7 ignored, so only 0 or 1 is ever presented. */
 	set_bypass(v, *(const uint8_t *)buf & 1);
+	if (viommu_after_change)
+		viommu_after_change(v);
 	return 0;
 }
 
@@ -693,5 +706,7 @@ int ioasid_viommu_reset(struct ioasid_viommu *v, unsigned int kind)
 	drop_guest_state(v);
 	v->negotiated = 0;
 	v->features_set = false;
+	if (viommu_after_change)
+		viommu_after_change(v);
 	return 0;
 }

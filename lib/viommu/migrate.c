@@ -698,6 +698,22 @@ static int check_endpoints(struct ioasid_viommu *v, struct staging *s)
 				   e->id, e->domain);
 		d->num_endpoints++;
 	}
+	/* The host attaches an IOMMU group as a unit, and so does the
+	 * device model: a stream that splits one is not one it wrote. */
+	for (uint32_t i = 0; i < s->num_endpoints; i++) {
+		struct st_endpoint *a = &s->endpoints[i];
+
+		for (uint32_t j = i + 1; j < s->num_endpoints; j++) {
+			struct st_endpoint *b = &s->endpoints[j];
+
+			if (!viommu_group_mates(a->ep, b->ep) ||
+			    (a->attached == b->attached &&
+			     (!a->attached || a->domain == b->domain)))
+				continue;
+			return bad("endpoints %u and %u share IOMMU group %d but not a domain",
+				   a->id, b->id, a->ep->group);
+		}
+	}
 	if (s->num_endpoints != vidx_count(&v->endpoints)) {
 		struct viommu_endpoint *ep;
 
@@ -1044,5 +1060,7 @@ int ioasid_viommu_restore(struct ioasid_viommu *v, const void *buf,
 	if (!rc)
 		rc = commit(v, &s);
 	staging_free(&s);
+	if (viommu_after_change)
+		viommu_after_change(v);
 	return rc;
 }

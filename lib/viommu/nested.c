@@ -479,6 +479,17 @@ static int to_shadow(struct ioasid_viommu *v, struct viommu_domain *d,
 	return 0;
 }
 
+static bool nested_domain_holds(const struct ioasid_viommu *v,
+				const struct viommu_domain *d, uint32_t pt_id)
+{
+	if (!d->nested)
+		return viommu_shadow_strategy.domain_holds(v, d, pt_id);
+	for (uint32_t i = 0; i < d->nested->num_hwpts; i++)
+		if (d->nested->hwpts[i].id == pt_id)
+			return true;
+	return false;
+}
+
 static int nested_endpoint_place(struct ioasid_viommu *v,
 				 struct viommu_endpoint *ep,
 				 struct viommu_domain *d, bool bypass)
@@ -619,6 +630,7 @@ const struct viommu_strategy viommu_nested_strategy = {
 	.domain_create = nested_domain_create,
 	.domain_destroy = nested_domain_destroy,
 	.endpoint_place = nested_endpoint_place,
+	.domain_holds = nested_domain_holds,
 	.map = nested_map,
 	.unmap = nested_unmap,
 	.ram_added = nested_ram_added,

@@ -194,6 +194,12 @@ static int shadow_ram_added(struct ioasid_viommu *v,
 			       &iova, NULL);
 }
 
+static bool shadow_domain_holds(const struct ioasid_viommu *v,
+				const struct viommu_domain *d, uint32_t pt_id)
+{
+	return pt_id == (d->bypass ? v->identity_ioas : d->ioas);
+}
+
 const struct viommu_strategy viommu_shadow_strategy = {
 	.init = shadow_init,
 	.fini = shadow_fini,
@@ -203,4 +209,5 @@ const struct viommu_strategy viommu_shadow_strategy = {
 	.map = shadow_map,
 	.unmap = shadow_unmap,
 	.ram_added = shadow_ram_added,
+	.domain_holds = shadow_domain_holds,
 };

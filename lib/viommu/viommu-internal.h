@@ -61,6 +61,11 @@ struct viommu_endpoint {
 	/* Physical: the IOMMU group; its endpoints share one address space
 	 * (the guest's IOMMU core puts them in one domain).  -1: emulated. */
 	int32_t group;
+	/* Taken out of domain @group_left_domain by a DETACH of a group
+	 * mate (the group moves as one): its own DETACH from that domain,
+	 * which the Linux driver still sends, answers OK. */
+	bool group_left;
+	uint32_t group_left_domain;
 	struct viommu_iotlb_entry iotlb[VIOMMU_IOTLB_SIZE];
 };
 
@@ -94,6 +99,10 @@ struct viommu_strategy {
 		     const struct viommu_mapping *m);
 	int (*ram_added)(struct ioasid_viommu *v,
 			 const struct viommu_ram_slot *slot);
+	/* Whether host object @pt_id (an IOAS or HWPT) is where an endpoint
+	 * of domain @d belongs: the invariant check's view of the host. */
+	bool (*domain_holds)(const struct ioasid_viommu *v,
+			     const struct viommu_domain *d, uint32_t pt_id);
 };
 
 extern const struct viommu_strategy viommu_shadow_strategy;
@@ -161,6 +170,9 @@ struct ioasid_viommu {
 	void *event_data;
 
 	struct ioasid_viommu_stats stats;
+	/* Source of the domains' unmap_gen values (IOTLB validity); per
+	 * device, so that separate devices share nothing. */
+	uint64_t gen_counter;
 
 	/* Freed mappings kept for reuse (viommu.c), linked through phys. */
 	struct viommu_mapping *free_maps;
@@ -189,5 +201,23 @@ void viommu_queue_fault(struct ioasid_viommu *v, uint8_t reason,
 
 /* Whether an unattached endpoint is in bypass now. */
 bool viommu_unattached_bypass(const struct ioasid_viommu *v);
+
+/* Iterate the endpoints in id order. */
+#define VIOMMU_FOR_EACH_ENDPOINT(v, ep)                                    \
+	for ((ep) = vidx_next_from(&(v)->endpoints, 0); (ep);              \
+	     (ep) = (ep)->id == UINT32_MAX                                 \
+			    ? NULL                                         \
+			    : vidx_next_from(&(v)->endpoints, (ep)->id + 1ull))
+
+/* Whether @o is a physical endpoint of the IOMMU group of @ep (@ep
+ * included): the host attaches a group as a unit. */
+static inline bool viommu_group_mates(const struct viommu_endpoint *ep,
+				      const struct viommu_endpoint *o)
+{
+	return o == ep || (ep->dev && o->dev && ep->group >= 0 &&
+			   o->group == ep->group);
+}
+
+#include "viommu/invariants.h"
 
 #endif /* IOASID_LIB_VIOMMU_INTERNAL_H */

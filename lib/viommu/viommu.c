@@ -7,6 +7,7 @@
  * (shadow.c).  Numbers in comments are the conformance items of
  * docs/VIOMMU.md.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -14,7 +15,7 @@
 #include "internal.h"
 #include "viommu-internal.h"
 
-static uint64_t gen_counter;
+void (*viommu_after_change)(struct ioasid_viommu *v);
 
 /* ------------------------------------------------------------------ */
 /* Events                                                               */
@@ -159,6 +160,81 @@ static void place_unattached(struct ioasid_viommu *v,
 		v->strategy->endpoint_place(v, ep, NULL, false);
 }
 
+/* The host moved the whole IOMMU group of @ep (a replace moves every
+ * device of the group that shared the old HWPT): the mates' records of
+ * where they are follow the library's record of their devices. */
+static void group_sync(struct ioasid_viommu *v, struct viommu_endpoint *ep)
+{
+	struct viommu_endpoint *o;
+
+	if (!ep->dev || ep->group < 0)
+		return;
+	VIOMMU_FOR_EACH_ENDPOINT(v, o)
+		if (o != ep && viommu_group_mates(ep, o))
+			o->host_pt = ioasid_dev_pt_id(o->dev);
+}
+
+/* Every physical endpoint of the group of @ep to the unattached state. */
+static void group_place_unattached(struct ioasid_viommu *v,
+				   struct viommu_endpoint *ep)
+{
+	struct viommu_endpoint *o;
+
+	place_unattached(v, ep);
+	group_sync(v, ep);
+	VIOMMU_FOR_EACH_ENDPOINT(v, o) {
+		if (o == ep || !viommu_group_mates(ep, o))
+			continue;
+		place_unattached(v, o);
+		group_sync(v, o);
+	}
+}
+
+/* Put every endpoint of the group of @ep into @d on the host, @ep first
+ * (a replace then moves the mates along).  On failure the group is
+ * placed unattached: never less isolation than asked for. */
+static int group_place(struct ioasid_viommu *v, struct viommu_endpoint *ep,
+		       struct viommu_domain *d)
+{
+	struct viommu_endpoint *o;
+	int rc;
+
+	rc = v->strategy->endpoint_place(v, ep, d, false);
+	group_sync(v, ep);
+	VIOMMU_FOR_EACH_ENDPOINT(v, o) {
+		if (rc)
+			break;
+		if (o == ep || !viommu_group_mates(ep, o))
+			continue;
+		rc = v->strategy->endpoint_place(v, o, d, false);
+		group_sync(v, o);
+	}
+	if (rc) {
+		char msg[512];
+
+		snprintf(msg, sizeof(msg), "%s", ioasid_errmsg());
+		group_place_unattached(v, ep);
+		ioasid_fail(rc, "%s", msg);
+	}
+	return rc;
+}
+
+/* Take the group of @ep out of its domains' bookkeeping; a mate taken
+ * along remembers the domain it left when @left (DETACH). */
+static void group_unlink(struct ioasid_viommu *v, struct viommu_endpoint *ep,
+			 bool left)
+{
+	struct viommu_endpoint *o;
+
+	VIOMMU_FOR_EACH_ENDPOINT(v, o) {
+		if (!viommu_group_mates(ep, o))
+			continue;
+		o->group_left = left && o != ep && o->domain;
+		o->group_left_domain = o->group_left ? o->domain->id : 0;
+		domain_unlink(v, o);
+	}
+}
+
 static bool resv_overlaps(const struct viommu_endpoint *ep, uint64_t start,
 			  uint64_t last)
 {
@@ -177,12 +253,22 @@ static uint8_t status_of(int err)
 						 : VIOMMU_S_IOERR;
 }
 
+/*
+ * The members of a host IOMMU group cannot be told apart by the host: a
+ * group is attached as a unit.  So the group moves as one (docs/VIOMMU.md,
+ * "IOMMU groups"): an ATTACH of one member puts every physical member of
+ * its group in the domain, a DETACH takes every member out, and each
+ * member's guest-visible state follows.  The Linux driver attaches a
+ * group's endpoints one after the other, so the mate's own ATTACH finds
+ * it attached already (OK); it DETACHes each at release, and a mate's
+ * DETACH from the domain its group left answers OK too.
+ */
 static uint8_t do_attach(struct ioasid_viommu *v, const struct viommu_req *r)
 {
-	struct viommu_endpoint *ep;
+	struct viommu_endpoint *ep, *o;
 	struct viommu_domain *d;
 	bool bypass = r->flags & VIOMMU_ATTACH_F_BYPASS;
-	bool created = false;
+	bool created = false, all_there = true;
 	int rc;
 
 	if (r->reserved_nonzero || r->flags & ~VIOMMU_ATTACH_F_BYPASS)
@@ -196,17 +282,25 @@ static uint8_t do_attach(struct ioasid_viommu *v, const struct viommu_req *r)
 	d = vidx_find(&v->domains, r->domain);
 	if (d && d->bypass != bypass)
 		return VIOMMU_S_INVAL; /* 33 */
-	if (d && ep->domain == d) {
+	VIOMMU_FOR_EACH_ENDPOINT(v, o)
+		if (viommu_group_mates(ep, o) && (!d || o->domain != d))
+			all_there = false;
+	if (all_there) {
+		ep->group_left = false;
 		iotlb_flush(ep);
 		return VIOMMU_S_OK;
 	}
 	if (d) {
-		/* 37, 38: the endpoint's reserved regions must not collide
-		 * with what the domain already maps. */
-		for (uint32_t i = 0; i < ep->num_resv; i++)
-			if (vidx_first_overlap(&d->maps, ep->resv[i].start,
-					       ep->resv[i].last))
-				return VIOMMU_S_UNSUPP;
+		/* 37, 38: the reserved regions of every joining endpoint
+		 * must not collide with what the domain already maps. */
+		VIOMMU_FOR_EACH_ENDPOINT(v, o) {
+			if (!viommu_group_mates(ep, o) || o->domain == d)
+				continue;
+			for (uint32_t i = 0; i < o->num_resv; i++)
+				if (vidx_first_overlap(&d->maps, o->resv[i].start,
+						       o->resv[i].last))
+					return VIOMMU_S_UNSUPP;
+		}
 	} else {
 		if (vidx_count(&v->domains) >= v->max_domains)
 			return VIOMMU_S_NOMEM;
@@ -215,7 +309,7 @@ static uint8_t do_attach(struct ioasid_viommu *v, const struct viommu_req *r)
 			return VIOMMU_S_NOMEM;
 		d->id = r->domain;
 		d->bypass = bypass;
-		d->unmap_gen = ++gen_counter;
+		d->unmap_gen = ++v->gen_counter;
 		vidx_init(&d->maps);
 		rc = v->strategy->domain_create(v, d);
 		if (rc == 0 && vidx_insert(&v->domains, d->id, d->id, d)) {
@@ -231,18 +325,26 @@ static uint8_t do_attach(struct ioasid_viommu *v, const struct viommu_req *r)
 
 	/* 34, 35: as DETACH then ATTACH.  The host moves in one step
 	 * (replace), so DMA never sees the endpoint unattached. */
-	rc = v->strategy->endpoint_place(v, ep, d, false);
+	rc = group_place(v, ep, d);
 	if (rc) {
+		/* The group is unattached on the host now, so no device is
+		 * on the new domain's host objects. */
 		if (created)
 			domain_free(v, d);
-		/* The DETACH half happened: the endpoint leaves its old
+		/* The DETACH half happened: the group leaves its old
 		 * domain either way. */
-		domain_unlink(v, ep);
-		place_unattached(v, ep);
+		group_unlink(v, ep, false);
 		return rc == -ENOMEM ? VIOMMU_S_NOMEM : VIOMMU_S_UNSUPP;
 	}
-	domain_unlink(v, ep);
-	domain_link(d, ep);
+	VIOMMU_FOR_EACH_ENDPOINT(v, o) {
+		if (!viommu_group_mates(ep, o))
+			continue;
+		o->group_left = false;
+		if (o->domain != d) {
+			domain_unlink(v, o);
+			domain_link(d, o);
+		}
+	}
 	return VIOMMU_S_OK;
 }
 
@@ -253,11 +355,18 @@ static uint8_t do_detach(struct ioasid_viommu *v, const struct viommu_req *r)
 	/* 41: reserved ignored. */
 	if (!ep)
 		return VIOMMU_S_NOENT; /* 42 */
+	if (!ep->domain && ep->group_left &&
+	    ep->group_left_domain == r->domain) {
+		/* A mate's DETACH took it out already (43 is a MAY). */
+		ep->group_left = false;
+		return VIOMMU_S_OK;
+	}
 	if (!ep->domain || ep->domain->id != r->domain)
 		return VIOMMU_S_INVAL; /* 43 */
 	/* 44: blocked (or bypass) on the host before the records go. */
-	place_unattached(v, ep);
-	domain_unlink(v, ep);
+	group_place_unattached(v, ep);
+	group_unlink(v, ep, true);
+	ep->group_left = false;
 	return VIOMMU_S_OK;
 }
 
@@ -375,7 +484,7 @@ static uint8_t do_unmap(struct ioasid_viommu *v, const struct viommu_req *r)
 			    : NULL;
 	}
 	if (removed)
-		d->unmap_gen = ++gen_counter;
+		d->unmap_gen = ++v->gen_counter;
 	return status;
 }
 
@@ -620,6 +729,8 @@ int ioasid_viommu_handle_request(struct ioasid_viommu *v,
 	else
 		viommu_iov_write(in, in_num, tail_off, tail, sizeof(tail));
 	*used_len = (uint32_t)(tail_off + VIOMMU_TAIL_SIZE);
+	if (viommu_after_change)
+		viommu_after_change(v);
 	return 0;
 }
 
@@ -769,5 +880,81 @@ int ioasid_viommu_domain_ioas(const struct ioasid_viommu *v, uint32_t domain,
 				   : d->bypass ? "is a bypass domain"
 				   : "has no physical endpoint, so no IOAS");
 	*ioas_id = d->ioas;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Internal: the guest's view against the host's                        */
+
+#define BROKEN(...) ioasid_fail(-EPROTO, "viommu invariant: " __VA_ARGS__)
+
+static int check_endpoint(const struct ioasid_viommu *v,
+			  const struct viommu_endpoint *ep)
+{
+	const struct viommu_domain *d = ep->domain;
+	const struct viommu_endpoint *o;
+	uint32_t pt;
+
+	if (d) {
+		if (vidx_find(&v->domains, d->id) != d)
+			return BROKEN("endpoint %u is in domain %u, which the device does not index",
+				      ep->id, d->id);
+		for (o = d->endpoints; o && o != ep; o = o->dom_next)
+			;
+		if (!o)
+			return BROKEN("endpoint %u is not on the list of its domain %u",
+				      ep->id, d->id);
+	}
+	if (!ep->dev)
+		return 0;
+	pt = ioasid_dev_pt_id(ep->dev);
+	if (pt != ep->host_pt)
+		return BROKEN("endpoint %u: the device model has its device %s on %u, the library on %u",
+			      ep->id, ioasid_dev_name(ep->dev), ep->host_pt, pt);
+	if (d && (!pt || !v->strategy->domain_holds(v, d, pt)))
+		return BROKEN("endpoint %u is in domain %u, its device %s is on host object %u",
+			      ep->id, d->id, ioasid_dev_name(ep->dev), pt);
+	/* Unattached: bypass, or blocked (the fallback when bypass fails
+	 * is more isolation, never less). */
+	if (!d && pt && !(viommu_unattached_bypass(v) && pt == v->identity_ioas))
+		return BROKEN("endpoint %u is unattached (%s), its device %s is on host object %u",
+			      ep->id, viommu_unattached_bypass(v) ? "bypass" : "blocked",
+			      ioasid_dev_name(ep->dev), pt);
+	VIOMMU_FOR_EACH_ENDPOINT(v, o)
+		if (viommu_group_mates(ep, o) && o->domain != d)
+			return BROKEN("endpoints %u and %u of IOMMU group %d are in different domains (%u, %u)",
+				      ep->id, o->id, ep->group, d ? d->id : 0,
+				      o->domain ? o->domain->id : 0);
+	return 0;
+}
+
+int viommu_check_invariants(const struct ioasid_viommu *v)
+{
+	const struct viommu_endpoint *ep;
+	const struct viommu_domain *d;
+	int rc;
+
+	if (!v)
+		return ioasid_fail(-EINVAL, "viommu invariant: device is NULL");
+	VIOMMU_FOR_EACH_ENDPOINT(v, ep) {
+		rc = check_endpoint(v, ep);
+		if (rc)
+			return rc;
+	}
+	for (d = vidx_next_from(&v->domains, 0); d;
+	     d = d->id == UINT32_MAX ? NULL
+				     : vidx_next_from(&v->domains, d->id + 1ull)) {
+		uint32_t n = 0;
+
+		for (ep = d->endpoints; ep; ep = ep->dom_next, n++)
+			if (ep->domain != d || n > d->num_endpoints)
+				return BROKEN("domain %u lists endpoint %u, which is %s",
+					      d->id, ep->id,
+					      ep->domain == d ? "listed twice"
+							      : "elsewhere");
+		if (!n || n != d->num_endpoints)
+			return BROKEN("domain %u has %u endpoints listed, %u counted",
+				      d->id, n, d->num_endpoints);
+	}
 	return 0;
 }

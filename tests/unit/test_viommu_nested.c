@@ -14,6 +14,7 @@
  *    shadow domain with its mappings.
  */
 #include "helpers.h"
+#include "viommu_check.h"
 
 #include <poll.h>
 

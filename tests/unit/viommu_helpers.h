@@ -9,6 +9,7 @@
 #define IOASID_TESTS_UNIT_VIOMMU_HELPERS_H
 
 #include "helpers.h"
+#include "viommu_check.h"
 
 #include <ioasid/viommu.h>
 
