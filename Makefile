@@ -284,6 +284,9 @@ $(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $(UNIT_HELPER_OBJS) $(S
 	$(Q)$(CC) $(LDFLAGS) $(call test_ldflags,tests/unit/test_$*.c) -o $@ \
 		$< $(UNIT_HELPER_OBJS) $(STATICLIB) $(CMOCKA_LIBS) $(LIB_LIBS)
 
+# The recorded guest trace (tests/data), found from any directory.
+$(BUILD)/tests/unit/test_viommu_trace.o: TEST_CFLAGS += -DIOASID_TEST_TRACE='"$(abspath $(TRACE))"'
+
 # Keep the objects: make would delete them as intermediates and rebuild.
 .SECONDARY: $(UNIT_BINS:=.o) $(UNIT_HELPER_OBJS)
 
@@ -387,9 +390,10 @@ $(VM_IOASCTL): $(CLI_OBJS) $(STATICLIB)
 # "# differential" batch scripts on the kernel and the exec hand-over.
 # Their data goes to /files in the guest: the static ioasctl, the batch
 # scripts with their golden files, and exec_helper; and the recorded
-# guest trace for bench_nested when ../shared/traces has it.
+# guest trace for bench_nested (tests/data, part of the repository).
 VM_FILES := $(BUILD)/vm/files
-VM_TRACE ?= $(abspath ../shared/traces/linux-guest-blk-strict.trace)
+TRACE := tests/data/linux-guest-blk-strict.trace
+VM_TRACE ?= $(abspath $(TRACE))
 VM_SCRIPT_TESTS := $(BUILD)/vm/tests/differential.t $(BUILD)/vm/tests/exec.t
 HASH := \#
 VM_DIFF_SCRIPTS = $(shell grep -lx '$(HASH) differential' tests/scripts/*.batch)
@@ -411,8 +415,7 @@ vm-files: $(VM_IOASCTL) $(BUILD)/vm/exec_helper
 	$(Q)for f in $(VM_DIFF_SCRIPTS); do cp $$f $${f%.batch}.out \
 		$(VM_FILES)/scripts/ || exit 1; \
 		[ ! -e $${f%.batch}.json.out ] || cp $${f%.batch}.json.out $(VM_FILES)/scripts/; done
-	$(Q)[ ! -e $(VM_TRACE) ] || { mkdir -p $(VM_FILES)/traces && \
-		cp $(VM_TRACE) $(VM_FILES)/traces/; }
+	$(Q)mkdir -p $(VM_FILES)/traces && cp $(VM_TRACE) $(VM_FILES)/traces/
 
 .PHONY: vm-tests
 vm-tests: $(VM_LIB_BINS) $(VM_IOASCTL) $(VM_SCRIPT_TESTS) vm-files
@@ -469,6 +472,8 @@ $(BUILD)/bench/%: tests/bench/%.c $(STATICLIB)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(BENCH_CFLAGS) $(LDFLAGS) -o $@ $< $(STATICLIB) $(GLIB_LIBS) $(LIB_LIBS) -lm
 
+$(BUILD)/bench/bench_nested: BENCH_CFLAGS += -DIOASID_TEST_TRACE='"$(abspath $(TRACE))"'
+
 bench: $(BENCH_BINS)
 	$(Q)for b in $(BENCH_BINS); do echo "== $$b"; $$b || exit 1; done
 
@@ -482,7 +487,7 @@ FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -g -O1 -MMD -MP $(FUZZ_SAN) \
 	-fsanitize=fuzzer-no-link $(PUBLIC_INCLUDES) -Ilib $(INIPARSER_CFLAGS)
 FUZZ_LIB_OBJS := $(patsubst lib/%.c,$(BUILD)/fuzz/lib/%.o,$(LIB_SRCS))
-FUZZ_TRACE ?= $(abspath ../shared/traces/linux-guest-blk-strict.trace)
+FUZZ_TRACE ?= $(abspath $(TRACE))
 
 $(BUILD)/fuzz/lib/backend-kernel.o: FUZZ_CFLAGS += $(uapi_flags)
 $(BUILD)/fuzz/lib/backend-kernel.o: $(UAPI_STAMP)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * bench_nested - replay a recorded Linux guest's virtio-iommu requests
- * (../shared/traces/linux-guest-blk-strict.trace, or $VIOMMU_TRACE)
+ * (tests/data/linux-guest-blk-strict.trace, or $VIOMMU_TRACE)
  * through the device model in one run, on the simulator, with the
  * trace's endpoints as physical devices of a VT-d IOMMU that can nest:
  *
@@ -36,6 +36,11 @@
 
 #include "internal.h"
 #include "hwpt-ext.h"
+
+/* The Makefile passes the trace's absolute path in the repository. */
+#ifndef IOASID_TEST_TRACE
+#define IOASID_TEST_TRACE "tests/data/linux-guest-blk-strict.trace"
+#endif
 
 #define RAM_SIZE (1ull << 30)
 #define REGION_GPA (1ull << 32) /* outside guest RAM */
@@ -311,8 +316,8 @@ int main(void)
 	struct result shadow, shadow_batch, s1_strict, s1_batch;
 	int missed = 0, fd;
 
-	if (!path)
-		path = "../shared/traces/linux-guest-blk-strict.trace";
+	if (!path || !*path)
+		path = IOASID_TEST_TRACE;
 	ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	region = mmap(NULL, REGION_SIZE, PROT_READ | PROT_WRITE,

@@ -3,7 +3,7 @@
 #
 # run.sh FUZZER MAKE_SEEDS TRACE WORKDIR SECONDS - generate the seed
 # corpus (from the recorded trace and conformance sequences; MAKE_SEEDS
-# "-": none), run the
+# "-": none; TRACE "-": conformance sequences only), run the
 # libFuzzer target for SECONDS, and end with "N passed, M failed":
 # 1 passed when the run ended without a crash, 1 failed otherwise (the
 # crash input is kept in WORKDIR/artifacts).
@@ -16,9 +16,13 @@ if [ "$make_seeds" = - ]; then
 	: # a target without seeds (fuzz_restore builds its own streams)
 elif [ -r "$trace" ]; then
 	"$make_seeds" "$trace" "$work/seeds" || { echo "0 passed, 1 failed"; exit 1; }
-else
-	echo "run.sh: $trace not readable: seeds from conformance sequences only"
+elif [ "$trace" = - ]; then
 	"$make_seeds" /dev/null "$work/seeds" || { echo "0 passed, 1 failed"; exit 1; }
+else
+	# The trace is part of the repository (tests/data): missing is a failure.
+	echo "run.sh: $trace not readable (TRACE \"-\": conformance seeds only)"
+	echo "fuzz: 0 passed, 1 failed"
+	exit 1
 fi
 log=$work/fuzz.log
 "$fuzzer" -max_total_time="$seconds" -print_final_stats=1 \

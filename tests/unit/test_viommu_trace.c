@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Real guest traffic: the recorded Linux guest trace
- * (../shared/traces/linux-guest-blk-strict.trace, or $VIOMMU_TRACE)
+ * (tests/data/linux-guest-blk-strict.trace, or $VIOMMU_TRACE)
  * replayed through the device model on the simulator, with the guest RAM
  * it describes (1 GiB at GPA 0, reserved lazily) and one endpoint per
  * endpoint id in the trace.  Every request must succeed, PROBE must return
@@ -13,7 +13,10 @@
 
 #include <stdio.h>
 
-#define TRACE_NAME "linux-guest-blk-strict.trace"
+/* The Makefile passes the trace's absolute path in the repository. */
+#ifndef IOASID_TEST_TRACE
+#define IOASID_TEST_TRACE "tests/data/linux-guest-blk-strict.trace"
+#endif
 #define GUEST_RAM (1ULL << 30)
 #define MAX_EPS 64
 
@@ -43,25 +46,17 @@ static const char trace_topology[] =
 
 static const char *trace_path(void)
 {
-	static char path[1200];
 	const char *env = getenv("VIOMMU_TRACE");
-	char exe[1024];
-	ssize_t n;
 
-	if (env)
-		return env;
-	/* build/tests/unit/<test> -> <repo>/../shared/traces */
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = 0;
-		*strrchr(exe, '/') = 0;
-		snprintf(path, sizeof(path), "%.1000s/../../../../shared/traces/%s",
-			 exe, TRACE_NAME);
-		if (access(path, R_OK) == 0)
-			return path;
-	}
-	snprintf(path, sizeof(path), "/work/shared/traces/%s", TRACE_NAME);
-	return path;
+	return env && *env ? env : IOASID_TEST_TRACE;
+}
+
+/* The trace is part of the repository: without it every test fails. */
+static void need_trace(void)
+{
+	if (access(trace_path(), R_OK))
+		fail_msg("trace %s not readable (tests/data/ in the repository, or $VIOMMU_TRACE)",
+			 trace_path());
 }
 
 /* The model: per domain, the live mappings as one MAP made them. */
@@ -120,13 +115,8 @@ struct replay {
 
 static int open_trace(struct ioasid_viommu_trace **t)
 {
-	const char *path = trace_path();
-
-	if (access(path, R_OK)) {
-		print_message("trace %s not readable: skipped\n", path);
-		return -1;
-	}
-	OK(ioasid_viommu_trace_open(path, t));
+	need_trace();
+	OK(ioasid_viommu_trace_open(trace_path(), t));
 	return 0;
 }
 
@@ -304,8 +294,7 @@ static void test_trace_replay_physical(void **state)
 	struct ioasid_viommu_stats st = { .sz = sizeof(st) };
 
 	(void)state;
-	if (access(trace_path(), R_OK))
-		skip();
+	need_trace();
 	replay_setup(&r, true);
 	replay_run(&r);
 	OK(ioasid_viommu_get_stats(r.v, &st));
@@ -341,8 +330,7 @@ static void test_trace_replay_emulated(void **state)
 	uint32_t dom_ep[64] = { 0 };
 
 	(void)state;
-	if (access(trace_path(), R_OK))
-		skip();
+	need_trace();
 	replay_setup(&r, false);
 	replay_run(&r);
 	OK(ioasid_viommu_get_stats(r.v, &st));

@@ -2,7 +2,7 @@
 /*
  * bench_nested (VM) - replay a recorded Linux guest's virtio-iommu
  * requests (/files/traces/linux-guest-blk-strict.trace, staged by
- * `make vm-files` from ../shared/traces) through the device model on the
+ * `make vm-files` from tests/data) through the device model on the
  * real kernel, in shadow mode and in nested mode, in one run (issue 7
  * item 7).  The trace's eight endpoints are the kernel's mock devices
  * (CONFIG_IOMMUFD_TEST: mock0..mock7).
@@ -294,7 +294,7 @@ int main(void)
 	if (!path)
 		path = DEFAULT_TRACE;
 	if (access(path, R_OK))
-		vt_skip("no trace at %s (make vm-files copies ../shared/traces/linux-guest-blk-strict.trace)",
+		vt_fail("no trace at %s (make vm-files copies tests/data/linux-guest-blk-strict.trace)",
 			path);
 	probe_ctx = vt_kernel_ctx();
 	if (ioasid_dev_open(probe_ctx, "mock0", &probe))
