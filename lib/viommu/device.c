@@ -265,37 +265,43 @@ out_destroy:
 	return 0;
 }
 
-/* The MSI region of the device's group, if it has one; the group's id
- * into @group. */
-static bool group_msi(struct ioasid_viommu *v, struct ioasid_dev *dev,
-		      struct ioasid_resv_region *msi, int32_t *group)
+/* The MSI region of the device's group into @msi and *@has_msi, the
+ * group's id into @group.  Return 0, or a negative errno: a failure to
+ * read the regions is not "no MSI window" (PROBE would then report the
+ * doorbell as RESERVED, and the guest would not know to map it). */
+static int group_msi(struct ioasid_viommu *v, struct ioasid_dev *dev,
+		     struct ioasid_resv_region *msi, bool *has_msi,
+		     int32_t *group)
 {
 	struct ioasid_dev_info info = { .sz = sizeof(info) };
 	struct ioasid_resv_region *regions;
 	uint32_t num = 0;
-	bool found = false;
+	int rc;
 
-	if (ioasid_dev_info_get(v->ctx, ioasid_dev_name(dev), &info) ||
-	    info.group < 0)
-		return false;
+	*has_msi = false;
+	/* A device the inventory does not know (a mock) has no group. */
+	rc = ioasid_dev_info_get(v->ctx, ioasid_dev_name(dev), &info);
+	if (rc == -ENOMEM)
+		return rc;
+	if (rc || info.group < 0)
+		return 0;
 	*group = info.group;
-	if (ioasid_group_resv_regions(v->ctx, info.group, NULL, &num) !=
-	    -EMSGSIZE)
-		return false;
+	rc = ioasid_group_resv_regions(v->ctx, info.group, NULL, &num);
+	if (rc != -EMSGSIZE)
+		return rc;
 	regions = calloc(num, sizeof(*regions));
 	if (!regions)
-		return false;
-	if (!ioasid_group_resv_regions(v->ctx, info.group, regions, &num)) {
-		for (uint32_t i = 0; i < num && !found; i++) {
-			if (regions[i].type == IOASID_RESV_MSI ||
-			    regions[i].type == IOASID_RESV_SW_MSI) {
-				*msi = regions[i];
-				found = true;
-			}
+		return ioasid_fail(-ENOMEM, "viommu: out of memory");
+	rc = ioasid_group_resv_regions(v->ctx, info.group, regions, &num);
+	for (uint32_t i = 0; !rc && i < num && !*has_msi; i++) {
+		if (regions[i].type == IOASID_RESV_MSI ||
+		    regions[i].type == IOASID_RESV_SW_MSI) {
+			*msi = regions[i];
+			*has_msi = true;
 		}
 	}
 	free(regions);
-	return found;
+	return rc;
 }
 
 /* A physical endpoint in the IOMMU group of @dev, or NULL. */
@@ -532,7 +538,9 @@ int ioasid_viommu_add_endpoint(struct ioasid_viommu *v, uint32_t endpoint_id,
 				lo = ranges[0].start;
 				hi = ranges[num - 1].last;
 			}
-			has_msi = group_msi(v, dev, &msi, &ep->group);
+			rc = group_msi(v, dev, &msi, &has_msi, &ep->group);
+			if (rc)
+				goto fail;
 			rc = host_resv(ranges, num, has_msi ? &msi : NULL,
 				       &ep->resv, &ep->num_resv);
 			if (rc)

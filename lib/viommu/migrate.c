@@ -889,6 +889,22 @@ static int check_staging(struct ioasid_viommu *v, struct staging *s)
 	rc = check_mappings(v, s);
 	if (rc)
 		return rc;
+	for (uint32_t i = 0; i < s->num_events; i++) {
+		const struct viommu_fault *f = &s->events[i];
+		struct st_endpoint key = { .id = f->endpoint };
+
+		/* What this device queues: a DOMAIN or MAPPING fault of a
+		 * registered endpoint, with its address. */
+		if (!bsearch(&key, s->endpoints, s->num_endpoints, sizeof(key),
+			     cmp_endpoint))
+			return bad("EVENT record %u names endpoint %u, which the stream does not have",
+				   i, f->endpoint);
+		if ((f->reason != VIOMMU_FAULT_R_DOMAIN &&
+		     f->reason != VIOMMU_FAULT_R_MAPPING) ||
+		    !(f->flags & VIOMMU_FAULT_F_ADDRESS))
+			return bad("EVENT record %u: reason %u with flags %#x is not a fault this device reports",
+				   i, f->reason, f->flags);
+	}
 	if (s->num_events > v->max_events)
 		return mismatch("%u queued fault reports, this device keeps %u",
 				s->num_events, v->max_events);

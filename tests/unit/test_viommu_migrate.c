@@ -563,6 +563,39 @@ static void test_refuse_bad_records(void **state)
 	destroy(g);
 }
 
+/* EVENT records of a CRC-valid stream that this device would never have
+ * queued: an endpoint that does not exist, a reason or flags it does not
+ * report.  Refused, nothing changed. */
+static void test_refuse_impossible_events(void **state)
+{
+	VFX;
+	struct vfx *g = dst_new(false, 0);
+	struct stream s, c;
+	size_t ev;
+
+	populate(f);
+	s = save(f);
+	ev = rec(&s, 5, 0);
+	assert_true(ev);
+	c = copy(&s);
+	put32(c.p + ev + 8, EP_NONE);
+	fix(&c);
+	REFUSE(g, EBADMSG, "names endpoint 444", c);
+	memcpy(c.p, s.p, s.n);
+	put32(c.p + ev + 4, get32(s.p + ev + 4) & ~0x100u); /* no F_ADDRESS */
+	fix(&c);
+	REFUSE(g, EBADMSG, "not a fault this device reports", c);
+	memcpy(c.p, s.p, s.n);
+	c.p[ev] = 0; /* reason UNKNOWN */
+	fix(&c);
+	REFUSE(g, EBADMSG, "not a fault this device reports", c);
+	/* The unedited stream restores. */
+	OK(ioasid_viommu_restore(g->v, s.p, s.n));
+	free(c.p);
+	free(s.p);
+	destroy(g);
+}
+
 static void test_refuse_other_device(void **state)
 {
 	VFX;
@@ -878,6 +911,7 @@ int main(void)
 		VT(test_refuse_header),
 		VT(test_refuse_every_truncation_and_bit_flip),
 		VT(test_refuse_bad_records),
+		VT(test_refuse_impossible_events),
 		VT(test_refuse_other_device),
 		cmocka_unit_test(test_refuse_split_group),
 		cmocka_unit_test(test_nested_round_trip),
