@@ -320,13 +320,35 @@ static int hwpt_new(struct ioasid_viommu *v, struct viommu_nested_domain *nd,
 	return 0;
 }
 
-static void hwpt_drop(struct ioasid_viommu *v, struct viommu_nested_domain *nd,
-		      struct nest_hwpt *h)
+/* Destroy every nested HWPT of @nd; false if one is still there (a
+ * device on it), whose stage-1 table must then never be reused. */
+static bool hwpts_drop(struct ioasid_viommu *v, struct viommu_nested_domain *nd)
 {
-	if (ioasid_hwpt_destroy(v->ctx, h->id))
-		ioasid_log(IOASID_WARN, "viommu: destroying nested hwpt %u: %s",
-			   h->id, ioasid_errmsg());
-	*h = nd->hwpts[--nd->num_hwpts];
+	bool all = true;
+
+	while (nd->num_hwpts) {
+		struct nest_hwpt *h = &nd->hwpts[0];
+
+		if (ioasid_hwpt_destroy(v->ctx, h->id)) {
+			ioasid_log(IOASID_WARN, "viommu: destroying nested hwpt %u: %s",
+				   h->id, ioasid_errmsg());
+			all = false;
+		}
+		*h = nd->hwpts[--nd->num_hwpts];
+	}
+	return all;
+}
+
+/* A HWPT that could not be destroyed may still walk @nd's table: its
+ * pages stay allocated for good rather than serve another domain. */
+static void tables_retire(struct viommu_nested_domain *nd)
+{
+	ioasid_log(IOASID_WARN,
+		   "viommu: stage-1 table at %#llx kept out of use: a nested HWPT still points at it",
+		   (unsigned long long)nd->root);
+	vpt_inval_fini(&nd->inv);
+	free(nd->hwpts);
+	free(nd);
 }
 
 static int move_to(struct viommu_endpoint *ep, uint32_t target)
@@ -430,8 +452,13 @@ static void nested_domain_destroy(struct ioasid_viommu *v,
 		return;
 	}
 	/* The logic moved every endpoint out first. */
-	while (nd->num_hwpts)
-		hwpt_drop(v, nd, &nd->hwpts[0]);
+	if (!hwpts_drop(v, nd)) {
+		if (nd->pending)
+			unlink_pending(v, d);
+		tables_retire(nd);
+		d->nested = NULL;
+		return;
+	}
 	tables_free(v, d);
 }
 
@@ -473,8 +500,13 @@ static int to_shadow(struct ioasid_viommu *v, struct viommu_domain *d,
 		   "viommu: domain %u: endpoint %u cannot nest: shadow mode",
 		   d->id, joining->id);
 	d->nested = nd;
-	while (nd->num_hwpts)
-		hwpt_drop(v, nd, &nd->hwpts[0]);
+	if (!hwpts_drop(v, nd)) {
+		if (nd->pending)
+			unlink_pending(v, d);
+		tables_retire(nd);
+		d->nested = NULL;
+		return 0;
+	}
 	tables_free(v, d);
 	return 0;
 }

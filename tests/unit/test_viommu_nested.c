@@ -23,6 +23,7 @@
 #include "internal.h"
 #include "hwpt-ext.h"
 #include "viommu/pgtable.h"
+#include "viommu/viommu-internal.h"
 
 #define RAM (64 * SZ_1M)
 #define REGION_GPA 0x100000000ull
@@ -302,6 +303,63 @@ static void one_sequence(uint64_t seed)
 	dev_free(&ne);
 }
 
+static uint8_t detach(struct dev *d, uint32_t dom, uint32_t ep)
+{
+	uint8_t r[20] = { 2 };
+
+	put32(r + 4, dom);
+	put32(r + 8, ep);
+	return send(d, r, sizeof(r));
+}
+
+/* Two functions of one IOMMU group in nested mode: an ATTACH of one
+ * moves both onto the new domain's nested HWPT, a DETACH of one takes
+ * both off, so when the domain's stage-1 table is freed (and its root
+ * reused by the next domain) no HWPT of the group still points at it. */
+static void test_group_moves_as_one_nested(void **state)
+{
+	struct dev d;
+	struct ioasid_dev *f0, *f1;
+	struct viommu_nested_host h2, h3;
+
+	(void)state;
+	dev_new(&d, NULL, false);
+	f0 = dev_open_bound(d.ctx, "0000:00:05.0");
+	f1 = dev_open_bound(d.ctx, "0000:00:05.1");
+	OK(ioasid_viommu_add_endpoint(d.v, 0x28, f0, NULL));
+	OK(ioasid_viommu_add_endpoint(d.v, 0x29, f1, NULL));
+	/* Nested mode is enabled before the driver negotiates. */
+	OK(ioasid_viommu_reset(d.v, IOASID_VIOMMU_RESET_DEVICE));
+	d.region = mmap(NULL, REGION_SIZE, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(d.region != MAP_FAILED);
+	IOASID_OPTS(ioasid_viommu_nested_opts, no, .region_gpa = REGION_GPA,
+		    .region_size = REGION_SIZE, .region_hva = d.region);
+	OK(ioasid_viommu_enable_nested(d.v, &no));
+	OK(ioasid_viommu_set_features(d.v, ioasid_viommu_features(d.v)));
+
+	assert_int_equal(attach(&d, 1, 0x28), 0);
+	assert_int_equal(attach(&d, 1, 0x29), 0);
+	assert_int_equal(map(&d, 1, 0x100000, 0x1fffff, 0, 3), 0);
+	assert_int_equal(attach(&d, 2, 0x28), 0);
+	OK(viommu_nested_domain_host(d.v, 2, &h2));
+	assert_int_not_equal(h2.hwpt, 0);
+	assert_int_equal(ioasid_dev_pt_id(f0), h2.hwpt);
+	assert_int_equal(ioasid_dev_pt_id(f1), h2.hwpt);
+	assert_int_equal(detach(&d, 2, 0x28), 0);
+	assert_int_equal(ioasid_dev_pt_id(f0), 0);
+	assert_int_equal(ioasid_dev_pt_id(f1), 0);
+	assert_int_equal(detach(&d, 2, 0x29), 0);
+	OK(ioasid_viommu_flush(d.v));
+	/* The next domain may take the freed root: nothing walks it. */
+	assert_int_equal(attach(&d, 3, EP_NIC), 0);
+	OK(viommu_nested_domain_host(d.v, 3, &h3));
+	assert_int_not_equal(ioasid_dev_pt_id(f1), h3.hwpt);
+	ioasid_dev_close(f0);
+	ioasid_dev_close(f1);
+	dev_free(&d);
+}
+
 static void test_random_equals_shadow(void **state)
 {
 	(void)state;
@@ -538,6 +596,7 @@ static void test_non_nesting_endpoint_turns_shadow(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_group_moves_as_one_nested),
 		cmocka_unit_test(test_random_equals_shadow),
 		cmocka_unit_test(test_unmap_flush_one_call),
 		cmocka_unit_test(test_region_reserved),
