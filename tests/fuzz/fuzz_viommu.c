@@ -3,7 +3,8 @@
  * libFuzzer target for the virtio-iommu device model: each input is a
  * fresh device on the simulator (two RAM slots, one physical and three
  * emulated endpoints) fed a sequence of operations decoded from the
- * input: requests (type biased to the valid ones, fields drawn from small
+ * input (two of the physical endpoints are the functions of one IOMMU
+ * group): requests (type biased to the valid ones, fields drawn from small
  * ranges so that they meet each other, or raw bytes), each with its
  * readable and writable parts split into up to four buffers at points the
  * input chooses, plus config reads and writes, feature negotiation,
@@ -19,7 +20,10 @@
  * follows the device's records: a MAP answered OK (with READ or WRITE,
  * not MMIO) is in its domain's IOAS until an UNMAP answered OK covers it,
  * then it is not (ioasid_ioas_copy probing), checked at each UNMAP and at
- * the end of the input; destroying everything leaks nothing
+ * the end of the input; the device model's invariants hold after every
+ * operation (viommu_check_invariants(): guest view == host view for
+ * every endpoint, one state per IOMMU group); destroying everything
+ * leaks nothing
  * (LeakSanitizer).
  */
 #include <errno.h>
@@ -32,6 +36,8 @@
 
 #include <ioasid/viommu.h>
 
+#include "viommu/invariants.h"
+
 #define GRANULE 0x1000ull
 #define RAM_SLOT (512 * 1024ull)
 #define RAM_SIZE (2 * RAM_SLOT)
@@ -43,8 +49,12 @@
 #define EP_E1 0x100u
 #define EP_E2 0x101u
 #define EP_E3 0x102u
+#define EP_F0 0x28u /* 0000:00:05.0, IOMMU group 12 with 05.1 */
+#define EP_F1 0x29u
 
-static const uint32_t endpoints[] = { EP_PHYS, EP_E1, EP_E2, EP_E3, 7 };
+static const uint32_t endpoints[] = { EP_PHYS, EP_E1, EP_E2, EP_E3, 7,
+				      EP_F0, EP_F1 };
+#define NUM_ENDPOINTS (sizeof(endpoints) / sizeof(endpoints[0]))
 static const uint32_t emulated[] = { EP_E1, EP_E2, EP_E3 };
 
 #define CHECK(cond)                                                        \
@@ -116,7 +126,7 @@ static uint32_t pick_ep(struct input *in)
 {
 	uint8_t k = u8(in);
 
-	return k < 250 ? endpoints[k % 5] : (uint32_t)k << 8 | u8(in);
+	return k < 250 ? endpoints[k % NUM_ENDPOINTS] : (uint32_t)k << 8 | u8(in);
 }
 
 static uint32_t pick_domain(struct input *in)
@@ -386,7 +396,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct input in = { data, size };
 	struct ioasid_ctx *ctx = NULL;
 	struct ioasid_viommu *v = NULL;
-	struct ioasid_dev *nic = NULL;
+	struct ioasid_dev *nic = NULL, *f0 = NULL, *f1 = NULL;
 	struct ioasid_viommu_stats st = { .sz = sizeof(st) };
 	uint8_t first = u8(&in);
 	uint32_t probe_size = first & 1 ? 24u * (u8(&in) % 4 + 2) : 512;
@@ -415,6 +425,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(ioasid_viommu_add_endpoint(v, EP_E1, NULL, &e1) == 0);
 	CHECK(ioasid_viommu_add_endpoint(v, EP_E2, NULL, &e2) == 0);
 	CHECK(ioasid_viommu_add_endpoint(v, EP_E3, NULL, NULL) == 0);
+	CHECK(ioasid_dev_open(ctx, "0000:00:05.0", &f0) == 0);
+	CHECK(ioasid_dev_bind(f0, &dev_id) == 0);
+	CHECK(ioasid_viommu_add_endpoint(v, EP_F0, f0, NULL) == 0);
+	CHECK(ioasid_dev_open(ctx, "0000:00:05.1", &f1) == 0);
+	CHECK(ioasid_dev_bind(f1, &dev_id) == 0);
+	CHECK(ioasid_viommu_add_endpoint(v, EP_F1, f1, NULL) == 0);
 	if (!(first & 4))
 		CHECK(ioasid_viommu_set_features(v, ioasid_viommu_features(v)) == 0);
 
@@ -467,11 +483,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(st.mappings <= 32);
 		CHECK(st.domains <= 4);
 		CHECK(st.events_pending <= 4);
+		if (viommu_check_invariants(v)) {
+			fprintf(stderr, "%s\n", ioasid_errmsg());
+			abort();
+		}
 	}
 	check_ioas(ctx);
 	num_recs = 0;
 	ioasid_viommu_destroy(v);
 	ioasid_dev_close(nic);
+	ioasid_dev_close(f0);
+	ioasid_dev_close(f1);
 	ioasid_ctx_close(ctx);
 	return 0;
 }
