@@ -290,6 +290,32 @@ $(BUILD)/tests/unit/test_viommu_trace.o: TEST_CFLAGS += -DIOASID_TEST_TRACE='"$(
 # Keep the objects: make would delete them as intermediates and rebuild.
 .SECONDARY: $(UNIT_BINS:=.o) $(UNIT_HELPER_OBJS)
 
+# ThreadSanitizer: the library again with -fsanitize=thread under
+# $(BUILD)/tsan, and the programs of tests/tsan/ linked against it; a
+# reported race fails the run (halt_on_error).
+TSAN_FLAGS := -fsanitize=thread -g -O1
+TSAN_LIB_OBJS := $(patsubst lib/%.c,$(BUILD)/tsan/lib/%.o,$(LIB_SRCS))
+TSAN_SRCS := $(sort $(wildcard tests/tsan/*.c))
+TSAN_BINS := $(patsubst tests/tsan/%.c,$(BUILD)/tsan/%,$(TSAN_SRCS))
+.SECONDARY: $(TSAN_LIB_OBJS)
+
+$(BUILD)/tsan/lib/backend-kernel.o: $(UAPI_STAMP)
+$(BUILD)/tsan/lib/%.o: lib/%.c | $(VERSION_H)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LIB_CFLAGS) $(TSAN_FLAGS) \
+		$(if $(filter backend-kernel,$*),$(uapi_flags)) -c -o $@ $<
+
+$(BUILD)/tsan/%: tests/tsan/%.c $(TSAN_LIB_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(BASE_CFLAGS) $(PUBLIC_INCLUDES) $(TSAN_FLAGS) -o $@ $< \
+		$(TSAN_LIB_OBJS) $(LIB_LIBS)
+
+.PHONY: check-tsan
+check-tsan: $(TSAN_BINS)
+	$(Q)TSAN_OPTIONS="halt_on_error=1 exitcode=66 $${TSAN_OPTIONS:-}" \
+		$(RUN_SUITE) check-tsan tests/run-unit.sh $(TSAN_BINS)
+
 .PHONY: unit check-unit check-scripts check-headers check-install check-abi check-man
 unit: $(UNIT_BINS)
 
@@ -355,7 +381,7 @@ check-examples: $(EXAMPLE_BINS)
 check-results-reset:
 	$(Q)rm -rf $(RESULTS) && mkdir -p $(RESULTS)
 
-FAST_SUITES := check-unit check-scripts check-headers check-man check-abi check-install check-examples check-fuzz
+FAST_SUITES := check-unit check-tsan check-scripts check-headers check-man check-abi check-install check-examples check-fuzz
 check-fast: all
 	$(Q)$(MAKE) --no-print-directory check-results-reset
 	$(Q)for t in $(FAST_SUITES); do $(MAKE) --no-print-directory $$t || \
@@ -603,6 +629,7 @@ help:
 
 # The fuzz build's objects too: a header change must rebuild them.
 -include $(wildcard $(BUILD)/lib/*/*.d $(BUILD)/lib/*/*/*.d $(BUILD)/cli/*.d $(BUILD)/tests/unit/*.d \
-	$(BUILD)/fuzz/*.d $(BUILD)/fuzz/lib/*.d $(BUILD)/fuzz/lib/*/*.d)
+	$(BUILD)/fuzz/*.d $(BUILD)/fuzz/lib/*.d $(BUILD)/fuzz/lib/*/*.d \
+	$(BUILD)/tsan/lib/*.d $(BUILD)/tsan/lib/*/*.d)
 
 endif
