@@ -37,6 +37,12 @@ static int expect_error(struct cli *cli, int argc, char **argv)
 		return arg_wrong(cli, argv[0], "not a known errno name");
 	if (argc < 2)
 		return arg_missing(cli, "COMMAND");
+	/* "expect error E expect error ..." says nothing more than one
+	 * expect error, and unbounded nesting would recurse as deep as the
+	 * line is long.  (Wrapping expect ranges/mapped is fine.) */
+	if (argc > 2 && !strcmp(argv[1], "expect") && !strcmp(argv[2], "error"))
+		return arg_wrong(cli, argv[1],
+				 "expect error cannot wrap another expect error");
 
 	cli->quiet++;
 	ret = cli_run(cli, argc - 1, argv + 1);
