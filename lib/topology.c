@@ -367,8 +367,12 @@ static int load_iommu(struct loader *ld)
 		rc = get_resv(ld, &iommu->resv);
 	if (!rc)
 		rc = load_msi_banks(ld, iommu);
-	if (rc)
+	if (rc) {
+		/* Not counted yet, so the topology's cleanup misses it. */
+		free(iommu->resv.v);
+		iommu->resv = (struct topo_resv_list){ 0 };
 		return rc;
+	}
 	iommu->pasid_width = (uint8_t)pasid;
 	t->num_iommus++;
 	return 0;
@@ -402,8 +406,9 @@ static int load_group(struct loader *ld)
 	memset(g, 0, sizeof(*g));
 	g->id = (int32_t)id;
 	g->iommu = (unsigned int)idx;
-	if (get_resv(ld, &g->resv))
-		return -EINVAL;
+	idx = get_resv(ld, &g->resv);
+	if (idx)
+		return idx;
 	t->num_groups++;
 	return 0;
 }
@@ -418,7 +423,7 @@ static int find_group(const struct topology *t, int32_t id)
 
 /* Explicit groups are loaded first; a device naming only its IOMMU gets
  * a new group numbered after every explicit one. */
-static int dev_group(struct loader *ld, struct topo_dev *d, int32_t *next_id)
+static int dev_group(struct loader *ld, struct topo_dev *d, int64_t *next_id)
 {
 	struct topology *t = ld->topo;
 	const char *gv = get(ld, "group"), *iv = get(ld, "iommu");
@@ -448,8 +453,13 @@ static int dev_group(struct loader *ld, struct topo_dev *d, int32_t *next_id)
 	} else if (iommu >= 0) {
 		struct topo_group *ng = &t->groups[t->num_groups];
 
+		if (*next_id > INT32_MAX)
+			return ioasid_fail(-EINVAL,
+					   "%s:%u: device %s: no group number is left after group %d for its own group; give it 'group ='",
+					   ld->scan.file, ld->sec->line,
+					   ld->sec->name, INT32_MAX);
 		memset(ng, 0, sizeof(*ng));
-		ng->id = (*next_id)++;
+		ng->id = (int32_t)(*next_id)++;
 		ng->iommu = (unsigned int)iommu;
 		d->group = (int)t->num_groups++;
 	} else {
@@ -485,7 +495,7 @@ static int load_dev_common(struct loader *ld, struct topo_dev *d)
 	return 0;
 }
 
-static int load_device(struct loader *ld, int32_t *next_id,
+static int load_device(struct loader *ld, int64_t *next_id,
 		       unsigned int *cdevs)
 {
 	struct topology *t = ld->topo;
@@ -570,8 +580,13 @@ static int load_device(struct loader *ld, int32_t *next_id,
 			rc = get_resv(ld, &d->resv);
 		if (!rc && d->info.kind == IOASID_DEV_PCI)
 			rc = get_name(ld, "driver", "vfio-pci", d->info.driver);
-		if (rc)
+		if (rc) {
+			/* Not counted yet, so the topology's cleanup misses
+			 * the regions get_resv() may have made. */
+			free(d->resv.v);
+			d->resv = (struct topo_resv_list){ 0 };
 			return rc;
+		}
 		d->info.pasid_width = (uint8_t)pasid;
 		d->info.group = t->groups[d->group].id;
 		if (!strcmp(d->info.driver, "vfio-pci"))
@@ -617,7 +632,8 @@ static int load_all(struct loader *ld)
 {
 	struct topology *t = ld->topo;
 	unsigned int n = ld->scan.num_secs, cdevs = 0;
-	int32_t next_id = 0;
+	/* 64 bits: the group after an explicit INT32_MAX does not exist. */
+	int64_t next_id = 0;
 	int rc = 0;
 
 	t->iommus = calloc(n + 1, sizeof(*t->iommus));
@@ -640,7 +656,7 @@ static int load_all(struct loader *ld)
 		if (pass == 2)
 			for (unsigned int i = 0; i < t->num_groups; i++)
 				if (t->groups[i].id >= next_id)
-					next_id = t->groups[i].id + 1;
+					next_id = (int64_t)t->groups[i].id + 1;
 	}
 	for (unsigned int i = 0; i < t->num_devs && !rc; i++)
 		if (t->devs[i].group >= 0)

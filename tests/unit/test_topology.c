@@ -241,6 +241,18 @@ static const struct bad_case bad_cases[] = {
 	{ "[iommu a]\npage_sizes = 3K\n[device 00:01.0]\niommu = a\n",
 	  "2: page size '3K' is not a power of two" },
 	{ "[group 1]\niommu = nope\n", "2: no [iommu nope] section" },
+	/* The implicit group after an explicit INT32_MAX would overflow. */
+	{ "[iommu a]\n[group 2147483647]\niommu = a\n[device 00:01.0]\n"
+	  "group = 2147483647\n[device 00:02.0]\niommu = a\n",
+	  "6: device 00:02.0: no group number is left after group 2147483647" },
+	/* A key refused after 'reserved' was parsed (run under valgrind or
+	 * LeakSanitizer: nothing leaks). */
+	{ "[iommu a]\nreserved = 0x1000-0x1fff reserved\nmsi_banks = 2\n",
+	  "3: msi_banks = 2 needs msi_bank_size" },
+	{ "[iommu a]\n[device 00:01.0]\niommu = a\n"
+	  "reserved = 0x1000-0x1fff reserved\n"
+	  "driver = aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+	  "5: driver is too long" },
 };
 
 static void bad_files(void **state)
