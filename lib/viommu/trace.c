@@ -5,6 +5,7 @@
  * wire bytes a guest driver would put in the device-readable buffer, so
  * that replaying a trace goes through the same parser as a live guest.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,8 +85,18 @@ static bool parse_u64(const char *s, const char *end, uint64_t *out)
 		return false;
 	memcpy(tmp, s, len);
 	tmp[len] = 0;
+	/* Hex with 0x, or decimal; a leading zero is neither (strtoull's
+	 * base 0 would read "010" as octal 8). */
 	errno = 0;
-	*out = strtoull(tmp, &stop, 0);
+	if (len > 2 && tmp[0] == '0' && (tmp[1] == 'x' || tmp[1] == 'X')) {
+		if (!isxdigit((unsigned char)tmp[2]))
+			return false;
+		*out = strtoull(tmp + 2, &stop, 16);
+	} else {
+		if (!isdigit((unsigned char)tmp[0]) || (tmp[0] == '0' && len > 1))
+			return false;
+		*out = strtoull(tmp, &stop, 10);
+	}
 	return !errno && *stop == 0;
 }
 
@@ -259,6 +270,36 @@ static void encode(struct ioasid_viommu_trace *t,
 	}
 }
 
+/* The next line into t->buf, NUL-terminated (fgets cannot tell a NUL
+ * byte from the end of the line).  Return 1, 0 at the end, or a negative
+ * errno: a NUL byte (a trace is text), a line too long, a read error. */
+static int read_line(struct ioasid_viommu_trace *t)
+{
+	size_t len = 0;
+	int c;
+
+	while ((c = getc(t->f)) != EOF) {
+		if (c == 0)
+			return ioasid_fail(-EINVAL,
+					   "viommu trace line %u: byte %zu is NUL (a trace is text)",
+					   t->line + 1, len + 1);
+		if (len == TRACE_MAX_LINE - 2 && c != '\n')
+			return ioasid_fail(-EINVAL, "viommu trace line %u: longer than %d bytes",
+					   t->line + 1, TRACE_MAX_LINE - 2);
+		t->buf[len++] = (char)c;
+		if (c == '\n')
+			break;
+	}
+	if (ferror(t->f))
+		return ioasid_fail(-EIO, "viommu trace: read error after line %u",
+				   t->line);
+	t->buf[len] = 0;
+	if (!len)
+		return 0;
+	t->line++;
+	return 1;
+}
+
 int ioasid_viommu_trace_next(struct ioasid_viommu_trace *t,
 			     struct ioasid_viommu_trace_entry *e)
 {
@@ -273,16 +314,9 @@ int ioasid_viommu_trace_next(struct ioasid_viommu_trace *t,
 	if (!t || !e || e->sz < sizeof(size_t))
 		return ioasid_fail(-EINVAL, "viommu trace: NULL or sz not set");
 	for (;;) {
-		if (!fgets(t->buf, sizeof(t->buf), t->f)) {
-			if (ferror(t->f))
-				return ioasid_fail(-EIO, "viommu trace: read error after line %u",
-						   t->line);
-			return 0;
-		}
-		t->line++;
-		if (!strchr(t->buf, '\n') && !feof(t->f))
-			return ioasid_fail(-EINVAL, "viommu trace line %u: longer than %d bytes",
-					   t->line, TRACE_MAX_LINE - 2);
+		rc = read_line(t);
+		if (rc <= 0)
+			return rc;
 		p = strchr(t->buf, '#');
 		if (p)
 			*p = 0;

@@ -452,6 +452,9 @@ static void test_trace_reader_rejects(void **state)
 		"attach domain=1 ep=2 resv=msi:0-1\n",
 		"detach domain=1 ep\n",
 		"config page_size_mask=0x1000 input=0-1 domains=0-1 probe_size=0 bypass=0\n",
+		"attach domain=010 ep=2\n",	/* neither hex nor decimal */
+		"attach domain=0x ep=2\n",
+		"attach domain=0x-1 ep=2\n",
 	};
 
 	(void)state;
@@ -472,11 +475,46 @@ static void test_trace_reader_rejects(void **state)
 	}
 }
 
+/* A NUL byte is refused where it is, on any line and on a last line
+ * without a newline (fgets made it look like the end of the line). */
+static void test_trace_reader_rejects_nul(void **state)
+{
+	static const char two_lines[] = "attach domain=1 ep=2\nattach domain=1\0 ep=3\n";
+	static const char last_line[] = "attach domain=1 ep=2\0 garbage";
+	const struct { const char *bytes; size_t len; const char *where; } cases[] = {
+		{ two_lines, sizeof(two_lines) - 1, "line 2: byte 16 is NUL" },
+		{ last_line, sizeof(last_line) - 1, "line 1: byte 21 is NUL" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char path[] = "/tmp/viommu-trace-XXXXXX";
+		struct ioasid_viommu_trace *t = NULL;
+		struct ioasid_viommu_trace_entry e = { .sz = sizeof(e) };
+		int fd = mkstemp(path), rc;
+
+		assert_true(fd >= 0);
+		assert_int_equal(write(fd, cases[i].bytes, cases[i].len),
+				 (ssize_t)cases[i].len);
+		close(fd);
+		OK(ioasid_viommu_trace_open(path, &t));
+		unlink(path);
+		while ((rc = ioasid_viommu_trace_next(t, &e)) > 0)
+			;
+		assert_int_equal(rc, -EINVAL);
+		if (!strstr(ioasid_errmsg(), cases[i].where))
+			fail_msg("case %zu: \"%s\" does not say \"%s\"", i,
+				 ioasid_errmsg(), cases[i].where);
+		ioasid_viommu_trace_close(t);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_trace_reader_encodes),
 		cmocka_unit_test(test_trace_reader_rejects),
+		cmocka_unit_test(test_trace_reader_rejects_nul),
 		cmocka_unit_test(test_trace_replay_physical),
 		cmocka_unit_test(test_trace_replay_emulated),
 	};
