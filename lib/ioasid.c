@@ -777,6 +777,23 @@ out:
 	return ctx_unlock(ctx, rc, name);
 }
 
+/*
+ * The ids a device's accessors (ioasid_dev_id(), ioasid_dev_pt_id(),
+ * ioasid_dev_hwpt_id()) read without the context lock: written under it,
+ * but as single atomic stores, so that a reader on another thread sees
+ * the old or the new id, never a torn one (and the memory model, and
+ * TSan, agree that this is no data race).
+ */
+static void set_id(uint32_t *field, uint32_t id)
+{
+	__atomic_store_n(field, id, __ATOMIC_RELAXED);
+}
+
+static uint32_t get_id(const uint32_t *field)
+{
+	return __atomic_load_n(field, __ATOMIC_RELAXED);
+}
+
 int ioasid_dev_bind(struct ioasid_dev *dev, uint32_t *dev_id)
 {
 	struct ioasid_ctx *ctx;
@@ -794,7 +811,7 @@ int ioasid_dev_bind(struct ioasid_dev *dev, uint32_t *dev_id)
 	rc = ctx->ops->dev_bind(ctx->be, dev->bdev, &id);
 	if (rc == 0) {
 		dev->bound = true;
-		dev->dev_id = id;
+		set_id(&dev->dev_id, id);
 		if (dev_id)
 			*dev_id = id;
 	}
@@ -817,8 +834,8 @@ static void follow_group_replace(struct ioasid_dev *dev, uint32_t pt_id,
 	for (other = dev->ctx->devs; other; other = other->next)
 		if (other != dev && other->group == dev->group &&
 		    other->pt_id && other->hwpt_id == dev->hwpt_id) {
-			other->pt_id = pt_id;
-			other->hwpt_id = hwpt_id;
+			set_id(&other->pt_id, pt_id);
+			set_id(&other->hwpt_id, hwpt_id);
 		}
 }
 
@@ -852,8 +869,8 @@ static int dev_attach_common(struct ioasid_dev *dev, uint32_t pt_id,
 	if (rc == 0) {
 		if (replace)
 			follow_group_replace(dev, pt_id, hwpt);
-		dev->pt_id = pt_id;
-		dev->hwpt_id = hwpt;
+		set_id(&dev->pt_id, pt_id);
+		set_id(&dev->hwpt_id, hwpt);
 		if (hwpt_id)
 			*hwpt_id = hwpt;
 	}
@@ -890,8 +907,8 @@ int ioasid_dev_detach(struct ioasid_dev *dev)
 	}
 	rc = ctx->ops->dev_detach(ctx->be, dev->bdev);
 	if (rc == 0) {
-		dev->pt_id = 0;
-		dev->hwpt_id = 0;
+		set_id(&dev->pt_id, 0);
+		set_id(&dev->hwpt_id, 0);
 	}
 out:
 	return ctx_unlock(ctx, rc, "detaching a device");
@@ -946,17 +963,17 @@ const char *ioasid_dev_name(const struct ioasid_dev *dev)
 
 uint32_t ioasid_dev_id(const struct ioasid_dev *dev)
 {
-	return dev ? dev->dev_id : 0;
+	return dev ? get_id(&dev->dev_id) : 0;
 }
 
 uint32_t ioasid_dev_pt_id(const struct ioasid_dev *dev)
 {
-	return dev ? dev->pt_id : 0;
+	return dev ? get_id(&dev->pt_id) : 0;
 }
 
 uint32_t ioasid_dev_hwpt_id(const struct ioasid_dev *dev)
 {
-	return dev ? dev->hwpt_id : 0;
+	return dev ? get_id(&dev->hwpt_id) : 0;
 }
 
 /* ------------------------------------------------------------------ */

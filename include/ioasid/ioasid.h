@@ -467,7 +467,9 @@ IOASID_API int ioasid_dev_detach(struct ioasid_dev *dev);
 IOASID_API void ioasid_dev_close(struct ioasid_dev *dev);
 
 /* Accessors: the device's name as opened, its id (0 until bound), and the
- * IOAS or HWPT it is attached to (0 when detached). */
+ * IOAS or HWPT it is attached to (0 when detached).  They take no lock and
+ * may run on any thread while another attaches or detaches the device:
+ * each returns the id before or after that call, never a torn value. */
 IOASID_API const char *ioasid_dev_name(const struct ioasid_dev *dev);
 IOASID_API uint32_t ioasid_dev_id(const struct ioasid_dev *dev);
 IOASID_API uint32_t ioasid_dev_pt_id(const struct ioasid_dev *dev);
