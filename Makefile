@@ -128,7 +128,7 @@ export SOURCE_DATE_EPOCH
 # ---------------------------------------------------------------------------
 # Library
 
-LIB_SRCS := $(sort $(wildcard lib/*.c lib/viommu/*.c))
+LIB_SRCS := $(sort $(wildcard lib/*.c lib/viommu/*.c lib/backend/sim/*.c))
 LIB_PIC_OBJS := $(patsubst lib/%.c,$(BUILD)/lib/pic/%.o,$(LIB_SRCS))
 LIB_STATIC_OBJS := $(patsubst lib/%.c,$(BUILD)/lib/static/%.o,$(LIB_SRCS))
 LIB_CFLAGS = $(BASE_CFLAGS) $(PUBLIC_INCLUDES) -Ilib $(INIPARSER_CFLAGS) \
@@ -628,8 +628,9 @@ help:
 	@sed -n '3,17s/^# \{0,1\}//p' Makefile
 
 # The fuzz build's objects too: a header change must rebuild them.
--include $(wildcard $(BUILD)/lib/*/*.d $(BUILD)/lib/*/*/*.d $(BUILD)/cli/*.d $(BUILD)/tests/unit/*.d \
-	$(BUILD)/fuzz/*.d $(BUILD)/fuzz/lib/*.d $(BUILD)/fuzz/lib/*/*.d \
-	$(BUILD)/tsan/lib/*.d $(BUILD)/tsan/lib/*/*.d)
+-include $(wildcard $(BUILD)/lib/*/*.d $(BUILD)/lib/*/*/*.d $(BUILD)/lib/*/*/*/*.d \
+	$(BUILD)/cli/*.d $(BUILD)/tests/unit/*.d \
+	$(BUILD)/fuzz/*.d $(BUILD)/fuzz/lib/*.d $(BUILD)/fuzz/lib/*/*.d $(BUILD)/fuzz/lib/*/*/*.d \
+	$(BUILD)/tsan/lib/*.d $(BUILD)/tsan/lib/*/*.d $(BUILD)/tsan/lib/*/*/*.d)
 
 endif

@@ -2,7 +2,7 @@
 /*
  * Simulator topology: the IOMMUs, groups and devices the simulator
  * pretends to have, read from an INI file (see ioasid-topology(5)).
- * Internal to lib/topology.c and lib/backend-sim.c.
+ * Internal to lib/topology.c and lib/backend/sim/.
  */
 #ifndef IOASID_LIB_TOPOLOGY_H
 #define IOASID_LIB_TOPOLOGY_H
