@@ -26,16 +26,13 @@ struct worker {
 	int failures;
 };
 
-static void put32(uint8_t *p, uint32_t x)
+/* Little-endian fields of a request. */
+static void le(uint8_t *p, uint64_t x, unsigned int bytes)
 {
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(x >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t x)
-{
-	put32(p, (uint32_t)x);
-	put32(p + 4, (uint32_t)(x >> 32));
+	while (bytes--) {
+		*p++ = (uint8_t)x;
+		x >>= 8;
+	}
 }
 
 static int send(struct worker *w, const uint8_t *req, size_t len)
@@ -55,24 +52,24 @@ static void *serve(void *arg)
 	uint8_t attach[20] = { 1 }, map[36] = { 3 }, unmap[28] = { 4 };
 	struct ioasid_viommu_translation t;
 
-	put32(attach + 4, 1);
-	put32(attach + 8, EP);
+	le(attach + 4, 1, 4);
+	le(attach + 8, EP, 4);
 	w->failures += send(w, attach, sizeof(attach)) != 0;
 	for (int i = 0; i < ROUNDS; i++) {
 		uint64_t iova = 0x10000ull * (uint64_t)(i % 16);
 
-		put32(map + 4, 1);
-		put64(map + 8, iova);
-		put64(map + 16, iova + 0xfff);
-		put64(map + 24, 0x1000);
-		put32(map + 32, 3);
+		le(map + 4, 1, 4);
+		le(map + 8, iova, 8);
+		le(map + 16, iova + 0xfff, 8);
+		le(map + 24, 0x1000, 8);
+		le(map + 32, 3, 4);
 		w->failures += send(w, map, sizeof(map)) != 0;
 		w->failures += ioasid_viommu_translate(w->v, EP, iova,
 						       IOASID_VIOMMU_ACCESS_READ,
 						       &t) != 0;
-		put32(unmap + 4, 1);
-		put64(unmap + 8, iova);
-		put64(unmap + 16, iova + 0xfff);
+		le(unmap + 4, 1, 4);
+		le(unmap + 8, iova, 8);
+		le(unmap + 16, iova + 0xfff, 8);
 		w->failures += send(w, unmap, sizeof(unmap)) != 0;
 	}
 	return NULL;
