@@ -134,9 +134,7 @@ static void drop_guest_state(struct ioasid_viommu *v)
 {
 	struct viommu_endpoint *ep;
 
-	for (ep = vidx_next_from(&v->endpoints, 0); ep;
-	     ep = ep->id == UINT32_MAX ? NULL
-				       : vidx_next_from(&v->endpoints, ep->id + 1ull)) {
+	VIDX_FOR_EACH_ID(&v->endpoints, ep) {
 		if (ep->dev) {
 			if (v->strategy->endpoint_place(v, ep, NULL,
 							viommu_unattached_bypass(v)))
@@ -180,9 +178,7 @@ void ioasid_viommu_destroy(struct ioasid_viommu *v)
 		return;
 	drop_guest_state(v);
 	/* Hand the devices back detached. */
-	for (ep = vidx_next_from(&v->endpoints, 0); ep;
-	     ep = ep->id == UINT32_MAX ? NULL
-				       : vidx_next_from(&v->endpoints, ep->id + 1ull))
+	VIDX_FOR_EACH_ID(&v->endpoints, ep)
 		if (ep->dev && ep->host_pt)
 			v->strategy->endpoint_place(v, ep, NULL, false);
 	vidx_clear(&v->endpoints, free_endpoint, NULL);
@@ -314,9 +310,7 @@ static struct viommu_endpoint *group_mate(struct ioasid_viommu *v,
 	if (ioasid_dev_info_get(v->ctx, ioasid_dev_name(dev), &info) ||
 	    info.group < 0)
 		return NULL;
-	for (o = vidx_next_from(&v->endpoints, 0); o;
-	     o = o->id == UINT32_MAX ? NULL
-				     : vidx_next_from(&v->endpoints, o->id + 1ull))
+	VIDX_FOR_EACH_ID(&v->endpoints, o)
 		if (o->dev && o->group == info.group)
 			return o;
 	return NULL;
@@ -473,7 +467,7 @@ int ioasid_viommu_add_endpoint(struct ioasid_viommu *v, uint32_t endpoint_id,
 		ep->iotlb[i].page = UINT64_MAX;
 
 	if (dev) {
-		struct viommu_endpoint *mate;
+		struct viommu_endpoint *mate, *o;
 		struct ioasid_resv_region msi;
 		bool has_msi;
 
@@ -483,9 +477,7 @@ int ioasid_viommu_add_endpoint(struct ioasid_viommu *v, uint32_t endpoint_id,
 					 endpoint_id);
 			goto fail;
 		}
-		for (struct viommu_endpoint *o = vidx_next_from(&v->endpoints, 0);
-		     o; o = o->id == UINT32_MAX ? NULL
-					      : vidx_next_from(&v->endpoints, o->id + 1ull)) {
+		VIDX_FOR_EACH_ID(&v->endpoints, o) {
 			if (o->dev == dev) {
 				rc = ioasid_fail(-EEXIST,
 						 "viommu: device %s is endpoint %u already",
@@ -663,9 +655,7 @@ static void set_bypass(struct ioasid_viommu *v, uint8_t bypass)
 	if (v->config.bypass == bypass)
 		return;
 	v->config.bypass = bypass;
-	for (ep = vidx_next_from(&v->endpoints, 0); ep;
-	     ep = ep->id == UINT32_MAX ? NULL
-				       : vidx_next_from(&v->endpoints, ep->id + 1ull)) {
+	VIDX_FOR_EACH_ID(&v->endpoints, ep) {
 		if (ep->domain || !ep->dev)
 			continue;
 		if (v->strategy->endpoint_place(v, ep, NULL, bypass == 1))

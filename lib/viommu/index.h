@@ -42,4 +42,11 @@ size_t vidx_count(const struct viommu_index *ix);
 void vidx_clear(struct viommu_index *ix, void (*fn)(void *value, void *arg),
 		void *arg);
 
+/* Every value of @ix in key order, for values keyed by their u32 ->id
+ * (endpoints, domains). */
+#define VIDX_FOR_EACH_ID(ix, x)                                            \
+	for ((x) = vidx_next_from((ix), 0); (x);                           \
+	     (x) = (x)->id == UINT32_MAX ? NULL                            \
+					 : vidx_next_from((ix), (x)->id + 1ull))
+
 #endif /* IOASID_LIB_VIOMMU_INDEX_H */

@@ -121,10 +121,6 @@ static uint32_t crc32_ieee(const uint8_t *p, size_t len)
 /* ------------------------------------------------------------------ */
 /* Save                                                                 */
 
-#define FOR_EACH_ID(ix, x)                                                 \
-	for (x = vidx_next_from(ix, 0); x;                                 \
-	     x = x->id == UINT32_MAX ? NULL : vidx_next_from(ix, x->id + 1ull))
-
 #define FOR_EACH_MAPPING(ix, m)                                            \
 	for (m = vidx_next_from(ix, 0); m;                                 \
 	     m = m->last == UINT64_MAX ? NULL : vidx_next_from(ix, m->last + 1))
@@ -204,20 +200,20 @@ int ioasid_viommu_save(struct ioasid_viommu *v, void *buf, size_t size,
 		put_le64(r + 8, rsize);
 	}
 
-	FOR_EACH_ID(&v->endpoints, ep) {
+	VIDX_FOR_EACH_ID(&v->endpoints, ep) {
 		r = record(&w, MIG_R_ENDPOINT, MIG_ENDPOINT_SIZE);
 		put_le32(r, ep->id);
 		r[4] = ep->dev != NULL;
 		r[5] = ep->domain != NULL;
 		put_le32(r + 8, ep->domain ? ep->domain->id : 0);
 	}
-	FOR_EACH_ID(&v->domains, d) {
+	VIDX_FOR_EACH_ID(&v->domains, d) {
 		r = record(&w, MIG_R_DOMAIN, MIG_DOMAIN_SIZE);
 		put_le32(r, d->id);
 		r[4] = d->bypass ? MIG_DOM_F_BYPASS : 0;
 		r[5] = d->nested ? MIG_MODE_NESTED : MIG_MODE_SHADOW;
 	}
-	FOR_EACH_ID(&v->domains, d) {
+	VIDX_FOR_EACH_ID(&v->domains, d) {
 		struct viommu_mapping *m;
 
 		FOR_EACH_MAPPING(&d->maps, m) {
@@ -717,7 +713,7 @@ static int check_endpoints(struct ioasid_viommu *v, struct staging *s)
 	if (s->num_endpoints != vidx_count(&v->endpoints)) {
 		struct viommu_endpoint *ep;
 
-		FOR_EACH_ID(&v->endpoints, ep) {
+		VIDX_FOR_EACH_ID(&v->endpoints, ep) {
 			struct st_endpoint key = { .id = ep->id };
 
 			if (!bsearch(&key, s->endpoints, s->num_endpoints,

@@ -745,9 +745,7 @@ int ioasid_viommu_enable_nested(struct ioasid_viommu *v,
 	if (!resv)
 		return ioasid_fail(-ENOMEM, "viommu: out of memory");
 	k = 0;
-	for (ep = vidx_next_from(&v->endpoints, 0); ep;
-	     ep = ep->id == UINT32_MAX ? NULL
-				       : vidx_next_from(&v->endpoints, ep->id + 1ull)) {
+	VIDX_FOR_EACH_ID(&v->endpoints, ep) {
 		for (uint32_t i = 0; i < ep->num_resv; i++)
 			if (ep->resv[i].start <= last && gpa <= ep->resv[i].last) {
 				rc = ioasid_fail(-EINVAL,
@@ -807,9 +805,7 @@ int ioasid_viommu_enable_nested(struct ioasid_viommu *v,
 
 	/* Commit: nothing below fails. */
 	k = 0;
-	for (ep = vidx_next_from(&v->endpoints, 0); ep;
-	     ep = ep->id == UINT32_MAX ? NULL
-				       : vidx_next_from(&v->endpoints, ep->id + 1ull)) {
+	VIDX_FOR_EACH_ID(&v->endpoints, ep) {
 		free(ep->resv);
 		ep->resv = resv[k++];
 		ep->num_resv++;
@@ -869,9 +865,7 @@ static struct viommu_endpoint *endpoint_of_dev(struct ioasid_viommu *v,
 {
 	struct viommu_endpoint *ep;
 
-	for (ep = vidx_next_from(&v->endpoints, 0); ep;
-	     ep = ep->id == UINT32_MAX ? NULL
-				       : vidx_next_from(&v->endpoints, ep->id + 1ull))
+	VIDX_FOR_EACH_ID(&v->endpoints, ep)
 		if (ep->dev && ioasid_dev_id(ep->dev) == dev_id)
 			return ep;
 	return NULL;

@@ -202,13 +202,6 @@ void viommu_queue_fault(struct ioasid_viommu *v, uint8_t reason,
 /* Whether an unattached endpoint is in bypass now. */
 bool viommu_unattached_bypass(const struct ioasid_viommu *v);
 
-/* Iterate the endpoints in id order. */
-#define VIOMMU_FOR_EACH_ENDPOINT(v, ep)                                    \
-	for ((ep) = vidx_next_from(&(v)->endpoints, 0); (ep);              \
-	     (ep) = (ep)->id == UINT32_MAX                                 \
-			    ? NULL                                         \
-			    : vidx_next_from(&(v)->endpoints, (ep)->id + 1ull))
-
 /* Whether @o is a physical endpoint of the IOMMU group of @ep (@ep
  * included): the host attaches a group as a unit. */
 static inline bool viommu_group_mates(const struct viommu_endpoint *ep,

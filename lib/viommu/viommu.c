@@ -169,7 +169,7 @@ static void group_sync(struct ioasid_viommu *v, struct viommu_endpoint *ep)
 
 	if (!ep->dev || ep->group < 0)
 		return;
-	VIOMMU_FOR_EACH_ENDPOINT(v, o)
+	VIDX_FOR_EACH_ID(&v->endpoints, o)
 		if (o != ep && viommu_group_mates(ep, o))
 			o->host_pt = ioasid_dev_pt_id(o->dev);
 }
@@ -182,7 +182,7 @@ static void group_place_unattached(struct ioasid_viommu *v,
 
 	place_unattached(v, ep);
 	group_sync(v, ep);
-	VIOMMU_FOR_EACH_ENDPOINT(v, o) {
+	VIDX_FOR_EACH_ID(&v->endpoints, o) {
 		if (o == ep || !viommu_group_mates(ep, o))
 			continue;
 		place_unattached(v, o);
@@ -201,7 +201,7 @@ static int group_place(struct ioasid_viommu *v, struct viommu_endpoint *ep,
 
 	rc = v->strategy->endpoint_place(v, ep, d, false);
 	group_sync(v, ep);
-	VIOMMU_FOR_EACH_ENDPOINT(v, o) {
+	VIDX_FOR_EACH_ID(&v->endpoints, o) {
 		if (rc)
 			break;
 		if (o == ep || !viommu_group_mates(ep, o))
@@ -226,7 +226,7 @@ static void group_unlink(struct ioasid_viommu *v, struct viommu_endpoint *ep,
 {
 	struct viommu_endpoint *o;
 
-	VIOMMU_FOR_EACH_ENDPOINT(v, o) {
+	VIDX_FOR_EACH_ID(&v->endpoints, o) {
 		if (!viommu_group_mates(ep, o))
 			continue;
 		o->group_left = left && o != ep && o->domain;
@@ -282,7 +282,7 @@ static uint8_t do_attach(struct ioasid_viommu *v, const struct viommu_req *r)
 	d = vidx_find(&v->domains, r->domain);
 	if (d && d->bypass != bypass)
 		return VIOMMU_S_INVAL; /* 33 */
-	VIOMMU_FOR_EACH_ENDPOINT(v, o)
+	VIDX_FOR_EACH_ID(&v->endpoints, o)
 		if (viommu_group_mates(ep, o) && (!d || o->domain != d))
 			all_there = false;
 	if (all_there) {
@@ -293,7 +293,7 @@ static uint8_t do_attach(struct ioasid_viommu *v, const struct viommu_req *r)
 	if (d) {
 		/* 37, 38: the reserved regions of every joining endpoint
 		 * must not collide with what the domain already maps. */
-		VIOMMU_FOR_EACH_ENDPOINT(v, o) {
+		VIDX_FOR_EACH_ID(&v->endpoints, o) {
 			if (!viommu_group_mates(ep, o) || o->domain == d)
 				continue;
 			for (uint32_t i = 0; i < o->num_resv; i++)
@@ -336,7 +336,7 @@ static uint8_t do_attach(struct ioasid_viommu *v, const struct viommu_req *r)
 		group_unlink(v, ep, false);
 		return rc == -ENOMEM ? VIOMMU_S_NOMEM : VIOMMU_S_UNSUPP;
 	}
-	VIOMMU_FOR_EACH_ENDPOINT(v, o) {
+	VIDX_FOR_EACH_ID(&v->endpoints, o) {
 		if (!viommu_group_mates(ep, o))
 			continue;
 		o->group_left = false;
@@ -519,9 +519,7 @@ static int probe_combine(const struct ioasid_viommu *v,
 	struct viommu_endpoint *o;
 	int rc = 0;
 
-	for (o = vidx_next_from(&v->endpoints, 0); o;
-	     o = o->id == UINT32_MAX ? NULL
-				     : vidx_next_from(&v->endpoints, o->id + 1ull)) {
+	VIDX_FOR_EACH_ID(&v->endpoints, o) {
 		if (!shares_address_space(ep, o))
 			continue;
 		cap_eps++;
@@ -533,9 +531,7 @@ static int probe_combine(const struct ioasid_viommu *v,
 		rc = ioasid_fail(-ENOMEM, "viommu: out of memory");
 		goto out;
 	}
-	for (o = vidx_next_from(&v->endpoints, 0); o;
-	     o = o->id == UINT32_MAX ? NULL
-				     : vidx_next_from(&v->endpoints, o->id + 1ull)) {
+	VIDX_FOR_EACH_ID(&v->endpoints, o) {
 		if (!shares_address_space(ep, o))
 			continue;
 		eps[num_eps] = (struct ioasid_endpoint){
@@ -920,7 +916,7 @@ static int check_endpoint(const struct ioasid_viommu *v,
 		return BROKEN("endpoint %u is unattached (%s), its device %s is on host object %u",
 			      ep->id, viommu_unattached_bypass(v) ? "bypass" : "blocked",
 			      ioasid_dev_name(ep->dev), pt);
-	VIOMMU_FOR_EACH_ENDPOINT(v, o)
+	VIDX_FOR_EACH_ID(&v->endpoints, o)
 		if (viommu_group_mates(ep, o) && o->domain != d)
 			return BROKEN("endpoints %u and %u of IOMMU group %d are in different domains (%u, %u)",
 				      ep->id, o->id, ep->group, d ? d->id : 0,
@@ -936,14 +932,12 @@ int viommu_check_invariants(const struct ioasid_viommu *v)
 
 	if (!v)
 		return ioasid_fail(-EINVAL, "viommu invariant: device is NULL");
-	VIOMMU_FOR_EACH_ENDPOINT(v, ep) {
+	VIDX_FOR_EACH_ID(&v->endpoints, ep) {
 		rc = check_endpoint(v, ep);
 		if (rc)
 			return rc;
 	}
-	for (d = vidx_next_from(&v->domains, 0); d;
-	     d = d->id == UINT32_MAX ? NULL
-				     : vidx_next_from(&v->domains, d->id + 1ull)) {
+	VIDX_FOR_EACH_ID(&v->domains, d) {
 		uint32_t n = 0;
 
 		for (ep = d->endpoints; ep; ep = ep->dom_next, n++)
