@@ -436,7 +436,7 @@ static int device_close(struct cli *cli, int argc, char **argv)
 	return CMD_OK;
 }
 
-static const struct cmd device_cmds[] = {
+const struct cmd device_cmds[] = {
 	{ "list", device_list },
 	{ "show", device_show },
 	{ "open", device_open },
@@ -448,11 +448,6 @@ static const struct cmd device_cmds[] = {
 	{ "close", device_close },
 	{ NULL, NULL },
 };
-
-int do_device(struct cli *cli, int argc, char **argv)
-{
-	return cmd_select(cli, "device", device_cmds, argc, argv, device_help);
-}
 
 /* ------------------------------------------------------------------ */
 
@@ -544,13 +539,8 @@ static int group_show(struct cli *cli, int argc, char **argv)
 		       want, errno_name(ENOENT));
 }
 
-static const struct cmd group_cmds[] = {
+const struct cmd group_cmds[] = {
 	{ "list", group_list },
 	{ "show", group_show },
 	{ NULL, NULL },
 };
-
-int do_group(struct cli *cli, int argc, char **argv)
-{
-	return cmd_select(cli, "group", group_cmds, argc, argv, group_help);
-}

@@ -314,15 +314,10 @@ static int expect_unmapped(struct cli *cli, int argc, char **argv)
 	return expect_mapping(cli, argc, argv, false);
 }
 
-static const struct cmd expect_cmds[] = {
+const struct cmd expect_cmds[] = {
 	{ "error", expect_error },
 	{ "ranges", expect_ranges },
 	{ "mapped", expect_mapped },
 	{ "unmapped", expect_unmapped },
 	{ NULL, NULL },
 };
-
-int do_expect(struct cli *cli, int argc, char **argv)
-{
-	return cmd_select(cli, "expect", expect_cmds, argc, argv, expect_help);
-}

@@ -674,7 +674,7 @@ static int ioas_unmap_msi_bank(struct cli *cli, int argc, char **argv)
 	return CMD_OK;
 }
 
-static const struct cmd ioas_cmds[] = {
+const struct cmd ioas_cmds[] = {
 	{ "alloc", ioas_alloc },
 	{ "destroy", ioas_destroy },
 	{ "map", ioas_map },
@@ -687,11 +687,6 @@ static const struct cmd ioas_cmds[] = {
 	{ "unmap-msi-bank", ioas_unmap_msi_bank },
 	{ NULL, NULL },
 };
-
-int do_ioas(struct cli *cli, int argc, char **argv)
-{
-	return cmd_select(cli, "ioas", ioas_cmds, argc, argv, ioas_help);
-}
 
 /* ------------------------------------------------------------------ */
 
@@ -757,13 +752,8 @@ static int hwpt_destroy(struct cli *cli, int argc, char **argv)
 	return ret < 0 ? lib_err(cli, ret) : CMD_OK;
 }
 
-static const struct cmd hwpt_cmds[] = {
+const struct cmd hwpt_cmds[] = {
 	{ "alloc", hwpt_alloc },
 	{ "destroy", hwpt_destroy },
 	{ NULL, NULL },
 };
-
-int do_hwpt(struct cli *cli, int argc, char **argv)
-{
-	return cmd_select(cli, "hwpt", hwpt_cmds, argc, argv, hwpt_help);
-}

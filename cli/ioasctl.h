@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <json.h>
 
@@ -82,47 +83,46 @@ struct cmd {
 	cmd_fn fn;
 };
 
-/* main.c */
+/* commands.c: the object table and the dispatch (its comment has the
+ * check-then-run contract every command honours) */
+void cli_usage(FILE *f);
+/* One pass over one command: the check or the run, per cli->check_only. */
 int cli_run(struct cli *cli, int argc, char **argv);
+/* One command from the command line: check it, then run it. */
+int cli_run_checked(struct cli *cli, int argc, char **argv);
+
+/* batch.c */
+int do_batch(struct cli *cli, int argc, char **argv);
+
+/* The objects: their command tables (ended by { NULL, NULL }) and
+ * usage, in device.c, ioas.c, ranges.c, layout.c, viommu.c, expect.c */
+extern const struct cmd device_cmds[], group_cmds[], ioas_cmds[],
+	hwpt_cmds[], ranges_cmds[], layout_cmds[], viommu_cmds[],
+	expect_cmds[];
+void device_help(struct cli *cli);
+void group_help(struct cli *cli);
+void ioas_help(struct cli *cli);
+void hwpt_help(struct cli *cli);
+void ranges_help(struct cli *cli);
+void layout_help(struct cli *cli);
+void viommu_help(struct cli *cli);
+void expect_help(struct cli *cli);
+/* exec.c: reads all its words itself */
+int do_exec(struct cli *cli, int argc, char **argv);
+void exec_help(struct cli *cli);
+/* ranges.c: the holes of device @name (ioasid_dev_resv_regions()),
+ * malloc'ed. */
+int ranges_dev_regions(struct cli *cli, const char *name,
+		       struct ioasid_resv_region **out, uint32_t *num);
+
+/* util.c: the context */
 /* A context for commands that need the iommufd (/dev/iommu). */
 int cli_need_ctx(struct cli *cli);
 /* A context for inspection (devices, groups, reserved regions, host
  * drivers): on the kernel it opens no /dev/iommu, so it works on
  * kernels built without CONFIG_IOMMUFD. */
 int cli_need_inspect_ctx(struct cli *cli);
-/* Run the command of the table @cmds that @argv[0] names; @object for the
- * messages, @help prints the object's usage. */
-int cmd_select(struct cli *cli, const char *object, const struct cmd *cmds,
-	       int argc, char **argv, void (*help)(struct cli *cli));
 void warn_ephemeral(struct cli *cli, const char *what);
-
-/* batch.c */
-int do_batch(struct cli *cli, int argc, char **argv);
-
-/* object commands */
-int do_device(struct cli *cli, int argc, char **argv);
-int do_group(struct cli *cli, int argc, char **argv);
-int do_ioas(struct cli *cli, int argc, char **argv);
-int do_hwpt(struct cli *cli, int argc, char **argv);
-/* ranges.c, layout.c */
-int do_ranges(struct cli *cli, int argc, char **argv);
-int do_layout(struct cli *cli, int argc, char **argv);
-void ranges_help(struct cli *cli);
-void layout_help(struct cli *cli);
-/* The holes of device @name (ioasid_dev_resv_regions()), malloc'ed. */
-int ranges_dev_regions(struct cli *cli, const char *name,
-		       struct ioasid_resv_region **out, uint32_t *num);
-/* viommu.c */
-int do_viommu(struct cli *cli, int argc, char **argv);
-void viommu_help(struct cli *cli);
-int do_expect(struct cli *cli, int argc, char **argv);
-int do_exec(struct cli *cli, int argc, char **argv);
-void device_help(struct cli *cli);
-void group_help(struct cli *cli);
-void ioas_help(struct cli *cli);
-void hwpt_help(struct cli *cli);
-void expect_help(struct cli *cli);
-void exec_help(struct cli *cli);
 
 /* util.c: errors */
 int usage_err(struct cli *cli, const char *fmt, ...)

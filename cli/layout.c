@@ -685,15 +685,10 @@ out:
 	return ret;
 }
 
-int do_layout(struct cli *cli, int argc, char **argv)
-{
-	static const struct cmd cmds[] = {
-		{ "check", layout_check },
-		{ "plan", layout_plan },
-		{ "report", layout_report },
-		{ "compare", layout_compare },
-		{ NULL, NULL },
-	};
-
-	return cmd_select(cli, "layout", cmds, argc, argv, layout_help);
-}
+const struct cmd layout_cmds[] = {
+	{ "check", layout_check },
+	{ "plan", layout_plan },
+	{ "report", layout_report },
+	{ "compare", layout_compare },
+	{ NULL, NULL },
+};

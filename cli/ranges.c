@@ -229,14 +229,9 @@ static int ranges_ioas(struct cli *cli, int argc, char **argv)
 	return CMD_OK;
 }
 
-int do_ranges(struct cli *cli, int argc, char **argv)
-{
-	static const struct cmd cmds[] = {
-		{ "device", ranges_device },
-		{ "group", ranges_group },
-		{ "ioas", ranges_ioas },
-		{ NULL, NULL },
-	};
-
-	return cmd_select(cli, "ranges", cmds, argc, argv, ranges_help);
-}
+const struct cmd ranges_cmds[] = {
+	{ "device", ranges_device },
+	{ "group", ranges_group },
+	{ "ioas", ranges_ioas },
+	{ NULL, NULL },
+};

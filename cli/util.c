@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* ioasctl: error reporting, number parsing, the name table. */
+/* ioasctl: error reporting, number parsing, the name table, the context. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -447,6 +447,68 @@ int get_dev(struct cli *cli, const char *word, struct ioasid_dev **dev)
 		return cmd_err(cli, EBADF, "device \"%s\" is not open", word);
 	*dev = n->dev;
 	return CMD_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* The context                                                          */
+
+static int open_ctx(struct cli *cli, bool inspect)
+{
+	IOASID_OPTS(ioasid_ctx_opts, opts);
+	int ret;
+
+	if (cli->ctx && (!cli->ctx_inspect || inspect))
+		return CMD_OK;
+	/* An inspection context holds no objects and no devices: trade it
+	 * for one with the iommufd. */
+	ioasid_ctx_close(cli->ctx);
+	cli->ctx = NULL;
+	if (cli->sim) {
+		opts.backend = IOASID_BACKEND_SIM;
+		opts.topology = cli->topology;
+		inspect = false;
+	} else {
+		/* The kernel unless $IOASID_BACKEND or the [defaults] of
+		 * ioasid.conf(5) say otherwise. */
+		opts.backend = IOASID_BACKEND_DEFAULT;
+		opts.inspect_only = inspect;
+	}
+	ret = ioasid_ctx_open(&opts, &cli->ctx);
+	if (ret < 0) {
+		const char *msg = ioasid_errmsg();
+
+		if (cli->sim)
+			return lib_err(cli, ret);
+		return cmd_err(cli, -ret,
+			       "%s (%s); only inspection works without "
+			       "/dev/iommu: device list|show|bind|unbind, "
+			       "group list|show",
+			       msg && *msg ? msg : strerror(-ret),
+			       errno_name(-ret));
+	}
+	cli->ctx_inspect = inspect;
+	return CMD_OK;
+}
+
+int cli_need_ctx(struct cli *cli)
+{
+	return open_ctx(cli, false);
+}
+
+int cli_need_inspect_ctx(struct cli *cli)
+{
+	return open_ctx(cli, true);
+}
+
+/* Objects live in the iommufd, which closes when ioasctl exits. */
+void warn_ephemeral(struct cli *cli, const char *what)
+{
+	if (cli->batch || cli->check_only)
+		return;
+	print_warning(cli,
+		      "%s is destroyed when ioasctl exits; run the commands "
+		      "that use it in one \"ioasctl batch\"",
+		      what);
 }
 
 int cli_keep_buffer(struct cli *cli, void *addr, size_t length, int fd)

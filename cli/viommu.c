@@ -405,12 +405,7 @@ out:
 	return ret;
 }
 
-static const struct cmd viommu_cmds[] = {
+const struct cmd viommu_cmds[] = {
 	{ "replay", viommu_replay },
 	{ NULL, NULL },
 };
-
-int do_viommu(struct cli *cli, int argc, char **argv)
-{
-	return cmd_select(cli, "viommu", viommu_cmds, argc, argv, viommu_help);
-}
