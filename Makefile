@@ -13,7 +13,7 @@
 #
 # Knobs: V=1 (show commands), PREFIX, LIBDIR, INCLUDEDIR, BINDIR, MANDIR,
 # PKGCONFIGDIR, DESTDIR, CC, CFLAGS, LDFLAGS, CROSS_COMPILE, PKG_CONFIG, WERROR=0,
-# UAPI_CFLAGS (Linux uAPI headers for lib/backend-kernel.c),
+# UAPI_CFLAGS (Linux uAPI headers for lib/backend/kernel/),
 # NO_DEPS=1 (do not run scripts/deps.sh).
 
 .DEFAULT_GOAL := all
@@ -128,11 +128,41 @@ export SOURCE_DATE_EPOCH
 # ---------------------------------------------------------------------------
 # Library
 
-LIB_SRCS := $(sort $(wildcard lib/*.c lib/viommu/*.c lib/backend/sim/*.c))
+# The library's layers are its folders (docs/DESIGN.md).  A file sees the
+# headers of its own folder and of the layers below it, nothing else: the
+# include path is the rule, so a call across layers the design does not
+# allow fails to compile.  Headers are included by name only ("util.h",
+# never "../util/util.h"; tests/include/check-layers.sh checks that).
+comma := ,
+LIB_LAYERS := util model host backend/sim backend/kernel core viommu
+LAYER_INCLUDES_util := util
+LAYER_INCLUDES_model := util model
+LAYER_INCLUDES_host := util model host
+LAYER_INCLUDES_backend/sim := util model host backend backend/sim
+LAYER_INCLUDES_backend/kernel := util model host backend backend/kernel
+LAYER_INCLUDES_core := util model host backend backend/kernel core
+# The device model is a client of the public API: util is all it shares.
+LAYER_INCLUDES_viommu := util viommu
+# Which layers' symbols each layer may use (check-layers): those it may
+# include, except that core, through the seam's header, calls both
+# backends' constructors, and the device model calls only what the
+# version map exports ("public").
+LAYER_USES_core := util model host backend/sim backend/kernel core
+LAYER_USES_viommu := util viommu public
+layer_uses = $(or $(LAYER_USES_$(1)),$(LAYER_INCLUDES_$(1)))
+# $(1): a source path under lib/ without lib/ (backend/sim/ioas.c).
+layer_of = $(patsubst %/,%,$(dir $(1)))
+layer_includes = $(addprefix -Ilib/,$(or $(LAYER_INCLUDES_$(call layer_of,$(1))),\
+	$(error lib/$(1): folder $(call layer_of,$(1)) is not a layer in LIB_LAYERS)))
+is_kernel_backend = $(filter backend/kernel/%,$(1))
+
+LIB_SRCS := $(sort $(foreach l,$(LIB_LAYERS),$(wildcard lib/$(l)/*.c)))
 LIB_PIC_OBJS := $(patsubst lib/%.c,$(BUILD)/lib/pic/%.o,$(LIB_SRCS))
 LIB_STATIC_OBJS := $(patsubst lib/%.c,$(BUILD)/lib/static/%.o,$(LIB_SRCS))
-LIB_CFLAGS = $(BASE_CFLAGS) $(PUBLIC_INCLUDES) -Ilib $(INIPARSER_CFLAGS) \
+LIB_CFLAGS = $(BASE_CFLAGS) $(PUBLIC_INCLUDES) $(INIPARSER_CFLAGS) \
 	-fvisibility=hidden $(CFLAGS)
+# White-box tests see every layer.
+LIB_TEST_INCLUDES := -Ilib $(addprefix -Ilib/,$(LIB_LAYERS) backend)
 
 LIB_MAP := lib/libioasid.map
 SONAME := libioasid.so.$(VERSION_MAJOR)
@@ -142,7 +172,7 @@ VERSION_H := $(BUILD)/include/ioasid/version.h
 PC_FILE := $(BUILD)/libioasid.pc
 PUBLIC_HEADERS := $(sort $(wildcard include/ioasid/*.h))
 
-# lib/backend-kernel.c needs newer Linux uAPI headers than bookworm's
+# lib/backend/kernel/ needs newer Linux uAPI headers than bookworm's
 # linux-libc-dev.  scripts/uapi-headers.sh prints an include directory that
 # has them; it runs once per build directory, and only for that object.
 UAPI_SCRIPT := $(wildcard scripts/uapi-headers.sh)
@@ -163,14 +193,19 @@ $(VERSION_H): include/ioasid/version.h.in VERSION
 $(BUILD)/lib/pic/%.o: lib/%.c | $(VERSION_H)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(LIB_CFLAGS) -fPIC $(if $(filter backend-kernel,$*),$(uapi_flags)) -c $< -o $@
+	$(Q)$(CC) $(LIB_CFLAGS) $(call layer_includes,$*) -fPIC \
+		$(if $(call is_kernel_backend,$*),$(uapi_flags)) -c $< -o $@
 
 $(BUILD)/lib/static/%.o: lib/%.c | $(VERSION_H)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(LIB_CFLAGS) $(if $(filter backend-kernel,$*),$(uapi_flags)) -c $< -o $@
+	$(Q)$(CC) $(LIB_CFLAGS) $(call layer_includes,$*) \
+		$(if $(call is_kernel_backend,$*),$(uapi_flags)) -c $< -o $@
 
-$(BUILD)/lib/pic/backend-kernel.o $(BUILD)/lib/static/backend-kernel.o: $(UAPI_STAMP)
+# Only the kernel backend sees the Linux uAPI headers.
+KERNEL_BACKEND_SRCS := $(filter lib/backend/kernel/%,$(LIB_SRCS))
+$(patsubst lib/%.c,$(BUILD)/lib/pic/%.o,$(KERNEL_BACKEND_SRCS)) \
+$(patsubst lib/%.c,$(BUILD)/lib/static/%.o,$(KERNEL_BACKEND_SRCS)): $(UAPI_STAMP)
 
 # The newest node of the version map (the last one) must name this release.
 MAP_VERSION = $(lastword $(shell sed -n 's/^IOASID_\([0-9][0-9.]*\)[[:space:]]*{.*/\1/p' $(LIB_MAP)))
@@ -270,7 +305,7 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_HELPER_SRCS := $(filter-out $(UNIT_SRCS),$(sort $(wildcard tests/unit/*.c)))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
 UNIT_HELPER_OBJS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%.o,$(UNIT_HELPER_SRCS))
-TEST_CFLAGS = $(BASE_CFLAGS) $(PUBLIC_INCLUDES) -Ilib -Itests/unit \
+TEST_CFLAGS = $(BASE_CFLAGS) $(PUBLIC_INCLUDES) $(LIB_TEST_INCLUDES) -Itests/unit \
 	$(INIPARSER_CFLAGS) $(CMOCKA_CFLAGS) $(CFLAGS)
 test_ldflags = $(shell sed -n 's/.*TEST_LDFLAGS:[[:space:]]*\(.*[^/*[:space:]]\).*/\1/p' $(1))
 
@@ -299,12 +334,12 @@ TSAN_SRCS := $(sort $(wildcard tests/tsan/*.c))
 TSAN_BINS := $(patsubst tests/tsan/%.c,$(BUILD)/tsan/%,$(TSAN_SRCS))
 .SECONDARY: $(TSAN_LIB_OBJS)
 
-$(BUILD)/tsan/lib/backend-kernel.o: $(UAPI_STAMP)
+$(patsubst lib/%.c,$(BUILD)/tsan/lib/%.o,$(KERNEL_BACKEND_SRCS)): $(UAPI_STAMP)
 $(BUILD)/tsan/lib/%.o: lib/%.c | $(VERSION_H)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(LIB_CFLAGS) $(TSAN_FLAGS) \
-		$(if $(filter backend-kernel,$*),$(uapi_flags)) -c -o $@ $<
+	$(Q)$(CC) $(LIB_CFLAGS) $(call layer_includes,$*) $(TSAN_FLAGS) \
+		$(if $(call is_kernel_backend,$*),$(uapi_flags)) -c -o $@ $<
 
 $(BUILD)/tsan/%: tests/tsan/%.c $(TSAN_LIB_OBJS)
 	$(call msg,LD,$@)
@@ -331,6 +366,14 @@ check-scripts: $(IOASCTL)
 
 # Every public header compiles on its own in C and C++.
 HEADER_CHECK_HEADERS := $(PUBLIC_HEADERS) $(VERSION_H)
+# The layers of lib/ (see LIB_LAYERS): includes by name, unique file names,
+# and no object using a symbol of a layer above it.
+.PHONY: check-layers
+check-layers: $(STATICLIB)
+	$(Q)$(RUN_SUITE) check-layers tests/include/check-layers.sh "$(NM)" \
+		$(BUILD)/lib/static $(LIB_MAP) $(foreach l,$(LIB_LAYERS),\
+		$(l)=$(subst $(eval) ,$(comma),$(call layer_uses,$(l))))
+
 check-headers: $(VERSION_H)
 	$(Q)$(RUN_SUITE) check-headers tests/include/check-headers.sh \
 		"$(CC)" "$(CXX)" $(BUILD)/tests/include $(PUBLIC_INCLUDES) -- \
@@ -381,7 +424,7 @@ check-examples: $(EXAMPLE_BINS)
 check-results-reset:
 	$(Q)rm -rf $(RESULTS) && mkdir -p $(RESULTS)
 
-FAST_SUITES := check-unit check-tsan check-scripts check-headers check-man check-abi check-install check-examples check-fuzz
+FAST_SUITES := check-unit check-tsan check-scripts check-layers check-headers check-man check-abi check-install check-examples check-fuzz
 check-fast: all
 	$(Q)$(MAKE) --no-print-directory check-results-reset
 	$(Q)for t in $(FAST_SUITES); do $(MAKE) --no-print-directory $$t || \
@@ -399,7 +442,7 @@ VM_IOASCTL := $(BUILD)/vm/ioasctl
 $(BUILD)/vm/tests/%.t: tests/vm/lib/%.c $(wildcard tests/vm/lib/*.h) $(STATICLIB)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(BASE_CFLAGS) $(PUBLIC_INCLUDES) -Ilib -Itests/vm/lib \
+	$(Q)$(CC) $(BASE_CFLAGS) $(PUBLIC_INCLUDES) $(LIB_TEST_INCLUDES) -Itests/vm/lib \
 		-isystem $(VM_UAPI) $(CFLAGS) $(LDFLAGS) -static -o $@ $< \
 		$(STATICLIB) $(LIB_LIBS)
 
@@ -491,7 +534,7 @@ demo: all
 
 BENCH_SRCS := $(sort $(wildcard tests/bench/*.c))
 BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
-BENCH_CFLAGS = $(BASE_CFLAGS) $(PUBLIC_INCLUDES) -Ilib $(GLIB_CFLAGS) $(CFLAGS)
+BENCH_CFLAGS = $(BASE_CFLAGS) $(PUBLIC_INCLUDES) $(LIB_TEST_INCLUDES) $(GLIB_CFLAGS) $(CFLAGS)
 
 $(BUILD)/bench/%: tests/bench/%.c $(STATICLIB)
 	$(call msg,CC,$@)
@@ -511,21 +554,21 @@ CLANG ?= $(shell command -v clang-14 || command -v clang || echo clang)
 FUZZ_TIME ?= 600
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -g -O1 -MMD -MP $(FUZZ_SAN) \
-	-fsanitize=fuzzer-no-link $(PUBLIC_INCLUDES) -Ilib $(INIPARSER_CFLAGS)
+	-fsanitize=fuzzer-no-link $(PUBLIC_INCLUDES) $(INIPARSER_CFLAGS)
 FUZZ_LIB_OBJS := $(patsubst lib/%.c,$(BUILD)/fuzz/lib/%.o,$(LIB_SRCS))
 FUZZ_TRACE ?= $(abspath $(TRACE))
 
-$(BUILD)/fuzz/lib/backend-kernel.o: FUZZ_CFLAGS += $(uapi_flags)
-$(BUILD)/fuzz/lib/backend-kernel.o: $(UAPI_STAMP)
+$(patsubst lib/%.c,$(BUILD)/fuzz/lib/%.o,$(KERNEL_BACKEND_SRCS)): $(UAPI_STAMP)
 $(BUILD)/fuzz/lib/%.o: lib/%.c $(VERSION_H)
 	$(call msg,CLANG,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fvisibility=hidden -c -o $@ $<
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(call layer_includes,$*) -fvisibility=hidden \
+		$(if $(call is_kernel_backend,$*),$(uapi_flags)) -c -o $@ $<
 
 $(BUILD)/fuzz/%.o: tests/fuzz/%.c $(VERSION_H)
 	$(call msg,CLANG,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -c -o $@ $<
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(LIB_TEST_INCLUDES) -c -o $@ $<
 
 $(BUILD)/fuzz/fuzz_viommu: $(BUILD)/fuzz/fuzz_viommu.o $(FUZZ_LIB_OBJS)
 	$(call msg,LD,$@)

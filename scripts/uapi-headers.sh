@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 #
 # Print an include directory whose <linux/iommufd.h> and <linux/vfio.h> are
-# new enough for lib/backend-kernel.c (IOMMU_IOAS_MAP_FILE, 6.13, and
+# new enough for lib/backend/kernel/ (IOMMU_IOAS_MAP_FILE, 6.13, and
 # VFIO_DEVICE_ATTACH_IOMMUFD_PT, 6.6).  That is /usr/include when the
 # installed linux-libc-dev has them; otherwise the headers of a newer Debian
 # linux-libc-dev, fetched once with apt-get through a private sources file

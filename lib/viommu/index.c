@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* The device model's ordered index over lib/itree.h: see index.h. */
+/* The device model's ordered index over lib/util/itree.h: see index.h. */
 #include <errno.h>
 
 #include "index.h"

@@ -3,7 +3,7 @@
  * An ordered index of disjoint inclusive key ranges, each with a value
  * pointer: guest mappings (keyed by IOVA range), domains and endpoints
  * (keyed by id, a range of one).  O(log n).  The only file of the device
- * model that knows lib/itree.h, so that a change of the tree's interface
+ * model that knows lib/util/itree.h, so that a change of the tree's interface
  * stays here.
  */
 #ifndef IOASID_LIB_VIOMMU_INDEX_H

@@ -18,9 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "util.h"
 #include "viommu-internal.h"
-#include "viommu/pgtable.h"
+#include "pgtable.h"
 
 #define MIG_MAGIC "IOASVIOM"
 #define MIG_MAGIC_LEN 8u

@@ -18,9 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "util.h"
 #include "viommu-internal.h"
-#include "viommu/pgtable.h"
+#include "pgtable.h"
 
 /* struct iommu_hwpt_vtd_s1 and struct iommu_hwpt_vtd_s1_invalidate, as
  * little-endian bytes. */

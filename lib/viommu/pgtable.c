@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "viommu/pgtable.h"
+#include "pgtable.h"
 
 #define ENTRY_SHIFT(level) (VPT_PAGE_SHIFT + 9u * (level))
 #define ENTRY_SPAN(level) (1ull << ENTRY_SHIFT(level))

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "util.h"
 #include "viommu-internal.h"
 
 /* Index of the last slot whose gpa <= @gpa, or -1. */

@@ -18,7 +18,7 @@
  */
 #include <stdio.h>
 
-#include "internal.h"
+#include "util.h"
 #include "viommu-internal.h"
 
 static int shadow_init(struct ioasid_viommu *v)

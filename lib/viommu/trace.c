@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "util.h"
 #include "viommu-internal.h"
 
 #define TRACE_DEFAULT_PROBE_SIZE 512u

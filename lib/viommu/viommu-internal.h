@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The device model's state, shared by the domain/endpoint logic
- * (viommu.c), RAM slots (ram.c) and the strategies behind struct
+ * (requests.c), RAM slots (ram.c) and the strategies behind struct
  * viommu_strategy (shadow.c now; a nested strategy later).
  */
 #ifndef IOASID_LIB_VIOMMU_INTERNAL_H
@@ -174,7 +174,7 @@ struct ioasid_viommu {
 	 * device, so that separate devices share nothing. */
 	uint64_t gen_counter;
 
-	/* Freed mappings kept for reuse (viommu.c), linked through phys. */
+	/* Freed mappings kept for reuse (requests.c), linked through phys. */
 	struct viommu_mapping *free_maps;
 	uint32_t num_free_maps;
 };
@@ -190,12 +190,12 @@ bool viommu_ram_covers(const struct ioasid_viommu *v, uint64_t gpa,
 int viommu_ram_add(struct ioasid_viommu *v, uint64_t gpa, uint64_t size,
 		   void *hva);
 
-/* viommu.c: give back a mapping (any malloc()ed one will do; it is kept
+/* requests.c: give back a mapping (any malloc()ed one will do; it is kept
  * for reuse or freed), and free the kept ones (device destroy). */
 void viommu_mapping_put(struct ioasid_viommu *v, struct viommu_mapping *m);
 void viommu_mapping_cache_free(struct ioasid_viommu *v);
 
-/* viommu.c: queue a fault report for the event queue. */
+/* requests.c: queue a fault report for the event queue. */
 void viommu_queue_fault(struct ioasid_viommu *v, uint8_t reason,
 			uint32_t flags, uint32_t endpoint, uint64_t address);
 
@@ -211,6 +211,6 @@ static inline bool viommu_group_mates(const struct viommu_endpoint *ep,
 			   o->group == ep->group);
 }
 
-#include "viommu/invariants.h"
+#include "invariants.h"
 
 #endif /* IOASID_LIB_VIOMMU_INTERNAL_H */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The AVL interval tree that lib/itree.c was before it became a B+-tree
+ * The AVL interval tree that lib/util/itree.c was before it became a B+-tree
  * (commit d2cd9f3), insert and remove only, kept so that bench_map.c can
  * time the old structure against the new one in the same run.
  */

@@ -5,7 +5,7 @@
  * floor under bench_map's random pairs, whatever the code around it.
  *
  * A visit picks a random block of LEAF_BYTES in a buffer of S MiB (2 MiB
- * pages, as lib/itree.c's node pool), prefetches all its lines, reads a
+ * pages, as lib/util/itree.c's node pool), prefetches all its lines, reads a
  * word from every line and writes one word: what a map+unmap pair does to
  * its leaf (the key count reads last[], the insert and remove move the
  * arrays' tails).  The next block depends on the words read, so visits
@@ -13,7 +13,7 @@
  * With 64-byte blocks the same loop is a plain pointer chase: the memory
  * latency.  Median of 5 runs of 1M visits per size.
  *
- * At 1M intervals lib/itree.c's leaves take ~30 MB (AnonHugePages of
+ * At 1M intervals lib/util/itree.c's leaves take ~30 MB (AnonHugePages of
  * bench_map with BENCH_SIZE=1048576 BENCH_ONLY=itree), at 64K ~2 MB, at
  * 1K ~30 KB: see docs/BENCHMARKS.md for what that means for the growth
  * target.

@@ -2,7 +2,7 @@
 /*
  * bench_map - cost of a 4 KiB map+unmap pair as the number of live
  * mappings grows, through the public API on the simulator and, for
- * comparison, on the bare interval tree (lib/itree.c, a B+-tree)
+ * comparison, on the bare interval tree (lib/util/itree.c, a B+-tree)
  * underneath and on the AVL tree it replaced (avl_baseline.h), in the
  * same run so that their ratio is measured under the same load.
  *
@@ -215,7 +215,7 @@ static void bench_itree(size_t n, double result[NORDERS])
 	itree_clear(&tree, NULL, NULL);
 }
 
-/* The same on the AVL tree that lib/itree.c was before. */
+/* The same on the AVL tree that lib/util/itree.c was before. */
 static void bench_avl(size_t n, double result[NORDERS])
 {
 	struct avl_node *nodes = calloc(n + 1, sizeof(*nodes));
@@ -310,7 +310,7 @@ int main(void)
 	printf("bench_map: 4 KiB map+unmap pairs among N live 4 KiB "
 	       "mappings, simulator backend;\n"
 	       "ns per pair, median of %d runs of %d pairs; itree = "
-	       "lib/itree.c (B+-tree), avl = the AVL tree it replaced\n\n",
+	       "lib/util/itree.c (B+-tree), avl = the AVL tree it replaced\n\n",
 	       REPS, PAIRS);
 	printf("%9s %9s %9s %9s %9s %9s %9s %9s %9s\n", "", "api", "itree",
 	       "avl", "api-itree", "api", "itree", "avl", "api-itree");

@@ -34,7 +34,7 @@
 
 #include <ioasid/viommu.h>
 
-#include "internal.h"
+#include "core.h"
 #include "hwpt-ext.h"
 
 /* The Makefile passes the trace's absolute path in the repository. */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * ioasid.conf(5) (lib/config.c): a good file and what it changes, every
+ * ioasid.conf(5) (lib/host/config.c): a good file and what it changes, every
  * mistake reported as FILE:LINE, the precedence explicit options >
  * environment > configuration > built-in, and the [device] overrides
  * applied to the simulator's reports and PASID attach.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Changing a PCI device's host driver (ioasid_dev_set_driver) on the
- * simulator, which follows what lib/sysfs.c does on a real host:
+ * simulator, which follows what lib/host/sysfs.c does on a real host:
  * driver_override, unbind, drivers_probe; VFIO cdev numbers from the
  * lowest free one (VFIO's minor allocator).
  */

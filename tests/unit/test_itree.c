@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for lib/itree.c: each function and its 64-bit edges, then a
+/* Unit tests for lib/util/itree.c: each function and its 64-bit edges, then a
  * randomized comparison against a sorted-array model. */
 #include <errno.h>
 #include <stdarg.h>

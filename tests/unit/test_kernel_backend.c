@@ -7,7 +7,7 @@
  *
  * TEST_LDFLAGS: -Wl,--wrap=ioctl
  *
- * No Linux uAPI header here (only lib/backend-kernel.c includes them):
+ * No Linux uAPI header here (only lib/backend/kernel/ includes them):
  * request numbers are built with _IO() and output fields written at the
  * offsets of the uAPI structs.
  */
@@ -451,7 +451,7 @@ static void check_destroy_11(void *arg)
 
 /* The PASID-compatible HWPT a PASID mock rests on while detached: the
  * IOAS's automatic HWPT would make the kernel refuse every PASID attach
- * (seen on Linux 7.3 in the VM suite, tests/vm/lib/pasid.c). */
+ * (seen on Linux 7.3 in the VM suite, tests/vm/lib/core/pasid.c). */
 static void fill_park_hwpt(void *arg)
 {
 	assert_int_equal(get_u32(arg, 4), 1u << 3); /* IOMMU_HWPT_ALLOC_PASID */

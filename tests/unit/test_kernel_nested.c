@@ -31,7 +31,7 @@
 #include <ioasid/ioasid.h>
 
 #include "hwpt-ext.h"
-#include "internal.h"
+#include "core.h"
 #include "mock_ioctl.h"
 
 #define IOMMUFD_IO(nr) _IO(';', (nr))

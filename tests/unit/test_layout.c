@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Reserved regions per device and IOAS in both forms, and guest RAM
- * layouts checked and planned against them (lib/layout.c), on
+ * layouts checked and planned against them (lib/core/layout.c), on
  * tests/unit/topologies/unit.ini.
  */
 #include "helpers.h"

@@ -9,7 +9,7 @@
 #include "helpers.h"
 
 #include "hwpt-ext.h"
-#include "internal.h"
+#include "core.h"
 
 #define NDEV "0000:00:03.0"
 #define NDEV2 "0000:00:04.0"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * PASID attach by device class on the simulator (lib/pasid.c and the
+ * PASID attach by device class on the simulator (lib/core/pasid.c and the
  * simulator's model of drivers/iommu/iommufd/device.c
  * iommufd_hwpt_pasid_compat() and iommu.c iommu_attach_device_pasid()).
  */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * lib/sysfs.c against a fake sysfs tree built in a temporary directory
+ * lib/host/sysfs.c against a fake sysfs tree built in a temporary directory
  * (IOASID_SYSFS_ROOT), laid out like the kernel's: device directories
  * under devices/, bus/ and class/ entries as symlinks to them.
  */

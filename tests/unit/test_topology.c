@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for lib/topology.c: good files load, each kind of bad file
+/* Unit tests for lib/backend/sim/topology.c: good files load, each kind of bad file
  * fails with -EINVAL and a FILE:LINE message, and the built-in topology is
  * byte for byte examples/topologies/x86-server.ini. */
 #include <errno.h>
@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "internal.h"
+#include "core.h"
 #include "topology.h"
 
 static char tmpdir[] = "/tmp/test_topology.XXXXXX";

@@ -11,7 +11,7 @@
  */
 #include "viommu_helpers.h"
 
-#include "internal.h"
+#include "core.h"
 #include "hwpt-ext.h"
 #include "viommu/pgtable.h"
 

@@ -20,7 +20,7 @@
 
 #include <ioasid/viommu.h>
 
-#include "internal.h"
+#include "core.h"
 #include "hwpt-ext.h"
 #include "viommu/pgtable.h"
 #include "viommu/viommu-internal.h"

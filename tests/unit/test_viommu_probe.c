@@ -179,7 +179,7 @@ static void test_probe_host_failure_message(void **state)
 /* Regression (found by tests/fuzz): an endpoint without regions, and
  * an address space whose regions hold no MSI doorbell, PROBE as OK (the
  * first with no property, the second with RESERVED only); the combine
- * step used to hand lib/resv.c an empty doorbell list it memcpy()ed from
+ * step used to hand lib/core/resv.c an empty doorbell list it memcpy()ed from
  * NULL (UBSan: nonnull argument). */
 static void test_probe_no_regions_no_doorbell(void **state)
 {

@@ -306,7 +306,7 @@ int sim_dev_attach(void *be, void *bdev, uint32_t pt_id,
 
 /*
  * Mock devices behave as the kernel backend makes them behave
- * (lib/backend-kernel.c mock_bind and friends), ids included, so that
+ * (lib/backend/kernel/ mock_bind and friends), ids included, so that
  * scripts give the same output on both.  A selftest mock device cannot
  * exist unattached: IOMMU_TEST_OP_MOCK_DOMAIN (selftest.c
  * iommufd_test_mock_domain()) creates it attached to an IOAS, and

@@ -35,9 +35,10 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "config.h"
 #include "hwpt-ext.h"
-#include "internal.h"
+#include "util.h"
 #include "itree.h"
 #include "pasid.h"
 #include "topology.h"
@@ -119,7 +120,7 @@ struct sim_dev {
 	struct sim_group *group; /* NULL for mdevs */
 	struct sim_hwpt *hwpt;	 /* physical: the attached HWPT */
 	struct sim_ioas *access; /* mdev: the attached IOAS */
-	struct pasid_recs pasids; /* PASID attachments (lib/pasid.h) */
+	struct pasid_recs pasids; /* PASID attachments (lib/model/pasid.h) */
 	struct sim_obj selftest; /* mock: the selftest object (stdev) */
 	/* PASID mock: the PASID-compatible HWPT of the private IOAS it
 	 * rests on while detached (the kernel backend's park_hwpt). */
@@ -134,7 +135,7 @@ struct sim {
 	uint32_t num_objs;
 	uint64_t page_size;
 	bool rlimit_per_process; /* IOMMU_OPTION_RLIMIT_MODE */
-	struct sim_ext_state *ext; /* lib/hwpt-ext.h state (below) */
+	struct sim_ext_state *ext; /* lib/backend/hwpt-ext.h state (below) */
 	/* Per topology device: the host driver it returns to when vfio-pci
 	 * lets go of it ("" if the topology bound it to vfio-pci). */
 	char (*host_driver)[IOASID_NAME_MAX];
@@ -156,7 +157,7 @@ struct sim_piece {
 };
 
 /* Nested HWPTs, vIOMMU objects, event and fault queues, dirty tracking
- * (lib/hwpt-ext.h).  Kernel references: hw_pagetable.c, viommu.c,
+ * (lib/backend/hwpt-ext.h).  Kernel references: hw_pagetable.c, viommu.c,
  * eventq.c, driver.c and the mock driver in selftest.c.               */
 
 #define SIM_VIOMMU ((enum sim_obj_type)16)

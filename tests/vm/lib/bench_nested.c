@@ -45,7 +45,7 @@
 
 #include <ioasid/viommu.h>
 
-#include "internal.h"
+#include "core.h"
 #include "viommu/viommu-internal.h"
 #include "vmtest.h"
 

@@ -23,7 +23,7 @@
 
 #include <linux/iommufd.h>
 
-#include "internal.h"
+#include "core.h"
 #include "vmtest.h"
 
 #define SZ_4K 4096ull

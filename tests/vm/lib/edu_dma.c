@@ -15,7 +15,7 @@
  * and QEMU 7.2's quirks are described there.
  */
 #include "edu.h"
-#include "internal.h"
+#include "core.h"
 #include "kernel.h"
 #include "vmtest.h"
 

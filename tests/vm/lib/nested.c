@@ -18,7 +18,7 @@
 #include <linux/iommufd.h>
 
 #include "hwpt-ext.h"
-#include "internal.h"
+#include "core.h"
 #include "kernel.h"
 #include "vmtest.h"
 

@@ -13,7 +13,7 @@
  */
 #include <linux/iommufd.h>
 
-#include "internal.h"
+#include "core.h"
 #include "kernel.h"
 #include "vmtest.h"
 

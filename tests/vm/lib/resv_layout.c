@@ -12,7 +12,7 @@
  */
 #include <stdbool.h>
 
-#include "internal.h"
+#include "core.h"
 #include "kernel.h"
 #include "vmtest.h"
 

@@ -38,7 +38,7 @@
 
 #include <ioasid/viommu.h>
 
-#include "internal.h"
+#include "core.h"
 #include "kernel.h"
 #include "viommu/pgtable.h"
 #include "viommu/viommu-internal.h"

@@ -22,7 +22,7 @@
 #include <ioasid/viommu.h>
 
 #include "edu.h"
-#include "internal.h"
+#include "core.h"
 #include "kernel.h"
 #include "viommu_req.h"
 #include "vmtest.h"

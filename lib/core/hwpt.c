@@ -2,14 +2,14 @@
 /*
  * Logic layer for nested HWPTs, vIOMMU objects, event and fault queues,
  * and dirty tracking: argument checks that need no state, the context
- * lock, then the backend's ext table (lib/hwpt-ext.h).
+ * lock, then the backend's ext table (lib/backend/hwpt-ext.h).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "hwpt-ext.h"
-#include "internal.h"
+#include "core.h"
 
 #define EXT_BEGIN(ctx)                                                      \
 	do {                                                                \

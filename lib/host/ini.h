@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The INI files the library reads, ioasid.conf(5) (lib/config.c) and the
- * simulator's topology files (lib/topology.c).  The text is checked here
+ * The INI files the library reads, ioasid.conf(5) (lib/host/config.c) and the
+ * simulator's topology files (lib/backend/sim/topology.c).  The text is checked here
  * line by line first, so that every mistake gets a FILE:LINE message and
  * iniparser (which would print through its process-wide error callback,
  * silently overwrite duplicate keys and read "010" as octal) never sees

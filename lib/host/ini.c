@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The pre-scan and iniparser loading shared by ioasid.conf(5) and the
- * topology files: see lib/ini.h.
+ * topology files: see lib/host/ini.h.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "ini.h"
-#include "internal.h"
+#include "util.h"
 
 /* iniparser 4.1 reads lines into a 1024-byte buffer, newline included. */
 #define INI_LINE_MAX 1023

@@ -2,7 +2,7 @@
 /*
  * ioasid.conf(5), the operator's configuration file.
  *
- * Read like the topology files, through lib/ini.c: the text is checked
+ * Read like the topology files, through lib/host/ini.c: the text is checked
  * line by line first, so that every mistake gets a FILE:LINE message and
  * iniparser never has a reason to print through its process-wide error
  * callback, which this library leaves alone because the VMM may use
@@ -21,7 +21,7 @@
 
 #include "config.h"
 #include "ini.h"
-#include "internal.h"
+#include "util.h"
 #include "pasid.h"
 
 /* A configuration file is a few lines; refuse anything absurd. */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * PASID attach by device class (the public ioasid_dev_*_pasid() calls)
- * and the PASID helpers the backends share.
+ * PASID attach by device class: the public ioasid_dev_*_pasid() calls
+ * (the records the backends keep are in lib/model/pasid_records.c).
  *
  * Where the state lives: the backend keeps each device's PASID
  * attachments (it must anyway, to model or drive the kernel), tagged
@@ -22,108 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "core.h"
 #include "pasid.h"
-
-/* ------------------------------------------------------------------ */
-/* Records (for the backends)                                           */
-
-int pasid_recs_find(const struct pasid_recs *r, uint32_t pasid)
-{
-	for (uint32_t i = 0; i < r->n; i++)
-		if (r->v[i].ppasid == pasid)
-			return (int)i;
-	return -1;
-}
-
-int pasid_recs_set(struct pasid_recs *r, const struct ioasid_pasid_entry *e)
-{
-	int at = pasid_recs_find(r, e->ppasid);
-	uint32_t i;
-
-	if (at >= 0) {
-		r->v[at] = *e;
-		return 0;
-	}
-	if (r->n == r->cap) {
-		uint32_t cap = r->cap ? r->cap * 2 : 4;
-		void *v = realloc(r->v, cap * sizeof(*r->v));
-
-		if (!v)
-			return ioasid_fail(-ENOMEM, "out of memory");
-		r->v = v;
-		r->cap = cap;
-	}
-	for (i = r->n; i > 0 && r->v[i - 1].ppasid > e->ppasid; i--)
-		r->v[i] = r->v[i - 1];
-	r->v[i] = *e;
-	r->n++;
-	return 0;
-}
-
-void pasid_recs_del(struct pasid_recs *r, uint32_t pasid)
-{
-	int at = pasid_recs_find(r, pasid);
-
-	if (at < 0)
-		return;
-	memmove(&r->v[at], &r->v[at + 1], (r->n - (uint32_t)at - 1) * sizeof(*r->v));
-	r->n--;
-}
-
-int pasid_recs_list(const struct pasid_recs *r,
-		    struct ioasid_pasid_entry *out, uint32_t *num)
-{
-	uint32_t n = *num < r->n ? *num : r->n;
-
-	if (n)
-		memcpy(out, r->v, n * sizeof(*out));
-	*num = r->n;
-	return n < r->n ? -EMSGSIZE : 0;
-}
-
-void pasid_recs_free(struct pasid_recs *r)
-{
-	free(r->v);
-	memset(r, 0, sizeof(*r));
-}
-
-#define INFO_HAS(info, field)                                               \
-	((info)->sz >= offsetof(struct ioasid_dev_info, field) +            \
-			       sizeof((info)->field))
-
-void ioasid_dev_class_finish(struct ioasid_dev_info *info,
-			     enum ioasid_class_source src)
-{
-	enum ioasid_dev_class cls = info->dev_class;
-
-	if (INFO_HAS(info, needs_vpasid))
-		info->needs_vpasid = cls >= IOASID_CLASS_PASID_PASSTHROUGH;
-	if (INFO_HAS(info, needs_cpu_translation))
-		info->needs_cpu_translation =
-			cls == IOASID_CLASS_PASID_CPU_TRANSLATE;
-	if (INFO_HAS(info, fixed_pasid) &&
-	    cls != IOASID_CLASS_MDEV_FIXED_PASID)
-		info->fixed_pasid = 0;
-	if (INFO_HAS(info, class_source))
-		info->class_source = src;
-}
-
-const char *ioasid_dev_class_name(enum ioasid_dev_class cls)
-{
-	static const char *const names[] = {
-		[IOASID_CLASS_RID_ONLY] = "rid-only",
-		[IOASID_CLASS_MDEV_NO_PASID] = "mdev-no-pasid",
-		[IOASID_CLASS_MDEV_FIXED_PASID] = "mdev-fixed-pasid",
-		[IOASID_CLASS_PASID_PASSTHROUGH] = "pasid-passthrough",
-		[IOASID_CLASS_PASID_DEV_TRANSLATE] = "pasid-dev-translate",
-		[IOASID_CLASS_PASID_CPU_TRANSLATE] = "pasid-cpu-translate",
-	};
-
-	if ((unsigned int)cls >= ARRAY_SIZE(names))
-		return NULL;
-	return names[cls];
-}
 
 /* ------------------------------------------------------------------ */
 /* The logic layer                                                      */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Reserved-region arithmetic shared by lib/resv.c, lib/layout.c and the
+ * Reserved-region arithmetic shared by lib/core/resv.c, lib/core/layout.c and the
  * backends: merging by precedence, complements, IOMMU limits from sysfs.
  * Never installed.
  */
@@ -29,13 +29,5 @@ int resv_merge(const struct ioasid_resv_region *in, uint32_t n,
 #define RESV_ALL_TYPES 0x1fu
 #define RESV_DOORBELL_TYPES                                                \
 	((1u << IOASID_RESV_MSI) | (1u << IOASID_RESV_SW_MSI))
-
-/*
- * resv_sysfs_iommu_info - what sysfs says about the IOMMU behind device
- * @name (kernel backend): the VT-d capability register gives the address
- * width and large page sizes; elsewhere the aperture and page sizes are
- * estimates, without the *_KNOWN flags.
- */
-int resv_sysfs_iommu_info(const char *name, struct ioasid_iommu_info *info);
 
 #endif /* IOASID_LIB_RESV_H */

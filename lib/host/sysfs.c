@@ -19,7 +19,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "util.h"
 #include "sysfs.h"
 
 #define VFIO_CDEV_DIR "/dev/vfio/devices/"
@@ -818,4 +818,72 @@ undo:
 		ioasid_fail(rc, "%s", keep);
 	}
 	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* The kernel backend's view of an IOMMU                                */
+
+static int read_hex_file(const char *path, uint64_t *val)
+{
+	char buf[64];
+	FILE *f = fopen(path, "re");
+	char *end;
+
+	if (!f)
+		return -errno;
+	if (!fgets(buf, sizeof(buf), f)) {
+		fclose(f);
+		return -EIO;
+	}
+	fclose(f);
+	errno = 0;
+	*val = strtoull(buf, &end, 16);
+	if (errno || end == buf)
+		return -EIO;
+	return 0;
+}
+
+int ioasid_sysfs_iommu_info(const char *name, struct ioasid_iommu_info *info)
+{
+	IOASID_OPTS(ioasid_dev_info, dinfo);
+	char path[512];
+	uint64_t cap = 0;
+	long page = sysconf(_SC_PAGESIZE);
+	int rc;
+
+	rc = ioasid_sysfs_dev_info_get(name, &dinfo);
+	if (rc)
+		return rc;
+	if (!dinfo.iommu[0])
+		return ioasid_fail(-ENODEV, "device %s has no IOMMU", name);
+	memcpy(info->name, dinfo.iommu, sizeof(info->name));
+	/* Estimates, unless the hardware says better below: 48-bit
+	 * translation and CPU-page granules are what x86 and ARM IOMMUs
+	 * offer by default. */
+	info->aperture_start = 0;
+	info->aperture_last = (1ull << 48) - 1;
+	info->page_sizes = page > 0 ? (uint64_t)page : 4096;
+	info->pasid_width = dinfo.pasid_width;
+	info->flags = 0;
+	info->msi_banks = 0; /* no PAMU under iommufd */
+	info->msi_bank_size = 0;
+
+	/* VT-d: MGAW (bits 21:16, width - 1) and second-level large pages
+	 * (SLLPS, bits 37:34: 2M, 1G). */
+	snprintf(path, sizeof(path), "%s/class/iommu/%s/intel-iommu/cap",
+		 ioasid_sysfs_root(), dinfo.iommu);
+	if (read_hex_file(path, &cap) == 0) {
+		unsigned int mgaw = (unsigned int)((cap >> 16) & 0x3f) + 1;
+
+		if (mgaw >= 32 && mgaw < 64)
+			info->aperture_last = (1ull << mgaw) - 1;
+		info->page_sizes = 1ull << 12;
+		if (cap & (1ull << 34))
+			info->page_sizes |= 1ull << 21;
+		if (cap & (1ull << 35))
+			info->page_sizes |= 1ull << 30;
+		info->flags |= IOASID_IOMMU_APERTURE_KNOWN |
+			       IOASID_IOMMU_PAGE_SIZES_KNOWN;
+	}
+	return 0;
 }

@@ -71,4 +71,12 @@ int ioasid_sysfs_vfio_devt(const char *vfio_name, dev_t *devt);
  */
 int ioasid_sysfs_set_driver(const char *bdf, const char *driver, bool force);
 
+/*
+ * ioasid_sysfs_iommu_info - what sysfs says about the IOMMU behind device
+ * @name: the VT-d capability register gives the address
+ * width and large page sizes; elsewhere the aperture and page sizes are
+ * estimates, without the *_KNOWN flags.
+ */
+int ioasid_sysfs_iommu_info(const char *name, struct ioasid_iommu_info *info);
+
 #endif /* IOASID_LIB_SYSFS_H */

@@ -2,7 +2,7 @@
 /*
  * Reserved regions per device and per IOAS in both forms (typed holes and
  * usable ranges), and guest RAM layouts checked or planned against them.
- * Every function here is built on the public API and lib/resv.c: it adds
+ * Every function here is built on the public API and lib/core/resv.c: it adds
  * no backend state.
  */
 #include <errno.h>
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "core.h"
 #include "resv.h"
 
 #define SZ_2M (2ull << 20)

@@ -2,7 +2,7 @@
 /*
  * Simulator topology: the IOMMUs, groups and devices the simulator
  * pretends to have, read from an INI file (see ioasid-topology(5)).
- * Internal to lib/topology.c and lib/backend/sim/.
+ * Internal to lib/backend/sim/topology.c and lib/backend/sim/.
  */
 #ifndef IOASID_LIB_TOPOLOGY_H
 #define IOASID_LIB_TOPOLOGY_H
@@ -109,7 +109,7 @@ int topology_group_resv(const struct topology *topo,
 /* "direct", "direct-relaxable", "reserved", "msi", "sw-msi". */
 const char *topology_resv_type_name(enum ioasid_resv_type type);
 
-/* The built-in topology text (lib/topology-default.h). */
+/* The built-in topology text (lib/backend/sim/topology-default.h). */
 extern const char topology_builtin_text[];
 
 #endif /* IOASID_LIB_TOPOLOGY_H */

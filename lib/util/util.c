@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "internal.h"
+#include "util.h"
 
 /* Read exactly @n hex digits from @s into *@val. */
 static bool hex_digits(const char *s, int n, unsigned int *val)

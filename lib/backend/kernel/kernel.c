@@ -27,13 +27,13 @@
 #include <linux/iommufd.h>
 #include <linux/vfio.h>
 
+#include "backend.h"
 #include "config.h"
 #include "hwpt-ext.h"
-#include "internal.h"
+#include "util.h"
 #include "iommufd-test-abi.h"
 #include "kernel.h"
 #include "pasid.h"
-#include "resv.h"
 #include "sysfs.h"
 
 #define offsetofend(TYPE, MEMBER) \
@@ -81,7 +81,7 @@ struct kernel_dev {
 	/* PASID mocks: the PASID-compatible HWPT of the private IOAS they
 	 * rest on while "detached" (0: the IOAS's automatic one). */
 	uint32_t park_hwpt;
-	struct pasid_recs pasids; /* PASID attachments (lib/pasid.h) */
+	struct pasid_recs pasids; /* PASID attachments (lib/model/pasid.h) */
 	struct kernel_dev *next;  /* in kernel_be.devs */
 };
 
@@ -423,7 +423,7 @@ static int kernel_iommu_info(void *be, const char *name,
 			      IOASID_IOMMU_PAGE_SIZES_KNOWN;
 		return 0;
 	}
-	return resv_sysfs_iommu_info(name, info);
+	return ioasid_sysfs_iommu_info(name, info);
 }
 
 static int kernel_group_info_at(void *be, uint32_t index,
@@ -752,7 +752,7 @@ static int kernel_hwpt_alloc(void *be_, uint32_t dev_id, uint32_t pt_id,
 }
 
 /* ------------------------------------------------------------------ */
-/* Extra calls (lib/kernel.h)                                           */
+/* Extra calls (lib/backend/kernel/kernel.h)                                           */
 
 static int kernel_hw_info(void *be_, uint32_t dev_id,
 			  struct ioasid_hw_info *info, void *data,
@@ -1531,7 +1531,7 @@ int ioasid_kernel_open_inspect(const struct ioasid_backend_ops **ops,
 
 /* ------------------------------------------------------------------ */
 /* Nested HWPTs, vIOMMU objects, event and fault queues, dirty tracking
- * (lib/hwpt-ext.h) over the iommufd ioctls.                           */
+ * (lib/backend/hwpt-ext.h) over the iommufd ioctls.                           */
 
 /* The public values are the uAPI's, handed through as they are. */
 _Static_assert(IOASID_HWPT_ALLOC_NEST_PARENT == IOMMU_HWPT_ALLOC_NEST_PARENT &&

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * Simulator topology files.  lib/ini.c checks the file line by line
+ * Simulator topology files.  lib/host/ini.c checks the file line by line
  * first, so that every mistake gets a FILE:LINE message and iniparser
  * (which would print through its process-wide error callback, silently
  * overwrite duplicate keys and read "010" as octal) never sees anything it
  * could complain about or misread.  iniparser then supplies the values;
- * numbers are parsed by lib/ini.c, with K/M/G/T suffixes.
+ * numbers are parsed by lib/host/ini.c, with K/M/G/T suffixes.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "ini.h"
-#include "internal.h"
+#include "util.h"
 #include "topology.h"
 #include "topology-default.h"
 

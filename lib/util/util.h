@@ -1,17 +1,18 @@
 /* SPDX-License-Identifier: MIT */
-/* Shared by the logic layer and the backends; never installed. */
-#ifndef IOASID_LIB_INTERNAL_H
-#define IOASID_LIB_INTERNAL_H
+/*
+ * What every layer of the library shares: error messages, logging,
+ * option-struct checks, PCI address parsing.  Depends on nothing but
+ * libc and the public headers; never installed.
+ */
+#ifndef IOASID_LIB_UTIL_H
+#define IOASID_LIB_UTIL_H
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include <ioasid/ioasid.h>
-
-#include "backend.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -56,36 +57,8 @@ int ioasid_opts_check(const void *opts, size_t known, const char *name);
 		 (opts)->field :                                            \
 		 (fallback))
 
-struct ioasid_ctx {
-	const struct ioasid_backend_ops *ops;
-	void *be;
-	pthread_mutex_t lock;
-	struct ioasid_dev *devs; /* open devices, newest first */
-};
-
-struct ioasid_dev {
-	struct ioasid_ctx *ctx;
-	struct ioasid_dev *next;
-	void *bdev;		  /* the backend's handle */
-	char name[IOASID_NAME_MAX]; /* canonical: PCI address or UUID */
-	int32_t group;		  /* IOMMU group, -1 if none */
-	bool bound;
-	uint32_t dev_id;
-	uint32_t pt_id;	  /* 0 when detached */
-	uint32_t hwpt_id;
-};
-
-/*
- * ioasid_ctx_enter, ioasid_ctx_leave - the one way into and out of a call
- * that touches a context's state: take the context lock; then drop it and,
- * if @rc is a failure without a message yet, give it a generic one naming
- * @what and set errno.  Return: @rc.  (lib/ioasid.c)
- */
-void ioasid_ctx_enter(struct ioasid_ctx *ctx);
-int ioasid_ctx_leave(struct ioasid_ctx *ctx, int rc, const char *what);
-
 /* Parse "0000:00:03.0" or "00:03.0" into the canonical 12-character
  * form; -EINVAL if @s is not a PCI address. */
 int ioasid_parse_pci_addr(const char *s, char out[IOASID_NAME_MAX]);
 
-#endif /* IOASID_LIB_INTERNAL_H */
+#endif /* IOASID_LIB_UTIL_H */

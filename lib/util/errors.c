@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "internal.h"
+#include "util.h"
 
 /* Long enough for a message that names a range, a region and a device. */
 #define ERRMSG_MAX 512

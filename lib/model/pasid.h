@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * PASID helpers shared by the logic layer (lib/pasid.c) and the backends:
+ * PASID helpers shared by the logic layer (lib/core/pasid.c) and the backends:
  * the per-device record of PASID attachments a backend keeps, and the
  * derivation of what a device class asks of the user.
  */

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Backend operations for nested HWPTs, vIOMMU objects, event queues,
- * fault queues and dirty tracking (lib/hwpt-ext.c is the logic layer).
+ * fault queues and dirty tracking (lib/core/hwpt.c is the logic layer).
  * A backend points struct ioasid_backend_ops.ext here; NULL operations
- * (or a NULL table) answer -EOPNOTSUPP.  The contract of lib/backend.h
+ * (or a NULL table) answer -EOPNOTSUPP.  The contract of lib/backend/backend.h
  * holds: the kernel's errno, state unchanged on failure, serialized by
  * the context lock.
  */

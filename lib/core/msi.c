@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "internal.h"
+#include "core.h"
 
 static int no_banks(struct ioasid_ctx *ctx)
 {

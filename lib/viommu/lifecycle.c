@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "util.h"
 #include "viommu-internal.h"
 
 #define DEFAULT_PROBE_SIZE 512u

@@ -2,7 +2,7 @@
 /*
  * The logic layer: every public call enters here, checks what needs no
  * backend state, takes the context lock and makes exactly one call across
- * the backend seam (lib/backend.h).
+ * the backend seam (lib/backend/backend.h).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "internal.h"
+#include "core.h"
 #include "kernel.h"
 
 #define MAP_FLAGS_KNOWN (IOASID_MAP_READ | IOASID_MAP_WRITE | IOASID_MAP_ANY_IOVA)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The one seam between the library's logic (lib/ioasid.c) and a backend:
+ * The one seam between the library's logic (lib/core/ioasid.c) and a backend:
  * the kernel (/dev/iommu) or the simulator.  Operations sit at the level of
  * the iommufd uAPI, so the kernel backend is a thin translation to ioctls
  * and the simulator is a model of what the kernel does behind them.
@@ -137,7 +137,7 @@ struct ioasid_backend_ops {
 			      struct ioasid_pasid_entry *entries,
 			      uint32_t *num);
 
-	/* Take the operator's configuration (lib/config.h, ioasid.conf(5);
+	/* Take the operator's configuration (lib/host/config.h, ioasid.conf(5);
 	 * may be NULL): from now on every device report ends with
 	 * ioasid_config_apply_dev().  close frees it. */
 	void (*set_config)(void *be, struct ioasid_config *cfg);
@@ -153,7 +153,7 @@ struct ioasid_backend_ops {
 	int (*ioas_unmap_msi_bank)(void *be, uint32_t ioas_id, uint32_t bank);
 
 	/* Nested HWPTs, vIOMMU objects, queues, dirty tracking
-	 * (lib/hwpt-ext.h); NULL: -EOPNOTSUPP for all of them. */
+	 * (lib/backend/hwpt-ext.h); NULL: -EOPNOTSUPP for all of them. */
 	const struct ioasid_hwpt_ext_ops *ext;
 };
 

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "util.h"
 #include "viommu-internal.h"
 
 void (*viommu_after_change)(struct ioasid_viommu *v);
