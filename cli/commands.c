@@ -149,6 +149,21 @@ int cli_run(struct cli *cli, int argc, char **argv)
 			 argv[0]);
 }
 
+void cli_list_cmds(FILE *f)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(objects); i++) {
+		const struct object *obj = &objects[i];
+
+		fputs(obj->name, f);
+		for (size_t j = 0; obj->cmds && obj->cmds[j].name; j++)
+			fprintf(f, " %s", obj->cmds[j].name);
+		/* cmd_select() takes "help" for every table. */
+		if (obj->cmds)
+			fputs(" help", f);
+		fputc('\n', f);
+	}
+}
+
 int cli_run_checked(struct cli *cli, int argc, char **argv)
 {
 	json_object *out;

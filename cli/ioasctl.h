@@ -90,6 +90,8 @@ void cli_usage(FILE *f);
 int cli_run(struct cli *cli, int argc, char **argv);
 /* One command from the command line: check it, then run it. */
 int cli_run_checked(struct cli *cli, int argc, char **argv);
+/* "OBJECT [COMMAND ...]" per line, in table order (--list-cmds). */
+void cli_list_cmds(FILE *f);
 
 /* batch.c */
 int do_batch(struct cli *cli, int argc, char **argv);

@@ -10,6 +10,9 @@
 
 #include "ioasctl.h"
 
+/* Long-only options have no short letter. */
+enum { OPT_LIST_CMDS = 256 };
+
 int main(int argc, char **argv)
 {
 	static const struct option long_opts[] = {
@@ -19,6 +22,9 @@ int main(int argc, char **argv)
 		{ "sim", optional_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		/* Not in the usage: the object table for
+		 * tests/scripts/commands.test, as git has --list-cmds. */
+		{ "list-cmds", no_argument, NULL, OPT_LIST_CMDS },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli cli = { 0 };
@@ -48,6 +54,9 @@ int main(int argc, char **argv)
 		case 'V':
 			show_version = true;
 			break;
+		case OPT_LIST_CMDS:
+			cli_list_cmds(stdout);
+			return CMD_OK;
 		default:
 			if (optopt)
 				fprintf(stderr,
