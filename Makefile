@@ -133,6 +133,8 @@ export SOURCE_DATE_EPOCH
 # include path is the rule, so a call across layers the design does not
 # allow fails to compile.  Headers are included by name only ("util.h",
 # never "../util/util.h"; tests/include/check-layers.sh checks that).
+# File names may repeat across folders (the simulator's files are named
+# after the kernel's, core's after the public objects).
 comma := ,
 LIB_LAYERS := util model host backend/sim backend/kernel core viommu
 LAYER_INCLUDES_util := util
@@ -366,8 +368,8 @@ check-scripts: $(IOASCTL)
 
 # Every public header compiles on its own in C and C++.
 HEADER_CHECK_HEADERS := $(PUBLIC_HEADERS) $(VERSION_H)
-# The layers of lib/ (see LIB_LAYERS): includes by name, unique file names,
-# and no object using a symbol of a layer above it.
+# The layers of lib/ (see LIB_LAYERS): includes by name, and no object
+# using a symbol of a layer it may not use.
 .PHONY: check-layers
 check-layers: $(STATICLIB)
 	$(Q)$(RUN_SUITE) check-layers tests/include/check-layers.sh "$(NM)" \

@@ -37,9 +37,58 @@ struct ioasid_dev {
  * ioasid_ctx_enter, ioasid_ctx_leave - the one way into and out of a call
  * that touches a context's state: take the context lock; then drop it and,
  * if @rc is a failure without a message yet, give it a generic one naming
- * @what and set errno.  Return: @rc.  (lib/core/ioasid.c)
+ * @what and set errno.  Return: @rc.  (lib/core/ctx.c)
  */
 void ioasid_ctx_enter(struct ioasid_ctx *ctx);
 int ioasid_ctx_leave(struct ioasid_ctx *ctx, int rc, const char *what);
+
+/*
+ * The preamble of every public entry point: forget the thread's last
+ * message, then refuse a NULL context, device or pointer argument by name.
+ */
+#define CHECK_CTX(ctx)                                                      \
+	do {                                                                \
+		ioasid_clear_error();                                       \
+		if (!(ctx))                                                 \
+			return ioasid_fail(-EINVAL, "ctx is NULL");         \
+	} while (0)
+
+#define CHECK_DEV(dev)                                                      \
+	do {                                                                \
+		ioasid_clear_error();                                       \
+		if (!(dev))                                                 \
+			return ioasid_fail(-EINVAL, "dev is NULL");         \
+	} while (0)
+
+#define CHECK_PTR(p)                                                        \
+	do {                                                                \
+		if (!(p))                                                   \
+			return ioasid_fail(-EINVAL, #p " is NULL");         \
+	} while (0)
+
+/* Refuse a device that is not bound (ioasid_dev_bind()); called with the
+ * context lock held, since binding changes under it. */
+static inline int ioasid_dev_need_bound(const struct ioasid_dev *dev)
+{
+	if (!dev->bound)
+		return ioasid_fail(-EINVAL,
+				   "device %s is not bound: call ioasid_dev_bind() first",
+				   dev->name);
+	return 0;
+}
+
+/* Unlink @dev from its context and free it; the caller holds the lock or
+ * owns the context (lib/core/dev.c). */
+void ioasid_dev_free(struct ioasid_dev *dev);
+
+/* Refuse a device name that is none of the forms a device may be named
+ * by (lib/core/inventory.c). */
+int ioasid_check_dev_name(const char *name);
+
+/* Check a caller's output struct @info (named @name): non-NULL, sz at
+ * least the sz member. */
+int ioasid_check_info(const void *info, const char *name);
+/* Fill the caller's struct, which may be older and smaller than ours. */
+void ioasid_copy_out(void *dst, const void *src, size_t ours);
 
 #endif /* IOASID_LIB_CORE_H */

@@ -11,19 +11,6 @@
 #include "hwpt-ext.h"
 #include "core.h"
 
-#define EXT_BEGIN(ctx)                                                      \
-	do {                                                                \
-		ioasid_clear_error();                                       \
-		if (!(ctx))                                                 \
-			return ioasid_fail(-EINVAL, "ctx is NULL");         \
-	} while (0)
-
-#define NEED_PTR(p)                                                         \
-	do {                                                                \
-		if (!(p))                                                   \
-			return ioasid_fail(-EINVAL, #p " is NULL");         \
-	} while (0)
-
 /* The ext op @op of @ctx's backend, or NULL. */
 #define EXT_OP(ctx, op) ((ctx)->ops->ext ? (ctx)->ops->ext->op : NULL)
 
@@ -33,37 +20,18 @@ static int no_op(struct ioasid_ctx *ctx, const char *what)
 			   ctx->ops->name, what);
 }
 
-/* A bound device's context, or a failure. */
-static int dev_ctx(struct ioasid_dev *dev, struct ioasid_ctx **ctx)
-{
-	ioasid_clear_error();
-	if (!dev)
-		return ioasid_fail(-EINVAL, "dev is NULL");
-	*ctx = dev->ctx;
-	return 0;
-}
-
-static int need_bound(struct ioasid_dev *dev)
-{
-	if (!dev->bound)
-		return ioasid_fail(-EINVAL,
-				   "device %s is not bound: call ioasid_dev_bind() first",
-				   dev->name);
-	return 0;
-}
-
 int ioasid_hwpt_alloc_nested(struct ioasid_dev *dev, uint32_t pt_id,
 			     const struct ioasid_hwpt_nested *nested,
 			     uint32_t *hwpt_id)
 {
 	struct ioasid_hwpt_user_args a = { 0 };
-	struct ioasid_ctx *ctx = NULL;
-	int rc = dev_ctx(dev, &ctx);
+	struct ioasid_ctx *ctx;
+	int rc;
 
-	if (rc)
-		return rc;
-	NEED_PTR(nested);
-	NEED_PTR(hwpt_id);
+	CHECK_DEV(dev);
+	ctx = dev->ctx;
+	CHECK_PTR(nested);
+	CHECK_PTR(hwpt_id);
 	rc = ioasid_opts_check(nested, IOASID_OPTS_KNOWN(ioasid_hwpt_nested),
 			       "ioasid_hwpt_nested");
 	if (rc)
@@ -77,7 +45,7 @@ int ioasid_hwpt_alloc_nested(struct ioasid_dev *dev, uint32_t pt_id,
 		return ioasid_fail(-EINVAL, "data is NULL with data_len %u",
 				   a.data_len);
 	ioasid_ctx_enter(ctx);
-	rc = need_bound(dev);
+	rc = ioasid_dev_need_bound(dev);
 	if (!rc)
 		rc = EXT_OP(ctx, hwpt_alloc_user)
 			     ? ctx->ops->ext->hwpt_alloc_user(ctx->be, dev->dev_id,
@@ -93,8 +61,8 @@ int ioasid_hwpt_invalidate(struct ioasid_ctx *ctx, uint32_t id,
 	uint32_t asked;
 	int rc;
 
-	EXT_BEGIN(ctx);
-	NEED_PTR(entry_num);
+	CHECK_CTX(ctx);
+	CHECK_PTR(entry_num);
 	asked = *entry_num;
 	ioasid_ctx_enter(ctx);
 	if (!EXT_OP(ctx, hwpt_invalidate)) {
@@ -120,14 +88,14 @@ int ioasid_hwpt_invalidate(struct ioasid_ctx *ctx, uint32_t id,
 int ioasid_viommu_obj_alloc(struct ioasid_dev *dev, uint32_t hwpt_id,
 			uint32_t type, uint32_t *viommu_id)
 {
-	struct ioasid_ctx *ctx = NULL;
-	int rc = dev_ctx(dev, &ctx);
+	struct ioasid_ctx *ctx;
+	int rc;
 
-	if (rc)
-		return rc;
-	NEED_PTR(viommu_id);
+	CHECK_DEV(dev);
+	ctx = dev->ctx;
+	CHECK_PTR(viommu_id);
 	ioasid_ctx_enter(ctx);
-	rc = need_bound(dev);
+	rc = ioasid_dev_need_bound(dev);
 	if (!rc)
 		rc = EXT_OP(ctx, viommu_alloc)
 			     ? ctx->ops->ext->viommu_alloc(ctx->be, dev->dev_id,
@@ -140,14 +108,14 @@ int ioasid_viommu_obj_alloc(struct ioasid_dev *dev, uint32_t hwpt_id,
 int ioasid_vdevice_alloc(struct ioasid_dev *dev, uint32_t viommu_id,
 			 uint64_t virt_id, uint32_t *vdevice_id)
 {
-	struct ioasid_ctx *ctx = NULL;
-	int rc = dev_ctx(dev, &ctx);
+	struct ioasid_ctx *ctx;
+	int rc;
 
-	if (rc)
-		return rc;
-	NEED_PTR(vdevice_id);
+	CHECK_DEV(dev);
+	ctx = dev->ctx;
+	CHECK_PTR(vdevice_id);
 	ioasid_ctx_enter(ctx);
-	rc = need_bound(dev);
+	rc = ioasid_dev_need_bound(dev);
 	if (!rc)
 		rc = EXT_OP(ctx, vdevice_alloc)
 			     ? ctx->ops->ext->vdevice_alloc(ctx->be, viommu_id,
@@ -163,8 +131,8 @@ int ioasid_veventq_alloc(struct ioasid_ctx *ctx, uint32_t viommu_id,
 {
 	int rc, dummy;
 
-	EXT_BEGIN(ctx);
-	NEED_PTR(veventq_id);
+	CHECK_CTX(ctx);
+	CHECK_PTR(veventq_id);
 	ioasid_ctx_enter(ctx);
 	rc = EXT_OP(ctx, veventq_alloc)
 		     ? ctx->ops->ext->veventq_alloc(ctx->be, viommu_id, type,
@@ -179,8 +147,8 @@ int ioasid_veventq_read(struct ioasid_ctx *ctx, uint32_t veventq_id,
 {
 	int rc;
 
-	EXT_BEGIN(ctx);
-	NEED_PTR(num);
+	CHECK_CTX(ctx);
+	CHECK_PTR(num);
 	if (*num && !events)
 		return ioasid_fail(-EINVAL, "events is NULL");
 	ioasid_ctx_enter(ctx);
@@ -196,8 +164,8 @@ int ioasid_fault_queue_alloc(struct ioasid_ctx *ctx, uint32_t *fault_id,
 {
 	int rc, dummy;
 
-	EXT_BEGIN(ctx);
-	NEED_PTR(fault_id);
+	CHECK_CTX(ctx);
+	CHECK_PTR(fault_id);
 	ioasid_ctx_enter(ctx);
 	rc = EXT_OP(ctx, fault_alloc)
 		     ? ctx->ops->ext->fault_alloc(ctx->be, fault_id,
@@ -211,8 +179,8 @@ int ioasid_fault_read(struct ioasid_ctx *ctx, uint32_t fault_id,
 {
 	int rc;
 
-	EXT_BEGIN(ctx);
-	NEED_PTR(num);
+	CHECK_CTX(ctx);
+	CHECK_PTR(num);
 	if (*num && !faults)
 		return ioasid_fail(-EINVAL, "faults is NULL");
 	ioasid_ctx_enter(ctx);
@@ -228,8 +196,8 @@ int ioasid_fault_respond(struct ioasid_ctx *ctx, uint32_t fault_id,
 {
 	int rc;
 
-	EXT_BEGIN(ctx);
-	NEED_PTR(num);
+	CHECK_CTX(ctx);
+	CHECK_PTR(num);
 	if (*num && !resp)
 		return ioasid_fail(-EINVAL, "resp is NULL");
 	ioasid_ctx_enter(ctx);
@@ -244,7 +212,7 @@ int ioasid_hwpt_set_dirty_tracking(struct ioasid_ctx *ctx, uint32_t hwpt_id,
 {
 	int rc;
 
-	EXT_BEGIN(ctx);
+	CHECK_CTX(ctx);
 	ioasid_ctx_enter(ctx);
 	rc = EXT_OP(ctx, set_dirty_tracking)
 		     ? ctx->ops->ext->set_dirty_tracking(ctx->be, hwpt_id, enable)
@@ -259,8 +227,8 @@ int ioasid_hwpt_get_dirty_bitmap(struct ioasid_ctx *ctx, uint32_t hwpt_id,
 {
 	int rc;
 
-	EXT_BEGIN(ctx);
-	NEED_PTR(bitmap);
+	CHECK_CTX(ctx);
+	CHECK_PTR(bitmap);
 	if (flags & ~IOASID_DIRTY_NO_CLEAR)
 		return ioasid_fail(-EOPNOTSUPP, "unknown dirty bitmap flags %#x",
 				   flags & ~IOASID_DIRTY_NO_CLEAR);
@@ -281,7 +249,7 @@ static int ext_destroy(struct ioasid_ctx *ctx, uint32_t id,
 {
 	int rc;
 
-	EXT_BEGIN(ctx);
+	CHECK_CTX(ctx);
 	ioasid_ctx_enter(ctx);
 	rc = EXT_OP(ctx, destroy) ? ctx->ops->ext->destroy(ctx->be, id, type)
 				  : no_op(ctx, what);
@@ -316,8 +284,8 @@ int ioasid_test_dirty(struct ioasid_ctx *ctx, uint32_t hwpt_id, uint64_t iova,
 	uint64_t nr = 0;
 	int rc;
 
-	EXT_BEGIN(ctx);
-	NEED_PTR(bitmap);
+	CHECK_CTX(ctx);
+	CHECK_PTR(bitmap);
 	ioasid_ctx_enter(ctx);
 	rc = EXT_OP(ctx, test_dirty)
 		     ? ctx->ops->ext->test_dirty(ctx->be, hwpt_id, iova, length,
@@ -331,13 +299,13 @@ int ioasid_test_dirty(struct ioasid_ctx *ctx, uint32_t hwpt_id, uint64_t iova,
 int ioasid_test_iopf(struct ioasid_dev *dev, uint32_t pasid, uint32_t grpid,
 		     uint32_t perm, uint64_t addr)
 {
-	struct ioasid_ctx *ctx = NULL;
-	int rc = dev_ctx(dev, &ctx);
+	struct ioasid_ctx *ctx;
+	int rc;
 
-	if (rc)
-		return rc;
+	CHECK_DEV(dev);
+	ctx = dev->ctx;
 	ioasid_ctx_enter(ctx);
-	rc = need_bound(dev);
+	rc = ioasid_dev_need_bound(dev);
 	if (!rc)
 		rc = EXT_OP(ctx, test_iopf)
 			     ? ctx->ops->ext->test_iopf(ctx->be, dev->dev_id,
@@ -348,13 +316,13 @@ int ioasid_test_iopf(struct ioasid_dev *dev, uint32_t pasid, uint32_t grpid,
 
 int ioasid_test_vevent(struct ioasid_dev *dev)
 {
-	struct ioasid_ctx *ctx = NULL;
-	int rc = dev_ctx(dev, &ctx);
+	struct ioasid_ctx *ctx;
+	int rc;
 
-	if (rc)
-		return rc;
+	CHECK_DEV(dev);
+	ctx = dev->ctx;
 	ioasid_ctx_enter(ctx);
-	rc = need_bound(dev);
+	rc = ioasid_dev_need_bound(dev);
 	if (!rc)
 		rc = EXT_OP(ctx, test_vevent)
 			     ? ctx->ops->ext->test_vevent(ctx->be, dev->dev_id)
@@ -367,11 +335,48 @@ int ioasid_test_check_iotlb(struct ioasid_ctx *ctx, uint32_t hwpt_id,
 {
 	int rc;
 
-	EXT_BEGIN(ctx);
+	CHECK_CTX(ctx);
 	ioasid_ctx_enter(ctx);
 	rc = EXT_OP(ctx, test_check_iotlb)
 		     ? ctx->ops->ext->test_check_iotlb(ctx->be, hwpt_id, index,
 						       value)
 		     : no_op(ctx, "IOTLB test hook");
 	return ioasid_ctx_leave(ctx, rc, "checking a mock IOTLB");
+}
+
+/* ------------------------------------------------------------------ */
+/* HWPT                                                                 */
+
+int ioasid_hwpt_alloc(struct ioasid_dev *dev, uint32_t ioas_id,
+		      const struct ioasid_hwpt_alloc_opts *opts,
+		      uint32_t *hwpt_id)
+{
+	struct ioasid_ctx *ctx;
+	int rc;
+
+	CHECK_DEV(dev);
+	CHECK_PTR(hwpt_id);
+	rc = ioasid_opts_check(opts, IOASID_OPTS_KNOWN(ioasid_hwpt_alloc_opts),
+			       "ioasid_hwpt_alloc_opts");
+	if (rc)
+		return rc;
+	ctx = dev->ctx;
+	ioasid_ctx_enter(ctx);
+	rc = ioasid_dev_need_bound(dev);
+	if (rc)
+		goto out;
+	rc = ctx->ops->hwpt_alloc(ctx->be, dev->dev_id, ioas_id,
+				  IOASID_OPTS_GET(opts, flags, 0), hwpt_id);
+out:
+	return ioasid_ctx_leave(ctx, rc, "allocating a HWPT");
+}
+
+int ioasid_hwpt_destroy(struct ioasid_ctx *ctx, uint32_t hwpt_id)
+{
+	int rc;
+
+	CHECK_CTX(ctx);
+	ioasid_ctx_enter(ctx);
+	rc = ctx->ops->destroy(ctx->be, hwpt_id, IOASID_OBJ_HWPT);
+	return ioasid_ctx_leave(ctx, rc, "destroying a HWPT");
 }

@@ -305,10 +305,9 @@ static int pasid_attach_common(struct ioasid_dev *dev, uint32_t pt_id,
 	uint32_t pasid = 0, hwpt = 0, v = 0;
 	int rc;
 
-	if (!dev->bound)
-		return ioasid_fail(-EINVAL,
-				   "device %s is not bound: call ioasid_dev_bind() first",
-				   dev->name);
+	rc = ioasid_dev_need_bound(dev);
+	if (rc)
+		return rc;
 	rc = pasid_dev_get(dev, &pd);
 	if (rc)
 		return rc;

@@ -8,8 +8,6 @@
 # include path cannot:
 #  - sources include headers by name only: a path ("../core/core.h",
 #    "viommu/wire.h") would reach around the include path;
-#  - no two sources share a file name (the static library keys its
-#    members by it, and a reader should not have to ask "which pasid.c");
 #  - every symbol an object uses from another library object is defined
 #    in its own layer or one it may use, so no layer calls upward, even
 #    through a hand-written extern declaration: the calls between folders
@@ -37,16 +35,6 @@ if [ -z "$bad" ]; then
 else
 	fail "lib/ includes a header by path (use the layer's include path):"
 	echo "$bad" | sed 's/^/       /'
-fi
-
-# File names.
-dups=$(find lib -name '*.c' -printf '%f\n' | sort | uniq -d)
-if [ -z "$dups" ]; then
-	pass "lib/ source file names are unique"
-else
-	for d in $dups; do
-		fail "source name $d is used by: $(find lib -name "$d" | tr '\n' ' ')"
-	done
 fi
 
 layer_of() { # layer_of OBJECT-PATH: the folder under OBJDIR

@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Contexts: open (choosing the backend and reading ioasid.conf), close,
+ * the context lock every call takes, and the context-wide options.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "core.h"
+#include "kernel.h"
+
+const char *ioasid_version_string(void)
+{
+	return IOASID_VERSION_STRING;
+}
+
+unsigned int ioasid_version_major(void)
+{
+	return IOASID_VERSION_MAJOR;
+}
+
+unsigned int ioasid_version_minor(void)
+{
+	return IOASID_VERSION_MINOR;
+}
+
+/* ------------------------------------------------------------------ */
+/* Entering and leaving a call                                          */
+
+void ioasid_ctx_enter(struct ioasid_ctx *ctx)
+{
+	pthread_mutex_lock(&ctx->lock);
+}
+
+/*
+ * Leave a call: unlock, and if it failed without a message (a backend that
+ * had nothing to add), give it a generic one naming @what.
+ */
+int ioasid_ctx_leave(struct ioasid_ctx *ctx, int rc, const char *what)
+{
+	pthread_mutex_unlock(&ctx->lock);
+	if (rc < 0) {
+		if (!ioasid_has_errmsg())
+			ioasid_fail(rc, "%s: %s", what, strerror(-rc));
+		errno = -rc;
+	}
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Contexts                                                             */
+
+static int ctx_create(const struct ioasid_backend_ops *ops, void *be,
+		      struct ioasid_ctx **ctxp)
+{
+	struct ioasid_ctx *ctx = calloc(1, sizeof(*ctx));
+
+	if (!ctx) {
+		ops->close(be);
+		return ioasid_fail(-ENOMEM, "out of memory for a context");
+	}
+	ctx->ops = ops;
+	ctx->be = be;
+	pthread_mutex_init(&ctx->lock, NULL);
+	*ctxp = ctx;
+	return 0;
+}
+
+/* Hand the configuration to the backend, which owns it from then on. */
+static void ctx_set_config(const struct ioasid_backend_ops *ops, void *be,
+			   struct ioasid_config *cfg)
+{
+	if (ops->set_config)
+		ops->set_config(be, cfg);
+	else
+		ioasid_config_free(cfg);
+}
+
+/* The backend of a context opened with IOASID_BACKEND_DEFAULT: the
+ * environment, then the configuration, then the kernel. */
+static int default_backend(const struct ioasid_config *cfg,
+			   enum ioasid_backend *backend, bool *from_env)
+{
+	const char *env = getenv("IOASID_BACKEND");
+
+	*from_env = false;
+	if (env && *env) {
+		*from_env = true;
+		if (!strcmp(env, "kernel"))
+			*backend = IOASID_BACKEND_KERNEL;
+		else if (!strcmp(env, "sim"))
+			*backend = IOASID_BACKEND_SIM;
+		else
+			return ioasid_fail(-EINVAL,
+					   "environment IOASID_BACKEND=%s: expected kernel or sim",
+					   env);
+		return 0;
+	}
+	*backend = ioasid_config_backend(cfg);
+	if (*backend == IOASID_BACKEND_DEFAULT)
+		*backend = IOASID_BACKEND_KERNEL;
+	return 0;
+}
+
+int ioasid_ctx_open(const struct ioasid_ctx_opts *opts,
+		    struct ioasid_ctx **ctxp)
+{
+	const struct ioasid_backend_ops *ops;
+	struct ioasid_config *cfg = NULL;
+	enum ioasid_backend backend;
+	const char *topology, *env;
+	bool from_env = false;
+	void *be;
+	int rc;
+
+	ioasid_clear_error();
+	CHECK_PTR(ctxp);
+	*ctxp = NULL;
+	rc = ioasid_opts_check(opts, IOASID_OPTS_KNOWN(ioasid_ctx_opts),
+			       "ioasid_ctx_opts");
+	if (rc)
+		return rc;
+	backend = IOASID_OPTS_GET(opts, backend, IOASID_BACKEND_DEFAULT);
+	topology = IOASID_OPTS_GET(opts, topology, NULL);
+	if (backend != IOASID_BACKEND_DEFAULT && backend != IOASID_BACKEND_KERNEL &&
+	    backend != IOASID_BACKEND_SIM)
+		return ioasid_fail(-EINVAL, "opts.backend %d is unknown",
+				   (int)backend);
+	rc = ioasid_config_open(IOASID_OPTS_GET(opts, config, NULL), &cfg);
+	if (rc)
+		return rc;
+	if (backend == IOASID_BACKEND_DEFAULT) {
+		rc = default_backend(cfg, &backend, &from_env);
+		if (rc)
+			goto fail;
+		/* Explicit options > environment > configuration >
+		 * built-in, for the topology as for the backend. */
+		env = getenv("IOASID_TOPOLOGY");
+		if (backend == IOASID_BACKEND_SIM && !topology)
+			topology = env && *env ? env : ioasid_config_topology(cfg);
+	}
+	switch (backend) {
+	case IOASID_BACKEND_KERNEL:
+		if (topology) {
+			rc = ioasid_fail(-EINVAL,
+					 "opts.topology is only for the simulator backend");
+			goto fail;
+		}
+		if (IOASID_OPTS_GET(opts, inspect_only, false))
+			rc = ioasid_kernel_open_inspect(&ops, &be);
+		else
+			rc = ioasid_kernel_open(IOASID_OPTS_GET(opts, dev_iommu,
+								NULL),
+						-1, false, &ops, &be);
+		break;
+	default:
+		if (IOASID_OPTS_GET(opts, dev_iommu, NULL)) {
+			rc = ioasid_fail(-EINVAL,
+					 "opts.dev_iommu is only for the kernel backend");
+			goto fail;
+		}
+		rc = ioasid_sim_open(topology, &ops, &be);
+		break;
+	}
+	if (rc < 0) {
+		if (!ioasid_has_errmsg())
+			ioasid_fail(rc, "opening the %s backend%s: %s",
+				    backend == IOASID_BACKEND_SIM ? "sim" : "kernel",
+				    from_env ? " (IOASID_BACKEND)" : "",
+				    strerror(-rc));
+		goto fail;
+	}
+	ctx_set_config(ops, be, cfg);
+	return ctx_create(ops, be, ctxp);
+fail:
+	ioasid_config_free(cfg);
+	return rc;
+}
+
+int ioasid_ctx_from_fd(int fd, const struct ioasid_ctx_opts *opts,
+		       struct ioasid_ctx **ctxp)
+{
+	const struct ioasid_backend_ops *ops;
+	struct ioasid_config *cfg = NULL;
+	enum ioasid_backend backend;
+	void *be;
+	int rc;
+
+	ioasid_clear_error();
+	CHECK_PTR(ctxp);
+	*ctxp = NULL;
+	rc = ioasid_opts_check(opts, IOASID_OPTS_KNOWN(ioasid_ctx_opts),
+			       "ioasid_ctx_opts");
+	if (rc)
+		return rc;
+	backend = IOASID_OPTS_GET(opts, backend, IOASID_BACKEND_DEFAULT);
+	if (backend != IOASID_BACKEND_DEFAULT && backend != IOASID_BACKEND_KERNEL)
+		return ioasid_fail(-EINVAL,
+				   "ioasid_ctx_from_fd() adopts a kernel iommufd; opts.backend must be the kernel");
+	if (IOASID_OPTS_GET(opts, topology, NULL) ||
+	    IOASID_OPTS_GET(opts, dev_iommu, NULL))
+		return ioasid_fail(-EINVAL,
+				   "opts.topology and opts.dev_iommu do not apply to an adopted fd");
+	if (fd < 0 || fcntl(fd, F_GETFD) < 0)
+		return ioasid_fail(-EBADF, "fd %d is not an open file descriptor",
+				   fd);
+	rc = ioasid_config_open(IOASID_OPTS_GET(opts, config, NULL), &cfg);
+	if (rc)
+		return rc;
+	rc = ioasid_kernel_open(NULL, fd, IOASID_OPTS_GET(opts, own_fd, false),
+				&ops, &be);
+	if (rc < 0) {
+		if (!ioasid_has_errmsg())
+			ioasid_fail(rc, "adopting fd %d: %s", fd, strerror(-rc));
+		ioasid_config_free(cfg);
+		return rc;
+	}
+	ctx_set_config(ops, be, cfg);
+	return ctx_create(ops, be, ctxp);
+}
+
+void ioasid_dev_free(struct ioasid_dev *dev);
+
+void ioasid_ctx_close(struct ioasid_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	while (ctx->devs)
+		ioasid_dev_free(ctx->devs);
+	ctx->ops->close(ctx->be);
+	pthread_mutex_destroy(&ctx->lock);
+	free(ctx);
+}
+
+int ioasid_ctx_fd(struct ioasid_ctx *ctx)
+{
+	int rc;
+
+	CHECK_CTX(ctx);
+	ioasid_ctx_enter(ctx);
+	rc = ctx->ops->ctx_fd(ctx->be);
+	return ioasid_ctx_leave(ctx, rc, "ioasid_ctx_fd");
+}
+
+const char *ioasid_ctx_backend(struct ioasid_ctx *ctx)
+{
+	return ctx ? ctx->ops->name : NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* IOMMU capabilities and options                                       */
+
+int ioasid_ctx_set_rlimit_mode(struct ioasid_ctx *ctx,
+			       enum ioasid_rlimit_mode mode)
+{
+	uint64_t val = (uint64_t)mode;
+	int rc;
+
+	CHECK_CTX(ctx);
+	if (mode != IOASID_RLIMIT_PER_USER && mode != IOASID_RLIMIT_PER_PROCESS)
+		return ioasid_fail(-EINVAL, "rlimit mode %d is unknown", (int)mode);
+	ioasid_ctx_enter(ctx);
+	rc = ctx->ops->option(ctx->be, true, IOASID_OPTION_RLIMIT_MODE, 0, &val);
+	return ioasid_ctx_leave(ctx, rc, "setting the rlimit mode");
+}
+
+int ioasid_ctx_get_rlimit_mode(struct ioasid_ctx *ctx,
+			       enum ioasid_rlimit_mode *mode)
+{
+	uint64_t val = 0;
+	int rc;
+
+	CHECK_CTX(ctx);
+	CHECK_PTR(mode);
+	ioasid_ctx_enter(ctx);
+	rc = ctx->ops->option(ctx->be, false, IOASID_OPTION_RLIMIT_MODE, 0, &val);
+	if (rc == 0)
+		*mode = (enum ioasid_rlimit_mode)val;
+	return ioasid_ctx_leave(ctx, rc, "reading the rlimit mode");
+}
