@@ -345,7 +345,7 @@ $(BUILD)/tsan/lib/%.o: lib/%.c | $(VERSION_H)
 
 $(BUILD)/tsan/%: tests/tsan/%.c $(TSAN_LIB_OBJS)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(BASE_CFLAGS) $(PUBLIC_INCLUDES) $(TSAN_FLAGS) -o $@ $< \
+	$(Q)$(CC) $(BASE_CFLAGS) $(PUBLIC_INCLUDES) -Ilib/util $(TSAN_FLAGS) -o $@ $< \
 		$(TSAN_LIB_OBJS) $(LIB_LIBS)
 
 .PHONY: check-tsan
@@ -583,7 +583,7 @@ $(BUILD)/fuzz/fuzz_restore: $(BUILD)/fuzz/fuzz_restore.o $(FUZZ_LIB_OBJS)
 $(BUILD)/fuzz/make_seeds: tests/fuzz/make_seeds.c $(STATICLIB)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(BASE_CFLAGS) $(PUBLIC_INCLUDES) $(CFLAGS) -o $@ $< $(STATICLIB) $(LIB_LIBS)
+	$(Q)$(CC) $(BASE_CFLAGS) $(PUBLIC_INCLUDES) -Ilib/util $(CFLAGS) -o $@ $< $(STATICLIB) $(LIB_LIBS)
 
 .PHONY: check-fuzz fuzz
 check-fuzz: $(BUILD)/fuzz/fuzz_viommu $(BUILD)/fuzz/make_seeds $(BUILD)/fuzz/fuzz_restore

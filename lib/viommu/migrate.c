@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "le.h"
 #include "util.h"
 #include "viommu-internal.h"
 #include "pgtable.h"
@@ -58,42 +59,10 @@
 
 #define DEVICE_FEATURE_BITS ((1ull << 24) - 1)
 
-/* ------------------------------------------------------------------ */
-/* Bytes                                                                */
 
-static uint16_t get_le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
 
-static uint32_t get_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
 
-static uint64_t get_le64(const uint8_t *p)
-{
-	return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
-}
 
-static void put_le16(uint8_t *p, uint16_t x)
-{
-	p[0] = (uint8_t)x;
-	p[1] = (uint8_t)(x >> 8);
-}
-
-static void put_le32(uint8_t *p, uint32_t x)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(x >> (8 * i));
-}
-
-static void put_le64(uint8_t *p, uint64_t x)
-{
-	put_le32(p, (uint32_t)x);
-	put_le32(p + 4, (uint32_t)(x >> 32));
-}
 
 /* CRC-32 (IEEE 802.3: reflected polynomial 0xEDB88320, initial value and
  * final xor all ones), four bits at a time from a 16-entry table: small,
@@ -134,9 +103,9 @@ static uint8_t *record(struct writer *w, uint16_t type, uint32_t len)
 {
 	uint8_t *r = w->p + w->off;
 
-	put_le16(r, type);
-	put_le16(r + 2, 0);
-	put_le32(r + 4, len);
+	le16_put(r, type);
+	le16_put(r + 2, 0);
+	le32_put(r + 4, len);
 	memset(r + MIG_RECORD_HEADER, 0, len);
 	w->off += MIG_RECORD_HEADER + len;
 	return r + MIG_RECORD_HEADER;
@@ -173,43 +142,43 @@ int ioasid_viommu_save(struct ioasid_viommu *v, void *buf, size_t size,
 				   total, size);
 
 	memcpy(w.p, MIG_MAGIC, MIG_MAGIC_LEN);
-	put_le32(w.p + 8, MIG_VERSION);
-	put_le32(w.p + 12, 0);
-	put_le64(w.p + 16, total);
+	le32_put(w.p + 8, MIG_VERSION);
+	le32_put(w.p + 12, 0);
+	le64_put(w.p + 16, total);
 	w.off = MIG_HEADER_SIZE;
 
 	r = record(&w, MIG_R_DEVICE, MIG_DEVICE_SIZE);
-	put_le64(r, v->config.page_size_mask);
-	put_le64(r + 8, v->config.input_start);
-	put_le64(r + 16, v->config.input_end);
-	put_le32(r + 24, v->config.domain_start);
-	put_le32(r + 28, v->config.domain_end);
-	put_le32(r + 32, v->config.probe_size);
+	le64_put(r, v->config.page_size_mask);
+	le64_put(r + 8, v->config.input_start);
+	le64_put(r + 16, v->config.input_end);
+	le32_put(r + 24, v->config.domain_start);
+	le32_put(r + 28, v->config.domain_end);
+	le32_put(r + 32, v->config.probe_size);
 	r[36] = v->config.bypass;
 	r[37] = v->features_set;
-	put_le64(r + 40, v->negotiated);
-	put_le32(r + 48, (uint32_t)vidx_count(&v->endpoints));
-	put_le32(r + 52, (uint32_t)vidx_count(&v->domains));
-	put_le64(r + 56, v->num_mappings);
+	le64_put(r + 40, v->negotiated);
+	le32_put(r + 48, (uint32_t)vidx_count(&v->endpoints));
+	le32_put(r + 52, (uint32_t)vidx_count(&v->domains));
+	le64_put(r + 56, v->num_mappings);
 	if (v->nested) {
 		uint64_t gpa, rsize;
 
 		viommu_nested_region(v, &gpa, &rsize);
 		r = record(&w, MIG_R_NESTED, MIG_NESTED_SIZE);
-		put_le64(r, gpa);
-		put_le64(r + 8, rsize);
+		le64_put(r, gpa);
+		le64_put(r + 8, rsize);
 	}
 
 	VIDX_FOR_EACH_ID(&v->endpoints, ep) {
 		r = record(&w, MIG_R_ENDPOINT, MIG_ENDPOINT_SIZE);
-		put_le32(r, ep->id);
+		le32_put(r, ep->id);
 		r[4] = ep->dev != NULL;
 		r[5] = ep->domain != NULL;
-		put_le32(r + 8, ep->domain ? ep->domain->id : 0);
+		le32_put(r + 8, ep->domain ? ep->domain->id : 0);
 	}
 	VIDX_FOR_EACH_ID(&v->domains, d) {
 		r = record(&w, MIG_R_DOMAIN, MIG_DOMAIN_SIZE);
-		put_le32(r, d->id);
+		le32_put(r, d->id);
 		r[4] = d->bypass ? MIG_DOM_F_BYPASS : 0;
 		r[5] = d->nested ? MIG_MODE_NESTED : MIG_MODE_SHADOW;
 	}
@@ -218,11 +187,11 @@ int ioasid_viommu_save(struct ioasid_viommu *v, void *buf, size_t size,
 
 		FOR_EACH_MAPPING(&d->maps, m) {
 			r = record(&w, MIG_R_MAPPING, MIG_MAPPING_SIZE);
-			put_le32(r, d->id);
-			put_le32(r + 4, m->flags);
-			put_le64(r + 8, m->start);
-			put_le64(r + 16, m->last);
-			put_le64(r + 24, m->phys);
+			le32_put(r, d->id);
+			le32_put(r + 4, m->flags);
+			le64_put(r + 8, m->start);
+			le64_put(r + 16, m->last);
+			le64_put(r + 24, m->phys);
 		}
 	}
 	for (uint32_t i = 0; i < v->ev_count; i++) {
@@ -231,11 +200,11 @@ int ioasid_viommu_save(struct ioasid_viommu *v, void *buf, size_t size,
 
 		r = record(&w, MIG_R_EVENT, MIG_EVENT_SIZE);
 		r[0] = f->reason;
-		put_le32(r + 4, f->flags);
-		put_le32(r + 8, f->endpoint);
-		put_le64(r + 16, f->address);
+		le32_put(r + 4, f->flags);
+		le32_put(r + 8, f->endpoint);
+		le64_put(r + 16, f->address);
 	}
-	put_le32(w.p + w.off, crc32_ieee(w.p, w.off));
+	le32_put(w.p + w.off, crc32_ieee(w.p, w.off));
 	return 0;
 }
 
@@ -359,12 +328,12 @@ static int parse_device(struct staging *s, const uint8_t *r, size_t body)
 {
 	uint64_t need;
 
-	s->config.page_size_mask = get_le64(r);
-	s->config.input_start = get_le64(r + 8);
-	s->config.input_end = get_le64(r + 16);
-	s->config.domain_start = get_le32(r + 24);
-	s->config.domain_end = get_le32(r + 28);
-	s->config.probe_size = get_le32(r + 32);
+	s->config.page_size_mask = le64_get(r);
+	s->config.input_start = le64_get(r + 8);
+	s->config.input_end = le64_get(r + 16);
+	s->config.domain_start = le32_get(r + 24);
+	s->config.domain_end = le32_get(r + 28);
+	s->config.probe_size = le32_get(r + 32);
 	s->config.bypass = r[36];
 	if (r[36] > 1 || r[37] > 1)
 		return bad("DEVICE record: bypass %u or features_set %u is not 0 or 1",
@@ -372,10 +341,10 @@ static int parse_device(struct staging *s, const uint8_t *r, size_t body)
 	if (nonzero(r + 38, 2))
 		return bad("DEVICE record: reserved bytes are not zero");
 	s->features_set = r[37];
-	s->negotiated = get_le64(r + 40);
-	s->num_endpoints = get_le32(r + 48);
-	s->num_domains = get_le32(r + 52);
-	s->num_mappings = get_le64(r + 56);
+	s->negotiated = le64_get(r + 40);
+	s->num_endpoints = le32_get(r + 48);
+	s->num_domains = le32_get(r + 52);
+	s->num_mappings = le64_get(r + 56);
 	/* Overflow-free: each count is below 2^32 or checked alone. */
 	if (s->num_mappings > body / (MIG_RECORD_HEADER + MIG_MAPPING_SIZE))
 		return bad("DEVICE record: %llu mappings cannot fit in %zu bytes of records",
@@ -411,10 +380,10 @@ static int parse_record(struct staging *s, uint16_t type, const uint8_t *r,
 			return bad("ENDPOINT record at offset %zu: more than the %u the DEVICE record announced",
 				   at, s->num_endpoints);
 		e = &s->endpoints[s->got_endpoints++];
-		e->id = get_le32(r);
+		e->id = le32_get(r);
 		e->physical = r[4];
 		e->attached = r[5];
-		e->domain = get_le32(r + 8);
+		e->domain = le32_get(r + 8);
 		if (r[4] > 1 || r[5] > 1 || nonzero(r + 6, 2) ||
 		    (!r[5] && e->domain))
 			return bad("ENDPOINT record %u at offset %zu: bad kind %u, attached %u, reserved bytes or domain",
@@ -428,7 +397,7 @@ static int parse_record(struct staging *s, uint16_t type, const uint8_t *r,
 			return bad("DOMAIN record at offset %zu: more than the %u the DEVICE record announced",
 				   at, s->num_domains);
 		d = &s->domains[s->got_domains++];
-		d->id = get_le32(r);
+		d->id = le32_get(r);
 		if (r[4] & ~MIG_DOM_F_BYPASS || nonzero(r + 6, 2))
 			return bad("DOMAIN record %u at offset %zu: unknown flags %#x or reserved bytes set",
 				   d->id, at, r[4]);
@@ -450,15 +419,15 @@ static int parse_record(struct staging *s, uint16_t type, const uint8_t *r,
 			return bad("MAPPING record at offset %zu: more than the %llu the DEVICE record announced",
 				   at, (unsigned long long)s->num_mappings);
 		m = &s->mappings[s->got_mappings++];
-		m->domain = get_le32(r);
-		m->m.flags = get_le32(r + 4);
-		m->m.start = get_le64(r + 8);
-		m->m.last = get_le64(r + 16);
-		m->m.phys = get_le64(r + 24);
+		m->domain = le32_get(r);
+		m->m.flags = le32_get(r + 4);
+		m->m.start = le64_get(r + 8);
+		m->m.last = le64_get(r + 16);
+		m->m.phys = le64_get(r + 24);
 		return 0;
 	}
 	case MIG_R_NESTED: {
-		uint64_t gpa = get_le64(r), size = get_le64(r + 8);
+		uint64_t gpa = le64_get(r), size = le64_get(r + 8);
 
 		if (s->have_nested)
 			return bad("a second NESTED record at offset %zu", at);
@@ -478,9 +447,9 @@ static int parse_record(struct staging *s, uint16_t type, const uint8_t *r,
 		struct viommu_fault *f = &s->events[s->got_events++];
 
 		f->reason = r[0];
-		f->flags = get_le32(r + 4);
-		f->endpoint = get_le32(r + 8);
-		f->address = get_le64(r + 16);
+		f->flags = le32_get(r + 4);
+		f->endpoint = le32_get(r + 8);
+		f->address = le64_get(r + 16);
 		if (nonzero(r + 1, 3) || nonzero(r + 12, 4) ||
 		    f->reason > VIOMMU_FAULT_R_MAPPING ||
 		    f->flags & ~(VIOMMU_FAULT_F_READ | VIOMMU_FAULT_F_WRITE |
@@ -507,14 +476,14 @@ static int parse_stream(const uint8_t *p, size_t size, struct staging *s)
 	if (size < MIG_HEADER_SIZE)
 		return bad("truncated: %zu bytes, the header alone is %u", size,
 			   MIG_HEADER_SIZE);
-	version = get_le32(p + 8);
+	version = le32_get(p + 8);
 	if (version != MIG_VERSION)
 		return ioasid_fail(-EPROTONOSUPPORT,
 				   "viommu restore: stream version %u, this library reads version %u",
 				   version, MIG_VERSION);
-	if (get_le32(p + 12))
-		return bad("header flags %#x are not zero", get_le32(p + 12));
-	length = get_le64(p + 16);
+	if (le32_get(p + 12))
+		return bad("header flags %#x are not zero", le32_get(p + 12));
+	length = le64_get(p + 16);
 	if (length != size)
 		return bad("the header says %llu bytes, the buffer holds %zu (%s)",
 			   (unsigned long long)length, size,
@@ -524,7 +493,7 @@ static int parse_stream(const uint8_t *p, size_t size, struct staging *s)
 		return bad("%zu bytes cannot hold the header, a DEVICE record and the checksum",
 			   size);
 	end = size - MIG_CRC_SIZE;
-	crc = get_le32(p + end);
+	crc = le32_get(p + end);
 	want = crc32_ieee(p, end);
 	if (crc != want)
 		return bad("checksum mismatch (stream %#010x, computed %#010x): corrupted",
@@ -536,9 +505,9 @@ static int parse_stream(const uint8_t *p, size_t size, struct staging *s)
 
 		if (end - off < MIG_RECORD_HEADER)
 			return bad("record header at offset %zu is cut off", off);
-		type = get_le16(p + off);
-		flags = get_le16(p + off + 2);
-		len = get_le32(p + off + 4);
+		type = le16_get(p + off);
+		flags = le16_get(p + off + 2);
+		len = le32_get(p + off + 4);
 		if (len > end - off - MIG_RECORD_HEADER)
 			return bad("record type %u at offset %zu: length %u runs past the end",
 				   type, off, len);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "le.h"
 #include "util.h"
 #include "viommu-internal.h"
 
@@ -61,18 +62,6 @@ void ioasid_viommu_trace_close(struct ioasid_viommu_trace *t)
 	if (t->owns_file)
 		fclose(t->f);
 	free(t);
-}
-
-static void le32_put(uint8_t *p, uint32_t x)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(x >> (8 * i));
-}
-
-static void le64_put(uint8_t *p, uint64_t x)
-{
-	le32_put(p, (uint32_t)x);
-	le32_put(p + 4, (uint32_t)(x >> 32));
 }
 
 /* A whole-token unsigned number, hex with 0x or decimal. */

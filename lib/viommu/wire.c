@@ -2,36 +2,8 @@
 /* virtio-iommu wire format: see wire.h. */
 #include <string.h>
 
+#include "le.h"
 #include "wire.h"
-
-static uint32_t get_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static uint64_t get_le64(const uint8_t *p)
-{
-	return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
-}
-
-static void put_le16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put_le64(uint8_t *p, uint64_t v)
-{
-	put_le32(p, (uint32_t)v);
-	put_le32(p + 4, (uint32_t)(v >> 32));
-}
 
 static bool any_nonzero(const uint8_t *p, size_t n)
 {
@@ -128,31 +100,31 @@ enum viommu_parse viommu_wire_parse(const uint8_t *buf, size_t len,
 
 	switch (req->type) {
 	case VIOMMU_T_ATTACH:
-		req->domain = get_le32(buf + 4);
-		req->endpoint = get_le32(buf + 8);
-		req->flags = get_le32(buf + 12);
+		req->domain = le32_get(buf + 4);
+		req->endpoint = le32_get(buf + 8);
+		req->flags = le32_get(buf + 12);
 		req->reserved_nonzero = any_nonzero(buf + 16, 4);
 		break;
 	case VIOMMU_T_DETACH:
-		req->domain = get_le32(buf + 4);
-		req->endpoint = get_le32(buf + 8);
+		req->domain = le32_get(buf + 4);
+		req->endpoint = le32_get(buf + 8);
 		req->reserved_nonzero = any_nonzero(buf + 12, 8);
 		break;
 	case VIOMMU_T_MAP:
-		req->domain = get_le32(buf + 4);
-		req->virt_start = get_le64(buf + 8);
-		req->virt_end = get_le64(buf + 16);
-		req->phys_start = get_le64(buf + 24);
-		req->flags = get_le32(buf + 32);
+		req->domain = le32_get(buf + 4);
+		req->virt_start = le64_get(buf + 8);
+		req->virt_end = le64_get(buf + 16);
+		req->phys_start = le64_get(buf + 24);
+		req->flags = le32_get(buf + 32);
 		break;
 	case VIOMMU_T_UNMAP:
-		req->domain = get_le32(buf + 4);
-		req->virt_start = get_le64(buf + 8);
-		req->virt_end = get_le64(buf + 16);
+		req->domain = le32_get(buf + 4);
+		req->virt_start = le64_get(buf + 8);
+		req->virt_end = le64_get(buf + 16);
 		req->reserved_nonzero = any_nonzero(buf + 24, 4);
 		break;
 	case VIOMMU_T_PROBE:
-		req->endpoint = get_le32(buf + 4);
+		req->endpoint = le32_get(buf + 4);
 		req->reserved_nonzero = any_nonzero(buf + 8, 64);
 		break;
 	}
@@ -169,30 +141,30 @@ void viommu_wire_resv_mem(uint8_t out[VIOMMU_RESV_MEM_SIZE], uint8_t subtype,
 			  uint64_t start, uint64_t end)
 {
 	memset(out, 0, VIOMMU_RESV_MEM_SIZE);
-	put_le16(out, VIOMMU_PROBE_T_RESV_MEM);
-	put_le16(out + 2, VIOMMU_RESV_MEM_SIZE - 4);
+	le16_put(out, VIOMMU_PROBE_T_RESV_MEM);
+	le16_put(out + 2, VIOMMU_RESV_MEM_SIZE - 4);
 	out[4] = subtype;
-	put_le64(out + 8, start);
-	put_le64(out + 16, end);
+	le64_put(out + 8, start);
+	le64_put(out + 16, end);
 }
 
 void viommu_wire_fault(uint8_t out[24], const struct viommu_fault *f)
 {
 	memset(out, 0, 24);
 	out[0] = f->reason;
-	put_le32(out + 4, f->flags);
-	put_le32(out + 8, f->endpoint);
-	put_le64(out + 16, f->address);
+	le32_put(out + 4, f->flags);
+	le32_put(out + 8, f->endpoint);
+	le64_put(out + 16, f->address);
 }
 
 void viommu_wire_config(uint8_t out[40], const struct viommu_config *c)
 {
 	memset(out, 0, 40);
-	put_le64(out, c->page_size_mask);
-	put_le64(out + 8, c->input_start);
-	put_le64(out + 16, c->input_end);
-	put_le32(out + 24, c->domain_start);
-	put_le32(out + 28, c->domain_end);
-	put_le32(out + 32, c->probe_size);
+	le64_put(out, c->page_size_mask);
+	le64_put(out + 8, c->input_start);
+	le64_put(out + 16, c->input_end);
+	le32_put(out + 24, c->domain_start);
+	le32_put(out + 28, c->domain_end);
+	le32_put(out + 32, c->probe_size);
 	out[36] = c->bypass;
 }

@@ -32,6 +32,8 @@
 
 #include <ioasid/viommu.h>
 
+#include "le.h"
+
 #define PAGE 4096ull
 #define BASE 0x100000000ull
 #define LIVE_MAP (64u * 1024)
@@ -134,18 +136,6 @@ static uint64_t gtree_translate(GTree *t, uint64_t iova)
 
 /* ---- The device ------------------------------------------------------ */
 
-static void put32(uint8_t *p, uint32_t x)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(x >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t x)
-{
-	put32(p, (uint32_t)x);
-	put32(p + 4, (uint32_t)(x >> 32));
-}
-
 struct dev {
 	struct ioasid_ctx *ctx;
 	struct ioasid_viommu *v;
@@ -168,11 +158,11 @@ static int dev_map(struct dev *d, uint64_t iova, uint64_t phys)
 {
 	uint8_t r[36] = { 3 };
 
-	put32(r + 4, 1);
-	put64(r + 8, iova);
-	put64(r + 16, iova + PAGE - 1);
-	put64(r + 24, phys);
-	put32(r + 32, 3);
+	le32_put(r + 4, 1);
+	le64_put(r + 8, iova);
+	le64_put(r + 16, iova + PAGE - 1);
+	le64_put(r + 24, phys);
+	le32_put(r + 32, 3);
 	return request(d, r, sizeof(r));
 }
 
@@ -180,9 +170,9 @@ static int dev_unmap(struct dev *d, uint64_t iova)
 {
 	uint8_t r[28] = { 4 };
 
-	put32(r + 4, 1);
-	put64(r + 8, iova);
-	put64(r + 16, iova + PAGE - 1);
+	le32_put(r + 4, 1);
+	le64_put(r + 8, iova);
+	le64_put(r + 16, iova + PAGE - 1);
 	return request(d, r, sizeof(r));
 }
 
@@ -205,8 +195,8 @@ static void dev_open(struct dev *d, bool physical)
 		fprintf(stderr, "bench_viommu: setup: %s\n", ioasid_errmsg());
 		exit(1);
 	}
-	put32(r + 4, 1);
-	put32(r + 8, EP);
+	le32_put(r + 4, 1);
+	le32_put(r + 8, EP);
 	if (request(d, r, sizeof(r)) != 0) {
 		fprintf(stderr, "bench_viommu: attach failed\n");
 		exit(1);
@@ -222,7 +212,7 @@ static void dev_open(struct dev *d, bool physical)
 				ioasid_errmsg());
 			exit(1);
 		}
-		put32(r + 8, EP_PHYS);
+		le32_put(r + 8, EP_PHYS);
 		if (request(d, r, sizeof(r)) != 0 ||
 		    ioasid_viommu_domain_ioas(d->v, 1, &ioas)) {
 			fprintf(stderr, "bench_viommu: physical attach failed\n");

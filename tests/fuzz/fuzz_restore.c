@@ -33,6 +33,8 @@
 
 #include <ioasid/viommu.h>
 
+#include "le.h"
+
 #define RAM_SLOT (512 * 1024ull)
 #define RAM_SIZE (2 * RAM_SLOT)
 #define EP_PHYS 0x18u
@@ -66,28 +68,6 @@ static uint8_t u8(struct input *in)
 		return 0;
 	in->left--;
 	return *in->p++;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-
-static void put32(uint8_t *p, uint32_t x)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(x >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t x)
-{
-	put32(p, (uint32_t)x);
-	put32(p + 4, (uint32_t)(x >> 32));
 }
 
 /* The harness's own CRC-32, bitwise (the library uses a table). */
@@ -152,13 +132,13 @@ static void request(struct dev *d, struct input *in)
 	uint32_t used;
 	size_t len;
 
-	put32(r + 4, u8(in) % 4 + 1);
+	le32_put(r + 4, u8(in) % 4 + 1);
 	switch (op) {
 	case 0:
 	case 1:
 		r[0] = op + 1;
-		put32(r + 8, eps[u8(in) % 3]);
-		put32(r + 12, u8(in) < 40); /* sometimes ATTACH_F_BYPASS */
+		le32_put(r + 8, eps[u8(in) % 3]);
+		le32_put(r + 12, u8(in) < 40); /* sometimes ATTACH_F_BYPASS */
 		len = 20;
 		break;
 	case 2: {
@@ -166,10 +146,10 @@ static void request(struct dev *d, struct input *in)
 		uint64_t pages = u8(in) % 4 + 1;
 
 		r[0] = 3;
-		put64(r + 8, start);
-		put64(r + 16, start + pages * 0x1000 - 1);
-		put64(r + 24, (uint64_t)(u8(in) % 256) * 0x1000);
-		put32(r + 32, u8(in) % 8);
+		le64_put(r + 8, start);
+		le64_put(r + 16, start + pages * 0x1000 - 1);
+		le64_put(r + 24, (uint64_t)(u8(in) % 256) * 0x1000);
+		le32_put(r + 32, u8(in) % 8);
 		len = 36;
 		break;
 	}
@@ -177,8 +157,8 @@ static void request(struct dev *d, struct input *in)
 		uint64_t start = (uint64_t)(u8(in) % 64) * 0x1000;
 
 		r[0] = 4;
-		put64(r + 8, start);
-		put64(r + 16, start + (u8(in) % 8 + 1) * 0x1000 - 1);
+		le64_put(r + 8, start);
+		le64_put(r + 16, start + (u8(in) % 8 + 1) * 0x1000 - 1);
 		len = 28;
 		break;
 	}
@@ -218,16 +198,16 @@ static uint8_t *save(struct dev *d, size_t *n)
  * of its domain, when the domain has one. */
 static void check_mappings(struct dev *d, const uint8_t *p, size_t n)
 {
-	for (size_t off = 24; off + 8 <= n - 4; off += 8 + get32(p + off + 4)) {
+	for (size_t off = 24; off + 8 <= n - 4; off += 8 + le32_get(p + off + 4)) {
 		const uint8_t *m = p + off + 8;
 		uint32_t ioas;
 
-		if (p[off] != 4 || !(get32(m + 4) & 3) || get32(m + 4) & 4)
+		if (p[off] != 4 || !(le32_get(m + 4) & 3) || le32_get(m + 4) & 4)
 			continue;
-		if (ioasid_viommu_domain_ioas(d->v, get32(m), &ioas))
+		if (ioasid_viommu_domain_ioas(d->v, le32_get(m), &ioas))
 			continue;
-		CHECK(ioas_has(d->ctx, ioas, get64(m + 8),
-			       get64(m + 16) - get64(m + 8) + 1));
+		CHECK(ioas_has(d->ctx, ioas, le64_get(m + 8),
+			       le64_get(m + 16) - le64_get(m + 8) + 1));
 	}
 }
 
@@ -307,8 +287,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(stream, in.p, n);
 	}
 	if (mode & 2 && n >= 28) {
-		put64(stream + 16, n);
-		put32(stream + n - 4, crc32_bitwise(stream, n - 4));
+		le64_put(stream + 16, n);
+		le32_put(stream + n - 4, crc32_bitwise(stream, n - 4));
 	}
 
 	dev_new(&dst, (mode >> 2) & 1, mode & 8 ? regions[1] : NULL);

@@ -36,6 +36,7 @@
 
 #include <ioasid/viommu.h>
 
+#include "le.h"
 #include "viommu/invariants.h"
 
 #define GRANULE 0x1000ull
@@ -93,18 +94,6 @@ static uint64_t u64(struct input *in)
 	return u32(in) | (uint64_t)u32(in) << 32;
 }
 
-static void put32(uint8_t *p, uint32_t x)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(x >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t x)
-{
-	put32(p, (uint32_t)x);
-	put32(p + 4, (uint32_t)(x >> 32));
-}
-
 /* An IOVA that meets others: small pages, the MSI window, the top. */
 static uint64_t pick_addr(struct input *in)
 {
@@ -156,12 +145,12 @@ static size_t build_request(struct input *in, uint8_t *r)
 	switch (type) {
 	case 1: /* ATTACH */
 	case 2: /* DETACH */
-		put32(r + 4, pick_domain(in));
-		put32(r + 8, pick_ep(in));
+		le32_put(r + 4, pick_domain(in));
+		le32_put(r + 8, pick_ep(in));
 		if (u8(in) < 64)
-			put32(r + 12, u32(in));
+			le32_put(r + 12, u32(in));
 		else if (type == 1 && u8(in) < 32)
-			put32(r + 12, 1); /* bypass */
+			le32_put(r + 12, 1); /* bypass */
 		if (u8(in) < 16)
 			r[16 + u8(in) % 4] = u8(in);
 		len = 20;
@@ -173,12 +162,12 @@ static size_t build_request(struct input *in, uint8_t *r)
 					    : start + (pages % 16 + 1) * GRANULE - 1;
 		uint8_t fl = u8(in);
 
-		put32(r + 4, pick_domain(in));
-		put64(r + 8, start);
-		put64(r + 16, end);
-		put64(r + 24, u8(in) < 250 ? (uint64_t)(u8(in) % 260) * GRANULE
+		le32_put(r + 4, pick_domain(in));
+		le64_put(r + 8, start);
+		le64_put(r + 16, end);
+		le64_put(r + 24, u8(in) < 250 ? (uint64_t)(u8(in) % 260) * GRANULE
 					   : u64(in));
-		put32(r + 32, fl < 200 ? (fl % 7) + 1 : u32(in));
+		le32_put(r + 32, fl < 200 ? (fl % 7) + 1 : u32(in));
 		len = 36;
 		break;
 	}
@@ -186,17 +175,17 @@ static size_t build_request(struct input *in, uint8_t *r)
 		uint64_t start = pick_addr(in);
 		uint8_t pages = u8(in);
 
-		put32(r + 4, pick_domain(in));
-		put64(r + 8, pages > 250 ? 0 : start);
-		put64(r + 16, pages > 250 ? ~0ull
+		le32_put(r + 4, pick_domain(in));
+		le64_put(r + 8, pages > 250 ? 0 : start);
+		le64_put(r + 16, pages > 250 ? ~0ull
 					  : start + (pages % 20 + 1) * GRANULE - 1);
 		if (u8(in) < 8)
-			put32(r + 24, u32(in));
+			le32_put(r + 24, u32(in));
 		len = 28;
 		break;
 	}
 	case 5: /* PROBE */
-		put32(r + 4, pick_ep(in));
+		le32_put(r + 4, pick_ep(in));
 		len = 72;
 		break;
 	default:
@@ -315,16 +304,6 @@ struct rec {
 static struct rec recs[4096];
 static unsigned int num_recs;
 
-static uint32_t get32(const uint8_t *p)
-{
-	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-
 static bool ioas_has(struct ioasid_ctx *ctx, uint32_t ioas, uint64_t iova,
 		     uint64_t len)
 {
@@ -345,22 +324,22 @@ static bool ioas_has(struct ioasid_ctx *ctx, uint32_t ioas, uint64_t iova,
 static void record(struct ioasid_ctx *ctx, struct ioasid_viommu *v,
 		   const uint8_t *req)
 {
-	uint32_t domain = get32(req + 4), ioas;
+	uint32_t domain = le32_get(req + 4), ioas;
 
 	switch (req[0]) {
 	case 3:
 		if (num_recs < sizeof(recs) / sizeof(recs[0]) &&
-		    get32(req + 32) & 3 && !(get32(req + 32) & 4) &&
+		    le32_get(req + 32) & 3 && !(le32_get(req + 32) & 4) &&
 		    ioasid_viommu_domain_ioas(v, domain, &ioas) == 0)
 			recs[num_recs++] = (struct rec){ domain, ioas,
-							 get64(req + 8),
-							 get64(req + 16) };
+							 le64_get(req + 8),
+							 le64_get(req + 16) };
 		break;
 	case 4:
 		for (unsigned int i = 0; i < num_recs; i++) {
 			if (recs[i].domain == domain &&
-			    recs[i].start >= get64(req + 8) &&
-			    recs[i].last <= get64(req + 16)) {
+			    recs[i].start >= le64_get(req + 8) &&
+			    recs[i].last <= le64_get(req + 16)) {
 				/* Gone from the IOAS too. */
 				CHECK(!ioas_has(ctx, recs[i].ioas, recs[i].start,
 						1));

@@ -13,6 +13,8 @@
 
 #include <ioasid/viommu.h>
 
+#include "le.h"
+
 #define CHUNK 100
 #define FUZZ_RAM (1024 * 1024ull)
 
@@ -27,18 +29,6 @@ static void byte(struct seed *s, uint8_t b)
 {
 	if (s->len < sizeof(s->buf))
 		s->buf[s->len++] = b;
-}
-
-static void put32(uint8_t *p, uint32_t x)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(x >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t x)
-{
-	put32(p, (uint32_t)x);
-	put32(p + 4, (uint32_t)(x >> 32));
 }
 
 /* One request op: op 0 (request), mode 7 (raw), length, bytes, the
@@ -89,26 +79,26 @@ static void conformance(struct seed *s)
 
 	/* attach 1 ep 0x100; map 0x10000-0x1ffff -> 0; probe; unmap(0,~0);
 	 * attach bypass domain 2 ep 0x18; detach. */
-	memset(r, 0, sizeof(r)); r[0] = 1; put32(r + 4, 1); put32(r + 8, 0x100);
+	memset(r, 0, sizeof(r)); r[0] = 1; le32_put(r + 4, 1); le32_put(r + 8, 0x100);
 	request(s, r, 20);
-	memset(r, 0, sizeof(r)); r[0] = 3; put32(r + 4, 1); put64(r + 8, 0x10000);
-	put64(r + 16, 0x1ffff); put64(r + 24, 0); put32(r + 32, 3);
+	memset(r, 0, sizeof(r)); r[0] = 3; le32_put(r + 4, 1); le64_put(r + 8, 0x10000);
+	le64_put(r + 16, 0x1ffff); le64_put(r + 24, 0); le32_put(r + 32, 3);
 	request(s, r, 36);
-	memset(r, 0, sizeof(r)); r[0] = 3; put32(r + 4, 1); put64(r + 8, 0x20000);
-	put64(r + 16, 0x20fff); put64(r + 24, 0x7f000); put32(r + 32, 1);
+	memset(r, 0, sizeof(r)); r[0] = 3; le32_put(r + 4, 1); le64_put(r + 8, 0x20000);
+	le64_put(r + 16, 0x20fff); le64_put(r + 24, 0x7f000); le32_put(r + 32, 1);
 	request(s, r, 36);
-	memset(r, 0, sizeof(r)); r[0] = 5; put32(r + 4, 0x101);
+	memset(r, 0, sizeof(r)); r[0] = 5; le32_put(r + 4, 0x101);
 	request(s, r, 72);
-	memset(r, 0, sizeof(r)); r[0] = 4; put32(r + 4, 1); put64(r + 8, 0x10000);
-	put64(r + 16, 0x17fff);
+	memset(r, 0, sizeof(r)); r[0] = 4; le32_put(r + 4, 1); le64_put(r + 8, 0x10000);
+	le64_put(r + 16, 0x17fff);
 	request(s, r, 28); /* splits: RANGE */
-	memset(r, 0, sizeof(r)); r[0] = 4; put32(r + 4, 1); put64(r + 8, 0);
-	put64(r + 16, ~0ull);
+	memset(r, 0, sizeof(r)); r[0] = 4; le32_put(r + 4, 1); le64_put(r + 8, 0);
+	le64_put(r + 16, ~0ull);
 	request(s, r, 28);
-	memset(r, 0, sizeof(r)); r[0] = 1; put32(r + 4, 2); put32(r + 8, 0x18);
-	put32(r + 12, 1);
+	memset(r, 0, sizeof(r)); r[0] = 1; le32_put(r + 4, 2); le32_put(r + 8, 0x18);
+	le32_put(r + 12, 1);
 	request(s, r, 20);
-	memset(r, 0, sizeof(r)); r[0] = 2; put32(r + 4, 2); put32(r + 8, 0x18);
+	memset(r, 0, sizeof(r)); r[0] = 2; le32_put(r + 4, 2); le32_put(r + 8, 0x18);
 	request(s, r, 20);
 	/* translate ep 0x100 (op 14), config write bypass (op 11), reset. */
 	byte(s, 14); byte(s, 0); byte(s, 1); byte(s, 3); byte(s, 0x10);
@@ -143,12 +133,12 @@ int main(int argc, char **argv)
 		if (e.kind != IOASID_VIOMMU_TRACE_REQUEST)
 			continue;
 		if (e.type == 1 || e.type == 2 || e.type == 5)
-			put32(e.req + (e.type == 5 ? 4 : 8),
+			le32_put(e.req + (e.type == 5 ? 4 : 8),
 			      fold_ep(e.endpoint, seen, &nseen));
 		if (e.type != 5)
-			put32(e.req + 4, e.domain % 4 + 1);
+			le32_put(e.req + 4, e.domain % 4 + 1);
 		if (e.type == 3)
-			put64(e.req + 24, e.phys_start % FUZZ_RAM);
+			le64_put(e.req + 24, e.phys_start % FUZZ_RAM);
 		request(&s, e.req, e.req_len);
 		if (++in_chunk == CHUNK) {
 			in_chunk = 0;

@@ -15,6 +15,8 @@
 
 #include <ioasid/viommu.h>
 
+#include "le.h"
+
 #define RAM_SIZE (1u << 20)
 #define ROUNDS 2000
 #define EP 0x100u
@@ -25,15 +27,6 @@ struct worker {
 	void *ram;
 	int failures;
 };
-
-/* Little-endian fields of a request. */
-static void le(uint8_t *p, uint64_t x, unsigned int bytes)
-{
-	while (bytes--) {
-		*p++ = (uint8_t)x;
-		x >>= 8;
-	}
-}
 
 static int send(struct worker *w, const uint8_t *req, size_t len)
 {
@@ -52,24 +45,24 @@ static void *serve(void *arg)
 	uint8_t attach[20] = { 1 }, map[36] = { 3 }, unmap[28] = { 4 };
 	struct ioasid_viommu_translation t;
 
-	le(attach + 4, 1, 4);
-	le(attach + 8, EP, 4);
+	le32_put(attach + 4, 1);
+	le32_put(attach + 8, EP);
 	w->failures += send(w, attach, sizeof(attach)) != 0;
 	for (int i = 0; i < ROUNDS; i++) {
 		uint64_t iova = 0x10000ull * (uint64_t)(i % 16);
 
-		le(map + 4, 1, 4);
-		le(map + 8, iova, 8);
-		le(map + 16, iova + 0xfff, 8);
-		le(map + 24, 0x1000, 8);
-		le(map + 32, 3, 4);
+		le32_put(map + 4, 1);
+		le64_put(map + 8, iova);
+		le64_put(map + 16, iova + 0xfff);
+		le64_put(map + 24, 0x1000);
+		le32_put(map + 32, 3);
 		w->failures += send(w, map, sizeof(map)) != 0;
 		w->failures += ioasid_viommu_translate(w->v, EP, iova,
 						       IOASID_VIOMMU_ACCESS_READ,
 						       &t) != 0;
-		le(unmap + 4, 1, 4);
-		le(unmap + 8, iova, 8);
-		le(unmap + 16, iova + 0xfff, 8);
+		le32_put(unmap + 4, 1);
+		le64_put(unmap + 8, iova);
+		le64_put(unmap + 16, iova + 0xfff);
 		w->failures += send(w, unmap, sizeof(unmap)) != 0;
 	}
 	return NULL;

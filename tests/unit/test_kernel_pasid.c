@@ -37,6 +37,7 @@
 
 #include <ioasid/ioasid.h>
 
+#include "le.h"
 #include "backend.h"
 #include "config.h"
 #include "fake_sysfs.h"
@@ -78,12 +79,6 @@ int __wrap_uname(struct utsname *u)
 /* ------------------------------------------------------------------ */
 /* Fake sysfs                                                           */
 
-static void le32(uint8_t *cfg, unsigned int off, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		cfg[off + i] = (uint8_t)(v >> (8 * i));
-}
-
 /* An extended capability header: id, version 1, next offset. */
 static uint32_t ext_hdr(uint16_t id, unsigned int next)
 {
@@ -112,10 +107,10 @@ static void add_pci(const char *bdf, const uint8_t *cfg, size_t len)
 static void pcie_config(uint8_t cfg[4096], int width)
 {
 	memset(cfg, 0, 4096);
-	le32(cfg, 0, 0x0b258086);
-	le32(cfg, 0x100, ext_hdr(0x0001, width >= 0 ? 0x148 : 0));
+	le32_put(cfg, 0x0b258086);
+	le32_put(cfg + 0x100, ext_hdr(0x0001, width >= 0 ? 0x148 : 0));
 	if (width >= 0) {
-		le32(cfg, 0x148, ext_hdr(0x001b, 0));
+		le32_put(cfg + 0x148, ext_hdr(0x001b, 0));
 		cfg[0x14c] = 0x06;
 		cfg[0x14d] = (uint8_t)width;
 	}
@@ -458,7 +453,7 @@ static void sysfs_pasid_capability(void **state)
 
 	/* A chain that loops ends. */
 	pcie_config(cfg, -1);
-	le32(cfg, 0x100, ext_hdr(0x0001, 0x100));
+	le32_put(cfg + 0x100, ext_hdr(0x0001, 0x100));
 	add_pci("0000:00:08.0", cfg, sizeof(cfg));
 	assert_int_equal(ioasid_sysfs_pci_pasid("0000:00:08.0", &width, &caps), 0);
 

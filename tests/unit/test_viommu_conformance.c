@@ -24,7 +24,7 @@ static uint64_t cfg64(struct vfx *f, uint32_t off)
 	uint8_t b[8];
 
 	OK(ioasid_viommu_config_read(f->v, off, b, 8));
-	return get64(b);
+	return le64_get(b);
 }
 
 static uint32_t cfg32(struct vfx *f, uint32_t off)
@@ -32,7 +32,7 @@ static uint32_t cfg32(struct vfx *f, uint32_t off)
 	uint8_t b[4];
 
 	OK(ioasid_viommu_config_read(f->v, off, b, 4));
-	return get32(b);
+	return le32_get(b);
 }
 
 /* ---- Features and config ----------------------------------------- */
@@ -102,7 +102,6 @@ static uint32_t domain_pt(struct vfx *f, uint32_t dom, struct ioasid_dev *dev)
 		if (nested_mode)                                           \
 			skip();                                            \
 	} while (0)
-
 
 static void test_item_002_offers_map_unmap(void **state)
 {
@@ -264,8 +263,8 @@ static void test_item_022_head_reserved_ignored(void **state)
 	VFX;
 	uint8_t r[20] = { 1, 0xff, 0xff, 0xff }, t[4];
 
-	put32(r + 4, 1);
-	put32(r + 8, EP_NIC);
+	le32_put(r + 4, 1);
+	le32_put(r + 8, EP_NIC);
 	assert_int_equal(send_req(f, r, sizeof(r), t, sizeof(t)), S_OK);
 }
 
@@ -620,7 +619,7 @@ static void test_item_076_probe_reserved_ignored(void **state)
 	VFX;
 	uint8_t r[72] = { 5 }, props[PROBE_SIZE + 4];
 
-	put32(r + 4, EP_NIC);
+	le32_put(r + 4, EP_NIC);
 	memset(r + 8, 0xff, 64);
 	assert_int_equal(send_req(f, r, sizeof(r), props, sizeof(props)), S_OK);
 }
@@ -649,14 +648,14 @@ static int check_props(const uint8_t *p, size_t size, uint64_t *msi_start,
 	int n = 0, msi = 0;
 	uint64_t prev_end = 0;
 
-	while (off + 4 <= size && get16(p + off) != 0) {
-		uint16_t hdr = get16(p + off), len = get16(p + off + 2);
+	while (off + 4 <= size && le16_get(p + off) != 0) {
+		uint16_t hdr = le16_get(p + off), len = le16_get(p + off + 2);
 
 		assert_int_equal(hdr >> 12, 0);      /* 79 */
 		assert_int_equal(hdr, 1);	     /* RESV_MEM */
 		assert_int_equal(len, 20);	     /* 80 */
 		assert_int_equal(p[off + 5] | p[off + 6] | p[off + 7], 0); /* 88 */
-		uint64_t s = get64(p + off + 8), e = get64(p + off + 16);
+		uint64_t s = le64_get(p + off + 8), e = le64_get(p + off + 16);
 		assert_true(s <= e);
 		if (n)
 			assert_true(s > prev_end); /* 90 */
@@ -695,7 +694,7 @@ static void test_item_082_083_probe_small_buffer(void **state)
 	VFX;
 	uint8_t r[72] = { 5 }, resp[PROBE_SIZE + 4];
 
-	put32(r + 4, EP_NIC);
+	le32_put(r + 4, EP_NIC);
 	for (size_t wlen = 4; wlen < PROBE_SIZE + 4; wlen += 61) {
 		assert_int_equal(send_req(f, r, sizeof(r), resp, wlen), S_INVAL);
 		for (size_t i = 0; i < wlen - 4; i++)
@@ -741,8 +740,8 @@ static void test_item_089_one_msi_plus_reserved(void **state)
 	OK(ioasid_viommu_add_endpoint(f->v, 0xa0, usb, NULL));
 	assert_int_equal(probe(f, 0xa0, props), S_OK);
 	assert_int_equal(check_props(props, PROBE_SIZE, &s, &e), 2);
-	assert_int_equal(get64(props + 8), 0xbd000000ULL);
-	assert_int_equal(get64(props + 16), 0xbd0fffffULL);
+	assert_int_equal(le64_get(props + 8), 0xbd000000ULL);
+	assert_int_equal(le64_get(props + 16), 0xbd0fffffULL);
 	assert_int_equal(props[4], 0);
 	assert_int_equal(s, MSI_START);
 }
@@ -788,10 +787,10 @@ static void test_item_097_101_fault_report(void **state)
 	assert_int_equal(ioasid_viommu_event_pop(f->v, buf, sizeof(buf)), 24);
 	assert_int_equal(buf[0], 2);			   /* R_MAPPING */
 	assert_int_equal(buf[1] | buf[2] | buf[3], 0);	   /* 97 */
-	assert_int_equal(get32(buf + 4), 2 | 0x100);	   /* 98, 100 */
-	assert_int_equal(get32(buf + 8), EP_EMU);	   /* 99 */
-	assert_int_equal(get32(buf + 12), 0);		   /* 97 */
-	assert_int_equal(get64(buf + 16), 0x1234567);
+	assert_int_equal(le32_get(buf + 4), 2 | 0x100);	   /* 98, 100 */
+	assert_int_equal(le32_get(buf + 8), EP_EMU);	   /* 99 */
+	assert_int_equal(le32_get(buf + 12), 0);		   /* 97 */
+	assert_int_equal(le64_get(buf + 16), 0x1234567);
 	assert_int_equal(buf[24], 0xee);		   /* 101: 24 bytes */
 	assert_int_equal(ioasid_viommu_event_pop(f->v, buf, sizeof(buf)), 0);
 }
@@ -812,8 +811,8 @@ static void test_fault_domain_reason_and_drops(void **state)
 	assert_int_equal(st.events_dropped, 36);
 	assert_int_equal(ioasid_viommu_event_pop(f->v, buf, 24), 24);
 	assert_int_equal(buf[0], 1); /* R_DOMAIN */
-	assert_int_equal(get32(buf + 4), 1 | 0x100);
-	assert_int_equal(get64(buf + 16), 0); /* the oldest first */
+	assert_int_equal(le32_get(buf + 4), 1 | 0x100);
+	assert_int_equal(le64_get(buf + 16), 0); /* the oldest first */
 }
 
 /* ---- After reset no endpoint is attached ---------------------------- */

@@ -53,22 +53,22 @@ static struct stream save(struct vfx *f)
 	OK(ioasid_viommu_save(f->v, s.p, need, &s.n));
 	assert_int_equal(s.n, need);
 	/* The library's CRC is the standard one. */
-	assert_int_equal(get32(s.p + need - 4), crc32_bitwise(s.p, need - 4));
+	assert_int_equal(le32_get(s.p + need - 4), crc32_bitwise(s.p, need - 4));
 	return s;
 }
 
 static void fix(struct stream *s)
 {
-	put64(s->p + 16, s->n);
-	put32(s->p + s->n - 4, crc32_bitwise(s->p, s->n - 4));
+	le64_put(s->p + 16, s->n);
+	le32_put(s->p + s->n - 4, crc32_bitwise(s->p, s->n - 4));
 }
 
 /* Offset of the payload of the @nth record of @type, or 0. */
 static size_t rec(const struct stream *s, uint16_t type, unsigned int nth)
 {
 	for (size_t off = HDR; off + RH <= s->n - 4;
-	     off += RH + get32(s->p + off + 4))
-		if (get16(s->p + off) == type && nth-- == 0)
+	     off += RH + le32_get(s->p + off + 4))
+		if (le16_get(s->p + off) == type && nth-- == 0)
 			return off + RH;
 	return 0;
 }
@@ -82,9 +82,9 @@ static void append(struct stream *s, uint16_t type, uint16_t flags,
 	assert_non_null(p);
 	s->p = p;
 	s->n += RH + len;
-	put16(p + s->n - 4 - RH - len, type);
-	put16(p + s->n - 4 - RH - len + 2, flags);
-	put32(p + s->n - 4 - RH - len + 4, len);
+	le16_put(p + s->n - 4 - RH - len, type);
+	le16_put(p + s->n - 4 - RH - len + 2, flags);
+	le32_put(p + s->n - 4 - RH - len + 4, len);
 	memcpy(p + s->n - 4 - len, payload, len);
 	fix(s);
 }
@@ -393,16 +393,16 @@ static void test_refuse_header(void **state)
 	c.p[0] ^= 1;
 	REFUSE(g, EBADMSG, "magic", c);
 	memcpy(c.p, s.p, s.n);
-	put32(c.p + 8, 2);
+	le32_put(c.p + 8, 2);
 	fix(&c);
 	REFUSE(g, EPROTONOSUPPORT, "version 2", c);
 	memcpy(c.p, s.p, s.n);
-	put32(c.p + 12, 1);
+	le32_put(c.p + 12, 1);
 	fix(&c);
 	REFUSE(g, EBADMSG, "header flags", c);
 	/* Length field against the buffer. */
 	memcpy(c.p, s.p, s.n);
-	put64(c.p + 16, s.n + 8);
+	le64_put(c.p + 16, s.n + 8);
 	REFUSE(g, EBADMSG, "truncated", c);
 	c.n = s.n - 1;
 	memcpy(c.p, s.p, s.n);
@@ -474,65 +474,65 @@ static void test_refuse_bad_records(void **state)
 
 	/* A record length that is wrong for its type, or runs past the end. */
 	c = copy(&s);
-	put32(c.p + map0 - 4, 31);
+	le32_put(c.p + map0 - 4, 31);
 	fix(&c);
 	REFUSE(g, EBADMSG, "length 31, expected 32", c);
 	memcpy(c.p, s.p, s.n);
-	put32(c.p + map0 - 4, 0x7fffffff);
+	le32_put(c.p + map0 - 4, 0x7fffffff);
 	fix(&c);
 	REFUSE(g, EBADMSG, "runs past the end", c);
 	/* Counts in the DEVICE record that do not match, or cannot fit. */
 	memcpy(c.p, s.p, s.n);
-	put64(c.p + dev + 56, 5);
+	le64_put(c.p + dev + 56, 5);
 	fix(&c);
 	REFUSE(g, EBADMSG, "announced", c);
 	memcpy(c.p, s.p, s.n);
-	put64(c.p + dev + 56, 1ull << 60);
+	le64_put(c.p + dev + 56, 1ull << 60);
 	fix(&c);
 	REFUSE(g, EBADMSG, "cannot fit", c);
 	memcpy(c.p, s.p, s.n);
-	put32(c.p + dev + 48, 0xffffffff);
+	le32_put(c.p + dev + 48, 0xffffffff);
 	fix(&c);
 	REFUSE(g, EBADMSG, "cannot fit", c);
 	/* Overlapping mappings (map1 moved onto map0's range). */
 	memcpy(c.p, s.p, s.n);
-	put32(c.p + map1, get32(s.p + map0));
-	put64(c.p + map1 + 8, get64(s.p + map0 + 8) + SZ_4K);
-	put64(c.p + map1 + 16, get64(s.p + map0 + 8) + 2 * SZ_4K - 1);
+	le32_put(c.p + map1, le32_get(s.p + map0));
+	le64_put(c.p + map1 + 8, le64_get(s.p + map0 + 8) + SZ_4K);
+	le64_put(c.p + map1 + 16, le64_get(s.p + map0 + 8) + 2 * SZ_4K - 1);
 	fix(&c);
 	REFUSE(g, EBADMSG, "overlap", c);
 	/* A mapping in a domain the stream does not have. */
 	memcpy(c.p, s.p, s.n);
-	put32(c.p + map0, 77);
+	le32_put(c.p + map0, 77);
 	fix(&c);
 	REFUSE(g, EBADMSG, "domain 77", c);
 	/* A mapping outside the new device's RAM. */
 	memcpy(c.p, s.p, s.n);
-	put64(c.p + map0 + 24, RAM_SIZE);
+	le64_put(c.p + map0 + 24, RAM_SIZE);
 	fix(&c);
 	REFUSE(g, EINVAL, "not RAM", c);
 	/* Misaligned, unknown flag. */
 	memcpy(c.p, s.p, s.n);
-	put64(c.p + map0 + 8, get64(s.p + map0 + 8) + 1);
+	le64_put(c.p + map0 + 8, le64_get(s.p + map0 + 8) + 1);
 	fix(&c);
 	REFUSE(g, EBADMSG, "misaligned", c);
 	memcpy(c.p, s.p, s.n);
-	put32(c.p + map0 + 4, 8);
+	le32_put(c.p + map0 + 4, 8);
 	fix(&c);
 	REFUSE(g, EBADMSG, "flags", c);
 	/* An endpoint attached to an unknown domain; a domain left without
 	 * endpoints; a domain twice. */
 	memcpy(c.p, s.p, s.n);
-	put32(c.p + ep0 + 8, 55);
+	le32_put(c.p + ep0 + 8, 55);
 	fix(&c);
 	REFUSE(g, EBADMSG, "domain 55", c);
 	memcpy(c.p, s.p, s.n);
-	put32(c.p + rec(&s, 3, 1), get32(s.p + dom0));
+	le32_put(c.p + rec(&s, 3, 1), le32_get(s.p + dom0));
 	fix(&c);
 	REFUSE(g, EBADMSG, "twice", c);
 	/* Endpoint ids must be the registered ones, of the same kind. */
 	memcpy(c.p, s.p, s.n);
-	put32(c.p + ep0, EP_NONE);
+	le32_put(c.p + ep0, EP_NONE);
 	fix(&c);
 	REFUSE(g, EINVAL, "not registered", c);
 	memcpy(c.p, s.p, s.n);
@@ -578,11 +578,11 @@ static void test_refuse_impossible_events(void **state)
 	ev = rec(&s, 5, 0);
 	assert_true(ev);
 	c = copy(&s);
-	put32(c.p + ev + 8, EP_NONE);
+	le32_put(c.p + ev + 8, EP_NONE);
 	fix(&c);
 	REFUSE(g, EBADMSG, "names endpoint 444", c);
 	memcpy(c.p, s.p, s.n);
-	put32(c.p + ev + 4, get32(s.p + ev + 4) & ~0x100u); /* no F_ADDRESS */
+	le32_put(c.p + ev + 4, le32_get(s.p + ev + 4) & ~0x100u); /* no F_ADDRESS */
 	fix(&c);
 	REFUSE(g, EBADMSG, "not a fault this device reports", c);
 	memcpy(c.p, s.p, s.n);
@@ -636,16 +636,16 @@ static void test_refuse_split_group(void **state)
 	s = save(src);
 	/* A stream claiming F1 in domain 2, F0 staying in domain 1. */
 	for (unsigned int i = 0; (ep = rec(&s, 2, i)); i++)
-		if (get32(s.p + ep) == EP_F1)
+		if (le32_get(s.p + ep) == EP_F1)
 			break;
 	assert_true(ep);
-	put32(s.p + ep + 8, 2);
+	le32_put(s.p + ep + 8, 2);
 	fix(&s);
 	EXPECT_ERR(EBADMSG, "share IOMMU group",
 		   ioasid_viommu_restore(g->v, s.p, s.n));
 	assert_untouched(g, ff);
 	/* The unedited state restores into the same device afterwards. */
-	put32(s.p + ep + 8, 1);
+	le32_put(s.p + ep + 8, 1);
 	fix(&s);
 	OK(ioasid_viommu_restore(g->v, s.p, s.n));
 	assert_true(is_mapped(g->ctx, dom_ioas(g, 2), 0x100000, SZ_1M));
@@ -654,7 +654,6 @@ static void test_refuse_split_group(void **state)
 	destroy(g);
 	free(s.p);
 }
-
 
 /* ---- Nested mode --------------------------------------------------------- */
 
@@ -736,8 +735,8 @@ static void test_nested_round_trip(void **state)
 	/* The region travels in a NESTED record, the mode in DOMAIN. */
 	nr = rec(&s, R_NESTED, 0);
 	assert_true(nr);
-	assert_int_equal(get64(s.p + nr), REGION_GPA);
-	assert_int_equal(get64(s.p + nr + 8), REGION_SIZE);
+	assert_int_equal(le64_get(s.p + nr), REGION_GPA);
+	assert_int_equal(le64_get(s.p + nr + 8), REGION_SIZE);
 	assert_int_equal(rec(&s, R_NESTED, 1), 0);
 	assert_int_equal(s.p[rec(&s, 3, 0) + 5], 1);
 	assert_int_equal(s.p[rec(&s, 3, 1) + 5], 1);
@@ -797,7 +796,7 @@ static void test_nested_shadow_domain_stays_shadow(void **state)
 	(void)state;
 	populate(src.f);
 	s = save(src.f);
-	assert_int_equal(get32(s.p + rec(&s, 3, 1)), 2);
+	assert_int_equal(le32_get(s.p + rec(&s, 3, 1)), 2);
 	s.p[rec(&s, 3, 1) + 5] = 0;
 	fix(&s);
 	OK(ioasid_viommu_restore(g->v, s.p, s.n));
@@ -847,19 +846,19 @@ static void test_nested_refusals(void **state)
 	/* The region: over this device's RAM, misaligned, empty, past
 	 * 2^52, twice. */
 	c = copy(&s);
-	put64(c.p + nr, 0);
+	le64_put(c.p + nr, 0);
 	fix(&c);
 	REFUSE(g, EINVAL, "overlaps guest RAM", c);
 	memcpy(c.p, s.p, s.n);
-	put64(c.p + nr, REGION_GPA + 0x800);
+	le64_put(c.p + nr, REGION_GPA + 0x800);
 	fix(&c);
 	REFUSE(g, EBADMSG, "misaligned", c);
 	memcpy(c.p, s.p, s.n);
-	put64(c.p + nr + 8, 0);
+	le64_put(c.p + nr + 8, 0);
 	fix(&c);
 	REFUSE(g, EBADMSG, "empty", c);
 	memcpy(c.p, s.p, s.n);
-	put64(c.p + nr, 1ull << 52);
+	le64_put(c.p + nr, 1ull << 52);
 	fix(&c);
 	REFUSE(g, EBADMSG, "out of range", c);
 	free(c.p);
@@ -875,18 +874,18 @@ static void test_nested_refusals(void **state)
 	fix(&c);
 	REFUSE(g, EBADMSG, "bypass domain cannot be nested", c);
 	memcpy(c.p, s.p, s.n);
-	put64(c.p + map0 + 8, REGION_GPA + SZ_1M);
-	put64(c.p + map0 + 16, REGION_GPA + SZ_1M + 0xffff);
+	le64_put(c.p + map0 + 8, REGION_GPA + SZ_1M);
+	le64_put(c.p + map0 + 16, REGION_GPA + SZ_1M + 0xffff);
 	fix(&c);
 	REFUSE(g, EBADMSG, "overlaps the table region", c);
 	memcpy(c.p, s.p, s.n);
-	put64(c.p + map0 + 24, REGION_GPA);
+	le64_put(c.p + map0 + 24, REGION_GPA);
 	fix(&c);
 	REFUSE(g, EBADMSG, "overlaps the table region", c);
 	/* A NESTED record is not optional: a reader that does not know it
 	 * refuses the stream (tested with the flag, which must be zero). */
 	memcpy(c.p, s.p, s.n);
-	put16(c.p + nr - 6, 2);
+	le16_put(c.p + nr - 6, 2);
 	fix(&c);
 	REFUSE(g, EBADMSG, "unknown flags", c);
 	free(c.p);

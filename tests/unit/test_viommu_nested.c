@@ -13,6 +13,7 @@
  *  - a domain joined by an endpoint whose IOMMU cannot nest becomes a
  *    shadow domain with its mappings.
  */
+#include "le.h"
 #include "helpers.h"
 #include "viommu_check.h"
 
@@ -53,24 +54,12 @@ static uint8_t send(struct dev *d, const uint8_t *req, size_t len)
 	return tail[0];
 }
 
-static void put32(uint8_t *p, uint32_t x)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(x >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t x)
-{
-	put32(p, (uint32_t)x);
-	put32(p + 4, (uint32_t)(x >> 32));
-}
-
 static uint8_t attach(struct dev *d, uint32_t dom, uint32_t ep)
 {
 	uint8_t r[20] = { 1 };
 
-	put32(r + 4, dom);
-	put32(r + 8, ep);
+	le32_put(r + 4, dom);
+	le32_put(r + 8, ep);
 	return send(d, r, sizeof(r));
 }
 
@@ -79,11 +68,11 @@ static uint8_t map(struct dev *d, uint32_t dom, uint64_t s, uint64_t e,
 {
 	uint8_t r[36] = { 3 };
 
-	put32(r + 4, dom);
-	put64(r + 8, s);
-	put64(r + 16, e);
-	put64(r + 24, phys);
-	put32(r + 32, flags);
+	le32_put(r + 4, dom);
+	le64_put(r + 8, s);
+	le64_put(r + 16, e);
+	le64_put(r + 24, phys);
+	le32_put(r + 32, flags);
 	return send(d, r, sizeof(r));
 }
 
@@ -91,9 +80,9 @@ static uint8_t unmap(struct dev *d, uint32_t dom, uint64_t s, uint64_t e)
 {
 	uint8_t r[28] = { 4 };
 
-	put32(r + 4, dom);
-	put64(r + 8, s);
-	put64(r + 16, e);
+	le32_put(r + 4, dom);
+	le64_put(r + 8, s);
+	le64_put(r + 16, e);
 	return send(d, r, sizeof(r));
 }
 
@@ -307,8 +296,8 @@ static uint8_t detach(struct dev *d, uint32_t dom, uint32_t ep)
 {
 	uint8_t r[20] = { 2 };
 
-	put32(r + 4, dom);
-	put32(r + 8, ep);
+	le32_put(r + 4, dom);
+	le32_put(r + 8, ep);
 	return send(d, r, sizeof(r));
 }
 
@@ -433,7 +422,7 @@ static void test_region_reserved(void **state)
 
 	(void)state;
 	dev_new(&ne, NULL, true);
-	put32(r + 4, EP_NIC);
+	le32_put(r + 4, EP_NIC);
 	OK(ioasid_viommu_handle_buffers(ne.v, r, sizeof(r), resp, sizeof(resp), &used));
 	assert_int_equal(resp[512], 0);
 	for (uint32_t off = 0; off + 24 <= 512 && resp[off]; off += 24) {

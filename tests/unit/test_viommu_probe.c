@@ -27,13 +27,13 @@ static unsigned int probe_props(struct vfx *f, uint32_t ep, struct prop *p,
 	unsigned int n = 0;
 
 	assert_int_equal(probe(f, ep, props), S_OK);
-	for (uint32_t off = 0; off + 4 <= PROBE_SIZE && get16(props + off);
+	for (uint32_t off = 0; off + 4 <= PROBE_SIZE && le16_get(props + off);
 	     off += 24) {
-		assert_int_equal(get16(props + off) & 0xfff, 1);
-		assert_int_equal(get16(props + off + 2), 20);
+		assert_int_equal(le16_get(props + off) & 0xfff, 1);
+		assert_int_equal(le16_get(props + off + 2), 20);
 		assert_true(n < max);
-		p[n++] = (struct prop){ props[off + 4], get64(props + off + 8),
-					get64(props + off + 16) };
+		p[n++] = (struct prop){ props[off + 4], le64_get(props + off + 8),
+					le64_get(props + off + 16) };
 	}
 	return n;
 }

@@ -262,8 +262,8 @@ static void test_hostile_truncated(void **state)
 	for (uint8_t type = 1; type <= 5; type++) {
 		memset(req, 0, sizeof(req));
 		req[0] = type;
-		put32(req + 4, 1);
-		put32(req + 8, EP_NIC);
+		le32_put(req + 4, 1);
+		le32_put(req + 8, EP_NIC);
 		for (size_t len = 0; len < sizes[type]; len++) {
 			uint32_t used = 77;
 
@@ -303,9 +303,9 @@ static void test_hostile_split_every_offset(void **state)
 
 	assert_int_equal(attach(f, 1, EP_NIC), S_OK);
 	map_req(req, 1, 0x100000, 0x100fff, 0x3000, RW);
-	put32(ureq + 4, 1);
-	put64(ureq + 8, 0x100000);
-	put64(ureq + 16, 0x100fff);
+	le32_put(ureq + 4, 1);
+	le64_put(ureq + 8, 0x100000);
+	le64_put(ureq + 16, 0x100fff);
 	for (size_t cut = 0; cut <= sizeof(req); cut++) {
 		for (size_t wcut = 0; wcut <= 4; wcut++) {
 			struct iovec out[3] = { { req, cut },
@@ -383,7 +383,7 @@ static void test_hostile_random_stream(void **state)
 		}
 		req[0] = 1 + (uint8_t)(x % 6);
 		req[4] = req[5] = req[6] = 0;	  /* small domain ids */
-		put32(req + 8, (x >> 8) & 1 ? EP_NIC : EP_EMU);
+		le32_put(req + 8, (x >> 8) & 1 ? EP_NIC : EP_EMU);
 		req[8 + 8 * ((x >> 9) & 1)] &= 0xf0; /* some aligned */
 		if ((x >> 12) & 1)
 			memset(req + 12, 0, 8);

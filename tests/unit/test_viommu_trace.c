@@ -201,11 +201,11 @@ static void replay_setup(struct replay *r, bool physical)
 	OK(ioasid_viommu_set_features(r->v, ioasid_viommu_features(r->v)));
 	/* The granule the guest saw must be the device's. */
 	OK(ioasid_viommu_config_read(r->v, 0, cfg, sizeof(cfg)));
-	assert_int_equal(get64(cfg) & -get64(cfg),
+	assert_int_equal(le64_get(cfg) & -le64_get(cfg),
 			 config.page_size_mask & -config.page_size_mask);
 	/* The recorded IOVAs must be inside the device's input range. */
-	assert_true(get64(cfg + 8) <= config.input_start);
-	assert_true(get64(cfg + 16) >= config.input_end);
+	assert_true(le64_get(cfg + 8) <= config.input_start);
+	assert_true(le64_get(cfg + 16) >= config.input_end);
 }
 
 static void replay_teardown(struct replay *r)
@@ -225,15 +225,15 @@ static void compare_probe(const struct ioasid_viommu_trace_entry *e,
 {
 	uint32_t off = 0, n = 0;
 
-	while (off + 4 <= probe_size && (get16(props + off) & 0xfff) != 0) {
+	while (off + 4 <= probe_size && (le16_get(props + off) & 0xfff) != 0) {
 		const uint8_t *p = props + off;
 
-		assert_int_equal(get16(p) & 0xfff, 1); /* RESV_MEM */
-		assert_int_equal(get16(p + 2), 20);
+		assert_int_equal(le16_get(p) & 0xfff, 1); /* RESV_MEM */
+		assert_int_equal(le16_get(p + 2), 20);
 		assert_true(n < e->num_resv);
 		assert_int_equal(p[4], e->resv[n].subtype);
-		assert_int_equal(get64(p + 8), e->resv[n].start);
-		assert_int_equal(get64(p + 16), e->resv[n].last);
+		assert_int_equal(le64_get(p + 8), e->resv[n].start);
+		assert_int_equal(le64_get(p + 16), e->resv[n].last);
 		n++;
 		off += 24;
 	}
@@ -404,7 +404,7 @@ static void test_trace_reader_encodes(void **state)
 	assert_int_equal(e.type, 5);
 	assert_int_equal(e.req_len, 72);
 	assert_int_equal(e.resp_len, 0x104); /* probe_size of the config */
-	assert_int_equal(get32(e.req + 4), 8);
+	assert_int_equal(le32_get(e.req + 4), 8);
 	assert_int_equal(e.num_resv, 2);
 	assert_int_equal(e.resv[0].subtype, 1);
 	assert_int_equal(e.resv[1].subtype, 0);
@@ -413,23 +413,23 @@ static void test_trace_reader_encodes(void **state)
 	assert_int_equal(ioasid_viommu_trace_next(t, &e), 1);
 	assert_int_equal(e.req[0], 1);
 	assert_int_equal(e.req_len, 20);
-	assert_int_equal(get32(e.req + 4), 1);
-	assert_int_equal(get32(e.req + 8), 8);
-	assert_int_equal(get32(e.req + 12), 0);
+	assert_int_equal(le32_get(e.req + 4), 1);
+	assert_int_equal(le32_get(e.req + 8), 8);
+	assert_int_equal(le32_get(e.req + 12), 0);
 
 	assert_int_equal(ioasid_viommu_trace_next(t, &e), 1);
 	assert_int_equal(e.req[0], 3);
 	assert_int_equal(e.req_len, 36);
-	assert_int_equal(get64(e.req + 8), 0x1000);
-	assert_int_equal(get64(e.req + 16), 0x1fff);
-	assert_int_equal(get64(e.req + 24), 0x5000);
-	assert_int_equal(get32(e.req + 32), 3);
+	assert_int_equal(le64_get(e.req + 8), 0x1000);
+	assert_int_equal(le64_get(e.req + 16), 0x1fff);
+	assert_int_equal(le64_get(e.req + 24), 0x5000);
+	assert_int_equal(le32_get(e.req + 32), 3);
 	assert_int_equal(e.resp_len, 4);
 
 	assert_int_equal(ioasid_viommu_trace_next(t, &e), 1);
 	assert_int_equal(e.req[0], 4);
 	assert_int_equal(e.req_len, 28);
-	assert_int_equal(get64(e.req + 16), 0x1fff);
+	assert_int_equal(le64_get(e.req + 16), 0x1fff);
 
 	assert_int_equal(ioasid_viommu_trace_next(t, &e), 1);
 	assert_int_equal(e.req[0], 2);

@@ -8,6 +8,7 @@
 #ifndef IOASID_TESTS_UNIT_VIOMMU_HELPERS_H
 #define IOASID_TESTS_UNIT_VIOMMU_HELPERS_H
 
+#include "le.h"
 #include "helpers.h"
 #include "viommu_check.h"
 
@@ -30,27 +31,6 @@ struct vfx {
 	uint8_t *ram;
 	int notified;
 };
-
-static inline void put16(uint8_t *p, uint16_t x) { p[0] = x; p[1] = x >> 8; }
-static inline void put32(uint8_t *p, uint32_t x)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(x >> (8 * i));
-}
-static inline void put64(uint8_t *p, uint64_t x)
-{
-	put32(p, (uint32_t)x);
-	put32(p + 4, (uint32_t)(x >> 32));
-}
-static inline uint16_t get16(const uint8_t *p) { return p[0] | p[1] << 8; }
-static inline uint32_t get32(const uint8_t *p)
-{
-	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
-}
-static inline uint64_t get64(const uint8_t *p)
-{
-	return get32(p) | (uint64_t)get32(p + 4) << 32;
-}
 
 static void vfx_notify(struct ioasid_viommu *v, void *data)
 {
@@ -126,10 +106,10 @@ static inline int attach_r(struct vfx *f, uint32_t dom, uint32_t ep,
 {
 	uint8_t r[20] = { 1 }, t[4];
 
-	put32(r + 4, dom);
-	put32(r + 8, ep);
-	put32(r + 12, flags);
-	put32(r + 16, reserved);
+	le32_put(r + 4, dom);
+	le32_put(r + 8, ep);
+	le32_put(r + 12, flags);
+	le32_put(r + 16, reserved);
 	return send_req(f, r, sizeof(r), t, sizeof(t));
 }
 #define attach(f, d, ep) attach_r(f, d, ep, 0, 0)
@@ -139,8 +119,8 @@ static inline int detach_r(struct vfx *f, uint32_t dom, uint32_t ep,
 {
 	uint8_t r[20] = { 2 }, t[4];
 
-	put32(r + 4, dom);
-	put32(r + 8, ep);
+	le32_put(r + 4, dom);
+	le32_put(r + 8, ep);
 	r[19] = reserved;
 	return send_req(f, r, sizeof(r), t, sizeof(t));
 }
@@ -151,11 +131,11 @@ static inline void map_req(uint8_t r[36], uint32_t dom, uint64_t vs,
 {
 	memset(r, 0, 36);
 	r[0] = 3;
-	put32(r + 4, dom);
-	put64(r + 8, vs);
-	put64(r + 16, ve);
-	put64(r + 24, ps);
-	put32(r + 32, flags);
+	le32_put(r + 4, dom);
+	le64_put(r + 8, vs);
+	le64_put(r + 16, ve);
+	le64_put(r + 24, ps);
+	le32_put(r + 32, flags);
 }
 
 static inline int map(struct vfx *f, uint32_t dom, uint64_t vs, uint64_t ve,
@@ -172,10 +152,10 @@ static inline int unmap_r(struct vfx *f, uint32_t dom, uint64_t vs,
 {
 	uint8_t r[28] = { 4 }, t[4];
 
-	put32(r + 4, dom);
-	put64(r + 8, vs);
-	put64(r + 16, ve);
-	put32(r + 24, reserved);
+	le32_put(r + 4, dom);
+	le64_put(r + 8, vs);
+	le64_put(r + 16, ve);
+	le32_put(r + 24, reserved);
 	return send_req(f, r, sizeof(r), t, sizeof(t));
 }
 #define unmap(f, d, vs, ve) unmap_r(f, d, vs, ve, 0)
@@ -186,7 +166,7 @@ static inline int probe(struct vfx *f, uint32_t ep, uint8_t *props)
 {
 	uint8_t r[72] = { 5 };
 
-	put32(r + 4, ep);
+	le32_put(r + 4, ep);
 	return send_req(f, r, sizeof(r), props, PROBE_SIZE + 4);
 }
 

@@ -45,6 +45,7 @@
 
 #include <ioasid/viommu.h>
 
+#include "le.h"
 #include "core.h"
 #include "viommu/viommu-internal.h"
 #include "vmtest.h"
@@ -87,30 +88,15 @@ struct result {
 
 static uint8_t *ram, *region;
 
-static void le64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get_le64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
 /* Move a MAP's or UNMAP's addresses into the mock's aperture. */
 static void relocate(uint8_t *req, uint32_t type)
 {
 	if (type != 3 && type != 4)
 		return;
-	le64(req + 8, get_le64(req + 8) - IOVA_SHIFT);
-	le64(req + 16, get_le64(req + 16) - IOVA_SHIFT);
+	le64_put(req + 8, le64_get(req + 8) - IOVA_SHIFT);
+	le64_put(req + 16, le64_get(req + 16) - IOVA_SHIFT);
 	if (type == 3)
-		le64(req + 24, get_le64(req + 24) + RAM_GPA);
+		le64_put(req + 24, le64_get(req + 24) + RAM_GPA);
 }
 
 /* The trace's endpoint ids (ATTACH, DETACH, PROBE) in first-seen order. */

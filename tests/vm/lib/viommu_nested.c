@@ -223,18 +223,18 @@ static void scenario_faults(void)
 		n = ioasid_viommu_event_pop(v, ev, sizeof(ev));
 		VT_CHECK(n == IOASID_VIOMMU_FAULT_SIZE, "event %d: %d bytes", i, n);
 		vt_say("  report %d: reason %u flags 0x%x endpoint 0x%x address 0x%llx",
-		       i, ev[0], get_le32(ev + 4), get_le32(ev + 8),
-		       (unsigned long long)get_le64(ev + 16));
+		       i, ev[0], le32_get(ev + 4), le32_get(ev + 8),
+		       (unsigned long long)le64_get(ev + 16));
 		VT_CHECK(ev[0] == FAULT_R_MAPPING, "reason %u", ev[0]);
-		VT_CHECK(!ev[1] && !ev[2] && !ev[3] && !get_le32(ev + 12),
+		VT_CHECK(!ev[1] && !ev[2] && !ev[3] && !le32_get(ev + 12),
 			 "reserved bytes %02x %02x %02x %08x", ev[1], ev[2],
-			 ev[3], get_le32(ev + 12));
-		VT_CHECK(get_le32(ev + 4) == (raise[i].flags | FAULT_F_ADDRESS),
-			 "flags 0x%x", get_le32(ev + 4));
-		VT_CHECK(get_le32(ev + 8) == EP_A, "endpoint 0x%x",
-			 get_le32(ev + 8));
-		VT_CHECK(get_le64(ev + 16) == raise[i].addr, "address 0x%llx",
-			 (unsigned long long)get_le64(ev + 16));
+			 ev[3], le32_get(ev + 12));
+		VT_CHECK(le32_get(ev + 4) == (raise[i].flags | FAULT_F_ADDRESS),
+			 "flags 0x%x", le32_get(ev + 4));
+		VT_CHECK(le32_get(ev + 8) == EP_A, "endpoint 0x%x",
+			 le32_get(ev + 8));
+		VT_CHECK(le64_get(ev + 16) == raise[i].addr, "address 0x%llx",
+			 (unsigned long long)le64_get(ev + 16));
 		VT_CHECK(ev[IOASID_VIOMMU_FAULT_SIZE] == 0xa5,
 			 "wrote past the report");
 	}
@@ -266,7 +266,7 @@ static void scenario_faults(void)
 	VT_CHECK(ioasid_viommu_handle_host_faults(v) == 1, "one more fault");
 	VT_CHECK(ioasid_viommu_event_pop(v, ev, sizeof(ev)) ==
 				 IOASID_VIOMMU_FAULT_SIZE &&
-			 get_le64(ev + 16) == 0x20004000,
+			 le64_get(ev + 16) == 0x20004000,
 		 "the fifth report");
 	VT_CHECK(raw_respond(ffd, 1) == -EINVAL, "cookie 1 pending after handling");
 
@@ -379,7 +379,7 @@ static int region_read(void *arg, uint64_t gpa, uint64_t *entry)
 
 	if (gpa < REGION_GPA || gpa + 8 > REGION_GPA + REGION_SIZE)
 		return -EFAULT;
-	*entry = get_le64(r->hva + (gpa - REGION_GPA));
+	*entry = le64_get(r->hva + (gpa - REGION_GPA));
 	return 0;
 }
 
@@ -490,7 +490,7 @@ static uint32_t crc32_ieee(const uint8_t *p, size_t len)
 
 static void reseal(uint8_t *s, size_t len)
 {
-	le32(s + len - 4, crc32_ieee(s, len - 4));
+	le32_put(s + len - 4, crc32_ieee(s, len - 4));
 }
 
 /* The payload of the first record of @type (NULL if none). */
@@ -499,7 +499,7 @@ static uint8_t *record(uint8_t *s, size_t len, uint16_t type)
 	size_t off = 24;
 
 	while (off + 8 <= len - 4) {
-		uint32_t plen = get_le32(s + off + 4);
+		uint32_t plen = le32_get(s + off + 4);
 
 		if ((uint16_t)(s[off] | s[off + 1] << 8) == type)
 			return s + off + 8;
@@ -588,7 +588,7 @@ static void scenario_migrate(bool nested)
 	refuse(&dst, stream, len - 1, EBADMSG, free_id, hwpt_before,
 	       "truncated");
 	memcpy(bad, stream, len);
-	le32(bad + 8, 2);
+	le32_put(bad + 8, 2);
 	reseal(bad, len);
 	refuse(&dst, bad, len, EPROTONOSUPPORT, free_id, hwpt_before,
 	       "version 2");
@@ -597,7 +597,7 @@ static void scenario_migrate(bool nested)
 	memcpy(bad, stream, len);
 	mp = record(bad, len, 4);
 	VT_CHECK(mp, "no MAPPING record");
-	le64(mp + 24, RAM_GPA + RAM_SIZE);
+	le64_put(mp + 24, RAM_GPA + RAM_SIZE);
 	reseal(bad, len);
 	refuse(&dst, bad, len, EINVAL, free_id, hwpt_before, "phys not RAM");
 	/* A host failure in the rebuild: one page of the destination's RAM

@@ -18,6 +18,8 @@
 
 #include <ioasid/viommu.h>
 
+#include "le.h"
+
 /* Request types, status values and MAP flags. */
 #define T_ATTACH 1
 #define T_DETACH 2
@@ -31,35 +33,12 @@
 
 static int submit(struct ioasid_viommu *v, const uint8_t *req, size_t len);
 
-static inline void le32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static inline void le64(uint8_t *p, uint64_t v)
-{
-	le32(p, (uint32_t)v);
-	le32(p + 4, (uint32_t)(v >> 32));
-}
-
-static inline uint32_t get_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static inline uint64_t get_le64(const uint8_t *p)
-{
-	return get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
-}
-
 static inline int attach(struct ioasid_viommu *v, uint32_t domain, uint32_t ep)
 {
 	uint8_t req[20] = { T_ATTACH };
 
-	le32(req + 4, domain);
-	le32(req + 8, ep);
+	le32_put(req + 4, domain);
+	le32_put(req + 8, ep);
 	return submit(v, req, sizeof(req));
 }
 
@@ -67,8 +46,8 @@ static inline int detach(struct ioasid_viommu *v, uint32_t domain, uint32_t ep)
 {
 	uint8_t req[20] = { T_DETACH };
 
-	le32(req + 4, domain);
-	le32(req + 8, ep);
+	le32_put(req + 4, domain);
+	le32_put(req + 8, ep);
 	return submit(v, req, sizeof(req));
 }
 
@@ -78,11 +57,11 @@ static inline int map(struct ioasid_viommu *v, uint32_t domain, uint64_t iova,
 {
 	uint8_t req[36] = { T_MAP };
 
-	le32(req + 4, domain);
-	le64(req + 8, iova);
-	le64(req + 16, iova + len - 1);
-	le64(req + 24, gpa);
-	le32(req + 32, flags);
+	le32_put(req + 4, domain);
+	le64_put(req + 8, iova);
+	le64_put(req + 16, iova + len - 1);
+	le64_put(req + 24, gpa);
+	le32_put(req + 32, flags);
 	return submit(v, req, sizeof(req));
 }
 
@@ -91,9 +70,9 @@ static inline int unmap(struct ioasid_viommu *v, uint32_t domain,
 {
 	uint8_t req[28] = { T_UNMAP };
 
-	le32(req + 4, domain);
-	le64(req + 8, iova);
-	le64(req + 16, iova + len - 1);
+	le32_put(req + 4, domain);
+	le64_put(req + 8, iova);
+	le64_put(req + 16, iova + len - 1);
 	return submit(v, req, sizeof(req));
 }
 
