@@ -789,10 +789,9 @@ int ioasid_viommu_enable_nested(struct ioasid_viommu *v,
 	if (rc)
 		goto fail_n;
 	/* Stage 2 must reach the tables; devices only read them. */
+	IOASID_OPTS(ioasid_map_opts, read_only, .flags = IOASID_MAP_READ);
 	iova = gpa;
-	rc = ioasid_ioas_map(v->ctx, n->s2_ioas, hva, size, &iova,
-			     &(struct ioasid_map_opts){ .sz = sizeof(struct ioasid_map_opts),
-							.flags = IOASID_MAP_READ });
+	rc = ioasid_ioas_map(v->ctx, n->s2_ioas, hva, size, &iova, &read_only);
 	if (rc)
 		goto fail_n;
 	if (ioasid_fault_queue_alloc(v->ctx, &n->fault_id, &n->fault_fd)) {

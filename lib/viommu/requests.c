@@ -253,6 +253,14 @@ static uint8_t status_of(int err)
 						 : VIOMMU_S_IOERR;
 }
 
+/* Where a handler may write more than the tail: the device-writable
+ * buffers and the room before the tail (PROBE's properties). */
+struct viommu_reply {
+	const struct iovec *in;
+	unsigned int in_num;
+	size_t props_room;
+};
+
 /*
  * The members of a host IOMMU group cannot be told apart by the host: a
  * group is attached as a unit.  So the group moves as one (docs/VIOMMU.md,
@@ -263,8 +271,10 @@ static uint8_t status_of(int err)
  * it attached already (OK); it DETACHes each at release, and a mate's
  * DETACH from the domain its group left answers OK too.
  */
-static uint8_t do_attach(struct ioasid_viommu *v, const struct viommu_req *r)
+static uint8_t do_attach(struct ioasid_viommu *v, const struct viommu_req *r,
+			 const struct viommu_reply *reply)
 {
+	(void)reply;
 	struct viommu_endpoint *ep, *o;
 	struct viommu_domain *d;
 	bool bypass = r->flags & VIOMMU_ATTACH_F_BYPASS;
@@ -348,8 +358,10 @@ static uint8_t do_attach(struct ioasid_viommu *v, const struct viommu_req *r)
 	return VIOMMU_S_OK;
 }
 
-static uint8_t do_detach(struct ioasid_viommu *v, const struct viommu_req *r)
+static uint8_t do_detach(struct ioasid_viommu *v, const struct viommu_req *r,
+			 const struct viommu_reply *reply)
 {
+	(void)reply;
 	struct viommu_endpoint *ep = vidx_find(&v->endpoints, r->endpoint);
 
 	/* 41: reserved ignored. */
@@ -370,8 +382,10 @@ static uint8_t do_detach(struct ioasid_viommu *v, const struct viommu_req *r)
 	return VIOMMU_S_OK;
 }
 
-static uint8_t do_map(struct ioasid_viommu *v, const struct viommu_req *r)
+static uint8_t do_map(struct ioasid_viommu *v, const struct viommu_req *r,
+			 const struct viommu_reply *reply)
 {
+	(void)reply;
 	uint64_t mask = v->granule - 1, size_minus_1;
 	struct viommu_mapping *m;
 	struct viommu_domain *d;
@@ -431,8 +445,10 @@ static uint8_t do_map(struct ioasid_viommu *v, const struct viommu_req *r)
 	return VIOMMU_S_OK;
 }
 
-static uint8_t do_unmap(struct ioasid_viommu *v, const struct viommu_req *r)
+static uint8_t do_unmap(struct ioasid_viommu *v, const struct viommu_req *r,
+			 const struct viommu_reply *reply)
 {
+	(void)reply;
 	struct viommu_mapping *m;
 	struct viommu_domain *d;
 	struct itree_iter pos;
@@ -620,6 +636,38 @@ static uint8_t probe_fill(const struct ioasid_viommu *v,
 	return VIOMMU_S_OK;
 }
 
+/* PROBE: the properties go before the tail, zeroes on failure (no stale
+ * bytes for the driver). */
+static uint8_t do_probe(struct ioasid_viommu *v, const struct viommu_req *r,
+			const struct viommu_reply *reply)
+{
+	struct viommu_endpoint *ep;
+	uint8_t *props, status;
+
+	if (reply->props_room < v->config.probe_size)
+		return VIOMMU_S_INVAL; /* 82, 83 */
+	ep = vidx_find(&v->endpoints, r->endpoint);
+	props = calloc(1, v->config.probe_size ? v->config.probe_size : 1);
+	if (!props)
+		return VIOMMU_S_NOMEM;
+	status = ep ? probe_fill(v, ep, props) : VIOMMU_S_NOENT; /* 77 */
+	viommu_iov_write(reply->in, reply->in_num, 0, props,
+			 v->config.probe_size);
+	free(props);
+	return status;
+}
+
+/* The handler of each request type of the wire table (wire.c). */
+static uint8_t (*const handlers[])(struct ioasid_viommu *,
+				   const struct viommu_req *,
+				   const struct viommu_reply *) = {
+	[VIOMMU_T_ATTACH] = do_attach,
+	[VIOMMU_T_DETACH] = do_detach,
+	[VIOMMU_T_MAP] = do_map,
+	[VIOMMU_T_UNMAP] = do_unmap,
+	[VIOMMU_T_PROBE] = do_probe,
+};
+
 /* ------------------------------------------------------------------ */
 /* Public: request processing                                           */
 
@@ -629,6 +677,8 @@ int ioasid_viommu_handle_request(struct ioasid_viommu *v,
 				 uint32_t *used_len)
 {
 	uint8_t rbuf[VIOMMU_MAX_RO_SIZE], tail[VIOMMU_TAIL_SIZE];
+	const struct viommu_req_type *rt;
+	struct viommu_reply reply;
 	struct viommu_req req;
 	enum viommu_parse parsed;
 	size_t in_size, tail_off, got;
@@ -670,55 +720,24 @@ int ioasid_viommu_handle_request(struct ioasid_viommu *v,
 	    in_size < VIOMMU_TAIL_SIZE)
 		return 0;
 
+	/* The tail goes after the properties, or as far as the buffer
+	 * allows when it is too short for them (which PROBE refuses). */
+	rt = viommu_wire_req_type(req.type);
 	tail_off = 0;
-	if (req.type == VIOMMU_T_PROBE)
+	if (rt->writes_props)
 		tail_off = in_size >= (size_t)v->config.probe_size + VIOMMU_TAIL_SIZE
 				   ? v->config.probe_size
 				   : in_size - VIOMMU_TAIL_SIZE;
+	reply.in = in;
+	reply.in_num = in_num;
+	reply.props_room = tail_off;
 
-	if (parsed == VIOMMU_PARSE_SHORT) {
+	if (parsed == VIOMMU_PARSE_SHORT)
 		status = VIOMMU_S_DEVERR;
-	} else {
-		switch (req.type) {
-		case VIOMMU_T_ATTACH:
-			status = do_attach(v, &req);
-			break;
-		case VIOMMU_T_DETACH:
-			status = do_detach(v, &req);
-			break;
-		case VIOMMU_T_MAP:
-			status = do_map(v, &req);
-			break;
-		case VIOMMU_T_UNMAP:
-			status = do_unmap(v, &req);
-			break;
-		default: { /* VIOMMU_T_PROBE */
-			struct viommu_endpoint *ep;
-			uint8_t *props;
-
-			if (tail_off < v->config.probe_size) {
-				status = VIOMMU_S_INVAL; /* 82, 83 */
-				break;
-			}
-			ep = vidx_find(&v->endpoints, req.endpoint);
-			props = calloc(1, v->config.probe_size ? v->config.probe_size : 1);
-			if (!props) {
-				status = VIOMMU_S_NOMEM;
-				break;
-			}
-			if (ep) {
-				status = probe_fill(v, ep, props);
-			} else {
-				status = VIOMMU_S_NOENT; /* 77 */
-			}
-			/* Zeroes on failure: no stale bytes for the driver. */
-			viommu_iov_write(in, in_num, 0, props,
-					 v->config.probe_size);
-			free(props);
-			break;
-		}
-		}
-	}
+	else if (req.type < ARRAY_SIZE(handlers) && handlers[req.type])
+		status = handlers[req.type](v, &req, &reply);
+	else /* in the wire table but not handled yet */
+		status = VIOMMU_S_UNSUPP;
 	viommu_wire_tail(tail, status); /* 22: tail.reserved zero */
 	if (in_num == 1)
 		memcpy((uint8_t *)in[0].iov_base + tail_off, tail, sizeof(tail));

@@ -197,66 +197,72 @@ static int parse_field(struct ioasid_viommu_trace *t,
 	return 0;
 }
 
+/* What a line of each kind must and may have.  Request lines are named
+ * and laid out by the device's request table (wire.c). */
 struct line_kind {
-	const char *word;
 	uint32_t kind;
-	uint8_t type;
+	uint8_t type; /* REQUEST: the request type */
 	uint32_t needed; /* fields the line must have */
 	uint32_t allowed;
 };
 
-static const struct line_kind kinds[] = {
-	{ "config", IOASID_VIOMMU_TRACE_CONFIG, 0,
-	  F_PSM | F_INPUT | F_DOMAINS | F_PROBE_SIZE | F_BYPASS,
-	  F_PSM | F_INPUT | F_DOMAINS | F_PROBE_SIZE | F_BYPASS },
-	{ "attach", IOASID_VIOMMU_TRACE_REQUEST, VIOMMU_T_ATTACH,
+static const struct line_kind config_kind = {
+	IOASID_VIOMMU_TRACE_CONFIG, 0,
+	F_PSM | F_INPUT | F_DOMAINS | F_PROBE_SIZE | F_BYPASS,
+	F_PSM | F_INPUT | F_DOMAINS | F_PROBE_SIZE | F_BYPASS
+};
+
+static const struct line_kind request_kinds[] = {
+	{ IOASID_VIOMMU_TRACE_REQUEST, VIOMMU_T_ATTACH,
 	  F_DOMAIN | F_EP, F_DOMAIN | F_EP | F_FLAGS },
-	{ "detach", IOASID_VIOMMU_TRACE_REQUEST, VIOMMU_T_DETACH,
+	{ IOASID_VIOMMU_TRACE_REQUEST, VIOMMU_T_DETACH,
 	  F_DOMAIN | F_EP, F_DOMAIN | F_EP },
-	{ "map", IOASID_VIOMMU_TRACE_REQUEST, VIOMMU_T_MAP,
+	{ IOASID_VIOMMU_TRACE_REQUEST, VIOMMU_T_MAP,
 	  F_DOMAIN | F_VIRT | F_PHYS | F_FLAGS,
 	  F_DOMAIN | F_VIRT | F_PHYS | F_FLAGS },
-	{ "unmap", IOASID_VIOMMU_TRACE_REQUEST, VIOMMU_T_UNMAP,
+	{ IOASID_VIOMMU_TRACE_REQUEST, VIOMMU_T_UNMAP,
 	  F_DOMAIN | F_VIRT, F_DOMAIN | F_VIRT },
-	{ "probe", IOASID_VIOMMU_TRACE_REQUEST, VIOMMU_T_PROBE, F_EP, F_EP },
+	{ IOASID_VIOMMU_TRACE_REQUEST, VIOMMU_T_PROBE, F_EP, F_EP },
 };
+
+/* The kind of a line starting with @word (@len bytes), or NULL. */
+static const struct line_kind *line_kind_of(const char *word, size_t len)
+{
+	const struct viommu_req_type *rt;
+
+	if (len == 6 && memcmp(word, "config", 6) == 0)
+		return &config_kind;
+	rt = viommu_wire_req_named(word, len);
+	if (!rt)
+		return NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(request_kinds); i++)
+		if (request_kinds[i].type == rt->type)
+			return &request_kinds[i];
+	return NULL;
+}
 
 /* The device-readable bytes of the request @e describes. */
 static void encode(struct ioasid_viommu_trace *t,
 		   struct ioasid_viommu_trace_entry *e)
 {
-	memset(e->req, 0, sizeof(e->req));
-	e->req[0] = e->type;
-	e->resp_len = VIOMMU_TAIL_SIZE;
-	switch (e->type) {
-	case VIOMMU_T_ATTACH:
-	case VIOMMU_T_DETACH:
-		le32_put(e->req + 4, e->domain);
-		le32_put(e->req + 8, e->endpoint);
-		if (e->type == VIOMMU_T_ATTACH)
-			le32_put(e->req + 12, e->flags);
-		e->req_len = 20;
-		break;
-	case VIOMMU_T_MAP:
-		le32_put(e->req + 4, e->domain);
-		le64_put(e->req + 8, e->virt_start);
-		le64_put(e->req + 16, e->virt_end);
-		le64_put(e->req + 24, e->phys_start);
-		le32_put(e->req + 32, e->flags);
-		e->req_len = 36;
-		break;
-	case VIOMMU_T_UNMAP:
-		le32_put(e->req + 4, e->domain);
-		le64_put(e->req + 8, e->virt_start);
-		le64_put(e->req + 16, e->virt_end);
-		e->req_len = 28;
-		break;
-	default: /* PROBE */
-		le32_put(e->req + 4, e->endpoint);
-		e->req_len = VIOMMU_PROBE_RO_SIZE;
-		e->resp_len = t->probe_size + VIOMMU_TAIL_SIZE;
-		break;
-	}
+	const struct viommu_req_type *rt = viommu_wire_req_type(e->type);
+	struct viommu_req req = {
+		.type = e->type,
+		.domain = e->domain,
+		.endpoint = e->endpoint,
+		.flags = e->flags,
+		.virt_start = e->virt_start,
+		.virt_end = e->virt_end,
+		.phys_start = e->phys_start,
+	};
+	uint8_t buf[VIOMMU_MAX_RO_SIZE];
+
+	_Static_assert(sizeof(e->req) == VIOMMU_MAX_RO_SIZE,
+		       "a trace entry holds the largest request");
+	viommu_wire_encode(&req, buf);
+	memcpy(e->req, buf, sizeof(e->req));
+	e->req_len = rt->size;
+	e->resp_len = (rt->writes_props ? t->probe_size : 0) + VIOMMU_TAIL_SIZE;
 }
 
 /* The next line into t->buf, NUL-terminated (fgets cannot tell a NUL
@@ -318,10 +324,7 @@ int ioasid_viommu_trace_next(struct ioasid_viommu_trace *t,
 	word = p;
 	wlen = strcspn(p, " \t\r\n");
 	p += wlen;
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (strlen(kinds[i].word) == wlen &&
-		    memcmp(kinds[i].word, word, wlen) == 0)
-			k = &kinds[i];
+	k = line_kind_of(word, wlen);
 	if (!k)
 		return ioasid_fail(-EINVAL, "viommu trace line %u: unknown line kind '%.*s'",
 				   t->line, (int)wlen, word);
@@ -345,8 +348,8 @@ int ioasid_viommu_trace_next(struct ioasid_viommu_trace *t,
 			return rc;
 	}
 	if ((seen & k->needed) != k->needed || seen & ~k->allowed)
-		return ioasid_fail(-EINVAL, "viommu trace line %u: %s needs %s fields",
-				   t->line, k->word,
+		return ioasid_fail(-EINVAL, "viommu trace line %u: %.*s needs %s fields",
+				   t->line, (int)wlen, word,
 				   (seen & k->needed) != k->needed ? "more" : "fewer");
 	if (out.num_resv && k->type != VIOMMU_T_PROBE)
 		return ioasid_fail(-EINVAL, "viommu trace line %u: resv is for probe lines",

@@ -65,70 +65,135 @@ size_t viommu_iov_write(const struct iovec *iov, unsigned int num, size_t off,
 	return iov_walk(iov, num, off, (uint8_t *)src, len, true);
 }
 
-size_t viommu_wire_req_size(uint8_t type)
+/* The layouts of the specification's request structs (virtio 1.3,
+ * 5.13.6), head at offset 0, tail after @size. */
+static const struct viommu_req_type req_types[] = {
+	{ VIOMMU_T_ATTACH, "attach", 20, false, 4,
+	  { { 4, 4, VIOMMU_W_DOMAIN }, { 8, 4, VIOMMU_W_ENDPOINT },
+	    { 12, 4, VIOMMU_W_FLAGS }, { 16, 4, VIOMMU_W_RESERVED } } },
+	{ VIOMMU_T_DETACH, "detach", 20, false, 3,
+	  { { 4, 4, VIOMMU_W_DOMAIN }, { 8, 4, VIOMMU_W_ENDPOINT },
+	    { 12, 8, VIOMMU_W_RESERVED } } },
+	{ VIOMMU_T_MAP, "map", 36, false, 5,
+	  { { 4, 4, VIOMMU_W_DOMAIN }, { 8, 8, VIOMMU_W_VIRT_START },
+	    { 16, 8, VIOMMU_W_VIRT_END }, { 24, 8, VIOMMU_W_PHYS_START },
+	    { 32, 4, VIOMMU_W_FLAGS } } },
+	{ VIOMMU_T_UNMAP, "unmap", 28, false, 4,
+	  { { 4, 4, VIOMMU_W_DOMAIN }, { 8, 8, VIOMMU_W_VIRT_START },
+	    { 16, 8, VIOMMU_W_VIRT_END }, { 24, 4, VIOMMU_W_RESERVED } } },
+	{ VIOMMU_T_PROBE, "probe", VIOMMU_PROBE_RO_SIZE, true, 2,
+	  { { 4, 4, VIOMMU_W_ENDPOINT }, { 8, 64, VIOMMU_W_RESERVED } } },
+};
+
+const struct viommu_req_type *viommu_wire_req_type(uint8_t type)
 {
-	switch (type) {
-	case VIOMMU_T_ATTACH:
-	case VIOMMU_T_DETACH:
-		return 20;
-	case VIOMMU_T_MAP:
-		return 36;
-	case VIOMMU_T_UNMAP:
-		return 28;
-	case VIOMMU_T_PROBE:
-		return VIOMMU_PROBE_RO_SIZE;
-	default:
-		return 0;
+	/* Types are 1..5, in table order. */
+	if (type < 1 || type > sizeof(req_types) / sizeof(req_types[0]))
+		return NULL;
+	return &req_types[type - 1];
+}
+
+const struct viommu_req_type *viommu_wire_req_named(const char *name,
+						    size_t len)
+{
+	for (size_t i = 0; i < sizeof(req_types) / sizeof(req_types[0]); i++)
+		if (strlen(req_types[i].name) == len &&
+		    memcmp(req_types[i].name, name, len) == 0)
+			return &req_types[i];
+	return NULL;
+}
+
+/* The request member a field holds; 32-bit members take the low half. */
+static void member_set(struct viommu_req *req, uint8_t member, uint64_t v)
+{
+	switch (member) {
+	case VIOMMU_W_DOMAIN:
+		req->domain = (uint32_t)v;
+		break;
+	case VIOMMU_W_ENDPOINT:
+		req->endpoint = (uint32_t)v;
+		break;
+	case VIOMMU_W_FLAGS:
+		req->flags = (uint32_t)v;
+		break;
+	case VIOMMU_W_VIRT_START:
+		req->virt_start = v;
+		break;
+	case VIOMMU_W_VIRT_END:
+		req->virt_end = v;
+		break;
+	case VIOMMU_W_PHYS_START:
+		req->phys_start = v;
+		break;
 	}
+}
+
+static uint64_t member_get(const struct viommu_req *req, uint8_t member)
+{
+	switch (member) {
+	case VIOMMU_W_DOMAIN:
+		return req->domain;
+	case VIOMMU_W_ENDPOINT:
+		return req->endpoint;
+	case VIOMMU_W_FLAGS:
+		return req->flags;
+	case VIOMMU_W_VIRT_START:
+		return req->virt_start;
+	case VIOMMU_W_VIRT_END:
+		return req->virt_end;
+	case VIOMMU_W_PHYS_START:
+		return req->phys_start;
+	}
+	return 0;
 }
 
 enum viommu_parse viommu_wire_parse(const uint8_t *buf, size_t len,
 				    struct viommu_req *req)
 {
-	size_t need;
+	const struct viommu_req_type *rt;
 
 	memset(req, 0, sizeof(*req));
 	if (len < VIOMMU_HEAD_SIZE)
 		return VIOMMU_PARSE_NO_HEAD;
 	/* head.reserved is ignored (conformance item 22). */
 	req->type = buf[0];
-	need = viommu_wire_req_size(req->type);
-	if (!need)
+	rt = viommu_wire_req_type(req->type);
+	if (!rt)
 		return VIOMMU_PARSE_UNKNOWN;
-	if (len < need)
+	if (len < rt->size)
 		return VIOMMU_PARSE_SHORT;
+	for (unsigned int i = 0; i < rt->num_fields; i++) {
+		const struct viommu_wire_field *f = &rt->fields[i];
 
-	switch (req->type) {
-	case VIOMMU_T_ATTACH:
-		req->domain = le32_get(buf + 4);
-		req->endpoint = le32_get(buf + 8);
-		req->flags = le32_get(buf + 12);
-		req->reserved_nonzero = any_nonzero(buf + 16, 4);
-		break;
-	case VIOMMU_T_DETACH:
-		req->domain = le32_get(buf + 4);
-		req->endpoint = le32_get(buf + 8);
-		req->reserved_nonzero = any_nonzero(buf + 12, 8);
-		break;
-	case VIOMMU_T_MAP:
-		req->domain = le32_get(buf + 4);
-		req->virt_start = le64_get(buf + 8);
-		req->virt_end = le64_get(buf + 16);
-		req->phys_start = le64_get(buf + 24);
-		req->flags = le32_get(buf + 32);
-		break;
-	case VIOMMU_T_UNMAP:
-		req->domain = le32_get(buf + 4);
-		req->virt_start = le64_get(buf + 8);
-		req->virt_end = le64_get(buf + 16);
-		req->reserved_nonzero = any_nonzero(buf + 24, 4);
-		break;
-	case VIOMMU_T_PROBE:
-		req->endpoint = le32_get(buf + 4);
-		req->reserved_nonzero = any_nonzero(buf + 8, 64);
-		break;
+		if (f->member == VIOMMU_W_RESERVED)
+			req->reserved_nonzero |= any_nonzero(buf + f->offset, f->size);
+		else
+			member_set(req, f->member,
+				   f->size == 4 ? le32_get(buf + f->offset)
+						: le64_get(buf + f->offset));
 	}
 	return VIOMMU_PARSE_OK;
+}
+
+void viommu_wire_encode(const struct viommu_req *req,
+			uint8_t out[VIOMMU_MAX_RO_SIZE])
+{
+	const struct viommu_req_type *rt = viommu_wire_req_type(req->type);
+
+	memset(out, 0, VIOMMU_MAX_RO_SIZE);
+	if (!rt)
+		return;
+	out[0] = req->type;
+	for (unsigned int i = 0; i < rt->num_fields; i++) {
+		const struct viommu_wire_field *f = &rt->fields[i];
+
+		if (f->member == VIOMMU_W_RESERVED)
+			continue;
+		if (f->size == 4)
+			le32_put(out + f->offset, (uint32_t)member_get(req, f->member));
+		else
+			le64_put(out + f->offset, member_get(req, f->member));
+	}
 }
 
 void viommu_wire_tail(uint8_t out[VIOMMU_TAIL_SIZE], uint8_t status)

@@ -100,11 +100,52 @@ size_t viommu_iov_read(const struct iovec *iov, unsigned int num, size_t off,
 size_t viommu_iov_write(const struct iovec *iov, unsigned int num, size_t off,
 			const void *src, size_t len);
 
-/* Size of the device-readable part of a request type; 0 if unknown. */
-size_t viommu_wire_req_size(uint8_t type);
+/*
+ * The request table: each request type's name and layout, written once.
+ * The dispatcher (requests.c) parses with it, the trace reader (trace.c)
+ * finds requests by name and encodes them with it; a new request type is
+ * one entry here plus its handler.
+ */
+enum viommu_wire_member {
+	VIOMMU_W_RESERVED, /* must be zero; sets reserved_nonzero */
+	VIOMMU_W_DOMAIN,
+	VIOMMU_W_ENDPOINT,
+	VIOMMU_W_FLAGS,
+	VIOMMU_W_VIRT_START,
+	VIOMMU_W_VIRT_END,
+	VIOMMU_W_PHYS_START,
+};
+
+struct viommu_wire_field {
+	uint8_t offset, size; /* size 4 or 8; any size for RESERVED */
+	uint8_t member;	      /* enum viommu_wire_member */
+};
+
+#define VIOMMU_WIRE_MAX_FIELDS 5
+
+struct viommu_req_type {
+	uint8_t type;
+	const char *name; /* as a trace line names it */
+	uint8_t size;	  /* device-readable part: head and fields */
+	/* The device-writable part holds probe_size bytes of properties
+	 * before the tail (PROBE). */
+	bool writes_props;
+	uint8_t num_fields;
+	struct viommu_wire_field fields[VIOMMU_WIRE_MAX_FIELDS];
+};
+
+/* The entry of request type @type, or NULL if the device knows none. */
+const struct viommu_req_type *viommu_wire_req_type(uint8_t type);
+/* The entry named @name (@len bytes, not NUL-terminated), or NULL. */
+const struct viommu_req_type *viommu_wire_req_named(const char *name,
+						    size_t len);
 /* Parse the first @len bytes of a request. */
 enum viommu_parse viommu_wire_parse(const uint8_t *buf, size_t len,
 				    struct viommu_req *req);
+/* The device-readable bytes of @req (req->type known): rt->size bytes,
+ * reserved ones zero.  The inverse of viommu_wire_parse(). */
+void viommu_wire_encode(const struct viommu_req *req,
+			uint8_t out[VIOMMU_MAX_RO_SIZE]);
 
 /* Encoders: fixed-size outputs, reserved bytes zero. */
 void viommu_wire_tail(uint8_t out[VIOMMU_TAIL_SIZE], uint8_t status);
