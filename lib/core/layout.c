@@ -11,17 +11,10 @@
 #include <string.h>
 
 #include "core.h"
-#include "resv.h"
+#include "model.h"
 
 #define SZ_2M (2ull << 20)
 #define SZ_4G (4ull << 30)
-
-static const char *type_name(enum ioasid_resv_type type)
-{
-	const char *n = ioasid_resv_type_name(type);
-
-	return n ? n : "?";
-}
 
 /* Copy @n entries of @size bytes to the caller's array of *@num; report
  * the count and -EMSGSIZE when it was short. */
@@ -363,49 +356,12 @@ static int check_regions(const struct ioasid_resv_region *r, uint32_t n,
 	return 0;
 }
 
-/* The complement of disjoint sorted @holes inside [start, last];
- * *@out malloc'ed. */
-static int complement(const struct ioasid_resv_region *holes, uint32_t n,
-		      uint64_t start, uint64_t last,
-		      struct ioasid_iova_range **out, uint32_t *nout)
-{
-	struct ioasid_iova_range *r = calloc(n + 1, sizeof(*r));
-	uint32_t k = 0;
-	uint64_t cur = start;
-	bool done = false;
-
-	if (!r)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < n && !done; i++) {
-		if (holes[i].last < cur)
-			continue;
-		if (holes[i].start > last)
-			break;
-		if (holes[i].start > cur) {
-			r[k].start = cur;
-			r[k++].last = holes[i].start - 1;
-		}
-		if (holes[i].last >= last)
-			done = true;
-		else
-			cur = holes[i].last + 1;
-	}
-	if (!done) {
-		r[k].start = cur;
-		r[k++].last = last;
-	}
-	*out = r;
-	*nout = k;
-	return 0;
-}
-
 int ioasid_resv_usable(const struct ioasid_resv_region *regions,
 		       uint32_t num_regions, uint64_t start, uint64_t last,
 		       struct ioasid_iova_range *ranges, uint32_t *num)
 {
-	struct ioasid_resv_region *merged = NULL;
 	struct ioasid_iova_range *r = NULL;
-	uint32_t nmerged = 0, nr = 0;
+	uint32_t nr = 0;
 	int rc;
 
 	ioasid_clear_error();
@@ -423,26 +379,16 @@ int ioasid_resv_usable(const struct ioasid_resv_region *regions,
 	rc = check_regions(regions, num_regions, "regions");
 	if (rc)
 		return rc;
-	if (resv_merge(regions, num_regions, RESV_ALL_TYPES, &merged, &nmerged) ||
-	    complement(merged, nmerged, start, last, &r, &nr)) {
-		free(merged);
-		return ioasid_fail(-ENOMEM, "out of memory");
-	}
+	rc = resv_usable(regions, num_regions, start, last, &r, &nr);
+	if (rc)
+		return rc;
 	rc = copy_out_array(ranges, r, nr, sizeof(*r), num, "usable ranges");
-	free(merged);
 	free(r);
 	return rc;
 }
 
 /* ------------------------------------------------------------------ */
 /* Guest RAM layouts                                                    */
-
-/* Regions of @ep that RAM may not overlap: all but direct-relaxable (the
- * kernel does not enforce those on attach), plus the aperture limit. */
-static bool forbids(const struct ioasid_resv_region *r)
-{
-	return r->type != IOASID_RESV_DIRECT_RELAXABLE;
-}
 
 static int check_eps(const struct ioasid_endpoint *eps, uint32_t num_eps)
 {
@@ -482,7 +428,7 @@ static bool covers_top(const struct ioasid_resv_region *r, uint32_t n,
 {
 	for (uint32_t i = 0; i < n; i++)
 		if (r[i].last == UINT64_MAX && r[i].start <= top + 1 &&
-		    forbids(&r[i]))
+		    resv_forbids_ram(&r[i]))
 			return true;
 	return false;
 }
@@ -544,7 +490,7 @@ int ioasid_layout_check(const struct ioasid_endpoint *eps, uint32_t num_eps,
 
 				if (k < n) {
 					r = ep->regions[k];
-					if (!forbids(&r))
+					if (!resv_forbids_ram(&r))
 						continue;
 				} else if (top && top < UINT64_MAX &&
 					   !covers_top(ep->regions, n, top)) {
@@ -591,7 +537,7 @@ int ioasid_layout_check(const struct ioasid_endpoint *eps, uint32_t num_eps,
 			   first.region.last == UINT64_MAX &&
 					   first.region.type == IOASID_RESV_RESERVED ?
 				   "above the IOMMU's address width" :
-				   type_name(first.region.type),
+				   resv_type_str(first.region.type),
 			   first.device,
 			   found > 1 ? " (and more)" : "");
 }
@@ -647,7 +593,7 @@ int ioasid_layout_plan(const struct ioasid_endpoint *eps, uint32_t num_eps,
 	total = 0;
 	for (uint32_t e = 0; e < num_eps; e++)
 		for (uint32_t k = 0; k < IOASID_OPTS_GET(&eps[e], num_regions, 0); k++)
-			if (forbids(&eps[e].regions[k]))
+			if (resv_forbids_ram(&eps[e].regions[k]))
 				all[total++] = eps[e].regions[k];
 	if (base > top) {
 		rc = ioasid_fail(-ENOSPC,
@@ -656,7 +602,7 @@ int ioasid_layout_plan(const struct ioasid_endpoint *eps, uint32_t num_eps,
 		goto out;
 	}
 	if (resv_merge(all, total, RESV_ALL_TYPES, &merged, &nmerged) ||
-	    complement(merged, nmerged, base, top, &usable, &nusable)) {
+	    resv_complement(merged, nmerged, base, top, &usable, &nusable)) {
 		rc = ioasid_fail(-ENOMEM, "out of memory");
 		goto out;
 	}
@@ -738,22 +684,6 @@ static void platform_limits(const struct ioasid_endpoint *eps, uint32_t n,
 	}
 }
 
-/* Whether [start, last] lies inside the union of disjoint sorted @r. */
-static bool covered(const struct ioasid_resv_region *r, uint32_t n,
-		    uint64_t start, uint64_t last)
-{
-	for (uint32_t i = 0; i < n; i++) {
-		if (r[i].last < start)
-			continue;
-		if (r[i].start > start)
-			return false;
-		if (r[i].last >= last)
-			return true;
-		start = r[i].last + 1;
-	}
-	return false;
-}
-
 struct block_list {
 	struct ioasid_migration_block *v, first;
 	uint32_t max, n;
@@ -829,7 +759,7 @@ int ioasid_layout_compare(const struct ioasid_endpoint *src, uint32_t num_src,
 	total = 0;
 	for (uint32_t e = 0; e < num_src; e++)
 		for (uint32_t k = 0; k < IOASID_OPTS_GET(&src[e], num_regions, 0); k++)
-			if (forbids(&src[e].regions[k]))
+			if (resv_forbids_ram(&src[e].regions[k]))
 				all[total++] = src[e].regions[k];
 	if (resv_merge(all, total, RESV_ALL_TYPES, &src_merged, &nsrc)) {
 		free(all);
@@ -862,7 +792,7 @@ int ioasid_layout_compare(const struct ioasid_endpoint *src, uint32_t num_src,
 		for (uint32_t k = 0; k < IOASID_OPTS_GET(ep, num_regions, 0); k++) {
 			const struct ioasid_resv_region *r = &ep->regions[k];
 
-			if (!forbids(r))
+			if (!resv_forbids_ram(r))
 				continue;
 			memset(&b, 0, sizeof(b));
 			snprintf(b.device, sizeof(b.device), "%s",
@@ -881,7 +811,7 @@ int ioasid_layout_compare(const struct ioasid_endpoint *src, uint32_t num_src,
 			/* The ceiling above is reported once, as such. */
 			if ((flags & IOASID_COMPARE_GUEST_IOVAS) &&
 			    !(r->last == UINT64_MAX && r->start > dst_top) &&
-			    !covered(src_merged, nsrc, r->start, r->last)) {
+			    !resv_covered(src_merged, nsrc, r->start, r->last)) {
 				memset(&b.ram, 0, sizeof(b.ram));
 				b.reason = IOASID_BLOCK_NEW_REGION;
 				block_add(&l, &b);
@@ -912,14 +842,14 @@ int ioasid_layout_compare(const struct ioasid_endpoint *src, uint32_t num_src,
 				   "cannot migrate: reserved region 0x%llx-0x%llx (%s) of destination device %s is not reserved on the source%s",
 				   (unsigned long long)b.region.start,
 				   (unsigned long long)b.region.last,
-				   type_name(b.region.type), b.device,
+				   resv_type_str(b.region.type), b.device,
 				   l.n > 1 ? " (and more)" : "");
 	default:
 		return ioasid_fail(-EADDRINUSE,
 				   "cannot migrate: reserved region 0x%llx-0x%llx (%s) of destination device %s overlaps RAM 0x%llx-0x%llx%s",
 				   (unsigned long long)b.region.start,
 				   (unsigned long long)b.region.last,
-				   type_name(b.region.type), b.device,
+				   resv_type_str(b.region.type), b.device,
 				   (unsigned long long)b.ram.gpa,
 				   (unsigned long long)(b.ram.gpa + b.ram.size - 1),
 				   l.n > 1 ? " (and more)" : "");

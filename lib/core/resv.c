@@ -11,13 +11,7 @@
 #include <unistd.h>
 
 #include "core.h"
-#include "resv.h"
-
-static bool overlaps(const struct ioasid_resv_region *a,
-		     const struct ioasid_resv_region *b)
-{
-	return a->start <= b->last && b->start <= a->last;
-}
+#include "model.h"
 
 /* Copy @n regions into the caller's array of @max; the count is always
  * reported. */
@@ -141,7 +135,7 @@ int ioasid_endpoints_combine(const struct ioasid_endpoint *eps,
 			continue;
 		for (uint32_t j = 0; j < total; j++)
 			if (resv_rank(all[j].type) > resv_rank(IOASID_RESV_SW_MSI) &&
-			    overlaps(&all[i], &all[j]))
+			    resv_overlaps(&all[i], &all[j]))
 				res.flags |= IOASID_COMBINED_MSI_CONFLICT;
 	}
 	put_regions(res.regions, res.max_regions, merged, nmerged,

@@ -1,26 +1,49 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Reserved-region arithmetic shared by lib/core/resv.c, lib/core/layout.c and the
- * backends: merging by precedence, complements, IOMMU limits from sysfs.
- * Never installed.
+ * Reserved-region algebra shared by lib/core and the backends: region
+ * types, merging by precedence, and the complement of a merged list (the
+ * usable ranges) and back.  Arguments are checked by the caller
+ * (model.h).  Never installed.
  */
 #ifndef IOASID_LIB_RESV_H
 #define IOASID_LIB_RESV_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <ioasid/ioasid.h>
 
+/* ------------------------------------------------------------------ */
+/* Region types (resv_types.c)                                          */
+
 /* How strongly a guest must respect a region type: larger wins an
  * overlap.  0 for an unknown type. */
 int resv_rank(enum ioasid_resv_type type);
+
+/* The sysfs name of @type ("direct", ..., plus our "sw-msi"); NULL for an
+ * unknown type.  resv_type_str() gives "?" instead, for messages. */
+const char *resv_type_name(enum ioasid_resv_type type);
+
+static inline const char *resv_type_str(enum ioasid_resv_type type)
+{
+	const char *n = resv_type_name(type);
+
+	return n ? n : "?";
+}
+
+/* Whether guest RAM may not overlap a region of @r's type: every type but
+ * direct-relaxable, which the kernel does not enforce on attach. */
+bool resv_forbids_ram(const struct ioasid_resv_region *r);
+
+/* ------------------------------------------------------------------ */
+/* Merging (resv_merge.c)                                               */
 
 /*
  * resv_merge - @n regions (any order, overlapping) into disjoint sorted
  * regions, overlaps taking the higher-ranked type, touching regions of one
  * type joined.  @types_mask: bit T set keeps regions of type T, others are
  * ignored.  *@out is malloc'ed (NULL when *@num_out is 0).
- * Return: 0 or -ENOMEM.
+ * Return: 0 or -ENOMEM (without a message).
  */
 int resv_merge(const struct ioasid_resv_region *in, uint32_t n,
 	       uint32_t types_mask, struct ioasid_resv_region **out,
@@ -29,5 +52,38 @@ int resv_merge(const struct ioasid_resv_region *in, uint32_t n,
 #define RESV_ALL_TYPES 0x1fu
 #define RESV_DOORBELL_TYPES                                                \
 	((1u << IOASID_RESV_MSI) | (1u << IOASID_RESV_SW_MSI))
+
+/* ------------------------------------------------------------------ */
+/* Regions and ranges (resv_ranges.c)                                   */
+
+/* Whether regions @a and @b share an IOVA. */
+bool resv_overlaps(const struct ioasid_resv_region *a,
+		   const struct ioasid_resv_region *b);
+
+/* Whether [@start, @last] lies inside the union of the disjoint sorted
+ * regions @r (a resv_merge() result); @start <= @last. */
+bool resv_covered(const struct ioasid_resv_region *r, uint32_t n,
+		  uint64_t start, uint64_t last);
+
+/*
+ * resv_complement - the IOVAs of [@start, @last] that no region of the
+ * disjoint sorted @holes (a resv_merge() result) covers, as disjoint
+ * sorted ranges; @start <= @last.  *@out is malloc'ed with room for
+ * @n + 1 ranges, even when *@nout is 0.
+ * Return: 0 or -ENOMEM (without a message).
+ */
+int resv_complement(const struct ioasid_resv_region *holes, uint32_t n,
+		    uint64_t start, uint64_t last,
+		    struct ioasid_iova_range **out, uint32_t *nout);
+
+/*
+ * resv_usable - the IOVAs of [@start, @last] outside @n regions of any
+ * order and overlap (ioasid_resv_usable()): resv_merge(), then
+ * resv_complement().  *@out is malloc'ed.
+ * Return: 0 or -ENOMEM (with a message).
+ */
+int resv_usable(const struct ioasid_resv_region *regions, uint32_t n,
+		uint64_t start, uint64_t last,
+		struct ioasid_iova_range **out, uint32_t *nout);
 
 #endif /* IOASID_LIB_RESV_H */

@@ -1,35 +1,11 @@
 // SPDX-License-Identifier: MIT
-/* Reserved-region algebra: precedence of types and merging by it. */
+/* Reserved regions of any order and overlap merged by precedence
+ * (resv_rank()) into disjoint sorted ones. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "resv.h"
-
-/*
- * Precedence, from what a guest must respect most: reserved (no DMA at
- * all), direct (the host keeps an identity mapping a firmware agent relies
- * on), msi (a fixed doorbell: never mapped, writes become interrupts),
- * sw-msi (a window the host maps to its doorbell: the guest must not map
- * it, but it is ordinary translation), direct-relaxable (an identity
- * mapping that assignment may drop).
- */
-int resv_rank(enum ioasid_resv_type type)
-{
-	switch (type) {
-	case IOASID_RESV_RESERVED:
-		return 5;
-	case IOASID_RESV_DIRECT:
-		return 4;
-	case IOASID_RESV_MSI:
-		return 3;
-	case IOASID_RESV_SW_MSI:
-		return 2;
-	case IOASID_RESV_DIRECT_RELAXABLE:
-		return 1;
-	}
-	return 0;
-}
 
 static int cmp_u64(const void *a, const void *b)
 {
