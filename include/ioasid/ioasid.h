@@ -12,10 +12,16 @@
  *   the library's and the backend's state as it was before the call, except
  *   where a function documents a kernel behaviour that cannot be undone.
  * - Calls that may grow arguments take an options struct whose first
- *   member is its size.  Declare it with IOASID_OPTS() so that unused
- *   members are zero; NULL means all defaults.  A struct larger than this
- *   library knows is accepted only if the unknown tail is zero (else
- *   -EINVAL), so programs built against newer headers keep working.
+ *   member is its size, sz; NULL means all defaults.  Every such struct
+ *   has a macro TYPE__last_field naming its last member.  The library
+ *   reads the members it knows and refuses (-EINVAL) a struct with a
+ *   non-zero byte after the end of its last known member: tail padding
+ *   included, since a member added later may sit in what is padding
+ *   today without changing sizeof.  So programs built against newer
+ *   headers keep working as long as they leave the new members zero.
+ *   Declare the struct with IOASID_OPTS(), which zeroes every byte; a
+ *   struct built another way must be memset() to 0 first, because a
+ *   designated initialiser alone leaves padding undefined.
  * - Object ids (IOAS, HWPT, device) are the kernel's u32 ids, or the
  *   simulator's equivalent; 0 is never a valid id.
  *
@@ -47,11 +53,30 @@ extern "C" {
 #define IOASID_API __attribute__((visibility("default")))
 
 /*
- * IOASID_OPTS - declare an options struct of TYPE named NAME with its size
- * filled in; designated initialisers may follow, every other member is 0.
+ * IOASID_OPTS - declare an options struct of TYPE named NAME: every byte
+ * zero, padding included, then sz set and the designated initialisers
+ * that may follow applied:
+ *
+ *	IOASID_OPTS(ioasid_map_opts, opts, .flags = IOASID_MAP_READ);
+ *
+ * It takes GCC or Clang (a statement expression, marked __extension__ so
+ * that -pedantic accepts it) and, in C++, C++20 designated initialisers
+ * (in member order).  NAME must be a plain identifier, inside a function.
  */
-#define IOASID_OPTS(TYPE, NAME, ...) \
-	struct TYPE NAME = { .sz = sizeof(struct TYPE), __VA_ARGS__ }
+#define IOASID_OPTS(TYPE, ...) IOASID_OPTS__(TYPE, __VA_ARGS__, )
+#ifdef __cplusplus
+#define IOASID_OPTS__(TYPE, NAME, ...)                                      \
+	struct TYPE NAME = __extension__({                                 \
+		__builtin_memset(&NAME, 0, sizeof(struct TYPE));           \
+		TYPE{ .sz = sizeof(struct TYPE), __VA_ARGS__ };            \
+	})
+#else
+#define IOASID_OPTS__(TYPE, NAME, ...)                                      \
+	struct TYPE NAME = __extension__({                                 \
+		__builtin_memset(&NAME, 0, sizeof(struct TYPE));           \
+		(struct TYPE){ .sz = sizeof(struct TYPE), __VA_ARGS__ };   \
+	})
+#endif
 
 /* ------------------------------------------------------------------ */
 /* Version                                                              */
@@ -396,6 +421,7 @@ struct ioasid_driver_opts {
 	uint32_t flags; /* IOASID_DRIVER_* */
 	size_t : 0;
 };
+#define ioasid_driver_opts__last_field flags
 
 /*
  * ioasid_dev_set_driver - bind the PCI device @name to host driver
@@ -560,6 +586,7 @@ struct ioasid_hw_info {
 	uint32_t data_len;	 /* size of the driver data the backend has */
 	size_t : 0;
 };
+#define ioasid_hw_info__last_field data_len
 
 /*
  * ioasid_dev_hw_info - what the IOMMU behind a bound device can do.
@@ -1065,7 +1092,7 @@ IOASID_API const char *ioasid_dev_class_name(enum ioasid_dev_class cls);
 
 /* ------------------------------------------------------------------ */
 /* Nested translation, vIOMMU objects, dirty tracking, faults
- * (lib/hwpt-ext.c).  The library's own structs; the kernel backend
+ * (lib/core/hwpt.c).  The library's own structs; the kernel backend
  * translates them to the uAPI's.                                      */
 
 /* HWPT allocation flags (the uAPI's IOMMU_HWPT_ALLOC_* values), for

@@ -130,7 +130,7 @@ int ioasid_opts_check(const void *opts, size_t known, const char *name)
 	for (i = known; i < sz; i++)
 		if (bytes[i])
 			return ioasid_fail(-EINVAL,
-					   "%s has non-zero byte %zu beyond the %zu bytes this libioasid knows",
+					   "%s has non-zero byte %zu beyond the %zu bytes this libioasid knows (a newer member, or padding left unzeroed: declare it with IOASID_OPTS())",
 					   name, i, known);
 	return 0;
 }

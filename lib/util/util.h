@@ -38,16 +38,25 @@ void ioasid_log(enum ioasid_print_level level, const char *fmt, ...)
 
 /*
  * ioasid_opts_check - validate a caller's options struct: NULL is fine;
- * otherwise sz must cover at least the sz member, and bytes beyond the
- * @known size must be zero.
+ * otherwise sz must cover at least the sz member, and every byte from
+ * @known up to sz must be zero.
+ * @known: IOASID_OPTS_KNOWN(TYPE).
  * @name: the struct's name for the message.
  */
 int ioasid_opts_check(const void *opts, size_t known, const char *name);
 
-/* Bytes of an options struct this build knows: its whole size, so that
- * padding inside it (never initialised by a designated initialiser) is
- * not mistaken for unknown fields.  New fields go after the old end. */
-#define IOASID_OPTS_KNOWN(TYPE) sizeof(struct TYPE)
+/* The end of a member: the offset of the byte after it. */
+#define ioasid_offsetofend(TYPE, MEMBER) \
+	(offsetof(TYPE, MEMBER) + sizeof(((TYPE *)0)->MEMBER))
+
+/* Bytes of an options struct this build knows: up to the end of its last
+ * member (TYPE__last_field in the public header), not sizeof.  Its tail
+ * padding is where a member added later may go without changing sizeof,
+ * so a non-zero byte there is a member this build does not know
+ * (IOASID_OPTS() zeroes the padding of a caller that is as old as this
+ * build).  Padding between members is not checked. */
+#define IOASID_OPTS_KNOWN(TYPE) \
+	ioasid_offsetofend(struct TYPE, TYPE##__last_field)
 
 /* Read a field of a caller's options struct, or @fallback if the struct
  * is NULL or too small to hold it. */

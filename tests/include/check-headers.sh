@@ -11,6 +11,8 @@
 #  - twice in one file (include guards).
 # ioasid.h is also used, not just included: IOASID_OPTS needs designated
 # initialisers, so that part is compiled as C and as C++20.
+# Then check-last-field.sh: every sized struct's __last_field macro names
+# its real last member.
 set -uo pipefail
 
 cc=$1 cxx=$2 out=$3
@@ -60,11 +62,14 @@ int use(struct ioasid_ctx *ctx, void *buf);
 int use(struct ioasid_ctx *ctx, void *buf)
 {
 	IOASID_OPTS(ioasid_map_opts, opts, .flags = IOASID_MAP_READ);
-	IOASID_OPTS(ioasid_ctx_opts, copts, .backend = IOASID_BACKEND_SIM);
+	IOASID_OPTS(ioasid_ctx_opts, copts, .backend = IOASID_BACKEND_SIM,
+		    .topology = "t.ini");
+	IOASID_OPTS(ioasid_dev_info, info); /* no initialisers at all */
 	uint64_t iova = 0x100000;
 	uint32_t id = 0;
 
 	(void)copts;
+	(void)info;
 	if (ioasid_ioas_alloc(ctx, &id) < 0)
 		return -1;
 	return ioasid_ioas_map(ctx, id, buf, 4096, &iova, &opts);
@@ -81,6 +86,14 @@ try "IOASID_OPTS and the API used, -std=c99" \
 # (C does not); C++ users of IOASID_OPTS with -Werror need this flag too.
 try "IOASID_OPTS and the API used, -std=c++20" \
 	"$cxx" -std=c++20 "${warn[@]}" -Wno-missing-field-initializers "${includes[@]}" -c "$out/use.cc" -o /dev/null
+
+# The sized structs' __last_field macros (its own PASS/FAIL lines, counted
+# here).
+last_field=$(dirname "$0")/check-last-field.sh
+"$last_field" "$cc" "$out" "${includes[@]}" -- "$@" > "$out/last-field.log"
+grep -v '^[0-9]* passed, [0-9]* failed$' "$out/last-field.log"
+read -r p _ f _ < <(tail -n 1 "$out/last-field.log")
+passed=$((passed + ${p:-0})) failed=$((failed + ${f:-1}))
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -191,11 +191,9 @@ int main(void)
 	for (size_t i = 0; i < PAGE; i++)
 		src_a[i] = (uint8_t)(i * 7 + 3);
 	memset(dst_a, 0, PAGE);
+	IOASID_OPTS(ioasid_map_opts, read_only, .flags = IOASID_MAP_READ);
 	iova = IOVA_SRC;
-	VT_OK(ioasid_ioas_map(ctx, ioas_a, src_a, PAGE, &iova,
-			      &(struct ioasid_map_opts){
-				      .sz = sizeof(struct ioasid_map_opts),
-				      .flags = IOASID_MAP_READ }));
+	VT_OK(ioasid_ioas_map(ctx, ioas_a, src_a, PAGE, &iova, &read_only));
 	iova = IOVA_DST;
 	VT_OK(ioasid_ioas_map(ctx, ioas_a, dst_a, PAGE, &iova, NULL));
 	VT_CHECK(iova == IOVA_DST, "iova 0x%llx", (unsigned long long)iova);

@@ -237,11 +237,10 @@ static void scenario_reserved(void)
 							   APERTURE_START, PAGE));
 	/* A free IOVA avoids it: fill the first range, the next map lands
 	 * past the reserved region. */
+	IOASID_OPTS(ioasid_map_opts, any_iova,
+		    .flags = IOASID_MAP_READ | IOASID_MAP_ANY_IOVA);
 	iova = 0;
-	VT_OK(ioasid_ioas_map(ctx, ioas, buf2, BUF_SIZE, &iova,
-			      &(struct ioasid_map_opts){
-				      .sz = sizeof(struct ioasid_map_opts),
-				      .flags = IOASID_MAP_READ | IOASID_MAP_ANY_IOVA }));
+	VT_OK(ioasid_ioas_map(ctx, ioas, buf2, BUF_SIZE, &iova, &any_iova));
 	VT_CHECK(iova + BUF_SIZE <= rstart || iova >= rstart + rlen,
 		 "any-IOVA map at 0x%llx hits the reserved region",
 		 (unsigned long long)iova);
