@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The kernel backend's inventory: devices, IOMMU groups, reserved regions
+ * and IOMMUs as sysfs describes them (lib/host/sysfs.c), the device
+ * classes, the reports of CONFIG_IOMMUFD_TEST mock devices, and host
+ * driver binding.  None of it needs an iommufd.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "kernel-internal.h"
+#include "sysfs.h"
+
+bool kernel_parse_mock_name(const char *name, uint32_t *flags, bool *bad_flag,
+			    char *bad, size_t bad_size)
+{
+	const char *p = name + 4;
+
+	*flags = 0;
+	*bad_flag = false;
+	if (strncmp(name, "mock", 4))
+		return false;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (!*p)
+		return true;
+	if (*p != ':')
+		return false;
+	p++;
+	while (*p) {
+		size_t len = strcspn(p, ",");
+
+		if (len == 5 && !strncmp(p, "pasid", 5))
+			*flags |= IOASID_TEST_MOCK_DEV_PASID;
+		else if (len == 8 && !strncmp(p, "no-dirty", 8))
+			*flags |= IOASID_TEST_MOCK_DEV_NO_DIRTY;
+		else {
+			snprintf(bad, bad_size, "%.*s", (int)len, p);
+			*bad_flag = true;
+			return true;
+		}
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	return true;
+}
+
+/*
+ * The PASID class of a device sysfs described, in the order the facts
+ * come: the PCI PASID capability (class 3 with its width, 0 without;
+ * unknown to callers without CAP_SYS_ADMIN), then IOMMU_GET_HW_INFO's
+ * max_pasid_log2 if this context has the device bound (the width both
+ * the device and its IOMMU support; 0 refines nothing, since kernels
+ * before 6.15 leave it 0 too), mdevs class 1 (sysfs does not say whether
+ * an mdev type uses a PASID), then the configuration, which alone can
+ * tell classes 2, 4 and 5.
+ */
+static void kernel_dev_class(struct kernel_be *be, struct ioasid_dev_info *info)
+{
+	enum ioasid_class_source src = IOASID_CLASS_SRC_DEFAULT;
+	struct kernel_dev *dev;
+	uint8_t width = 0;
+	uint16_t caps;
+
+	info->dev_class = IOASID_CLASS_RID_ONLY;
+	info->pasid_width = 0;
+	if (info->kind == IOASID_DEV_MDEV) {
+		info->dev_class = IOASID_CLASS_MDEV_NO_PASID;
+	} else if (info->kind == IOASID_DEV_PCI) {
+		int rc = ioasid_sysfs_pci_pasid(info->name, &width, &caps);
+
+		if (rc >= 0)
+			src = IOASID_CLASS_SRC_HARDWARE;
+		if (rc == 1 && width) {
+			info->dev_class = IOASID_CLASS_PASID_PASSTHROUGH;
+			info->pasid_width = width;
+		}
+		for (dev = be->devs; dev; dev = dev->next) {
+			struct ioasid_hw_info hw = { .sz = sizeof(hw) };
+			uint32_t len = 0;
+
+			if (!dev->bound || strcmp(dev->name, info->name))
+				continue;
+			/* A report must not fail, nor leave a message,
+			 * because the refinement did. */
+			if (kernel_hw_info(be, dev->dev_id, &hw, NULL, &len)) {
+				ioasid_clear_error();
+			} else if (hw.max_pasid_log2) {
+				info->dev_class = IOASID_CLASS_PASID_PASSTHROUGH;
+				info->pasid_width = hw.max_pasid_log2;
+				src = IOASID_CLASS_SRC_HARDWARE;
+			}
+			break;
+		}
+	}
+	ioasid_dev_class_finish(info, src);
+	ioasid_config_apply_dev(be->cfg, info);
+}
+
+int kernel_dev_info_at(void *be, uint32_t index,
+		       struct ioasid_dev_info *info)
+{
+	int rc = ioasid_sysfs_dev_info_at(index, info);
+
+	if (rc == 0)
+		kernel_dev_class(be, info);
+	return rc;
+}
+
+/* Needs no iommufd: driver_override, unbind and drivers_probe in sysfs. */
+int kernel_set_driver(void *be, const char *name, const char *driver,
+		      bool force)
+{
+	(void)be;
+	return ioasid_sysfs_set_driver(name, driver, force);
+}
+
+int kernel_dev_info_get(void *be, const char *name,
+			struct ioasid_dev_info *info)
+{
+	char bad[IOASID_NAME_MAX];
+	uint32_t flags;
+	bool bad_flag;
+	int rc;
+
+	if (kernel_parse_mock_name(name, &flags, &bad_flag, bad, sizeof(bad))) {
+		size_t sz = info->sz;
+
+		if (bad_flag)
+			return ioasid_fail(-EINVAL,
+					   "mock device %s: unknown flag \"%s\" (known: pasid, no-dirty)",
+					   name, bad);
+		if (strlen(name) >= IOASID_NAME_MAX)
+			return ioasid_fail(-EINVAL, "mock device name %s is too long",
+					   name);
+		memset(info, 0, sizeof(*info));
+		info->sz = sz;
+		snprintf(info->name, sizeof(info->name), "%s", name);
+		info->kind = IOASID_DEV_MOCK;
+		info->group = -1;
+		snprintf(info->driver, sizeof(info->driver), "iommufd-selftest");
+		snprintf(info->iommu, sizeof(info->iommu), "mock");
+		/* The selftest's PASID-capable mock device takes any PASID
+		 * as is (class 3), 20 bits wide (MOCK_PASID_WIDTH), like
+		 * [mock] devices with pasid_width = 20 and class = 3 in
+		 * examples/topologies/mock.ini. */
+		if (flags & IOASID_TEST_MOCK_DEV_PASID) {
+			info->pasid_width = 20;
+			info->dev_class = IOASID_CLASS_PASID_PASSTHROUGH;
+		}
+		ioasid_dev_class_finish(info, IOASID_CLASS_SRC_HARDWARE);
+		ioasid_config_apply_dev(((struct kernel_be *)be)->cfg, info);
+		return 0;
+	}
+	rc = ioasid_sysfs_dev_info_get(name, info);
+	if (rc == 0)
+		kernel_dev_class(be, info);
+	return rc;
+}
+
+/* Sysfs for real IOMMUs; the selftest's mock IOMMU has fixed values
+ * (iommufd_test.h MOCK_APERTURE_*, MOCK_PAGE_SIZE). */
+int kernel_iommu_info(void *be, const char *name,
+		      struct ioasid_iommu_info *info)
+{
+	uint32_t flags;
+	bool bad_flag;
+	char bad[32];
+
+	(void)be;
+	if (kernel_parse_mock_name(name, &flags, &bad_flag, bad, sizeof(bad))) {
+		snprintf(info->name, sizeof(info->name), "mock");
+		info->aperture_start = 1ull << 24;
+		info->aperture_last = (1ull << 31) - 1;
+		info->page_sizes = 2048;
+		info->pasid_width = 20;
+		info->flags = IOASID_IOMMU_APERTURE_KNOWN |
+			      IOASID_IOMMU_PAGE_SIZES_KNOWN;
+		return 0;
+	}
+	return ioasid_sysfs_iommu_info(name, info);
+}
+
+int kernel_group_info_at(void *be, uint32_t index,
+			 struct ioasid_group_info *info)
+{
+	(void)be;
+	return ioasid_sysfs_group_info_at(index, info);
+}
+
+int kernel_group_resv_regions(void *be, int32_t group,
+			      struct ioasid_resv_region *regions,
+			      uint32_t *num)
+{
+	(void)be;
+	return ioasid_sysfs_group_resv_regions(group, regions, num);
+}

@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private to lib/backend/kernel/: the state of a kernel backend context,
+ * its devices and objects, and the functions that cross its files:
+ *
+ *   ioctl.c      the ioctl wrapper; which kernel has which call (the
+ *                feature table) and the messages for errnos that mean a
+ *                kernel too old or a limit hit
+ *   kernel.c     open and close, the ops table
+ *   inventory.c  devices, groups and IOMMUs as sysfs describes them, mock
+ *                device names, host drivers
+ *   iommufd.c    IOAS, HWPT, options and object ioctls on /dev/iommu
+ *   viommu.c     vIOMMU, vDEVICE, vEVENTQ and fault queue objects
+ *   vfio.c       VFIO device cdevs: open, bind, attach, PASID, close
+ *   mock.c       CONFIG_IOMMUFD_TEST mock devices and test commands
+ *
+ * Structs are passed with size (or argsz) set to what these files fill
+ * in: the kernel accepts a larger struct whose unknown tail is zero (E2BIG
+ * otherwise) and a smaller one down to each ioctl's minimum, so one binary
+ * runs on every kernel from the one that introduced a call.  A kernel that
+ * lacks a call or flag is reported with the version it needs; nothing
+ * falls back silently.
+ *
+ * The only folder of the project that includes Linux uAPI headers.
+ */
+#ifndef IOASID_LIB_KERNEL_INTERNAL_H
+#define IOASID_LIB_KERNEL_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+
+#include <linux/iommufd.h>
+#include <linux/vfio.h>
+
+#include "backend.h"
+#include "hwpt-ext.h"
+#include "iommufd-test-abi.h"
+#include "kernel.h"
+#include "pasid.h"
+#include "util.h"
+
+#define offsetofend(TYPE, MEMBER) \
+	(offsetof(TYPE, MEMBER) + sizeof(((TYPE *)0)->MEMBER))
+
+#define IOASID_TEST_CMD _IO(IOMMUFD_TYPE, IOASID_TEST_CMD_NR)
+
+struct kernel_be {
+	int fd;
+	bool own_fd;
+	char release[65]; /* uname -r, for messages */
+	/* Private IOAS that bound mock devices rest on while "detached". */
+	uint32_t mock_ioas;
+	unsigned int mock_users;
+	/* ioasid.conf(5), applied to every device report; may be NULL. */
+	struct ioasid_config *cfg;
+	/* Open devices, so that a report can ask a bound one's IOMMU. */
+	struct kernel_dev *devs;
+	/* Objects of the ext ops (struct kernel_obj), for typed destroy
+	 * and to close the queue fds. */
+	struct kernel_obj *objs;
+};
+
+struct kernel_dev {
+	enum ioasid_dev_kind kind;
+	char name[IOASID_NAME_MAX];
+	char cdev[IOASID_NAME_MAX];
+	int fd;		    /* VFIO device fd, -1 for mocks */
+	bool bound;
+	bool attached;
+	uint32_t dev_id;
+	uint32_t mock_flags;
+	uint32_t stdev_id;  /* mock device object */
+	/* PASID mocks: the PASID-compatible HWPT of the private IOAS they
+	 * rest on while "detached" (0: the IOAS's automatic one). */
+	uint32_t park_hwpt;
+	struct pasid_recs pasids; /* PASID attachments (lib/model/pasid.h) */
+	struct kernel_dev *next;  /* in kernel_be.devs */
+};
+
+/* HWPTs from hwpt_alloc_user share the list with the ext objects. */
+#define KOBJ_HWPT ((enum ioasid_ext_obj)0)
+
+struct kernel_obj {
+	uint32_t id;
+	enum ioasid_ext_obj type;
+	int fd;		    /* vEVENTQ and fault queue; -1 otherwise */
+	uint32_t dev_id;    /* vDEVICE */
+	uint32_t qtype;	    /* vEVENTQ type */
+	uint32_t fault_id;  /* HWPT: the fault queue it reports to, or 0 */
+	bool nested;	    /* HWPT */
+	unsigned int hwpts; /* fault queue: HWPTs reporting to it */
+	struct kernel_obj *next;
+};
+
+/* ------------------------------------------------------------------ */
+/* ioctl.c                                                              */
+
+/* A call or flag and the first kernel that has it. */
+struct kfeature {
+	const char *what;
+	unsigned int major, minor;
+};
+
+/* The calls and flags the backend uses (kernel_features[] in ioctl.c). */
+enum {
+	KFEAT_IOMMUFD,
+	KFEAT_MAP_FILE,
+	KFEAT_HWPT_ALLOC,
+	KFEAT_HWPT_NEST_PARENT,
+	KFEAT_HWPT_DIRTY_TRACKING,
+	KFEAT_HWPT_FAULT_ID,
+	KFEAT_HWPT_PASID,
+	KFEAT_GET_HW_INFO,
+	KFEAT_DIRTY_BITMAP,
+	KFEAT_NESTED,
+	KFEAT_INVALIDATE,
+	KFEAT_FAULT,
+	KFEAT_VIOMMU,
+	KFEAT_VDEVICE,
+	KFEAT_VEVENTQ,
+	KFEAT_DIRTY,
+	KFEAT_VFIO_CDEV,
+	KFEAT_VFIO_ATTACH,
+	KFEAT_VFIO_PASID,
+	KFEAT_TEST,
+	KFEAT_TEST_FLAGS,
+	KFEAT_TEST_REPLACE,
+	KFEAT_TEST_PASID,
+	KFEAT_TEST_DIRTY,
+	KFEAT_TEST_IOTLB,
+	KFEAT_TEST_IOPF,
+	KFEAT_TEST_VEVENT,
+	KFEAT_NUM
+};
+extern const struct kfeature kernel_features[KFEAT_NUM];
+#define FEAT(name) (&kernel_features[KFEAT_##name])
+
+/* Hints added to a failure's message. */
+#define HINT_PIN (1u << 0)	 /* ENOMEM means the pinning limit */
+#define HINT_MSI (1u << 1)	 /* EPERM means no MSI isolation */
+
+/* An ioctl as 0 or -errno. */
+int kernel_ioctl(int fd, unsigned long request, void *arg);
+
+/* Whether the running kernel's release is older than @feat needs; false
+ * when the release cannot be read. */
+bool kernel_older(const struct kernel_be *be, const struct kfeature *feat);
+
+/*
+ * kernel_fail - record the failure of an ioctl: "@fmt...: strerror", then
+ * what the errno means here.
+ * @feat: what the call needs, for ENOTTY / EOPNOTSUPP / E2BIG; may be
+ *        NULL.
+ */
+int __attribute__((format(printf, 5, 6)))
+kernel_fail(const struct kernel_be *be, int err, const struct kfeature *feat,
+	    unsigned int hints, const char *fmt, ...);
+
+/* ------------------------------------------------------------------ */
+/* inventory.c                                                          */
+
+/* "mock", "mockN", then optionally ":flag,flag".  Return: whether @name
+ * has that shape; *@flags gets the mock device flags. */
+bool kernel_parse_mock_name(const char *name, uint32_t *flags, bool *bad_flag,
+			    char *bad, size_t bad_size);
+
+int kernel_dev_info_at(void *be, uint32_t index, struct ioasid_dev_info *info);
+int kernel_dev_info_get(void *be, const char *name,
+			struct ioasid_dev_info *info);
+int kernel_iommu_info(void *be, const char *name,
+		      struct ioasid_iommu_info *info);
+int kernel_group_info_at(void *be, uint32_t index,
+			 struct ioasid_group_info *info);
+int kernel_group_resv_regions(void *be, int32_t group,
+			      struct ioasid_resv_region *regions,
+			      uint32_t *num);
+int kernel_set_driver(void *be, const char *name, const char *driver,
+		      bool force);
+
+/* ------------------------------------------------------------------ */
+/* iommufd.c                                                            */
+
+int kernel_ioas_alloc(void *be, uint32_t *ioas_id);
+int kernel_destroy(void *be, uint32_t id, enum ioasid_obj_type type);
+int kernel_ioas_map(void *be, uint32_t ioas_id, uint32_t flags, uint64_t va,
+		    uint64_t length, uint64_t *iova);
+int kernel_ioas_map_file(void *be, uint32_t ioas_id, uint32_t flags, int fd,
+			 uint64_t start, uint64_t length, uint64_t *iova);
+int kernel_ioas_unmap(void *be, uint32_t ioas_id, uint64_t iova,
+		      uint64_t length, uint64_t *unmapped);
+int kernel_ioas_copy(void *be, uint32_t dst_ioas, uint32_t src_ioas,
+		     uint32_t flags, uint64_t length, uint64_t *dst_iova,
+		     uint64_t src_iova);
+int kernel_ioas_iova_ranges(void *be, uint32_t ioas_id,
+			    struct ioasid_iova_range *ranges, uint32_t *num,
+			    uint64_t *alignment);
+int kernel_ioas_allow_iovas(void *be, uint32_t ioas_id,
+			    const struct ioasid_iova_range *ranges,
+			    uint32_t num);
+int kernel_hwpt_alloc(void *be, uint32_t dev_id, uint32_t pt_id,
+		      uint32_t flags, uint32_t *hwpt_id);
+int kernel_hw_info(void *be, uint32_t dev_id, struct ioasid_hw_info *info,
+		   void *data, uint32_t *data_len);
+int kernel_option(void *be, bool set, uint32_t option, uint32_t object_id,
+		  uint64_t *val);
+int kernel_hwpt_alloc_user(void *be, uint32_t dev_id, uint32_t pt_id,
+			   const struct ioasid_hwpt_user_args *a,
+			   uint32_t *hwpt_id);
+int kernel_hwpt_invalidate(void *be, uint32_t id, uint32_t data_type,
+			   const void *entries, uint32_t entry_len,
+			   uint32_t *entry_num);
+int kernel_set_dirty_tracking(void *be, uint32_t hwpt_id, bool enable);
+int kernel_get_dirty_bitmap(void *be, uint32_t hwpt_id, uint64_t iova,
+			    uint64_t length, uint64_t page_size,
+			    uint64_t *bitmap, uint32_t flags);
+
+/* The objects this context allocated (kernel_be.objs). */
+struct kernel_obj *kernel_obj_find(const struct kernel_be *be, uint32_t id,
+				   enum ioasid_ext_obj type);
+int kernel_obj_add(struct kernel_be *be, uint32_t id, enum ioasid_ext_obj type,
+		   int fd, struct kernel_obj **out);
+/* Drop @obj from the list, closing its fd. */
+void kernel_obj_unlink(struct kernel_be *be, struct kernel_obj *obj);
+/* Undo an allocation the list could not record, so that the kernel and
+ * the list agree. */
+void kernel_obj_undo_alloc(struct kernel_be *be, uint32_t id, int fd);
+bool kernel_obj_is_nested_hwpt(const struct kernel_be *be, uint32_t id);
+void kernel_obj_forget_hwpt(struct kernel_be *be, uint32_t hwpt_id);
+void kernel_obj_forget_dev(struct kernel_be *be, uint32_t dev_id);
+void kernel_obj_close_all(struct kernel_be *be);
+
+/* ------------------------------------------------------------------ */
+/* viommu.c                                                             */
+
+int kernel_viommu_alloc(void *be, uint32_t dev_id, uint32_t hwpt_id,
+			uint32_t type, uint32_t *viommu_id);
+int kernel_vdevice_alloc(void *be, uint32_t viommu_id, uint32_t dev_id,
+			 uint64_t virt_id, uint32_t *vdevice_id);
+int kernel_veventq_alloc(void *be, uint32_t viommu_id, uint32_t type,
+			 uint32_t depth, uint32_t *id, int *fd);
+int kernel_veventq_read(void *be, uint32_t id, struct ioasid_vevent *ev,
+			uint32_t *num);
+int kernel_fault_alloc(void *be, uint32_t *id, int *fd);
+int kernel_fault_read(void *be, uint32_t id, struct ioasid_fault *out,
+		      uint32_t *num);
+int kernel_fault_respond(void *be, uint32_t id,
+			 const struct ioasid_fault_response *r, uint32_t *num);
+int kernel_ext_destroy(void *be, uint32_t id, enum ioasid_ext_obj type);
+
+/* ------------------------------------------------------------------ */
+/* vfio.c                                                               */
+
+int kernel_dev_open(void *be, const struct ioasid_dev_info *info,
+		    void **bdev);
+int kernel_dev_bind(void *be, void *bdev, uint32_t *dev_id);
+int kernel_dev_attach(void *be, void *bdev, uint32_t pt_id,
+		      uint32_t *hwpt_id);
+int kernel_dev_detach(void *be, void *bdev);
+int kernel_dev_fd(void *be, void *bdev);
+void kernel_dev_close(void *be, void *bdev);
+int kernel_dev_pasid_attach(void *be, void *bdev, uint32_t pasid,
+			    uint32_t vpasid, uint32_t pt_id, bool replace,
+			    uint32_t *hwpt_id);
+int kernel_dev_pasid_detach(void *be, void *bdev, uint32_t pasid);
+int kernel_dev_pasid_list(void *be, void *bdev,
+			  struct ioasid_pasid_entry *entries, uint32_t *num);
+
+/* What EINVAL from a PASID attach (@what) means on a kernel that has the
+ * call: -EINVAL with a message, or 0 on a kernel older than that. */
+int kernel_pasid_einval(const struct kernel_be *be, const char *what);
+
+/* ------------------------------------------------------------------ */
+/* mock.c                                                               */
+
+int kernel_test_cmd(struct kernel_be *be, struct ioasid_test_cmd *cmd);
+
+/* Create mock device @dev on the private IOAS (IOMMU_TEST_OP_MOCK_DOMAIN);
+ * *@dev_id gets its device id. */
+int kernel_mock_bind(struct kernel_be *be, struct kernel_dev *dev,
+		     uint32_t *dev_id);
+/* IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE to @pt_id; @why names the step for
+ * messages; *@hwpt_id (if not NULL) gets the HWPT. */
+int kernel_mock_replace(struct kernel_be *be, struct kernel_dev *dev,
+			uint32_t pt_id, uint32_t *hwpt_id, const char *why);
+/* Destroy the mock device (which detaches and unbinds it), then its
+ * parking HWPT, then release the private IOAS they used. */
+void kernel_mock_unbind(struct kernel_be *be, struct kernel_dev *dev);
+/* IOMMU_TEST_OP_PASID_ATTACH / _REPLACE / _DETACH on a bound mock. */
+int kernel_mock_pasid_attach(struct kernel_be *be, struct kernel_dev *dev,
+			     uint32_t pasid, uint32_t pt_id, bool replace,
+			     uint32_t *hwpt_id);
+int kernel_mock_pasid_detach(struct kernel_be *be, struct kernel_dev *dev,
+			     uint32_t pasid);
+
+int kernel_test_dirty(void *be, uint32_t hwpt_id, uint64_t iova,
+		      uint64_t length, uint64_t page_size,
+		      const uint64_t *bitmap, uint64_t *nr_dirty);
+int kernel_test_iopf(void *be, uint32_t dev_id, uint32_t pasid,
+		     uint32_t grpid, uint32_t perm, uint64_t addr);
+int kernel_test_vevent(void *be, uint32_t dev_id);
+int kernel_test_check_iotlb(void *be, uint32_t hwpt_id, uint32_t index,
+			    uint32_t value);
+
+#endif /* IOASID_LIB_KERNEL_INTERNAL_H */
