@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * Reserved regions per device and per IOAS in both forms (typed holes and
- * usable ranges), and guest RAM layouts checked or planned against them.
- * Every function here is built on the public API and lib/core/resv.c: it adds
- * no backend state.
+ * usable ranges), and guest RAM layouts checked, planned and compared
+ * against them: the public entry points, which check their arguments,
+ * gather what they need through the public API and leave the arithmetic
+ * to lib/model (resv.h, layout.h).  Nothing here adds backend state.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,7 +15,6 @@
 #include "model.h"
 
 #define SZ_2M (2ull << 20)
-#define SZ_4G (4ull << 30)
 
 /* Copy @n entries of @size bytes to the caller's array of *@num; report
  * the count and -EMSGSIZE when it was short. */
@@ -421,45 +421,18 @@ static int check_eps(const struct ioasid_endpoint *eps, uint32_t num_eps)
 	return 0;
 }
 
-/* Whether the regions already hold the aperture limit above @top (as
- * ioasid_dev_resv_regions() reports it), so it is not counted twice. */
-static bool covers_top(const struct ioasid_resv_region *r, uint32_t n,
-		       uint64_t top)
-{
-	for (uint32_t i = 0; i < n; i++)
-		if (r[i].last == UINT64_MAX && r[i].start <= top + 1 &&
-		    resv_forbids_ram(&r[i]))
-			return true;
-	return false;
-}
-
-static const char *ep_name(const struct ioasid_endpoint *ep, uint32_t index,
-			   char buf[32])
-{
-	if (ep->name && *ep->name)
-		return ep->name;
-	snprintf(buf, 32, "endpoint %u", index);
-	return buf;
-}
-
 int ioasid_layout_check(const struct ioasid_endpoint *eps, uint32_t num_eps,
 			const struct ioasid_ram_range *ram, uint32_t num_ram,
 			struct ioasid_layout_conflict *conflicts,
 			uint32_t *num_conflicts)
 {
-	struct ioasid_layout_conflict first;
-	uint32_t max = 0, found = 0;
-	char buf[32];
 	int rc;
 
 	ioasid_clear_error();
-	if (num_conflicts) {
-		max = *num_conflicts;
-		if (!conflicts && max)
-			return ioasid_fail(-EINVAL,
-					   "conflicts is NULL but *num_conflicts is %u",
-					   max);
-	}
+	if (num_conflicts && !conflicts && *num_conflicts)
+		return ioasid_fail(-EINVAL,
+				   "conflicts is NULL but *num_conflicts is %u",
+				   *num_conflicts);
 	if (!ram && num_ram)
 		return ioasid_fail(-EINVAL, "ram is NULL but num_ram is %u",
 				   num_ram);
@@ -476,70 +449,8 @@ int ioasid_layout_check(const struct ioasid_endpoint *eps, uint32_t num_eps,
 					   i, (unsigned long long)ram[i].gpa,
 					   (unsigned long long)ram[i].size);
 	}
-
-	for (uint32_t i = 0; i < num_ram; i++) {
-		uint64_t lo = ram[i].gpa, hi = ram[i].gpa + ram[i].size - 1;
-
-		for (uint32_t e = 0; e < num_eps; e++) {
-			const struct ioasid_endpoint *ep = &eps[e];
-			uint32_t n = IOASID_OPTS_GET(ep, num_regions, 0);
-			uint64_t top = IOASID_OPTS_GET(ep, aperture_last, 0);
-
-			for (uint32_t k = 0; k <= n; k++) {
-				struct ioasid_resv_region r = { 0 };
-
-				if (k < n) {
-					r = ep->regions[k];
-					if (!resv_forbids_ram(&r))
-						continue;
-				} else if (top && top < UINT64_MAX &&
-					   !covers_top(ep->regions, n, top)) {
-					/* The address-width ceiling. */
-					r.start = top + 1;
-					r.last = UINT64_MAX;
-					r.type = IOASID_RESV_RESERVED;
-				} else {
-					continue;
-				}
-				if (r.start > hi || r.last < lo)
-					continue;
-				if (!found) {
-					memset(&first, 0, sizeof(first));
-					snprintf(first.device, sizeof(first.device),
-						 "%s", ep_name(ep, e, buf));
-					first.region = r;
-					first.ram = ram[i];
-				}
-				if (found < max) {
-					struct ioasid_layout_conflict *c =
-						&conflicts[found];
-
-					memset(c, 0, sizeof(*c));
-					snprintf(c->device, sizeof(c->device),
-						 "%s", ep_name(ep, e, buf));
-					c->region = r;
-					c->ram = ram[i];
-				}
-				found++;
-			}
-		}
-	}
-	if (num_conflicts)
-		*num_conflicts = found;
-	if (!found)
-		return 0;
-	return ioasid_fail(-EADDRINUSE,
-			   "RAM 0x%llx-0x%llx overlaps reserved region 0x%llx-0x%llx (%s) of device %s%s",
-			   (unsigned long long)first.ram.gpa,
-			   (unsigned long long)(first.ram.gpa + first.ram.size - 1),
-			   (unsigned long long)first.region.start,
-			   (unsigned long long)first.region.last,
-			   first.region.last == UINT64_MAX &&
-					   first.region.type == IOASID_RESV_RESERVED ?
-				   "above the IOMMU's address width" :
-				   resv_type_str(first.region.type),
-			   first.device,
-			   found > 1 ? " (and more)" : "");
+	return layout_check(eps, num_eps, ram, num_ram, conflicts,
+			    num_conflicts);
 }
 
 int ioasid_layout_plan(const struct ioasid_endpoint *eps, uint32_t num_eps,
@@ -547,11 +458,9 @@ int ioasid_layout_plan(const struct ioasid_endpoint *eps, uint32_t num_eps,
 		       const struct ioasid_layout_plan_opts *opts,
 		       struct ioasid_ram_range *ram, uint32_t *num)
 {
-	struct ioasid_resv_region *all = NULL, *merged = NULL;
-	struct ioasid_iova_range *usable = NULL;
 	struct ioasid_ram_range *plan = NULL;
-	uint64_t base, align, min_low, top = UINT64_MAX, left, low = 0;
-	uint32_t total = 0, nmerged = 0, nusable = 0, nplan = 0;
+	uint64_t base, align, min_low;
+	uint32_t nplan = 0;
 	int rc;
 
 	ioasid_clear_error();
@@ -579,124 +488,17 @@ int ioasid_layout_plan(const struct ioasid_endpoint *eps, uint32_t num_eps,
 				   "RAM size 0x%llx is not a non-zero multiple of the alignment 0x%llx",
 				   (unsigned long long)ram_size,
 				   (unsigned long long)align);
-
-	for (uint32_t e = 0; e < num_eps; e++) {
-		uint64_t t = IOASID_OPTS_GET(&eps[e], aperture_last, 0);
-
-		total += IOASID_OPTS_GET(&eps[e], num_regions, 0);
-		if (t && t < top)
-			top = t;
-	}
-	all = malloc((total + 1) * sizeof(*all));
-	if (!all)
-		return ioasid_fail(-ENOMEM, "out of memory");
-	total = 0;
-	for (uint32_t e = 0; e < num_eps; e++)
-		for (uint32_t k = 0; k < IOASID_OPTS_GET(&eps[e], num_regions, 0); k++)
-			if (resv_forbids_ram(&eps[e].regions[k]))
-				all[total++] = eps[e].regions[k];
-	if (base > top) {
-		rc = ioasid_fail(-ENOSPC,
-				 "base 0x%llx is above the smallest address-width ceiling 0x%llx",
-				 (unsigned long long)base, (unsigned long long)top);
-		goto out;
-	}
-	if (resv_merge(all, total, RESV_ALL_TYPES, &merged, &nmerged) ||
-	    resv_complement(merged, nmerged, base, top, &usable, &nusable)) {
-		rc = ioasid_fail(-ENOMEM, "out of memory");
-		goto out;
-	}
-	plan = calloc(nusable + 1, sizeof(*plan));
-	if (!plan) {
-		rc = ioasid_fail(-ENOMEM, "out of memory");
-		goto out;
-	}
-	left = ram_size;
-	for (uint32_t i = 0; i < nusable && left; i++) {
-		uint64_t s = usable[i].start, e = usable[i].last, len;
-
-		/* Align the start up and the end (exclusive) down. */
-		if (s & (align - 1)) {
-			if (s > UINT64_MAX - align)
-				continue;
-			s = (s | (align - 1)) + 1;
-		}
-		if (s > e || e - s + 1 < align)
-			continue;
-		len = (e - s + 1) & ~(align - 1);
-		if (e == UINT64_MAX && s == 0)
-			len = UINT64_MAX & ~(align - 1);
-		if (len > left)
-			len = left;
-		plan[nplan].gpa = s;
-		plan[nplan++].size = len;
-		left -= len;
-		if (s < SZ_4G)
-			low += (s + len > SZ_4G ? SZ_4G - s : len);
-	}
-	if (left) {
-		rc = ioasid_fail(-ENOSPC,
-				 "0x%llx bytes of RAM do not fit between 0x%llx and the address-width ceiling 0x%llx around %u reserved regions (0x%llx left over)",
-				 (unsigned long long)ram_size,
-				 (unsigned long long)base, (unsigned long long)top,
-				 nmerged, (unsigned long long)left);
-		goto out;
-	}
-	if (low < min_low) {
-		rc = ioasid_fail(-ENOSPC,
-				 "only 0x%llx bytes of RAM fit below 4 GiB, 0x%llx are required",
-				 (unsigned long long)low,
-				 (unsigned long long)min_low);
-		goto out;
-	}
+	rc = layout_plan(eps, num_eps, ram_size, base, align, min_low, &plan,
+			 &nplan);
+	if (rc)
+		return rc;
 	rc = copy_out_array(ram, plan, nplan, sizeof(*plan), num, "RAM ranges");
-out:
-	free(all);
-	free(merged);
-	free(usable);
 	free(plan);
 	return rc;
 }
 
 /* ------------------------------------------------------------------ */
 /* Migration between two platforms                                      */
-
-/* The smallest ceiling and largest granule of @eps, and who sets them. */
-static void platform_limits(const struct ioasid_endpoint *eps, uint32_t n,
-			    uint64_t *top, uint32_t *top_ep, uint64_t *granule,
-			    uint32_t *granule_ep)
-{
-	*top = UINT64_MAX;
-	*granule = 0;
-	*top_ep = *granule_ep = 0;
-	for (uint32_t e = 0; e < n; e++) {
-		uint64_t t = IOASID_OPTS_GET(&eps[e], aperture_last, 0);
-		uint64_t ps = IOASID_OPTS_GET(&eps[e], page_sizes, 0);
-
-		if (t && t < *top) {
-			*top = t;
-			*top_ep = e;
-		}
-		if (ps && (ps & -ps) > *granule) {
-			*granule = ps & -ps;
-			*granule_ep = e;
-		}
-	}
-}
-
-struct block_list {
-	struct ioasid_migration_block *v, first;
-	uint32_t max, n;
-};
-
-static void block_add(struct block_list *l, const struct ioasid_migration_block *b)
-{
-	if (!l->n)
-		l->first = *b;
-	if (l->n < l->max)
-		l->v[l->n] = *b;
-	l->n++;
-}
 
 int ioasid_layout_compare(const struct ioasid_endpoint *src, uint32_t num_src,
 			  const struct ioasid_endpoint *dst, uint32_t num_dst,
@@ -705,24 +507,13 @@ int ioasid_layout_compare(const struct ioasid_endpoint *src, uint32_t num_src,
 			  struct ioasid_migration_block *blocks,
 			  uint32_t *num_blocks)
 {
-	struct ioasid_resv_region *all = NULL, *src_merged = NULL;
-	uint64_t src_top, dst_top, src_gran, dst_gran;
-	uint32_t src_top_ep, dst_top_ep, src_gran_ep, dst_gran_ep;
-	uint32_t total = 0, nsrc = 0, flags;
-	struct block_list l = { 0 };
-	struct ioasid_migration_block b;
-	char buf[32];
+	uint32_t flags;
 	int rc;
 
 	ioasid_clear_error();
-	if (num_blocks) {
-		l.max = *num_blocks;
-		l.v = blocks;
-		if (!blocks && l.max)
-			return ioasid_fail(-EINVAL,
-					   "blocks is NULL but *num_blocks is %u",
-					   l.max);
-	}
+	if (num_blocks && !blocks && *num_blocks)
+		return ioasid_fail(-EINVAL, "blocks is NULL but *num_blocks is %u",
+				   *num_blocks);
 	rc = ioasid_opts_check(opts, IOASID_OPTS_KNOWN(ioasid_compare_opts),
 			       "ioasid_compare_opts");
 	if (rc)
@@ -744,114 +535,6 @@ int ioasid_layout_compare(const struct ioasid_endpoint *src, uint32_t num_src,
 		rc = check_eps(dst, num_dst);
 	if (rc)
 		return rc;
-
-	platform_limits(src, num_src, &src_top, &src_top_ep, &src_gran,
-			&src_gran_ep);
-	platform_limits(dst, num_dst, &dst_top, &dst_top_ep, &dst_gran,
-			&dst_gran_ep);
-
-	/* The source's holes, as the guest was told them. */
-	for (uint32_t e = 0; e < num_src; e++)
-		total += IOASID_OPTS_GET(&src[e], num_regions, 0);
-	all = malloc((total + 1) * sizeof(*all));
-	if (!all)
-		return ioasid_fail(-ENOMEM, "out of memory");
-	total = 0;
-	for (uint32_t e = 0; e < num_src; e++)
-		for (uint32_t k = 0; k < IOASID_OPTS_GET(&src[e], num_regions, 0); k++)
-			if (resv_forbids_ram(&src[e].regions[k]))
-				all[total++] = src[e].regions[k];
-	if (resv_merge(all, total, RESV_ALL_TYPES, &src_merged, &nsrc)) {
-		free(all);
-		return ioasid_fail(-ENOMEM, "out of memory");
-	}
-	free(all);
-
-	if (dst_top < src_top) {
-		memset(&b, 0, sizeof(b));
-		b.reason = IOASID_BLOCK_CEILING;
-		snprintf(b.device, sizeof(b.device), "%s",
-			 ep_name(&dst[dst_top_ep], dst_top_ep, buf));
-		b.region.start = dst_top + 1;
-		b.region.last = src_top;
-		b.region.type = IOASID_RESV_RESERVED;
-		block_add(&l, &b);
-	}
-	if (dst_gran > src_gran) {
-		memset(&b, 0, sizeof(b));
-		b.reason = IOASID_BLOCK_GRANULE;
-		snprintf(b.device, sizeof(b.device), "%s",
-			 ep_name(&dst[dst_gran_ep], dst_gran_ep, buf));
-		b.src_granule = src_gran;
-		b.dst_granule = dst_gran;
-		block_add(&l, &b);
-	}
-	for (uint32_t e = 0; e < num_dst; e++) {
-		const struct ioasid_endpoint *ep = &dst[e];
-
-		for (uint32_t k = 0; k < IOASID_OPTS_GET(ep, num_regions, 0); k++) {
-			const struct ioasid_resv_region *r = &ep->regions[k];
-
-			if (!resv_forbids_ram(r))
-				continue;
-			memset(&b, 0, sizeof(b));
-			snprintf(b.device, sizeof(b.device), "%s",
-				 ep_name(ep, e, buf));
-			b.region = *r;
-			for (uint32_t i = 0; i < num_ram; i++) {
-				uint64_t lo = ram[i].gpa;
-				uint64_t hi = lo + ram[i].size - 1;
-
-				if (r->start > hi || r->last < lo)
-					continue;
-				b.reason = IOASID_BLOCK_RAM;
-				b.ram = ram[i];
-				block_add(&l, &b);
-			}
-			/* The ceiling above is reported once, as such. */
-			if ((flags & IOASID_COMPARE_GUEST_IOVAS) &&
-			    !(r->last == UINT64_MAX && r->start > dst_top) &&
-			    !resv_covered(src_merged, nsrc, r->start, r->last)) {
-				memset(&b.ram, 0, sizeof(b.ram));
-				b.reason = IOASID_BLOCK_NEW_REGION;
-				block_add(&l, &b);
-			}
-		}
-	}
-	free(src_merged);
-	if (num_blocks)
-		*num_blocks = l.n;
-	if (!l.n)
-		return 0;
-	b = l.first;
-	switch (b.reason) {
-	case IOASID_BLOCK_CEILING:
-		return ioasid_fail(-EADDRINUSE,
-				   "cannot migrate: the destination's ceiling 0x%llx (%s) is below the source's 0x%llx%s",
-				   (unsigned long long)(b.region.start - 1),
-				   b.device, (unsigned long long)b.region.last,
-				   l.n > 1 ? " (and more)" : "");
-	case IOASID_BLOCK_GRANULE:
-		return ioasid_fail(-EADDRINUSE,
-				   "cannot migrate: the destination's granule 0x%llx (%s) is larger than the source's 0x%llx%s",
-				   (unsigned long long)b.dst_granule, b.device,
-				   (unsigned long long)b.src_granule,
-				   l.n > 1 ? " (and more)" : "");
-	case IOASID_BLOCK_NEW_REGION:
-		return ioasid_fail(-EADDRINUSE,
-				   "cannot migrate: reserved region 0x%llx-0x%llx (%s) of destination device %s is not reserved on the source%s",
-				   (unsigned long long)b.region.start,
-				   (unsigned long long)b.region.last,
-				   resv_type_str(b.region.type), b.device,
-				   l.n > 1 ? " (and more)" : "");
-	default:
-		return ioasid_fail(-EADDRINUSE,
-				   "cannot migrate: reserved region 0x%llx-0x%llx (%s) of destination device %s overlaps RAM 0x%llx-0x%llx%s",
-				   (unsigned long long)b.region.start,
-				   (unsigned long long)b.region.last,
-				   resv_type_str(b.region.type), b.device,
-				   (unsigned long long)b.ram.gpa,
-				   (unsigned long long)(b.ram.gpa + b.ram.size - 1),
-				   l.n > 1 ? " (and more)" : "");
-	}
+	return layout_compare(src, num_src, dst, num_dst, ram, num_ram, flags,
+			      blocks, num_blocks);
 }

@@ -18,6 +18,7 @@
 #ifndef IOASID_LIB_MODEL_H
 #define IOASID_LIB_MODEL_H
 
+#include "layout.h"
 #include "pasid.h"
 #include "resv.h"
 
