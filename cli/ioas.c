@@ -9,6 +9,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <ioasid/testing.h>
+
 #include "ioasctl.h"
 
 void ioas_help(struct cli *cli)

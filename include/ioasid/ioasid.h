@@ -563,14 +563,13 @@ IOASID_API int ioasid_group_resv_regions(struct ioasid_ctx *ctx,
 /* IOMMU capabilities and options                                       */
 
 /* Kind of driver data ioasid_dev_hw_info() returns (the uAPI's
- * IOMMU_HW_INFO_TYPE_* values; macros, since the selftest value does not
- * fit an ISO C enum). */
+ * IOMMU_HW_INFO_TYPE_* values; <ioasid/testing.h> has the
+ * CONFIG_IOMMUFD_TEST mock's). */
 #define IOASID_HW_INFO_NONE 0u
 #define IOASID_HW_INFO_INTEL_VTD 1u
 #define IOASID_HW_INFO_ARM_SMMUV3 2u
 #define IOASID_HW_INFO_TEGRA241_CMDQV 3u
 #define IOASID_HW_INFO_AMD 4u
-#define IOASID_HW_INFO_SELFTEST 0xfeedbeefu /* CONFIG_IOMMUFD_TEST mock */
 
 /* Capability bits (the uAPI's IOMMU_HW_CAP_* values). */
 #define IOASID_HW_CAP_DIRTY_TRACKING (1ull << 0)
@@ -699,55 +698,6 @@ struct ioasid_iommu_info {
  */
 IOASID_API int ioasid_dev_iommu_info(struct ioasid_ctx *ctx, const char *name,
 				     struct ioasid_iommu_info *info);
-
-/*
- * PowerPC PAMU style MSI banks (see ioasid_ioas_msi_banks(3)): doorbell
- * windows the user maps at an IOVA of their choice.  Only the simulator
- * has them; Linux iommufd has no PAMU (-EOPNOTSUPP on the kernel).
- */
-struct ioasid_msi_bank {
-	char iommu[IOASID_NAME_MAX]; /* the IOMMU that owns the bank */
-	uint32_t bank;		     /* its number on that IOMMU */
-	uint64_t size;		     /* window size, a power of two */
-	uint64_t iova;		     /* where it is mapped (if mapped) */
-	bool mapped;
-	/* Mapped and a group behind its IOMMU is attached to the IOAS. */
-	bool enabled;
-};
-
-/*
- * ioasid_ioas_msi_banks - the MSI banks of IOAS @ioas_id: every bank of
- * each IOMMU behind a group attached to it, plus the banks of an IOMMU
- * whose last group left while one of its banks stayed mapped.  IOMMUs in
- * topology order, banks in number order; an entry's index is what
- * ioasid_ioas_map_msi_bank() takes.  @banks/@num as for
- * ioasid_ioas_iova_ranges() (-EMSGSIZE).
- *
- * Return: 0; -ENOENT; -EMSGSIZE; -EOPNOTSUPP (kernel backend).
- */
-IOASID_API int ioasid_ioas_msi_banks(struct ioasid_ctx *ctx, uint32_t ioas_id,
-				     struct ioasid_msi_bank *banks,
-				     uint32_t *num);
-
-/*
- * ioasid_ioas_map_msi_bank - map bank @bank (an index into
- * ioasid_ioas_msi_banks()) at @iova, aligned to the bank's size.  The
- * window becomes a sw-msi reserved region of the IOAS.
- *
- * Return: 0; -ENOENT; -ENOSPC (@bank is past the count); -EINVAL
- * (misaligned @iova); -EBUSY (the bank is mapped already); -EADDRINUSE
- * (the window overlaps a mapping, an allowed range or a reserved
- * region); -EOPNOTSUPP (kernel backend).
- */
-IOASID_API int ioasid_ioas_map_msi_bank(struct ioasid_ctx *ctx,
-					uint32_t ioas_id, uint32_t bank,
-					uint64_t iova);
-
-/* ioasid_ioas_unmap_msi_bank - unmap bank @bank and release its region.
- * Return: 0; -ENOENT (no such IOAS, or the bank is not mapped); -ENOSPC;
- * -EOPNOTSUPP. */
-IOASID_API int ioasid_ioas_unmap_msi_bank(struct ioasid_ctx *ctx,
-					  uint32_t ioas_id, uint32_t bank);
 
 /*
  * One endpoint of an address space, as ioasid_endpoints_combine() takes it.
@@ -1104,22 +1054,12 @@ IOASID_API const char *ioasid_dev_class_name(enum ioasid_dev_class cls);
 
 /* Driver data types of a nested HWPT (the uAPI's IOMMU_HWPT_DATA_*).
  * The data is the uAPI struct of that type as bytes (VT-d: struct
- * iommu_hwpt_vtd_s1; SMMUv3: struct iommu_hwpt_arm_smmuv3), except for
- * the selftest type, whose layout is struct ioasid_hwpt_selftest. */
+ * iommu_hwpt_vtd_s1; SMMUv3: struct iommu_hwpt_arm_smmuv3).  The
+ * CONFIG_IOMMUFD_TEST mock's type is in <ioasid/testing.h>. */
 #define IOASID_HWPT_DATA_NONE 0u
 #define IOASID_HWPT_DATA_VTD_S1 1u
 #define IOASID_HWPT_DATA_ARM_SMMUV3 2u
 #define IOASID_HWPT_DATA_AMD_GUEST 3u
-#define IOASID_HWPT_DATA_SELFTEST 0xdeadu /* CONFIG_IOMMUFD_TEST mock */
-
-/* Mock stage 1 (IOASID_HWPT_DATA_SELFTEST): each of the 4 IOTLB entries
- * of the nested domain starts at @iotlb; invalidation zeroes them. */
-struct ioasid_hwpt_selftest {
-	uint32_t iotlb;
-	uint32_t pagetable_type; /* 0 */
-};
-#define IOASID_TEST_IOTLB_DEFAULT 0xbadbeefu
-#define IOASID_TEST_IOTLB_NUM 4
 
 struct ioasid_hwpt_nested {
 	size_t sz;
@@ -1147,17 +1087,9 @@ struct ioasid_hwpt_nested {
 IOASID_API int ioasid_hwpt_alloc_nested(struct ioasid_dev *dev, uint32_t pt_id, const struct ioasid_hwpt_nested *nested, uint32_t *hwpt_id);
 
 /* Invalidation data types (the uAPI's values): the VT-d and SMMUv3 entries
- * are the uAPI structs as bytes; the selftest ones are below. */
+ * are the uAPI structs as bytes (the mock's are in <ioasid/testing.h>). */
 #define IOASID_INVALIDATE_DATA_VTD_S1 0u
 #define IOASID_INVALIDATE_DATA_VIOMMU_ARM_SMMUV3 1u
-#define IOASID_INVALIDATE_DATA_SELFTEST 0xdeadbeefu
-
-/* IOASID_INVALIDATE_DATA_SELFTEST entry for a nested HWPT. */
-struct ioasid_invalidate_selftest {
-	uint32_t flags; /* IOASID_TEST_INVALIDATE_ALL */
-	uint32_t iotlb_id; /* 0-3 */
-};
-#define IOASID_TEST_INVALIDATE_ALL (1u << 0)
 
 /*
  * ioasid_hwpt_invalidate - invalidate the caches of nested HWPT or vIOMMU
@@ -1174,7 +1106,6 @@ IOASID_API int ioasid_hwpt_invalidate(struct ioasid_ctx *ctx, uint32_t id, uint3
 /* vIOMMU types (the uAPI's IOMMU_VIOMMU_TYPE_* values). */
 #define IOASID_VIOMMU_TYPE_ARM_SMMUV3 1u
 #define IOASID_VIOMMU_TYPE_TEGRA241_CMDQV 2u
-#define IOASID_VIOMMU_TYPE_SELFTEST 0xdeadbeefu
 
 /*
  * ioasid_viommu_obj_alloc - a vIOMMU of @type over nest-parent HWPT @hwpt_id
@@ -1197,7 +1128,6 @@ IOASID_API int ioasid_vdevice_alloc(struct ioasid_dev *dev, uint32_t viommu_id, 
 /* vEVENTQ types (the uAPI's IOMMU_VEVENTQ_TYPE_* values). */
 #define IOASID_VEVENTQ_TYPE_ARM_SMMUV3 1u
 #define IOASID_VEVENTQ_TYPE_TEGRA241_CMDQV 2u
-#define IOASID_VEVENTQ_TYPE_SELFTEST 0xbeefbeefu
 
 /*
  * ioasid_veventq_alloc - an event queue of @type for vIOMMU @viommu_id
@@ -1297,25 +1227,6 @@ IOASID_API int ioasid_viommu_obj_destroy(struct ioasid_ctx *ctx, uint32_t id);
 IOASID_API int ioasid_vdevice_destroy(struct ioasid_ctx *ctx, uint32_t id);
 IOASID_API int ioasid_veventq_destroy(struct ioasid_ctx *ctx, uint32_t id);
 IOASID_API int ioasid_fault_queue_destroy(struct ioasid_ctx *ctx, uint32_t id);
-
-/*
- * Test hooks: the simulator, and mock devices of a CONFIG_IOMMUFD_TEST
- * kernel (IOMMU_TEST_CMD); -EOPNOTSUPP otherwise.
- * ioasid_test_dirty - mark the pages of @bitmap (as for
- *   ioasid_hwpt_get_dirty_bitmap()) dirty in HWPT @hwpt_id, which must
- *   track (-EINVAL); @nr_dirty (may be NULL) gets the count of set bits.
- * ioasid_test_iopf - raise an I/O page fault from @dev at @addr (PASID
- *   0: none); it goes to the fault queue of the HWPT in use, if any.
- * ioasid_test_vevent - have the vIOMMU of @dev's vDEVICE report a
- *   selftest event carrying its virt id (-ENOENT: no vDEVICE;
- *   -EOPNOTSUPP: no selftest queue).
- * ioasid_test_check_iotlb - whether IOTLB entry @index of a selftest
- *   nested HWPT holds @value (-EINVAL if not).
- */
-IOASID_API int ioasid_test_dirty(struct ioasid_ctx *ctx, uint32_t hwpt_id, uint64_t iova, uint64_t length, uint64_t page_size, const uint64_t *bitmap, uint64_t *nr_dirty);
-IOASID_API int ioasid_test_iopf(struct ioasid_dev *dev, uint32_t pasid, uint32_t grpid, uint32_t perm, uint64_t addr);
-IOASID_API int ioasid_test_vevent(struct ioasid_dev *dev);
-IOASID_API int ioasid_test_check_iotlb(struct ioasid_ctx *ctx, uint32_t hwpt_id, uint32_t index, uint32_t value);
 
 #ifdef __cplusplus
 }

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include <ioasid/ioasid.h>
+#include <ioasid/testing.h> /* struct ioasid_msi_bank */
 
 /* IOMMU_OPTION option ids (the uAPI's values). */
 #define IOASID_OPTION_RLIMIT_MODE 0

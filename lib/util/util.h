@@ -13,6 +13,8 @@
 #include <stdint.h>
 
 #include <ioasid/ioasid.h>
+/* The library implements the testing interface too. */
+#include <ioasid/testing.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -87,6 +87,19 @@ try "IOASID_OPTS and the API used, -std=c99" \
 try "IOASID_OPTS and the API used, -std=c++20" \
 	"$cxx" -std=c++20 "${warn[@]}" -Wno-missing-field-initializers "${includes[@]}" -c "$out/use.cc" -o /dev/null
 
+# <ioasid/ioasid.h> leaves the testing interface out: a VMM that includes
+# it cannot name a test hook by mistake (the file-scope variables below
+# would clash with their prototypes).
+cat > "$out/no-testing.c" <<'EOC'
+#include <ioasid/ioasid.h>
+#ifdef IOASID_TESTING_H
+#error <ioasid/ioasid.h> includes <ioasid/testing.h>
+#endif
+int ioasid_test_dirty, ioasid_ioas_msi_banks;
+EOC
+try "<ioasid/ioasid.h> does not declare the testing interface" \
+	"$cc" -std=c11 "${warn[@]}" "${includes[@]}" -c "$out/no-testing.c" -o /dev/null
+
 # The sized structs' __last_field macros (its own PASS/FAIL lines, counted
 # here).
 last_field=$(dirname "$0")/check-last-field.sh

@@ -51,6 +51,18 @@ try "installed: library, soname links, headers, pkg-config file" bash -c '
 installed_files > "$out/installed.txt"
 echo "       ($(wc -l < "$out/installed.txt") files and links installed)"
 
+# Every public header of the tree is installed, and compiles on its own
+# from the installed copy (so none includes a header that is not
+# installed).
+for h in "$srcdir"/include/ioasid/*.h; do
+	name=ioasid/$(basename "$h")
+	try "installed $name compiles on its own" bash -c "
+		test -f '$stage$prefix/include/$name' &&
+		printf '#include <%s>\nint installed_header_check;\n' '$name' |
+			$cc -std=c11 -Wall -Wextra -Werror -pedantic-errors \
+				-I'$stage$prefix/include' -x c -c - -o /dev/null"
+done
+
 cflags=$(pkg-config --cflags libioasid)
 libs=$(pkg-config --libs libioasid)
 static_libs=$(pkg-config --static --libs-only-other --libs-only-L libioasid)
@@ -63,6 +75,12 @@ try "install-test.c, shared, via pkg-config" bash -c "
 		'$srcdir/tests/include/install-test.c' $libs &&
 	readelf -d '$out/install-test' | grep -q 'NEEDED.*libioasid\.so\.0' &&
 	LD_LIBRARY_PATH='$libdir' '$out/install-test'"
+# A VMM-like program (it uses no <ioasid/testing.h>) needs only the
+# release node, never the testing one.
+try "install-test needs IOASID_0.1.0 and no IOASID_TESTING node" bash -c "
+	readelf -V '$out/install-test' > '$out/install-test.versions' &&
+	grep -q 'Name: IOASID_0\.' '$out/install-test.versions' &&
+	! grep -q IOASID_TESTING '$out/install-test.versions'"
 try "install-test.c, static, via pkg-config --static" bash -c "
 	$cc -Wall -Wextra -Werror $cflags -o '$out/install-test-static' \
 		'$srcdir/tests/include/install-test.c' $static_libs \

@@ -29,6 +29,7 @@
 #include <cmocka.h>
 
 #include <ioasid/ioasid.h>
+#include <ioasid/testing.h>
 
 #include "hwpt-ext.h"
 #include "core.h"

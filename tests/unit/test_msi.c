@@ -10,6 +10,8 @@
  */
 #include "helpers.h"
 
+#include <ioasid/testing.h>
+
 #define TOPO_PAMU "pamu.ini"
 #define DEV_P0A "0000:01:00.0" /* group 0, pamu0: 3 banks of 4 KiB */
 #define DEV_P0B "0000:02:00.0" /* group 1, pamu0 */

@@ -8,6 +8,8 @@
  */
 #include "helpers.h"
 
+#include <ioasid/testing.h>
+
 #include "hwpt-ext.h"
 #include "core.h"
 

@@ -19,6 +19,7 @@
 
 #include <poll.h>
 
+#include <ioasid/testing.h>
 #include <ioasid/viommu.h>
 
 #include "core.h"

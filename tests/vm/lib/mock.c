@@ -20,6 +20,8 @@
 
 #include <linux/iommufd.h>
 
+#include <ioasid/testing.h>
+
 #include "core.h"
 #include "kernel.h"
 #include "vmtest.h"

@@ -17,6 +17,8 @@
 
 #include <linux/iommufd.h>
 
+#include <ioasid/testing.h>
+
 #include "hwpt-ext.h"
 #include "core.h"
 #include "kernel.h"

@@ -36,6 +36,7 @@
 
 #include <linux/iommufd.h>
 
+#include <ioasid/testing.h>
 #include <ioasid/viommu.h>
 
 #include "core.h"
