@@ -1,11 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The one seam between the library's logic (lib/core/ioasid.c) and a backend:
- * the kernel (/dev/iommu) or the simulator.  Operations sit at the level of
- * the iommufd uAPI, so the kernel backend is a thin translation to ioctls
- * and the simulator is a model of what the kernel does behind them.
+ * The one seam between the library's logic (lib/core/) and a backend: the
+ * kernel (/dev/iommu, lib/backend/kernel/) or the simulator
+ * (lib/backend/sim/).  Operations sit at the level of the iommufd uAPI,
+ * so the kernel backend is a thin translation to ioctls and the simulator
+ * is a model of what the kernel does behind them.
  *
  * Contract for every operation:
+ * - every operation is optional: NULL means the backend does not have it,
+ *   and core answers -EOPNOTSUPP, "the <backend> backend has no <what>"
+ *   (BE_CALL() in lib/core/core.h); a backend never fills a slot with a
+ *   function that only says so (close and dev_close, which return
+ *   nothing, are then simply not called);
  * - return 0 or a negative errno, the errno the kernel gives for the same
  *   request (differential tests hold the simulator to this);
  * - on failure, leave state as the kernel would (normally unchanged) and
@@ -30,23 +36,48 @@
 #define IOASID_OPTION_HUGE_PAGES 1
 
 struct ioasid_config;
-struct ioasid_hwpt_ext_ops;
 
+/* The objects destroy() takes; iommufd has one IOMMU_DESTROY for all, the
+ * public API one destroy call per type. */
 enum ioasid_obj_type {
 	IOASID_OBJ_IOAS = 1,
-	IOASID_OBJ_HWPT = 2,
+	IOASID_OBJ_HWPT,
+	IOASID_OBJ_VIOMMU,
+	IOASID_OBJ_VDEVICE,
+	IOASID_OBJ_VEVENTQ,
+	IOASID_OBJ_FAULT,
+};
+
+/* What IOMMU_HWPT_ALLOC takes beyond dev_id and pt_id. */
+struct ioasid_hwpt_user_args {
+	uint32_t flags; /* IOASID_HWPT_ALLOC_* */
+	uint32_t fault_id;
+	uint32_t data_type;
+	uint32_t data_len;
+	const void *data;
 };
 
 struct ioasid_backend_ops {
 	const char *name; /* "kernel" or "sim" */
 
+	/* ---- Context ---- */
+
 	/* Free the backend and everything it holds (devices are closed by
 	 * the logic layer first). */
 	void (*close)(void *be);
-	/* The iommufd, or -EOPNOTSUPP. */
+	/* The iommufd. */
 	int (*ctx_fd)(void *be);
+	/* IOMMU_OPTION: get or set option @option (IOASID_OPTION_*) of
+	 * @object_id (0 for the context-wide RLIMIT_MODE). */
+	int (*option)(void *be, bool set, uint32_t option, uint32_t object_id,
+		      uint64_t *val);
+	/* Take the operator's configuration (lib/host/config.h, ioasid.conf(5);
+	 * may be NULL): from now on every device report ends with
+	 * ioasid_config_apply_dev().  close frees it. */
+	void (*set_config)(void *be, struct ioasid_config *cfg);
 
-	/* Inventory: devices, groups, reserved regions. */
+	/* ---- Inventory: devices, groups, reserved regions, IOMMUs ---- */
+
 	int (*dev_info_at)(void *be, uint32_t index,
 			   struct ioasid_dev_info *info);
 	/* @name is a PCI address, an mdev UUID or a cdev path; -ENODEV. */
@@ -59,15 +90,24 @@ struct ioasid_backend_ops {
 				  uint32_t *num);
 	/* The IOMMU behind device @name (as dev_info_get() names it):
 	 * aperture, page sizes, PASID width, MSI banks (@info->sz is set);
-	 * -ENODEV when there is none.  NULL: -EOPNOTSUPP. */
+	 * -ENODEV when there is none. */
 	int (*iommu_info)(void *be, const char *name,
 			  struct ioasid_iommu_info *info);
+	/* Bind PCI device @name (as dev_info_get() names it) to @driver, or
+	 * with @driver NULL to its default driver; refuse a device bound to
+	 * another host driver (not vfio-pci) unless @force. */
+	int (*set_driver)(void *be, const char *name, const char *driver,
+			  bool force);
 
-	/* Objects. */
-	int (*ioas_alloc)(void *be, uint32_t *ioas_id);
-	/* Destroy @id only if it is an object of @type: -ENOENT otherwise,
-	 * -EBUSY if in use. */
+	/* ---- Objects ---- */
+
+	/* IOMMU_DESTROY of @id only if it is an object of @type: -ENOENT
+	 * otherwise, -EBUSY if in use. */
 	int (*destroy)(void *be, uint32_t id, enum ioasid_obj_type type);
+
+	/* ---- IOAS ---- */
+
+	int (*ioas_alloc)(void *be, uint32_t *ioas_id);
 	/* @flags: IOASID_MAP_*; @iova in/out as in the public API. */
 	int (*ioas_map)(void *be, uint32_t ioas_id, uint32_t flags,
 			uint64_t va, uint64_t length, uint64_t *iova);
@@ -86,28 +126,36 @@ struct ioasid_backend_ops {
 	int (*ioas_allow_iovas)(void *be, uint32_t ioas_id,
 				const struct ioasid_iova_range *ranges,
 				uint32_t num);
-	/* @flags: uAPI IOMMU_HWPT_ALLOC_* bits. */
+	/* PowerPC PAMU style MSI banks of IOAS @ioas_id, see
+	 * ioasid_ioas_msi_banks(3): list them (@banks/@num as in
+	 * ioas_iova_ranges, -EMSGSIZE), map the @bank-th at @iova, unmap
+	 * it.  Linux iommufd has none. */
+	int (*ioas_msi_banks)(void *be, uint32_t ioas_id,
+			      struct ioasid_msi_bank *banks, uint32_t *num);
+	int (*ioas_map_msi_bank)(void *be, uint32_t ioas_id, uint32_t bank,
+				 uint64_t iova);
+	int (*ioas_unmap_msi_bank)(void *be, uint32_t ioas_id, uint32_t bank);
+
+	/* ---- HWPT ---- */
+
+	/* A paging HWPT on IOAS @pt_id; @flags: uAPI IOMMU_HWPT_ALLOC_*
+	 * bits. */
 	int (*hwpt_alloc)(void *be, uint32_t dev_id, uint32_t pt_id,
 			  uint32_t flags, uint32_t *hwpt_id);
+	/* IOMMU_HWPT_ALLOC with driver data: a nested HWPT on parent
+	 * @pt_id (or on a vIOMMU), or a paging one with a fault queue. */
+	int (*hwpt_alloc_user)(void *be, uint32_t dev_id, uint32_t pt_id,
+			       const struct ioasid_hwpt_user_args *a,
+			       uint32_t *hwpt_id);
+	/* @entry_num in/out: entries, then entries handled. */
+	int (*hwpt_invalidate)(void *be, uint32_t id, uint32_t data_type,
+			       const void *entries, uint32_t entry_len,
+			       uint32_t *entry_num);
 
-	/* IOMMU_GET_HW_INFO for bound device @dev_id: fill @info (sz set by
-	 * the caller), copy up to *@data_len bytes of driver data to @data
-	 * and set *@data_len to the size the backend has. */
-	int (*hw_info)(void *be, uint32_t dev_id, struct ioasid_hw_info *info,
-		       void *data, uint32_t *data_len);
-	/* IOMMU_OPTION: get or set option @option (IOASID_OPTION_*) of
-	 * @object_id (0 for the context-wide RLIMIT_MODE). */
-	int (*option)(void *be, bool set, uint32_t option, uint32_t object_id,
-		      uint64_t *val);
+	/* ---- Devices ---- */
 
-	/* Bind PCI device @name (as dev_info_get() names it) to @driver, or
-	 * with @driver NULL to its default driver; refuse a device bound to
-	 * another host driver (not vfio-pci) unless @force. */
-	int (*set_driver)(void *be, const char *name, const char *driver,
-			  bool force);
-
-	/* Devices.  @info comes from dev_info_get(); the backend returns
-	 * its own handle in *@bdev. */
+	/* @info comes from dev_info_get(); the backend returns its own
+	 * handle in *@bdev. */
 	int (*dev_open)(void *be, const struct ioasid_dev_info *info,
 			void **bdev);
 	int (*dev_bind)(void *be, void *bdev, uint32_t *dev_id);
@@ -116,10 +164,17 @@ struct ioasid_backend_ops {
 	int (*dev_attach)(void *be, void *bdev, uint32_t pt_id,
 			  uint32_t *hwpt_id);
 	int (*dev_detach)(void *be, void *bdev);
-	/* The device's own fd (VFIO cdev), or -EOPNOTSUPP. */
+	/* The device's own fd (VFIO cdev). */
 	int (*dev_fd)(void *be, void *bdev);
 	/* Detach and unbind as needed, then free the handle. */
 	void (*dev_close)(void *be, void *bdev);
+	/* IOMMU_GET_HW_INFO for bound device @dev_id: fill @info (sz set by
+	 * the caller), copy up to *@data_len bytes of driver data to @data
+	 * and set *@data_len to the size the backend has. */
+	int (*hw_info)(void *be, uint32_t dev_id, struct ioasid_hw_info *info,
+		       void *data, uint32_t *data_len);
+
+	/* ---- PASID ---- */
 
 	/* PASID attachments of a bound physical device
 	 * (VFIO_DEVICE_ATTACH_IOMMUFD_PT / DETACH with the PASID flag; the
@@ -138,24 +193,40 @@ struct ioasid_backend_ops {
 			      struct ioasid_pasid_entry *entries,
 			      uint32_t *num);
 
-	/* Take the operator's configuration (lib/host/config.h, ioasid.conf(5);
-	 * may be NULL): from now on every device report ends with
-	 * ioasid_config_apply_dev().  close frees it. */
-	void (*set_config)(void *be, struct ioasid_config *cfg);
+	/* ---- vIOMMU objects, event queues, fault queues ---- */
 
-	/* PowerPC PAMU style MSI banks of IOAS @ioas_id, see
-	 * ioasid_ioas_msi_banks(3): list them (@banks/@num as in
-	 * ioas_iova_ranges, -EMSGSIZE), map the @bank-th at @iova, unmap
-	 * it.  The kernel answers -EOPNOTSUPP. */
-	int (*ioas_msi_banks)(void *be, uint32_t ioas_id,
-			      struct ioasid_msi_bank *banks, uint32_t *num);
-	int (*ioas_map_msi_bank)(void *be, uint32_t ioas_id, uint32_t bank,
-				 uint64_t iova);
-	int (*ioas_unmap_msi_bank)(void *be, uint32_t ioas_id, uint32_t bank);
+	int (*viommu_alloc)(void *be, uint32_t dev_id, uint32_t hwpt_id,
+			    uint32_t type, uint32_t *viommu_id);
+	int (*vdevice_alloc)(void *be, uint32_t viommu_id, uint32_t dev_id,
+			     uint64_t virt_id, uint32_t *vdevice_id);
+	int (*veventq_alloc)(void *be, uint32_t viommu_id, uint32_t type,
+			     uint32_t depth, uint32_t *id, int *fd);
+	int (*veventq_read)(void *be, uint32_t id, struct ioasid_vevent *ev,
+			    uint32_t *num);
+	int (*fault_alloc)(void *be, uint32_t *id, int *fd);
+	int (*fault_read)(void *be, uint32_t id, struct ioasid_fault *f,
+			  uint32_t *num);
+	int (*fault_respond)(void *be, uint32_t id,
+			     const struct ioasid_fault_response *r,
+			     uint32_t *num);
 
-	/* Nested HWPTs, vIOMMU objects, queues, dirty tracking
-	 * (lib/backend/hwpt-ext.h); NULL: -EOPNOTSUPP for all of them. */
-	const struct ioasid_hwpt_ext_ops *ext;
+	/* ---- Dirty tracking ---- */
+
+	int (*set_dirty_tracking)(void *be, uint32_t hwpt_id, bool enable);
+	int (*get_dirty_bitmap)(void *be, uint32_t hwpt_id, uint64_t iova,
+				uint64_t length, uint64_t page_size,
+				uint64_t *bitmap, uint32_t flags);
+
+	/* ---- Test hooks (IOMMU_TEST_CMD on mock devices) ---- */
+
+	int (*test_dirty)(void *be, uint32_t hwpt_id, uint64_t iova,
+			  uint64_t length, uint64_t page_size,
+			  const uint64_t *bitmap, uint64_t *nr_dirty);
+	int (*test_iopf)(void *be, uint32_t dev_id, uint32_t pasid,
+			 uint32_t grpid, uint32_t perm, uint64_t addr);
+	int (*test_vevent)(void *be, uint32_t dev_id);
+	int (*test_check_iotlb)(void *be, uint32_t hwpt_id, uint32_t index,
+				uint32_t value);
 };
 
 /* Backend constructors.  On failure they return a negative errno and

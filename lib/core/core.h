@@ -66,6 +66,19 @@ int ioasid_ctx_leave(struct ioasid_ctx *ctx, int rc, const char *what);
 			return ioasid_fail(-EINVAL, #p " is NULL");         \
 	} while (0)
 
+/*
+ * BE_CALL - call operation @op of @ctx's backend with the backend's handle
+ * and the arguments that follow.  The seam's one rule
+ * (lib/backend/backend.h): a backend without @op (NULL) does not have it,
+ * and the call answers -EOPNOTSUPP, "the <backend> backend has no @what".
+ */
+#define BE_CALL(ctx, op, what, ...)                                         \
+	((ctx)->ops->op ? (ctx)->ops->op((ctx)->be, ##__VA_ARGS__)          \
+			: ioasid_ctx_no_op(ctx, what))
+
+/* -EOPNOTSUPP and the message of BE_CALL() (lib/core/ctx.c). */
+int ioasid_ctx_no_op(const struct ioasid_ctx *ctx, const char *what);
+
 /* Refuse a device that is not bound (ioasid_dev_bind()); called with the
  * context lock held, since binding changes under it. */
 static inline int ioasid_dev_need_bound(const struct ioasid_dev *dev)

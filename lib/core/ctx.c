@@ -51,6 +51,12 @@ int ioasid_ctx_leave(struct ioasid_ctx *ctx, int rc, const char *what)
 	return rc;
 }
 
+int ioasid_ctx_no_op(const struct ioasid_ctx *ctx, const char *what)
+{
+	return ioasid_fail(-EOPNOTSUPP, "the %s backend has no %s",
+			   ctx->ops->name, what);
+}
+
 /* ------------------------------------------------------------------ */
 /* Contexts                                                             */
 
@@ -60,7 +66,8 @@ static int ctx_create(const struct ioasid_backend_ops *ops, void *be,
 	struct ioasid_ctx *ctx = calloc(1, sizeof(*ctx));
 
 	if (!ctx) {
-		ops->close(be);
+		if (ops->close)
+			ops->close(be);
 		return ioasid_fail(-ENOMEM, "out of memory for a context");
 	}
 	ctx->ops = ops;
@@ -231,7 +238,8 @@ void ioasid_ctx_close(struct ioasid_ctx *ctx)
 		return;
 	while (ctx->devs)
 		ioasid_dev_free(ctx->devs);
-	ctx->ops->close(ctx->be);
+	if (ctx->ops->close)
+		ctx->ops->close(ctx->be);
 	pthread_mutex_destroy(&ctx->lock);
 	free(ctx);
 }
@@ -242,7 +250,7 @@ int ioasid_ctx_fd(struct ioasid_ctx *ctx)
 
 	CHECK_CTX(ctx);
 	ioasid_ctx_enter(ctx);
-	rc = ctx->ops->ctx_fd(ctx->be);
+	rc = BE_CALL(ctx, ctx_fd, "iommufd");
 	return ioasid_ctx_leave(ctx, rc, "ioasid_ctx_fd");
 }
 
@@ -264,7 +272,8 @@ int ioasid_ctx_set_rlimit_mode(struct ioasid_ctx *ctx,
 	if (mode != IOASID_RLIMIT_PER_USER && mode != IOASID_RLIMIT_PER_PROCESS)
 		return ioasid_fail(-EINVAL, "rlimit mode %d is unknown", (int)mode);
 	ioasid_ctx_enter(ctx);
-	rc = ctx->ops->option(ctx->be, true, IOASID_OPTION_RLIMIT_MODE, 0, &val);
+	rc = BE_CALL(ctx, option, "IOMMU_OPTION", true, IOASID_OPTION_RLIMIT_MODE,
+		     0, &val);
 	return ioasid_ctx_leave(ctx, rc, "setting the rlimit mode");
 }
 
@@ -277,7 +286,8 @@ int ioasid_ctx_get_rlimit_mode(struct ioasid_ctx *ctx,
 	CHECK_CTX(ctx);
 	CHECK_PTR(mode);
 	ioasid_ctx_enter(ctx);
-	rc = ctx->ops->option(ctx->be, false, IOASID_OPTION_RLIMIT_MODE, 0, &val);
+	rc = BE_CALL(ctx, option, "IOMMU_OPTION", false, IOASID_OPTION_RLIMIT_MODE,
+		     0, &val);
 	if (rc == 0)
 		*mode = (enum ioasid_rlimit_mode)val;
 	return ioasid_ctx_leave(ctx, rc, "reading the rlimit mode");

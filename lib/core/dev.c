@@ -5,6 +5,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,7 +58,7 @@ int ioasid_dev_set_driver(struct ioasid_ctx *ctx, const char *name,
 	if (rc)
 		return rc;
 	ioasid_ctx_enter(ctx);
-	rc = ctx->ops->dev_info_get(ctx->be, name, &info);
+	rc = BE_CALL(ctx, dev_info_get, "device reports", name, &info);
 	if (rc)
 		goto out;
 	if (info.kind != IOASID_DEV_PCI) {
@@ -70,8 +71,8 @@ int ioasid_dev_set_driver(struct ioasid_ctx *ctx, const char *name,
 				 info.name);
 		goto out;
 	}
-	rc = ctx->ops->set_driver(ctx->be, info.name, driver,
-				  flags & IOASID_DRIVER_FORCE);
+	rc = BE_CALL(ctx, set_driver, "host drivers", info.name, driver,
+		     flags & IOASID_DRIVER_FORCE);
 out:
 	return ioasid_ctx_leave(ctx, rc, "changing a device's driver");
 }
@@ -91,7 +92,7 @@ int ioasid_dev_open(struct ioasid_ctx *ctx, const char *name,
 	if (rc)
 		return rc;
 	ioasid_ctx_enter(ctx);
-	rc = ctx->ops->dev_info_get(ctx->be, name, &info);
+	rc = BE_CALL(ctx, dev_info_get, "device reports", name, &info);
 	if (rc)
 		goto out;
 	if (dev_find(ctx, info.name)) {
@@ -104,7 +105,7 @@ int ioasid_dev_open(struct ioasid_ctx *ctx, const char *name,
 		rc = ioasid_fail(-ENOMEM, "out of memory");
 		goto out;
 	}
-	rc = ctx->ops->dev_open(ctx->be, &info, &dev->bdev);
+	rc = BE_CALL(ctx, dev_open, "devices", &info, &dev->bdev);
 	if (rc) {
 		free(dev);
 		goto out;
@@ -150,7 +151,7 @@ int ioasid_dev_bind(struct ioasid_dev *dev, uint32_t *dev_id)
 				 dev->name, dev->dev_id);
 		goto out;
 	}
-	rc = ctx->ops->dev_bind(ctx->be, dev->bdev, &id);
+	rc = BE_CALL(ctx, dev_bind, "device binding", dev->bdev, &id);
 	if (rc == 0) {
 		dev->bound = true;
 		set_id(&dev->dev_id, id);
@@ -204,7 +205,8 @@ static int dev_attach_common(struct ioasid_dev *dev, uint32_t pt_id,
 				 dev->name);
 		goto out;
 	}
-	rc = ctx->ops->dev_attach(ctx->be, dev->bdev, pt_id, &hwpt);
+	rc = BE_CALL(ctx, dev_attach, "device attachment", dev->bdev, pt_id,
+		     &hwpt);
 	if (rc == 0) {
 		if (replace)
 			follow_group_replace(dev, pt_id, hwpt);
@@ -244,7 +246,7 @@ int ioasid_dev_detach(struct ioasid_dev *dev)
 		rc = ioasid_fail(-EINVAL, "device %s is not attached", dev->name);
 		goto out;
 	}
-	rc = ctx->ops->dev_detach(ctx->be, dev->bdev);
+	rc = BE_CALL(ctx, dev_detach, "device detachment", dev->bdev);
 	if (rc == 0) {
 		set_id(&dev->pt_id, 0);
 		set_id(&dev->hwpt_id, 0);
@@ -264,7 +266,8 @@ void ioasid_dev_free(struct ioasid_dev *dev)
 			*link = dev->next;
 			break;
 		}
-	ctx->ops->dev_close(ctx->be, dev->bdev);
+	if (ctx->ops->dev_close)
+		ctx->ops->dev_close(ctx->be, dev->bdev);
 	free(dev);
 }
 
@@ -282,13 +285,15 @@ void ioasid_dev_close(struct ioasid_dev *dev)
 
 int ioasid_dev_fd(struct ioasid_dev *dev)
 {
+	char what[IOASID_NAME_MAX + 32];
 	struct ioasid_ctx *ctx;
 	int rc;
 
 	CHECK_DEV(dev);
 	ctx = dev->ctx;
+	snprintf(what, sizeof(what), "VFIO device fd for %s", dev->name);
 	ioasid_ctx_enter(ctx);
-	rc = ctx->ops->dev_fd(ctx->be, dev->bdev);
+	rc = BE_CALL(ctx, dev_fd, what, dev->bdev);
 	if (rc < 0 && !ioasid_has_errmsg())
 		ioasid_fail(rc, "device %s has no device fd on the %s backend",
 			    dev->name, ctx->ops->name);
@@ -335,7 +340,8 @@ int ioasid_dev_hw_info(struct ioasid_dev *dev, struct ioasid_hw_info *info,
 	rc = ioasid_dev_need_bound(dev);
 	if (rc)
 		goto out;
-	rc = ctx->ops->hw_info(ctx->be, dev->dev_id, &full, data, &len);
+	rc = BE_CALL(ctx, hw_info, "IOMMU_GET_HW_INFO", dev->dev_id, &full, data,
+		     &len);
 	if (rc == 0) {
 		full.data_len = len;
 		ioasid_copy_out(info, &full, sizeof(full));

@@ -1,24 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * Logic layer for nested HWPTs, vIOMMU objects, event and fault queues,
- * and dirty tracking: argument checks that need no state, the context
- * lock, then the backend's ext table (lib/backend/hwpt-ext.h).
+ * HWPTs (paging and nested), cache invalidation, vIOMMU objects, event and
+ * fault queues, dirty tracking and the test hooks: argument checks that
+ * need no state, the context lock, then the backend.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "hwpt-ext.h"
 #include "core.h"
-
-/* The ext op @op of @ctx's backend, or NULL. */
-#define EXT_OP(ctx, op) ((ctx)->ops->ext ? (ctx)->ops->ext->op : NULL)
-
-static int no_op(struct ioasid_ctx *ctx, const char *what)
-{
-	return ioasid_fail(-EOPNOTSUPP, "the %s backend has no %s",
-			   ctx->ops->name, what);
-}
 
 int ioasid_hwpt_alloc_nested(struct ioasid_dev *dev, uint32_t pt_id,
 			     const struct ioasid_hwpt_nested *nested,
@@ -47,10 +37,8 @@ int ioasid_hwpt_alloc_nested(struct ioasid_dev *dev, uint32_t pt_id,
 	ioasid_ctx_enter(ctx);
 	rc = ioasid_dev_need_bound(dev);
 	if (!rc)
-		rc = EXT_OP(ctx, hwpt_alloc_user)
-			     ? ctx->ops->ext->hwpt_alloc_user(ctx->be, dev->dev_id,
-							      pt_id, &a, hwpt_id)
-			     : no_op(ctx, "nested HWPTs");
+		rc = BE_CALL(ctx, hwpt_alloc_user, "nested HWPTs", dev->dev_id,
+			     pt_id, &a, hwpt_id);
 	return ioasid_ctx_leave(ctx, rc, "allocating a nested HWPT");
 }
 
@@ -65,13 +53,12 @@ int ioasid_hwpt_invalidate(struct ioasid_ctx *ctx, uint32_t id,
 	CHECK_PTR(entry_num);
 	asked = *entry_num;
 	ioasid_ctx_enter(ctx);
-	if (!EXT_OP(ctx, hwpt_invalidate)) {
+	if (!ctx->ops->hwpt_invalidate) {
 		*entry_num = 0;
-		rc = no_op(ctx, "cache invalidation");
+		rc = ioasid_ctx_no_op(ctx, "cache invalidation");
 	} else {
-		rc = ctx->ops->ext->hwpt_invalidate(ctx->be, id, data_type,
-						    entries, entry_len,
-						    entry_num);
+		rc = ctx->ops->hwpt_invalidate(ctx->be, id, data_type, entries,
+					       entry_len, entry_num);
 		if (rc && asked && *entry_num < asked) {
 			char prev[200];
 
@@ -97,11 +84,8 @@ int ioasid_viommu_obj_alloc(struct ioasid_dev *dev, uint32_t hwpt_id,
 	ioasid_ctx_enter(ctx);
 	rc = ioasid_dev_need_bound(dev);
 	if (!rc)
-		rc = EXT_OP(ctx, viommu_alloc)
-			     ? ctx->ops->ext->viommu_alloc(ctx->be, dev->dev_id,
-							   hwpt_id, type,
-							   viommu_id)
-			     : no_op(ctx, "vIOMMUs");
+		rc = BE_CALL(ctx, viommu_alloc, "vIOMMUs", dev->dev_id, hwpt_id,
+			     type, viommu_id);
 	return ioasid_ctx_leave(ctx, rc, "allocating a vIOMMU");
 }
 
@@ -117,11 +101,8 @@ int ioasid_vdevice_alloc(struct ioasid_dev *dev, uint32_t viommu_id,
 	ioasid_ctx_enter(ctx);
 	rc = ioasid_dev_need_bound(dev);
 	if (!rc)
-		rc = EXT_OP(ctx, vdevice_alloc)
-			     ? ctx->ops->ext->vdevice_alloc(ctx->be, viommu_id,
-							    dev->dev_id, virt_id,
-							    vdevice_id)
-			     : no_op(ctx, "vDEVICEs");
+		rc = BE_CALL(ctx, vdevice_alloc, "vDEVICEs", viommu_id,
+			     dev->dev_id, virt_id, vdevice_id);
 	return ioasid_ctx_leave(ctx, rc, "allocating a vDEVICE");
 }
 
@@ -134,11 +115,8 @@ int ioasid_veventq_alloc(struct ioasid_ctx *ctx, uint32_t viommu_id,
 	CHECK_CTX(ctx);
 	CHECK_PTR(veventq_id);
 	ioasid_ctx_enter(ctx);
-	rc = EXT_OP(ctx, veventq_alloc)
-		     ? ctx->ops->ext->veventq_alloc(ctx->be, viommu_id, type,
-						    depth, veventq_id,
-						    fd ? fd : &dummy)
-		     : no_op(ctx, "vEVENTQs");
+	rc = BE_CALL(ctx, veventq_alloc, "vEVENTQs", viommu_id, type, depth,
+		     veventq_id, fd ? fd : &dummy);
 	return ioasid_ctx_leave(ctx, rc, "allocating a vEVENTQ");
 }
 
@@ -152,10 +130,7 @@ int ioasid_veventq_read(struct ioasid_ctx *ctx, uint32_t veventq_id,
 	if (*num && !events)
 		return ioasid_fail(-EINVAL, "events is NULL");
 	ioasid_ctx_enter(ctx);
-	rc = EXT_OP(ctx, veventq_read)
-		     ? ctx->ops->ext->veventq_read(ctx->be, veventq_id, events,
-						   num)
-		     : no_op(ctx, "vEVENTQs");
+	rc = BE_CALL(ctx, veventq_read, "vEVENTQs", veventq_id, events, num);
 	return ioasid_ctx_leave(ctx, rc, "reading a vEVENTQ");
 }
 
@@ -167,10 +142,8 @@ int ioasid_fault_queue_alloc(struct ioasid_ctx *ctx, uint32_t *fault_id,
 	CHECK_CTX(ctx);
 	CHECK_PTR(fault_id);
 	ioasid_ctx_enter(ctx);
-	rc = EXT_OP(ctx, fault_alloc)
-		     ? ctx->ops->ext->fault_alloc(ctx->be, fault_id,
-						  fd ? fd : &dummy)
-		     : no_op(ctx, "fault queues");
+	rc = BE_CALL(ctx, fault_alloc, "fault queues", fault_id,
+		     fd ? fd : &dummy);
 	return ioasid_ctx_leave(ctx, rc, "allocating a fault queue");
 }
 
@@ -184,9 +157,7 @@ int ioasid_fault_read(struct ioasid_ctx *ctx, uint32_t fault_id,
 	if (*num && !faults)
 		return ioasid_fail(-EINVAL, "faults is NULL");
 	ioasid_ctx_enter(ctx);
-	rc = EXT_OP(ctx, fault_read)
-		     ? ctx->ops->ext->fault_read(ctx->be, fault_id, faults, num)
-		     : no_op(ctx, "fault queues");
+	rc = BE_CALL(ctx, fault_read, "fault queues", fault_id, faults, num);
 	return ioasid_ctx_leave(ctx, rc, "reading a fault queue");
 }
 
@@ -201,9 +172,7 @@ int ioasid_fault_respond(struct ioasid_ctx *ctx, uint32_t fault_id,
 	if (*num && !resp)
 		return ioasid_fail(-EINVAL, "resp is NULL");
 	ioasid_ctx_enter(ctx);
-	rc = EXT_OP(ctx, fault_respond)
-		     ? ctx->ops->ext->fault_respond(ctx->be, fault_id, resp, num)
-		     : no_op(ctx, "fault queues");
+	rc = BE_CALL(ctx, fault_respond, "fault queues", fault_id, resp, num);
 	return ioasid_ctx_leave(ctx, rc, "answering faults");
 }
 
@@ -214,9 +183,7 @@ int ioasid_hwpt_set_dirty_tracking(struct ioasid_ctx *ctx, uint32_t hwpt_id,
 
 	CHECK_CTX(ctx);
 	ioasid_ctx_enter(ctx);
-	rc = EXT_OP(ctx, set_dirty_tracking)
-		     ? ctx->ops->ext->set_dirty_tracking(ctx->be, hwpt_id, enable)
-		     : no_op(ctx, "dirty tracking");
+	rc = BE_CALL(ctx, set_dirty_tracking, "dirty tracking", hwpt_id, enable);
 	return ioasid_ctx_leave(ctx, rc, "setting dirty tracking");
 }
 
@@ -236,44 +203,40 @@ int ioasid_hwpt_get_dirty_bitmap(struct ioasid_ctx *ctx, uint32_t hwpt_id,
 		return ioasid_fail(-EINVAL, "page_size 0x%llx is not a power of two",
 				   (unsigned long long)page_size);
 	ioasid_ctx_enter(ctx);
-	rc = EXT_OP(ctx, get_dirty_bitmap)
-		     ? ctx->ops->ext->get_dirty_bitmap(ctx->be, hwpt_id, iova,
-						       length, page_size,
-						       bitmap, flags)
-		     : no_op(ctx, "dirty tracking");
+	rc = BE_CALL(ctx, get_dirty_bitmap, "dirty tracking", hwpt_id, iova,
+		     length, page_size, bitmap, flags);
 	return ioasid_ctx_leave(ctx, rc, "reading the dirty bitmap");
 }
 
-static int ext_destroy(struct ioasid_ctx *ctx, uint32_t id,
-		       enum ioasid_ext_obj type, const char *what)
+static int obj_destroy(struct ioasid_ctx *ctx, uint32_t id,
+		       enum ioasid_obj_type type, const char *what)
 {
 	int rc;
 
 	CHECK_CTX(ctx);
 	ioasid_ctx_enter(ctx);
-	rc = EXT_OP(ctx, destroy) ? ctx->ops->ext->destroy(ctx->be, id, type)
-				  : no_op(ctx, what);
+	rc = BE_CALL(ctx, destroy, "IOMMU_DESTROY", id, type);
 	return ioasid_ctx_leave(ctx, rc, what);
 }
 
 int ioasid_viommu_obj_destroy(struct ioasid_ctx *ctx, uint32_t id)
 {
-	return ext_destroy(ctx, id, IOASID_EXT_VIOMMU, "destroying a vIOMMU");
+	return obj_destroy(ctx, id, IOASID_OBJ_VIOMMU, "destroying a vIOMMU");
 }
 
 int ioasid_vdevice_destroy(struct ioasid_ctx *ctx, uint32_t id)
 {
-	return ext_destroy(ctx, id, IOASID_EXT_VDEVICE, "destroying a vDEVICE");
+	return obj_destroy(ctx, id, IOASID_OBJ_VDEVICE, "destroying a vDEVICE");
 }
 
 int ioasid_veventq_destroy(struct ioasid_ctx *ctx, uint32_t id)
 {
-	return ext_destroy(ctx, id, IOASID_EXT_VEVENTQ, "destroying a vEVENTQ");
+	return obj_destroy(ctx, id, IOASID_OBJ_VEVENTQ, "destroying a vEVENTQ");
 }
 
 int ioasid_fault_queue_destroy(struct ioasid_ctx *ctx, uint32_t id)
 {
-	return ext_destroy(ctx, id, IOASID_EXT_FAULT,
+	return obj_destroy(ctx, id, IOASID_OBJ_FAULT,
 			   "destroying a fault queue");
 }
 
@@ -287,10 +250,8 @@ int ioasid_test_dirty(struct ioasid_ctx *ctx, uint32_t hwpt_id, uint64_t iova,
 	CHECK_CTX(ctx);
 	CHECK_PTR(bitmap);
 	ioasid_ctx_enter(ctx);
-	rc = EXT_OP(ctx, test_dirty)
-		     ? ctx->ops->ext->test_dirty(ctx->be, hwpt_id, iova, length,
-						 page_size, bitmap, &nr)
-		     : no_op(ctx, "dirty test hook");
+	rc = BE_CALL(ctx, test_dirty, "dirty test hook", hwpt_id, iova, length,
+		     page_size, bitmap, &nr);
 	if (!rc && nr_dirty)
 		*nr_dirty = nr;
 	return ioasid_ctx_leave(ctx, rc, "marking pages dirty");
@@ -307,10 +268,8 @@ int ioasid_test_iopf(struct ioasid_dev *dev, uint32_t pasid, uint32_t grpid,
 	ioasid_ctx_enter(ctx);
 	rc = ioasid_dev_need_bound(dev);
 	if (!rc)
-		rc = EXT_OP(ctx, test_iopf)
-			     ? ctx->ops->ext->test_iopf(ctx->be, dev->dev_id,
-							pasid, grpid, perm, addr)
-			     : no_op(ctx, "fault test hook");
+		rc = BE_CALL(ctx, test_iopf, "fault test hook", dev->dev_id,
+			     pasid, grpid, perm, addr);
 	return ioasid_ctx_leave(ctx, rc, "raising a page fault");
 }
 
@@ -324,9 +283,7 @@ int ioasid_test_vevent(struct ioasid_dev *dev)
 	ioasid_ctx_enter(ctx);
 	rc = ioasid_dev_need_bound(dev);
 	if (!rc)
-		rc = EXT_OP(ctx, test_vevent)
-			     ? ctx->ops->ext->test_vevent(ctx->be, dev->dev_id)
-			     : no_op(ctx, "vEVENT test hook");
+		rc = BE_CALL(ctx, test_vevent, "vEVENT test hook", dev->dev_id);
 	return ioasid_ctx_leave(ctx, rc, "raising a vIOMMU event");
 }
 
@@ -337,10 +294,8 @@ int ioasid_test_check_iotlb(struct ioasid_ctx *ctx, uint32_t hwpt_id,
 
 	CHECK_CTX(ctx);
 	ioasid_ctx_enter(ctx);
-	rc = EXT_OP(ctx, test_check_iotlb)
-		     ? ctx->ops->ext->test_check_iotlb(ctx->be, hwpt_id, index,
-						       value)
-		     : no_op(ctx, "IOTLB test hook");
+	rc = BE_CALL(ctx, test_check_iotlb, "IOTLB test hook", hwpt_id, index,
+		     value);
 	return ioasid_ctx_leave(ctx, rc, "checking a mock IOTLB");
 }
 
@@ -365,8 +320,8 @@ int ioasid_hwpt_alloc(struct ioasid_dev *dev, uint32_t ioas_id,
 	rc = ioasid_dev_need_bound(dev);
 	if (rc)
 		goto out;
-	rc = ctx->ops->hwpt_alloc(ctx->be, dev->dev_id, ioas_id,
-				  IOASID_OPTS_GET(opts, flags, 0), hwpt_id);
+	rc = BE_CALL(ctx, hwpt_alloc, "HWPTs", dev->dev_id, ioas_id,
+		     IOASID_OPTS_GET(opts, flags, 0), hwpt_id);
 out:
 	return ioasid_ctx_leave(ctx, rc, "allocating a HWPT");
 }
@@ -377,6 +332,6 @@ int ioasid_hwpt_destroy(struct ioasid_ctx *ctx, uint32_t hwpt_id)
 
 	CHECK_CTX(ctx);
 	ioasid_ctx_enter(ctx);
-	rc = ctx->ops->destroy(ctx->be, hwpt_id, IOASID_OBJ_HWPT);
+	rc = BE_CALL(ctx, destroy, "IOMMU_DESTROY", hwpt_id, IOASID_OBJ_HWPT);
 	return ioasid_ctx_leave(ctx, rc, "destroying a HWPT");
 }

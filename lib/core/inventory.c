@@ -81,7 +81,7 @@ int ioasid_dev_info_at(struct ioasid_ctx *ctx, uint32_t index,
 	if (rc)
 		return rc;
 	ioasid_ctx_enter(ctx);
-	rc = ctx->ops->dev_info_at(ctx->be, index, &full);
+	rc = BE_CALL(ctx, dev_info_at, "device list", index, &full);
 	if (rc == 0)
 		ioasid_copy_out(info, &full, sizeof(full));
 	else if (rc == -ENOENT && !ioasid_has_errmsg())
@@ -104,7 +104,7 @@ int ioasid_dev_info_get(struct ioasid_ctx *ctx, const char *name,
 	if (rc)
 		return rc;
 	ioasid_ctx_enter(ctx);
-	rc = ctx->ops->dev_info_get(ctx->be, name, &full);
+	rc = BE_CALL(ctx, dev_info_get, "device reports", name, &full);
 	if (rc == 0)
 		ioasid_copy_out(info, &full, sizeof(full));
 	return ioasid_ctx_leave(ctx, rc, "reading device information");
@@ -121,7 +121,7 @@ int ioasid_group_info_at(struct ioasid_ctx *ctx, uint32_t index,
 	if (rc)
 		return rc;
 	ioasid_ctx_enter(ctx);
-	rc = ctx->ops->group_info_at(ctx->be, index, &full);
+	rc = BE_CALL(ctx, group_info_at, "IOMMU group list", index, &full);
 	if (rc == 0)
 		ioasid_copy_out(info, &full, sizeof(full));
 	else if (rc == -ENOENT && !ioasid_has_errmsg())
@@ -141,7 +141,8 @@ int ioasid_group_resv_regions(struct ioasid_ctx *ctx, int32_t group,
 		return ioasid_fail(-EINVAL, "regions is NULL but *num is %u",
 				   *num);
 	ioasid_ctx_enter(ctx);
-	rc = ctx->ops->group_resv_regions(ctx->be, group, regions, num);
+	rc = BE_CALL(ctx, group_resv_regions, "reserved regions", group,
+		     regions, num);
 	return ioasid_ctx_leave(ctx, rc, "reading reserved regions");
 }
 

@@ -25,7 +25,7 @@ int ioasid_ioas_alloc(struct ioasid_ctx *ctx, uint32_t *ioas_id)
 	CHECK_CTX(ctx);
 	CHECK_PTR(ioas_id);
 	ioasid_ctx_enter(ctx);
-	rc = ctx->ops->ioas_alloc(ctx->be, ioas_id);
+	rc = BE_CALL(ctx, ioas_alloc, "IOAS", ioas_id);
 	return ioasid_ctx_leave(ctx, rc, "allocating an IOAS");
 }
 
@@ -35,7 +35,7 @@ int ioasid_ioas_destroy(struct ioasid_ctx *ctx, uint32_t ioas_id)
 
 	CHECK_CTX(ctx);
 	ioasid_ctx_enter(ctx);
-	rc = ctx->ops->destroy(ctx->be, ioas_id, IOASID_OBJ_IOAS);
+	rc = BE_CALL(ctx, destroy, "IOMMU_DESTROY", ioas_id, IOASID_OBJ_IOAS);
 	return ioasid_ctx_leave(ctx, rc, "destroying an IOAS");
 }
 
@@ -98,8 +98,8 @@ int ioasid_ioas_map(struct ioasid_ctx *ctx, uint32_t ioas_id, void *va,
 				   "va %p + length 0x%llx overflows the address space",
 				   va, (unsigned long long)length);
 	ioasid_ctx_enter(ctx);
-	rc = ctx->ops->ioas_map(ctx->be, ioas_id, flags, (uintptr_t)va, length,
-				iova);
+	rc = BE_CALL(ctx, ioas_map, "IOMMU_IOAS_MAP", ioas_id, flags,
+		     (uintptr_t)va, length, iova);
 	return ioasid_ctx_leave(ctx, rc, "mapping into an IOAS");
 }
 
@@ -122,8 +122,8 @@ int ioasid_ioas_map_file(struct ioasid_ctx *ctx, uint32_t ioas_id, int fd,
 				   (unsigned long long)start,
 				   (unsigned long long)length);
 	ioasid_ctx_enter(ctx);
-	rc = ctx->ops->ioas_map_file(ctx->be, ioas_id, flags, fd, start, length,
-				     iova);
+	rc = BE_CALL(ctx, ioas_map_file, "file mappings", ioas_id, flags, fd,
+		     start, length, iova);
 	return ioasid_ctx_leave(ctx, rc, "mapping a file into an IOAS");
 }
 
@@ -146,7 +146,8 @@ int ioasid_ioas_unmap(struct ioasid_ctx *ctx, uint32_t ioas_id, uint64_t iova,
 					   (unsigned long long)length);
 	}
 	ioasid_ctx_enter(ctx);
-	rc = ctx->ops->ioas_unmap(ctx->be, ioas_id, iova, length, &removed);
+	rc = BE_CALL(ctx, ioas_unmap, "IOMMU_IOAS_UNMAP", ioas_id, iova, length,
+		     &removed);
 	if (rc == 0 && unmapped)
 		*unmapped = removed;
 	return ioasid_ctx_leave(ctx, rc, "unmapping from an IOAS");
@@ -175,8 +176,8 @@ int ioasid_ioas_copy(struct ioasid_ctx *ctx, uint32_t dst_ioas,
 				   (unsigned long long)src_iova,
 				   (unsigned long long)length);
 	ioasid_ctx_enter(ctx);
-	rc = ctx->ops->ioas_copy(ctx->be, dst_ioas, src_ioas, flags, length,
-				 dst_iova, src_iova);
+	rc = BE_CALL(ctx, ioas_copy, "IOMMU_IOAS_COPY", dst_ioas, src_ioas,
+		     flags, length, dst_iova, src_iova);
 	return ioasid_ctx_leave(ctx, rc, "copying between IOASes");
 }
 
@@ -193,7 +194,8 @@ int ioasid_ioas_iova_ranges(struct ioasid_ctx *ctx, uint32_t ioas_id,
 		return ioasid_fail(-EINVAL, "ranges is NULL but *num is %u",
 				   *num);
 	ioasid_ctx_enter(ctx);
-	rc = ctx->ops->ioas_iova_ranges(ctx->be, ioas_id, ranges, num, &align);
+	rc = BE_CALL(ctx, ioas_iova_ranges, "IOMMU_IOAS_IOVA_RANGES", ioas_id,
+		     ranges, num, &align);
 	if ((rc == 0 || rc == -EMSGSIZE) && alignment)
 		*alignment = align;
 	return ioasid_ctx_leave(ctx, rc, "reading the IOVA ranges");
@@ -244,7 +246,8 @@ int ioasid_ioas_allow_iovas(struct ioasid_ctx *ctx, uint32_t ioas_id,
 		free(sorted);
 	}
 	ioasid_ctx_enter(ctx);
-	rc = ctx->ops->ioas_allow_iovas(ctx->be, ioas_id, ranges, num);
+	rc = BE_CALL(ctx, ioas_allow_iovas, "IOMMU_IOAS_ALLOW_IOVAS", ioas_id,
+		     ranges, num);
 	return ioasid_ctx_leave(ctx, rc, "setting the allowed IOVAs");
 }
 
@@ -256,8 +259,8 @@ int ioasid_ioas_set_huge_pages(struct ioasid_ctx *ctx, uint32_t ioas_id,
 
 	CHECK_CTX(ctx);
 	ioasid_ctx_enter(ctx);
-	rc = ctx->ops->option(ctx->be, true, IOASID_OPTION_HUGE_PAGES, ioas_id,
-			      &val);
+	rc = BE_CALL(ctx, option, "IOMMU_OPTION", true, IOASID_OPTION_HUGE_PAGES,
+		     ioas_id, &val);
 	return ioasid_ctx_leave(ctx, rc, "setting huge pages");
 }
 
@@ -270,8 +273,8 @@ int ioasid_ioas_get_huge_pages(struct ioasid_ctx *ctx, uint32_t ioas_id,
 	CHECK_CTX(ctx);
 	CHECK_PTR(enabled);
 	ioasid_ctx_enter(ctx);
-	rc = ctx->ops->option(ctx->be, false, IOASID_OPTION_HUGE_PAGES, ioas_id,
-			      &val);
+	rc = BE_CALL(ctx, option, "IOMMU_OPTION", false, IOASID_OPTION_HUGE_PAGES,
+		     ioas_id, &val);
 	if (rc == 0)
 		*enabled = val != 0;
 	return ioasid_ctx_leave(ctx, rc, "reading huge pages");

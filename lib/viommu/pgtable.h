@@ -74,7 +74,7 @@ int vpt_walk(vpt_read_fn read, void *arg, uint64_t root, uint64_t iova,
 
 /*
  * vpt_s1_walk - vpt_walk() behind the simulator's stage-1 walker hook
- * (lib/backend/hwpt-ext.h ioasid_s1_walk_fn; install it with
+ * (lib/backend/sim/sim-test-hooks.h ioasid_s1_walk_fn; install it with
  * ioasid_sim_set_s1_walker(be, vpt_s1_walk, NULL)).  @data is the VT-d
  * nested HWPT data (struct iommu_hwpt_vtd_s1 as bytes: flags u64,
  * pgtbl_addr u64, addr_width u32, reserved u32); @read fetches @len bytes

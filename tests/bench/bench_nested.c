@@ -15,7 +15,7 @@
  * Reported: ns per guest MAP+UNMAP (time in MAP requests + time in UNMAP
  * requests, flushes included, over the number of pairs), backend calls
  * per guest request (every backend and nested-HWPT operation the device
- * makes, counted by wrapping the context's backend tables), for batches
+ * makes, counted by wrapping the context's backend table), for batches
  * of 1 request (a strict guest kicks after every request) and of 16.
  * Median of REPS replays.  On the simulator the backend calls are
  * function calls in this process, not ioctls.  Targets (issue 7 item 7):
@@ -35,7 +35,6 @@
 #include <ioasid/viommu.h>
 
 #include "core.h"
-#include "hwpt-ext.h"
 
 /* The Makefile passes the trace's absolute path in the repository. */
 #ifndef IOASID_TEST_TRACE
@@ -53,7 +52,6 @@
 static uint64_t backend_calls;
 static const struct ioasid_backend_ops *real_ops;
 static struct ioasid_backend_ops counting_ops;
-static struct ioasid_hwpt_ext_ops counting_ext;
 
 static int count_ioas_alloc(void *be, uint32_t *id)
 {
@@ -99,14 +97,14 @@ static int count_hwpt_alloc_user(void *be, uint32_t dev_id, uint32_t pt_id,
 				 uint32_t *hwpt_id)
 {
 	backend_calls++;
-	return real_ops->ext->hwpt_alloc_user(be, dev_id, pt_id, a, hwpt_id);
+	return real_ops->hwpt_alloc_user(be, dev_id, pt_id, a, hwpt_id);
 }
 
 static int count_invalidate(void *be, uint32_t id, uint32_t type,
 			    const void *entries, uint32_t len, uint32_t *num)
 {
 	backend_calls++;
-	return real_ops->ext->hwpt_invalidate(be, id, type, entries, len, num);
+	return real_ops->hwpt_invalidate(be, id, type, entries, len, num);
 }
 
 static void count_backend(struct ioasid_ctx *ctx)
@@ -119,10 +117,8 @@ static void count_backend(struct ioasid_ctx *ctx)
 	counting_ops.ioas_unmap = count_ioas_unmap;
 	counting_ops.dev_attach = count_dev_attach;
 	counting_ops.dev_detach = count_dev_detach;
-	counting_ext = *ctx->ops->ext;
-	counting_ext.hwpt_alloc_user = count_hwpt_alloc_user;
-	counting_ext.hwpt_invalidate = count_invalidate;
-	counting_ops.ext = &counting_ext;
+	counting_ops.hwpt_alloc_user = count_hwpt_alloc_user;
+	counting_ops.hwpt_invalidate = count_invalidate;
 	ctx->ops = &counting_ops;
 }
 

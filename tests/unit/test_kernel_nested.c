@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * The kernel backend's ext ops (nested HWPTs, invalidation, vIOMMU
- * objects, event and fault queues, dirty tracking, test ops) with ioctl()
+ * The kernel backend's operations on nested HWPTs, invalidation, vIOMMU
+ * objects, event and fault queues, dirty tracking and test hooks, with ioctl()
  * replaced, and read()/write() replaced on the queue fds the fake ioctls
  * hand out: the ioctl sequences and fields, the handled-entry count, the
  * parsing of queue records, partial fault responses, and the errors.
@@ -31,7 +31,6 @@
 #include <ioasid/ioasid.h>
 #include <ioasid/testing.h>
 
-#include "hwpt-ext.h"
 #include "core.h"
 #include "mock_ioctl.h"
 
@@ -167,7 +166,7 @@ static void nested_alloc_and_destroy(void **state)
 	assert_int_equal(fd, queue_fd);
 
 	expect_ioctl(REQ_HWPT_ALLOC, 0, fill_nested_alloc);
-	assert_int_equal(ioasid_kernel_ext_ops.hwpt_alloc_user(f->ctx->be, 3, 7, &a,
+	assert_int_equal(f->ctx->ops->hwpt_alloc_user(f->ctx->be, 3, 7, &a,
 							       &hwpt), 0);
 	assert_int_equal(hwpt, 9);
 
@@ -198,18 +197,18 @@ static void nested_alloc_errors(void **state)
 	uint32_t hwpt = 0;
 
 	expect_ioctl(REQ_HWPT_ALLOC, ENOTTY, NULL);
-	assert_int_equal(ioasid_kernel_ext_ops.hwpt_alloc_user(f->ctx->be, 3, 7, &a,
+	assert_int_equal(f->ctx->ops->hwpt_alloc_user(f->ctx->be, 3, 7, &a,
 							       &hwpt), -ENOTTY);
 	assert_msg_has("Linux 6.7");
 	a.flags = IOASID_HWPT_ALLOC_FAULT_ID_VALID;
 	a.fault_id = 999;
 	expect_ioctl(REQ_HWPT_ALLOC, ENOENT, NULL);
-	assert_int_equal(ioasid_kernel_ext_ops.hwpt_alloc_user(f->ctx->be, 3, 7, &a,
+	assert_int_equal(f->ctx->ops->hwpt_alloc_user(f->ctx->be, 3, 7, &a,
 							       &hwpt), -ENOENT);
 	assert_msg_has("fault 999");
 	a.flags = IOASID_HWPT_ALLOC_PASID;
 	expect_ioctl(REQ_HWPT_ALLOC, E2BIG, NULL);
-	assert_int_equal(ioasid_kernel_ext_ops.hwpt_alloc_user(f->ctx->be, 3, 7, &a,
+	assert_int_equal(f->ctx->ops->hwpt_alloc_user(f->ctx->be, 3, 7, &a,
 							       &hwpt), -E2BIG);
 	assert_msg_has("Linux 6.15");
 	/* A HWPT the list does not know stays unknown to destroy. */
@@ -287,7 +286,7 @@ static void veventq_records(void **state)
 	int fd = -1;
 
 	expect_ioctl(REQ_VIOMMU_ALLOC, 0, fill_viommu);
-	assert_int_equal(ioasid_kernel_ext_ops.viommu_alloc(f->ctx->be, 3, 7,
+	assert_int_equal(f->ctx->ops->viommu_alloc(f->ctx->be, 3, 7,
 							    IOASID_VIOMMU_TYPE_SELFTEST,
 							    &vi), 0);
 	assert_int_equal(vi, 11);

@@ -453,12 +453,12 @@ static void test_kernel_has_no_banks(void **state)
 
 	(void)state;
 	OK(ioasid_ctx_open(&opts, &ctx));
-	EXPECT_ERR(EOPNOTSUPP, "no PowerPC PAMU MSI banks",
+	EXPECT_ERR(EOPNOTSUPP, "the kernel backend has no PAMU MSI banks",
 		   ioasid_ioas_msi_banks(ctx, 1, b, &num));
 	assert_int_equal(num, 1);
-	EXPECT_ERR(EOPNOTSUPP, "iommufd",
+	EXPECT_ERR(EOPNOTSUPP, "the kernel backend has no PAMU MSI banks",
 		   ioasid_ioas_map_msi_bank(ctx, 1, 0, 0x10000000));
-	EXPECT_ERR(EOPNOTSUPP, "PAMU",
+	EXPECT_ERR(EOPNOTSUPP, "the kernel backend has no PAMU MSI banks",
 		   ioasid_ioas_unmap_msi_bank(ctx, 1, 0));
 	ioasid_ctx_close(ctx);
 }

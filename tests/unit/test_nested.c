@@ -10,7 +10,7 @@
 
 #include <ioasid/testing.h>
 
-#include "hwpt-ext.h"
+#include "sim-test-hooks.h"
 #include "core.h"
 
 #define NDEV "0000:00:03.0"

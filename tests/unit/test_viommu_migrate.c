@@ -12,7 +12,7 @@
 #include "viommu_helpers.h"
 
 #include "core.h"
-#include "hwpt-ext.h"
+#include "sim-test-hooks.h"
 #include "viommu/pgtable.h"
 
 #define EP_F0 0x28u /* 0000:00:05.0, group 12 */

@@ -23,7 +23,7 @@
 #include <ioasid/viommu.h>
 
 #include "core.h"
-#include "hwpt-ext.h"
+#include "sim-test-hooks.h"
 #include "viommu/pgtable.h"
 #include "viommu/viommu-internal.h"
 
@@ -360,15 +360,14 @@ static void test_random_equals_shadow(void **state)
 /* ---- Invalidation batching ------------------------------------------ */
 
 static uint64_t inval_calls, inval_entries;
-static const struct ioasid_hwpt_ext_ops *real_ext;
-static struct ioasid_hwpt_ext_ops counting_ext;
+static const struct ioasid_backend_ops *real_ops;
 
 static int count_invalidate(void *be, uint32_t id, uint32_t type,
 			    const void *entries, uint32_t len, uint32_t *num)
 {
 	inval_calls++;
 	inval_entries += *num;
-	return real_ext->hwpt_invalidate(be, id, type, entries, len, num);
+	return real_ops->hwpt_invalidate(be, id, type, entries, len, num);
 }
 
 static void test_unmap_flush_one_call(void **state)
@@ -382,10 +381,8 @@ static void test_unmap_flush_one_call(void **state)
 	dev_new(&ne, NULL, true);
 	saved = ne.ctx->ops;
 	ops = *saved;
-	real_ext = ops.ext;
-	counting_ext = *ops.ext;
-	counting_ext.hwpt_invalidate = count_invalidate;
-	ops.ext = &counting_ext;
+	real_ops = saved;
+	ops.hwpt_invalidate = count_invalidate;
 	ne.ctx->ops = &ops;
 	inval_calls = inval_entries = 0;
 

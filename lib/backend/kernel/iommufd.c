@@ -125,13 +125,15 @@ int kernel_destroy(void *be_, uint32_t id, enum ioasid_obj_type type)
 	const char *name = type == IOASID_OBJ_IOAS ? "ioas" : "hwpt";
 	int rc;
 
+	if (type != IOASID_OBJ_IOAS && type != IOASID_OBJ_HWPT)
+		return kernel_destroy_listed(be, id, type);
 	rc = type == IOASID_OBJ_IOAS ? probe_ioas(be, id) : probe_hwpt(be, id);
 	if (rc < 0) {
 		errno = -rc;
 		return rc;
 	}
 	/* The probe finds paging HWPTs only: a nested one is known by the
-	 * ext ops' object list. */
+	 * object list. */
 	if (rc == 0 && type == IOASID_OBJ_HWPT && kernel_obj_is_nested_hwpt(be, id))
 		rc = 1;
 	if (rc == 0)
@@ -443,7 +445,7 @@ int kernel_option(void *be_, bool set, uint32_t option,
 /* The objects this context allocated                                   */
 
 struct kernel_obj *kernel_obj_find(const struct kernel_be *be, uint32_t id,
-				   enum ioasid_ext_obj type)
+				   enum ioasid_obj_type type)
 {
 	for (struct kernel_obj *o = be->objs; o; o = o->next)
 		if (o->id == id && o->type == type)
@@ -451,7 +453,7 @@ struct kernel_obj *kernel_obj_find(const struct kernel_be *be, uint32_t id,
 	return NULL;
 }
 
-int kernel_obj_add(struct kernel_be *be, uint32_t id, enum ioasid_ext_obj type,
+int kernel_obj_add(struct kernel_be *be, uint32_t id, enum ioasid_obj_type type,
 		   int fd, struct kernel_obj **out)
 {
 	struct kernel_obj *o = calloc(1, sizeof(*o));
@@ -493,19 +495,19 @@ void kernel_obj_undo_alloc(struct kernel_be *be, uint32_t id, int fd)
 
 bool kernel_obj_is_nested_hwpt(const struct kernel_be *be, uint32_t id)
 {
-	const struct kernel_obj *o = kernel_obj_find(be, id, KOBJ_HWPT);
+	const struct kernel_obj *o = kernel_obj_find(be, id, IOASID_OBJ_HWPT);
 
 	return o && o->nested;
 }
 
 void kernel_obj_forget_hwpt(struct kernel_be *be, uint32_t hwpt_id)
 {
-	struct kernel_obj *o = kernel_obj_find(be, hwpt_id, KOBJ_HWPT);
+	struct kernel_obj *o = kernel_obj_find(be, hwpt_id, IOASID_OBJ_HWPT);
 	struct kernel_obj *f;
 
 	if (!o)
 		return;
-	if (o->fault_id && (f = kernel_obj_find(be, o->fault_id, IOASID_EXT_FAULT)))
+	if (o->fault_id && (f = kernel_obj_find(be, o->fault_id, IOASID_OBJ_FAULT)))
 		f->hwpts--;
 	kernel_obj_unlink(be, o);
 }
@@ -514,7 +516,7 @@ void kernel_obj_forget_dev(struct kernel_be *be, uint32_t dev_id)
 {
 	for (struct kernel_obj *o = be->objs, *next; o; o = next) {
 		next = o->next;
-		if (o->type == IOASID_EXT_VDEVICE && o->dev_id == dev_id)
+		if (o->type == IOASID_OBJ_VDEVICE && o->dev_id == dev_id)
 			kernel_obj_unlink(be, o);
 	}
 }
@@ -574,14 +576,14 @@ int kernel_hwpt_alloc_user(void *be_, uint32_t dev_id, uint32_t pt_id,
 				   0, "IOMMU_HWPT_ALLOC dev %u pt %u flags 0x%x data type %#x data_len %u",
 				   dev_id, pt_id, a->flags, a->data_type, a->data_len);
 	}
-	rc = kernel_obj_add(be, cmd.out_hwpt_id, KOBJ_HWPT, -1, &o);
+	rc = kernel_obj_add(be, cmd.out_hwpt_id, IOASID_OBJ_HWPT, -1, &o);
 	if (rc) {
 		kernel_obj_undo_alloc(be, cmd.out_hwpt_id, -1);
 		return rc;
 	}
 	o->nested = a->data_type != IOMMU_HWPT_DATA_NONE;
 	if (a->flags & IOMMU_HWPT_FAULT_ID_VALID) {
-		struct kernel_obj *f = kernel_obj_find(be, a->fault_id, IOASID_EXT_FAULT);
+		struct kernel_obj *f = kernel_obj_find(be, a->fault_id, IOASID_OBJ_FAULT);
 
 		o->fault_id = a->fault_id;
 		if (f)

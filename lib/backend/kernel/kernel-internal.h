@@ -35,7 +35,6 @@
 #include <linux/vfio.h>
 
 #include "backend.h"
-#include "hwpt-ext.h"
 #include "iommufd-test-abi.h"
 #include "kernel.h"
 #include "pasid.h"
@@ -57,8 +56,9 @@ struct kernel_be {
 	struct ioasid_config *cfg;
 	/* Open devices, so that a report can ask a bound one's IOMMU. */
 	struct kernel_dev *devs;
-	/* Objects of the ext ops (struct kernel_obj), for typed destroy
-	 * and to close the queue fds. */
+	/* The HWPTs of hwpt_alloc_user and the vIOMMU objects and queues
+	 * (struct kernel_obj), for typed destroy and to close the queue
+	 * fds. */
 	struct kernel_obj *objs;
 };
 
@@ -79,12 +79,9 @@ struct kernel_dev {
 	struct kernel_dev *next;  /* in kernel_be.devs */
 };
 
-/* HWPTs from hwpt_alloc_user share the list with the ext objects. */
-#define KOBJ_HWPT ((enum ioasid_ext_obj)0)
-
 struct kernel_obj {
 	uint32_t id;
-	enum ioasid_ext_obj type;
+	enum ioasid_obj_type type; /* HWPT (of hwpt_alloc_user) or above */
 	int fd;		    /* vEVENTQ and fault queue; -1 otherwise */
 	uint32_t dev_id;    /* vDEVICE */
 	uint32_t qtype;	    /* vEVENTQ type */
@@ -218,8 +215,8 @@ int kernel_get_dirty_bitmap(void *be, uint32_t hwpt_id, uint64_t iova,
 
 /* The objects this context allocated (kernel_be.objs). */
 struct kernel_obj *kernel_obj_find(const struct kernel_be *be, uint32_t id,
-				   enum ioasid_ext_obj type);
-int kernel_obj_add(struct kernel_be *be, uint32_t id, enum ioasid_ext_obj type,
+				   enum ioasid_obj_type type);
+int kernel_obj_add(struct kernel_be *be, uint32_t id, enum ioasid_obj_type type,
 		   int fd, struct kernel_obj **out);
 /* Drop @obj from the list, closing its fd. */
 void kernel_obj_unlink(struct kernel_be *be, struct kernel_obj *obj);
@@ -247,7 +244,10 @@ int kernel_fault_read(void *be, uint32_t id, struct ioasid_fault *out,
 		      uint32_t *num);
 int kernel_fault_respond(void *be, uint32_t id,
 			 const struct ioasid_fault_response *r, uint32_t *num);
-int kernel_ext_destroy(void *be, uint32_t id, enum ioasid_ext_obj type);
+/* destroy() of the types only the object list knows: vIOMMU, vDEVICE,
+ * vEVENTQ, fault queue. */
+int kernel_destroy_listed(struct kernel_be *be, uint32_t id,
+			  enum ioasid_obj_type type);
 
 /* ------------------------------------------------------------------ */
 /* vfio.c                                                               */

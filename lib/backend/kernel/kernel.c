@@ -3,7 +3,7 @@
  * The kernel backend: the backend ops over /dev/iommu and VFIO device
  * cdevs, plus mock devices of CONFIG_IOMMUFD_TEST (kernel-internal.h lists
  * the files).  This file opens and closes a context and holds the ops
- * tables.
+ * table.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -51,76 +51,29 @@ static int kernel_ctx_fd(void *be_)
 }
 
 /* ------------------------------------------------------------------ */
-/* PowerPC PAMU MSI banks: Linux 7.3 has no interface for them.  iommufd
- * has no such ioctl, drivers/vfio has no PAMU container driver (the FSL
- * PAMU VFIO work was for the legacy container, not iommufd), and
- * fsl_pamu_domain.c exposes no banks. */
+/* The ops table                                                        */
 
-static int kernel_no_msi_banks(uint32_t ioas_id)
-{
-	return ioasid_fail(-EOPNOTSUPP,
-			   "ioas %u: Linux iommufd has no PowerPC PAMU MSI banks (only the simulator models them)",
-			   ioas_id);
-}
-
-static int kernel_ioas_msi_banks(void *be, uint32_t ioas_id,
-				 struct ioasid_msi_bank *banks, uint32_t *num)
-{
-	(void)be;
-	(void)banks;
-	(void)num;
-	return kernel_no_msi_banks(ioas_id);
-}
-
-static int kernel_ioas_map_msi_bank(void *be, uint32_t ioas_id, uint32_t bank,
-				    uint64_t iova)
-{
-	(void)be;
-	(void)bank;
-	(void)iova;
-	return kernel_no_msi_banks(ioas_id);
-}
-
-static int kernel_ioas_unmap_msi_bank(void *be, uint32_t ioas_id,
-				      uint32_t bank)
-{
-	(void)be;
-	(void)bank;
-	return kernel_no_msi_banks(ioas_id);
-}
-/* ------------------------------------------------------------------ */
-/* The ops tables                                                       */
-
-const struct ioasid_hwpt_ext_ops ioasid_kernel_ext_ops = {
-	.hwpt_alloc_user = kernel_hwpt_alloc_user,
-	.hwpt_invalidate = kernel_hwpt_invalidate,
-	.viommu_alloc = kernel_viommu_alloc,
-	.vdevice_alloc = kernel_vdevice_alloc,
-	.veventq_alloc = kernel_veventq_alloc,
-	.veventq_read = kernel_veventq_read,
-	.fault_alloc = kernel_fault_alloc,
-	.fault_read = kernel_fault_read,
-	.fault_respond = kernel_fault_respond,
-	.destroy = kernel_ext_destroy,
-	.set_dirty_tracking = kernel_set_dirty_tracking,
-	.get_dirty_bitmap = kernel_get_dirty_bitmap,
-	.test_dirty = kernel_test_dirty,
-	.test_iopf = kernel_test_iopf,
-	.test_vevent = kernel_test_vevent,
-	.test_check_iotlb = kernel_test_check_iotlb,
-};
-
+/* Linux iommufd has no PowerPC PAMU MSI banks: no ioctl for them,
+ * drivers/vfio has no PAMU container driver (the FSL PAMU VFIO work was
+ * for the legacy container, not iommufd), and fsl_pamu_domain.c exposes
+ * none; so the table has no ioas_*msi_bank* operations. */
 static const struct ioasid_backend_ops kernel_ops = {
 	.name = "kernel",
+	/* Context (kernel.c; IOMMU_OPTION in iommufd.c) */
 	.close = kernel_close,
 	.ctx_fd = kernel_ctx_fd,
+	.option = kernel_option,
+	.set_config = kernel_set_config,
+	/* Inventory (inventory.c) */
 	.dev_info_at = kernel_dev_info_at,
 	.dev_info_get = kernel_dev_info_get,
 	.group_info_at = kernel_group_info_at,
 	.group_resv_regions = kernel_group_resv_regions,
 	.iommu_info = kernel_iommu_info,
-	.ioas_alloc = kernel_ioas_alloc,
+	.set_driver = kernel_set_driver,
+	/* Objects, IOAS, HWPT (iommufd.c) */
 	.destroy = kernel_destroy,
+	.ioas_alloc = kernel_ioas_alloc,
 	.ioas_map = kernel_ioas_map,
 	.ioas_map_file = kernel_ioas_map_file,
 	.ioas_unmap = kernel_ioas_unmap,
@@ -128,23 +81,35 @@ static const struct ioasid_backend_ops kernel_ops = {
 	.ioas_iova_ranges = kernel_ioas_iova_ranges,
 	.ioas_allow_iovas = kernel_ioas_allow_iovas,
 	.hwpt_alloc = kernel_hwpt_alloc,
-	.hw_info = kernel_hw_info,
-	.option = kernel_option,
-	.set_driver = kernel_set_driver,
+	.hwpt_alloc_user = kernel_hwpt_alloc_user,
+	.hwpt_invalidate = kernel_hwpt_invalidate,
+	/* Devices and PASID (vfio.c, mock devices in mock.c) */
 	.dev_open = kernel_dev_open,
 	.dev_bind = kernel_dev_bind,
 	.dev_attach = kernel_dev_attach,
 	.dev_detach = kernel_dev_detach,
 	.dev_fd = kernel_dev_fd,
 	.dev_close = kernel_dev_close,
+	.hw_info = kernel_hw_info,
 	.dev_pasid_attach = kernel_dev_pasid_attach,
 	.dev_pasid_detach = kernel_dev_pasid_detach,
 	.dev_pasid_list = kernel_dev_pasid_list,
-	.set_config = kernel_set_config,
-	.ioas_msi_banks = kernel_ioas_msi_banks,
-	.ioas_map_msi_bank = kernel_ioas_map_msi_bank,
-	.ioas_unmap_msi_bank = kernel_ioas_unmap_msi_bank,
-	.ext = &ioasid_kernel_ext_ops,
+	/* vIOMMU objects and queues (viommu.c) */
+	.viommu_alloc = kernel_viommu_alloc,
+	.vdevice_alloc = kernel_vdevice_alloc,
+	.veventq_alloc = kernel_veventq_alloc,
+	.veventq_read = kernel_veventq_read,
+	.fault_alloc = kernel_fault_alloc,
+	.fault_read = kernel_fault_read,
+	.fault_respond = kernel_fault_respond,
+	/* Dirty tracking (iommufd.c) */
+	.set_dirty_tracking = kernel_set_dirty_tracking,
+	.get_dirty_bitmap = kernel_get_dirty_bitmap,
+	/* Test hooks (mock.c) */
+	.test_dirty = kernel_test_dirty,
+	.test_iopf = kernel_test_iopf,
+	.test_vevent = kernel_test_vevent,
+	.test_check_iotlb = kernel_test_check_iotlb,
 };
 
 /* ------------------------------------------------------------------ */

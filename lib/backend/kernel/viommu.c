@@ -40,7 +40,7 @@ int kernel_viommu_alloc(void *be_, uint32_t dev_id, uint32_t hwpt_id,
 		return kernel_fail(be, rc, FEAT(VIOMMU), 0,
 				   "IOMMU_VIOMMU_ALLOC dev %u hwpt %u type %#x", dev_id,
 				   hwpt_id, type);
-	rc = kernel_obj_add(be, cmd.out_viommu_id, IOASID_EXT_VIOMMU, -1, NULL);
+	rc = kernel_obj_add(be, cmd.out_viommu_id, IOASID_OBJ_VIOMMU, -1, NULL);
 	if (rc) {
 		kernel_obj_undo_alloc(be, cmd.out_viommu_id, -1);
 		return rc;
@@ -71,7 +71,7 @@ int kernel_vdevice_alloc(void *be_, uint32_t viommu_id, uint32_t dev_id,
 		return kernel_fail(be, rc, FEAT(VDEVICE), 0,
 				   "IOMMU_VDEVICE_ALLOC viommu %u dev %u virt_id 0x%llx",
 				   viommu_id, dev_id, (unsigned long long)virt_id);
-	rc = kernel_obj_add(be, cmd.out_vdevice_id, IOASID_EXT_VDEVICE, -1, &o);
+	rc = kernel_obj_add(be, cmd.out_vdevice_id, IOASID_OBJ_VDEVICE, -1, &o);
 	if (rc) {
 		kernel_obj_undo_alloc(be, cmd.out_vdevice_id, -1);
 		return rc;
@@ -131,7 +131,7 @@ int kernel_veventq_alloc(void *be_, uint32_t viommu_id, uint32_t type,
 		return kernel_fail(be, rc, FEAT(VEVENTQ), 0,
 				   "IOMMU_VEVENTQ_ALLOC viommu %u type %#x depth %u",
 				   viommu_id, type, depth);
-	rc = kernel_obj_add(be, cmd.out_veventq_id, IOASID_EXT_VEVENTQ,
+	rc = kernel_obj_add(be, cmd.out_veventq_id, IOASID_OBJ_VEVENTQ,
 			    (int)cmd.out_veventq_fd, &o);
 	if (rc) {
 		kernel_obj_undo_alloc(be, cmd.out_veventq_id, (int)cmd.out_veventq_fd);
@@ -168,7 +168,7 @@ int kernel_veventq_read(void *be_, uint32_t id, struct ioasid_vevent *ev,
 			uint32_t *num)
 {
 	struct kernel_be *be = be_;
-	struct kernel_obj *q = kernel_obj_find(be, id, IOASID_EXT_VEVENTQ);
+	struct kernel_obj *q = kernel_obj_find(be, id, IOASID_OBJ_VEVENTQ);
 	const size_t hdr = sizeof(struct iommufd_vevent_header);
 	uint32_t dlen, n = 0;
 	size_t off = 0, len;
@@ -237,7 +237,7 @@ int kernel_fault_alloc(void *be_, uint32_t *id, int *fd)
 
 	if (rc)
 		return kernel_fail(be, rc, FEAT(FAULT), 0, "IOMMU_FAULT_QUEUE_ALLOC");
-	rc = kernel_obj_add(be, cmd.out_fault_id, IOASID_EXT_FAULT,
+	rc = kernel_obj_add(be, cmd.out_fault_id, IOASID_OBJ_FAULT,
 			    (int)cmd.out_fault_fd, NULL);
 	if (rc) {
 		kernel_obj_undo_alloc(be, cmd.out_fault_id, (int)cmd.out_fault_fd);
@@ -254,7 +254,7 @@ int kernel_fault_read(void *be_, uint32_t id, struct ioasid_fault *out,
 		      uint32_t *num)
 {
 	struct kernel_be *be = be_;
-	struct kernel_obj *f = kernel_obj_find(be, id, IOASID_EXT_FAULT);
+	struct kernel_obj *f = kernel_obj_find(be, id, IOASID_OBJ_FAULT);
 	struct iommu_hwpt_pgfault *recs;
 	uint32_t n;
 	ssize_t got;
@@ -309,7 +309,7 @@ int kernel_fault_respond(void *be_, uint32_t id,
 			 uint32_t *num)
 {
 	struct kernel_be *be = be_;
-	struct kernel_obj *f = kernel_obj_find(be, id, IOASID_EXT_FAULT);
+	struct kernel_obj *f = kernel_obj_find(be, id, IOASID_OBJ_FAULT);
 	const size_t rsz = sizeof(struct iommu_hwpt_page_response);
 	uint32_t done = 0;
 
@@ -347,17 +347,16 @@ int kernel_fault_respond(void *be_, uint32_t id,
 /* ------------------------------------------------------------------ */
 /* Destroy                                                              */
 
-static const char *const ext_names[] = {
-	[KOBJ_HWPT] = "hwpt",
-	[IOASID_EXT_VIOMMU] = "viommu",
-	[IOASID_EXT_VDEVICE] = "vdevice",
-	[IOASID_EXT_VEVENTQ] = "vEVENTQ",
-	[IOASID_EXT_FAULT] = "fault queue",
+static const char *const obj_names[] = {
+	[IOASID_OBJ_VIOMMU] = "viommu",
+	[IOASID_OBJ_VDEVICE] = "vdevice",
+	[IOASID_OBJ_VEVENTQ] = "vEVENTQ",
+	[IOASID_OBJ_FAULT] = "fault queue",
 };
 
-int kernel_ext_destroy(void *be_, uint32_t id, enum ioasid_ext_obj type)
+int kernel_destroy_listed(struct kernel_be *be, uint32_t id,
+			  enum ioasid_obj_type type)
 {
-	struct kernel_be *be = be_;
 	struct kernel_obj *o = kernel_obj_find(be, id, type);
 	struct iommu_destroy cmd = { .size = sizeof(cmd), .id = id };
 	int rc;
@@ -367,8 +366,8 @@ int kernel_ext_destroy(void *be_, uint32_t id, enum ioasid_ext_obj type)
 	if (!o)
 		return ioasid_fail(-ENOENT,
 				   "%s %u does not exist (among the objects this context allocated)",
-				   ext_names[type], id);
-	if (type == IOASID_EXT_FAULT && o->hwpts)
+				   obj_names[type], id);
+	if (type == IOASID_OBJ_FAULT && o->hwpts)
 		/* The kernel would say EBUSY too, but only after the fd is
 		 * closed (an open fd holds the queue as well). */
 		return ioasid_fail(-EBUSY,
@@ -381,22 +380,22 @@ int kernel_ext_destroy(void *be_, uint32_t id, enum ioasid_ext_obj type)
 	}
 	rc = kernel_ioctl(be->fd, IOMMU_DESTROY, &cmd);
 	if (rc == -EBUSY)
-		return ioasid_fail(rc, "IOMMU_DESTROY %s %u: %s: %s", ext_names[type],
+		return ioasid_fail(rc, "IOMMU_DESTROY %s %u: %s: %s", obj_names[type],
 				   id, strerror(-rc),
-				   type == IOASID_EXT_VIOMMU
+				   type == IOASID_OBJ_VIOMMU
 					   ? "nested HWPTs, vDEVICEs or vEVENTQs still use it"
-				   : o->type == IOASID_EXT_VEVENTQ || o->type == IOASID_EXT_FAULT
+				   : o->type == IOASID_OBJ_VEVENTQ || o->type == IOASID_OBJ_FAULT
 					   ? "something else holds it (a duplicate of its fd?); its fd is closed now"
 					   : "it is in use");
 	if (rc == -ENOENT) {
 		/* Gone already (a vDEVICE whose device was destroyed). */
 		kernel_obj_unlink(be, o);
-		return ioasid_fail(rc, "IOMMU_DESTROY %s %u: %s", ext_names[type],
+		return ioasid_fail(rc, "IOMMU_DESTROY %s %u: %s", obj_names[type],
 				   id, strerror(-rc));
 	}
 	if (rc)
 		return kernel_fail(be, rc, FEAT(IOMMUFD), 0, "IOMMU_DESTROY %s %u",
-				   ext_names[type], id);
+				   obj_names[type], id);
 	kernel_obj_unlink(be, o);
 	return 0;
 }

@@ -344,17 +344,6 @@ static void hwpt_detach(struct sim *s, struct sim_dev *dev)
 	sim_hwpt_put(s, h, 1);
 }
 
-/* A simulated device has no VFIO fd for regions or interrupts. */
-int sim_dev_fd(void *be, void *bdev)
-{
-	const struct sim_dev *dev = bdev;
-
-	(void)be;
-	return ioasid_fail(-EOPNOTSUPP,
-			   "device %s is simulated: it has no VFIO device fd",
-			   dev->t->info.name);
-}
-
 int sim_dev_detach(void *be, void *bdev)
 {
 	struct sim *s = be;

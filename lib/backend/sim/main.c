@@ -2,7 +2,7 @@
 /*
  * Simulator backend: models drivers/iommu/iommufd/main.c: the object table
  * (iommufd_object_alloc(), iommufd_get_object()), IOMMU_DESTROY, and the
- * ops tables, open and close of the simulator backend.
+ * ops table, open and close of the simulator backend.
  */
 #include "sim.h"
 
@@ -120,6 +120,8 @@ int sim_destroy(void *be, uint32_t id, enum ioasid_obj_type type)
 	struct sim_obj *o = sim_obj_get(s, id);
 	const char *want = type == IOASID_OBJ_IOAS ? "ioas" : "hwpt";
 
+	if (type != IOASID_OBJ_IOAS && type != IOASID_OBJ_HWPT)
+		return sim_ext_destroy(be, id, type);
 	if (!o)
 		return ioasid_fail(-ENOENT, "%s %u does not exist", want, id);
 	if ((type == IOASID_OBJ_IOAS && o->type != SIM_IOAS) ||
@@ -280,12 +282,6 @@ static int sim_iommu_info(void *be, const char *name,
 	return 0;
 }
 
-static int sim_ctx_fd(void *be)
-{
-	(void)be;
-	return -EOPNOTSUPP;
-}
-
 static void sim_set_config(void *be, struct ioasid_config *cfg)
 {
 	struct sim *s = be;
@@ -330,41 +326,62 @@ static void sim_close(void *be)
 	free(s);
 }
 
+/* The simulator has no iommufd and no VFIO device fds: no ctx_fd and no
+ * dev_fd. */
 static const struct ioasid_backend_ops sim_ops = {
 	.name = "sim",
+	/* Context (main.c, ioas.c) */
 	.close = sim_close,
-	.ctx_fd = sim_ctx_fd,
+	.option = sim_option,
+	.set_config = sim_set_config,
+	/* Inventory (main.c, device.c) */
 	.dev_info_at = sim_dev_info_at,
 	.dev_info_get = sim_dev_info_get,
 	.group_info_at = sim_group_info_at,
 	.group_resv_regions = sim_group_resv_regions,
 	.iommu_info = sim_iommu_info,
-	.ioas_alloc = sim_ioas_alloc,
+	.set_driver = sim_set_driver,
+	/* Objects (main.c), IOAS (ioas.c), HWPT (hw_pagetable.c) */
 	.destroy = sim_destroy,
+	.ioas_alloc = sim_ioas_alloc,
 	.ioas_map = sim_ioas_map,
 	.ioas_map_file = sim_ioas_map_file,
 	.ioas_unmap = sim_ioas_unmap,
 	.ioas_copy = sim_ioas_copy,
 	.ioas_iova_ranges = sim_ioas_iova_ranges,
 	.ioas_allow_iovas = sim_ioas_allow_iovas,
+	.ioas_msi_banks = sim_ioas_msi_banks,
+	.ioas_map_msi_bank = sim_ioas_map_msi_bank,
+	.ioas_unmap_msi_bank = sim_ioas_unmap_msi_bank,
 	.hwpt_alloc = sim_hwpt_alloc,
-	.hw_info = sim_hw_info,
-	.option = sim_option,
-	.set_driver = sim_set_driver,
+	.hwpt_alloc_user = sim_ext_hwpt_alloc_user,
+	.hwpt_invalidate = sim_ext_invalidate,
+	/* Devices and PASID (device.c) */
 	.dev_open = sim_dev_open,
 	.dev_bind = sim_dev_bind,
 	.dev_attach = sim_dev_attach,
 	.dev_detach = sim_dev_detach,
-	.dev_fd = sim_dev_fd,
 	.dev_close = sim_dev_close,
+	.hw_info = sim_hw_info,
 	.dev_pasid_attach = sim_dev_pasid_attach,
 	.dev_pasid_detach = sim_dev_pasid_detach,
 	.dev_pasid_list = sim_dev_pasid_list,
-	.set_config = sim_set_config,
-	.ioas_msi_banks = sim_ioas_msi_banks,
-	.ioas_map_msi_bank = sim_ioas_map_msi_bank,
-	.ioas_unmap_msi_bank = sim_ioas_unmap_msi_bank,
-	.ext = &ioasid_sim_ext_ops,
+	/* vIOMMU objects (viommu.c) and queues (eventq.c) */
+	.viommu_alloc = sim_ext_viommu_alloc,
+	.vdevice_alloc = sim_ext_vdevice_alloc,
+	.veventq_alloc = sim_ext_veventq_alloc,
+	.veventq_read = sim_ext_veventq_read,
+	.fault_alloc = sim_ext_fault_alloc,
+	.fault_read = sim_ext_fault_read,
+	.fault_respond = sim_ext_fault_respond,
+	/* Dirty tracking (hw_pagetable.c) */
+	.set_dirty_tracking = sim_ext_set_dirty,
+	.get_dirty_bitmap = sim_ext_get_dirty,
+	/* Test hooks (selftest.c, hw_pagetable.c) */
+	.test_dirty = sim_ext_test_dirty,
+	.test_iopf = sim_ext_test_iopf,
+	.test_vevent = sim_ext_test_vevent,
+	.test_check_iotlb = sim_ext_test_check_iotlb,
 };
 
 int ioasid_sim_open(const char *topology, const struct ioasid_backend_ops **ops,
@@ -397,22 +414,3 @@ int ioasid_sim_open(const char *topology, const struct ioasid_backend_ops **ops,
 	*be = s;
 	return 0;
 }
-
-const struct ioasid_hwpt_ext_ops ioasid_sim_ext_ops = {
-	.hwpt_alloc_user = sim_ext_hwpt_alloc_user,
-	.hwpt_invalidate = sim_ext_invalidate,
-	.viommu_alloc = sim_ext_viommu_alloc,
-	.vdevice_alloc = sim_ext_vdevice_alloc,
-	.veventq_alloc = sim_ext_veventq_alloc,
-	.veventq_read = sim_ext_veventq_read,
-	.fault_alloc = sim_ext_fault_alloc,
-	.fault_read = sim_ext_fault_read,
-	.fault_respond = sim_ext_fault_respond,
-	.destroy = sim_ext_destroy,
-	.set_dirty_tracking = sim_ext_set_dirty,
-	.get_dirty_bitmap = sim_ext_get_dirty,
-	.test_dirty = sim_ext_test_dirty,
-	.test_iopf = sim_ext_test_iopf,
-	.test_vevent = sim_ext_test_vevent,
-	.test_check_iotlb = sim_ext_test_check_iotlb,
-};

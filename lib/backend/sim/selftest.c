@@ -4,6 +4,13 @@
  * driver's test hooks (IOPF, vEVENT, IOTLB) and HWPT translation.
  */
 #include "sim.h"
+#include "sim-test-hooks.h"
+
+/* The tests' stage-1 walker (struct sim.s1_walker). */
+struct sim_s1_walker {
+	ioasid_s1_walk_fn walk;
+	void *walk_arg;
+};
 
 /* selftest.c iommufd_test_trigger_iopf(): the fault goes to the queue of
  * the HWPT attached at that PASID (RID for 0), or is dropped. */
@@ -113,11 +120,11 @@ void ioasid_sim_set_s1_walker(void *be, ioasid_s1_walk_fn fn, void *arg)
 {
 	struct sim *s = be;
 
-	if (!s->ext)
-		s->ext = calloc(1, sizeof(*s->ext));
-	if (s->ext) {
-		s->ext->walk = fn;
-		s->ext->walk_arg = arg;
+	if (!s->s1_walker)
+		s->s1_walker = calloc(1, sizeof(*s->s1_walker));
+	if (s->s1_walker) {
+		s->s1_walker->walk = fn;
+		s->s1_walker->walk_arg = arg;
 	}
 }
 
@@ -168,12 +175,13 @@ int ioasid_sim_hwpt_translate(void *be, uint32_t hwpt_id, uint64_t iova,
 		return -ENOENT;
 	if (!sim_ext_hwpt_nested(h))
 		return paging_translate(s, h, iova, va);
-	if (!s->ext || !s->ext->walk)
+	if (!s->s1_walker || !s->s1_walker->walk)
 		return -EOPNOTSUPP;
 	rd.s = s;
 	rd.parent = h->ext->parent;
-	rc = s->ext->walk(s->ext->walk_arg, h->ext->data_type, h->ext->data,
-			  h->ext->data_len, iova, s1_read, &rd, &gpa);
+	rc = s->s1_walker->walk(s->s1_walker->walk_arg, h->ext->data_type,
+				h->ext->data, h->ext->data_len, iova, s1_read,
+				&rd, &gpa);
 	if (rc)
 		return rc;
 	return paging_translate(s, h->ext->parent, gpa, va);

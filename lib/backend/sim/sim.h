@@ -37,7 +37,6 @@
 
 #include "backend.h"
 #include "config.h"
-#include "hwpt-ext.h"
 #include "util.h"
 #include "itree.h"
 #include "pasid.h"
@@ -135,7 +134,8 @@ struct sim {
 	uint32_t num_objs;
 	uint64_t page_size;
 	bool rlimit_per_process; /* IOMMU_OPTION_RLIMIT_MODE */
-	struct sim_ext_state *ext; /* lib/backend/hwpt-ext.h state (below) */
+	/* The stage-1 walker of sim-test-hooks.h (selftest.c), or NULL. */
+	struct sim_s1_walker *s1_walker;
 	/* Per topology device: the host driver it returns to when vfio-pci
 	 * lets go of it ("" if the topology bound it to vfio-pci). */
 	char (*host_driver)[IOASID_NAME_MAX];
@@ -156,8 +156,8 @@ struct sim_piece {
 	uint64_t start_byte, length;
 };
 
-/* Nested HWPTs, vIOMMU objects, event and fault queues, dirty tracking
- * (lib/backend/hwpt-ext.h).  Kernel references: hw_pagetable.c, viommu.c,
+/* Nested HWPTs, vIOMMU objects, event and fault queues, dirty tracking.
+ * Kernel references: hw_pagetable.c, viommu.c,
  * eventq.c, driver.c and the mock driver in selftest.c.               */
 
 #define SIM_VIOMMU ((enum sim_obj_type)16)
@@ -215,11 +215,6 @@ struct sim_hwpt_ext {
 	bool dirty_on;
 	uint64_t *dirty; /* sorted granule addresses */
 	uint32_t ndirty, capdirty;
-};
-
-struct sim_ext_state {
-	ioasid_s1_walk_fn walk;
-	void *walk_arg;
 };
 
 
@@ -320,7 +315,6 @@ int sim_ext_test_dirty(void *be, uint32_t hwpt_id, uint64_t iova,
 /* device.c */
 int sim_dev_attach(void *be, void *bdev, uint32_t pt_id,
 		   uint32_t *hwpt_id);
-int sim_dev_fd(void *be, void *bdev);
 int sim_dev_detach(void *be, void *bdev);
 int sim_dev_pasid_attach(void *be, void *bdev, uint32_t pasid,
 			 uint32_t vpasid, uint32_t pt_id, bool replace,
@@ -342,7 +336,8 @@ int sim_ext_viommu_alloc(void *be, uint32_t dev_id, uint32_t hwpt_id,
 			 uint32_t type, uint32_t *viommu_id);
 int sim_ext_vdevice_alloc(void *be, uint32_t viommu_id, uint32_t dev_id,
 			  uint64_t virt_id, uint32_t *vdevice_id);
-int sim_ext_destroy(void *be, uint32_t id, enum ioasid_ext_obj type);
+/* destroy() of a vIOMMU, vDEVICE, vEVENTQ or fault queue. */
+int sim_ext_destroy(void *be, uint32_t id, enum ioasid_obj_type type);
 void sim_ext_dev_close(struct sim *s, uint32_t dev_id);
 void sim_ext_close(struct sim *s);
 

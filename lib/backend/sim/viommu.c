@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Simulator backend: models drivers/iommu/iommufd/viommu.c: vIOMMU and
- * vDEVICE objects, and the destruction of the hwpt-ext objects.
+ * vDEVICE objects, and the destruction of the vIOMMU objects and queues.
  */
 #include "sim.h"
 
@@ -101,19 +101,19 @@ int sim_ext_vdevice_alloc(void *be, uint32_t viommu_id, uint32_t dev_id,
 	return 0;
 }
 
-int sim_ext_destroy(void *be, uint32_t id, enum ioasid_ext_obj type)
+int sim_ext_destroy(void *be, uint32_t id, enum ioasid_obj_type type)
 {
 	static const enum sim_obj_type map[] = {
-		[IOASID_EXT_VIOMMU] = SIM_VIOMMU,
-		[IOASID_EXT_VDEVICE] = SIM_VDEVICE,
-		[IOASID_EXT_VEVENTQ] = SIM_VEVENTQ,
-		[IOASID_EXT_FAULT] = SIM_FAULT,
+		[IOASID_OBJ_VIOMMU] = SIM_VIOMMU,
+		[IOASID_OBJ_VDEVICE] = SIM_VDEVICE,
+		[IOASID_OBJ_VEVENTQ] = SIM_VEVENTQ,
+		[IOASID_OBJ_FAULT] = SIM_FAULT,
 	};
 	static const char *const names[] = {
-		[IOASID_EXT_VIOMMU] = "viommu",
-		[IOASID_EXT_VDEVICE] = "vdevice",
-		[IOASID_EXT_VEVENTQ] = "vEVENTQ",
-		[IOASID_EXT_FAULT] = "fault queue",
+		[IOASID_OBJ_VIOMMU] = "viommu",
+		[IOASID_OBJ_VDEVICE] = "vdevice",
+		[IOASID_OBJ_VEVENTQ] = "vEVENTQ",
+		[IOASID_OBJ_FAULT] = "fault queue",
 	};
 	struct sim *s = be;
 	struct sim_obj *o = sim_obj_get(s, id);
@@ -178,8 +178,8 @@ void sim_ext_dev_close(struct sim *s, uint32_t dev_id)
  * before the paging HWPTs they hold. */
 void sim_ext_close(struct sim *s)
 {
-	static const enum ioasid_ext_obj order[] = {
-		IOASID_EXT_VEVENTQ, IOASID_EXT_VDEVICE,
+	static const enum ioasid_obj_type order[] = {
+		IOASID_OBJ_VEVENTQ, IOASID_OBJ_VDEVICE,
 	};
 
 	for (size_t k = 0; k < ARRAY_SIZE(order); k++)
@@ -194,7 +194,7 @@ void sim_ext_close(struct sim *s)
 	}
 	for (uint32_t id = 1; id < s->num_objs; id++)
 		if (s->objs[id])
-			sim_ext_destroy(s, id, IOASID_EXT_VIOMMU);
+			sim_ext_destroy(s, id, IOASID_OBJ_VIOMMU);
 	for (uint32_t id = 1; id < s->num_objs; id++) {
 		struct sim_obj *o = s->objs[id];
 
@@ -206,8 +206,8 @@ void sim_ext_close(struct sim *s)
 	}
 	for (uint32_t id = 1; id < s->num_objs; id++)
 		if (s->objs[id])
-			sim_ext_destroy(s, id, IOASID_EXT_FAULT);
-	free(s->ext);
-	s->ext = NULL;
+			sim_ext_destroy(s, id, IOASID_OBJ_FAULT);
+	free(s->s1_walker);
+	s->s1_walker = NULL;
 	ioasid_clear_error();
 }

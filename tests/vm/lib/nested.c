@@ -19,7 +19,6 @@
 
 #include <ioasid/testing.h>
 
-#include "hwpt-ext.h"
 #include "core.h"
 #include "kernel.h"
 #include "vmtest.h"
