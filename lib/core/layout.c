@@ -35,7 +35,8 @@ static int copy_out_array(void *dst, const void *src, uint32_t n, size_t size,
 /* ------------------------------------------------------------------ */
 /* Per device and per IOAS                                              */
 
-/* The group's regions plus aperture limits, merged; *@out malloc'ed. */
+/* The group's regions plus aperture limits, merged (resv_with_aperture());
+ * *@out malloc'ed. */
 static int dev_regions_alloc(struct ioasid_ctx *ctx, const char *name,
 			     struct ioasid_resv_region **out, uint32_t *nout)
 {
@@ -69,21 +70,10 @@ static int dev_regions_alloc(struct ioasid_ctx *ctx, const char *name,
 			return rc;
 		}
 	}
-	if (iommu.aperture_start > 0) {
-		all[n].start = 0;
-		all[n].last = iommu.aperture_start - 1;
-		all[n++].type = IOASID_RESV_RESERVED;
-	}
-	if (iommu.aperture_last < UINT64_MAX) {
-		all[n].start = iommu.aperture_last + 1;
-		all[n].last = UINT64_MAX;
-		all[n++].type = IOASID_RESV_RESERVED;
-	}
-	rc = resv_merge(all, n, RESV_ALL_TYPES, out, nout);
+	rc = resv_with_aperture(all, n, iommu.aperture_start, iommu.aperture_last,
+				out, nout);
 	free(all);
-	if (rc)
-		return ioasid_fail(rc, "out of memory");
-	return 0;
+	return rc;
 }
 
 int ioasid_dev_resv_regions(struct ioasid_ctx *ctx, const char *name,
@@ -145,100 +135,19 @@ static int add_mapped_msi_banks(struct ioasid_ctx *ctx, uint32_t ioas_id,
 		goto out;
 	}
 	*all = grown;
-	for (uint32_t i = 0; i < num; i++)
-		if (banks[i].mapped)
-			(*all)[(*nall)++] = (struct ioasid_resv_region){
-				.start = banks[i].iova,
-				.last = banks[i].iova + banks[i].size - 1,
-				.type = IOASID_RESV_SW_MSI,
-			};
+	*nall += msi_bank_regions(banks, num, grown + *nall);
 out:
 	free(banks);
 	return rc;
 }
 
-/*
- * Append to *@all (*@nall entries, @merged of them sorted and disjoint
- * at its start) the parts of the holes between @ranges that no region of
- * @merged covers, as reserved regions: holes of the IOAS itself (the
- * kernel's IOMMU_TEST_OP_ADD_RESERVED, an IOMMU driver's reservation of
- * the IOAS) that no attached device's report explains, so that the typed
- * holes stay the exact complement of the usable ranges.
- */
-static int add_unexplained_holes(const struct ioasid_iova_range *ranges,
-				 uint32_t nranges,
-				 const struct ioasid_resv_region *merged,
-				 uint32_t nmerged,
-				 struct ioasid_resv_region **all, uint32_t *nall)
-{
-	uint64_t next = 0; /* first IOVA not yet looked at */
-	bool done = false;
-
-	for (uint32_t i = 0; i <= nranges && !done; i++) {
-		uint64_t hole_start = next, hole_last;
-
-		if (i < nranges) {
-			if (ranges[i].start == next) {
-				if (ranges[i].last == UINT64_MAX)
-					break;
-				next = ranges[i].last + 1;
-				continue;
-			}
-			hole_last = ranges[i].start - 1;
-			if (ranges[i].last == UINT64_MAX)
-				done = true;
-			else
-				next = ranges[i].last + 1;
-		} else {
-			hole_last = UINT64_MAX;
-		}
-		/* Walk the hole, skipping what @merged covers. */
-		for (uint64_t at = hole_start;;) {
-			uint64_t piece_last = hole_last;
-			bool covered = false;
-
-			for (uint32_t m = 0; m < nmerged; m++) {
-				if (merged[m].last < at || merged[m].start > hole_last)
-					continue;
-				if (merged[m].start <= at) {
-					covered = true;
-					piece_last = merged[m].last < hole_last ?
-							     merged[m].last : hole_last;
-					break;
-				}
-				if (merged[m].start - 1 < piece_last)
-					piece_last = merged[m].start - 1;
-			}
-			if (!covered) {
-				struct ioasid_resv_region *grown =
-					realloc(*all, (*nall + 1) * sizeof(**all));
-
-				if (!grown)
-					return ioasid_fail(-ENOMEM, "out of memory");
-				*all = grown;
-				memset(&grown[*nall], 0, sizeof(grown[*nall]));
-				grown[*nall].start = at;
-				grown[*nall].last = piece_last;
-				grown[*nall].type = IOASID_RESV_RESERVED;
-				(*nall)++;
-			}
-			if (piece_last == hole_last)
-				break;
-			at = piece_last + 1;
-		}
-		if (hole_last == UINT64_MAX)
-			break;
-	}
-	return 0;
-}
-
 int ioasid_ioas_resv_regions(struct ioasid_ctx *ctx, uint32_t ioas_id,
 			     struct ioasid_resv_region *regions, uint32_t *num)
 {
-	struct ioasid_resv_region *all = NULL, *merged = NULL, *extra = NULL;
+	struct ioasid_resv_region *all = NULL, *merged = NULL;
 	struct ioasid_iova_range *ranges = NULL;
 	char (*names)[IOASID_NAME_MAX] = NULL;
-	uint32_t ndev = 0, nall = 0, nmerged = 0, zero = 0, nranges, nextra;
+	uint32_t ndev = 0, nall = 0, nmerged = 0, zero = 0, nranges;
 	struct ioasid_dev *dev;
 	int rc;
 
@@ -308,26 +217,9 @@ int ioasid_ioas_resv_regions(struct ioasid_ctx *ctx, uint32_t ioas_id,
 	rc = ioasid_ioas_iova_ranges(ctx, ioas_id, ranges, &nranges, NULL);
 	if (rc)
 		goto out;
-	nextra = nmerged;
-	extra = malloc((nmerged + 1) * sizeof(*extra));
-	if (!extra) {
-		rc = ioasid_fail(-ENOMEM, "out of memory");
-		goto out;
-	}
-	if (nmerged)
-		memcpy(extra, merged, nmerged * sizeof(*merged));
-	rc = add_unexplained_holes(ranges, nranges, merged, nmerged, &extra,
-				   &nextra);
+	rc = resv_ioas_holes(ranges, nranges, &merged, &nmerged);
 	if (rc)
 		goto out;
-	if (nextra > nmerged) {
-		free(merged);
-		merged = NULL;
-		if (resv_merge(extra, nextra, RESV_ALL_TYPES, &merged, &nmerged)) {
-			rc = ioasid_fail(-ENOMEM, "out of memory");
-			goto out;
-		}
-	}
 	rc = copy_out_array(regions, merged, nmerged, sizeof(*merged), num,
 			    "reserved regions");
 out:
@@ -335,7 +227,6 @@ out:
 	free(all);
 	free(merged);
 	free(ranges);
-	free(extra);
 	return rc;
 }
 

@@ -128,16 +128,8 @@ int ioasid_endpoints_combine(const struct ioasid_endpoint *eps,
 		free(merged);
 		return ioasid_fail(-ENOMEM, "out of memory");
 	}
-	/* A window the host must map to a doorbell cannot work where some
-	 * endpoint forbids any mapping. */
-	for (uint32_t i = 0; i < total; i++) {
-		if (all[i].type != IOASID_RESV_SW_MSI)
-			continue;
-		for (uint32_t j = 0; j < total; j++)
-			if (resv_rank(all[j].type) > resv_rank(IOASID_RESV_SW_MSI) &&
-			    resv_overlaps(&all[i], &all[j]))
-				res.flags |= IOASID_COMBINED_MSI_CONFLICT;
-	}
+	if (msi_window_conflict(all, total))
+		res.flags |= IOASID_COMBINED_MSI_CONFLICT;
 	put_regions(res.regions, res.max_regions, merged, nmerged,
 		    &res.num_regions);
 	put_regions(res.doorbells, res.max_doorbells, bells, nbells,

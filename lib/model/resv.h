@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include <ioasid/ioasid.h>
+#include <ioasid/testing.h> /* struct ioasid_msi_bank */
 
 /* ------------------------------------------------------------------ */
 /* Region types (resv_types.c)                                          */
@@ -85,5 +86,44 @@ int resv_complement(const struct ioasid_resv_region *holes, uint32_t n,
 int resv_usable(const struct ioasid_resv_region *regions, uint32_t n,
 		uint64_t start, uint64_t last,
 		struct ioasid_iova_range **out, uint32_t *nout);
+
+/*
+ * resv_with_aperture - a device's reserved regions as
+ * ioasid_dev_resv_regions() reports them: @regions (its group's, any
+ * order) and, as reserved regions, the IOVAs outside its IOMMU's aperture
+ * [@aperture_start, @aperture_last], merged into a malloc'ed *@out.
+ * @regions has room for @n + 2: the aperture's limits are appended there.
+ * Return: 0 or -ENOMEM, with a message.
+ */
+int resv_with_aperture(struct ioasid_resv_region *regions, uint32_t n,
+		       uint64_t aperture_start, uint64_t aperture_last,
+		       struct ioasid_resv_region **out, uint32_t *nout);
+
+/*
+ * resv_ioas_holes - the typed holes of an IOAS as
+ * ioasid_ioas_resv_regions() reports them: *@merged (its devices' and
+ * mapped MSI banks' regions, resv_merge()d) plus, as reserved regions,
+ * the holes between its usable @ranges (disjoint, sorted) that *@merged
+ * does not explain (the kernel's IOMMU_TEST_OP_ADD_RESERVED, an IOMMU
+ * driver's reservation of the IOAS itself), so that the typed holes are
+ * the exact complement of the usable ranges.  *@merged is replaced when
+ * that adds a region.
+ * Return: 0 or -ENOMEM, with a message.
+ */
+int resv_ioas_holes(const struct ioasid_iova_range *ranges, uint32_t nranges,
+		    struct ioasid_resv_region **merged, uint32_t *nmerged);
+
+/* ------------------------------------------------------------------ */
+/* MSI windows (msi_windows.c)                                          */
+
+/* The mapped windows of PAMU-style MSI banks (ioasid_ioas_msi_banks()) as
+ * sw-msi regions, written to @out (room for @n).  Return: how many. */
+uint32_t msi_bank_regions(const struct ioasid_msi_bank *banks, uint32_t n,
+			  struct ioasid_resv_region *out);
+
+/* Whether a sw-msi window among @r (any order, overlapping) overlaps a
+ * region that forbids any mapping (a higher-ranked type), where the host
+ * could not map the doorbell (IOASID_COMBINED_MSI_CONFLICT). */
+bool msi_window_conflict(const struct ioasid_resv_region *r, uint32_t n);
 
 #endif /* IOASID_LIB_RESV_H */

@@ -2,7 +2,8 @@
 /*
  * lib/model's reserved-region algebra called directly, with arguments as
  * lib/core checks them (model.h): the overlap and coverage tests, the
- * complement of a merged list and the usable ranges.  The edges at 0 and
+ * complement of a merged list and the usable ranges, a device's regions
+ * with its aperture and an IOAS's typed holes.  The edges at 0 and
  * UINT64_MAX by hand, then random lists on a small line compared with a
  * bitmap.
  */
@@ -237,6 +238,206 @@ static void test_random_against_bitmap(void **state)
 	}
 }
 
+static void expect_regions(const struct ioasid_resv_region *got, uint32_t n,
+			   const struct ioasid_resv_region *want, uint32_t nwant)
+{
+	assert_int_equal(n, nwant);
+	for (uint32_t i = 0; i < n; i++) {
+		assert_int_equal(got[i].start, want[i].start);
+		assert_int_equal(got[i].last, want[i].last);
+		assert_int_equal(got[i].type, want[i].type);
+	}
+}
+
+/* The IOVAs outside the aperture become reserved regions, merged with the
+ * group's by precedence. */
+static void test_with_aperture(void **state)
+{
+	struct ioasid_resv_region in[4] = {
+		R(0xfee00000, 0xfeefffff, MSI),
+		R(0x800, 0x1fff, DIRECT), /* across the aperture's start */
+	};
+	struct ioasid_resv_region *out = NULL;
+	uint32_t n = 0;
+
+	(void)state;
+	/* The whole line: nothing added. */
+	assert_int_equal(resv_with_aperture(in, 1, 0, MAX64, &out, &n), 0);
+	{
+		const struct ioasid_resv_region want[] = {
+			R(0xfee00000, 0xfeefffff, MSI),
+		};
+		expect_regions(out, n, want, ARRAY_N(want));
+	}
+	free(out);
+	/* Both limits; reserved outranks direct where they overlap. */
+	assert_int_equal(resv_with_aperture(in, 2, 0x1000, (1ull << 39) - 1,
+					    &out, &n), 0);
+	{
+		const struct ioasid_resv_region want[] = {
+			R(0, 0xfff, RESERVED),
+			R(0x1000, 0x1fff, DIRECT),
+			R(0xfee00000, 0xfeefffff, MSI),
+			R(1ull << 39, MAX64, RESERVED),
+		};
+		expect_regions(out, n, want, ARRAY_N(want));
+	}
+	free(out);
+	/* IOVA 0 alone below the aperture. */
+	assert_int_equal(resv_with_aperture(in, 0, 1, MAX64, &out, &n), 0);
+	{
+		const struct ioasid_resv_region want[] = {
+			R(0, 0, RESERVED),
+		};
+		expect_regions(out, n, want, ARRAY_N(want));
+	}
+	free(out);
+	/* No group regions, an aperture of one IOVA at the top. */
+	assert_int_equal(resv_with_aperture(in, 0, MAX64, MAX64, &out, &n), 0);
+	{
+		const struct ioasid_resv_region want[] = {
+			R(0, MAX64 - 1, RESERVED),
+		};
+		expect_regions(out, n, want, ARRAY_N(want));
+	}
+	free(out);
+}
+
+static struct ioasid_resv_region *dup_regions(const struct ioasid_resv_region *r,
+					      uint32_t n)
+{
+	struct ioasid_resv_region *d = malloc((n + 1) * sizeof(*d));
+
+	assert_non_null(d);
+	memcpy(d, r, n * sizeof(*d));
+	return d;
+}
+
+/* The holes between the ranges that the devices do not explain become
+ * reserved regions; what they explain keeps its type. */
+static void test_ioas_holes(void **state)
+{
+	const struct ioasid_iova_range ranges[] = {
+		RG(0x1000, 0x1fff), RG(0x4000, 0xfffff),
+	};
+	const struct ioasid_resv_region dev[] = {
+		R(0x2000, 0x2fff, MSI),
+		R(0x100000, MAX64, RESERVED),
+	};
+	const struct ioasid_iova_range top[] = { RG(0, MAX64 - 1) };
+	struct ioasid_resv_region *m;
+	uint32_t n;
+
+	(void)state;
+	m = dup_regions(dev, 2);
+	n = 2;
+	assert_int_equal(resv_ioas_holes(ranges, 2, &m, &n), 0);
+	{
+		const struct ioasid_resv_region want[] = {
+			R(0, 0xfff, RESERVED),
+			R(0x2000, 0x2fff, MSI),
+			R(0x3000, 0x3fff, RESERVED),
+			R(0x100000, MAX64, RESERVED),
+		};
+		expect_regions(m, n, want, ARRAY_N(want));
+	}
+	free(m);
+
+	/* Everything explained: the list stays as it was. */
+	{
+		const struct ioasid_resv_region all[] = {
+			R(0, 0xfff, DIRECT),
+			R(0x2000, 0x3fff, SW_MSI),
+			R(0x100000, MAX64, RESERVED),
+		};
+
+		m = dup_regions(all, 3);
+		n = 3;
+		assert_int_equal(resv_ioas_holes(ranges, 2, &m, &n), 0);
+		expect_regions(m, n, all, ARRAY_N(all));
+		free(m);
+	}
+
+	/* No usable range: the whole line is one hole. */
+	m = dup_regions(dev, 0);
+	n = 0;
+	assert_int_equal(resv_ioas_holes(NULL, 0, &m, &n), 0);
+	{
+		const struct ioasid_resv_region want[] = {
+			R(0, MAX64, RESERVED),
+		};
+		expect_regions(m, n, want, ARRAY_N(want));
+	}
+	free(m);
+
+	/* One IOVA at the top, unexplained. */
+	m = dup_regions(dev, 0);
+	n = 0;
+	assert_int_equal(resv_ioas_holes(top, 1, &m, &n), 0);
+	{
+		const struct ioasid_resv_region want[] = {
+			R(MAX64, MAX64, RESERVED),
+		};
+		expect_regions(m, n, want, ARRAY_N(want));
+	}
+	free(m);
+}
+
+/*
+ * Random usable ranges on [0, 63] and random regions inside their holes:
+ * the typed holes must be the exact complement of the ranges, and keep
+ * the types of the regions they were given.
+ */
+static void test_ioas_holes_random(void **state)
+{
+	unsigned int seed = 4242;
+
+	(void)state;
+	for (int round = 0; round < 2000; round++) {
+		uint64_t usable = ((uint64_t)rand_r(&seed) << 32) ^
+				  (uint64_t)rand_r(&seed) ^
+				  ((uint64_t)rand_r(&seed) << 16);
+		struct ioasid_iova_range ranges[33], *back = NULL;
+		struct ioasid_resv_region given[8], *m;
+		uint32_t nr = 0, ng = 0, n, nback = 0;
+
+		for (uint64_t b = 0; b < 64; b++) {
+			if (!(usable >> b & 1))
+				continue;
+			if (nr && ranges[nr - 1].last + 1 == b)
+				ranges[nr - 1].last = b;
+			else
+				ranges[nr++] = (struct ioasid_iova_range){ b, b };
+		}
+		/* Single-IOVA regions in holes, some of them. */
+		for (uint64_t b = 0; b < 64 && ng < 8; b++)
+			if (!(usable >> b & 1) && rand_r(&seed) % 4 == 0)
+				given[ng++] = (struct ioasid_resv_region){
+					.start = b, .last = b,
+					.type = IOASID_RESV_MSI,
+				};
+		assert_int_equal(resv_merge(given, ng, RESV_ALL_TYPES, &m, &n), 0);
+		assert_int_equal(resv_ioas_holes(ranges, nr, &m, &n), 0);
+		assert_int_equal(resv_complement(m, n, 0, MAX64, &back, &nback), 0);
+		assert_int_equal(nback, nr);
+		for (uint32_t k = 0; k < nr; k++) {
+			assert_int_equal(back[k].start, ranges[k].start);
+			assert_int_equal(back[k].last, ranges[k].last);
+		}
+		for (uint32_t g = 0; g < ng; g++) {
+			bool kept = false;
+
+			for (uint32_t k = 0; k < n; k++)
+				kept |= m[k].start <= given[g].start &&
+					given[g].last <= m[k].last &&
+					m[k].type == IOASID_RESV_MSI;
+			assert_true(kept);
+		}
+		free(m);
+		free(back);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -245,6 +446,9 @@ int main(void)
 		cmocka_unit_test(test_complement),
 		cmocka_unit_test(test_usable),
 		cmocka_unit_test(test_random_against_bitmap),
+		cmocka_unit_test(test_with_aperture),
+		cmocka_unit_test(test_ioas_holes),
+		cmocka_unit_test(test_ioas_holes_random),
 	};
 
 	return cmocka_run_group_tests_name("model_resv", tests, NULL, NULL);
