@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Guest layouts against the reserved regions of endpoints (a device, or
- * what a device model reports, seen by one guest address space): guest
+ * what a device model reports, seen by one guest address space): the
+ * endpoints of one address space combined (endpoints_combine.c), guest
  * RAM checked against them (layout_check.c), planned around them
  * (layout_plan.c) and compared between two platforms for migration
  * (layout_compare.c); the facts of an endpoint array they share
@@ -41,6 +42,20 @@ void endpoints_limits(const struct ioasid_endpoint *eps, uint32_t n,
  * message. */
 int endpoints_forbidden(const struct ioasid_endpoint *eps, uint32_t n,
 			struct ioasid_resv_region **out, uint32_t *nout);
+
+/*
+ * endpoints_combine - the endpoints of one guest address space combined
+ * (ioasid_endpoints_combine()): the smallest PASID width and ceiling, the
+ * largest granule and the page sizes all of them can map, their regions
+ * merged by precedence and their MSI doorbells merged, and
+ * IOASID_COMBINED_MSI_CONFLICT.  The inputs of @res (regions,
+ * max_regions, doorbells, max_doorbells) say where the lists go; the rest
+ * of @res is zero and gets the outputs, num_regions and num_doorbells
+ * counting all even when the arrays are shorter.
+ * Return: 0 or -ENOMEM, with a message.
+ */
+int endpoints_combine(const struct ioasid_endpoint *eps, uint32_t num_eps,
+		      struct ioasid_combined *res);
 
 /* ------------------------------------------------------------------ */
 /* Guest RAM (layout_check.c, layout_plan.c, layout_compare.c)          */
