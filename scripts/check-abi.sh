@@ -37,7 +37,7 @@ cut -d' ' -f1 "$tmp/map-nodes" | sort -u > "$tmp/map"
 # The first identifier before "(" on each line starting with IOASID_API,
 # as "name header".
 for header in "$@"; do
-	grep -o '^IOASID_API[^(]*(' "$header" |
+	{ grep -o '^IOASID_API[^(]*(' "$header" || true; } |
 		sed -E 's/.*[^A-Za-z0-9_]([A-Za-z_][A-Za-z0-9_]*)\($/\1/' |
 		sed "s|\$| $(basename "$header")|"
 done | sort -u > "$tmp/header-files"

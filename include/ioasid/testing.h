@@ -25,7 +25,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <ioasid/ioasid.h>
+#include <ioasid/ctx.h>
+#include <ioasid/device.h>
 
 #ifdef __cplusplus
 extern "C" {

@@ -36,7 +36,10 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
-#include <ioasid/ioasid.h>
+#include <ioasid/ctx.h>
+#include <ioasid/device.h>
+#include <ioasid/hwpt.h>
+#include <ioasid/ioas.h>
 
 #ifdef __cplusplus
 extern "C" {

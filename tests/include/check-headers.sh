@@ -87,6 +87,17 @@ try "IOASID_OPTS and the API used, -std=c99" \
 try "IOASID_OPTS and the API used, -std=c++20" \
 	"$cxx" -std=c++20 "${warn[@]}" -Wno-missing-field-initializers "${includes[@]}" -c "$out/use.cc" -o /dev/null
 
+# No header grows past 1000 lines: split it by object instead.
+for header in "$@"; do
+	for dir in "${includes[@]}"; do
+		f=${dir#-I}/$header
+		[ -f "$f" ] || continue
+		n=$(wc -l < "$f")
+		try "$header: $n lines, at most 1000" test "$n" -le 1000
+		break
+	done
+done
+
 # <ioasid/ioasid.h> leaves the testing interface out: a VMM that includes
 # it cannot name a test hook by mistake (the file-scope variables below
 # would clash with their prototypes).

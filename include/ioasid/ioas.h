@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libioasid I/O address spaces (IOAS): create them, map process memory or
+ * memfds into them, unmap, copy, and ask which IOVAs are usable.
+ */
+#ifndef IOASID_IOAS_H
+#define IOASID_IOAS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <ioasid/ctx.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------ */
+/* IOAS: an I/O address space, what devices attach to and memory is
+ * mapped into.                                                         */
+
+/* ioasid_ioas_alloc - create an empty IOAS; its id goes to @ioas_id. */
+IOASID_API int ioasid_ioas_alloc(struct ioasid_ctx *ctx, uint32_t *ioas_id);
+
+/*
+ * ioasid_ioas_destroy - destroy an IOAS and every mapping in it.
+ *
+ * Return: 0, -ENOENT (no such IOAS), -EBUSY (a device or HWPT uses it).
+ */
+IOASID_API int ioasid_ioas_destroy(struct ioasid_ctx *ctx, uint32_t ioas_id);
+
+/* Access of a mapping, and IOVA placement. */
+#define IOASID_MAP_READ (1u << 0)
+#define IOASID_MAP_WRITE (1u << 1)
+/* The IOVA is an output: the backend picks the lowest suitable IOVA,
+ * aligned like the kernel does (to the length rounded up to a power of
+ * two, at most 2 MiB, and keeping the buffer's own alignment). */
+#define IOASID_MAP_ANY_IOVA (1u << 2)
+
+struct ioasid_map_opts {
+	size_t sz;
+	/* IOASID_MAP_*; NULL opts mean READ | WRITE at the given IOVA.
+	 * At least one of READ and WRITE is required. */
+	uint32_t flags;
+	size_t : 0;
+};
+#define ioasid_map_opts__last_field flags
+
+/*
+ * ioasid_ioas_map - map @length bytes of process memory at @va into an
+ * IOAS.
+ * @iova: in: the IOVA (unless IOASID_MAP_ANY_IOVA); out: the IOVA used.
+ *
+ * Return: 0; -ENOENT (no such IOAS); -EINVAL (zero length, a length or
+ * IOVA not aligned to the IOAS's IOVA alignment, the range touches a
+ * reserved IOVA, no access flag); -EOPNOTSUPP (unknown
+ * flag bits, as the kernel answers); -EEXIST (overlaps a mapping);
+ * -EOVERFLOW (@iova + @length wraps); -ENOSPC (no free IOVA range fits,
+ * with IOASID_MAP_ANY_IOVA); -EFAULT (@va is NULL or not mapped memory);
+ * -ENOMEM (locked-memory limit).
+ */
+IOASID_API int ioasid_ioas_map(struct ioasid_ctx *ctx, uint32_t ioas_id,
+			       void *va, uint64_t length, uint64_t *iova,
+			       const struct ioasid_map_opts *opts);
+
+/*
+ * ioasid_ioas_map_file - like ioasid_ioas_map(), but the memory is
+ * @length bytes of the file @fd (a memfd) from offset @start.
+ */
+IOASID_API int ioasid_ioas_map_file(struct ioasid_ctx *ctx, uint32_t ioas_id,
+				    int fd, uint64_t start, uint64_t length,
+				    uint64_t *iova,
+				    const struct ioasid_map_opts *opts);
+
+/*
+ * ioasid_ioas_unmap - remove every mapping inside [@iova, @iova+@length-1].
+ * @unmapped: if not NULL, receives the number of bytes removed.
+ *
+ * The range must cover whole mappings; holes are allowed but the range
+ * must contain at least one mapping.  An IOVA of 0 with a length of
+ * UINT64_MAX empties the IOAS and succeeds even if it was empty.
+ *
+ * Return: 0; -ENOENT (no such IOAS, nothing mapped in the range, or the
+ * range would split a mapping); -EINVAL (zero length); -EOVERFLOW.
+ * Kernel behaviour kept by both backends: when the range's end splits a
+ * mapping, whole mappings before that point have been removed when
+ * -ENOENT comes back.  A range whose start splits a mapping removes
+ * nothing.
+ */
+IOASID_API int ioasid_ioas_unmap(struct ioasid_ctx *ctx, uint32_t ioas_id,
+				 uint64_t iova, uint64_t length,
+				 uint64_t *unmapped);
+
+/* ioasid_ioas_unmap_all - remove every mapping; same as an unmap of
+ * [0, UINT64_MAX]. */
+IOASID_API int ioasid_ioas_unmap_all(struct ioasid_ctx *ctx, uint32_t ioas_id,
+				     uint64_t *unmapped);
+
+/*
+ * ioasid_ioas_copy - map into @dst_ioas the memory that backs
+ * [@src_iova, @src_iova+@length-1] of @src_ioas, without pinning it again.
+ * @dst_iova: in/out as for ioasid_ioas_map() (opts flags apply).
+ *
+ * The source range must be fully mapped (-ENOENT otherwise).
+ */
+IOASID_API int ioasid_ioas_copy(struct ioasid_ctx *ctx, uint32_t dst_ioas,
+				uint64_t *dst_iova, uint32_t src_ioas,
+				uint64_t src_iova, uint64_t length,
+				const struct ioasid_map_opts *opts);
+
+/*
+ * ioasid_ioas_iova_ranges - the IOVA ranges that may be mapped now.
+ * @ranges: array of *@num entries (may be NULL when *@num is 0).
+ * @num: in: array size; out: how many ranges there are.
+ * @alignment: if not NULL, receives the IOVA alignment every mapping's
+ *             IOVA and length must honour.
+ *
+ * The ranges exclude the reserved regions of every attached device and
+ * lie inside every attached IOMMU's aperture.  As in the kernel, the
+ * allow-list does not narrow them: it limits where mappings may go, not
+ * what the IOMMUs can translate.
+ *
+ * Return: 0; -EMSGSIZE when the array was too small (*@num then holds the
+ * count needed and the first entries are filled); -ENOENT.
+ */
+IOASID_API int ioasid_ioas_iova_ranges(struct ioasid_ctx *ctx,
+				       uint32_t ioas_id,
+				       struct ioasid_iova_range *ranges,
+				       uint32_t *num, uint64_t *alignment);
+
+/*
+ * ioasid_ioas_allow_iovas - restrict the IOVAs the backend chooses
+ * (IOASID_MAP_ANY_IOVA) to @ranges, replacing any earlier list; @num 0
+ * removes the restriction.  As in the kernel, a mapping at a fixed IOVA
+ * is not limited by the list, and existing mappings are not checked;
+ * what the list does promise is that no device whose reserved regions
+ * overlap it can attach afterwards (-EADDRINUSE then).  Ranges may not
+ * overlap each other and need start < last.
+ *
+ * Return: 0; -ENOENT; -EINVAL (bad or overlapping range); -EADDRINUSE
+ * (an allowed range overlaps a reserved region of an attached device or
+ * an IOMMU aperture limit).
+ */
+IOASID_API int ioasid_ioas_allow_iovas(struct ioasid_ctx *ctx,
+				       uint32_t ioas_id,
+				       const struct ioasid_iova_range *ranges,
+				       uint32_t num);
+
+/* ------------------------------------------------------------------ */
+/* Options of an IOAS (IOMMU_OPTION)                                    */
+
+/*
+ * ioasid_ioas_set_huge_pages - allow (default) or forbid IOMMU mappings
+ * larger than a page in an IOAS.  Forbidding raises the IOAS's IOVA
+ * alignment to the CPU page size.
+ *
+ * Return: 0; -ENOENT; -EINVAL (forbidding while devices are attached and
+ * memory is mapped); -EADDRINUSE (a mapping is not page aligned).
+ */
+IOASID_API int ioasid_ioas_set_huge_pages(struct ioasid_ctx *ctx,
+					  uint32_t ioas_id, bool enable);
+IOASID_API int ioasid_ioas_get_huge_pages(struct ioasid_ctx *ctx,
+					  uint32_t ioas_id, bool *enabled);
+
+/* ------------------------------------------------------------------ */
+/* The reserved regions of an IOAS                                      */
+
+/*
+ * ioasid_ioas_resv_regions - the typed holes of IOAS @ioas_id: the
+ * reserved regions (with aperture limits) of every device of this context
+ * attached to it or to one of its HWPTs, merged as
+ * ioasid_endpoints_combine() does.  The usable ranges are
+ * ioasid_ioas_iova_ranges().  Return: 0; -ENOENT (no such IOAS);
+ * -EMSGSIZE.
+ */
+IOASID_API int ioasid_ioas_resv_regions(struct ioasid_ctx *ctx,
+					uint32_t ioas_id,
+					struct ioasid_resv_region *regions,
+					uint32_t *num);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* IOASID_IOAS_H */
