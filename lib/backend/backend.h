@@ -71,13 +71,22 @@ struct ioasid_backend_ops {
 	 * @object_id (0 for the context-wide RLIMIT_MODE). */
 	int (*option)(void *be, bool set, uint32_t option, uint32_t object_id,
 		      uint64_t *val);
-	/* Take the operator's configuration (lib/host/config.h, ioasid.conf(5);
-	 * may be NULL): from now on every device report ends with
-	 * ioasid_config_apply_dev().  close frees it. */
-	void (*set_config)(void *be, struct ioasid_config *cfg);
+	/* Transitional, until lib/core/pasid.c reads device reports through
+	 * ioasid_ctx_dev_info_get() (lib/core/core.h) like the rest of
+	 * core: lend the backend core's configuration (lib/host/config.h,
+	 * ioasid.conf(5); may be NULL, stays core's and outlives close),
+	 * which dev_info_get() then applies, since that caller reads it
+	 * straight from the seam. */
+	void (*set_config)(void *be, const struct ioasid_config *cfg);
 
 	/* ---- Inventory: devices, groups, reserved regions, IOMMUs ---- */
 
+	/* A device report says what the host (sysfs, the hardware) or the
+	 * topology says, into a whole struct ioasid_dev_info: the class, its
+	 * PASID width and fixed PASID as found, and class_source naming
+	 * where they were found.  Policy is core's: it finishes every
+	 * report with the class rules of lib/model (ioasid_dev_class_finish())
+	 * and then the operator's ioasid.conf(5). */
 	int (*dev_info_at)(void *be, uint32_t index,
 			   struct ioasid_dev_info *info);
 	/* @name is a PCI address, an mdev UUID or a cdev path; -ENODEV. */

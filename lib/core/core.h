@@ -14,9 +14,13 @@
 #include "backend.h"
 #include "util.h"
 
+struct ioasid_config;
+
 struct ioasid_ctx {
 	const struct ioasid_backend_ops *ops;
 	void *be;
+	/* ioasid.conf(5), applied to every device report; may be NULL. */
+	struct ioasid_config *cfg;
 	pthread_mutex_t lock;
 	struct ioasid_dev *devs; /* open devices, newest first */
 };
@@ -93,6 +97,18 @@ static inline int ioasid_dev_need_bound(const struct ioasid_dev *dev)
 /* Unlink @dev from its context and free it; the caller holds the lock or
  * owns the context (lib/core/dev.c). */
 void ioasid_dev_free(struct ioasid_dev *dev);
+
+/*
+ * ioasid_ctx_dev_info_at, ioasid_ctx_dev_info_get - the one way core reads
+ * a device report: the backend's (what the host or the topology says),
+ * finished with the class rules of lib/model and then the context's
+ * ioasid.conf(5).  @info is a whole struct; called with the context lock
+ * held (lib/core/inventory.c).
+ */
+int ioasid_ctx_dev_info_at(struct ioasid_ctx *ctx, uint32_t index,
+			   struct ioasid_dev_info *info);
+int ioasid_ctx_dev_info_get(struct ioasid_ctx *ctx, const char *name,
+			    struct ioasid_dev_info *info);
 
 /* Refuse a device name that is none of the forms a device may be named
  * by (lib/core/inventory.c). */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * Contexts: open (choosing the backend and reading ioasid.conf), close,
- * the context lock every call takes, and the context-wide options.
+ * Contexts: open (choosing the backend and reading ioasid.conf, which the
+ * context keeps), close, the context lock every call takes, and the
+ * context-wide options.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -60,31 +61,29 @@ int ioasid_ctx_no_op(const struct ioasid_ctx *ctx, const char *what)
 /* ------------------------------------------------------------------ */
 /* Contexts                                                             */
 
+/* The context of backend @be, which owns @cfg (may be NULL) from now on,
+ * also on failure. */
 static int ctx_create(const struct ioasid_backend_ops *ops, void *be,
-		      struct ioasid_ctx **ctxp)
+		      struct ioasid_config *cfg, struct ioasid_ctx **ctxp)
 {
 	struct ioasid_ctx *ctx = calloc(1, sizeof(*ctx));
 
 	if (!ctx) {
 		if (ops->close)
 			ops->close(be);
+		ioasid_config_free(cfg);
 		return ioasid_fail(-ENOMEM, "out of memory for a context");
 	}
 	ctx->ops = ops;
 	ctx->be = be;
+	ctx->cfg = cfg;
+	/* Transitional (backend.h): the backend borrows it for the report
+	 * lib/core/pasid.c reads straight from the seam. */
+	if (ops->set_config)
+		ops->set_config(be, cfg);
 	pthread_mutex_init(&ctx->lock, NULL);
 	*ctxp = ctx;
 	return 0;
-}
-
-/* Hand the configuration to the backend, which owns it from then on. */
-static void ctx_set_config(const struct ioasid_backend_ops *ops, void *be,
-			   struct ioasid_config *cfg)
-{
-	if (ops->set_config)
-		ops->set_config(be, cfg);
-	else
-		ioasid_config_free(cfg);
 }
 
 /* The backend of a context opened with IOASID_BACKEND_DEFAULT: the
@@ -181,8 +180,7 @@ int ioasid_ctx_open(const struct ioasid_ctx_opts *opts,
 				    strerror(-rc));
 		goto fail;
 	}
-	ctx_set_config(ops, be, cfg);
-	return ctx_create(ops, be, ctxp);
+	return ctx_create(ops, be, cfg, ctxp);
 fail:
 	ioasid_config_free(cfg);
 	return rc;
@@ -226,8 +224,7 @@ int ioasid_ctx_from_fd(int fd, const struct ioasid_ctx_opts *opts,
 		ioasid_config_free(cfg);
 		return rc;
 	}
-	ctx_set_config(ops, be, cfg);
-	return ctx_create(ops, be, ctxp);
+	return ctx_create(ops, be, cfg, ctxp);
 }
 
 void ioasid_dev_free(struct ioasid_dev *dev);
@@ -240,6 +237,7 @@ void ioasid_ctx_close(struct ioasid_ctx *ctx)
 		ioasid_dev_free(ctx->devs);
 	if (ctx->ops->close)
 		ctx->ops->close(ctx->be);
+	ioasid_config_free(ctx->cfg);
 	pthread_mutex_destroy(&ctx->lock);
 	free(ctx);
 }

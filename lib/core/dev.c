@@ -58,7 +58,7 @@ int ioasid_dev_set_driver(struct ioasid_ctx *ctx, const char *name,
 	if (rc)
 		return rc;
 	ioasid_ctx_enter(ctx);
-	rc = BE_CALL(ctx, dev_info_get, "device reports", name, &info);
+	rc = ioasid_ctx_dev_info_get(ctx, name, &info);
 	if (rc)
 		goto out;
 	if (info.kind != IOASID_DEV_PCI) {
@@ -92,7 +92,7 @@ int ioasid_dev_open(struct ioasid_ctx *ctx, const char *name,
 	if (rc)
 		return rc;
 	ioasid_ctx_enter(ctx);
-	rc = BE_CALL(ctx, dev_info_get, "device reports", name, &info);
+	rc = ioasid_ctx_dev_info_get(ctx, name, &info);
 	if (rc)
 		goto out;
 	if (dev_find(ctx, info.name)) {

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
  * Inventory: devices, IOMMU groups and their reserved regions, as the
- * backend finds them, and the names a device may be given.
+ * backend finds them, device reports finished with the device-class
+ * rules and ioasid.conf(5), and the names a device may be given.
  */
 #include <ctype.h>
 #include <errno.h>
 #include <string.h>
 
+#include "config.h"
 #include "core.h"
+#include "pasid.h"
 
 static bool is_uuid(const char *s)
 {
@@ -70,6 +73,35 @@ void ioasid_copy_out(void *dst, const void *src, size_t ours)
 	*(size_t *)dst = sz;
 }
 
+/* The policy on a report: the fields that follow from its class, then the
+ * operator's overrides. */
+static void dev_report_finish(const struct ioasid_ctx *ctx,
+			      struct ioasid_dev_info *info)
+{
+	ioasid_dev_class_finish(info, info->class_source);
+	ioasid_config_apply_dev(ctx->cfg, info);
+}
+
+int ioasid_ctx_dev_info_at(struct ioasid_ctx *ctx, uint32_t index,
+			   struct ioasid_dev_info *info)
+{
+	int rc = BE_CALL(ctx, dev_info_at, "device list", index, info);
+
+	if (rc == 0)
+		dev_report_finish(ctx, info);
+	return rc;
+}
+
+int ioasid_ctx_dev_info_get(struct ioasid_ctx *ctx, const char *name,
+			    struct ioasid_dev_info *info)
+{
+	int rc = BE_CALL(ctx, dev_info_get, "device reports", name, info);
+
+	if (rc == 0)
+		dev_report_finish(ctx, info);
+	return rc;
+}
+
 int ioasid_dev_info_at(struct ioasid_ctx *ctx, uint32_t index,
 		       struct ioasid_dev_info *info)
 {
@@ -81,7 +113,7 @@ int ioasid_dev_info_at(struct ioasid_ctx *ctx, uint32_t index,
 	if (rc)
 		return rc;
 	ioasid_ctx_enter(ctx);
-	rc = BE_CALL(ctx, dev_info_at, "device list", index, &full);
+	rc = ioasid_ctx_dev_info_at(ctx, index, &full);
 	if (rc == 0)
 		ioasid_copy_out(info, &full, sizeof(full));
 	else if (rc == -ENOENT && !ioasid_has_errmsg())
@@ -104,7 +136,7 @@ int ioasid_dev_info_get(struct ioasid_ctx *ctx, const char *name,
 	if (rc)
 		return rc;
 	ioasid_ctx_enter(ctx);
-	rc = BE_CALL(ctx, dev_info_get, "device reports", name, &full);
+	rc = ioasid_ctx_dev_info_get(ctx, name, &full);
 	if (rc == 0)
 		ioasid_copy_out(info, &full, sizeof(full));
 	return ioasid_ctx_leave(ctx, rc, "reading device information");

@@ -39,9 +39,9 @@
 
 #include "le.h"
 #include "backend.h"
-#include "config.h"
 #include "fake_sysfs.h"
 #include "kernel.h"
+#include "pasid.h"
 #include "mock_ioctl.h"
 #include "sysfs.h"
 
@@ -369,7 +369,6 @@ static void mock_attach_replace_detach(void **state)
 	assert_int_equal(f->ops->dev_info_get(f->be, "mock0:pasid", &info), 0);
 	assert_int_equal(info.dev_class, IOASID_CLASS_PASID_PASSTHROUGH);
 	assert_int_equal(info.pasid_width, 20);
-	assert_true(info.needs_vpasid);
 	assert_int_equal(info.class_source, IOASID_CLASS_SRC_HARDWARE);
 	{
 		struct ioasid_dev_info plain = { .sz = sizeof(plain) };
@@ -377,7 +376,6 @@ static void mock_attach_replace_detach(void **state)
 		assert_int_equal(f->ops->dev_info_get(f->be, "mock1", &plain), 0);
 		assert_int_equal(plain.dev_class, IOASID_CLASS_RID_ONLY);
 		assert_int_equal(plain.pasid_width, 0);
-		assert_false(plain.needs_vpasid);
 	}
 
 	assert_int_equal(f->ops->dev_open(f->be, &info, &bdev), 0);
@@ -470,12 +468,29 @@ static void sysfs_pasid_capability(void **state)
 	assert_int_equal(ioasid_sysfs_pci_pasid("0000:00:09.0", &width, &caps), -ENODEV);
 }
 
+/* The backend's report: what sysfs and the bound device's IOMMU say. */
 static void pci_info(struct fixture *f, const char *name,
 		     struct ioasid_dev_info *info)
 {
 	memset(info, 0, sizeof(*info));
 	info->sz = sizeof(*info);
 	assert_int_equal(f->ops->dev_info_get(f->be, name, info), 0);
+}
+
+/* The fields core derives from a report's class (lib/core/inventory.c
+ * finishes every report with this rule of lib/model, then ioasid.conf). */
+static void finished(struct ioasid_dev_info *info)
+{
+	ioasid_dev_class_finish(info, info->class_source);
+}
+
+/* A report as the public API gives it, from a context on @fd. */
+static void ctx_info(struct ioasid_ctx *ctx, const char *name,
+		     struct ioasid_dev_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->sz = sizeof(*info);
+	assert_int_equal(ioasid_dev_info_get(ctx, name, info), 0);
 }
 
 static void fill_hw_info(void *arg)
@@ -502,9 +517,10 @@ static void class_from_sysfs_and_hw_info(void **state)
 	pci_info(f, PCI_DEV, &info);
 	assert_int_equal(info.dev_class, IOASID_CLASS_PASID_PASSTHROUGH);
 	assert_int_equal(info.pasid_width, 20);
+	assert_int_equal(info.class_source, IOASID_CLASS_SRC_HARDWARE);
+	finished(&info);
 	assert_true(info.needs_vpasid);
 	assert_false(info.needs_cpu_translation);
-	assert_int_equal(info.class_source, IOASID_CLASS_SRC_HARDWARE);
 
 	/* Bound: the IOMMU's answer narrows it to 16 bits. */
 	bdev = open_vfio(f);
@@ -549,11 +565,12 @@ static void class_from_sysfs_and_hw_info(void **state)
 
 /* mdevs default to class 1 (sysfs does not say whether an mdev type uses
  * a PASID); the configuration decides classes 2, 4 and 5, for mdevs,
- * PCI and mock devices alike. */
+ * PCI and mock devices alike.  The backend reports what sysfs says; the
+ * configuration is core's, applied to every report of a context. */
 static void class_mdev_default_and_config(void **state)
 {
 	struct fixture *f = *state;
-	struct ioasid_config *cfg = NULL;
+	struct ioasid_ctx *ctx = NULL;
 	struct ioasid_dev_info info;
 	uint8_t space[4096];
 	char conf[PATH_MAX];
@@ -571,6 +588,7 @@ static void class_mdev_default_and_config(void **state)
 	assert_string_equal(info.parent, "0000:00:05.0");
 	assert_int_equal(info.dev_class, IOASID_CLASS_MDEV_NO_PASID);
 	assert_int_equal(info.class_source, IOASID_CLASS_SRC_DEFAULT);
+	finished(&info);
 	assert_false(info.needs_vpasid);
 
 	snprintf(conf, sizeof(conf), "%s/ioasid.conf", fake_sysfs_root);
@@ -580,15 +598,21 @@ static void class_mdev_default_and_config(void **state)
 		      "[device 00:04.0]\nclass = 5\n"
 		      "[device mock0:pasid]\nclass = 4\npasid_width = 10\n", uuid);
 	fclose(file);
-	assert_int_equal(ioasid_config_load(conf, &cfg), 0);
-	f->ops->set_config(f->be, cfg);
+	{
+		IOASID_OPTS(ioasid_ctx_opts, opts, .backend = IOASID_BACKEND_KERNEL,
+			    .config = conf);
 
-	pci_info(f, uuid, &info);
+		/* Adopting checks the fd with a query of IOAS 0. */
+		expect_ioctl(REQ_IOVA_RANGES, ENOENT, NULL);
+		assert_int_equal(ioasid_ctx_from_fd(f->fd, &opts, &ctx), 0);
+	}
+
+	ctx_info(ctx, uuid, &info);
 	assert_int_equal(info.dev_class, IOASID_CLASS_MDEV_FIXED_PASID);
 	assert_int_equal(info.fixed_pasid, 0x44);
 	assert_int_equal(info.class_source, IOASID_CLASS_SRC_CONFIG);
 
-	pci_info(f, PCI_DEV, &info);
+	ctx_info(ctx, PCI_DEV, &info);
 	assert_int_equal(info.dev_class, IOASID_CLASS_PASID_CPU_TRANSLATE);
 	assert_int_equal(info.pasid_width, 20); /* the hardware's, kept */
 	assert_true(info.needs_vpasid);
@@ -597,14 +621,22 @@ static void class_mdev_default_and_config(void **state)
 	/* The listing agrees with the lookup. */
 	memset(&info, 0, sizeof(info));
 	info.sz = sizeof(info);
-	assert_int_equal(f->ops->dev_info_at(f->be, 0, &info), 0);
+	assert_int_equal(ioasid_dev_info_at(ctx, 0, &info), 0);
 	assert_string_equal(info.name, PCI_DEV);
 	assert_int_equal(info.dev_class, IOASID_CLASS_PASID_CPU_TRANSLATE);
 
-	pci_info(f, "mock0:pasid", &info);
+	ctx_info(ctx, "mock0:pasid", &info);
 	assert_int_equal(info.dev_class, IOASID_CLASS_PASID_DEV_TRANSLATE);
 	assert_int_equal(info.pasid_width, 10);
 	assert_int_equal(info.class_source, IOASID_CLASS_SRC_CONFIG);
+
+	/* The backend itself still reports what sysfs says. */
+	memset(&info, 0, sizeof(info));
+	info.sz = sizeof(info);
+	assert_int_equal(f->ops->dev_info_at(f->be, 0, &info), 0);
+	assert_int_equal(info.dev_class, IOASID_CLASS_PASID_PASSTHROUGH);
+	assert_int_equal(info.class_source, IOASID_CLASS_SRC_HARDWARE);
+	ioasid_ctx_close(ctx);
 }
 
 int main(void)

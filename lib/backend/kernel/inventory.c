@@ -55,8 +55,9 @@ bool kernel_parse_mock_name(const char *name, uint32_t *flags, bool *bad_flag,
  * max_pasid_log2 if this context has the device bound (the width both
  * the device and its IOMMU support; 0 refines nothing, since kernels
  * before 6.15 leave it 0 too), mdevs class 1 (sysfs does not say whether
- * an mdev type uses a PASID), then the configuration, which alone can
- * tell classes 2, 4 and 5.
+ * an mdev type uses a PASID); class_source says which.  The rest is
+ * core's (lib/core/inventory.c): the fields that follow from the class,
+ * then the configuration, which alone can tell classes 2, 4 and 5.
  */
 static void kernel_dev_class(struct kernel_be *be, struct ioasid_dev_info *info)
 {
@@ -96,7 +97,19 @@ static void kernel_dev_class(struct kernel_be *be, struct ioasid_dev_info *info)
 			break;
 		}
 	}
-	ioasid_dev_class_finish(info, src);
+	info->class_source = src;
+}
+
+/*
+ * Transitional: lib/core/pasid.c still reads dev_info_get() straight from
+ * the seam instead of through ioasid_ctx_dev_info_get() (lib/core/core.h),
+ * which applies ioasid.conf(5) to every other report; until it does, this
+ * report carries the configuration core lent the backend (set_config).
+ * Applying it twice changes nothing.
+ */
+static void config_for_direct_readers(const struct kernel_be *be,
+				      struct ioasid_dev_info *info)
+{
 	ioasid_config_apply_dev(be->cfg, info);
 }
 
@@ -151,13 +164,15 @@ int kernel_dev_info_get(void *be, const char *name,
 			info->pasid_width = 20;
 			info->dev_class = IOASID_CLASS_PASID_PASSTHROUGH;
 		}
-		ioasid_dev_class_finish(info, IOASID_CLASS_SRC_HARDWARE);
-		ioasid_config_apply_dev(((struct kernel_be *)be)->cfg, info);
+		info->class_source = IOASID_CLASS_SRC_HARDWARE;
+		config_for_direct_readers(be, info);
 		return 0;
 	}
 	rc = ioasid_sysfs_dev_info_get(name, info);
-	if (rc == 0)
+	if (rc == 0) {
 		kernel_dev_class(be, info);
+		config_for_direct_readers(be, info);
+	}
 	return rc;
 }
 

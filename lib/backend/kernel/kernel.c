@@ -13,7 +13,6 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "config.h"
 #include "kernel-internal.h"
 
 /* ------------------------------------------------------------------ */
@@ -28,15 +27,13 @@ static void kernel_close(void *be_)
 	kernel_obj_close_all(be);
 	if (be->own_fd)
 		close(be->fd);
-	ioasid_config_free(be->cfg);
 	free(be);
 }
 
-static void kernel_set_config(void *be_, struct ioasid_config *cfg)
+static void kernel_set_config(void *be_, const struct ioasid_config *cfg)
 {
 	struct kernel_be *be = be_;
 
-	ioasid_config_free(be->cfg);
 	be->cfg = cfg;
 }
 

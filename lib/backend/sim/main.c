@@ -186,8 +186,7 @@ static int sim_dev_info_at(void *be, uint32_t index,
 	if (index >= s->topo->num_devs)
 		return -ENOENT;
 	copy_sized(info, &s->topo->devs[index].info, sizeof(*info));
-	ioasid_dev_class_finish(info, IOASID_CLASS_SRC_TOPOLOGY);
-	ioasid_config_apply_dev(s->cfg, info);
+	info->class_source = IOASID_CLASS_SRC_TOPOLOGY;
 	return 0;
 }
 
@@ -201,7 +200,9 @@ static int sim_dev_info_get(void *be, const char *name,
 		return ioasid_fail(-ENODEV, "no device %s in topology %s", name,
 				   s->topo->source);
 	copy_sized(info, &t->info, sizeof(*info));
-	ioasid_dev_class_finish(info, IOASID_CLASS_SRC_TOPOLOGY);
+	info->class_source = IOASID_CLASS_SRC_TOPOLOGY;
+	/* Transitional, as the kernel backend's config_for_direct_readers():
+	 * lib/core/pasid.c reads this op straight from the seam. */
 	ioasid_config_apply_dev(s->cfg, info);
 	return 0;
 }
@@ -282,11 +283,10 @@ static int sim_iommu_info(void *be, const char *name,
 	return 0;
 }
 
-static void sim_set_config(void *be, struct ioasid_config *cfg)
+static void sim_set_config(void *be, const struct ioasid_config *cfg)
 {
 	struct sim *s = be;
 
-	ioasid_config_free(s->cfg);
 	s->cfg = cfg;
 }
 
@@ -322,7 +322,6 @@ static void sim_close(void *be)
 	free(s->host_driver);
 	free(s->groups);
 	topology_free(s->topo);
-	ioasid_config_free(s->cfg);
 	free(s);
 }
 
