@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* PASID attachment records, kept by the backends per device. */
+/* PASID attachment records, kept by the backends per device, and their
+ * order by vPASID for the public table. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -69,4 +70,15 @@ void pasid_recs_free(struct pasid_recs *r)
 {
 	free(r->v);
 	memset(r, 0, sizeof(*r));
+}
+
+void pasid_entries_sort_by_vpasid(struct ioasid_pasid_entry *e, uint32_t n)
+{
+	for (uint32_t i = 1; i < n; i++)
+		for (uint32_t j = i; j > 0 && e[j - 1].vpasid > e[j].vpasid; j--) {
+			struct ioasid_pasid_entry t = e[j];
+
+			e[j] = e[j - 1];
+			e[j - 1] = t;
+		}
 }
