@@ -123,7 +123,6 @@ static int build_eps(struct cli *cli, struct layout_args *a,
 		if (ret)
 			return ret;
 		memset(&eps[n], 0, sizeof(eps[n]));
-		eps[n].sz = sizeof(eps[n]);
 		eps[n].name = canon;
 		eps[n].regions = regs[n];
 		eps[n].num_regions = nr;
@@ -133,7 +132,6 @@ static int build_eps(struct cli *cli, struct layout_args *a,
 	}
 	if (a->num_holes) {
 		memset(&eps[n], 0, sizeof(eps[n]));
-		eps[n].sz = sizeof(eps[n]);
 		eps[n].name = "platform";
 		eps[n].regions = a->holes;
 		eps[n].num_regions = a->num_holes;
@@ -541,7 +539,6 @@ static int platform_load(struct cli *cli, const char *path,
 		size_t nr = 0;
 
 		memset(ep, 0, sizeof(*ep));
-		ep->sz = sizeof(*ep);
 		if (json_object_object_get_ex(d, "name", &m))
 			ep->name = json_object_get_string(m);
 		if (!json_u64(d, "aperture_last", &ep->aperture_last) ||

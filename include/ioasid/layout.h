@@ -23,26 +23,41 @@ extern "C" {
 /* Endpoints of an address space, and what they share                   */
 
 /*
- * One endpoint of an address space, as ioasid_endpoints_combine() takes it.
- * All zero except sz describes an endpoint with no constraint and no
+ * One endpoint of an address space, as ioasid_endpoints_combine() and the
+ * layout calls take it (arrays of them) and ioasid_endpoint_from_dev()
+ * fills it.  All zero describes an endpoint with no constraint and no
  * PASID support (an emulated device).
+ *
+ * The layout is fixed: 64 bytes on LP64 (56 on ILP32), no padding, no sz.
+ * The struct travels in arrays that the library walks with its own
+ * sizeof, so a size member in each element could not tell it where the
+ * next element starts: had the struct grown, every caller built against
+ * the smaller one would have been read at the wrong stride.  The other
+ * cure, an element size next to each array (as the kernel's invalidation
+ * arrays carry), would add an argument to the five array parameters of
+ * four calls for a struct of a handful of limits, and every other array
+ * element of the API (struct ioasid_resv_region, struct
+ * ioasid_ram_range, ...) has a fixed layout too.  Instead, members a
+ * later release adds take the reserved words, which must be zero: a
+ * caller built before they existed leaves them 0, their default, and
+ * this library refuses a non-zero reserved byte (-EINVAL, naming the
+ * endpoint), so a member it does not know is never ignored.
  */
 struct ioasid_endpoint {
-	size_t sz;
 	/* For messages only; may be NULL. */
 	const char *name;
+	/* Its reserved regions, in any order, may overlap. */
+	const struct ioasid_resv_region *regions;
+	uint32_t num_regions;
 	/* PASID width, 0: no PASID. */
 	uint8_t pasid_width;
+	uint8_t __reserved0[3];	/* zero */
 	/* Bit N set: 2^N-byte pages; 0: any (no granule constraint). */
 	uint64_t page_sizes;
 	/* Highest IOVA it can use; 0: no limit. */
 	uint64_t aperture_last;
-	/* Its reserved regions, in any order, may overlap. */
-	const struct ioasid_resv_region *regions;
-	uint32_t num_regions;
-	size_t : 0;
+	uint64_t __reserved[3];	/* zero: members of later releases */
 };
-#define ioasid_endpoint__last_field num_regions
 
 /* A sw-msi window that must be mapped overlaps a region where nothing may
  * be mapped (reserved, direct or a fixed msi doorbell). */

@@ -289,18 +289,16 @@ static int check_eps(const struct ioasid_endpoint *eps, uint32_t num_eps)
 		return ioasid_fail(-EINVAL, "eps is NULL but num_eps is %u",
 				   num_eps);
 	for (uint32_t e = 0; e < num_eps; e++) {
-		uint32_t n = IOASID_OPTS_GET(&eps[e], num_regions, 0);
+		uint32_t n = eps[e].num_regions;
 		int rc;
 
 		snprintf(who, sizeof(who), "endpoint %u %s", e,
 			 eps[e].name ? eps[e].name : "");
-		if (eps[e].sz < sizeof(size_t))
-			return ioasid_fail(-EINVAL, "%s: ioasid_endpoint.sz is not set",
+		if (!ioasid_all_zero(eps[e].__reserved0, sizeof(eps[e].__reserved0)) ||
+		    !ioasid_all_zero(eps[e].__reserved, sizeof(eps[e].__reserved)))
+			return ioasid_fail(-EINVAL,
+					   "%s: ioasid_endpoint has non-zero reserved bytes (a member this libioasid does not know)",
 					   who);
-		rc = ioasid_opts_check(&eps[e], IOASID_OPTS_KNOWN(ioasid_endpoint),
-				       "ioasid_endpoint");
-		if (rc)
-			return rc;
 		if (n && !eps[e].regions)
 			return ioasid_fail(-EINVAL,
 					   "%s: regions is NULL but num_regions is %u",

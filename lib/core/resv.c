@@ -48,16 +48,13 @@ int ioasid_endpoints_combine(const struct ioasid_endpoint *eps,
 		const char *name = ep->name ? ep->name : "";
 		uint32_t nreg;
 
-		if (ep->sz < sizeof(size_t))
+		if (!ioasid_all_zero(ep->__reserved0, sizeof(ep->__reserved0)) ||
+		    !ioasid_all_zero(ep->__reserved, sizeof(ep->__reserved)))
 			return ioasid_fail(-EINVAL,
-					   "endpoint %u %s: ioasid_endpoint.sz is not set",
+					   "endpoint %u %s: ioasid_endpoint has non-zero reserved bytes (a member this libioasid does not know)",
 					   e, name);
-		rc = ioasid_opts_check(ep, IOASID_OPTS_KNOWN(ioasid_endpoint),
-				       "ioasid_endpoint");
-		if (rc)
-			return rc;
-		nreg = IOASID_OPTS_GET(ep, num_regions, 0);
-		if (nreg && !IOASID_OPTS_GET(ep, regions, NULL))
+		nreg = ep->num_regions;
+		if (nreg && !ep->regions)
 			return ioasid_fail(-EINVAL,
 					   "endpoint %u %s: regions is NULL but num_regions is %u",
 					   e, name, nreg);
@@ -135,10 +132,9 @@ int ioasid_endpoint_from_dev(struct ioasid_dev *dev,
 {
 	IOASID_OPTS(ioasid_iommu_info, iommu);
 	IOASID_OPTS(ioasid_dev_info, dinfo);
-	struct ioasid_endpoint res = { .sz = sizeof(res) };
+	struct ioasid_endpoint res;
 	struct ioasid_ctx *ctx;
 	uint32_t max;
-	size_t sz;
 	int rc;
 
 	ioasid_clear_error();
@@ -151,10 +147,6 @@ int ioasid_endpoint_from_dev(struct ioasid_dev *dev,
 	if (!regions && *num)
 		return ioasid_fail(-EINVAL, "regions is NULL but *num is %u",
 				   *num);
-	sz = ep->sz;
-	if (sz < sizeof(size_t))
-		return ioasid_fail(-EINVAL, "ioasid_endpoint.sz is %zu, not set",
-				   sz);
 	ctx = dev->ctx;
 	if (dev->group < 0)
 		return ioasid_fail(-ENODEV, "device %s has no IOMMU group",
@@ -169,6 +161,7 @@ int ioasid_endpoint_from_dev(struct ioasid_dev *dev,
 	rc = ioasid_group_resv_regions(ctx, dev->group, regions, num);
 	if (rc && rc != -EMSGSIZE)
 		return rc;
+	memset(&res, 0, sizeof(res));
 	res.name = dev->name;
 	res.pasid_width = dinfo.pasid_width < iommu.pasid_width ?
 				  dinfo.pasid_width :
@@ -177,8 +170,7 @@ int ioasid_endpoint_from_dev(struct ioasid_dev *dev,
 	res.aperture_last = iommu.aperture_last;
 	res.regions = regions;
 	res.num_regions = *num < max ? *num : max;
-	memcpy(ep, &res, sz < sizeof(res) ? sz : sizeof(res));
-	ep->sz = sz;
+	*ep = res;
 	if (rc)
 		return ioasid_fail(rc,
 				   "group %d of %s has %u reserved regions, the array holds %u",

@@ -25,8 +25,8 @@ void endpoints_limits(const struct ioasid_endpoint *eps, uint32_t n,
 	l->granule = 0;
 	l->top_ep = l->granule_ep = 0;
 	for (uint32_t e = 0; e < n; e++) {
-		uint64_t t = IOASID_OPTS_GET(&eps[e], aperture_last, 0);
-		uint64_t ps = IOASID_OPTS_GET(&eps[e], page_sizes, 0);
+		uint64_t t = eps[e].aperture_last;
+		uint64_t ps = eps[e].page_sizes;
 
 		if (t && t < l->top) {
 			l->top = t;
@@ -46,13 +46,13 @@ int endpoints_forbidden(const struct ioasid_endpoint *eps, uint32_t n,
 	uint32_t total = 0;
 
 	for (uint32_t e = 0; e < n; e++)
-		total += IOASID_OPTS_GET(&eps[e], num_regions, 0);
+		total += eps[e].num_regions;
 	all = malloc((total + 1) * sizeof(*all));
 	if (!all)
 		return ioasid_fail(-ENOMEM, "out of memory");
 	total = 0;
 	for (uint32_t e = 0; e < n; e++)
-		for (uint32_t k = 0; k < IOASID_OPTS_GET(&eps[e], num_regions, 0); k++)
+		for (uint32_t k = 0; k < eps[e].num_regions; k++)
 			if (resv_forbids_ram(&eps[e].regions[k]))
 				all[total++] = eps[e].regions[k];
 	*out = all;

@@ -37,13 +37,13 @@ int endpoints_combine(const struct ioasid_endpoint *eps, uint32_t num_eps,
 	for (uint32_t e = 0; e < num_eps; e++) {
 		const struct ioasid_endpoint *ep = &eps[e];
 
-		total += IOASID_OPTS_GET(ep, num_regions, 0);
-		if (IOASID_OPTS_GET(ep, pasid_width, 0) < res->pasid_width)
+		total += ep->num_regions;
+		if (ep->pasid_width < res->pasid_width)
 			res->pasid_width = ep->pasid_width;
-		if (IOASID_OPTS_GET(ep, aperture_last, 0) &&
+		if (ep->aperture_last &&
 		    ep->aperture_last < res->aperture_last)
 			res->aperture_last = ep->aperture_last;
-		if (IOASID_OPTS_GET(ep, page_sizes, 0)) {
+		if (ep->page_sizes) {
 			uint64_t g = ep->page_sizes & -ep->page_sizes;
 
 			if (g > res->granule)
@@ -63,7 +63,7 @@ int endpoints_combine(const struct ioasid_endpoint *eps, uint32_t num_eps,
 		return ioasid_fail(-ENOMEM, "out of memory");
 	total = 0;
 	for (uint32_t e = 0; e < num_eps; e++)
-		for (uint32_t i = 0; i < IOASID_OPTS_GET(&eps[e], num_regions, 0); i++)
+		for (uint32_t i = 0; i < eps[e].num_regions; i++)
 			all[total++] = eps[e].regions[i];
 	if (resv_merge(all, total, RESV_ALL_TYPES, &merged, &nmerged) ||
 	    resv_merge(all, total, RESV_DOORBELL_TYPES, &bells, &nbells)) {

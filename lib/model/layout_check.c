@@ -35,8 +35,8 @@ int layout_check(const struct ioasid_endpoint *eps, uint32_t num_eps,
 
 		for (uint32_t e = 0; e < num_eps; e++) {
 			const struct ioasid_endpoint *ep = &eps[e];
-			uint32_t n = IOASID_OPTS_GET(ep, num_regions, 0);
-			uint64_t top = IOASID_OPTS_GET(ep, aperture_last, 0);
+			uint32_t n = ep->num_regions;
+			uint64_t top = ep->aperture_last;
 
 			for (uint32_t k = 0; k <= n; k++) {
 				struct ioasid_resv_region r = { 0 };

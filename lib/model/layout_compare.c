@@ -75,7 +75,7 @@ int layout_compare(const struct ioasid_endpoint *src, uint32_t num_src,
 	for (uint32_t e = 0; e < num_dst; e++) {
 		const struct ioasid_endpoint *ep = &dst[e];
 
-		for (uint32_t k = 0; k < IOASID_OPTS_GET(ep, num_regions, 0); k++) {
+		for (uint32_t k = 0; k < ep->num_regions; k++) {
 			const struct ioasid_resv_region *r = &ep->regions[k];
 
 			if (!resv_forbids_ram(r))

@@ -60,6 +60,18 @@ int ioasid_opts_check(const void *opts, size_t known, const char *name);
 #define IOASID_OPTS_KNOWN(TYPE) \
 	ioasid_offsetofend(struct TYPE, TYPE##__last_field)
 
+/* Whether the @n bytes at @p are all zero: the reserved members of the
+ * fixed-layout public structs (struct ioasid_endpoint). */
+static inline bool ioasid_all_zero(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
 /* Read a field of a caller's options struct, or @fallback if the struct
  * is NULL or too small to hold it. */
 #define IOASID_OPTS_GET(opts, field, fallback)                             \

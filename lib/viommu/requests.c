@@ -551,7 +551,6 @@ static int probe_combine(const struct ioasid_viommu *v,
 		if (!shares_address_space(ep, o))
 			continue;
 		eps[num_eps] = (struct ioasid_endpoint){
-			.sz = sizeof(eps[0]),
 			.regions = regions + num_regions,
 			.num_regions = o->num_resv,
 		};

@@ -25,7 +25,7 @@ static struct ioasid_endpoint endpoint(struct ioasid_ctx *ctx,
 				       struct ioasid_resv_region *buf,
 				       uint32_t max)
 {
-	IOASID_OPTS(ioasid_endpoint, ep, .name = name, .regions = buf);
+	struct ioasid_endpoint ep = { .name = name, .regions = buf };
 	IOASID_OPTS(ioasid_iommu_info, iommu);
 	uint32_t n = max;
 
@@ -215,8 +215,8 @@ static void test_layout_plan(void **state)
 		{ .start = 0xc0000000, .last = 0xffffffff,
 		  .type = IOASID_RESV_RESERVED },
 	};
-	IOASID_OPTS(ioasid_endpoint, platform, .name = "pc",
-		    .regions = pci_hole, .num_regions = 1);
+	struct ioasid_endpoint platform = { .name = "pc",
+		.regions = pci_hole, .num_regions = 1 };
 	struct ioasid_endpoint eps[4];
 	struct ioasid_ram_range ram[8];
 	uint64_t sum = 0;
@@ -299,10 +299,10 @@ static void test_layout_compare(void **state)
 		{ .start = 0xfee00000, .last = 0xfeefffff, .type = IOASID_RESV_MSI },
 		{ .start = 0x0, .last = 0xfff, .type = IOASID_RESV_DIRECT_RELAXABLE },
 	};
-	IOASID_OPTS(ioasid_endpoint, src, .name = "a", .regions = src_r,
-		    .num_regions = 1, .aperture_last = TOP48, .page_sizes = 0x1000);
-	IOASID_OPTS(ioasid_endpoint, dst, .name = "b", .regions = dst_r,
-		    .num_regions = 3, .aperture_last = TOP48, .page_sizes = 0x1000);
+	struct ioasid_endpoint src = { .name = "a", .regions = src_r,
+		.num_regions = 1, .aperture_last = TOP48, .page_sizes = 0x1000 };
+	struct ioasid_endpoint dst = { .name = "b", .regions = dst_r,
+		.num_regions = 3, .aperture_last = TOP48, .page_sizes = 0x1000 };
 	IOASID_OPTS(ioasid_compare_opts, guest, .flags = IOASID_COMPARE_GUEST_IOVAS);
 	IOASID_OPTS(ioasid_compare_opts, bad, .flags = 0x80);
 	struct ioasid_ram_range low = { 0, 0x100000 }, big = { 0, SZ_1G };

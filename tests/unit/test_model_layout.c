@@ -15,9 +15,9 @@
 
 static void test_endpoint_name(void **state)
 {
-	IOASID_OPTS(ioasid_endpoint, named, .name = "0000:00:03.0");
-	IOASID_OPTS(ioasid_endpoint, empty, .name = "");
-	IOASID_OPTS(ioasid_endpoint, none);
+	struct ioasid_endpoint named = { .name = "0000:00:03.0" };
+	struct ioasid_endpoint empty = { .name = "" };
+	struct ioasid_endpoint none = { 0 };
 	char buf[32];
 
 	(void)state;
@@ -41,28 +41,18 @@ static void test_endpoints_limits(void **state)
 	assert_int_equal(l.granule_ep, 0);
 
 	/* 0 means "no limit" for both; ties go to the first endpoint. */
-	eps[0] = (struct ioasid_endpoint){ .sz = sizeof(eps[0]) };
-	eps[1] = (struct ioasid_endpoint){ .sz = sizeof(eps[1]),
-					   .aperture_last = (1ull << 39) - 1,
+	eps[0] = (struct ioasid_endpoint){ 0 };
+	eps[1] = (struct ioasid_endpoint){ .aperture_last = (1ull << 39) - 1,
 					   .page_sizes = SZ_4K | SZ_2M };
-	eps[2] = (struct ioasid_endpoint){ .sz = sizeof(eps[2]),
-					   .aperture_last = (1ull << 48) - 1,
+	eps[2] = (struct ioasid_endpoint){ .aperture_last = (1ull << 48) - 1,
 					   .page_sizes = SZ_64K | SZ_2M };
-	eps[3] = (struct ioasid_endpoint){ .sz = sizeof(eps[3]),
-					   .aperture_last = (1ull << 39) - 1,
+	eps[3] = (struct ioasid_endpoint){ .aperture_last = (1ull << 39) - 1,
 					   .page_sizes = SZ_64K };
 	endpoints_limits(eps, 4, &l);
 	assert_true(l.top == (1ull << 39) - 1);
 	assert_int_equal(l.top_ep, 1);
 	assert_int_equal(l.granule, SZ_64K);
 	assert_int_equal(l.granule_ep, 2);
-
-	/* An endpoint too old to have the fields constrains nothing. */
-	eps[1].sz = offsetof(struct ioasid_endpoint, pasid_width) +
-		    sizeof(eps[1].pasid_width);
-	endpoints_limits(eps, 2, &l);
-	assert_true(l.top == MAX64);
-	assert_int_equal(l.granule, 0);
 }
 
 static void test_endpoints_forbidden(void **state)
@@ -77,8 +67,8 @@ static void test_endpoints_forbidden(void **state)
 		R(0x3000, 0x3fff, DIRECT_RELAXABLE),
 		R(0x1000, MAX64, RESERVED),
 	};
-	IOASID_OPTS(ioasid_endpoint, ea, .regions = a, .num_regions = 2);
-	IOASID_OPTS(ioasid_endpoint, eb, .regions = b, .num_regions = 4);
+	struct ioasid_endpoint ea = { .regions = a, .num_regions = 2 };
+	struct ioasid_endpoint eb = { .regions = b, .num_regions = 4 };
 	struct ioasid_endpoint eps[3];
 	struct ioasid_resv_region *out = NULL;
 	uint32_t n = 99;
@@ -91,7 +81,7 @@ static void test_endpoints_forbidden(void **state)
 
 	/* Every type but direct-relaxable, in the endpoints' order. */
 	eps[0] = ea;
-	eps[1] = (struct ioasid_endpoint){ .sz = sizeof(eps[1]) };
+	eps[1] = (struct ioasid_endpoint){ 0 };
 	eps[2] = eb;
 	assert_int_equal(endpoints_forbidden(eps, 3, &out, &n), 0);
 	assert_int_equal(n, 4);

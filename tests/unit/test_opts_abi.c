@@ -3,6 +3,8 @@
  * The sz promise of the options structs (libioasid(3), OPTIONS STRUCTS):
  * the library refuses a non-zero byte after the end of the last member it
  * knows, tail padding included, and IOASID_OPTS() zeroes that padding.
+ * And struct ioasid_endpoint, which travels in arrays: a fixed layout
+ * whose reserved words carry the members of later releases.
  *
  * The hole this closes: struct ioasid_map_opts is { size_t sz; uint32_t
  * flags; } with 4 bytes of tail padding, so a member a later release adds
@@ -143,8 +145,8 @@ static void compare_opts_tail_byte(void **state)
 {
 	(void)state;
 	IOASID_OPTS(ioasid_compare_opts, o);
-	IOASID_OPTS(ioasid_endpoint, src, .name = "src");
-	IOASID_OPTS(ioasid_endpoint, dst, .name = "dst");
+	struct ioasid_endpoint src = { .name = "src" };
+	struct ioasid_endpoint dst = { .name = "dst" };
 	struct ioasid_ram_range ram = { .gpa = 0, .size = SZ_1M };
 	uint32_t num_blocks = 0;
 
@@ -253,6 +255,137 @@ static void ioasid_opts_zeroes_padding(void **state)
 	}
 }
 
+/* ------------------------------------------------------------------ */
+/*
+ * struct ioasid_endpoint: a fixed layout instead of sz.  Arrays of it are
+ * walked with the library's sizeof, so the stride must never change: the
+ * layout is pinned here, member by member, with no padding (every byte is
+ * a member, so a designated initialiser zeroes all of them).  A member of
+ * a later release takes a reserved word; struct future_endpoint is what a
+ * caller built against such a header would have.
+ */
+#define EP_OFF(m) offsetof(struct ioasid_endpoint, m)
+_Static_assert(EP_OFF(name) == 0, "name");
+_Static_assert(EP_OFF(regions) == sizeof(void *), "regions");
+_Static_assert(EP_OFF(num_regions) == 2 * sizeof(void *), "num_regions");
+_Static_assert(EP_OFF(pasid_width) == EP_OFF(num_regions) + 4, "pasid_width");
+_Static_assert(EP_OFF(__reserved0) == EP_OFF(pasid_width) + 1, "__reserved0");
+_Static_assert(EP_OFF(page_sizes) == EP_OFF(num_regions) + 8, "page_sizes");
+_Static_assert(EP_OFF(aperture_last) == EP_OFF(page_sizes) + 8, "aperture_last");
+_Static_assert(EP_OFF(__reserved) == EP_OFF(aperture_last) + 8, "__reserved");
+_Static_assert(sizeof(struct ioasid_endpoint) ==
+		       EP_OFF(__reserved) + 3 * sizeof(uint64_t),
+	       "no tail padding");
+_Static_assert(sizeof(void *) != 8 || sizeof(struct ioasid_endpoint) == 64,
+	       "64 bytes on LP64");
+
+struct future_endpoint {
+	const char *name;
+	const struct ioasid_resv_region *regions;
+	uint32_t num_regions;
+	uint8_t pasid_width;
+	uint8_t __reserved0[3];
+	uint64_t page_sizes;
+	uint64_t aperture_last;
+	uint64_t max_dma_window; /* the "later" member, in __reserved[0] */
+	uint64_t __reserved[2];
+};
+_Static_assert(sizeof(struct future_endpoint) == sizeof(struct ioasid_endpoint),
+	       "a later release keeps the stride");
+
+static const struct ioasid_resv_region ep_msi[] = {
+	{ .start = MSI_START, .last = MSI_LAST, .type = IOASID_RESV_MSI },
+};
+
+/* Three endpoints as a caller of a later release builds them; the third
+ * has a region in the guest's RAM, so the library must find it at the
+ * third stride. */
+static void future_eps(struct future_endpoint f[3], uint64_t future_member)
+{
+	memset(f, 0, 3 * sizeof(*f));
+	f[0].name = "nic";
+	f[0].page_sizes = SZ_4K | SZ_2M;
+	f[1].name = "emulated";
+	f[2].name = "gpu";
+	f[2].regions = ep_msi;
+	f[2].num_regions = 1;
+	f[2].aperture_last = (1ull << 39) - 1;
+	f[2].max_dma_window = future_member;
+}
+
+static void endpoint_stride_later_caller(void **state)
+{
+	(void)state;
+	struct future_endpoint f[3];
+	const struct ioasid_endpoint *eps = (const struct ioasid_endpoint *)f;
+	struct ioasid_ram_range ram = { .gpa = 0, .size = 4ull << 30 };
+	struct ioasid_layout_conflict c[2];
+	struct ioasid_resv_region regs[4], bells[2];
+	IOASID_OPTS(ioasid_combined, out, .regions = regs, .max_regions = 4,
+		    .doorbells = bells, .max_doorbells = 2);
+	struct ioasid_ram_range planned[4];
+	uint32_t nc = 2, np = 4, nb = 0;
+
+	/* The new member left 0: this library reads the array at the
+	 * caller's stride and finds the third endpoint's doorbell. */
+	future_eps(f, 0);
+	EXPECT_ERR(EADDRINUSE, "gpu",
+		   ioasid_layout_check(eps, 3, &ram, 1, c, &nc));
+	assert_int_equal(nc, 1);
+	assert_string_equal(c[0].device, "gpu");
+	assert_int_equal(c[0].region.start, MSI_START);
+	OK(ioasid_endpoints_combine(eps, 3, &out));
+	assert_int_equal(out.num_doorbells, 1);
+	assert_true(out.aperture_last == (1ull << 39) - 1);
+	assert_int_equal(out.granule, SZ_4K);
+	OK(ioasid_layout_plan(eps, 3, 1ull << 30, NULL, planned, &np));
+
+	/* The new member set: every call that takes endpoints refuses it,
+	 * naming the endpoint, instead of ignoring it. */
+	future_eps(f, 1ull << 32);
+	nc = 2;
+	np = 4;
+	EXPECT_ERR(EINVAL, "endpoint 2 gpu: ioasid_endpoint has non-zero reserved",
+		   ioasid_layout_check(eps, 3, &ram, 1, c, &nc));
+	EXPECT_ERR(EINVAL, "endpoint 2 gpu: ioasid_endpoint has non-zero reserved",
+		   ioasid_endpoints_combine(eps, 3, &out));
+	EXPECT_ERR(EINVAL, "endpoint 2 gpu: ioasid_endpoint has non-zero reserved",
+		   ioasid_layout_plan(eps, 3, 1ull << 30, NULL, planned, &np));
+	EXPECT_ERR(EINVAL, "endpoint 2 gpu: ioasid_endpoint has non-zero reserved",
+		   ioasid_layout_compare(eps, 3, eps, 2, &ram, 1, NULL, NULL,
+					 &nb));
+	EXPECT_ERR(EINVAL, "endpoint 2 gpu: ioasid_endpoint has non-zero reserved",
+		   ioasid_layout_compare(eps, 2, eps, 3, &ram, 1, NULL, NULL,
+					 &nb));
+	/* So is a byte of the small reserved field after pasid_width. */
+	future_eps(f, 0);
+	f[1].__reserved0[2] = 1;
+	EXPECT_ERR(EINVAL, "endpoint 1 emulated: ioasid_endpoint has non-zero reserved",
+		   ioasid_endpoints_combine(eps, 3, &out));
+}
+
+/* ioasid_endpoint_from_dev() fills every byte: reserved words zero, so the
+ * endpoint goes straight back into the layout calls. */
+static void endpoint_from_dev_zeroes_reserved(void **state)
+{
+	struct fix *f = *state;
+	struct ioasid_endpoint ep;
+	struct ioasid_resv_region regs[8], merged[8], bells[4];
+	struct ioasid_dev *dev;
+	IOASID_OPTS(ioasid_combined, out, .regions = merged, .max_regions = 8,
+		    .doorbells = bells, .max_doorbells = 4);
+	uint32_t n = 8;
+
+	memset(&ep, 0xa5, sizeof(ep));
+	OK(ioasid_dev_open(f->ctx, DEV_A, &dev));
+	OK(ioasid_endpoint_from_dev(dev, &ep, regs, &n));
+	assert_true(ioasid_all_zero(ep.__reserved0, sizeof(ep.__reserved0)));
+	assert_true(ioasid_all_zero(ep.__reserved, sizeof(ep.__reserved)));
+	assert_string_equal(ep.name, DEV_A);
+	OK(ioasid_endpoints_combine(&ep, 1, &out));
+	ioasid_dev_close(dev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -268,6 +401,9 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test(opts_check_bounds),
 		cmocka_unit_test(ioasid_opts_zeroes_padding),
+		cmocka_unit_test(endpoint_stride_later_caller),
+		cmocka_unit_test_setup_teardown(endpoint_from_dev_zeroes_reserved,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("opts-abi", tests, NULL, NULL);

@@ -19,12 +19,12 @@ static void expect_region(const struct ioasid_resv_region *r, uint64_t start,
 /* Two endpoints: min PASID, max granule, min aperture, common sizes. */
 static void test_combine_limits(void **state)
 {
-	IOASID_OPTS(ioasid_endpoint, a, .name = "a", .pasid_width = 20,
-		    .page_sizes = SZ_4K | SZ_2M | (1ull << 30),
-		    .aperture_last = (1ull << 48) - 1);
-	IOASID_OPTS(ioasid_endpoint, b, .name = "b", .pasid_width = 8,
-		    .page_sizes = SZ_64K | (512ull << 20) | (1ull << 30),
-		    .aperture_last = (1ull << 39) - 1);
+	struct ioasid_endpoint a = { .name = "a", .pasid_width = 20,
+		.page_sizes = SZ_4K | SZ_2M | (1ull << 30),
+		.aperture_last = (1ull << 48) - 1 };
+	struct ioasid_endpoint b = { .name = "b", .pasid_width = 8,
+		.page_sizes = SZ_64K | (512ull << 20) | (1ull << 30),
+		.aperture_last = (1ull << 39) - 1 };
 	struct ioasid_endpoint eps[2] = { a, b };
 	IOASID_OPTS(ioasid_combined, out);
 
@@ -43,9 +43,9 @@ static void test_combine_limits(void **state)
 /* An emulated endpoint (all zero) constrains nothing but PASID. */
 static void test_combine_emulated(void **state)
 {
-	IOASID_OPTS(ioasid_endpoint, emu, .name = "virtio-net");
-	IOASID_OPTS(ioasid_endpoint, real, .pasid_width = 20,
-		    .page_sizes = SZ_4K | SZ_2M, .aperture_last = 0xffffffff);
+	struct ioasid_endpoint emu = { .name = "virtio-net" };
+	struct ioasid_endpoint real = { .pasid_width = 20,
+		.page_sizes = SZ_4K | SZ_2M, .aperture_last = 0xffffffff };
 	struct ioasid_endpoint eps[2] = { emu, real };
 	IOASID_OPTS(ioasid_combined, out);
 
@@ -79,8 +79,8 @@ static void test_combine_regions(void **state)
 		R(0xfef00000, 0xfeffffff, MSI),  /* touches a's msi */
 		R(0xfe000000, 0xfe0fffff, SW_MSI),
 	};
-	IOASID_OPTS(ioasid_endpoint, a, .regions = ra, .num_regions = 3);
-	IOASID_OPTS(ioasid_endpoint, b, .regions = rb, .num_regions = 4);
+	struct ioasid_endpoint a = { .regions = ra, .num_regions = 3 };
+	struct ioasid_endpoint b = { .regions = rb, .num_regions = 4 };
 	struct ioasid_endpoint eps[2] = { a, b };
 	struct ioasid_resv_region regs[8], bells[4];
 	IOASID_OPTS(ioasid_combined, out, .regions = regs, .max_regions = 8,
@@ -114,9 +114,9 @@ static void test_combine_msi_conflict(void **state)
 	const struct ioasid_resv_region rc_[] = {
 		R(0x8000000, 0x8000fff, DIRECT_RELAXABLE),
 	};
-	IOASID_OPTS(ioasid_endpoint, a, .regions = ra, .num_regions = 1);
-	IOASID_OPTS(ioasid_endpoint, b, .regions = rb, .num_regions = 1);
-	IOASID_OPTS(ioasid_endpoint, c, .regions = rc_, .num_regions = 1);
+	struct ioasid_endpoint a = { .regions = ra, .num_regions = 1 };
+	struct ioasid_endpoint b = { .regions = rb, .num_regions = 1 };
+	struct ioasid_endpoint c = { .regions = rc_, .num_regions = 1 };
 	struct ioasid_endpoint eps[3] = { a, b, c };
 	struct ioasid_resv_region regs[4], bells[4];
 	IOASID_OPTS(ioasid_combined, out, .regions = regs, .max_regions = 4,
@@ -148,7 +148,7 @@ static void test_combine_top(void **state)
 		R(0xffffffffffff0000ull, UINT64_MAX, RESERVED),
 		R(0xfffffffffff00000ull, 0xffffffffffff0fffull, RESERVED),
 	};
-	IOASID_OPTS(ioasid_endpoint, a, .regions = ra, .num_regions = 2);
+	struct ioasid_endpoint a = { .regions = ra, .num_regions = 2 };
 	struct ioasid_resv_region regs[2];
 	IOASID_OPTS(ioasid_combined, out, .regions = regs, .max_regions = 2);
 
@@ -167,8 +167,8 @@ static void test_combine_emsgsize(void **state)
 		R(0x3000, 0x3fff, RESERVED),
 		R(0xfee00000, 0xfeefffff, MSI),
 	};
-	IOASID_OPTS(ioasid_endpoint, a, .regions = ra, .num_regions = 3,
-		    .pasid_width = 5);
+	struct ioasid_endpoint a = { .regions = ra, .num_regions = 3,
+		.pasid_width = 5 };
 	struct ioasid_resv_region regs[1];
 	IOASID_OPTS(ioasid_combined, out, .regions = regs, .max_regions = 1);
 	IOASID_OPTS(ioasid_combined, count);
@@ -189,23 +189,25 @@ static void test_combine_errors(void **state)
 {
 	const struct ioasid_resv_region inverted[] = { R(0x2000, 0x1fff, MSI) };
 	struct ioasid_resv_region badtype[] = { R(0x1000, 0x1fff, MSI) };
-	IOASID_OPTS(ioasid_endpoint, a, .name = "ep-a", .regions = inverted,
-		    .num_regions = 1);
-	IOASID_OPTS(ioasid_endpoint, b, .name = "ep-b", .regions = badtype,
-		    .num_regions = 1);
-	IOASID_OPTS(ioasid_endpoint, nullregs, .name = "ep-c",
-		    .num_regions = 2);
-	struct ioasid_endpoint nosz = { .sz = 0 };
+	struct ioasid_endpoint a = { .name = "ep-a", .regions = inverted,
+		.num_regions = 1 };
+	struct ioasid_endpoint b = { .name = "ep-b", .regions = badtype,
+		.num_regions = 1 };
+	struct ioasid_endpoint nullregs = { .name = "ep-c",
+		.num_regions = 2 };
+	struct ioasid_endpoint newer = { .name = "ep-d" };
 	IOASID_OPTS(ioasid_combined, out);
 	struct ioasid_combined outnosz = { .sz = 0 };
 
 	(void)state;
 	badtype[0].type = (enum ioasid_resv_type)9;
+	newer.__reserved[2] = 1; /* a member of a later release */
 	EXPECT_ERR(EINVAL, "ep-a: region 0", ioasid_endpoints_combine(&a, 1, &out));
 	EXPECT_ERR(EINVAL, "unknown type 9", ioasid_endpoints_combine(&b, 1, &out));
 	EXPECT_ERR(EINVAL, "ep-c: regions is NULL",
 		   ioasid_endpoints_combine(&nullregs, 1, &out));
-	EXPECT_ERR(EINVAL, "sz", ioasid_endpoints_combine(&nosz, 1, &out));
+	EXPECT_ERR(EINVAL, "ep-d: ioasid_endpoint has non-zero reserved bytes",
+		   ioasid_endpoints_combine(&newer, 1, &out));
 	EXPECT_ERR(EINVAL, "no endpoints", ioasid_endpoints_combine(&a, 0, &out));
 	EXPECT_ERR(EINVAL, "eps", ioasid_endpoints_combine(NULL, 1, &out));
 	EXPECT_ERR(EINVAL, "out", ioasid_endpoints_combine(&a, 1, NULL));
@@ -218,13 +220,13 @@ static void test_endpoint_from_dev(void **state)
 	struct ioasid_ctx *ctx = sim_open(TOPO_UNIT);
 	struct ioasid_dev *a, *c, *mdev;
 	struct ioasid_resv_region ra[4], rc_[4], regs[8], bells[4];
-	IOASID_OPTS(ioasid_endpoint, ea);
-	IOASID_OPTS(ioasid_endpoint, ec);
-	IOASID_OPTS(ioasid_endpoint, emu, .name = "emulated",
-		    .pasid_width = 20);
+	struct ioasid_endpoint ea = { 0 };
+	struct ioasid_endpoint ec = { 0 };
+	struct ioasid_endpoint emu = { .name = "emulated",
+		.pasid_width = 20 };
 	IOASID_OPTS(ioasid_combined, out, .regions = regs, .max_regions = 8,
 		    .doorbells = bells, .max_doorbells = 4);
-	IOASID_OPTS(ioasid_endpoint, e1);
+	struct ioasid_endpoint e1 = { 0 };
 	uint32_t na = 4, nc = 4, none = 0;
 
 	(void)state;

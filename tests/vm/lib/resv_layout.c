@@ -151,7 +151,7 @@ static void test_edu(const char *bdf)
 {
 	IOASID_OPTS(ioasid_dev_info, info);
 	IOASID_OPTS(ioasid_iommu_info, iommu);
-	IOASID_OPTS(ioasid_endpoint, ep);
+	struct ioasid_endpoint ep = { 0 };
 	IOASID_OPTS(ioasid_pasid_attach, pa, .vpasid = 1);
 	struct ioasid_resv_region r[MAX_REGIONS], epr[MAX_REGIONS];
 	struct ioasid_dev *dev = NULL;
@@ -262,7 +262,7 @@ static void test_edu(const char *bdf)
 static void test_mock(void)
 {
 	struct ioasid_resv_region r[MAX_REGIONS];
-	IOASID_OPTS(ioasid_endpoint, ep, .name = "mock0");
+	struct ioasid_endpoint ep = { .name = "mock0" };
 	struct ioasid_dev *dev = NULL;
 	uint32_t n = MAX_REGIONS, ioas = 0, hwpt = 0;
 	int rc;
