@@ -4,36 +4,20 @@
  * backend ops.  The state (which bank is mapped where, which is enabled)
  * is the backend's; see ioasid_ioas_msi_banks(3).
  */
-#include <errno.h>
-#include <stdio.h>
-
 #include "core.h"
-
-static int no_banks(struct ioasid_ctx *ctx)
-{
-	return ioasid_fail(-EOPNOTSUPP,
-			   "the %s backend has no PAMU MSI banks",
-			   ctx->ops->name);
-}
 
 int ioasid_ioas_msi_banks(struct ioasid_ctx *ctx, uint32_t ioas_id,
 			  struct ioasid_msi_bank *banks, uint32_t *num)
 {
 	int rc;
 
-	ioasid_clear_error();
-	if (!ctx)
-		return ioasid_fail(-EINVAL, "ctx is NULL");
-	if (!num)
-		return ioasid_fail(-EINVAL, "num is NULL");
+	CHECK_CTX(ctx);
+	CHECK_PTR(num);
 	if (!banks && *num)
 		return ioasid_fail(-EINVAL, "banks is NULL but *num is %u",
 				   *num);
 	ioasid_ctx_enter(ctx);
-	if (ctx->ops->ioas_msi_banks)
-		rc = ctx->ops->ioas_msi_banks(ctx->be, ioas_id, banks, num);
-	else
-		rc = no_banks(ctx);
+	rc = BE_CALL(ctx, ioas_msi_banks, "PAMU MSI banks", ioas_id, banks, num);
 	return ioasid_ctx_leave(ctx, rc, "reading the MSI banks");
 }
 
@@ -42,14 +26,10 @@ int ioasid_ioas_map_msi_bank(struct ioasid_ctx *ctx, uint32_t ioas_id,
 {
 	int rc;
 
-	ioasid_clear_error();
-	if (!ctx)
-		return ioasid_fail(-EINVAL, "ctx is NULL");
+	CHECK_CTX(ctx);
 	ioasid_ctx_enter(ctx);
-	if (ctx->ops->ioas_map_msi_bank)
-		rc = ctx->ops->ioas_map_msi_bank(ctx->be, ioas_id, bank, iova);
-	else
-		rc = no_banks(ctx);
+	rc = BE_CALL(ctx, ioas_map_msi_bank, "PAMU MSI banks", ioas_id, bank,
+		     iova);
 	return ioasid_ctx_leave(ctx, rc, "mapping the MSI bank");
 }
 
@@ -58,13 +38,8 @@ int ioasid_ioas_unmap_msi_bank(struct ioasid_ctx *ctx, uint32_t ioas_id,
 {
 	int rc;
 
-	ioasid_clear_error();
-	if (!ctx)
-		return ioasid_fail(-EINVAL, "ctx is NULL");
+	CHECK_CTX(ctx);
 	ioasid_ctx_enter(ctx);
-	if (ctx->ops->ioas_unmap_msi_bank)
-		rc = ctx->ops->ioas_unmap_msi_bank(ctx->be, ioas_id, bank);
-	else
-		rc = no_banks(ctx);
+	rc = BE_CALL(ctx, ioas_unmap_msi_bank, "PAMU MSI banks", ioas_id, bank);
 	return ioasid_ctx_leave(ctx, rc, "unmapping the MSI bank");
 }

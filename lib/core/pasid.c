@@ -13,6 +13,7 @@
  * context (pasid_alloc.c says why).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,12 +29,14 @@ static int pasid_dev_get(struct ioasid_dev *dev, struct pasid_dev *pd)
 	bool iommu_known;
 	int rc;
 
-	rc = ctx->ops->dev_info_get(ctx->be, dev->name, &info);
+	rc = ioasid_ctx_dev_info_get(ctx, dev->name, &info);
 	if (rc)
 		return rc;
 	pd->cls = info.dev_class;
 	pd->fixed = info.fixed_pasid;
+	/* A backend without IOMMU_GET_HW_INFO leaves the device's width. */
 	iommu_known = dev->bound && info.kind != IOASID_DEV_MDEV &&
+		      ctx->ops->hw_info &&
 		      ctx->ops->hw_info(ctx->be, dev->dev_id, &hw, NULL, &len) == 0;
 	pd->width = pasid_usable_width(info.pasid_width, iommu_known,
 				       hw.max_pasid_log2);
@@ -67,7 +70,8 @@ static int pasid_list(struct ioasid_dev *dev, const struct pasid_dev *pd,
 	if (pd->cls < IOASID_CLASS_PASID_PASSTHROUGH || !dev->bound)
 		return 0;
 	for (;;) {
-		rc = ctx->ops->dev_pasid_list(ctx->be, dev->bdev, *out, &num);
+		rc = BE_CALL(ctx, dev_pasid_list, "PASID attachments", dev->bdev,
+			     *out, &num);
 		if (rc != -EMSGSIZE)
 			break;
 		free(*out);
@@ -146,13 +150,11 @@ static int find_vpasid(struct ioasid_dev *dev, const struct pasid_dev *pd,
 	return rc;
 }
 
+/* Check the caller's @a (not NULL): sz, unknown bytes and flags. */
 static int check_attach_arg(const struct ioasid_pasid_attach *a)
 {
-	size_t sz;
+	size_t sz = a->sz;
 
-	if (!a)
-		return ioasid_fail(-EINVAL, "attach is NULL");
-	sz = a->sz;
 	if (sz < offsetof(struct ioasid_pasid_attach, ppasid) + sizeof(a->ppasid))
 		return ioasid_fail(-EINVAL,
 				   "ioasid_pasid_attach.sz is %zu: too small (use IOASID_OPTS())",
@@ -205,7 +207,8 @@ static int attach_fixed(struct ioasid_dev *dev, const struct pasid_dev *pd,
 		if (rc)
 			return rc;
 	}
-	rc = ctx->ops->dev_attach(ctx->be, dev->bdev, pt_id, &hwpt);
+	rc = BE_CALL(ctx, dev_attach, "device attachment", dev->bdev, pt_id,
+		     &hwpt);
 	if (rc)
 		return rc;
 	dev->pt_id = pt_id;
@@ -257,8 +260,8 @@ static int pasid_attach_common(struct ioasid_dev *dev, uint32_t pt_id,
 		if (rc)
 			return rc;
 	}
-	rc = ctx->ops->dev_pasid_attach(ctx->be, dev->bdev, pasid, a->vpasid,
-					pt_id, replace, &hwpt);
+	rc = BE_CALL(ctx, dev_pasid_attach, "PASID attachment", dev->bdev,
+		     pasid, a->vpasid, pt_id, replace, &hwpt);
 	if (rc)
 		return rc;
 	attach_out(a, pasid, hwpt, dev_class_pasid_action(pd.cls));
@@ -268,27 +271,19 @@ static int pasid_attach_common(struct ioasid_dev *dev, uint32_t pt_id,
 static int pasid_entry(struct ioasid_dev *dev, uint32_t pt_id,
 		       struct ioasid_pasid_attach *attach, bool replace)
 {
-	struct ioasid_ctx *ctx;
+	char what[IOASID_NAME_MAX + 32];
 	int rc;
 
-	ioasid_clear_error();
-	if (!dev)
-		return ioasid_fail(-EINVAL, "dev is NULL");
+	CHECK_DEV(dev);
+	CHECK_PTR(attach);
 	rc = check_attach_arg(attach);
 	if (rc)
 		return rc;
-	ctx = dev->ctx;
-	pthread_mutex_lock(&ctx->lock);
+	snprintf(what, sizeof(what), "%s PASID of device %s",
+		 replace ? "replacing the" : "attaching a", dev->name);
+	ioasid_ctx_enter(dev->ctx);
 	rc = pasid_attach_common(dev, pt_id, attach, replace);
-	pthread_mutex_unlock(&ctx->lock);
-	if (rc < 0) {
-		if (!ioasid_has_errmsg())
-			ioasid_fail(rc, "%s PASID of device %s: %s",
-				    replace ? "replacing the" : "attaching a",
-				    dev->name, strerror(-rc));
-		errno = -rc;
-	}
-	return rc;
+	return ioasid_ctx_leave(dev->ctx, rc, what);
 }
 
 int ioasid_dev_attach_pasid(struct ioasid_dev *dev, uint32_t pt_id,
@@ -324,12 +319,13 @@ static int pasid_detach_locked(struct ioasid_dev *dev, uint32_t vpasid)
 	if (rc)
 		return rc;
 	if (pd.cls == IOASID_CLASS_MDEV_FIXED_PASID) {
-		rc = ctx->ops->dev_detach(ctx->be, dev->bdev);
+		rc = BE_CALL(ctx, dev_detach, "device detachment", dev->bdev);
 		if (!rc)
 			dev->pt_id = dev->hwpt_id = 0;
 		return rc;
 	}
-	return ctx->ops->dev_pasid_detach(ctx->be, dev->bdev, cur.ppasid);
+	return BE_CALL(ctx, dev_pasid_detach, "PASID detachment", dev->bdev,
+		       cur.ppasid);
 }
 
 int ioasid_dev_detach_pasid(struct ioasid_dev *dev, uint32_t vpasid)
@@ -337,9 +333,7 @@ int ioasid_dev_detach_pasid(struct ioasid_dev *dev, uint32_t vpasid)
 	struct ioasid_ctx *ctx;
 	int rc;
 
-	ioasid_clear_error();
-	if (!dev)
-		return ioasid_fail(-EINVAL, "dev is NULL");
+	CHECK_DEV(dev);
 	ctx = dev->ctx;
 	pthread_mutex_lock(&ctx->lock);
 	rc = pasid_detach_locked(dev, vpasid);
@@ -358,11 +352,8 @@ int ioasid_dev_pasid_table(struct ioasid_dev *dev,
 	uint32_t n = 0, k;
 	int rc;
 
-	ioasid_clear_error();
-	if (!dev)
-		return ioasid_fail(-EINVAL, "dev is NULL");
-	if (!num)
-		return ioasid_fail(-EINVAL, "num is NULL");
+	CHECK_DEV(dev);
+	CHECK_PTR(num);
 	if (!entries && *num)
 		return ioasid_fail(-EINVAL, "entries is NULL but *num is %u", *num);
 	ctx = dev->ctx;
