@@ -83,13 +83,9 @@ int ioasid_dev_resv_regions(struct ioasid_ctx *ctx, const char *name,
 	uint32_t n = 0;
 	int rc;
 
-	ioasid_clear_error();
-	if (!ctx)
-		return ioasid_fail(-EINVAL, "ctx is NULL");
-	if (!name)
-		return ioasid_fail(-EINVAL, "name is NULL");
-	if (!num)
-		return ioasid_fail(-EINVAL, "num is NULL");
+	CHECK_CTX(ctx);
+	CHECK_PTR(name);
+	CHECK_PTR(num);
 	if (!regions && *num)
 		return ioasid_fail(-EINVAL, "regions is NULL but *num is %u",
 				   *num);
@@ -151,11 +147,8 @@ int ioasid_ioas_resv_regions(struct ioasid_ctx *ctx, uint32_t ioas_id,
 	struct ioasid_dev *dev;
 	int rc;
 
-	ioasid_clear_error();
-	if (!ctx)
-		return ioasid_fail(-EINVAL, "ctx is NULL");
-	if (!num)
-		return ioasid_fail(-EINVAL, "num is NULL");
+	CHECK_CTX(ctx);
+	CHECK_PTR(num);
 	if (!regions && *num)
 		return ioasid_fail(-EINVAL, "regions is NULL but *num is %u",
 				   *num);
@@ -256,8 +249,7 @@ int ioasid_resv_usable(const struct ioasid_resv_region *regions,
 	int rc;
 
 	ioasid_clear_error();
-	if (!num)
-		return ioasid_fail(-EINVAL, "num is NULL");
+	CHECK_PTR(num);
 	if (!ranges && *num)
 		return ioasid_fail(-EINVAL, "ranges is NULL but *num is %u", *num);
 	if (!regions && num_regions)
@@ -353,8 +345,7 @@ int ioasid_layout_plan(const struct ioasid_endpoint *eps, uint32_t num_eps,
 	int rc;
 
 	ioasid_clear_error();
-	if (!num)
-		return ioasid_fail(-EINVAL, "num is NULL");
+	CHECK_PTR(num);
 	if (!ram && *num)
 		return ioasid_fail(-EINVAL, "ram is NULL but *num is %u", *num);
 	rc = ioasid_opts_check(opts, IOASID_OPTS_KNOWN(ioasid_layout_plan_opts),

@@ -8,9 +8,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core.h"
 #include "model.h"
@@ -22,15 +20,13 @@ int ioasid_endpoints_combine(const struct ioasid_endpoint *eps,
 	int rc;
 
 	ioasid_clear_error();
-	if (!eps)
-		return ioasid_fail(-EINVAL, "eps is NULL");
-	if (!out)
-		return ioasid_fail(-EINVAL, "out is NULL");
+	CHECK_PTR(eps);
+	CHECK_PTR(out);
 	if (!num_eps)
 		return ioasid_fail(-EINVAL, "no endpoints to combine");
-	if (out->sz < sizeof(size_t))
-		return ioasid_fail(-EINVAL, "ioasid_combined.sz is %zu, not set",
-				   out->sz);
+	rc = ioasid_check_info(out, "ioasid_combined");
+	if (rc)
+		return rc;
 	res.regions = IOASID_OPTS_GET(out, regions, NULL);
 	res.max_regions = IOASID_OPTS_GET(out, max_regions, 0);
 	res.doorbells = IOASID_OPTS_GET(out, doorbells, NULL);
@@ -96,33 +92,20 @@ int ioasid_dev_iommu_info(struct ioasid_ctx *ctx, const char *name,
 {
 	struct ioasid_iommu_info full = { .sz = sizeof(full) };
 	char what[IOASID_NAME_MAX + 32];
-	size_t sz;
 	int rc;
 
-	ioasid_clear_error();
-	if (!ctx)
-		return ioasid_fail(-EINVAL, "ctx is NULL");
-	if (!name)
-		return ioasid_fail(-EINVAL, "name is NULL");
-	if (!info)
-		return ioasid_fail(-EINVAL, "info is NULL");
-	sz = info->sz;
-	if (sz < sizeof(size_t))
-		return ioasid_fail(-EINVAL, "ioasid_iommu_info.sz is %zu, not set",
-				   sz);
+	CHECK_CTX(ctx);
+	CHECK_PTR(name);
+	rc = ioasid_check_info(info, "ioasid_iommu_info");
+	if (rc)
+		return rc;
 	ioasid_ctx_enter(ctx);
-	if (ctx->ops->iommu_info)
-		rc = ctx->ops->iommu_info(ctx->be, name, &full);
-	else
-		rc = ioasid_fail(-EOPNOTSUPP,
-				 "the %s backend cannot describe IOMMUs",
-				 ctx->ops->name);
+	rc = BE_CALL(ctx, iommu_info, "IOMMU information", name, &full);
 	snprintf(what, sizeof(what), "reading the IOMMU of %s", name);
 	rc = ioasid_ctx_leave(ctx, rc, what);
 	if (rc < 0)
 		return rc;
-	memcpy(info, &full, sz < sizeof(full) ? sz : sizeof(full));
-	info->sz = sz;
+	ioasid_copy_out(info, &full, sizeof(full));
 	return 0;
 }
 
@@ -137,13 +120,9 @@ int ioasid_endpoint_from_dev(struct ioasid_dev *dev,
 	uint32_t max;
 	int rc;
 
-	ioasid_clear_error();
-	if (!dev)
-		return ioasid_fail(-EINVAL, "dev is NULL");
-	if (!ep)
-		return ioasid_fail(-EINVAL, "ep is NULL");
-	if (!num)
-		return ioasid_fail(-EINVAL, "num is NULL");
+	CHECK_DEV(dev);
+	CHECK_PTR(ep);
+	CHECK_PTR(num);
 	if (!regions && *num)
 		return ioasid_fail(-EINVAL, "regions is NULL but *num is %u",
 				   *num);
