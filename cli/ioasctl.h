@@ -197,6 +197,9 @@ void out_text(struct cli *cli, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void out_print_json(struct cli *cli, json_object *obj);
 void out_set_error(struct cli *cli, const char *msg);
+/* A failure (cmd_err()) that keeps what the command printed: in JSON its
+ * members join the error object. */
+int fail_with_result(struct cli *cli, int err, const char *msg);
 
 /* Shared printers */
 int print_resv_regions(struct cli *cli, int32_t group, const char *indent);

@@ -182,3 +182,44 @@ void out_set_error(struct cli *cli, const char *msg)
 	cli->out_depth = 0;
 	cli->out_error = true;
 }
+
+/*
+ * Fail with errno @err and @msg, keeping the result the command has built
+ * so far (layout conflicts and suggestions, replayed requests): in JSON
+ * the error object is {"error": MSG, ...the result's members}, in text
+ * the result is already printed and the error goes to stderr as usual.
+ */
+int fail_with_result(struct cli *cli, int err, const char *msg)
+{
+	json_object *result = cli->json ? out_end(cli) : NULL;
+	int ret;
+
+	if (!result || !json_object_is_type(result, json_type_object)) {
+		if (result)
+			json_object_put(result);
+		return cmd_err(cli, err, "%s", msg);
+	}
+	if (cli->batch) {
+		/* The batch turns the error into the command's output. */
+		ret = cmd_err(cli, err, "%s", msg);
+		if (cli->out_root && cli->out_error) {
+			json_object_object_foreach(result, key, val)
+				json_object_object_add(cli->out_root, key,
+						       json_object_get(val));
+		}
+	} else {
+		/* Alone, the error object is the whole document. */
+		json_object *o = json_object_new_object();
+
+		snprintf(cli->last_msg, sizeof(cli->last_msg), "%s", msg);
+		cli->last_err = err;
+		json_object_object_add(o, "error", json_object_new_string(msg));
+		json_object_object_foreach(result, key, val)
+			json_object_object_add(o, key, json_object_get(val));
+		out_print_json(cli, o);
+		json_object_put(o);
+		ret = CMD_FAIL;
+	}
+	json_object_put(result);
+	return ret;
+}

@@ -224,46 +224,6 @@ static void print_request(struct cli *cli,
 	out_obj_close(cli);
 }
 
-/*
- * Exit 1 with @msg, keeping what was printed: in text the statuses and
- * summary are on stdout and @msg goes to stderr; in JSON the document is
- * {"error": MSG, ...the result's members} (as "layout check" does).
- */
-static int fail_keeping_result(struct cli *cli, const char *msg)
-{
-	json_object *result = cli->json ? out_end(cli) : NULL;
-	json_object *o;
-	int ret;
-
-	if (!result || !json_object_is_type(result, json_type_object)) {
-		if (result)
-			json_object_put(result);
-		return cmd_err(cli, EIO, "%s", msg);
-	}
-	if (cli->batch) {
-		/* The batch prints the error object as the command's output. */
-		ret = cmd_err(cli, EIO, "%s", msg);
-		if (cli->out_root && cli->out_error) {
-			json_object_object_foreach(result, key, val)
-				json_object_object_add(cli->out_root, key,
-						       json_object_get(val));
-		}
-	} else {
-		/* Alone, the error object is the whole document. */
-		snprintf(cli->last_msg, sizeof(cli->last_msg), "%s", msg);
-		cli->last_err = EIO;
-		ret = CMD_FAIL;
-		o = json_object_new_object();
-		json_object_object_add(o, "error", json_object_new_string(msg));
-		json_object_object_foreach(result, key, val)
-			json_object_object_add(o, key, json_object_get(val));
-		out_print_json(cli, o);
-		json_object_put(o);
-	}
-	json_object_put(result);
-	return ret;
-}
-
 static int replay_run(struct cli *cli, struct replay *r)
 {
 	struct ioasid_viommu_trace_entry e = { .sz = sizeof(e) };
@@ -332,7 +292,8 @@ static int replay_run(struct cli *cli, struct replay *r)
 		return CMD_OK;
 	snprintf(msg, sizeof(msg), "%" PRIu64 " of %" PRIu64 " requests failed",
 		 requests - ok, requests);
-	return fail_keeping_result(cli, msg);
+	/* The statuses and the summary stay, on stdout or in the JSON. */
+	return fail_with_result(cli, EIO, msg);
 }
 
 static void replay_free(struct replay *r)
