@@ -45,31 +45,30 @@ const char *dev_kind_name(enum ioasid_dev_kind kind)
 /* Empty strings read as "-" in text and stay "" in JSON. */
 #define or_dash(s) (*(s) || cli->json ? (s) : "-")
 
+/* The reserved regions of a group (get_list()). */
+struct group_of {
+	struct ioasid_ctx *ctx;
+	int32_t group;
+};
+
+static int get_group_regions(const void *arg, void *arr, uint32_t *num)
+{
+	const struct group_of *g = arg;
+
+	return ioasid_group_resv_regions(g->ctx, g->group, arr, num);
+}
+
 int print_resv_regions(struct cli *cli, int32_t group, const char *indent)
 {
-	struct ioasid_resv_region *regions = NULL;
-	uint32_t num = 0;
+	struct ioasid_resv_region *regions;
+	uint32_t num;
 	int ret;
 
-	/* Ask for the count, then for the regions (they may not change in
-	 * between: one thread, one context). */
-	for (;;) {
-		uint32_t want = num;
-
-		ret = ioasid_group_resv_regions(cli->ctx, group, regions, &num);
-		if (ret == -EMSGSIZE && num > want) {
-			free(regions);
-			regions = calloc(num, sizeof(*regions));
-			if (!regions)
-				return cmd_err(cli, ENOMEM, "out of memory");
-			continue;
-		}
-		break;
-	}
-	if (ret < 0) {
-		free(regions);
-		return lib_err(cli, ret);
-	}
+	regions = get_list(cli, get_group_regions,
+			   &(struct group_of){ cli->ctx, group },
+			   sizeof(*regions), &num, &ret);
+	if (ret)
+		return ret;
 	out_arr_open(cli, "reserved_regions");
 	for (uint32_t i = 0; i < num; i++) {
 		const char *type = ioasid_resv_type_name(regions[i].type);

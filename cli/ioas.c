@@ -42,34 +42,39 @@ void hwpt_help(struct cli *cli)
 	      stdout);
 }
 
+/* A list of an IOAS (get_list()). */
+struct ioas_list {
+	struct ioasid_ctx *ctx;
+	uint32_t ioas;
+	uint64_t *alignment;
+};
+
+static int get_ranges(const void *arg, void *arr, uint32_t *num)
+{
+	const struct ioas_list *l = arg;
+
+	return ioasid_ioas_iova_ranges(l->ctx, l->ioas, arr, num, l->alignment);
+}
+
+static int get_msi_banks(const void *arg, void *arr, uint32_t *num)
+{
+	const struct ioas_list *l = arg;
+
+	return ioasid_ioas_msi_banks(l->ctx, l->ioas, arr, num);
+}
+
 int get_iova_ranges(struct cli *cli, uint32_t ioas,
 		    struct ioasid_iova_range **ranges, uint32_t *num,
 		    uint64_t *alignment)
 {
-	struct ioasid_iova_range *r = NULL;
-	uint32_t n = 0;
+	struct ioas_list l = { cli->ctx, ioas, alignment };
+	struct ioasid_iova_range *r;
 	int ret;
 
-	for (;;) {
-		uint32_t have = n;
-
-		ret = ioasid_ioas_iova_ranges(cli->ctx, ioas, r, &n, alignment);
-		if (ret == -EMSGSIZE && n > have) {
-			free(r);
-			r = calloc(n, sizeof(*r));
-			if (!r)
-				return cmd_err(cli, ENOMEM, "out of memory");
-			continue;
-		}
-		break;
-	}
-	if (ret < 0) {
-		free(r);
-		return lib_err(cli, ret);
-	}
-	*ranges = r;
-	*num = n;
-	return CMD_OK;
+	r = get_list(cli, get_ranges, &l, sizeof(*r), num, &ret);
+	if (!ret)
+		*ranges = r;
+	return ret;
 }
 
 /* Parse "IOAS" as the only argument of @cmd. */
@@ -543,8 +548,8 @@ static int ioas_allow(struct cli *cli, int argc, char **argv)
 /* PowerPC PAMU style MSI banks (ioasid_ioas_msi_banks(3)). */
 static int ioas_msi_banks(struct cli *cli, int argc, char **argv)
 {
-	struct ioasid_msi_bank *b = NULL;
-	uint32_t id, num = 0;
+	struct ioasid_msi_bank *b;
+	uint32_t id, num;
 	int ret;
 
 	ret = get_only_ioas(cli, argc, argv, "msi-banks", &id);
@@ -552,23 +557,11 @@ static int ioas_msi_banks(struct cli *cli, int argc, char **argv)
 		return ret;
 	if (cli_need_ctx(cli))
 		return CMD_FAIL;
-	for (;;) {
-		uint32_t have = num;
-
-		ret = ioasid_ioas_msi_banks(cli->ctx, id, b, &num);
-		if (ret == -EMSGSIZE && num > have) {
-			free(b);
-			b = calloc(num, sizeof(*b));
-			if (!b)
-				return cmd_err(cli, ENOMEM, "out of memory");
-			continue;
-		}
-		break;
-	}
-	if (ret < 0) {
-		free(b);
-		return lib_err(cli, ret);
-	}
+	b = get_list(cli, get_msi_banks,
+		     &(struct ioas_list){ .ctx = cli->ctx, .ioas = id },
+		     sizeof(*b), &num, &ret);
+	if (ret)
+		return ret;
 	out_obj_open(cli, NULL);
 	out_uint(cli, "ioas", "ioas %" PRIu64, id);
 	out_text(cli, " msi banks %u\n", num);

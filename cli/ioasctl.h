@@ -153,6 +153,19 @@ int get_u64(struct cli *cli, const char *s, bool suffixes, uint64_t *out);
 int get_u32(struct cli *cli, const char *s, uint32_t *out);
 int get_range(struct cli *cli, const char *s, struct ioasid_iova_range *r);
 
+/* util.c: lists */
+/* A library call that fills @arr with up to *@num entries of a list, or
+ * fails with -EMSGSIZE and how many there are in *@num; @arg says which
+ * list. */
+typedef int (*list_getter)(const void *arg, void *arr, uint32_t *num);
+/* The whole list, *@num entries of @size bytes in a malloc'ed array
+ * (NULL when empty): asked for, then asked again with an array of the
+ * size the getter said, until it fits.  *@ret is CMD_OK, or the failure
+ * reported (lib_err(), or "out of memory") and CMD_FAIL; with @cli NULL
+ * nothing is reported and *@ret is the -errno (-ENOMEM for the array). */
+void *get_list(struct cli *cli, list_getter get, const void *arg,
+	       size_t size, uint32_t *num, int *ret);
+
 /* util.c: names */
 bool name_is_valid(const char *s, const char **why);
 struct cli_name *name_find(struct cli *cli, const char *name);

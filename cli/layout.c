@@ -154,36 +154,34 @@ static void print_ram(struct cli *cli, const char *key,
 	out_arr_close(cli);
 }
 
+/* A layout plan (get_list()). */
+struct plan_of {
+	const struct ioasid_endpoint *eps;
+	uint32_t num_eps;
+	uint64_t size;
+	const struct ioasid_layout_plan_opts *opts;
+};
+
+static int get_plan(const void *arg, void *arr, uint32_t *num)
+{
+	const struct plan_of *p = arg;
+
+	return ioasid_layout_plan(p->eps, p->num_eps, p->size, p->opts, arr,
+				  num);
+}
+
+/* 0 with the plan in *@out, or the -errno (nothing reported). */
 static int plan(const struct ioasid_endpoint *eps,
 		uint32_t num_eps, const struct layout_args *a,
 		struct ioasid_ram_range **out, uint32_t *num)
 {
 	IOASID_OPTS(ioasid_layout_plan_opts, o, .base = a->base,
 		    .align = a->align, .min_below_4g = a->below4g);
-	struct ioasid_ram_range *r = NULL;
-	uint32_t n = 0;
+	struct plan_of p = { eps, num_eps, a->size, &o };
 	int ret;
 
-	for (;;) {
-		uint32_t want = n;
-
-		ret = ioasid_layout_plan(eps, num_eps, a->size, &o, r, &n);
-		if (ret == -EMSGSIZE && n > want) {
-			free(r);
-			r = calloc(n, sizeof(*r));
-			if (!r)
-				return -ENOMEM;
-			continue;
-		}
-		break;
-	}
-	if (ret) {
-		free(r);
-		return ret;
-	}
-	*out = r;
-	*num = n;
-	return 0;
+	*out = get_list(NULL, get_plan, &p, sizeof(**out), num, &ret);
+	return ret;
 }
 
 static void free_regs(struct ioasid_resv_region **regs, uint32_t n)

@@ -72,34 +72,39 @@ static int print_usable_of(struct cli *cli, const struct ioasid_resv_region *r,
 	return CMD_OK;
 }
 
+/* The reserved regions of a device or an IOAS (get_list()). */
+struct regions_of {
+	struct ioasid_ctx *ctx;
+	const char *dev;
+	uint32_t ioas;
+};
+
+static int get_dev_regions(const void *arg, void *arr, uint32_t *num)
+{
+	const struct regions_of *o = arg;
+
+	return ioasid_dev_resv_regions(o->ctx, o->dev, arr, num);
+}
+
+static int get_ioas_regions(const void *arg, void *arr, uint32_t *num)
+{
+	const struct regions_of *o = arg;
+
+	return ioasid_ioas_resv_regions(o->ctx, o->ioas, arr, num);
+}
+
 /* The device's holes (group regions + aperture), malloc'ed. */
 int ranges_dev_regions(struct cli *cli, const char *name,
 		       struct ioasid_resv_region **out, uint32_t *num)
 {
-	struct ioasid_resv_region *r = NULL;
-	uint32_t n = 0;
+	struct regions_of o = { .ctx = cli->ctx, .dev = name };
+	struct ioasid_resv_region *r;
 	int ret;
 
-	for (;;) {
-		uint32_t want = n;
-
-		ret = ioasid_dev_resv_regions(cli->ctx, name, r, &n);
-		if (ret == -EMSGSIZE && n > want) {
-			free(r);
-			r = calloc(n, sizeof(*r));
-			if (!r)
-				return cmd_err(cli, ENOMEM, "out of memory");
-			continue;
-		}
-		break;
-	}
-	if (ret) {
-		free(r);
-		return lib_err(cli, ret);
-	}
-	*out = r;
-	*num = n;
-	return CMD_OK;
+	r = get_list(cli, get_dev_regions, &o, sizeof(*r), num, &ret);
+	if (!ret)
+		*out = r;
+	return ret;
 }
 
 static int print_device(struct cli *cli, const char *name, const char *what,
@@ -180,10 +185,10 @@ static int ranges_group(struct cli *cli, int argc, char **argv)
 
 static int ranges_ioas(struct cli *cli, int argc, char **argv)
 {
-	struct ioasid_resv_region *r = NULL;
+	struct ioasid_resv_region *r;
 	struct ioasid_iova_range *u;
 	uint64_t alignment = 0;
-	uint32_t id, n = 0, nu;
+	uint32_t id, n, nu;
 	int ret;
 
 	if (argc < 1)
@@ -195,23 +200,11 @@ static int ranges_ioas(struct cli *cli, int argc, char **argv)
 		return ret;
 	if (cli_need_ctx(cli))
 		return CMD_FAIL;
-	for (;;) {
-		uint32_t want = n;
-
-		ret = ioasid_ioas_resv_regions(cli->ctx, id, r, &n);
-		if (ret == -EMSGSIZE && n > want) {
-			free(r);
-			r = calloc(n, sizeof(*r));
-			if (!r)
-				return cmd_err(cli, ENOMEM, "out of memory");
-			continue;
-		}
-		break;
-	}
-	if (ret) {
-		free(r);
-		return lib_err(cli, ret);
-	}
+	r = get_list(cli, get_ioas_regions,
+		     &(struct regions_of){ .ctx = cli->ctx, .ioas = id },
+		     sizeof(*r), &n, &ret);
+	if (ret)
+		return ret;
 	ret = get_iova_ranges(cli, id, &u, &nu, &alignment);
 	if (ret) {
 		free(r);

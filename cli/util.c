@@ -267,6 +267,43 @@ int get_range(struct cli *cli, const char *s, struct ioasid_iova_range *r)
 }
 
 /* ------------------------------------------------------------------ */
+/* Lists                                                                */
+
+void *get_list(struct cli *cli, list_getter get, const void *arg,
+	       size_t size, uint32_t *num, int *ret)
+{
+	void *arr = NULL;
+	uint32_t n = 0;
+
+	/* Ask for the count, then for the entries (they may not change in
+	 * between: one thread, one context). */
+	for (;;) {
+		uint32_t have = n;
+
+		*ret = get(arg, arr, &n);
+		if (*ret == -EMSGSIZE && n > have) {
+			free(arr);
+			arr = calloc(n, size);
+			if (!arr) {
+				*ret = cli ? cmd_err(cli, ENOMEM, "out of memory") :
+					     -ENOMEM;
+				return NULL;
+			}
+			continue;
+		}
+		break;
+	}
+	if (*ret < 0) {
+		free(arr);
+		if (cli)
+			*ret = lib_err(cli, *ret);
+		return NULL;
+	}
+	*num = n;
+	return arr;
+}
+
+/* ------------------------------------------------------------------ */
 /* Names                                                                */
 
 /* Words of the grammar that may stand where a name can. */
