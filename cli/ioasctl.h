@@ -151,6 +151,11 @@ int errno_from_name(const char *name);
 const char *parse_u64(const char *s, bool suffixes, uint64_t *out);
 int get_u64(struct cli *cli, const char *s, bool suffixes, uint64_t *out);
 int get_u32(struct cli *cli, const char *s, uint32_t *out);
+/* "A<sep>B", two numbers as parse_u64() reads them with suffixes: false
+ * when @s has no @sep with one to 63 characters before it; else true,
+ * with *@why NULL or why a number is wrong. */
+bool parse_u64_pair(const char *s, char sep, uint64_t *a, uint64_t *b,
+		    const char **why);
 int get_range(struct cli *cli, const char *s, struct ioasid_iova_range *r);
 
 /* util.c: lists */

@@ -41,17 +41,10 @@ struct layout_args {
 
 static int get_ram(struct cli *cli, const char *s, struct ioasid_ram_range *r)
 {
-	const char *colon = strchr(s, ':');
-	char gpa[64];
 	const char *why;
 
-	if (!colon || colon == s || (size_t)(colon - s) >= sizeof(gpa))
+	if (!parse_u64_pair(s, ':', &r->gpa, &r->size, &why))
 		return arg_wrong(cli, s, "not a RAM range GPA:SIZE");
-	memcpy(gpa, s, colon - s);
-	gpa[colon - s] = '\0';
-	why = parse_u64(gpa, true, &r->gpa);
-	if (!why)
-		why = parse_u64(colon + 1, true, &r->size);
 	return why ? arg_wrong(cli, s, why) : CMD_OK;
 }
 

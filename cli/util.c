@@ -243,20 +243,29 @@ int get_u32(struct cli *cli, const char *s, uint32_t *out)
 	return CMD_OK;
 }
 
+bool parse_u64_pair(const char *s, char sep, uint64_t *a, uint64_t *b,
+		    const char **why)
+{
+	const char *at = strchr(s, sep);
+	char first[64];
+
+	if (!at || at == s || (size_t)(at - s) >= sizeof(first))
+		return false;
+	memcpy(first, s, at - s);
+	first[at - s] = '\0';
+	*why = parse_u64(first, true, a);
+	if (!*why)
+		*why = parse_u64(at + 1, true, b);
+	return true;
+}
+
 /* START-LAST, both inclusive. */
 int get_range(struct cli *cli, const char *s, struct ioasid_iova_range *r)
 {
-	const char *dash = strchr(s, '-');
-	char start[64];
 	const char *why;
 
-	if (!dash || dash == s || (size_t)(dash - s) >= sizeof(start))
+	if (!parse_u64_pair(s, '-', &r->start, &r->last, &why))
 		return arg_wrong(cli, s, "not a range START-LAST");
-	memcpy(start, s, dash - s);
-	start[dash - s] = '\0';
-	why = parse_u64(start, true, &r->start);
-	if (!why)
-		why = parse_u64(dash + 1, true, &r->last);
 	if (why) {
 		char msg[128];
 
