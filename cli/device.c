@@ -188,23 +188,16 @@ static int device_open(struct cli *cli, int argc, char **argv)
 {
 	char canon[IOASID_NAME_MAX + 8];
 	const char *alias = NULL;
+	const struct kw_value kws[] = { { "name", &alias }, { NULL } };
 	struct cli_name *n;
 	struct ioasid_dev *dev;
 	int ret;
 
 	if (argc < 1)
 		return arg_missing(cli, "DEV");
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "name")) {
-			if (i + 1 >= argc)
-				return arg_needs_value(cli, "name");
-			if (alias)
-				return arg_duplicate(cli, "name", argv[i + 1]);
-			alias = argv[++i];
-		} else {
-			return arg_unexpected(cli, argv[i], "\"name\"");
-		}
-	}
+	ret = get_kw_values(cli, argc - 1, argv + 1, kws, "\"name\"");
+	if (ret)
+		return ret;
 	dev_word_canon(argv[0], canon, sizeof(canon));
 	if (cli->check_only)
 		return dev_declare(cli, canon, alias) ? CMD_OK : CMD_USAGE;

@@ -182,39 +182,21 @@ static int unmapped_by_map(struct cli *cli, uint32_t ioas, uint64_t iova,
 static int expect_mapping(struct cli *cli, int argc, char **argv,
 			  bool mapped)
 {
-	bool seen_iova = false, seen_len = false;
 	const char *iova_s = NULL, *len_s = NULL;
+	const struct kw_value kws[] = {
+		{ "iova", &iova_s }, { "length", &len_s }, { NULL },
+	};
 	struct ioasid_iova_range *r;
 	uint64_t iova, length, alignment = 0, unit, first, last;
 	uint32_t id, scratch, num;
 	int ret;
 
-	if (argc < 1)
-		return arg_missing(cli, "IOAS");
-	ret = get_obj_id(cli, argv[0], NAME_IOAS, false, &id);
+	ret = get_ioas_arg(cli, argc, argv, &id);
 	if (ret)
 		return ret;
-	for (int i = 1; i < argc; i++) {
-		const char **val;
-		bool *seen;
-
-		if (!strcmp(argv[i], "iova")) {
-			val = &iova_s;
-			seen = &seen_iova;
-		} else if (!strcmp(argv[i], "length")) {
-			val = &len_s;
-			seen = &seen_len;
-		} else {
-			return arg_unexpected(cli, argv[i],
-					      "one of iova, length");
-		}
-		if (i + 1 >= argc)
-			return arg_needs_value(cli, argv[i]);
-		if (*seen)
-			return arg_duplicate(cli, argv[i], argv[i + 1]);
-		*seen = true;
-		*val = argv[++i];
-	}
+	ret = get_kw_values(cli, argc - 1, argv + 1, kws, "one of iova, length");
+	if (ret)
+		return ret;
 	if (!iova_s)
 		return arg_missing(cli, "iova");
 	if (!len_s)

@@ -81,15 +81,13 @@ int get_iova_ranges(struct cli *cli, uint32_t ioas,
 static int get_only_ioas(struct cli *cli, int argc, char **argv,
 			 const char *cmd, uint32_t *id)
 {
-	if (argc < 1)
-		return arg_missing(cli, "IOAS");
 	if (argc > 1) {
 		char what[64];
 
 		snprintf(what, sizeof(what), "nothing after \"%s IOAS\"", cmd);
 		return arg_unexpected(cli, argv[1], what);
 	}
-	return get_obj_id(cli, argv[0], NAME_IOAS, false, id);
+	return get_ioas_arg(cli, argc, argv, id);
 }
 
 /*
@@ -123,20 +121,13 @@ static int created(struct cli *cli, enum name_kind kind, uint32_t id,
 static int ioas_alloc(struct cli *cli, int argc, char **argv)
 {
 	const char *name = NULL;
+	const struct kw_value kws[] = { { "name", &name }, { NULL } };
 	uint32_t id;
 	int ret;
 
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "name")) {
-			if (i + 1 >= argc)
-				return arg_needs_value(cli, "name");
-			if (name)
-				return arg_duplicate(cli, "name", argv[i + 1]);
-			name = argv[++i];
-		} else {
-			return arg_unexpected(cli, argv[i], "\"name\"");
-		}
-	}
+	ret = get_kw_values(cli, argc, argv, kws, "\"name\"");
+	if (ret)
+		return ret;
 	if (cli->check_only)
 		return name ? name_declare(cli, name, NAME_IOAS, 0) : CMD_OK;
 	if (cli_need_ctx(cli))
@@ -214,18 +205,6 @@ static uint32_t place_flags(const struct place *pl)
 	return flags;
 }
 
-static int get_value(struct cli *cli, int argc, char **argv, int *i,
-		     bool *seen, const char *kw, const char **val)
-{
-	if (*i + 1 >= argc)
-		return arg_needs_value(cli, kw);
-	if (*seen)
-		return arg_duplicate(cli, kw, argv[*i + 1]);
-	*seen = true;
-	*val = argv[++*i];
-	return CMD_OK;
-}
-
 /*
  * Anonymous memory for a mapping, aligned to 2 MiB.  The kernel keeps
  * the buffer's own alignment when it picks an IOVA (iopt_alloc_iova()),
@@ -266,40 +245,29 @@ static void print_placed(struct cli *cli, uint32_t ioas, uint64_t iova,
 static int ioas_map(struct cli *cli, int argc, char **argv)
 {
 	IOASID_OPTS(ioasid_map_opts, opts);
-	bool seen_len = false, seen_file = false, seen_off = false;
 	const char *len_s = NULL, *path = NULL, *off_s = NULL;
+	const struct kw_value kws[] = {
+		{ "length", &len_s }, { "file", &path }, { "offset", &off_s },
+		{ NULL },
+	};
 	struct place pl = { 0 };
 	uint64_t length, offset = 0, iova;
 	uint32_t id;
 	void *mem;
 	int ret, fd;
 
-	if (argc < 1)
-		return arg_missing(cli, "IOAS");
-	ret = get_obj_id(cli, argv[0], NAME_IOAS, false, &id);
+	ret = get_ioas_arg(cli, argc, argv, &id);
 	if (ret)
 		return ret;
 	for (int i = 1; i < argc; i++) {
 		const char *w = argv[i];
 
 		ret = parse_place(cli, argc, argv, &i, &pl);
-		if (ret >= 0) {
-			if (ret)
-				return ret;
-			continue;
-		}
-		if (!strcmp(w, "length"))
-			ret = get_value(cli, argc, argv, &i, &seen_len, w,
-					&len_s);
-		else if (!strcmp(w, "file"))
-			ret = get_value(cli, argc, argv, &i, &seen_file, w,
-					&path);
-		else if (!strcmp(w, "offset") && seen_file)
-			ret = get_value(cli, argc, argv, &i, &seen_off, w,
-					&off_s);
-		else if (!strcmp(w, "offset"))
+		if (ret < 0 && !strcmp(w, "offset") && !path)
 			return arg_wrong(cli, w, "only after \"file PATH\"");
-		else
+		if (ret < 0)
+			ret = get_kw_value(cli, argc, argv, &i, kws);
+		if (ret < 0)
 			return arg_unexpected(
 				cli, w,
 				"one of iova, any, length, file, offset, read, "
@@ -366,38 +334,25 @@ static int ioas_map(struct cli *cli, int argc, char **argv)
 
 static int ioas_unmap(struct cli *cli, int argc, char **argv)
 {
-	bool seen_iova = false, seen_len = false, all = false;
 	const char *iova_s = NULL, *len_s = NULL;
+	const struct kw_value kws[] = {
+		{ "iova", &iova_s }, { "length", &len_s }, { NULL },
+	};
 	uint64_t iova, length, unmapped = 0;
+	bool all = argc > 1 && !strcmp(argv[1], "all");
 	uint32_t id;
 	int ret;
 
-	if (argc < 1)
-		return arg_missing(cli, "IOAS");
-	ret = get_obj_id(cli, argv[0], NAME_IOAS, false, &id);
+	ret = get_ioas_arg(cli, argc, argv, &id);
 	if (ret)
 		return ret;
-	for (int i = 1; i < argc; i++) {
-		const char *w = argv[i];
-
-		if (!strcmp(w, "all") && !all && !seen_iova && !seen_len) {
-			all = true;
-			continue;
-		}
-		if (!all && !strcmp(w, "iova"))
-			ret = get_value(cli, argc, argv, &i, &seen_iova, w,
-					&iova_s);
-		else if (!all && !strcmp(w, "length"))
-			ret = get_value(cli, argc, argv, &i, &seen_len, w,
-					&len_s);
-		else
-			return arg_unexpected(cli, w,
-					      all ? "nothing after \"all\"" :
-						    "one of iova, length, all");
+	if (all && argc > 2)
+		return arg_unexpected(cli, argv[2], "nothing after \"all\"");
+	if (!all) {
+		ret = get_kw_values(cli, argc - 1, argv + 1, kws,
+				    "one of iova, length, all");
 		if (ret)
 			return ret;
-	}
-	if (!all) {
 		if (!iova_s)
 			return arg_missing(cli, "iova");
 		if (!len_s)
@@ -424,16 +379,16 @@ static int ioas_unmap(struct cli *cli, int argc, char **argv)
 static int ioas_copy(struct cli *cli, int argc, char **argv)
 {
 	IOASID_OPTS(ioasid_map_opts, opts);
-	bool seen_src_iova = false, seen_len = false;
 	const char *src_iova_s = NULL, *len_s = NULL;
+	const struct kw_value kws[] = {
+		{ "iova", &src_iova_s }, { "length", &len_s }, { NULL },
+	};
 	uint64_t src_iova, length, iova;
 	struct place pl = { 0 };
 	uint32_t dst, src;
 	int i, ret;
 
-	if (argc < 1)
-		return arg_missing(cli, "IOAS");
-	ret = get_obj_id(cli, argv[0], NAME_IOAS, false, &dst);
+	ret = get_ioas_arg(cli, argc, argv, &dst);
 	if (ret)
 		return ret;
 	for (i = 1; i < argc && strcmp(argv[i], "from"); i++) {
@@ -452,20 +407,10 @@ static int ioas_copy(struct cli *cli, int argc, char **argv)
 	ret = get_obj_id(cli, argv[i], NAME_IOAS, false, &src);
 	if (ret)
 		return ret;
-	for (i++; i < argc; i++) {
-		const char *w = argv[i];
-
-		if (!strcmp(w, "iova"))
-			ret = get_value(cli, argc, argv, &i, &seen_src_iova, w,
-					&src_iova_s);
-		else if (!strcmp(w, "length"))
-			ret = get_value(cli, argc, argv, &i, &seen_len, w,
-					&len_s);
-		else
-			return arg_unexpected(cli, w, "one of iova, length");
-		if (ret)
-			return ret;
-	}
+	i++;
+	ret = get_kw_values(cli, argc - i, argv + i, kws, "one of iova, length");
+	if (ret)
+		return ret;
 	if (!src_iova_s)
 		return arg_missing(cli, "iova");
 	if (!len_s)
@@ -593,31 +538,19 @@ static int ioas_msi_banks(struct cli *cli, int argc, char **argv)
 static int parse_bank_args(struct cli *cli, int argc, char **argv,
 			   uint32_t *id, uint32_t *bank, const char **iova_s)
 {
-	bool seen_bank = false, seen_iova = false;
 	const char *bank_s = NULL;
+	const struct kw_value kws[] = {
+		{ "bank", &bank_s }, { iova_s ? "iova" : NULL, iova_s }, { NULL },
+	};
 	int ret;
 
-	if (argc < 1)
-		return arg_missing(cli, "IOAS");
-	ret = get_obj_id(cli, argv[0], NAME_IOAS, false, id);
+	ret = get_ioas_arg(cli, argc, argv, id);
 	if (ret)
 		return ret;
-	for (int i = 1; i < argc; i++) {
-		const char *w = argv[i];
-
-		if (!strcmp(w, "bank"))
-			ret = get_value(cli, argc, argv, &i, &seen_bank, w,
-					&bank_s);
-		else if (iova_s && !strcmp(w, "iova"))
-			ret = get_value(cli, argc, argv, &i, &seen_iova, w,
-					iova_s);
-		else
-			return arg_unexpected(cli, w,
-					      iova_s ? "one of bank, iova" :
-						       "bank");
-		if (ret)
-			return ret;
-	}
+	ret = get_kw_values(cli, argc - 1, argv + 1, kws,
+			    iova_s ? "one of bank, iova" : "bank");
+	if (ret)
+		return ret;
 	if (!bank_s)
 		return arg_missing(cli, "bank");
 	if (iova_s && !*iova_s)
@@ -687,29 +620,18 @@ const struct cmd ioas_cmds[] = {
 
 static int hwpt_alloc(struct cli *cli, int argc, char **argv)
 {
-	bool seen_dev = false, seen_ioas = false, seen_name = false;
 	const char *dev_s = NULL, *ioas_s = NULL, *name = NULL;
+	const struct kw_value kws[] = {
+		{ "dev", &dev_s }, { "ioas", &ioas_s }, { "name", &name },
+		{ NULL },
+	};
 	struct ioasid_dev *dev;
 	uint32_t ioas, hwpt;
-	int ret = CMD_OK;
+	int ret;
 
-	for (int i = 0; i < argc; i++) {
-		const char *w = argv[i];
-
-		if (!strcmp(w, "dev"))
-			ret = get_value(cli, argc, argv, &i, &seen_dev, w,
-					&dev_s);
-		else if (!strcmp(w, "ioas"))
-			ret = get_value(cli, argc, argv, &i, &seen_ioas, w,
-					&ioas_s);
-		else if (!strcmp(w, "name"))
-			ret = get_value(cli, argc, argv, &i, &seen_name, w,
-					&name);
-		else
-			return arg_unexpected(cli, w, "one of dev, ioas, name");
-		if (ret)
-			return ret;
-	}
+	ret = get_kw_values(cli, argc, argv, kws, "one of dev, ioas, name");
+	if (ret)
+		return ret;
 	if (!dev_s)
 		return arg_missing(cli, "dev");
 	if (!ioas_s)

@@ -158,6 +158,21 @@ bool parse_u64_pair(const char *s, char sep, uint64_t *a, uint64_t *b,
 		    const char **why);
 int get_range(struct cli *cli, const char *s, struct ioasid_iova_range *r);
 
+/* util.c: keywords that take a value ("KEYWORD VALUE", at most once) */
+struct kw_value {
+	const char *kw;	  /* NULL ends a table */
+	const char **val; /* NULL until given */
+};
+/* If argv[*i] is a keyword of @kws, take the next word as its value (a
+ * usage error when there is none or the keyword came before) and step
+ * *@i over it; -1 when argv[*i] is none of them. */
+int get_kw_value(struct cli *cli, int argc, char **argv, int *i,
+		 const struct kw_value *kws);
+/* Every word of @argv a keyword of @kws with its value; anything else
+ * is refused with arg_unexpected(@expected). */
+int get_kw_values(struct cli *cli, int argc, char **argv,
+		  const struct kw_value *kws, const char *expected);
+
 /* util.c: lists */
 /* A library call that fills @arr with up to *@num entries of a list, or
  * fails with -EMSGSIZE and how many there are in *@num; @arg says which
@@ -179,6 +194,8 @@ int name_declare(struct cli *cli, const char *name, enum name_kind kind,
 /* Resolve an IOAS (NAME_IOAS), HWPT, or either (when @either). */
 int get_obj_id(struct cli *cli, const char *word, enum name_kind kind,
 	       bool either, uint32_t *id);
+/* "IOAS ...": the IOAS that the first word names, which is required. */
+int get_ioas_arg(struct cli *cli, int argc, char **argv, uint32_t *id);
 /* "IOAS RANGE...": the IOAS and its argc - 1 ranges, in an array the
  * caller frees. */
 int get_ioas_ranges(struct cli *cli, int argc, char **argv, uint32_t *id,

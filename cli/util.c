@@ -276,6 +276,41 @@ int get_range(struct cli *cli, const char *s, struct ioasid_iova_range *r)
 }
 
 /* ------------------------------------------------------------------ */
+/* Keywords                                                             */
+
+int get_kw_value(struct cli *cli, int argc, char **argv, int *i,
+		 const struct kw_value *kws)
+{
+	const char *w = argv[*i];
+
+	for (; kws->kw; kws++) {
+		if (strcmp(w, kws->kw))
+			continue;
+		if (*i + 1 >= argc)
+			return arg_needs_value(cli, w);
+		if (*kws->val)
+			return arg_duplicate(cli, w, argv[*i + 1]);
+		*kws->val = argv[++*i];
+		return CMD_OK;
+	}
+	return -1;
+}
+
+int get_kw_values(struct cli *cli, int argc, char **argv,
+		  const struct kw_value *kws, const char *expected)
+{
+	for (int i = 0; i < argc; i++) {
+		int ret = get_kw_value(cli, argc, argv, &i, kws);
+
+		if (ret < 0)
+			return arg_unexpected(cli, argv[i], expected);
+		if (ret)
+			return ret;
+	}
+	return CMD_OK;
+}
+
+/* ------------------------------------------------------------------ */
 /* Lists                                                                */
 
 void *get_list(struct cli *cli, list_getter get, const void *arg,
@@ -422,15 +457,20 @@ int get_obj_id(struct cli *cli, const char *word, enum name_kind kind,
 	return CMD_OK;
 }
 
+int get_ioas_arg(struct cli *cli, int argc, char **argv, uint32_t *id)
+{
+	if (argc < 1)
+		return arg_missing(cli, "IOAS");
+	return get_obj_id(cli, argv[0], NAME_IOAS, false, id);
+}
+
 int get_ioas_ranges(struct cli *cli, int argc, char **argv, uint32_t *id,
 		    struct ioasid_iova_range **ranges)
 {
 	struct ioasid_iova_range *r;
 	int ret;
 
-	if (argc < 1)
-		return arg_missing(cli, "IOAS");
-	ret = get_obj_id(cli, argv[0], NAME_IOAS, false, id);
+	ret = get_ioas_arg(cli, argc, argv, id);
 	if (ret)
 		return ret;
 	r = calloc(argc, sizeof(*r));
