@@ -37,6 +37,10 @@ struct layout_args {
 	uint32_t num_holes;
 	uint64_t size, base, align, below4g;
 	bool has_size;
+	/* The endpoints build_eps() makes of them (free_regs()). */
+	struct ioasid_endpoint eps[MAX_WORDS + 1];
+	struct ioasid_resv_region *regs[MAX_WORDS + 1];
+	uint32_t num_eps;
 };
 
 static int get_ram(struct cli *cli, const char *s, struct ioasid_ram_range *r)
@@ -96,10 +100,9 @@ static int parse_args(struct cli *cli, int argc, char **argv, bool plan,
 }
 
 /* Endpoints for the devices, plus one for the platform holes. */
-static int build_eps(struct cli *cli, struct layout_args *a,
-		     struct ioasid_endpoint *eps,
-		     struct ioasid_resv_region **regs, uint32_t *num_eps)
+static int build_eps(struct cli *cli, struct layout_args *a)
 {
+	struct ioasid_endpoint *eps = a->eps;
 	uint32_t n = 0;
 	int ret;
 
@@ -112,12 +115,12 @@ static int build_eps(struct cli *cli, struct layout_args *a,
 		ret = ioasid_dev_iommu_info(cli->ctx, canon, &iommu);
 		if (ret)
 			return lib_err(cli, ret);
-		ret = ranges_dev_regions(cli, canon, &regs[n], &nr);
+		ret = ranges_dev_regions(cli, canon, &a->regs[n], &nr);
 		if (ret)
 			return ret;
 		memset(&eps[n], 0, sizeof(eps[n]));
 		eps[n].name = canon;
-		eps[n].regions = regs[n];
+		eps[n].regions = a->regs[n];
 		eps[n].num_regions = nr;
 		eps[n].aperture_last = iommu.aperture_last;
 		eps[n].page_sizes = iommu.page_sizes;
@@ -130,8 +133,28 @@ static int build_eps(struct cli *cli, struct layout_args *a,
 		eps[n].num_regions = a->num_holes;
 		n++;
 	}
-	*num_eps = n;
+	a->num_eps = n;
 	return CMD_OK;
+}
+
+static void free_regs(struct layout_args *a)
+{
+	for (uint32_t i = 0; i < a->num_devs; i++)
+		free(a->regs[i]);
+}
+
+/* "layout check|plan" (@plan) up to the endpoints of its devices, which
+ * only the run builds; free_regs() after either. */
+static int layout_setup(struct cli *cli, int argc, char **argv, bool plan,
+			struct layout_args *a)
+{
+	int ret = parse_args(cli, argc, argv, plan, a);
+
+	if (ret || cli->check_only)
+		return ret;
+	if (cli_need_inspect_ctx(cli))
+		return CMD_FAIL;
+	return build_eps(cli, a);
 }
 
 static void print_ram(struct cli *cli, const char *key,
@@ -164,45 +187,31 @@ static int get_plan(const void *arg, void *arr, uint32_t *num)
 }
 
 /* 0 with the plan in *@out, or the -errno (nothing reported). */
-static int plan(const struct ioasid_endpoint *eps,
-		uint32_t num_eps, const struct layout_args *a,
-		struct ioasid_ram_range **out, uint32_t *num)
+static int plan(const struct layout_args *a, struct ioasid_ram_range **out,
+		uint32_t *num)
 {
 	IOASID_OPTS(ioasid_layout_plan_opts, o, .base = a->base,
 		    .align = a->align, .min_below_4g = a->below4g);
-	struct plan_of p = { eps, num_eps, a->size, &o };
+	struct plan_of p = { a->eps, a->num_eps, a->size, &o };
 	int ret;
 
 	*out = get_list(NULL, get_plan, &p, sizeof(**out), num, &ret);
 	return ret;
 }
 
-static void free_regs(struct ioasid_resv_region **regs, uint32_t n)
-{
-	for (uint32_t i = 0; i < n; i++)
-		free(regs[i]);
-}
-
 static int layout_check(struct cli *cli, int argc, char **argv)
 {
 	struct layout_args a;
-	struct ioasid_endpoint eps[MAX_WORDS + 1];
-	struct ioasid_resv_region *regs[MAX_WORDS + 1] = { 0 };
 	struct ioasid_layout_conflict *c = NULL;
 	struct ioasid_ram_range *suggest = NULL;
-	uint32_t num_eps = 0, nc = 0, ns = 0;
+	uint32_t nc = 0, ns = 0;
 	char msg[768];
 	int ret;
 
-	ret = parse_args(cli, argc, argv, false, &a);
+	ret = layout_setup(cli, argc, argv, false, &a);
 	if (ret || cli->check_only)
-		return ret;
-	if (cli_need_inspect_ctx(cli))
-		return CMD_FAIL;
-	ret = build_eps(cli, &a, eps, regs, &num_eps);
-	if (ret)
 		goto out;
-	ret = ioasid_layout_check(eps, num_eps, a.ram, a.num_ram, NULL, &nc);
+	ret = ioasid_layout_check(a.eps, a.num_eps, a.ram, a.num_ram, NULL, &nc);
 	if (ret == 0) {
 		out_obj_open(cli, NULL);
 		out_bool(cli, "ok", NULL, true);
@@ -222,7 +231,7 @@ static int layout_check(struct cli *cli, int argc, char **argv)
 		ret = cmd_err(cli, ENOMEM, "out of memory");
 		goto out;
 	}
-	ioasid_layout_check(eps, num_eps, a.ram, a.num_ram, c, &nc);
+	ioasid_layout_check(a.eps, a.num_eps, a.ram, a.num_ram, c, &nc);
 
 	/* A layout of the same size that would have worked. */
 	a.size = 0;
@@ -235,7 +244,7 @@ static int layout_check(struct cli *cli, int argc, char **argv)
 	a.align = 0;
 	if (a.size % (2u << 20))
 		a.align = 4096;
-	if (plan(eps, num_eps, &a, &suggest, &ns))
+	if (plan(&a, &suggest, &ns))
 		ns = 0;
 
 	out_obj_open(cli, NULL);
@@ -260,7 +269,7 @@ static int layout_check(struct cli *cli, int argc, char **argv)
 	out_obj_close(cli);
 	ret = fail_with_result(cli, EADDRINUSE, msg);
 out:
-	free_regs(regs, a.num_devs);
+	free_regs(&a);
 	free(c);
 	free(suggest);
 	return ret;
@@ -269,21 +278,14 @@ out:
 static int layout_plan(struct cli *cli, int argc, char **argv)
 {
 	struct layout_args a;
-	struct ioasid_endpoint eps[MAX_WORDS + 1];
-	struct ioasid_resv_region *regs[MAX_WORDS + 1] = { 0 };
 	struct ioasid_ram_range *r = NULL;
-	uint32_t num_eps = 0, n = 0;
+	uint32_t n = 0;
 	int ret;
 
-	ret = parse_args(cli, argc, argv, true, &a);
+	ret = layout_setup(cli, argc, argv, true, &a);
 	if (ret || cli->check_only)
-		return ret;
-	if (cli_need_inspect_ctx(cli))
-		return CMD_FAIL;
-	ret = build_eps(cli, &a, eps, regs, &num_eps);
-	if (ret)
 		goto out;
-	ret = plan(eps, num_eps, &a, &r, &n);
+	ret = plan(&a, &r, &n);
 	if (ret) {
 		ret = lib_err(cli, ret);
 		goto out;
@@ -293,7 +295,7 @@ static int layout_plan(struct cli *cli, int argc, char **argv)
 	print_ram(cli, "ram", r, n);
 	out_obj_close(cli);
 out:
-	free_regs(regs, a.num_devs);
+	free_regs(&a);
 	free(r);
 	return ret;
 }
@@ -338,12 +340,9 @@ static int all_group_devices(struct cli *cli, struct layout_args *a,
 static int layout_report(struct cli *cli, int argc, char **argv)
 {
 	struct layout_args a;
-	struct ioasid_endpoint eps[MAX_WORDS + 1];
-	struct ioasid_resv_region *regs[MAX_WORDS + 1] = { 0 };
 	static char names[MAX_WORDS][IOASID_NAME_MAX];
 	char host[IOASID_NAME_MAX] = "";
 	const char *name = NULL;
-	uint32_t num_eps = 0;
 	int ret;
 
 	memset(&a, 0, sizeof(a));
@@ -366,7 +365,7 @@ static int layout_report(struct cli *cli, int argc, char **argv)
 		if (ret)
 			return ret;
 	}
-	ret = build_eps(cli, &a, eps, regs, &num_eps);
+	ret = build_eps(cli, &a);
 	if (ret)
 		goto out;
 	if (!name) {
@@ -377,21 +376,22 @@ static int layout_report(struct cli *cli, int argc, char **argv)
 	out_obj_open(cli, NULL);
 	out_str(cli, "platform", "platform %s\n", name);
 	out_arr_open(cli, "devices");
-	for (uint32_t e = 0; e < num_eps; e++) {
+	for (uint32_t e = 0; e < a.num_eps; e++) {
+		const struct ioasid_endpoint *ep = &a.eps[e];
 		IOASID_OPTS(ioasid_iommu_info, iommu);
 
-		ioasid_dev_iommu_info(cli->ctx, eps[e].name, &iommu);
+		ioasid_dev_iommu_info(cli->ctx, ep->name, &iommu);
 		out_obj_open(cli, NULL);
-		out_str(cli, "name", "device %s", eps[e].name);
+		out_str(cli, "name", "device %s", ep->name);
 		out_str(cli, "iommu", " iommu %s", iommu.name);
 		out_u64(cli, "aperture_last", " ceiling 0x%" PRIx64,
-			eps[e].aperture_last);
+			ep->aperture_last);
 		out_u64(cli, "page_sizes", " page_sizes 0x%" PRIx64 "\n",
-			eps[e].page_sizes);
+			ep->page_sizes);
 		out_arr_open(cli, "regions");
-		for (uint32_t k = 0; k < eps[e].num_regions; k++) {
+		for (uint32_t k = 0; k < ep->num_regions; k++) {
 			out_obj_open(cli, NULL);
-			print_region(cli, "\t", &eps[e].regions[k]);
+			print_region(cli, "\t", &ep->regions[k]);
 			out_text(cli, "\n");
 			out_obj_close(cli);
 		}
@@ -401,7 +401,7 @@ static int layout_report(struct cli *cli, int argc, char **argv)
 	out_arr_close(cli);
 	out_obj_close(cli);
 out:
-	free_regs(regs, a.num_devs);
+	free_regs(&a);
 	return ret;
 }
 
