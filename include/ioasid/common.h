@@ -25,6 +25,11 @@
  *   Declare the struct with IOASID_OPTS(), which zeroes every byte; a
  *   struct built another way must be memset() to 0 first, because a
  *   designated initialiser alone leaves padding undefined.
+ * - Parameters come in one order: the object the call acts on, its
+ *   inputs, the options struct, then the outputs (in/out ones too; an
+ *   output array or buffer and its size go together).  The exceptions
+ *   left are ioasid_ioas_map(), ioasid_ioas_map_file() and
+ *   ioasid_ioas_copy(), whose in/out IOVA comes before the options.
  * - Object ids (IOAS, HWPT, device) are the kernel's u32 ids, or the
  *   simulator's equivalent; 0 is never a valid id.
  *

@@ -240,7 +240,7 @@ IOASID_API int ioasid_hwpt_set_dirty_tracking(struct ioasid_ctx *ctx,
 IOASID_API int ioasid_hwpt_get_dirty_bitmap(struct ioasid_ctx *ctx,
 					    uint32_t hwpt_id, uint64_t iova,
 					    uint64_t length, uint64_t page_size,
-					    uint64_t *bitmap, uint32_t flags);
+					    uint32_t flags, uint64_t *bitmap);
 
 /*
  * ioasid_viommu_obj_destroy, ioasid_vdevice_destroy, ioasid_veventq_destroy,

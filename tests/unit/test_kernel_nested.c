@@ -445,11 +445,11 @@ static void dirty_and_test_ops(void **state)
 
 	expect_ioctl(REQ_DIRTY_BITMAP, 0, fill_dirty_bitmap);
 	assert_int_equal(ioasid_hwpt_get_dirty_bitmap(f->ctx, 6, 0x1000000, 0x4000,
-						      0x800, &bm,
-						      IOASID_DIRTY_NO_CLEAR), 0);
+						      0x800, IOASID_DIRTY_NO_CLEAR,
+						      &bm), 0);
 	expect_ioctl(REQ_DIRTY_BITMAP, EOPNOTSUPP, NULL);
 	assert_int_equal(ioasid_hwpt_get_dirty_bitmap(f->ctx, 6, 0x1000000, 0x4000,
-						      0x800, &bm, 0),
+						      0x800, 0, &bm),
 			 -EOPNOTSUPP);
 	assert_msg_has("without IOASID_HWPT_ALLOC_DIRTY_TRACKING");
 	expect_ioctl(IOMMUFD_IO(0x8b), ENOTTY, NULL);

@@ -366,40 +366,40 @@ static void test_dirty_tracking(void **state)
 	OK(ioasid_hwpt_set_dirty_tracking(f->ctx, f->parent, true));
 	OK(ioasid_test_dirty(f->ctx, f->parent, base, 64 * SZ_4K, SZ_4K, mark, &nr));
 	assert_int_equal(nr, 2);
-	OK(ioasid_hwpt_get_dirty_bitmap(f->ctx, f->parent, base, 64 * SZ_4K, SZ_4K, bm,
-					IOASID_DIRTY_NO_CLEAR));
+	OK(ioasid_hwpt_get_dirty_bitmap(f->ctx, f->parent, base, 64 * SZ_4K, SZ_4K,
+					IOASID_DIRTY_NO_CLEAR, bm));
 	assert_int_equal(bm[0], 0x5);
 	/* 8K granularity: pages 0 and 2 fall in bits 0 and 1. */
 	bm[0] = 0;
 	OK(ioasid_hwpt_get_dirty_bitmap(f->ctx, f->parent, base, 64 * SZ_4K, 2 * SZ_4K,
-					bm, 0));
+					0, bm));
 	assert_int_equal(bm[0], 0x3);
 	bm[0] = 0;
-	OK(ioasid_hwpt_get_dirty_bitmap(f->ctx, f->parent, base, 64 * SZ_4K, SZ_4K, bm, 0));
+	OK(ioasid_hwpt_get_dirty_bitmap(f->ctx, f->parent, base, 64 * SZ_4K, SZ_4K, 0, bm));
 	assert_int_equal(bm[0], 0);
 
 	EXPECT_ERR(EINVAL, NULL,
-		   ioasid_hwpt_get_dirty_bitmap(f->ctx, f->parent, base, 0, SZ_4K, bm, 0));
+		   ioasid_hwpt_get_dirty_bitmap(f->ctx, f->parent, base, 0, SZ_4K, 0, bm));
 	EXPECT_ERR(EINVAL, NULL,
-		   ioasid_hwpt_get_dirty_bitmap(f->ctx, f->parent, base + 512, SZ_4K, SZ_4K, bm, 0));
+		   ioasid_hwpt_get_dirty_bitmap(f->ctx, f->parent, base + 512, SZ_4K, SZ_4K, 0, bm));
 	EXPECT_ERR(EOVERFLOW, NULL,
 		   ioasid_hwpt_get_dirty_bitmap(f->ctx, f->parent, UINT64_MAX - 4095, 2 * SZ_4K,
-						SZ_4K, bm, 0));
+						SZ_4K, 0, bm));
 	EXPECT_ERR(EOPNOTSUPP, NULL,
-		   ioasid_hwpt_get_dirty_bitmap(f->ctx, f->parent, base, SZ_4K, SZ_4K, bm, 2));
+		   ioasid_hwpt_get_dirty_bitmap(f->ctx, f->parent, base, SZ_4K, SZ_4K, 2, bm));
 	EXPECT_ERR(ENOENT, NULL,
-		   ioasid_hwpt_get_dirty_bitmap(f->ctx, f->ioas, base, SZ_4K, SZ_4K, bm, 0));
+		   ioasid_hwpt_get_dirty_bitmap(f->ctx, f->ioas, base, SZ_4K, SZ_4K, 0, bm));
 	OK(ioasid_hwpt_alloc(f->dev, f->ioas, &plain_o, &plain));
 	EXPECT_ERR(EOPNOTSUPP, NULL, ioasid_hwpt_set_dirty_tracking(f->ctx, plain, true));
 	EXPECT_ERR(EOPNOTSUPP, NULL,
-		   ioasid_hwpt_get_dirty_bitmap(f->ctx, plain, base, SZ_4K, SZ_4K, bm, 0));
+		   ioasid_hwpt_get_dirty_bitmap(f->ctx, plain, base, SZ_4K, SZ_4K, 0, bm));
 
 	/* Re-enabling after a disable clears the bits. */
 	OK(ioasid_test_dirty(f->ctx, f->parent, base, SZ_4K, SZ_4K, mark, &nr));
 	OK(ioasid_hwpt_set_dirty_tracking(f->ctx, f->parent, false));
 	OK(ioasid_hwpt_set_dirty_tracking(f->ctx, f->parent, true));
 	bm[0] = 0;
-	OK(ioasid_hwpt_get_dirty_bitmap(f->ctx, f->parent, base, 64 * SZ_4K, SZ_4K, bm, 0));
+	OK(ioasid_hwpt_get_dirty_bitmap(f->ctx, f->parent, base, 64 * SZ_4K, SZ_4K, 0, bm));
 	assert_int_equal(bm[0], 0);
 }
 

@@ -519,13 +519,13 @@ static void scenario_dirty(void)
 	VT_CHECK(nr == 2, "nr_dirty %llu", (unsigned long long)nr);
 	memset(bm, 0, sizeof(bm));
 	VT_OK(ioasid_hwpt_get_dirty_bitmap(ctx, hwpt, iova, 8 * MOCK_PAGE,
-					   MOCK_PAGE, bm, IOASID_DIRTY_NO_CLEAR));
+					   MOCK_PAGE, IOASID_DIRTY_NO_CLEAR, bm));
 	VT_CHECK(bm[0] == 0xf, "NO_CLEAR bitmap at 2 KiB: 0x%llx",
 		 (unsigned long long)bm[0]);
 	/* At 4 KiB: bits 0 and 1, cleared by this read. */
 	memset(bm, 0, sizeof(bm));
 	VT_OK(ioasid_hwpt_get_dirty_bitmap(ctx, hwpt, iova, 8 * MOCK_PAGE,
-					   2 * MOCK_PAGE, bm, 0));
+					   2 * MOCK_PAGE, 0, bm));
 	VT_CHECK(bm[0] == 0x3, "bitmap at 4 KiB: 0x%llx",
 		 (unsigned long long)bm[0]);
 	/* Bits 0 and 2 at 4 KiB stay 0x5 at 4 KiB. */
@@ -534,31 +534,31 @@ static void scenario_dirty(void)
 				&mark, &nr));
 	VT_CHECK(nr == 2, "nr_dirty %llu", (unsigned long long)nr);
 	VT_OK(ioasid_hwpt_get_dirty_bitmap(ctx, hwpt, iova, 8 * MOCK_PAGE,
-					   2 * MOCK_PAGE, bm, 0));
+					   2 * MOCK_PAGE, 0, bm));
 	VT_CHECK(bm[0] == 0x5, "bitmap at 4 KiB after marking 0x5 at 4 KiB: 0x%llx",
 		 (unsigned long long)bm[0]);
 	vt_say("  marked 0x5 at 2 KiB: 0xf at 2 KiB, 0x3 at 4 KiB; marked 0x5 at 4 KiB: 0x5");
 	memset(bm, 0, sizeof(bm));
 	VT_OK(ioasid_hwpt_get_dirty_bitmap(ctx, hwpt, iova, 8 * MOCK_PAGE,
-					   MOCK_PAGE, bm, 0));
+					   MOCK_PAGE, 0, bm));
 	VT_CHECK(bm[0] == 0, "after a clearing read: 0x%llx",
 		 (unsigned long long)bm[0]);
 
 	VT_ERR(EINVAL, ioasid_hwpt_get_dirty_bitmap(ctx, hwpt, iova, 0, MOCK_PAGE,
-						    bm, 0));
+						    0, bm));
 	VT_ERR(EINVAL, ioasid_hwpt_get_dirty_bitmap(ctx, hwpt, iova + 0x100,
 						    8 * MOCK_PAGE, MOCK_PAGE,
-						    bm, 0));
+						    0, bm));
 	VT_ERR(EOVERFLOW, ioasid_hwpt_get_dirty_bitmap(ctx, hwpt, ~0ull - 0xfff,
-						       0x2000, MOCK_PAGE, bm, 0));
+						       0x2000, MOCK_PAGE, 0, bm));
 	VT_ERR(EOPNOTSUPP, ioasid_hwpt_get_dirty_bitmap(ctx, hwpt, iova,
 							8 * MOCK_PAGE, MOCK_PAGE,
-							bm, 0x8));
+							0x8, bm));
 	VT_ERR(ENOENT, ioasid_hwpt_get_dirty_bitmap(ctx, ioas, iova, 8 * MOCK_PAGE,
-						    MOCK_PAGE, bm, 0));
+						    MOCK_PAGE, 0, bm));
 	VT_ERR(EOPNOTSUPP, ioasid_hwpt_get_dirty_bitmap(ctx, plain, iova,
 							8 * MOCK_PAGE,
-							MOCK_PAGE, bm, 0));
+							MOCK_PAGE, 0, bm));
 	VT_ERR(EOPNOTSUPP, ioasid_hwpt_set_dirty_tracking(ctx, plain, true));
 
 	/* Re-enabling clears the bits. */
@@ -568,7 +568,7 @@ static void scenario_dirty(void)
 	VT_OK(ioasid_hwpt_set_dirty_tracking(ctx, hwpt, true));
 	memset(bm, 0, sizeof(bm));
 	VT_OK(ioasid_hwpt_get_dirty_bitmap(ctx, hwpt, iova, 8 * MOCK_PAGE,
-					   MOCK_PAGE, bm, IOASID_DIRTY_NO_CLEAR));
+					   MOCK_PAGE, IOASID_DIRTY_NO_CLEAR, bm));
 	VT_CHECK(bm[0] == 0, "after re-enabling: 0x%llx",
 		 (unsigned long long)bm[0]);
 	VT_OK(ioasid_hwpt_set_dirty_tracking(ctx, hwpt, false));
