@@ -453,6 +453,33 @@ $(BUILD)/vm/tests/%.t: tests/vm/lib/%.c $(wildcard tests/vm/lib/*.h) $(STATICLIB
 # bench_nested counts the library's ioctls by wrapping ioctl at link time.
 $(BUILD)/vm/tests/bench_nested.t: LDFLAGS += -Wl,--wrap=ioctl
 
+# Public-API tests on both backends (tests/harness/, docs/TESTING.md): each
+# tests/harness/api_NAME.c is linked with harness-sim.c as a unit test
+# (check-unit) and, static, with harness-kernel.c as a VM test (vmcheck).
+HX_SRCS := $(sort $(wildcard tests/harness/api_*.c))
+HX_UNIT_BINS := $(patsubst tests/harness/%.c,$(BUILD)/tests/harness/%,$(HX_SRCS))
+HX_VM_BINS := $(patsubst tests/harness/%.c,$(BUILD)/vm/tests/%.t,$(HX_SRCS))
+HX_DEPS := tests/harness/harness.c $(wildcard tests/harness/*.h) $(STATICLIB)
+HX_CFLAGS = $(filter-out -MMD -MP,$(BASE_CFLAGS)) $(PUBLIC_INCLUDES) \
+	$(LIB_TEST_INCLUDES) -Itests/harness $(CFLAGS)
+UNIT_BINS += $(HX_UNIT_BINS)
+unit check-unit: $(HX_UNIT_BINS)
+VM_LIB_BINS += $(HX_VM_BINS)
+
+$(BUILD)/tests/harness/%: tests/harness/%.c tests/harness/harness-sim.c $(HX_DEPS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(HX_CFLAGS) -DHX_MOCK_INI='"$(abspath examples/topologies/mock.ini)"' \
+		$(LDFLAGS) -o $@ $< tests/harness/harness.c \
+		tests/harness/harness-sim.c $(STATICLIB) $(LIB_LIBS)
+
+$(BUILD)/vm/tests/%.t: tests/harness/%.c tests/harness/harness-kernel.c $(HX_DEPS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(HX_CFLAGS) -isystem $(VM_UAPI) $(LDFLAGS) -static -o $@ $< \
+		tests/harness/harness.c tests/harness/harness-kernel.c \
+		$(STATICLIB) $(LIB_LIBS)
+
 $(VM_IOASCTL): $(CLI_OBJS) $(STATICLIB)
 	$(call msg,LD,$@)
 	$(Q)mkdir -p $(@D)
