@@ -182,10 +182,7 @@ static int unmapped_by_map(struct cli *cli, uint32_t ioas, uint64_t iova,
 static int expect_mapping(struct cli *cli, int argc, char **argv,
 			  bool mapped)
 {
-	const char *iova_s = NULL, *len_s = NULL;
-	const struct kw_value kws[] = {
-		{ "iova", &iova_s }, { "length", &len_s }, { NULL },
-	};
+	const char *len_s;
 	struct ioasid_iova_range *r;
 	uint64_t iova, length, alignment = 0, unit, first, last;
 	uint32_t id, scratch, num;
@@ -194,16 +191,10 @@ static int expect_mapping(struct cli *cli, int argc, char **argv,
 	ret = get_ioas_arg(cli, argc, argv, &id);
 	if (ret)
 		return ret;
-	ret = get_kw_values(cli, argc - 1, argv + 1, kws, "one of iova, length");
+	ret = get_iova_length(cli, argc - 1, argv + 1, "one of iova, length",
+			      &iova, &length, &len_s);
 	if (ret)
 		return ret;
-	if (!iova_s)
-		return arg_missing(cli, "iova");
-	if (!len_s)
-		return arg_missing(cli, "length");
-	if (get_u64(cli, iova_s, true, &iova) ||
-	    get_u64(cli, len_s, true, &length))
-		return CMD_USAGE;
 	if (length == 0)
 		return arg_wrong(cli, len_s, "the length may not be zero");
 	if (iova + (length - 1) < iova)

@@ -334,10 +334,6 @@ static int ioas_map(struct cli *cli, int argc, char **argv)
 
 static int ioas_unmap(struct cli *cli, int argc, char **argv)
 {
-	const char *iova_s = NULL, *len_s = NULL;
-	const struct kw_value kws[] = {
-		{ "iova", &iova_s }, { "length", &len_s }, { NULL },
-	};
 	uint64_t iova, length, unmapped = 0;
 	bool all = argc > 1 && !strcmp(argv[1], "all");
 	uint32_t id;
@@ -349,17 +345,11 @@ static int ioas_unmap(struct cli *cli, int argc, char **argv)
 	if (all && argc > 2)
 		return arg_unexpected(cli, argv[2], "nothing after \"all\"");
 	if (!all) {
-		ret = get_kw_values(cli, argc - 1, argv + 1, kws,
-				    "one of iova, length, all");
+		ret = get_iova_length(cli, argc - 1, argv + 1,
+				      "one of iova, length, all", &iova,
+				      &length, NULL);
 		if (ret)
 			return ret;
-		if (!iova_s)
-			return arg_missing(cli, "iova");
-		if (!len_s)
-			return arg_missing(cli, "length");
-		if (get_u64(cli, iova_s, true, &iova) ||
-		    get_u64(cli, len_s, true, &length))
-			return CMD_USAGE;
 	}
 	if (cli->check_only)
 		return CMD_OK;
@@ -379,10 +369,6 @@ static int ioas_unmap(struct cli *cli, int argc, char **argv)
 static int ioas_copy(struct cli *cli, int argc, char **argv)
 {
 	IOASID_OPTS(ioasid_map_opts, opts);
-	const char *src_iova_s = NULL, *len_s = NULL;
-	const struct kw_value kws[] = {
-		{ "iova", &src_iova_s }, { "length", &len_s }, { NULL },
-	};
 	uint64_t src_iova, length, iova;
 	struct place pl = { 0 };
 	uint32_t dst, src;
@@ -408,16 +394,10 @@ static int ioas_copy(struct cli *cli, int argc, char **argv)
 	if (ret)
 		return ret;
 	i++;
-	ret = get_kw_values(cli, argc - i, argv + i, kws, "one of iova, length");
+	ret = get_iova_length(cli, argc - i, argv + i, "one of iova, length",
+			      &src_iova, &length, NULL);
 	if (ret)
 		return ret;
-	if (!src_iova_s)
-		return arg_missing(cli, "iova");
-	if (!len_s)
-		return arg_missing(cli, "length");
-	if (get_u64(cli, src_iova_s, true, &src_iova) ||
-	    get_u64(cli, len_s, true, &length))
-		return CMD_USAGE;
 	if (cli->check_only)
 		return CMD_OK;
 	if (cli_need_ctx(cli))

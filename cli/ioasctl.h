@@ -172,6 +172,11 @@ int get_kw_value(struct cli *cli, int argc, char **argv, int *i,
  * is refused with arg_unexpected(@expected). */
 int get_kw_values(struct cli *cli, int argc, char **argv,
 		  const struct kw_value *kws, const char *expected);
+/* "iova ADDR length LEN", both required, as all the words of @argv
+ * (get_kw_values()); *@len_word, unless NULL, is the word LEN. */
+int get_iova_length(struct cli *cli, int argc, char **argv,
+		    const char *expected, uint64_t *iova, uint64_t *length,
+		    const char **len_word);
 
 /* util.c: lists */
 /* A library call that fills @arr with up to *@num entries of a list, or

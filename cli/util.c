@@ -310,6 +310,31 @@ int get_kw_values(struct cli *cli, int argc, char **argv,
 	return CMD_OK;
 }
 
+int get_iova_length(struct cli *cli, int argc, char **argv,
+		    const char *expected, uint64_t *iova, uint64_t *length,
+		    const char **len_word)
+{
+	const char *iova_s = NULL, *len_s = NULL;
+	const struct kw_value kws[] = {
+		{ "iova", &iova_s }, { "length", &len_s }, { NULL },
+	};
+	int ret;
+
+	ret = get_kw_values(cli, argc, argv, kws, expected);
+	if (ret)
+		return ret;
+	if (!iova_s)
+		return arg_missing(cli, "iova");
+	if (!len_s)
+		return arg_missing(cli, "length");
+	if (get_u64(cli, iova_s, true, iova) ||
+	    get_u64(cli, len_s, true, length))
+		return CMD_USAGE;
+	if (len_word)
+		*len_word = len_s;
+	return CMD_OK;
+}
+
 /* ------------------------------------------------------------------ */
 /* Lists                                                                */
 
