@@ -106,7 +106,13 @@ static void print_dev_info(struct cli *cli, const struct ioasid_dev_info *in)
 		 in->pasid_width);
 }
 
-static int device_list(struct cli *cli, int argc, char **argv)
+/*
+ * "device list" and "group list": @show prints entry @i of the library's
+ * walk (ioasid_dev_info_at(), ioasid_group_info_at()) until it returns
+ * -ENOENT, past the last; any other result but CMD_OK ends the command.
+ */
+static int list_all(struct cli *cli, int argc, char **argv,
+		    int (*show)(struct cli *cli, uint32_t i))
 {
 	if (argc > 0)
 		return arg_unexpected(cli, argv[0], "nothing after \"list\"");
@@ -116,19 +122,33 @@ static int device_list(struct cli *cli, int argc, char **argv)
 		return CMD_FAIL;
 	out_arr_open(cli, NULL);
 	for (uint32_t i = 0;; i++) {
-		IOASID_OPTS(ioasid_dev_info, info);
-		int ret = ioasid_dev_info_at(cli->ctx, i, &info);
+		int ret = show(cli, i);
 
 		if (ret == -ENOENT)
 			break;
-		if (ret < 0)
-			return lib_err(cli, ret);
-		out_obj_open(cli, NULL);
-		print_dev_info(cli, &info);
-		out_obj_close(cli);
+		if (ret)
+			return ret;
 	}
 	out_arr_close(cli);
 	return CMD_OK;
+}
+
+static int show_dev_at(struct cli *cli, uint32_t i)
+{
+	IOASID_OPTS(ioasid_dev_info, info);
+	int ret = ioasid_dev_info_at(cli->ctx, i, &info);
+
+	if (ret < 0)
+		return ret == -ENOENT ? ret : lib_err(cli, ret);
+	out_obj_open(cli, NULL);
+	print_dev_info(cli, &info);
+	out_obj_close(cli);
+	return CMD_OK;
+}
+
+static int device_list(struct cli *cli, int argc, char **argv)
+{
+	return list_all(cli, argc, argv, show_dev_at);
 }
 
 static int device_show(struct cli *cli, int argc, char **argv)
@@ -473,29 +493,19 @@ static int print_group(struct cli *cli, const struct ioasid_group_info *g,
 	return ret;
 }
 
+static int show_group_at(struct cli *cli, uint32_t i)
+{
+	IOASID_OPTS(ioasid_group_info, g);
+	int ret = ioasid_group_info_at(cli->ctx, i, &g);
+
+	if (ret < 0)
+		return ret == -ENOENT ? ret : lib_err(cli, ret);
+	return print_group(cli, &g, false);
+}
+
 static int group_list(struct cli *cli, int argc, char **argv)
 {
-	if (argc > 0)
-		return arg_unexpected(cli, argv[0], "nothing after \"list\"");
-	if (cli->check_only)
-		return CMD_OK;
-	if (cli_need_inspect_ctx(cli))
-		return CMD_FAIL;
-	out_arr_open(cli, NULL);
-	for (uint32_t i = 0;; i++) {
-		IOASID_OPTS(ioasid_group_info, g);
-		int ret = ioasid_group_info_at(cli->ctx, i, &g);
-
-		if (ret == -ENOENT)
-			break;
-		if (ret < 0)
-			return lib_err(cli, ret);
-		ret = print_group(cli, &g, false);
-		if (ret)
-			return ret;
-	}
-	out_arr_close(cli);
-	return CMD_OK;
+	return list_all(cli, argc, argv, show_group_at);
 }
 
 static int group_show(struct cli *cli, int argc, char **argv)
