@@ -7,8 +7,8 @@
  * (layout_plan.c) and compared between two platforms for migration
  * (layout_compare.c); the facts of an endpoint array they share
  * (endpoints.c).  Arguments are checked by the caller (model.h): every
- * endpoint's sz and unknown bytes, its regions array and the regions'
- * bounds and types, RAM ranges neither empty nor wrapping, flags.
+ * endpoint's reserved bytes, its regions array and the regions' bounds
+ * and types, RAM ranges neither empty nor wrapping, flags.
  * Never installed.
  */
 #ifndef IOASID_LIB_LAYOUT_H

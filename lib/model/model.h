@@ -8,12 +8,16 @@
  * The rule between lib/core and this layer: every public entry point is
  * in lib/core, pure ones too (ioasid_resv_usable(), ioasid_layout_check(),
  * ioasid_layout_plan(), ioasid_layout_compare(),
- * ioasid_endpoints_combine(), ...).  The entry point checks its arguments
- * (NULL pointers, option structs' sz and unknown bytes, counts, flags,
- * empty or inverted ranges, unknown region types) and then calls a
- * function here.  Functions here assume checked arguments and do not
- * check them again; they fail only for what the computation itself finds
- * (a conflict, no room, no memory), with the message the caller returns.
+ * ioasid_endpoints_combine(), ...); the one exception left,
+ * ioasid_dev_class_name(), waits in dev_class.c for lib/host/config.c,
+ * which may not call lib/core.  The entry point checks its arguments
+ * (NULL pointers, option structs' sz and unknown or reserved bytes,
+ * counts, flags, empty or inverted ranges, unknown region types) and then
+ * calls a function here.  Functions here assume checked arguments and do
+ * not check them again; they fail only for what the computation itself
+ * finds (a conflict, no room, no memory), with the message the caller
+ * returns, except for the building blocks the backends share too
+ * (resv_merge(), resv_complement()), whose bare -ENOMEM the caller words.
  */
 #ifndef IOASID_LIB_MODEL_H
 #define IOASID_LIB_MODEL_H

@@ -42,8 +42,10 @@ void pasid_entries_sort_by_vpasid(struct ioasid_pasid_entry *e, uint32_t n);
 /*
  * ioasid_dev_class_finish - set the fields that follow from dev_class
  * (needs_vpasid, needs_cpu_translation) and class_source in @info, as far
- * as @info->sz reaches.  Backends call it on every device report, so that
- * the report means the same for pdevs and mdevs on either backend.
+ * as @info->sz reaches.  Core calls it on every device report it reads
+ * (ioasid_ctx_dev_info_get(), lib/core/inventory.c), and lib/host/config.c
+ * on a report its configuration changed, so that the report means the
+ * same for pdevs and mdevs on either backend.
  */
 void ioasid_dev_class_finish(struct ioasid_dev_info *info,
 			     enum ioasid_class_source src);
