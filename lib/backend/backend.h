@@ -17,9 +17,23 @@
  * - on failure, leave state as the kernel would (normally unchanged) and
  *   set a message with ioasid_fail() when the backend can say more than
  *   the errno; the logic layer supplies a generic one otherwise;
- * - arguments that the logic layer checks (NULL pointers, option structs,
- *   flags outside IOASID_MAP_*) arrive already checked; everything that
- *   depends on backend state is the backend's to check.
+ * - the stateless checks are split where the kernel's ioctl handler looks
+ *   the object up (drivers/iommu/iommufd/: ioas.c iommufd_ioas_map() and
+ *   friends, main.c, hw_pagetable.c): core checks exactly what the
+ *   handler checks before its lookup, in the handler's order (for
+ *   IOMMU_IOAS_MAP: unknown flags, an IOVA or length of ULONG_MAX, no
+ *   access), and the backends do not check it again; everything the
+ *   handler checks after its lookup is the backend's, after its own
+ *   lookup, in the handler's order (a zero length, a range that wraps, a
+ *   bad fd, inverted or overlapping allowed ranges, option values,
+ *   dirty-bitmap page sizes; and IOMMU_IOAS_UNMAP checks nothing before
+ *   its lookup).  So ioasid_ioas_map(ctx, 4242, buf, 0, ...) is -ENOENT
+ *   on both backends, as on the kernel.  Before all of that core checks
+ *   the C API's own arguments, which have no uAPI counterpart: the
+ *   context and device handles, pointers the library itself writes or
+ *   reads (out-parameters, arrays with their count), option structs;
+ *   and everything that depends on the library's own state (a device not
+ *   bound or already attached);
  * Calls are serialized by the context lock; backends need no locking.
  */
 #ifndef IOASID_LIB_BACKEND_H

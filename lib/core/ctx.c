@@ -267,8 +267,8 @@ int ioasid_ctx_set_rlimit_mode(struct ioasid_ctx *ctx,
 	int rc;
 
 	CHECK_CTX(ctx);
-	if (mode != IOASID_RLIMIT_PER_USER && mode != IOASID_RLIMIT_PER_PROCESS)
-		return ioasid_fail(-EINVAL, "rlimit mode %d is unknown", (int)mode);
+	/* iommufd_option_rlimit_mode() checks the value last, after the
+	 * capability and the objects: the backend's. */
 	ioasid_ctx_enter(ctx);
 	rc = BE_CALL(ctx, option, "IOMMU_OPTION", true, IOASID_OPTION_RLIMIT_MODE,
 		     0, &val);

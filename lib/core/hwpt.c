@@ -199,9 +199,6 @@ int ioasid_hwpt_get_dirty_bitmap(struct ioasid_ctx *ctx, uint32_t hwpt_id,
 	if (flags & ~IOASID_DIRTY_NO_CLEAR)
 		return ioasid_fail(-EOPNOTSUPP, "unknown dirty bitmap flags %#x",
 				   flags & ~IOASID_DIRTY_NO_CLEAR);
-	if (page_size & (page_size - 1))
-		return ioasid_fail(-EINVAL, "page_size 0x%llx is not a power of two",
-				   (unsigned long long)page_size);
 	ioasid_ctx_enter(ctx);
 	rc = BE_CALL(ctx, get_dirty_bitmap, "dirty tracking", hwpt_id, iova,
 		     length, page_size, bitmap, flags);

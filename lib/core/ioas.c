@@ -4,15 +4,13 @@
  * ranges and allowed IOVAs, and the huge-page option.
  */
 #include <errno.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "core.h"
 
 #define MAP_FLAGS_KNOWN (IOASID_MAP_READ | IOASID_MAP_WRITE | IOASID_MAP_ANY_IOVA)
 
-/* Kernel's iommufd rejects IOVAs and lengths of ULONG_MAX and above
- * (iommufd_ioas_map, iommufd_ioas_unmap). */
+/* iommufd_ioas_map(), _map_file() and _copy() reject IOVAs and lengths of
+ * ULONG_MAX before they look the IOAS up. */
 #define IOVA_LIMIT UINT64_MAX
 
 /* ------------------------------------------------------------------ */
@@ -39,13 +37,24 @@ int ioasid_ioas_destroy(struct ioasid_ctx *ctx, uint32_t ioas_id)
 	return ioasid_ctx_leave(ctx, rc, "destroying an IOAS");
 }
 
+static int too_large(const char *what, uint64_t val)
+{
+	return ioasid_fail(-EOVERFLOW, "%s 0x%llx is too large", what,
+			   (unsigned long long)val);
+}
+
 /*
- * Checks shared by map, map_file and copy, in the kernel's order
- * (iommufd_ioas_map): unknown flags, then sizes, then access.
+ * What iommufd_ioas_map(), _map_file() and _copy() check before they look
+ * the IOAS up, in their order, and nothing more (lib/backend/backend.h):
+ * unknown flags (-EOPNOTSUPP); an IOVA (the IOVA in, with
+ * IOASID_MAP_ANY_IOVA too), a length or, for copy, a source IOVA of
+ * ULONG_MAX (-EOVERFLOW); no access (-EINVAL).  A zero length, a range
+ * that wraps, a bad fd or va come after the lookup: the backend's.  First
+ * the C API's own: @iova not NULL, the options struct.
  */
 static int check_map_args(const struct ioasid_map_opts *opts, uint64_t length,
 			  const uint64_t *iova, const char *iova_name,
-			  uint32_t *flags)
+			  const uint64_t *src_iova, uint32_t *flags)
 {
 	int rc;
 
@@ -61,18 +70,12 @@ static int check_map_args(const struct ioasid_map_opts *opts, uint64_t length,
 		return ioasid_fail(-EOPNOTSUPP,
 				   "map flags 0x%x: bits 0x%x are not IOASID_MAP_* flags",
 				   *flags, *flags & ~MAP_FLAGS_KNOWN);
-	if (length == 0)
-		return ioasid_fail(-EINVAL, "length is 0");
+	if (*iova >= IOVA_LIMIT)
+		return too_large(iova_name, *iova);
 	if (length >= IOVA_LIMIT)
-		return ioasid_fail(-EOVERFLOW, "length 0x%llx is too large",
-				   (unsigned long long)length);
-	if (!(*flags & IOASID_MAP_ANY_IOVA)) {
-		if (*iova >= IOVA_LIMIT || *iova + (length - 1) < *iova)
-			return ioasid_fail(-EOVERFLOW,
-					   "%s 0x%llx + length 0x%llx overflows 64 bits",
-					   iova_name, (unsigned long long)*iova,
-					   (unsigned long long)length);
-	}
+		return too_large("length", length);
+	if (src_iova && *src_iova >= IOVA_LIMIT)
+		return too_large("src_iova", *src_iova);
 	if (!(*flags & (IOASID_MAP_READ | IOASID_MAP_WRITE)))
 		return ioasid_fail(-EINVAL,
 				   "map flags 0x%x grant neither IOASID_MAP_READ nor IOASID_MAP_WRITE",
@@ -88,15 +91,9 @@ int ioasid_ioas_map(struct ioasid_ctx *ctx, uint32_t ioas_id, void *va,
 	int rc;
 
 	CHECK_CTX(ctx);
-	rc = check_map_args(opts, length, iova, "iova", &flags);
+	rc = check_map_args(opts, length, iova, "iova", NULL, &flags);
 	if (rc)
 		return rc;
-	if (!va)
-		return ioasid_fail(-EFAULT, "va is NULL");
-	if ((uintptr_t)va + (length - 1) < (uintptr_t)va)
-		return ioasid_fail(-EOVERFLOW,
-				   "va %p + length 0x%llx overflows the address space",
-				   va, (unsigned long long)length);
 	ioasid_ctx_enter(ctx);
 	rc = BE_CALL(ctx, ioas_map, "IOMMU_IOAS_MAP", ioas_id, flags,
 		     (uintptr_t)va, length, iova);
@@ -111,16 +108,9 @@ int ioasid_ioas_map_file(struct ioasid_ctx *ctx, uint32_t ioas_id, int fd,
 	int rc;
 
 	CHECK_CTX(ctx);
-	rc = check_map_args(opts, length, iova, "iova", &flags);
+	rc = check_map_args(opts, length, iova, "iova", NULL, &flags);
 	if (rc)
 		return rc;
-	if (fd < 0)
-		return ioasid_fail(-EBADF, "fd %d is not a file descriptor", fd);
-	if (start + (length - 1) < start)
-		return ioasid_fail(-EOVERFLOW,
-				   "file offset 0x%llx + length 0x%llx overflows 64 bits",
-				   (unsigned long long)start,
-				   (unsigned long long)length);
 	ioasid_ctx_enter(ctx);
 	rc = BE_CALL(ctx, ioas_map_file, "file mappings", ioas_id, flags, fd,
 		     start, length, iova);
@@ -134,17 +124,8 @@ int ioasid_ioas_unmap(struct ioasid_ctx *ctx, uint32_t ioas_id, uint64_t iova,
 	int rc;
 
 	CHECK_CTX(ctx);
-	/* 0 + UINT64_MAX is the kernel's "everything" (iommufd_ioas_unmap). */
-	if (!(iova == 0 && length == UINT64_MAX)) {
-		if (length == 0)
-			return ioasid_fail(-EINVAL, "length is 0");
-		if (iova >= IOVA_LIMIT || length >= IOVA_LIMIT ||
-		    iova + (length - 1) < iova)
-			return ioasid_fail(-EOVERFLOW,
-					   "iova 0x%llx + length 0x%llx overflows 64 bits",
-					   (unsigned long long)iova,
-					   (unsigned long long)length);
-	}
+	/* iommufd_ioas_unmap() looks the IOAS up first: every check of iova
+	 * and length is the backend's (0 + UINT64_MAX means everything). */
 	ioasid_ctx_enter(ctx);
 	rc = BE_CALL(ctx, ioas_unmap, "IOMMU_IOAS_UNMAP", ioas_id, iova, length,
 		     &removed);
@@ -167,14 +148,10 @@ int ioasid_ioas_copy(struct ioasid_ctx *ctx, uint32_t dst_ioas,
 	int rc;
 
 	CHECK_CTX(ctx);
-	rc = check_map_args(opts, length, dst_iova, "dst_iova", &flags);
+	rc = check_map_args(opts, length, dst_iova, "dst_iova", &src_iova,
+			    &flags);
 	if (rc)
 		return rc;
-	if (src_iova >= IOVA_LIMIT || src_iova + (length - 1) < src_iova)
-		return ioasid_fail(-EOVERFLOW,
-				   "src_iova 0x%llx + length 0x%llx overflows 64 bits",
-				   (unsigned long long)src_iova,
-				   (unsigned long long)length);
 	ioasid_ctx_enter(ctx);
 	rc = BE_CALL(ctx, ioas_copy, "IOMMU_IOAS_COPY", dst_ioas, src_ioas,
 		     flags, length, dst_iova, src_iova);
@@ -201,50 +178,17 @@ int ioasid_ioas_iova_ranges(struct ioasid_ctx *ctx, uint32_t ioas_id,
 	return ioasid_ctx_leave(ctx, rc, "reading the IOVA ranges");
 }
 
-static int cmp_range(const void *a, const void *b)
-{
-	const struct ioasid_iova_range *x = a, *y = b;
-
-	return x->start < y->start ? -1 : x->start > y->start;
-}
-
 int ioasid_ioas_allow_iovas(struct ioasid_ctx *ctx, uint32_t ioas_id,
 			    const struct ioasid_iova_range *ranges,
 			    uint32_t num)
 {
-	struct ioasid_iova_range *sorted;
-	uint32_t i;
 	int rc;
 
 	CHECK_CTX(ctx);
 	if (num && !ranges)
 		return ioasid_fail(-EINVAL, "ranges is NULL but num is %u", num);
-	/* iommufd_ioas_load_iovas(): start >= last and overlaps are EINVAL. */
-	for (i = 0; i < num; i++)
-		if (ranges[i].start >= ranges[i].last)
-			return ioasid_fail(-EINVAL,
-					   "allowed range %u (0x%llx-0x%llx) needs start < last",
-					   i, (unsigned long long)ranges[i].start,
-					   (unsigned long long)ranges[i].last);
-	if (num > 1) {
-		sorted = malloc(num * sizeof(*sorted));
-		if (!sorted)
-			return ioasid_fail(-ENOMEM, "out of memory");
-		memcpy(sorted, ranges, num * sizeof(*sorted));
-		qsort(sorted, num, sizeof(*sorted), cmp_range);
-		for (i = 1; i < num; i++)
-			if (sorted[i].start <= sorted[i - 1].last) {
-				rc = ioasid_fail(-EINVAL,
-						 "allowed ranges 0x%llx-0x%llx and 0x%llx-0x%llx overlap",
-						 (unsigned long long)sorted[i - 1].start,
-						 (unsigned long long)sorted[i - 1].last,
-						 (unsigned long long)sorted[i].start,
-						 (unsigned long long)sorted[i].last);
-				free(sorted);
-				return rc;
-			}
-		free(sorted);
-	}
+	/* iommufd_ioas_load_iovas() runs after the lookup: inverted and
+	 * overlapping ranges are the backend's to refuse. */
 	ioasid_ctx_enter(ctx);
 	rc = BE_CALL(ctx, ioas_allow_iovas, "IOMMU_IOAS_ALLOW_IOVAS", ioas_id,
 		     ranges, num);

@@ -654,7 +654,21 @@ int kernel_get_dirty_bitmap(void *be_, uint32_t hwpt_id, uint64_t iova,
 		.page_size = page_size,
 		.data = (uintptr_t)bitmap,
 	};
-	int rc = kernel_ioctl(be->fd, IOMMU_HWPT_GET_DIRTY_BITMAP, &cmd);
+	int rc;
+
+	/* The kernel's iova_bitmap takes page_size as a power of two and
+	 * would write more bits than a caller sized the bitmap for: refuse
+	 * any other, where the kernel checks page_size, after the HWPT. */
+	if (page_size & (page_size - 1)) {
+		if (probe_hwpt(be, hwpt_id) == 0)
+			return ioasid_fail(-ENOENT, "hwpt %u does not exist", hwpt_id);
+		/* A HWPT, or unknown (the probe failed): the size is wrong
+		 * either way. */
+		ioasid_clear_error();
+		return ioasid_fail(-EINVAL, "page_size 0x%llx is not a power of two",
+				   (unsigned long long)page_size);
+	}
+	rc = kernel_ioctl(be->fd, IOMMU_HWPT_GET_DIRTY_BITMAP, &cmd);
 
 	if (rc == -EOPNOTSUPP && !kernel_older(be, FEAT(DIRTY)))
 		return ioasid_fail(rc,

@@ -569,6 +569,12 @@ static int check_dirty_range(struct sim *s, struct sim_hwpt *h, uint64_t iova,
 				   (ull)iova, (ull)length, (ull)align);
 	if (!page_size)
 		return ioasid_fail(-EINVAL, "page_size is 0");
+	/* Not the kernel's check, but where it checks page_size: its
+	 * iova_bitmap takes a power of two (pgshift) and would count more
+	 * bits than a caller sized the bitmap for. */
+	if (page_size & (page_size - 1))
+		return ioasid_fail(-EINVAL, "page_size 0x%llx is not a power of two",
+				   (ull)page_size);
 	if ((iova & (page_size - 1)) || ((last + 1) & (page_size - 1)))
 		return ioasid_fail(-EINVAL,
 				   "iova 0x%llx length 0x%llx: not aligned to page_size 0x%llx",

@@ -54,8 +54,9 @@ void sim_ioas_free(struct sim *s, struct sim_ioas *ioas)
 	free(ioas);
 }
 
-/* ioas.c iommufd_ioas_map(): flags, then -EOVERFLOW for iova or length
- * at ULONG_MAX, then the IOAS; pages.c iopt_alloc_user_pages(). */
+/* ioas.c iommufd_ioas_map() after the checks core made (flags, iova or
+ * length at ULONG_MAX, access): the IOAS, then pages.c
+ * iopt_alloc_user_pages(). */
 int sim_ioas_map(void *be, uint32_t ioas_id, uint32_t flags,
 		 uint64_t va, uint64_t length, uint64_t *iova)
 {
@@ -63,10 +64,6 @@ int sim_ioas_map(void *be, uint32_t ioas_id, uint32_t flags,
 	struct sim_ioas *ioas;
 	struct sim_piece pc;
 
-	if (*iova == UINT64_MAX || length == UINT64_MAX)
-		return ioasid_fail(-EOVERFLOW, "iova or length is too large");
-	if (!(flags & (IOASID_MAP_READ | IOASID_MAP_WRITE)))
-		return ioasid_fail(-EINVAL, "a mapping needs read or write access");
 	ioas = sim_get_ioas(s, ioas_id);
 	if (!ioas)
 		return -ENOENT;
@@ -84,9 +81,11 @@ int sim_ioas_map(void *be, uint32_t ioas_id, uint32_t flags,
 	return sim_map_pieces(s, ioas, &pc, 1, length, iova, flags);
 }
 
-/* io_pagetable.c iopt_map_file_pages(): -EINVAL for a zero length,
- * -EOVERFLOW if start + length wraps, -EBADF for a closed fd; the file's
- * kind and size matter only when pages get pinned (sim_pages_check()). */
+/* ioas.c iommufd_ioas_map_file() after core's checks (as for map): the
+ * IOAS, then io_pagetable.c iopt_map_file_pages(): -EINVAL for a zero
+ * length, -EOVERFLOW if start + length wraps, -EBADF for a closed fd; the
+ * file's kind and size matter only when pages get pinned
+ * (sim_pages_check()). */
 int sim_ioas_map_file(void *be, uint32_t ioas_id, uint32_t flags,
 		      int fd, uint64_t start, uint64_t length,
 		      uint64_t *iova)
@@ -97,10 +96,6 @@ int sim_ioas_map_file(void *be, uint32_t ioas_id, uint32_t flags,
 	uint64_t start_byte;
 	int dup;
 
-	if (*iova == UINT64_MAX || length == UINT64_MAX)
-		return ioasid_fail(-EOVERFLOW, "iova or length is too large");
-	if (!(flags & (IOASID_MAP_READ | IOASID_MAP_WRITE)))
-		return ioasid_fail(-EINVAL, "a mapping needs read or write access");
 	ioas = sim_get_ioas(s, ioas_id);
 	if (!ioas)
 		return -ENOENT;
@@ -191,9 +186,11 @@ int sim_ioas_unmap(void *be, uint32_t ioas_id, uint64_t iova,
 	return 0;
 }
 
-/* ioas.c iommufd_ioas_copy() and io_pagetable.c iopt_get_pages(): the
- * source must be mapped without holes from src_iova on (-ENOENT); each
- * source area becomes its own area in the destination. */
+/* ioas.c iommufd_ioas_copy() after core's checks (flags, length, source
+ * or destination IOVA at ULONG_MAX, access) and io_pagetable.c
+ * iopt_get_pages(): the source must be mapped without holes from
+ * src_iova on (-ENOENT); each source area becomes its own area in the
+ * destination. */
 int sim_ioas_copy(void *be, uint32_t dst_id, uint32_t src_id,
 		  uint32_t flags, uint64_t length, uint64_t *dst_iova,
 		  uint64_t src_iova)
@@ -207,11 +204,6 @@ int sim_ioas_copy(void *be, uint32_t dst_id, uint32_t src_id,
 	bool complete = false, more;
 	int rc;
 
-	if (length == UINT64_MAX || src_iova == UINT64_MAX ||
-	    *dst_iova == UINT64_MAX)
-		return ioasid_fail(-EOVERFLOW, "iova or length is too large");
-	if (!(flags & (IOASID_MAP_READ | IOASID_MAP_WRITE)))
-		return ioasid_fail(-EINVAL, "a mapping needs read or write access");
 	src = sim_get_ioas(s, src_id);
 	if (!src)
 		return -ENOENT;
