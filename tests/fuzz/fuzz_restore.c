@@ -34,6 +34,7 @@
 #include <ioasid/viommu.h>
 
 #include "le.h"
+#include "viommu/migrate.h"
 
 #define RAM_SLOT (512 * 1024ull)
 #define RAM_SIZE (2 * RAM_SLOT)
@@ -68,19 +69,6 @@ static uint8_t u8(struct input *in)
 		return 0;
 	in->left--;
 	return *in->p++;
-}
-
-/* The harness's own CRC-32, bitwise (the library uses a table). */
-static uint32_t crc32_bitwise(const uint8_t *p, size_t n)
-{
-	uint32_t crc = 0xffffffffu;
-
-	for (size_t i = 0; i < n; i++) {
-		crc ^= p[i];
-		for (int b = 0; b < 8; b++)
-			crc = crc & 1 ? (crc >> 1) ^ 0xedb88320u : crc >> 1;
-	}
-	return ~crc;
 }
 
 struct dev {
@@ -288,7 +276,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (mode & 2 && n >= 28) {
 		le64_put(stream + 16, n);
-		le32_put(stream + n - 4, crc32_bitwise(stream, n - 4));
+		le32_put(stream + n - 4, viommu_mig_crc32(stream, n - 4));
 	}
 
 	dev_new(&dst, (mode >> 2) & 1, mode & 8 ? regions[1] : NULL);
