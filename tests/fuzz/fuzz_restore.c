@@ -33,6 +33,7 @@
 
 #include <ioasid/viommu.h>
 
+#include "fuzz.h"
 #include "le.h"
 #include "viommu/migrate.h"
 
@@ -45,31 +46,9 @@
 #define REGION_GPA 0x100000000ull
 #define REGION_SIZE (1024 * 1024ull)
 
-#define CHECK(cond)                                                        \
-	do {                                                               \
-		if (!(cond)) {                                             \
-			fprintf(stderr, "invariant failed at %s:%d: %s\n", \
-				__FILE__, __LINE__, #cond);                \
-			abort();                                           \
-		}                                                          \
-	} while (0)
-
 static uint8_t *ram;
 /* Table region memory of the source, destination and third device. */
 static uint8_t *regions[3];
-
-struct input {
-	const uint8_t *p;
-	size_t left;
-};
-
-static uint8_t u8(struct input *in)
-{
-	if (!in->left)
-		return 0;
-	in->left--;
-	return *in->p++;
-}
 
 struct dev {
 	struct ioasid_ctx *ctx;
@@ -152,22 +131,6 @@ static void request(struct dev *d, struct input *in)
 	}
 	}
 	CHECK(ioasid_viommu_handle_buffers(d->v, r, len, t, sizeof(t), &used) == 0);
-}
-
-static bool ioas_has(struct ioasid_ctx *ctx, uint32_t ioas, uint64_t iova,
-		     uint64_t len)
-{
-	IOASID_OPTS(ioasid_map_opts, o,
-		    .flags = IOASID_MAP_READ | IOASID_MAP_ANY_IOVA);
-	uint32_t scratch;
-	uint64_t dst = 0;
-	int rc;
-
-	CHECK(ioasid_ioas_alloc(ctx, &scratch) == 0);
-	rc = ioasid_ioas_copy(ctx, scratch, &dst, ioas, iova, len, &o);
-	CHECK(rc == 0 || rc == -ENOENT);
-	CHECK(ioasid_ioas_destroy(ctx, scratch) == 0);
-	return rc == 0;
 }
 
 /* Save @d into a malloc'ed buffer. */

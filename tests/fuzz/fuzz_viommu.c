@@ -36,6 +36,7 @@
 
 #include <ioasid/viommu.h>
 
+#include "fuzz.h"
 #include "le.h"
 #include "viommu/invariants.h"
 
@@ -57,28 +58,6 @@ static const uint32_t endpoints[] = { EP_PHYS, EP_E1, EP_E2, EP_E3, 7,
 				      EP_F0, EP_F1 };
 #define NUM_ENDPOINTS (sizeof(endpoints) / sizeof(endpoints[0]))
 static const uint32_t emulated[] = { EP_E1, EP_E2, EP_E3 };
-
-#define CHECK(cond)                                                        \
-	do {                                                               \
-		if (!(cond)) {                                             \
-			fprintf(stderr, "invariant failed at %s:%d: %s\n", \
-				__FILE__, __LINE__, #cond);                \
-			abort();                                           \
-		}                                                          \
-	} while (0)
-
-struct input {
-	const uint8_t *p;
-	size_t left;
-};
-
-static uint8_t u8(struct input *in)
-{
-	if (!in->left)
-		return 0;
-	in->left--;
-	return *in->p++;
-}
 
 static uint32_t u32(struct input *in)
 {
@@ -303,22 +282,6 @@ struct rec {
 };
 static struct rec recs[4096];
 static unsigned int num_recs;
-
-static bool ioas_has(struct ioasid_ctx *ctx, uint32_t ioas, uint64_t iova,
-		     uint64_t len)
-{
-	IOASID_OPTS(ioasid_map_opts, o,
-		    .flags = IOASID_MAP_READ | IOASID_MAP_ANY_IOVA);
-	uint32_t scratch;
-	uint64_t dst = 0;
-	int rc;
-
-	CHECK(ioasid_ioas_alloc(ctx, &scratch) == 0);
-	rc = ioasid_ioas_copy(ctx, scratch, &dst, ioas, iova, len, &o);
-	CHECK(rc == 0 || rc == -ENOENT);
-	CHECK(ioasid_ioas_destroy(ctx, scratch) == 0);
-	return rc == 0;
-}
 
 /* Follow an OK request in the records. */
 static void record(struct ioasid_ctx *ctx, struct ioasid_viommu *v,
