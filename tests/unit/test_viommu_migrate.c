@@ -98,31 +98,16 @@ static struct stream copy(const struct stream *s)
 	return c;
 }
 
-/* A destination like vfx_new() (its own simulator context, its own RAM)
- * plus the dual-function card's two endpoints when @card. */
+/* A destination like vfx_new() (its own simulator context, its own RAM,
+ * no event callback, features not negotiated) plus the dual-function
+ * card's two endpoints when @card. */
 static struct vfx *dst_new(bool card, uint32_t probe_size)
 {
 	struct vfx *g = calloc(1, sizeof(*g));
-	static const struct ioasid_resv_region msi = { MSI_START, MSI_LAST,
-						       IOASID_RESV_MSI, 0 };
-	IOASID_OPTS(ioasid_viommu_endpoint_opts, eo, .resv = &msi,
-		    .num_resv = 1);
 	IOASID_OPTS(ioasid_viommu_opts, o, .probe_size = probe_size);
 
 	assert_non_null(g);
-	g->ctx = sim_open(NULL);
-	OK(ioasid_viommu_create(g->ctx, &o, &g->v));
-	g->ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	assert_true(g->ram != MAP_FAILED);
-	OK(ioasid_viommu_add_ram(g->v, 0, RAM_SIZE / 2, g->ram));
-	OK(ioasid_viommu_add_ram(g->v, RAM_SIZE / 2, RAM_SIZE / 2,
-				 g->ram + RAM_SIZE / 2));
-	g->nic = dev_open_bound(g->ctx, "0000:00:03.0");
-	g->nvme = dev_open_bound(g->ctx, "0000:00:04.0");
-	OK(ioasid_viommu_add_endpoint(g->v, EP_NIC, g->nic, NULL));
-	OK(ioasid_viommu_add_endpoint(g->v, EP_NVME, g->nvme, NULL));
-	OK(ioasid_viommu_add_endpoint(g->v, EP_EMU, NULL, &eo));
+	vfx_init(g, &o);
 	if (card) {
 		OK(ioasid_viommu_add_endpoint(g->v, EP_F0,
 					      dev_open_bound(g->ctx, "0000:00:05.0"),

@@ -38,19 +38,16 @@ static void vfx_notify(struct ioasid_viommu *v, void *data)
 	((struct vfx *)data)->notified++;
 }
 
-static inline struct vfx *vfx_new(uint8_t bypass)
+/* The device of vfx_new() made with @o, before feature negotiation. */
+static inline void vfx_init(struct vfx *f, const struct ioasid_viommu_opts *o)
 {
-	struct vfx *f = calloc(1, sizeof(*f));
 	static const struct ioasid_resv_region msi = {
 		MSI_START, MSI_LAST, IOASID_RESV_MSI, 0 };
 	IOASID_OPTS(ioasid_viommu_endpoint_opts, eo, .resv = &msi,
 		    .num_resv = 1);
 
-	assert_non_null(f);
-	IOASID_OPTS(ioasid_viommu_opts, o, .bypass = bypass,
-		    .event_notify = vfx_notify, .event_data = f);
 	f->ctx = sim_open(NULL);
-	OK(ioasid_viommu_create(f->ctx, &o, &f->v));
+	OK(ioasid_viommu_create(f->ctx, o, &f->v));
 	f->ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_true(f->ram != MAP_FAILED);
@@ -62,6 +59,16 @@ static inline struct vfx *vfx_new(uint8_t bypass)
 	OK(ioasid_viommu_add_endpoint(f->v, EP_NIC, f->nic, NULL));
 	OK(ioasid_viommu_add_endpoint(f->v, EP_NVME, f->nvme, NULL));
 	OK(ioasid_viommu_add_endpoint(f->v, EP_EMU, NULL, &eo));
+}
+
+static inline struct vfx *vfx_new(uint8_t bypass)
+{
+	struct vfx *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	IOASID_OPTS(ioasid_viommu_opts, o, .bypass = bypass,
+		    .event_notify = vfx_notify, .event_data = f);
+	vfx_init(f, &o);
 	OK(ioasid_viommu_set_features(f->v, ioasid_viommu_features(f->v)));
 	return f;
 }
