@@ -63,6 +63,29 @@ static void fix(struct stream *s)
 	le32_put(s->p + s->n - 4, crc32_bitwise(s->p, s->n - 4));
 }
 
+/* @c, as long as @s, becomes @s with the @width-byte little-endian field
+ * at @off set to @v, the header and CRC fixed up. */
+static void edit(struct stream *c, const struct stream *s, size_t off,
+		 unsigned int width, uint64_t v)
+{
+	assert_int_equal(c->n, s->n);
+	memcpy(c->p, s->p, s->n);
+	switch (width) {
+	case 1:
+		c->p[off] = (uint8_t)v;
+		break;
+	case 2:
+		le16_put(c->p + off, (uint16_t)v);
+		break;
+	case 4:
+		le32_put(c->p + off, (uint32_t)v);
+		break;
+	default:
+		le64_put(c->p + off, v);
+	}
+	fix(c);
+}
+
 /* Offset of the payload of the @nth record of @type, or 0. */
 static size_t rec(const struct stream *s, uint16_t type, unsigned int nth)
 {
@@ -377,13 +400,9 @@ static void test_refuse_header(void **state)
 	c = copy(&s);
 	c.p[0] ^= 1;
 	REFUSE(g, EBADMSG, "magic", c);
-	memcpy(c.p, s.p, s.n);
-	le32_put(c.p + 8, 2);
-	fix(&c);
+	edit(&c, &s, 8, 4, 2);
 	REFUSE(g, EPROTONOSUPPORT, "version 2", c);
-	memcpy(c.p, s.p, s.n);
-	le32_put(c.p + 12, 1);
-	fix(&c);
+	edit(&c, &s, 12, 4, 1);
 	REFUSE(g, EBADMSG, "header flags", c);
 	/* Length field against the buffer. */
 	memcpy(c.p, s.p, s.n);
@@ -459,25 +478,16 @@ static void test_refuse_bad_records(void **state)
 
 	/* A record length that is wrong for its type, or runs past the end. */
 	c = copy(&s);
-	le32_put(c.p + map0 - 4, 31);
-	fix(&c);
+	edit(&c, &s, map0 - 4, 4, 31);
 	REFUSE(g, EBADMSG, "length 31, expected 32", c);
-	memcpy(c.p, s.p, s.n);
-	le32_put(c.p + map0 - 4, 0x7fffffff);
-	fix(&c);
+	edit(&c, &s, map0 - 4, 4, 0x7fffffff);
 	REFUSE(g, EBADMSG, "runs past the end", c);
 	/* Counts in the DEVICE record that do not match, or cannot fit. */
-	memcpy(c.p, s.p, s.n);
-	le64_put(c.p + dev + 56, 5);
-	fix(&c);
+	edit(&c, &s, dev + 56, 8, 5);
 	REFUSE(g, EBADMSG, "announced", c);
-	memcpy(c.p, s.p, s.n);
-	le64_put(c.p + dev + 56, 1ull << 60);
-	fix(&c);
+	edit(&c, &s, dev + 56, 8, 1ull << 60);
 	REFUSE(g, EBADMSG, "cannot fit", c);
-	memcpy(c.p, s.p, s.n);
-	le32_put(c.p + dev + 48, 0xffffffff);
-	fix(&c);
+	edit(&c, &s, dev + 48, 4, 0xffffffff);
 	REFUSE(g, EBADMSG, "cannot fit", c);
 	/* Overlapping mappings (map1 moved onto map0's range). */
 	memcpy(c.p, s.p, s.n);
@@ -487,53 +497,33 @@ static void test_refuse_bad_records(void **state)
 	fix(&c);
 	REFUSE(g, EBADMSG, "overlap", c);
 	/* A mapping in a domain the stream does not have. */
-	memcpy(c.p, s.p, s.n);
-	le32_put(c.p + map0, 77);
-	fix(&c);
+	edit(&c, &s, map0, 4, 77);
 	REFUSE(g, EBADMSG, "domain 77", c);
 	/* A mapping outside the new device's RAM. */
-	memcpy(c.p, s.p, s.n);
-	le64_put(c.p + map0 + 24, RAM_SIZE);
-	fix(&c);
+	edit(&c, &s, map0 + 24, 8, RAM_SIZE);
 	REFUSE(g, EINVAL, "not RAM", c);
 	/* Misaligned, unknown flag. */
-	memcpy(c.p, s.p, s.n);
-	le64_put(c.p + map0 + 8, le64_get(s.p + map0 + 8) + 1);
-	fix(&c);
+	edit(&c, &s, map0 + 8, 8, le64_get(s.p + map0 + 8) + 1);
 	REFUSE(g, EBADMSG, "misaligned", c);
-	memcpy(c.p, s.p, s.n);
-	le32_put(c.p + map0 + 4, 8);
-	fix(&c);
+	edit(&c, &s, map0 + 4, 4, 8);
 	REFUSE(g, EBADMSG, "flags", c);
 	/* An endpoint attached to an unknown domain; a domain left without
 	 * endpoints; a domain twice. */
-	memcpy(c.p, s.p, s.n);
-	le32_put(c.p + ep0 + 8, 55);
-	fix(&c);
+	edit(&c, &s, ep0 + 8, 4, 55);
 	REFUSE(g, EBADMSG, "domain 55", c);
-	memcpy(c.p, s.p, s.n);
-	le32_put(c.p + rec(&s, 3, 1), le32_get(s.p + dom0));
-	fix(&c);
+	edit(&c, &s, rec(&s, 3, 1), 4, le32_get(s.p + dom0));
 	REFUSE(g, EBADMSG, "twice", c);
 	/* Endpoint ids must be the registered ones, of the same kind. */
-	memcpy(c.p, s.p, s.n);
-	le32_put(c.p + ep0, EP_NONE);
-	fix(&c);
+	edit(&c, &s, ep0, 4, EP_NONE);
 	REFUSE(g, EINVAL, "not registered", c);
-	memcpy(c.p, s.p, s.n);
-	c.p[ep0 + 4] ^= 1;
-	fix(&c);
+	edit(&c, &s, ep0 + 4, 1, s.p[ep0 + 4] ^ 1);
 	REFUSE(g, EINVAL, "emulated", c);
 	/* A nested domain without the table region (NESTED record),
 	 * unknown mode, unknown mandatory record; an unknown optional
 	 * record is skipped. */
-	memcpy(c.p, s.p, s.n);
-	c.p[dom0 + 5] = 1;
-	fix(&c);
+	edit(&c, &s, dom0 + 5, 1, 1);
 	REFUSE(g, EBADMSG, "no NESTED record", c);
-	memcpy(c.p, s.p, s.n);
-	c.p[dom0 + 5] = 9;
-	fix(&c);
+	edit(&c, &s, dom0 + 5, 1, 9);
 	REFUSE(g, EBADMSG, "mode 9", c);
 	free(c.p);
 	c = copy(&s);
@@ -563,16 +553,11 @@ static void test_refuse_impossible_events(void **state)
 	ev = rec(&s, 5, 0);
 	assert_true(ev);
 	c = copy(&s);
-	le32_put(c.p + ev + 8, EP_NONE);
-	fix(&c);
+	edit(&c, &s, ev + 8, 4, EP_NONE);
 	REFUSE(g, EBADMSG, "names endpoint 444", c);
-	memcpy(c.p, s.p, s.n);
-	le32_put(c.p + ev + 4, le32_get(s.p + ev + 4) & ~0x100u); /* no F_ADDRESS */
-	fix(&c);
+	edit(&c, &s, ev + 4, 4, le32_get(s.p + ev + 4) & ~0x100u); /* no F_ADDRESS */
 	REFUSE(g, EBADMSG, "not a fault this device reports", c);
-	memcpy(c.p, s.p, s.n);
-	c.p[ev] = 0; /* reason UNKNOWN */
-	fix(&c);
+	edit(&c, &s, ev, 1, 0); /* reason UNKNOWN */
 	REFUSE(g, EBADMSG, "not a fault this device reports", c);
 	/* The unedited stream restores. */
 	OK(ioasid_viommu_restore(g->v, s.p, s.n));
@@ -831,20 +816,13 @@ static void test_nested_refusals(void **state)
 	/* The region: over this device's RAM, misaligned, empty, past
 	 * 2^52, twice. */
 	c = copy(&s);
-	le64_put(c.p + nr, 0);
-	fix(&c);
+	edit(&c, &s, nr, 8, 0);
 	REFUSE(g, EINVAL, "overlaps guest RAM", c);
-	memcpy(c.p, s.p, s.n);
-	le64_put(c.p + nr, REGION_GPA + 0x800);
-	fix(&c);
+	edit(&c, &s, nr, 8, REGION_GPA + 0x800);
 	REFUSE(g, EBADMSG, "misaligned", c);
-	memcpy(c.p, s.p, s.n);
-	le64_put(c.p + nr + 8, 0);
-	fix(&c);
+	edit(&c, &s, nr + 8, 8, 0);
 	REFUSE(g, EBADMSG, "empty", c);
-	memcpy(c.p, s.p, s.n);
-	le64_put(c.p + nr, 1ull << 52);
-	fix(&c);
+	edit(&c, &s, nr, 8, 1ull << 52);
 	REFUSE(g, EBADMSG, "out of range", c);
 	free(c.p);
 	c = copy(&s);
@@ -855,23 +833,18 @@ static void test_nested_refusals(void **state)
 	/* A nested bypass domain; a mapping over the region (IOVA or
 	 * phys). */
 	c = copy(&s);
-	c.p[dom0 + 4] = 1;
-	fix(&c);
+	edit(&c, &s, dom0 + 4, 1, 1);
 	REFUSE(g, EBADMSG, "bypass domain cannot be nested", c);
 	memcpy(c.p, s.p, s.n);
 	le64_put(c.p + map0 + 8, REGION_GPA + SZ_1M);
 	le64_put(c.p + map0 + 16, REGION_GPA + SZ_1M + 0xffff);
 	fix(&c);
 	REFUSE(g, EBADMSG, "overlaps the table region", c);
-	memcpy(c.p, s.p, s.n);
-	le64_put(c.p + map0 + 24, REGION_GPA);
-	fix(&c);
+	edit(&c, &s, map0 + 24, 8, REGION_GPA);
 	REFUSE(g, EBADMSG, "overlaps the table region", c);
 	/* A NESTED record is not optional: a reader that does not know it
 	 * refuses the stream (tested with the flag, which must be zero). */
-	memcpy(c.p, s.p, s.n);
-	le16_put(c.p + nr - 6, 2);
-	fix(&c);
+	edit(&c, &s, nr - 6, 2, 2);
 	REFUSE(g, EBADMSG, "unknown flags", c);
 	free(c.p);
 	/* After all that, the right device takes the unedited stream. */
