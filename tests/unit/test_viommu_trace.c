@@ -288,17 +288,26 @@ static size_t model_live(const struct model *m)
 	return n;
 }
 
+/* The trace replayed onto a new device (@physical: the physical
+ * endpoints; otherwise emulated ones): every request answered OK, and
+ * the device's live mappings are the model's. */
+static void replay_trace(struct replay *r, bool physical)
+{
+	struct ioasid_viommu_stats st = { .sz = sizeof(st) };
+
+	need_trace();
+	replay_setup(r, physical);
+	replay_run(r);
+	OK(ioasid_viommu_get_stats(r->v, &st));
+	assert_int_equal(st.mappings, model_live(&r->model));
+}
+
 static void test_trace_replay_physical(void **state)
 {
 	struct replay r = { 0 };
-	struct ioasid_viommu_stats st = { .sz = sizeof(st) };
 
 	(void)state;
-	need_trace();
-	replay_setup(&r, true);
-	replay_run(&r);
-	OK(ioasid_viommu_get_stats(r.v, &st));
-	assert_int_equal(st.mappings, model_live(&r.model));
+	replay_trace(&r, true);
 	/* Each live mapping is in its domain's IOAS; each dead one's range
 	 * is not (unless a live one covers it again). */
 	for (size_t i = 0; i < r.model.num; i++) {
@@ -326,15 +335,10 @@ static void test_trace_replay_physical(void **state)
 static void test_trace_replay_emulated(void **state)
 {
 	struct replay r = { 0 };
-	struct ioasid_viommu_stats st = { .sz = sizeof(st) };
 	uint32_t dom_ep[64] = { 0 };
 
 	(void)state;
-	need_trace();
-	replay_setup(&r, false);
-	replay_run(&r);
-	OK(ioasid_viommu_get_stats(r.v, &st));
-	assert_int_equal(st.mappings, model_live(&r.model));
+	replay_trace(&r, false);
 	/* An endpoint of each domain (the trace attaches each once). */
 	{
 		struct ioasid_viommu_trace *t;
