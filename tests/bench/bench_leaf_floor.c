@@ -25,26 +25,13 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include "bench.h"
+
 #define LEAF_BYTES 832 /* sizeof(struct itree_leaf) with LEAF_MAX 32 */
 #define LINE 64
 #define VISITS 1000000
 #define REPS 5
 #define HUGE_PAGE (2u << 20)
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 /* Median ns per visit of @block bytes in @mib MiB. */
 static double visit_ns(size_t block, size_t mib)
@@ -82,8 +69,7 @@ static double visit_ns(size_t block, size_t mib)
 		runs[rep] = (double)(now_ns() - t0) / VISITS;
 	}
 	free(buf);
-	qsort(runs, REPS, sizeof(runs[0]), cmp_double);
-	return runs[REPS / 2];
+	return median(runs, REPS);
 }
 
 int main(void)

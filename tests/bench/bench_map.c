@@ -34,6 +34,7 @@
 #include <ioasid/ioasid.h>
 
 #include "avl_baseline.h"
+#include "bench.h"
 #include "itree.h"
 
 #define PAGE 4096ULL
@@ -55,14 +56,6 @@ static int only_order = -1; /* BENCH_ORDER */
 static bool wanted(const char *what)
 {
 	return !only || !strcmp(only, what);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 enum order { RANDOM, SWEEP, NORDERS };
@@ -93,19 +86,6 @@ static uint64_t live_iova(size_t i)
 static uint64_t free_iova(size_t i)
 {
 	return BASE_IOVA + i * SLOT + PAGE;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 static void die(const char *what, int rc)

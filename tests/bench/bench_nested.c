@@ -34,6 +34,7 @@
 
 #include <ioasid/viommu.h>
 
+#include "bench.h"
 #include "core.h"
 
 /* The Makefile passes the trace's absolute path in the repository. */
@@ -139,14 +140,6 @@ static const char topology[] =
 static char topo_path[] = "/tmp/bench-nested-topo-XXXXXX";
 
 /* ---- Replay -------------------------------------------------------- */
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 struct result {
 	double ns_per_pair;
@@ -277,13 +270,6 @@ static int replay(const char *path, bool nested, unsigned int batch,
 	return 0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 static int run(const char *path, const char *name, bool nested,
 	       unsigned int batch, struct result *out)
 {
@@ -294,8 +280,7 @@ static int run(const char *path, const char *name, bool nested,
 			return -1;
 		ns[i] = out->ns_per_pair;
 	}
-	qsort(ns, REPS, sizeof(ns[0]), cmp_double);
-	out->ns_per_pair = ns[REPS / 2];
+	out->ns_per_pair = median(ns, REPS);
 	printf("%-22s %8.0f ns/MAP+UNMAP  %6.3f calls/request  (%llu requests: %llu MAP, %llu UNMAP, %llu not OK, %llu backend calls",
 	       name, out->ns_per_pair, out->calls_per_req,
 	       (unsigned long long)out->requests, (unsigned long long)out->maps,

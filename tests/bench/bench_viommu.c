@@ -32,6 +32,7 @@
 
 #include <ioasid/viommu.h>
 
+#include "bench.h"
 #include "le.h"
 
 #define PAGE 4096ull
@@ -45,27 +46,6 @@
 #define EP 0x100u
 #define EP_PHYS 0x18u
 #define PHYS_DEV "0000:00:03.0" /* the simulator's built-in x86 server */
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return v[n / 2];
-}
 
 static uint64_t rng = 88172645463325252ull;
 static uint64_t xorshift(void)
