@@ -377,3 +377,8 @@ int ioasid_dev_pasid_table(struct ioasid_dev *dev,
 				   n, k);
 	return 0;
 }
+
+const char *ioasid_dev_class_name(enum ioasid_dev_class cls)
+{
+	return dev_class_name(cls);
+}

@@ -187,7 +187,7 @@ static int load_class(struct cfg_loader *ld, const char *v,
 	uint64_t n;
 
 	for (int c = IOASID_CLASS_RID_ONLY; c <= IOASID_CLASS_PASID_CPU_TRANSLATE; c++)
-		if (!strcasecmp(v, ioasid_dev_class_name((enum ioasid_dev_class)c))) {
+		if (!strcasecmp(v, dev_class_name((enum ioasid_dev_class)c))) {
 			*cls = (enum ioasid_dev_class)c;
 			return 0;
 		}

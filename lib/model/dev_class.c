@@ -44,13 +44,6 @@ const char *dev_class_name(enum ioasid_dev_class cls)
 	return names[cls];
 }
 
-/* The public function stays in this layer until lib/host/config.c, which
- * may not call lib/core, names classes with dev_class_name(). */
-const char *ioasid_dev_class_name(enum ioasid_dev_class cls)
-{
-	return dev_class_name(cls);
-}
-
 uint8_t pasid_usable_width(uint8_t dev_width, bool iommu_known,
 			   uint8_t iommu_width)
 {

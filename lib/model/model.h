@@ -8,9 +8,8 @@
  * The rule between lib/core and this layer: every public entry point is
  * in lib/core, pure ones too (ioasid_resv_usable(), ioasid_layout_check(),
  * ioasid_layout_plan(), ioasid_layout_compare(),
- * ioasid_endpoints_combine(), ...); the one exception left,
- * ioasid_dev_class_name(), waits in dev_class.c for lib/host/config.c,
- * which may not call lib/core.  The entry point checks its arguments
+ * ioasid_endpoints_combine(), ioasid_dev_class_name(), ...).  The entry
+ * point checks its arguments
  * (NULL pointers, option structs' sz and unknown or reserved bytes,
  * counts, flags, empty or inverted ranges, unknown region types) and then
  * calls a function here.  Functions here assume checked arguments and do
