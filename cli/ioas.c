@@ -77,17 +77,28 @@ int get_iova_ranges(struct cli *cli, uint32_t ioas,
 	return ret;
 }
 
-/* Parse "IOAS" as the only argument of @cmd. */
-static int get_only_ioas(struct cli *cli, int argc, char **argv,
-			 const char *cmd, uint32_t *id)
+/* Parse "IOAS" (or "HWPT", per @kind) as the only argument of @cmd. */
+static int get_only(struct cli *cli, int argc, char **argv, const char *cmd,
+		    enum name_kind kind, uint32_t *id)
 {
+	const char *word = kind == NAME_IOAS ? "IOAS" : "HWPT";
+
+	if (argc < 1)
+		return arg_missing(cli, word);
 	if (argc > 1) {
 		char what[64];
 
-		snprintf(what, sizeof(what), "nothing after \"%s IOAS\"", cmd);
+		snprintf(what, sizeof(what), "nothing after \"%s %s\"", cmd,
+			 word);
 		return arg_unexpected(cli, argv[1], what);
 	}
-	return get_ioas_arg(cli, argc, argv, id);
+	return get_obj_id(cli, argv[0], kind, false, id);
+}
+
+static int obj_destroy(struct cli *cli, enum name_kind kind, uint32_t id)
+{
+	return kind == NAME_IOAS ? ioasid_ioas_destroy(cli->ctx, id) :
+				   ioasid_hwpt_destroy(cli->ctx, id);
 }
 
 /*
@@ -101,10 +112,7 @@ static int created(struct cli *cli, enum name_kind kind, uint32_t id,
 	bool ioas = kind == NAME_IOAS;
 
 	if (name && name_declare(cli, name, kind, id)) {
-		if (ioas)
-			ioasid_ioas_destroy(cli->ctx, id);
-		else
-			ioasid_hwpt_destroy(cli->ctx, id);
+		obj_destroy(cli, kind, id);
 		return CMD_USAGE;
 	}
 	out_obj_open(cli, NULL);
@@ -138,18 +146,25 @@ static int ioas_alloc(struct cli *cli, int argc, char **argv)
 	return created(cli, NAME_IOAS, id, name);
 }
 
-static int ioas_destroy(struct cli *cli, int argc, char **argv)
+/* ioas destroy IOAS, hwpt destroy HWPT */
+static int destroy(struct cli *cli, int argc, char **argv,
+		   enum name_kind kind)
 {
 	uint32_t id;
 	int ret;
 
-	ret = get_only_ioas(cli, argc, argv, "destroy", &id);
+	ret = get_only(cli, argc, argv, "destroy", kind, &id);
 	if (ret || cli->check_only)
 		return ret;
 	if (cli_need_ctx(cli))
 		return CMD_FAIL;
-	ret = ioasid_ioas_destroy(cli->ctx, id);
+	ret = obj_destroy(cli, kind, id);
 	return ret < 0 ? lib_err(cli, ret) : CMD_OK;
+}
+
+static int ioas_destroy(struct cli *cli, int argc, char **argv)
+{
+	return destroy(cli, argc, argv, NAME_IOAS);
 }
 
 /* Placement and access words shared by map and copy. */
@@ -420,7 +435,7 @@ static int ioas_ranges(struct cli *cli, int argc, char **argv)
 	uint32_t id, num;
 	int ret;
 
-	ret = get_only_ioas(cli, argc, argv, "ranges", &id);
+	ret = get_only(cli, argc, argv, "ranges", NAME_IOAS, &id);
 	if (ret || cli->check_only)
 		return ret;
 	if (cli_need_ctx(cli))
@@ -477,7 +492,7 @@ static int ioas_msi_banks(struct cli *cli, int argc, char **argv)
 	uint32_t id, num;
 	int ret;
 
-	ret = get_only_ioas(cli, argc, argv, "msi-banks", &id);
+	ret = get_only(cli, argc, argv, "msi-banks", NAME_IOAS, &id);
 	if (ret || cli->check_only)
 		return ret;
 	if (cli_need_ctx(cli))
@@ -632,21 +647,7 @@ static int hwpt_alloc(struct cli *cli, int argc, char **argv)
 
 static int hwpt_destroy(struct cli *cli, int argc, char **argv)
 {
-	uint32_t id;
-	int ret;
-
-	if (argc < 1)
-		return arg_missing(cli, "HWPT");
-	if (argc > 1)
-		return arg_unexpected(cli, argv[1],
-				      "nothing after \"destroy HWPT\"");
-	ret = get_obj_id(cli, argv[0], NAME_HWPT, false, &id);
-	if (ret || cli->check_only)
-		return ret;
-	if (cli_need_ctx(cli))
-		return CMD_FAIL;
-	ret = ioasid_hwpt_destroy(cli->ctx, id);
-	return ret < 0 ? lib_err(cli, ret) : CMD_OK;
+	return destroy(cli, argc, argv, NAME_HWPT);
 }
 
 const struct cmd hwpt_cmds[] = {
