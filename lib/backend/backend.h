@@ -16,7 +16,7 @@
  *   request (differential tests hold the simulator to this);
  * - on failure, leave state as the kernel would (normally unchanged) and
  *   set a message with ioasid_fail() when the backend can say more than
- *   the errno; the logic layer supplies a generic one otherwise;
+ *   the errno; core supplies a generic one otherwise;
  * - the stateless checks are split where the kernel's ioctl handler looks
  *   the object up (drivers/iommu/iommufd/: ioas.c iommufd_ioas_map() and
  *   friends, main.c, hw_pagetable.c): core checks exactly what the
@@ -33,7 +33,7 @@
  *   context and device handles, pointers the library itself writes or
  *   reads (out-parameters, arrays with their count), option structs;
  *   and everything that depends on the library's own state (a device not
- *   bound or already attached);
+ *   bound or already attached).
  * Calls are serialized by the context lock; backends need no locking.
  */
 #ifndef IOASID_LIB_BACKEND_H
