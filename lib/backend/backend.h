@@ -49,8 +49,6 @@
 #define IOASID_OPTION_RLIMIT_MODE 0
 #define IOASID_OPTION_HUGE_PAGES 1
 
-struct ioasid_config;
-
 /* The objects destroy() takes; iommufd has one IOMMU_DESTROY for all, the
  * public API one destroy call per type. */
 enum ioasid_obj_type {
@@ -85,13 +83,6 @@ struct ioasid_backend_ops {
 	 * @object_id (0 for the context-wide RLIMIT_MODE). */
 	int (*option)(void *be, bool set, uint32_t option, uint32_t object_id,
 		      uint64_t *val);
-	/* Transitional, until lib/core/pasid.c reads device reports through
-	 * ioasid_ctx_dev_info_get() (lib/core/core.h) like the rest of
-	 * core: lend the backend core's configuration (lib/host/config.h,
-	 * ioasid.conf(5); may be NULL, stays core's and outlives close),
-	 * which dev_info_get() then applies, since that caller reads it
-	 * straight from the seam. */
-	void (*set_config)(void *be, const struct ioasid_config *cfg);
 
 	/* ---- Inventory: devices, groups, reserved regions, IOMMUs ---- */
 

@@ -77,10 +77,6 @@ static int ctx_create(const struct ioasid_backend_ops *ops, void *be,
 	ctx->ops = ops;
 	ctx->be = be;
 	ctx->cfg = cfg;
-	/* Transitional (backend.h): the backend borrows it for the report
-	 * lib/core/pasid.c reads straight from the seam. */
-	if (ops->set_config)
-		ops->set_config(be, cfg);
 	pthread_mutex_init(&ctx->lock, NULL);
 	*ctxp = ctx;
 	return 0;

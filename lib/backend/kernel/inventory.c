@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config.h"
 #include "kernel-internal.h"
 #include "sysfs.h"
 
@@ -100,19 +99,6 @@ static void kernel_dev_class(struct kernel_be *be, struct ioasid_dev_info *info)
 	info->class_source = src;
 }
 
-/*
- * Transitional: lib/core/pasid.c still reads dev_info_get() straight from
- * the seam instead of through ioasid_ctx_dev_info_get() (lib/core/core.h),
- * which applies ioasid.conf(5) to every other report; until it does, this
- * report carries the configuration core lent the backend (set_config).
- * Applying it twice changes nothing.
- */
-static void config_for_direct_readers(const struct kernel_be *be,
-				      struct ioasid_dev_info *info)
-{
-	ioasid_config_apply_dev(be->cfg, info);
-}
-
 int kernel_dev_info_at(void *be, uint32_t index,
 		       struct ioasid_dev_info *info)
 {
@@ -165,14 +151,11 @@ int kernel_dev_info_get(void *be, const char *name,
 			info->dev_class = IOASID_CLASS_PASID_PASSTHROUGH;
 		}
 		info->class_source = IOASID_CLASS_SRC_HARDWARE;
-		config_for_direct_readers(be, info);
 		return 0;
 	}
 	rc = ioasid_sysfs_dev_info_get(name, info);
-	if (rc == 0) {
+	if (rc == 0)
 		kernel_dev_class(be, info);
-		config_for_direct_readers(be, info);
-	}
 	return rc;
 }
 

@@ -52,9 +52,6 @@ struct kernel_be {
 	/* Private IOAS that bound mock devices rest on while "detached". */
 	uint32_t mock_ioas;
 	unsigned int mock_users;
-	/* ioasid.conf(5), core's (set_config), for the one report core does
-	 * not finish itself (inventory.c); may be NULL. */
-	const struct ioasid_config *cfg;
 	/* Open devices, so that a report can ask a bound one's IOMMU. */
 	struct kernel_dev *devs;
 	/* The HWPTs of hwpt_alloc_user and the vIOMMU objects and queues

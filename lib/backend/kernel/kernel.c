@@ -30,13 +30,6 @@ static void kernel_close(void *be_)
 	free(be);
 }
 
-static void kernel_set_config(void *be_, const struct ioasid_config *cfg)
-{
-	struct kernel_be *be = be_;
-
-	be->cfg = cfg;
-}
-
 static int kernel_ctx_fd(void *be_)
 {
 	struct kernel_be *be = be_;
@@ -60,7 +53,6 @@ static const struct ioasid_backend_ops kernel_ops = {
 	.close = kernel_close,
 	.ctx_fd = kernel_ctx_fd,
 	.option = kernel_option,
-	.set_config = kernel_set_config,
 	/* Inventory (inventory.c) */
 	.dev_info_at = kernel_dev_info_at,
 	.dev_info_get = kernel_dev_info_get,

@@ -201,9 +201,6 @@ static int sim_dev_info_get(void *be, const char *name,
 				   s->topo->source);
 	copy_sized(info, &t->info, sizeof(*info));
 	info->class_source = IOASID_CLASS_SRC_TOPOLOGY;
-	/* Transitional, as the kernel backend's config_for_direct_readers():
-	 * lib/core/pasid.c reads this op straight from the seam. */
-	ioasid_config_apply_dev(s->cfg, info);
 	return 0;
 }
 
@@ -283,13 +280,6 @@ static int sim_iommu_info(void *be, const char *name,
 	return 0;
 }
 
-static void sim_set_config(void *be, const struct ioasid_config *cfg)
-{
-	struct sim *s = be;
-
-	s->cfg = cfg;
-}
-
 static void sim_close(void *be)
 {
 	struct sim *s = be;
@@ -332,7 +322,6 @@ static const struct ioasid_backend_ops sim_ops = {
 	/* Context (main.c, ioas.c) */
 	.close = sim_close,
 	.option = sim_option,
-	.set_config = sim_set_config,
 	/* Inventory (main.c, device.c) */
 	.dev_info_at = sim_dev_info_at,
 	.dev_info_get = sim_dev_info_get,

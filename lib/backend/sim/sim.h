@@ -36,7 +36,6 @@
 #include <unistd.h>
 
 #include "backend.h"
-#include "config.h"
 #include "util.h"
 #include "itree.h"
 #include "pasid.h"
@@ -142,9 +141,6 @@ struct sim {
 	/* Freed sim_area and sim_pages objects kept for reuse (linked
 	 * through their first word), released at close. */
 	void *spare_areas, *spare_pages;
-	/* ioasid.conf(5), core's (set_config), for the one report core does
-	 * not finish itself (sim_dev_info_get()); may be NULL. */
-	const struct ioasid_config *cfg;
 	/* The kernel backend's private IOAS that bound mock devices rest on
 	 * while detached, by id as that backend keeps it (see mock_bind). */
 	uint32_t mock_ioas_id;
