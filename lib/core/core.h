@@ -117,7 +117,9 @@ int ioasid_check_dev_name(const char *name);
 /* Check a caller's output struct @info (named @name): non-NULL, sz at
  * least the sz member. */
 int ioasid_check_info(const void *info, const char *name);
-/* Fill the caller's struct, which may be older and smaller than ours. */
-void ioasid_copy_out(void *dst, const void *src, size_t ours);
+/* Fill the caller's struct, which may be older and smaller than ours, with
+ * the first @known bytes of ours: IOASID_OPTS_KNOWN() of its type, so that
+ * our tail padding never lands on a newer caller's member there. */
+void ioasid_copy_out(void *dst, const void *src, size_t known);
 
 #endif /* IOASID_LIB_CORE_H */

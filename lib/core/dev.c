@@ -344,7 +344,7 @@ int ioasid_dev_hw_info(struct ioasid_dev *dev, struct ioasid_hw_info *info,
 		     &len);
 	if (rc == 0) {
 		full.data_len = len;
-		ioasid_copy_out(info, &full, sizeof(full));
+		ioasid_copy_out(info, &full, IOASID_OPTS_KNOWN(ioasid_hw_info));
 	}
 out:
 	return ioasid_ctx_leave(ctx, rc, "reading IOMMU hardware information");

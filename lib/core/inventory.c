@@ -65,11 +65,11 @@ int ioasid_check_info(const void *info, const char *name)
 }
 
 /* Fill the caller's struct, which may be older and smaller than ours. */
-void ioasid_copy_out(void *dst, const void *src, size_t ours)
+void ioasid_copy_out(void *dst, const void *src, size_t known)
 {
 	size_t sz = *(size_t *)dst;
 
-	memcpy(dst, src, sz < ours ? sz : ours);
+	memcpy(dst, src, sz < known ? sz : known);
 	*(size_t *)dst = sz;
 }
 
@@ -115,7 +115,7 @@ int ioasid_dev_info_at(struct ioasid_ctx *ctx, uint32_t index,
 	ioasid_ctx_enter(ctx);
 	rc = ioasid_ctx_dev_info_at(ctx, index, &full);
 	if (rc == 0)
-		ioasid_copy_out(info, &full, sizeof(full));
+		ioasid_copy_out(info, &full, IOASID_OPTS_KNOWN(ioasid_dev_info));
 	else if (rc == -ENOENT && !ioasid_has_errmsg())
 		ioasid_fail(rc, "device index %u is past the last device", index);
 	return ioasid_ctx_leave(ctx, rc, "reading device information");
@@ -138,7 +138,7 @@ int ioasid_dev_info_get(struct ioasid_ctx *ctx, const char *name,
 	ioasid_ctx_enter(ctx);
 	rc = ioasid_ctx_dev_info_get(ctx, name, &full);
 	if (rc == 0)
-		ioasid_copy_out(info, &full, sizeof(full));
+		ioasid_copy_out(info, &full, IOASID_OPTS_KNOWN(ioasid_dev_info));
 	return ioasid_ctx_leave(ctx, rc, "reading device information");
 }
 
@@ -155,7 +155,7 @@ int ioasid_group_info_at(struct ioasid_ctx *ctx, uint32_t index,
 	ioasid_ctx_enter(ctx);
 	rc = BE_CALL(ctx, group_info_at, "IOMMU group list", index, &full);
 	if (rc == 0)
-		ioasid_copy_out(info, &full, sizeof(full));
+		ioasid_copy_out(info, &full, IOASID_OPTS_KNOWN(ioasid_group_info));
 	else if (rc == -ENOENT && !ioasid_has_errmsg())
 		ioasid_fail(rc, "group index %u is past the last group", index);
 	return ioasid_ctx_leave(ctx, rc, "reading group information");

@@ -72,7 +72,7 @@ int ioasid_endpoints_combine(const struct ioasid_endpoint *eps,
 	rc = endpoints_combine(eps, num_eps, &res);
 	if (rc)
 		return rc;
-	memcpy(out, &res, out->sz < sizeof(res) ? out->sz : sizeof(res));
+	ioasid_copy_out(out, &res, IOASID_OPTS_KNOWN(ioasid_combined));
 	if (res.num_regions > res.max_regions)
 		return ioasid_fail(-EMSGSIZE,
 				   "the combined endpoints have %u reserved regions, the array holds %u",
@@ -105,7 +105,7 @@ int ioasid_dev_iommu_info(struct ioasid_ctx *ctx, const char *name,
 	rc = ioasid_ctx_leave(ctx, rc, what);
 	if (rc < 0)
 		return rc;
-	ioasid_copy_out(info, &full, sizeof(full));
+	ioasid_copy_out(info, &full, IOASID_OPTS_KNOWN(ioasid_iommu_info));
 	return 0;
 }
 

@@ -386,6 +386,75 @@ static void endpoint_from_dev_zeroes_reserved(void **state)
 	ioasid_dev_close(dev);
 }
 
+/*
+ * Output structs, the other direction: a newer caller's struct is larger
+ * (sz bigger than ours), and the library fills only the members it knows:
+ * its own tail padding never lands on the caller's newer member there.
+ */
+#define NEWER 32
+#define SENTINEL 0xa5
+
+static bool untouched_from(const void *p, size_t from, size_t to)
+{
+	for (size_t i = from; i < to; i++)
+		if (((const unsigned char *)p)[i] != SENTINEL)
+			return false;
+	return true;
+}
+
+#define NEWER_CALLER(T, name)                                              \
+	union {                                                            \
+		struct T s;                                                \
+		unsigned char bytes[sizeof(struct T) + NEWER];             \
+	} name;                                                            \
+	memset(&name, SENTINEL, sizeof(name));                             \
+	name.s.sz = sizeof(name)
+
+static void output_structs_stop_at_last_member(void **state)
+{
+	struct fix *f = *state;
+	struct ioasid_dev *dev;
+	NEWER_CALLER(ioasid_dev_info, di);
+	NEWER_CALLER(ioasid_group_info, gi);
+	NEWER_CALLER(ioasid_iommu_info, ii);
+	NEWER_CALLER(ioasid_hw_info, hi);
+
+	OK(ioasid_dev_info_get(f->ctx, DEV_A, &di.s));
+	assert_int_equal(di.s.sz, sizeof(di));
+	assert_true(untouched_from(&di, KNOWN(ioasid_dev_info), sizeof(di)));
+	OK(ioasid_group_info_at(f->ctx, 0, &gi.s));
+	assert_true(untouched_from(&gi, KNOWN(ioasid_group_info), sizeof(gi)));
+	OK(ioasid_dev_iommu_info(f->ctx, DEV_A, &ii.s));
+	assert_true(untouched_from(&ii, KNOWN(ioasid_iommu_info), sizeof(ii)));
+	OK(ioasid_dev_open(f->ctx, DEV_A, &dev));
+	OK(ioasid_dev_bind(dev, NULL));
+	OK(ioasid_dev_hw_info(dev, &hi.s, NULL, 0));
+	assert_true(untouched_from(&hi, KNOWN(ioasid_hw_info), sizeof(hi)));
+	ioasid_dev_close(dev);
+}
+
+/* ioasid_combined is in and out: an older caller's sz stays its own. */
+static void combined_keeps_callers_sz(void **state)
+{
+	struct fix *f = *state;
+	struct ioasid_resv_region regs[8];
+	struct ioasid_endpoint ep;
+	struct ioasid_dev *dev;
+	uint32_t n = 8;
+	struct ioasid_resv_region merged[8], bells[8];
+	IOASID_OPTS(ioasid_combined, out, .regions = merged, .max_regions = 8,
+		    .doorbells = bells, .max_doorbells = 8);
+	/* A caller built before granule and what follows it existed. */
+	size_t older = offsetof(struct ioasid_combined, granule);
+
+	OK(ioasid_dev_open(f->ctx, DEV_A, &dev));
+	OK(ioasid_endpoint_from_dev(dev, &ep, regs, &n));
+	out.sz = older;
+	OK(ioasid_endpoints_combine(&ep, 1, &out));
+	assert_int_equal(out.sz, older);
+	ioasid_dev_close(dev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -402,6 +471,10 @@ int main(void)
 		cmocka_unit_test(opts_check_bounds),
 		cmocka_unit_test(ioasid_opts_zeroes_padding),
 		cmocka_unit_test(endpoint_stride_later_caller),
+		cmocka_unit_test_setup_teardown(output_structs_stop_at_last_member,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(combined_keeps_callers_sz, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(endpoint_from_dev_zeroes_reserved,
 						setup, teardown),
 	};
