@@ -286,7 +286,8 @@ static void sim_close(void *be)
 
 	if (!s)
 		return;
-	for (unsigned int i = 0; i < s->topo->num_devs; i++)
+	/* NULL when ioasid_sim_open() ran out of memory. */
+	for (unsigned int i = 0; s->devs && i < s->topo->num_devs; i++)
 		if (s->devs[i])
 			sim_dev_close(s, s->devs[i]);
 	sim_ext_close(s);
