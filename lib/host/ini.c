@@ -265,10 +265,14 @@ static int load_text(struct ini_file *f, const char *text, size_t len)
 		goto out;
 	}
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	errno = 0;
 	f->ini = iniparser_load(path);
+	/* The text passed the scan, so iniparser failed to open our memfd
+	 * or to allocate: errno says which (ENOMEM if it says nothing). */
 	if (!f->ini)
-		rc = ioasid_fail(-EINVAL, "%s: iniparser could not read it",
-				 f->file);
+		rc = ioasid_fail(errno ? -errno : -ENOMEM,
+				 "%s: iniparser could not read it: %s", f->file,
+				 strerror(errno ? errno : ENOMEM));
 out:
 	if (fd >= 0)
 		close(fd);
