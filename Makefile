@@ -520,11 +520,16 @@ vm-files: $(VM_IOASCTL) $(BUILD)/vm/exec_helper
 .PHONY: vm-tests
 vm-tests: $(VM_LIB_BINS) $(VM_IOASCTL) $(VM_SCRIPT_TESTS) vm-files
 
+# VM_VARIANT names the QEMU configuration (tests/vm/run.sh --variant:
+# address width, edu devices, CPUs); make check runs every one of
+# VM_CHECK_VARIANTS, each as its own suite (vmcheck, vmcheck-NAME).
 VM_RUN := $(wildcard tests/vm/run.sh)
+VM_VARIANT ?= default
+VM_CHECK_VARIANTS ?= default aw39
 vmcheck: all vm-tests
 ifneq ($(VM_RUN),)
 	$(Q)IOASCTL=$(abspath $(IOASCTL)) BUILD=$(abspath $(BUILD)) tests/vm/run.sh \
-		--files $(abspath $(VM_FILES))
+		--variant $(VM_VARIANT) --files $(abspath $(VM_FILES))
 else
 	@echo "vmcheck: the VM suite (tests/vm/run.sh) is not there yet"
 endif
@@ -549,7 +554,10 @@ check: all
 	$(Q)for t in $(FAST_SUITES); do $(MAKE) --no-print-directory $$t || \
 		[ -e $(RESULTS)/$$t ] || $(RUN_SUITE) $$t false || true; done
 ifneq ($(VM_RUN),)
-	$(Q)$(RUN_SUITE) vmcheck $(MAKE) --no-print-directory vmcheck || true
+	$(Q)for v in $(VM_CHECK_VARIANTS); do \
+		n=vmcheck; [ $$v = default ] || n=vmcheck-$$v; \
+		$(RUN_SUITE) $$n $(MAKE) --no-print-directory vmcheck VM_VARIANT=$$v || true; \
+	done
 else
 	@echo "check: the VM suite (tests/vm/run.sh) is not there yet; ran check-fast only"
 endif

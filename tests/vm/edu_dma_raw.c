@@ -31,6 +31,8 @@
 #include <linux/iommufd.h>
 #include <linux/vfio.h>
 
+#include "lib/vm_hw.h"
+
 #define EDU_VENDOR 0x1234
 #define EDU_DEVICE 0x11e8
 
@@ -62,9 +64,9 @@
 #define PCI_COMMAND_MEMORY 0x2
 #define PCI_COMMAND_MASTER 0x4
 
-#define MSI_WINDOW_START 0xfee00000ULL
-#define MSI_WINDOW_LAST 0xfeefffffULL
-#define TOP_48BIT 0xffffffffffffULL
+/* What the hardware reports (lib/vm_hw.h): the msi region of edu's
+ * group in sysfs, and the top IOVA that IOMMU_GET_HW_INFO implies. */
+static uint64_t msi_start, msi_last, hw_top;
 
 static const char *prog = "edu_dma_raw";
 
@@ -224,20 +226,20 @@ static void show_and_check_ranges(int iommufd, uint32_t ioas_id)
 	for (i = 0; i < query.num_iovas; i++) {
 		say("  0x%016llx-0x%016llx", (unsigned long long)ranges[i].start,
 		    (unsigned long long)ranges[i].last);
-		if (i > 0 && ranges[i - 1].last == MSI_WINDOW_START - 1 &&
-		    ranges[i].start == MSI_WINDOW_LAST + 1)
+		if (i > 0 && ranges[i - 1].last == msi_start - 1 &&
+		    ranges[i].start == msi_last + 1)
 			msi_hole = true;
 	}
 	if (!msi_hole) {
 		errno = EINVAL;
-		fail("no hole for the MSI window 0x%llx-0x%llx", MSI_WINDOW_START,
-		     MSI_WINDOW_LAST);
+		fail("no hole for the MSI window 0x%llx-0x%llx",
+		     (unsigned long long)msi_start, (unsigned long long)msi_last);
 	}
-	if (ranges[query.num_iovas - 1].last != TOP_48BIT) {
+	if (ranges[query.num_iovas - 1].last != hw_top) {
 		errno = EINVAL;
-		fail("last usable IOVA is 0x%llx, expected 0x%llx (aw-bits=48)",
+		fail("last usable IOVA is 0x%llx, GET_HW_INFO implies 0x%llx",
 		     (unsigned long long)ranges[query.num_iovas - 1].last,
-		     TOP_48BIT);
+		     (unsigned long long)hw_top);
 	}
 	if (query.out_iova_alignment != 4096) {
 		errno = EINVAL;
@@ -378,6 +380,36 @@ int main(void)
 	if (attach.pt_id == alloc.out_ioas_id) {
 		errno = EINVAL;
 		fail("attach returned the IOAS id, not an automatic HWPT id");
+	}
+
+	/* What the hardware reports, to judge the ranges by. */
+	errno = vm_sysfs_msi(bdf, &msi_start, &msi_last);
+	if (errno) {
+		errno = -errno;
+		fail("no msi region in %s's group's reserved_regions", bdf);
+	}
+	{
+		uint64_t data[32] = { 0 };
+		struct iommu_hw_info hw = {
+			.size = sizeof(hw),
+			.dev_id = bind.out_devid,
+			.data_len = sizeof(data),
+			.data_uptr = (uintptr_t)data,
+		};
+
+		if (ioctl(iommufd, IOMMU_GET_HW_INFO, &hw))
+			fail("IOMMU_GET_HW_INFO dev %u", bind.out_devid);
+		hw_top = vm_hw_top(hw.out_data_type, data,
+				   hw.data_len < sizeof(data) ? hw.data_len
+							      : sizeof(data));
+		if (!hw_top) {
+			errno = EOPNOTSUPP;
+			fail("GET_HW_INFO type %u: no rule for its top IOVA",
+			     hw.out_data_type);
+		}
+		say("sysfs: msi 0x%llx-0x%llx; GET_HW_INFO type %u: top IOVA 0x%llx",
+		    (unsigned long long)msi_start, (unsigned long long)msi_last,
+		    hw.out_data_type, (unsigned long long)hw_top);
 	}
 
 	show_and_check_ranges(iommufd, alloc.out_ioas_id);

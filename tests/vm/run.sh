@@ -19,7 +19,18 @@
 #   --append ARGS        extra kernel command line arguments
 #   --files DIR          copy DIR's contents to /files in the guest
 #   --allow-kernel-warnings  do not fail on WARNING:/BUG: in the kernel log
-# Environment: IOASID_CACHE (see kernel.sh), BUILD, QEMU, CC.
+#   --variant NAME       the QEMU configuration (default: default):
+#                          default  intel-iommu aw-bits=48, 1 edu, 2 CPUs
+#                          aw39     intel-iommu aw-bits=39 (QEMU 7.2's own
+#                                   default width), 2 edu devices, 1 CPU
+#                        The log and initramfs are named vmtest-NAME for any
+#                        variant but default.  Each knob can also be set alone
+#                        (after --variant, which sets them all):
+#   --aw-bits N|qemu     intel-iommu's address width; qemu: leave it to QEMU
+#   --edu N              number of edu devices
+#   --smp N              number of CPUs
+# Environment: IOASID_CACHE (see kernel.sh), BUILD, QEMU, CC, VM_VARIANT
+# (the default for --variant).
 #
 # Output: one line per test ("PASS name (secs s)"), then "N passed, M failed".
 # Exit status: 0 if every test passed or skipped; 1 if a test failed, a result
@@ -38,6 +49,21 @@ hugepages=64
 append=""
 files=()
 allow_warnings=0
+name_set=0
+# The knobs of a variant (set_variant) and their defaults.
+aw_bits=48
+edus=1
+smp=2
+variant=default
+set_variant() {
+	variant=$1
+	case $1 in
+		default) aw_bits=48 edus=1 smp=2 ;;
+		aw39) aw_bits=39 edus=2 smp=1 ;;
+		*) echo "run.sh: unknown variant '$1' (default, aw39)" >&2; exit 2 ;;
+	esac
+}
+set_variant "${VM_VARIANT:-default}"
 qemu=${QEMU:-qemu-system-x86_64}
 cc=${CC:-gcc}
 
@@ -45,19 +71,27 @@ usage() { awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' 
 while [[ $# -gt 0 ]]; do
 	case $1 in
 		--build-dir) build_dir=$2; shift 2 ;;
-		--name) name=$2; shift 2 ;;
+		--name) name=$2; name_set=1; shift 2 ;;
 		--timeout) timeout_secs=$2; shift 2 ;;
 		--test-timeout) test_timeout=$2; shift 2 ;;
 		--hugepages) hugepages=$2; shift 2 ;;
 		--append) append=$2; shift 2 ;;
 		--files) files=(--files "$2"); shift 2 ;;
 		--allow-kernel-warnings) allow_warnings=1; shift ;;
+		--variant) set_variant "$2"; shift 2 ;;
+		--aw-bits) aw_bits=$2; shift 2 ;;
+		--edu) edus=$2; shift 2 ;;
+		--smp) smp=$2; shift 2 ;;
 		-h | --help) usage; exit 0 ;;
 		--) shift; break ;;
 		-*) echo "run.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
 		*) break ;;
 	esac
 done
+
+[[ $name_set -eq 1 || $variant == default ]] || name=$name-$variant
+[[ $aw_bits == qemu || $aw_bits =~ ^[0-9]+$ ]] || { echo "run.sh: --aw-bits $aw_bits" >&2; exit 2; }
+[[ $edus =~ ^[0-9]+$ && $smp =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --edu $edus --smp $smp" >&2; exit 2; }
 
 say() { echo "vm: $*"; }
 die() { echo "vm: error: $*" >&2; echo "0 passed, 1 failed"; exit 1; }
@@ -87,16 +121,24 @@ log=$build_dir/$name.log
 "$here/initramfs.sh" --hugepages "$hugepages" --test-timeout "$test_timeout" \
 	"${files[@]}" "$initrd" "${tests[@]}" || die "packing the initramfs failed"
 
+# The variant's QEMU devices.
+iommu_dev=intel-iommu,intremap=on,caching-mode=on
+[[ $aw_bits == qemu ]] || iommu_dev+=",aw-bits=$aw_bits"
+devices=(-device "$iommu_dev")
+for ((i = 0; i < edus; i++)); do
+	devices+=(-device edu)
+done
+
+say "variant $variant: -smp $smp -device $iommu_dev, $edus edu device(s)"
 say "booting $(basename "$bzimage") with ${#tests[@]} test(s); console log: $log"
 start=$(date +%s.%N)
 set +e
 # No stdin: QEMU must not grab a terminal, and CI has none.  -k: a QEMU that
 # ignores SIGTERM still goes.
 timeout -k 10 "$timeout_secs" "$qemu" \
-	-accel tcg -M q35,kernel-irqchip=split -m 2048 -smp 2 \
+	-accel tcg -M q35,kernel-irqchip=split -m 2048 -smp "$smp" \
 	-nographic -no-reboot \
-	-device intel-iommu,intremap=on,caching-mode=on,aw-bits=48 \
-	-device edu \
+	"${devices[@]}" \
 	-kernel "$bzimage" -initrd "$initrd" \
 	-append "console=ttyS0 intel_iommu=on quiet panic=-1 $append" \
 	</dev/null >"$log" 2>&1

@@ -9,7 +9,9 @@
  * ioasid_dev_replace() to a second IOAS the DMA must follow the second
  * IOAS's mappings.  Also: what sysfs reports for the device (driver, cdev,
  * group, its msi reserved region, PASID class) and the usable IOVA ranges
- * (the MSI hole, the 48-bit top of QEMU's aw-bits=48).
+ * (a hole for the msi region sysfs lists, and the top IOVA the IOMMU's
+ * IOMMU_GET_HW_INFO implies, tests/vm/lib/vm_hw.h).  Every edu device the
+ * guest has goes through all of it in turn.
  *
  * tests/vm/edu_dma_raw.c does the same with bare ioctls; edu's registers
  * and QEMU 7.2's quirks are described there.
@@ -24,9 +26,11 @@
 #define IOVA_DST 0x101000ull
 #define PAGE 4096
 
-#define MSI_START 0xfee00000ull
-#define MSI_LAST 0xfeefffffull
-#define TOP_48BIT 0xffffffffffffull
+#define MAX_EDU 8
+
+/* What the hardware reports: the msi region of the device's group
+ * (sysfs) and the top IOVA from IOMMU_GET_HW_INFO, once bound. */
+static uint64_t msi_start, msi_last, hw_top;
 
 /* RAM(src) -> edu -> RAM(dst), through whatever the IOMMU maps now. */
 static void round_trip(volatile uint8_t *bar)
@@ -81,15 +85,16 @@ static void check_ranges(struct ioasid_ctx *ctx, uint32_t ioas)
 		vt_say("  0x%016llx-0x%016llx",
 		       (unsigned long long)ranges[i].start,
 		       (unsigned long long)ranges[i].last);
-		if (i && ranges[i - 1].last == MSI_START - 1 &&
-		    ranges[i].start == MSI_LAST + 1)
+		if (i && ranges[i - 1].last == msi_start - 1 &&
+		    ranges[i].start == msi_last + 1)
 			hole = true;
 	}
-	VT_CHECK(hole, "no hole for the MSI window 0x%llx-0x%llx", MSI_START,
-		 MSI_LAST);
-	VT_CHECK(ranges[num - 1].last == TOP_48BIT,
-		 "last usable IOVA 0x%llx, expected the 48-bit top",
-		 (unsigned long long)ranges[num - 1].last);
+	VT_CHECK(hole, "no hole for the MSI window 0x%llx-0x%llx",
+		 (unsigned long long)msi_start, (unsigned long long)msi_last);
+	VT_CHECK(ranges[num - 1].last == hw_top,
+		 "last usable IOVA 0x%llx, GET_HW_INFO implies 0x%llx",
+		 (unsigned long long)ranges[num - 1].last,
+		 (unsigned long long)hw_top);
 	VT_CHECK(align == PAGE, "alignment 0x%llx", (unsigned long long)align);
 }
 
@@ -113,7 +118,20 @@ static void check_info(struct ioasid_ctx *ctx, const char *bdf,
 	VT_CHECK(!strncmp(info->cdev, "/dev/vfio/devices/vfio", 22), "cdev \"%s\"",
 		 info->cdev);
 	VT_CHECK(info->group >= 0, "group %d", info->group);
-	VT_CHECK(!strncmp(info->iommu, "dmar", 4), "iommu \"%s\"", info->iommu);
+	{
+		char path[PATH_MAX], link[PATH_MAX];
+		ssize_t len;
+		const char *base;
+
+		/* The IOMMU sysfs links the device to (dmar0, smmu3.0x...). */
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu", bdf);
+		len = readlink(path, link, sizeof(link) - 1);
+		VT_CHECK(len > 0, "readlink %s: %s", path, strerror(errno));
+		link[len] = '\0';
+		base = strrchr(link, '/') ? strrchr(link, '/') + 1 : link;
+		VT_CHECK(!strcmp(info->iommu, base), "iommu \"%s\", sysfs links %s",
+			 info->iommu, base);
+	}
 	VT_CHECK(info->vendor_id == VT_EDU_VENDOR &&
 			 info->device_id == VT_EDU_DEVICE,
 		 "ids %04x:%04x", info->vendor_id, info->device_id);
@@ -129,32 +147,29 @@ static void check_info(struct ioasid_ctx *ctx, const char *bdf,
 		       (unsigned long long)regions[i].start,
 		       (unsigned long long)regions[i].last,
 		       ioasid_resv_type_name(regions[i].type));
-		if (regions[i].start == MSI_START && regions[i].last == MSI_LAST &&
+		if (regions[i].start == msi_start && regions[i].last == msi_last &&
 		    regions[i].type == IOASID_RESV_MSI)
 			msi = true;
 	}
-	VT_CHECK(msi, "group %d has no msi region 0x%llx-0x%llx", info->group,
-		 MSI_START, MSI_LAST);
+	VT_CHECK(msi, "group %d: the library lacks sysfs's msi region 0x%llx-0x%llx",
+		 info->group, (unsigned long long)msi_start,
+		 (unsigned long long)msi_last);
 }
 
-int main(void)
+static void test_edu(struct ioasid_ctx *ctx, const char *bdf)
 {
 	struct ioasid_dev_info info = { .sz = sizeof(info) };
 	struct ioasid_hw_info hw = { .sz = sizeof(hw) };
-	char bdf[IOASID_NAME_MAX];
 	size_t bar_size;
 	uint64_t iova, unmapped = 0;
 	uint32_t ioas_a, ioas_b, dev_id, hwpt_a, hwpt_b;
 	uint8_t *src_a, *dst_a, *src_b, *dst_b;
-	struct ioasid_ctx *ctx;
 	struct ioasid_dev *dev;
 	volatile uint8_t *bar;
 	int devfd;
 
-	if (vt_find_pci(VT_EDU_VENDOR, VT_EDU_DEVICE, bdf))
-		vt_skip("no edu device (QEMU -device edu)");
-	ctx = vt_kernel_ctx();
-
+	vt_say("edu %s", bdf);
+	vt_msi_window(bdf, &msi_start, &msi_last);
 	/* Bind through the library; a second call finds it done. */
 	VT_OK(ioasid_dev_set_driver(ctx, bdf, "vfio-pci", NULL));
 	VT_OK(ioasid_dev_set_driver(ctx, bdf, "vfio-pci", NULL));
@@ -169,7 +184,8 @@ int main(void)
 	vt_say("hw info: type %u, max_pasid_log2 %u, capabilities 0x%llx, data %u bytes",
 	       hw.type, hw.max_pasid_log2, (unsigned long long)hw.capabilities,
 	       hw.data_len);
-	VT_CHECK(hw.type == IOASID_HW_INFO_INTEL_VTD, "hw info type %u", hw.type);
+	hw_top = vt_dev_hw_top(dev);
+	vt_say("hw info: the top IOVA is 0x%llx", (unsigned long long)hw_top);
 	/* Bound: the class now also reflects what the IOMMU reports. */
 	check_info(ctx, bdf, &info);
 
@@ -184,7 +200,7 @@ int main(void)
 	check_ranges(ctx, ioas_a);
 	/* The MSI window cannot be mapped. */
 	src_a = page_alloc();
-	iova = MSI_START;
+	iova = msi_start;
 	VT_ERR(EINVAL, ioasid_ioas_map(ctx, ioas_a, src_a, PAGE, &iova, NULL));
 
 	dst_a = page_alloc();
@@ -213,7 +229,7 @@ int main(void)
 	edu_dma(bar, EDU_BUFFER_ADDR, IOVA_DST, true);
 	expect_fill(dst_a, 0x5a, "DMA to an unmapped IOVA");
 	vt_say("after unmap: DMA to iova 0x%llx blocked, memory unchanged",
-	       IOVA_DST);
+	       (unsigned long long)IOVA_DST);
 
 	/* Second IOAS, same IOVAs, other pages; the first keeps a mapping
 	 * at the destination so that a DMA staying there would show. */
@@ -255,7 +271,21 @@ int main(void)
 	VT_CHECK(!strcmp(info.driver, "") && !info.cdev[0],
 		 "driver \"%s\" cdev \"%s\" after returning the device",
 		 info.driver, info.cdev);
+}
+
+int main(void)
+{
+	char bdfs[MAX_EDU][IOASID_NAME_MAX];
+	struct ioasid_ctx *ctx;
+	int n = vt_find_pci_all(VT_EDU_VENDOR, VT_EDU_DEVICE, bdfs, MAX_EDU);
+
+	if (!n)
+		vt_skip("no edu device (QEMU -device edu)");
+	VT_CHECK(n <= MAX_EDU, "%d edu devices, the test takes %d", n, MAX_EDU);
+	ctx = vt_kernel_ctx();
+	for (int i = 0; i < n; i++)
+		test_edu(ctx, bdfs[i]);
 	ioasid_ctx_close(ctx);
-	vt_say("PASS");
+	vt_say("PASS (%d edu device%s)", n, n == 1 ? "" : "s");
 	return 0;
 }

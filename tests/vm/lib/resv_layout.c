@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * Reserved regions and guest RAM layouts on the real kernel (issue 4,
- * "Tests"): QEMU's edu device behind the emulated VT-d (class 0, the x86
- * MSI window 0xfee00000-0xfeefffff from sysfs and from
- * IOMMU_IOAS_IOVA_RANGES, the 48-bit ceiling of aw-bits=48), and a
+ * "Tests"): QEMU's edu device behind the emulated IOMMU (class 0, the MSI
+ * window its group's sysfs reserved_regions lists, and the ceiling that
+ * IOMMU_GET_HW_INFO implies, tests/vm/lib/vm_hw.h, both also seen in
+ * IOMMU_IOAS_IOVA_RANGES), and a
  * CONFIG_IOMMUFD_TEST mock device (its aperture, and a reserved region
  * added to its IOAS with IOMMU_TEST_OP_ADD_RESERVED).  For both, the two
  * forms of the same information must agree (typed holes and usable
@@ -16,9 +17,7 @@
 #include "kernel.h"
 #include "vmtest.h"
 
-#define MSI_START 0xfee00000ull
-#define MSI_LAST 0xfeefffffull
-#define TOP_48BIT 0xffffffffffffull
+#define MIB (1ull << 20)
 #define GIB (1ull << 30)
 
 /* The mock IOMMU's aperture (iommufd_test.h) and the test's hole in it. */
@@ -156,8 +155,18 @@ static void test_edu(const char *bdf)
 	struct ioasid_resv_region r[MAX_REGIONS], epr[MAX_REGIONS];
 	struct ioasid_dev *dev = NULL;
 	uint32_t n = MAX_REGIONS, ioas = 0, hwpt = 0;
+	uint64_t msi_start = 0, msi_last = 0, top;
 
 	VT_OK(ioasid_dev_set_driver(ctx, bdf, "vfio-pci", NULL));
+	/* What the hardware says: the group's msi region (sysfs) and,
+	 * through a bound device, the IOMMU's width (GET_HW_INFO). */
+	vt_msi_window(bdf, &msi_start, &msi_last);
+	VT_OK(ioasid_dev_open(ctx, bdf, &dev));
+	VT_OK(ioasid_dev_bind(dev, NULL));
+	top = vt_dev_hw_top(dev);
+	vt_say("sysfs: msi 0x%llx-0x%llx; GET_HW_INFO: top IOVA 0x%llx",
+	       (unsigned long long)msi_start, (unsigned long long)msi_last,
+	       (unsigned long long)top);
 	VT_OK(ioasid_dev_info_get(ctx, bdf, &info));
 	vt_say("edu %s: driver %s, group %d, iommu %s, class %d (%s), width %u, source %d",
 	       bdf, info.driver, info.group, info.iommu, (int)info.dev_class,
@@ -177,40 +186,40 @@ static void test_edu(const char *bdf)
 	/* sysfs: the group's msi window. */
 	VT_OK(ioasid_group_resv_regions(ctx, info.group, r, &n));
 	show_regions("group (sysfs reserved_regions)", r, n);
-	VT_CHECK(has_region(r, n, MSI_START, MSI_LAST, IOASID_RESV_MSI),
-		 "no msi region 0x%llx-0x%llx", MSI_START, MSI_LAST);
+	VT_CHECK(has_region(r, n, msi_start, msi_last, IOASID_RESV_MSI),
+		 "no msi region 0x%llx-0x%llx", (unsigned long long)msi_start,
+		 (unsigned long long)msi_last);
 
-	/* The IOMMU: VT-d's MGAW says 48 bits. */
+	/* The IOMMU's aperture as the library reads it (sysfs) is the
+	 * one GET_HW_INFO implies. */
 	VT_OK(ioasid_dev_iommu_info(ctx, bdf, &iommu));
 	vt_say("iommu %s: aperture 0x%llx-0x%llx, page sizes 0x%llx, flags 0x%x",
 	       iommu.name, (unsigned long long)iommu.aperture_start,
 	       (unsigned long long)iommu.aperture_last,
 	       (unsigned long long)iommu.page_sizes, iommu.flags);
-	VT_CHECK(iommu.aperture_last == TOP_48BIT, "aperture ends 0x%llx",
-		 (unsigned long long)iommu.aperture_last);
+	VT_CHECK(iommu.aperture_last == top, "aperture ends 0x%llx, not 0x%llx",
+		 (unsigned long long)iommu.aperture_last, (unsigned long long)top);
 	VT_CHECK(iommu.flags & IOASID_IOMMU_APERTURE_KNOWN, "aperture guessed");
 
-	/* The device's holes: the msi window and everything above 48 bits. */
+	/* The device's holes: the msi window and everything above the top. */
 	n = MAX_REGIONS;
 	VT_OK(ioasid_dev_resv_regions(ctx, bdf, r, &n));
 	show_regions("ioasid_dev_resv_regions", r, n);
 	VT_CHECK(n == 2, "%u regions", n);
-	VT_CHECK(has_region(r, n, MSI_START, MSI_LAST, IOASID_RESV_MSI),
+	VT_CHECK(has_region(r, n, msi_start, msi_last, IOASID_RESV_MSI),
 		 "no msi window");
-	VT_CHECK(has_region(r, n, TOP_48BIT + 1, UINT64_MAX, IOASID_RESV_RESERVED),
-		 "no ceiling above 48 bits");
+	VT_CHECK(has_region(r, n, top + 1, UINT64_MAX, IOASID_RESV_RESERVED),
+		 "no ceiling above 0x%llx", (unsigned long long)top);
 	/* -EMSGSIZE with the count. */
 	n = 1;
 	VT_ERR(EMSGSIZE, ioasid_dev_resv_regions(ctx, bdf, r, &n));
 	VT_CHECK(n == 2, "count %u", n);
 
 	/* Attached: the kernel's usable ranges are the same holes. */
-	VT_OK(ioasid_dev_open(ctx, bdf, &dev));
-	VT_OK(ioasid_dev_bind(dev, NULL));
 	VT_OK(ioasid_ioas_alloc(ctx, &ioas));
 	VT_OK(ioasid_dev_attach(dev, ioas, &hwpt));
 	n = check_both_forms(ioas, r);
-	VT_CHECK(has_region(r, n, MSI_START, MSI_LAST, IOASID_RESV_MSI),
+	VT_CHECK(has_region(r, n, msi_start, msi_last, IOASID_RESV_MSI),
 		 "ioas lacks the msi window");
 
 	/* Class 0: no PASID to attach. */
@@ -220,38 +229,47 @@ static void test_edu(const char *bdf)
 	/* The layout checks against the endpoint the device makes. */
 	n = MAX_REGIONS;
 	VT_OK(ioasid_endpoint_from_dev(dev, &ep, epr, &n));
-	VT_CHECK(ep.aperture_last == TOP_48BIT, "endpoint aperture 0x%llx",
+	VT_CHECK(ep.aperture_last == top, "endpoint aperture 0x%llx",
 		 (unsigned long long)ep.aperture_last);
+	/* The cases below assume a window below 4 GiB (x86's at
+	 * 0xfee00000, the software window of arm64 at 0x8000000). */
+	VT_CHECK(msi_last < 4 * GIB, "msi window above 4 GiB");
 	{
 		/* 4 GiB from 0 runs through the msi window. */
 		struct ioasid_ram_range bad[] = { { 0, 4 * GIB } };
-		/* Hot-added RAM over the window, the rest fine. */
-		struct ioasid_ram_range hot[] = { { 0, 2 * GIB },
+		/* Boot RAM below the window, more at 4 GiB, then 32 MiB
+		 * hot-added over the window. */
+		uint64_t low = msi_start < 2 * GIB ? msi_start : 2 * GIB;
+		struct ioasid_ram_range hot[] = { { 0, low },
 						  { 4 * GIB, 2 * GIB },
-						  { 0xfe000000ull, 0x2000000ull } };
-		/* Above the 48-bit ceiling. */
-		struct ioasid_ram_range high[] = { { 1ull << 48, GIB } };
-		struct ioasid_ram_range good[] = { { 0, MSI_START },
+						  { msi_start & ~(32 * MIB - 1),
+						    32 * MIB } };
+		/* Above the ceiling. */
+		struct ioasid_ram_range high[] = { { top + 1, GIB } };
+		struct ioasid_ram_range good[] = { { 0, msi_start },
 						   { 4 * GIB, 4 * GIB } };
 
-		check_refused(&ep, bad, 1, MSI_START, MSI_LAST, IOASID_RESV_MSI,
+		check_refused(&ep, bad, 1, msi_start, msi_last, IOASID_RESV_MSI,
 			      bdf);
-		check_refused(&ep, hot, 3, MSI_START, MSI_LAST, IOASID_RESV_MSI,
+		check_refused(&ep, hot, 3, msi_start, msi_last, IOASID_RESV_MSI,
 			      bdf);
 		VT_ERR(EADDRINUSE, ioasid_layout_check(&ep, 1, high, 1, NULL, NULL));
 		vt_say("refused as expected: %s", ioasid_errmsg());
 		VT_OK(ioasid_layout_check(&ep, 1, good, 2, NULL, NULL));
-		vt_say("RAM 0-0x%llx and 4-8 GiB accepted", MSI_START - 1);
+		vt_say("RAM 0-0x%llx and 4-8 GiB accepted",
+		       (unsigned long long)msi_start - 1);
 	}
-	check_plan(&ep, 8 * GIB, MSI_START, MSI_LAST, TOP_48BIT, 0);
+	check_plan(&ep, 8 * GIB, msi_start, msi_last, top, 0);
 	/* More RAM than fits under the ceiling. */
 	{
 		IOASID_OPTS(ioasid_layout_plan_opts, opts);
 		struct ioasid_ram_range ram[4];
 		uint32_t nr = 4;
 
-		VT_ERR(ENOSPC, ioasid_layout_plan(&ep, 1, 1ull << 48, &opts, ram, &nr));
-		vt_say("2^48 bytes refused as expected: %s", ioasid_errmsg());
+		/* All of the IOVA space: the window is not usable. */
+		VT_ERR(ENOSPC, ioasid_layout_plan(&ep, 1, top + 1, &opts, ram, &nr));
+		vt_say("0x%llx bytes refused as expected: %s",
+		       (unsigned long long)top + 1, ioasid_errmsg());
 	}
 
 	ioasid_dev_close(dev);
@@ -334,14 +352,17 @@ static void test_mock(void)
 
 int main(void)
 {
-	char bdf[IOASID_NAME_MAX];
+	char bdfs[8][IOASID_NAME_MAX];
+	int n;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	ctx = vt_kernel_ctx();
-	if (vt_find_pci(VT_EDU_VENDOR, VT_EDU_DEVICE, bdf))
+	n = vt_find_pci_all(VT_EDU_VENDOR, VT_EDU_DEVICE, bdfs, 8);
+	if (!n)
 		vt_fail("no edu device (%04x:%04x); is QEMU run with -device edu?",
 			VT_EDU_VENDOR, VT_EDU_DEVICE);
-	test_edu(bdf);
+	for (int i = 0; i < n && i < 8; i++)
+		test_edu(bdfs[i]);
 	test_mock();
 	ioasid_ctx_close(ctx);
 	vt_say("PASS");

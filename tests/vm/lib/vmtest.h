@@ -40,6 +40,7 @@
 #include <ioasid/ioasid.h>
 
 #include "../../harness/hx-check.h"
+#include "vm_hw.h"
 
 #define VT_EXIT_PASS 0
 #define VT_EXIT_FAIL 1
@@ -228,6 +229,75 @@ static inline int vt_find_pci(unsigned int vendor, unsigned int device,
 	}
 	closedir(dir);
 	return -ENODEV;
+}
+
+/* Every PCI device @vendor:@device in sysfs, in address order, into
+ * @bdfs (up to @max).  Return: how many there are (may exceed @max). */
+static inline int vt_cmp_name(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+static inline int vt_find_pci_all(unsigned int vendor, unsigned int device,
+				  char (*bdfs)[IOASID_NAME_MAX], int max)
+{
+	const char *root = "/sys/bus/pci/devices";
+	struct dirent *de;
+	DIR *dir = opendir(root);
+	int n = 0;
+
+	if (!dir)
+		return 0;
+	while ((de = readdir(dir))) {
+		char path[PATH_MAX];
+		unsigned long v = 0, d = 0;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/vendor", root, de->d_name);
+		if (vt_read_hex(path, &v))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/device", root, de->d_name);
+		if (vt_read_hex(path, &d) || v != vendor || d != device)
+			continue;
+		if (n < max) {
+			size_t len = strnlen(de->d_name, IOASID_NAME_MAX - 1);
+
+			memcpy(bdfs[n], de->d_name, len);
+			bdfs[n][len] = '\0';
+		}
+		n++;
+	}
+	closedir(dir);
+	qsort(bdfs, (size_t)(n < max ? n : max), IOASID_NAME_MAX, vt_cmp_name);
+	return n;
+}
+
+/* The msi region sysfs lists for @bdf's IOMMU group; fails the test
+ * when there is none. */
+static inline void vt_msi_window(const char *bdf, uint64_t *start,
+				 uint64_t *last)
+{
+	int rc = vm_sysfs_msi(bdf, start, last);
+
+	VT_CHECK(rc == 0, "%s: no msi region in its group's reserved_regions: %s",
+		 bdf, strerror(-rc));
+}
+
+/* The last IOVA a paging domain of the IOMMU behind bound @dev
+ * translates, from IOMMU_GET_HW_INFO (tests/vm/lib/vm_hw.h); fails the
+ * test when the type is one vm_hw.h cannot decode. */
+static inline uint64_t vt_dev_hw_top(struct ioasid_dev *dev)
+{
+	IOASID_OPTS(ioasid_hw_info, hw);
+	uint64_t data[32] = { 0 };
+	uint64_t top;
+
+	VT_OK(ioasid_dev_hw_info(dev, &hw, data, sizeof(data)));
+	top = vm_hw_top(hw.type, data,
+			hw.data_len < sizeof(data) ? hw.data_len : sizeof(data));
+	VT_CHECK(top, "hw info type %u: no rule for its top IOVA", hw.type);
+	return top;
 }
 
 /* QEMU's edu device (the VM suite's real DMA device). */
