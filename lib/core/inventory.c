@@ -11,6 +11,7 @@
 #include "config.h"
 #include "core.h"
 #include "pasid.h"
+#include "resv.h"
 
 static bool is_uuid(const char *s)
 {
@@ -180,16 +181,5 @@ int ioasid_group_resv_regions(struct ioasid_ctx *ctx, int32_t group,
 
 const char *ioasid_resv_type_name(enum ioasid_resv_type type)
 {
-	/* The names sysfs uses in reserved_regions, plus our sw-msi. */
-	static const char *const names[] = {
-		[IOASID_RESV_DIRECT] = "direct",
-		[IOASID_RESV_DIRECT_RELAXABLE] = "direct-relaxable",
-		[IOASID_RESV_RESERVED] = "reserved",
-		[IOASID_RESV_MSI] = "msi",
-		[IOASID_RESV_SW_MSI] = "sw-msi",
-	};
-
-	if ((unsigned int)type >= ARRAY_SIZE(names))
-		return NULL;
-	return names[type];
+	return resv_type_name(type);
 }
