@@ -28,27 +28,31 @@ static int cmp_resv_ptr(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
-/* Recompute the merged coverage of the reserved list. */
+/*
+ * Recompute the merged coverage of the reserved list into a new tree,
+ * which replaces the old one only when it is complete: on -ENOMEM the
+ * old coverage is kept, so a caller that restores the list it had
+ * changed has the coverage of that list again.
+ */
 int sim_cover_rebuild(struct sim_ioas *ioas)
 {
 	struct sim_resv **v = NULL, *r;
 	uint64_t start = 0, last = 0;
 	unsigned int n = 0;
 	bool open = false;
+	struct itree cov;
 	int rc = 0;
 
-	itree_clear(&ioas->cov, NULL, NULL);
+	itree_init(&cov);
 	for (r = ioas->resv; r; r = r->next)
 		n++;
-	if (!n)
-		return 0;
-	v = malloc(n * sizeof(*v));
-	if (!v)
+	if (n && !(v = malloc(n * sizeof(*v))))
 		return -ENOMEM;
 	n = 0;
 	for (r = ioas->resv; r; r = r->next)
 		v[n++] = r;
-	qsort(v, n, sizeof(*v), cmp_resv_ptr);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_resv_ptr);
 	for (unsigned int i = 0; i < n && !rc; i++) {
 		if (open && (last == UINT64_MAX || v[i]->start <= last + 1)) {
 			if (v[i]->last > last)
@@ -56,15 +60,30 @@ int sim_cover_rebuild(struct sim_ioas *ioas)
 			continue;
 		}
 		if (open)
-			rc = itree_insert(&ioas->cov, start, last, NULL);
+			rc = itree_insert(&cov, start, last, NULL);
 		start = v[i]->start;
 		last = v[i]->last;
 		open = true;
 	}
 	if (open && !rc)
-		rc = itree_insert(&ioas->cov, start, last, NULL);
+		rc = itree_insert(&cov, start, last, NULL);
 	free(v);
-	return rc;
+	if (rc) {
+		itree_clear(&cov, NULL, NULL);
+		return rc;
+	}
+	itree_clear(&ioas->cov, NULL, NULL);
+	ioas->cov = cov;
+	ioas->cov_stale = false;
+	return 0;
+}
+
+/* The coverage, rebuilt first if a removal left it stale. */
+int sim_cover_fresh(struct sim_ioas *ioas)
+{
+	if (ioas->cov_stale && sim_cover_rebuild(ioas))
+		return ioasid_fail(-ENOMEM, "out of memory");
+	return 0;
 }
 
 /* The first reserved region that intersects [start, last]. */
@@ -74,7 +93,7 @@ const struct sim_resv *sim_resv_find(const struct sim_ioas *ioas,
 	const struct sim_resv *best = NULL;
 	struct itree_iter it;
 
-	if (!itree_first_overlap(&ioas->cov, start, last, &it))
+	if (!ioas->cov_stale && !itree_first_overlap(&ioas->cov, start, last, &it))
 		return NULL;
 	for (const struct sim_resv *r = ioas->resv; r; r = r->next)
 		if (r->start <= last && r->last >= start &&
@@ -83,9 +102,9 @@ const struct sim_resv *sim_resv_find(const struct sim_ioas *ioas,
 	return best;
 }
 
-/* io_pagetable.c __iopt_remove_reserved_iova(): drop an owner's regions. */
-void sim_resv_remove_owner(struct sim_ioas *ioas, struct sim_dev *dev,
-			   struct sim_hwpt *hwpt)
+/* Unlink an owner's regions, leaving the coverage as it is. */
+static void resv_unlink_owner(struct sim_ioas *ioas, struct sim_dev *dev,
+			      struct sim_hwpt *hwpt)
 {
 	struct sim_resv **pp = &ioas->resv;
 
@@ -99,7 +118,17 @@ void sim_resv_remove_owner(struct sim_ioas *ioas, struct sim_dev *dev,
 			pp = &r->next;
 		}
 	}
-	sim_cover_rebuild(ioas);
+}
+
+/* io_pagetable.c __iopt_remove_reserved_iova(): drop an owner's regions;
+ * this cannot fail, so a coverage that cannot be rebuilt now is rebuilt
+ * before its next use. */
+void sim_resv_remove_owner(struct sim_ioas *ioas, struct sim_dev *dev,
+			   struct sim_hwpt *hwpt)
+{
+	resv_unlink_owner(ioas, dev, hwpt);
+	if (sim_cover_rebuild(ioas))
+		ioas->cov_stale = true;
 }
 
 /* io_pagetable.c iopt_reserve_iova(): a region may not cover a mapping
@@ -157,10 +186,10 @@ int sim_enforce_dev_resv(struct sim *s, struct sim_ioas *ioas,
 			rc = resv_add(ioas, l.v[i].start, l.v[i].last,
 				      l.v[i].type, dev, NULL);
 	free(l.v);
+	if (!rc && sim_cover_rebuild(ioas))
+		rc = ioasid_fail(-ENOMEM, "out of memory");
 	if (rc)
-		sim_resv_remove_owner(ioas, dev, NULL);
-	else
-		sim_cover_rebuild(ioas);
+		resv_unlink_owner(ioas, dev, NULL);
 	return rc;
 }
 
@@ -273,11 +302,12 @@ int sim_add_domain(struct sim *s, struct sim_ioas *ioas,
 		rc = sim_pages_check(s, a->pages, a->start_byte,
 				     n.last - n.start + 1);
 	}
+	if (!rc && sim_cover_rebuild(ioas))
+		rc = ioasid_fail(-ENOMEM, "out of memory");
 	if (rc) {
-		sim_resv_remove_owner(ioas, NULL, h);
+		resv_unlink_owner(ioas, NULL, h);
 		return rc;
 	}
-	sim_cover_rebuild(ioas);
 	ioas->iova_alignment = align;
 	h->ioas = ioas;
 	for (pp = &ioas->hwpts; *pp; pp = &(*pp)->next)
@@ -402,6 +432,8 @@ static int alloc_iova(struct sim *s, struct sim_ioas *ioas, uint64_t addr,
 	bool more = itree_first_overlap(&ioas->allowed, lo, hi, &an);
 	bool no_allow_list = !ioas->allowed.count;
 
+	if (sim_cover_fresh(ioas))
+		return -ENOMEM;
 	if (!length || length >= UINT64_MAX / 2)
 		return ioasid_fail(-EOVERFLOW, "length %#llx is too large",
 				   (ull)length);

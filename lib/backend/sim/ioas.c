@@ -279,6 +279,8 @@ int sim_ioas_iova_ranges(void *be, uint32_t ioas_id,
 
 	if (!ioas)
 		return -ENOENT;
+	if (sim_cover_fresh(ioas))
+		return -ENOMEM;
 	max = *num;
 	for (bool more = itree_first(&ioas->cov, &n); more;
 	     more = itree_next(&n)) {
@@ -585,9 +587,9 @@ int sim_ioas_map_msi_bank(void *be, uint32_t ioas_id, uint32_t index,
 	r->next = ioas->resv;
 	ioas->resv = r;
 	if (sim_cover_rebuild(ioas)) {
+		/* The coverage is still that of the list without @r. */
 		ioas->resv = r->next;
 		free(r);
-		sim_cover_rebuild(ioas);
 		return ioasid_fail(-ENOMEM, "out of memory");
 	}
 	return 0;
@@ -615,7 +617,8 @@ int sim_ioas_unmap_msi_bank(void *be, uint32_t ioas_id,
 		    r->bank == bank) {
 			*pp = r->next;
 			free(r);
-			sim_cover_rebuild(ioas);
+			if (sim_cover_rebuild(ioas))
+				ioas->cov_stale = true;
 			return 0;
 		}
 	}

@@ -87,6 +87,10 @@ struct sim_ioas {
 	struct sim_obj obj;
 	struct itree areas;   /* values: struct sim_area */
 	struct itree cov;     /* merged reserved regions; no values */
+	/* A removal could not rebuild cov (out of memory): it still covers
+	 * the removed regions, and is rebuilt before the next use
+	 * (sim_cover_fresh()). */
+	bool cov_stale;
 	struct itree allowed; /* allowed IOVA ranges; no values */
 	struct sim_resv *resv;
 	uint64_t iova_alignment;
@@ -234,6 +238,7 @@ int sim_pages_check(struct sim *s, const struct sim_pages *p,
 /* io_pagetable.c */
 void sim_owner_name(const struct sim_resv *r, char *buf, size_t len);
 int sim_cover_rebuild(struct sim_ioas *ioas);
+int sim_cover_fresh(struct sim_ioas *ioas);
 const struct sim_resv *sim_resv_find(const struct sim_ioas *ioas,
 				     uint64_t start, uint64_t last);
 void sim_resv_remove_owner(struct sim_ioas *ioas, struct sim_dev *dev,
