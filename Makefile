@@ -38,7 +38,7 @@ ifeq ($(IOASID_DEPS_DONE)$(NO_DEPS),)
 DEPS_GROUPS := core
 ifneq ($(filter check vmcheck,$(GOALS)),)
 ifneq ($(wildcard tests/vm/run.sh),)
-DEPS_GROUPS += vm
+DEPS_GROUPS += vm vm-arm64
 endif
 endif
 ifneq ($(filter bench,$(GOALS)),)
@@ -438,9 +438,10 @@ check-fast: all
 # Library tests that run inside the VM (docs/TESTING.md): one static
 # binary per tests/vm/lib/*.c, which tests/vm/run.sh collects from
 # $(BUILD)/vm/tests; plus a static ioasctl for scripts run in the guest.
+VM_ARCH ?= x86
 VM_LIB_SRCS := $(sort $(wildcard tests/vm/lib/*.c))
 VM_LIB_BINS := $(patsubst tests/vm/lib/%.c,$(BUILD)/vm/tests/%.t,$(VM_LIB_SRCS))
-VM_UAPI = $(shell tests/vm/kernel.sh --print-uapi)/include
+VM_UAPI = $(shell tests/vm/kernel.sh --arch $(VM_ARCH) --print-uapi)/include
 VM_IOASCTL := $(BUILD)/vm/ioasctl
 
 $(BUILD)/vm/tests/%.t: tests/vm/lib/%.c $(wildcard tests/vm/lib/*.h) $(STATICLIB)
@@ -521,17 +522,37 @@ vm-files: $(VM_IOASCTL) $(BUILD)/vm/exec_helper
 vm-tests: $(VM_LIB_BINS) $(VM_IOASCTL) $(VM_SCRIPT_TESTS) vm-files
 
 # VM_VARIANT names the QEMU configuration (tests/vm/run.sh --variant:
-# address width, edu devices, CPUs); make check runs every one of
-# VM_CHECK_VARIANTS, each as its own suite (vmcheck, vmcheck-NAME).
+# address width, edu devices, CPUs).
+# VM_ARCH=arm64 or arm64-64k: the arm64 lane; the library, ioasctl and the
+# static tests are cross-built (aarch64-linux-gnu-gcc, the arm64 uAPI
+# headers of kernel.sh, json-c and iniparser from tests/vm/sysroot.sh) in
+# $(BUILD)/arm64 by a sub-make, and run.sh boots qemu-system-aarch64.
+# make check runs every ARCH:VARIANT of VM_CHECK_LANES, each as its own
+# suite (vmcheck, vmcheck-aw39, vmcheck-arm64, ...).
 VM_RUN := $(wildcard tests/vm/run.sh)
 VM_VARIANT ?= default
-VM_CHECK_VARIANTS ?= default aw39
+VM_CHECK_LANES ?= x86:default x86:aw39
+ifeq ($(VM_ARCH),x86)
 vmcheck: all vm-tests
 ifneq ($(VM_RUN),)
 	$(Q)IOASCTL=$(abspath $(IOASCTL)) BUILD=$(abspath $(BUILD)) tests/vm/run.sh \
 		--variant $(VM_VARIANT) --files $(abspath $(VM_FILES))
 else
 	@echo "vmcheck: the VM suite (tests/vm/run.sh) is not there yet"
+endif
+else
+VM_XBUILD := $(BUILD)/arm64
+.PHONY: vm-cross-tests
+vm-cross-tests:
+	$(Q)sr=$$(tests/vm/sysroot.sh --arch $(VM_ARCH)) && \
+	ua=$$(tests/vm/kernel.sh --arch $(VM_ARCH) --print-uapi) && \
+	L="-L$$sr/usr/lib/aarch64-linux-gnu" && \
+	$(MAKE) --no-print-directory O=$(VM_XBUILD) VM_ARCH=$(VM_ARCH) \
+		CROSS_COMPILE=aarch64-linux-gnu- UAPI_CFLAGS="-I$$ua/include" \
+		JSONC_LIBS="$$L -ljson-c" INIPARSER_LIBS="$$L -liniparser" vm-tests
+vmcheck: vm-cross-tests
+	$(Q)BUILD=$(abspath $(VM_XBUILD)) tests/vm/run.sh --arch $(VM_ARCH) \
+		--variant $(VM_VARIANT) --files $(abspath $(VM_XBUILD))/vm/files
 endif
 
 # The library-vs-raw-ioctl benchmark alone, in its full length
@@ -554,9 +575,10 @@ check: all
 	$(Q)for t in $(FAST_SUITES); do $(MAKE) --no-print-directory $$t || \
 		[ -e $(RESULTS)/$$t ] || $(RUN_SUITE) $$t false || true; done
 ifneq ($(VM_RUN),)
-	$(Q)for v in $(VM_CHECK_VARIANTS); do \
-		n=vmcheck; [ $$v = default ] || n=vmcheck-$$v; \
-		$(RUN_SUITE) $$n $(MAKE) --no-print-directory vmcheck VM_VARIANT=$$v || true; \
+	$(Q)for l in $(VM_CHECK_LANES); do a=$${l%%:*} v=$${l#*:}; \
+		n=vmcheck; [ $$a = x86 ] || n=$$n-$$a; [ $$v = default ] || n=$$n-$$v; \
+		$(RUN_SUITE) $$n $(MAKE) --no-print-directory vmcheck VM_ARCH=$$a \
+			VM_VARIANT=$$v || true; \
 	done
 else
 	@echo "check: the VM suite (tests/vm/run.sh) is not there yet; ran check-fast only"
@@ -635,6 +657,61 @@ fuzz: $(BUILD)/fuzz/fuzz_viommu $(BUILD)/fuzz/make_seeds
 		$(FUZZ_TRACE) $(BUILD)/fuzz/long $(FUZZ_TIME)
 
 # ---------------------------------------------------------------------------
+# Fault injection (tests/fault/, docs/TESTING.md): the library and ioasctl
+# again with ASan/UBSan under $(BUILD)/fault; objcopy renames the
+# library's calls of allocators and system calls to the harness's
+# (tests/fault/fault.syms), and the public entry points are wrapped at
+# link time (every W_*() line of tests/fault/api.c).  check-fault runs
+# every scenario with each failure point failed in turn.
+
+OBJCOPY ?= $(CROSS_COMPILE)objcopy
+FAULT_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	-fno-omit-frame-pointer -g -O1
+FAULT_LIB_OBJS := $(patsubst lib/%.c,$(BUILD)/fault/lib/%.o,$(LIB_SRCS))
+FAULT_CLI_OBJS := $(patsubst cli/%.c,$(BUILD)/fault/cli/%.o,$(CLI_SRCS))
+FAULT_OBJS := $(patsubst tests/fault/%.c,$(BUILD)/fault/%.o,$(sort $(wildcard tests/fault/*.c)))
+fault_lparen := (
+FAULT_WRAPS = $(shell sed -n 's/^W_[A-Z_]*[$(fault_lparen)]\(ioasid_[a-z0-9_]*\),.*/-Wl,--wrap=\1/p' tests/fault/api.c)
+FAULT_BIN := $(BUILD)/fault/fault
+.SECONDARY: $(FAULT_LIB_OBJS) $(FAULT_CLI_OBJS) $(FAULT_OBJS)
+
+$(patsubst lib/%.c,$(BUILD)/fault/lib/%.o,$(KERNEL_BACKEND_SRCS)): $(UAPI_STAMP)
+$(BUILD)/fault/lib/%.o: lib/%.c tests/fault/fault.syms | $(VERSION_H)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LIB_CFLAGS) $(call layer_includes,$*) $(FAULT_SAN) -MF $(@:.o=.d) \
+		$(if $(call is_kernel_backend,$*),$(uapi_flags)) -c -o $@.tmp $<
+	$(Q)$(OBJCOPY) --redefine-syms=tests/fault/fault.syms $@.tmp $@ && rm -f $@.tmp
+
+# ioasctl's main() becomes ioasctl_main() for the batch scenario.
+$(BUILD)/fault/cli/%.o: cli/%.c | $(VERSION_H)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CLI_CFLAGS) $(FAULT_SAN) -MF $(@:.o=.d) -c -o $@.tmp $<
+	$(Q)$(OBJCOPY) --redefine-sym main=ioasctl_main $@.tmp $@ && rm -f $@.tmp
+
+$(BUILD)/fault/%.o: tests/fault/%.c | $(VERSION_H)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(BASE_CFLAGS) $(PUBLIC_INCLUDES) $(LIB_TEST_INCLUDES) \
+		$(INIPARSER_CFLAGS) $(FAULT_SAN) -c -o $@ $<
+
+$(FAULT_BIN): $(FAULT_OBJS) $(FAULT_CLI_OBJS) $(FAULT_LIB_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(FAULT_SAN) $(LDFLAGS) $(FAULT_WRAPS) -o $@ $(FAULT_OBJS) \
+		$(FAULT_CLI_OBJS) $(FAULT_LIB_OBJS) $(JSONC_LIBS) $(LIB_LIBS)
+
+.PHONY: check-fault
+check-fault: $(FAULT_BIN)
+	$(Q)FAULT_SRC=$(abspath tests/fault) \
+		ASAN_OPTIONS="detect_leaks=1 $${ASAN_OPTIONS:-}" \
+		UBSAN_OPTIONS="print_stacktrace=1 $${UBSAN_OPTIONS:-}" \
+		$(RUN_SUITE) check-fault $(FAULT_BIN)
+FAST_SUITES += check-fault
+-include $(wildcard $(BUILD)/fault/*.d $(BUILD)/fault/cli/*.d \
+	$(BUILD)/fault/lib/*/*.d $(BUILD)/fault/lib/*/*/*.d)
+
+# ---------------------------------------------------------------------------
 # Install
 
 D := $(DESTDIR)
@@ -704,7 +781,7 @@ clean:
 distclean: clean
 
 deps:
-	$(Q)scripts/deps.sh core $(if $(VM_RUN),vm) bench fuzz
+	$(Q)scripts/deps.sh core $(if $(VM_RUN),vm vm-arm64) bench fuzz
 
 help:
 	@sed -n '3,17s/^# \{0,1\}//p' Makefile

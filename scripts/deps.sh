@@ -3,7 +3,8 @@
 #
 # deps.sh - make sure the Debian packages a build step needs are installed.
 #
-#   scripts/deps.sh [GROUP...]      groups: core (default), vm, bench, fuzz
+#   scripts/deps.sh [GROUP...]      groups: core (default), vm, vm-arm64,
+#                                   bench, fuzz
 #
 # As root the missing packages are installed (apt-get update, then
 # apt-get install -y --no-install-recommends); otherwise the script prints
@@ -18,6 +19,10 @@ set -eu
 core="gcc g++ make pkg-config groff-base libiniparser-dev libcmocka-dev scdoc libjson-c-dev python3"
 # The VM suite builds a kernel and a busybox initramfs and boots it in QEMU.
 vm="qemu-system-x86 busybox-static flex bison bc libelf-dev libssl-dev cpio rsync xz-utils libcap-dev"
+# The VM suite's arm64 lane: a cross compiler for the kernel, the library
+# and the static tests, and qemu-system-aarch64.  (The guest's arm64
+# busybox and static libraries come from tests/vm/sysroot.sh, not dpkg.)
+vm_arm64="gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm"
 bench="libglib2.0-dev"
 # check-fuzz and make fuzz: clang with ASan/UBSan and libFuzzer.  clang-14
 # only recommends the compiler-rt runtimes, which --no-install-recommends
@@ -30,9 +35,10 @@ for group in "$@"; do
 	case $group in
 	core) wanted="$wanted $core" ;;
 	vm) wanted="$wanted $vm" ;;
+	vm-arm64) wanted="$wanted $vm_arm64" ;;
 	bench) wanted="$wanted $bench" ;;
 	fuzz) wanted="$wanted $fuzz" ;;
-	*) echo "deps.sh: unknown group '$group' (core, vm, bench, fuzz)" >&2; exit 2 ;;
+	*) echo "deps.sh: unknown group '$group' (core, vm, vm-arm64, bench, fuzz)" >&2; exit 2 ;;
 	esac
 done
 

@@ -33,8 +33,11 @@ output=$1
 shift
 
 busybox=${BUSYBOX:-/bin/busybox}
+# Dynamic: an ELF with a program interpreter (readelf, not ldd, so that
+# another architecture's binaries can be judged too).
+dynamic() { LC_ALL=C readelf -l "$1" 2>/dev/null | grep -q 'INTERP'; }
 # A dynamic busybox would need its libraries in the guest.
-if ldd "$busybox" >/dev/null 2>&1; then
+if dynamic "$busybox"; then
 	echo "initramfs.sh: $busybox is not static: install busybox-static" >&2
 	exit 1
 fi
@@ -63,7 +66,7 @@ for test in "$@"; do
 		echo "initramfs.sh: two tests named $name" >&2
 		exit 1
 	fi
-	if ldd "$test" >/dev/null 2>&1; then
+	if dynamic "$test"; then
 		echo "initramfs.sh: $test is dynamically linked; build it with -static" >&2
 		exit 1
 	fi

@@ -8,36 +8,63 @@
 # cache outside the repository, keyed by package version and fragment hash,
 # so only the first run pays for the build.
 #
-# Usage: kernel.sh [--print-bzimage | --print-uapi | --print-src | --print-version]
+# Usage: kernel.sh [--arch ARCH] [--print-bzimage | --print-image |
+#                   --print-uapi | --print-src | --print-version]
 #   Gets what is missing (progress on stderr), then prints one thing on
-#   stdout: the bzImage (default; built if missing), the uAPI header root
-#   (use -I<it>/include), the extracted source tree, or the package version.
-#   Only --print-bzimage builds the kernel.
+#   stdout: the kernel image (default; built if missing; --print-bzimage
+#   and --print-image are the same), the uAPI header root (use
+#   -I<it>/include), the extracted source tree, or the package version.
+#   Only --print-bzimage / --print-image build the kernel.
+#   --arch: x86 (default: bzImage from kernel.config), arm64 (Image from
+#   kernel-arm64.config, cross-built with aarch64-linux-gnu-gcc), arm64-64k
+#   (kernel-arm64.config + kernel-arm64-64k.config: 64 KiB pages).
 #
 # Environment:
 #   IOASID_CACHE          cache root (default $HOME/.cache/libioasid)
 #   IOASID_KERNEL_PKG     source package (default linux-source-7.3)
 #   IOASID_KERNEL_SUITE   Debian suite holding it (default trixie-backports)
 #   IOASID_KERNEL_JOBS    make -j value (default nproc + 1)
+#   VM_ARCH               the default for --arch
 
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-fragment=$here/kernel.config
 cache=${IOASID_CACHE:-$HOME/.cache/libioasid}
 pkg=${IOASID_KERNEL_PKG:-linux-source-7.3}
 suite=${IOASID_KERNEL_SUITE:-trixie-backports}
 jobs=${IOASID_KERNEL_JOBS:-$(( $(nproc) + 1 ))}
 
 what=bzimage
-case "${1:-}" in
-	"" | --print-bzimage) what=bzimage ;;
-	--print-uapi) what=uapi ;;
-	--print-src) what=src ;;
-	--print-version) what=version ;;
-	-h | --help) awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "$0"; exit 0 ;;
-	*) echo "kernel.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
+arch=${VM_ARCH:-x86}
+while [[ $# -gt 0 ]]; do
+	case $1 in
+		--arch) arch=$2; shift 2; continue ;;
+		--print-bzimage | --print-image) what=bzimage ;;
+		--print-uapi) what=uapi ;;
+		--print-src) what=src ;;
+		--print-version) what=version ;;
+		-h | --help) awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "$0"; exit 0 ;;
+		*) echo "kernel.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
+	esac
+	shift
+done
+# Per architecture: the fragments, make's ARCH and CROSS_COMPILE, the
+# image target and where it lands, and a prefix of the cache's names (x86
+# keeps the unprefixed names it always had).
+case $arch in
+	x86) fragments=("$here/kernel.config") karch=x86 cross="" target=bzImage
+		image_path=arch/x86/boot/bzImage prefix="" ;;
+	arm64 | arm64-64k)
+		fragments=("$here/kernel-arm64.config")
+		[[ $arch == arm64 ]] || fragments+=("$here/kernel-arm64-64k.config")
+		karch=arm64 target=Image image_path=arch/arm64/boot/Image prefix=$arch-
+		cross=${CROSS_COMPILE_ARM64:-aarch64-linux-gnu-}
+		[[ $what != bzimage ]] || command -v "${cross}gcc" >/dev/null ||
+			{ echo "kernel.sh: ${cross}gcc not found (scripts/deps.sh vm-arm64)" >&2; exit 1; } ;;
+	*) echo "kernel.sh: unknown --arch '$arch' (x86, arm64, arm64-64k)" >&2; exit 2 ;;
 esac
+# The uAPI headers differ between architectures only in asm/.
+uapi_prefix=$([[ $karch == x86 ]] || echo "$karch-")
 
 log() { echo "kernel.sh: $*" >&2; }
 die() { echo "kernel.sh: error: $*" >&2; exit 1; }
@@ -121,43 +148,54 @@ if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$version" ]]; then
 fi
 
 # uAPI headers depend on the source only, not on the configuration.
-uapi=$cache/uapi-$version
+uapi=$cache/uapi-$uapi_prefix$version
 if [[ ! -f "$uapi/include/linux/iommufd.h" ]]; then
 	log "installing uAPI headers into $uapi"
 	rm -rf "$uapi" "$uapi.build"
-	make -s -C "$src" O="$uapi.build" INSTALL_HDR_PATH="$uapi" headers_install >&2
+	make -s -C "$src" O="$uapi.build" ARCH=$karch INSTALL_HDR_PATH="$uapi" \
+		headers_install >&2
 	rm -rf "$uapi.build"
 	[[ -f "$uapi/include/linux/iommufd.h" ]] || die "headers_install produced no linux/iommufd.h"
 fi
 
 # Kernel: keyed by package version and fragment content.  Only built when
 # asked for, so --print-uapi and --print-src stay cheap.
-hash=$(sha256sum "$fragment" | cut -c1-16)
-kdir=$cache/kernels/$version-$hash
-bzimage=$kdir/bzImage
+# (One fragment hashes as the file itself, so x86's key is unchanged.)
+hash=$(cat "${fragments[@]}" | sha256sum | cut -c1-16)
+kdir=$cache/kernels/$prefix$version-$hash
+bzimage=$kdir/$target
+kmake() { make -s -C "$src" O="$build" ARCH=$karch ${cross:+CROSS_COMPILE=$cross} "$@"; }
+if [[ $what == bzimage && ! -f "$bzimage" ]]; then
+	# The long part holds a lock of its own kernel only, so that another
+	# architecture's build or a --print-uapi need not wait for it.
+	exec 8>"$cache/kernel-$prefix$version-$hash.lock"
+	exec 9>&-
+	flock 8
+fi
 if [[ $what == bzimage && ! -f "$bzimage" ]]; then
 	build=$kdir/build
-	log "building kernel in $build (first run only: several minutes)"
+	log "building the $arch kernel in $build (first run only: several minutes)"
 	mkdir -p "$build"
 	start=$(date +%s)
-	make -s -C "$src" O="$build" tinyconfig >&2
-	(cd "$build" && "$src/scripts/kconfig/merge_config.sh" -m .config "$fragment" >&2)
-	make -s -C "$src" O="$build" olddefconfig >&2
+	kmake tinyconfig >&2
+	(cd "$build" && ARCH=$karch "$src/scripts/kconfig/merge_config.sh" -m .config \
+		"${fragments[@]}" >&2)
+	kmake olddefconfig >&2
 
 	# A dependency that is not met drops an option without a word: check.
 	missing=()
 	while read -r opt; do
 		grep -qx "$opt=y" "$build/.config" || missing+=("$opt")
-	done < <(sed -n 's/^\(CONFIG_[A-Za-z0-9_]*\)=y$/\1/p' "$fragment")
+	done < <(sed -n 's/^\(CONFIG_[A-Za-z0-9_]*\)=y$/\1/p' "${fragments[@]}")
 	if (( ${#missing[@]} )); then
 		rm -rf "$kdir"
-		die "these options of $fragment are not =y after olddefconfig" \
+		die "these options of ${fragments[*]} are not =y after olddefconfig" \
 			"(unmet dependencies?): ${missing[*]}"
 	fi
 
-	make -s -C "$src" O="$build" -j"$jobs" bzImage >&2
+	kmake -j"$jobs" "$target" >&2
 	cp "$build/.config" "$kdir/config"
-	cp "$build/arch/x86/boot/bzImage" "$bzimage.tmp"
+	cp "$build/$image_path" "$bzimage.tmp"
 	mv "$bzimage.tmp" "$bzimage"
 	log "kernel built in $(( $(date +%s) - start )) s: $bzimage"
 	# The object tree is 100s of MB; the bzImage and config are all we need.

@@ -19,18 +19,26 @@
 #   --append ARGS        extra kernel command line arguments
 #   --files DIR          copy DIR's contents to /files in the guest
 #   --allow-kernel-warnings  do not fail on WARNING:/BUG: in the kernel log
+#   --arch ARCH          x86 (default: q35, intel-iommu), arm64 (virt, GICv3,
+#                        SMMUv3; kernel.sh --arch arm64), arm64-64k (the same
+#                        with a 64 KiB-page kernel).  The log and initramfs of
+#                        an arm64 lane are named vmtest-ARCH[-VARIANT].  Tests
+#                        given must be built for ARCH (make vmcheck VM_ARCH=).
 #   --variant NAME       the QEMU configuration (default: default):
 #                          default  intel-iommu aw-bits=48, 1 edu, 2 CPUs
 #                          aw39     intel-iommu aw-bits=39 (QEMU 7.2's own
 #                                   default width), 2 edu devices, 1 CPU
+#                                   (x86 only)
+#                          2edu     (arm64) 2 edu devices, 1 CPU
 #                        The log and initramfs are named vmtest-NAME for any
 #                        variant but default.  Each knob can also be set alone
 #                        (after --variant, which sets them all):
 #   --aw-bits N|qemu     intel-iommu's address width; qemu: leave it to QEMU
+#                        (x86 only)
 #   --edu N              number of edu devices
 #   --smp N              number of CPUs
-# Environment: IOASID_CACHE (see kernel.sh), BUILD, QEMU, CC, VM_VARIANT
-# (the default for --variant).
+# Environment: IOASID_CACHE (see kernel.sh), BUILD, QEMU, CC, VM_VARIANT and
+# VM_ARCH (the defaults for --variant and --arch).
 #
 # Output: one line per test ("PASS name (secs s)"), then "N passed, M failed".
 # Exit status: 0 if every test passed or skipped; 1 if a test failed, a result
@@ -55,17 +63,17 @@ aw_bits=48
 edus=1
 smp=2
 variant=default
+arch=${VM_ARCH:-x86}
 set_variant() {
 	variant=$1
 	case $1 in
 		default) aw_bits=48 edus=1 smp=2 ;;
 		aw39) aw_bits=39 edus=2 smp=1 ;;
-		*) echo "run.sh: unknown variant '$1' (default, aw39)" >&2; exit 2 ;;
+		2edu) aw_bits=48 edus=2 smp=1 ;;
+		*) echo "run.sh: unknown variant '$1' (default, aw39, 2edu)" >&2; exit 2 ;;
 	esac
 }
 set_variant "${VM_VARIANT:-default}"
-qemu=${QEMU:-qemu-system-x86_64}
-cc=${CC:-gcc}
 
 usage() { awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "$0"; }
 while [[ $# -gt 0 ]]; do
@@ -78,6 +86,7 @@ while [[ $# -gt 0 ]]; do
 		--append) append=$2; shift 2 ;;
 		--files) files=(--files "$2"); shift 2 ;;
 		--allow-kernel-warnings) allow_warnings=1; shift ;;
+		--arch) arch=$2; shift 2 ;;
 		--variant) set_variant "$2"; shift 2 ;;
 		--aw-bits) aw_bits=$2; shift 2 ;;
 		--edu) edus=$2; shift 2 ;;
@@ -89,6 +98,15 @@ while [[ $# -gt 0 ]]; do
 	esac
 done
 
+case $arch in
+	x86) qemu=${QEMU:-qemu-system-x86_64} cc=${CC:-gcc} qemu_pkg=qemu-system-x86
+		[[ $variant != 2edu ]] || { echo "run.sh: variant 2edu is for arm64" >&2; exit 2; } ;;
+	arm64 | arm64-64k)
+		qemu=${QEMU:-qemu-system-aarch64} cc=${CC:-aarch64-linux-gnu-gcc} qemu_pkg=qemu-system-arm
+		[[ $variant != aw39 ]] || { echo "run.sh: variant aw39 is for x86" >&2; exit 2; }
+		[[ $name_set -eq 1 ]] || name=$name-$arch ;;
+	*) echo "run.sh: unknown --arch '$arch' (x86, arm64, arm64-64k)" >&2; exit 2 ;;
+esac
 [[ $name_set -eq 1 || $variant == default ]] || name=$name-$variant
 [[ $aw_bits == qemu || $aw_bits =~ ^[0-9]+$ ]] || { echo "run.sh: --aw-bits $aw_bits" >&2; exit 2; }
 [[ $edus =~ ^[0-9]+$ && $smp =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --edu $edus --smp $smp" >&2; exit 2; }
@@ -96,10 +114,18 @@ done
 say() { echo "vm: $*"; }
 die() { echo "vm: error: $*" >&2; echo "0 passed, 1 failed"; exit 1; }
 
-command -v "$qemu" >/dev/null || die "$qemu not found (apt-get install qemu-system-x86)"
+command -v "$qemu" >/dev/null || die "$qemu not found (scripts/deps.sh: $qemu_pkg)"
+command -v "$cc" >/dev/null || die "$cc not found (scripts/deps.sh vm-arm64)"
 
-bzimage=$("$here/kernel.sh" --print-bzimage) || die "could not get a kernel (tests/vm/kernel.sh)"
-uapi=$("$here/kernel.sh" --print-uapi) || die "could not get uAPI headers (tests/vm/kernel.sh)"
+bzimage=$("$here/kernel.sh" --arch "$arch" --print-image) ||
+	die "could not get a kernel (tests/vm/kernel.sh --arch $arch)"
+uapi=$("$here/kernel.sh" --arch "$arch" --print-uapi) ||
+	die "could not get uAPI headers (tests/vm/kernel.sh --arch $arch)"
+if [[ $arch != x86 ]]; then
+	BUSYBOX=$("$here/sysroot.sh" --arch "$arch" --print-busybox) ||
+		die "could not get an $arch busybox (tests/vm/sysroot.sh)"
+	export BUSYBOX
+fi
 
 mkdir -p "$build_dir/tests"
 tests=("$@")
@@ -121,26 +147,40 @@ log=$build_dir/$name.log
 "$here/initramfs.sh" --hugepages "$hugepages" --test-timeout "$test_timeout" \
 	"${files[@]}" "$initrd" "${tests[@]}" || die "packing the initramfs failed"
 
-# The variant's QEMU devices.
-iommu_dev=intel-iommu,intremap=on,caching-mode=on
-[[ $aw_bits == qemu ]] || iommu_dev+=",aw-bits=$aw_bits"
-devices=(-device "$iommu_dev")
+# The machine and the variant's QEMU devices.
+if [[ $arch == x86 ]]; then
+	iommu_dev=intel-iommu,intremap=on,caching-mode=on
+	[[ $aw_bits == qemu ]] || iommu_dev+=",aw-bits=$aw_bits"
+	machine=(-accel tcg -M q35,kernel-irqchip=split)
+	devices=(-device "$iommu_dev")
+	console=ttyS0
+	kargs="intel_iommu=on"
+	desc="-device $iommu_dev"
+else
+	# GICv3 with its ITS: MSIs are isolated, so VFIO binds edu without
+	# allow_unsafe_interrupts.  No NIC: virt would add one.
+	machine=(-accel tcg -M virt,gic-version=3,iommu=smmuv3 -cpu max -nic none)
+	devices=()
+	console=ttyAMA0
+	kargs=""
+	desc="-M virt,gic-version=3,iommu=smmuv3"
+fi
 for ((i = 0; i < edus; i++)); do
 	devices+=(-device edu)
 done
 
-say "variant $variant: -smp $smp -device $iommu_dev, $edus edu device(s)"
+say "$arch, variant $variant: -smp $smp $desc, $edus edu device(s)"
 say "booting $(basename "$bzimage") with ${#tests[@]} test(s); console log: $log"
 start=$(date +%s.%N)
 set +e
 # No stdin: QEMU must not grab a terminal, and CI has none.  -k: a QEMU that
 # ignores SIGTERM still goes.
 timeout -k 10 "$timeout_secs" "$qemu" \
-	-accel tcg -M q35,kernel-irqchip=split -m 2048 -smp "$smp" \
+	"${machine[@]}" -m 2048 -smp "$smp" \
 	-nographic -no-reboot \
 	"${devices[@]}" \
 	-kernel "$bzimage" -initrd "$initrd" \
-	-append "console=ttyS0 intel_iommu=on quiet panic=-1 $append" \
+	-append "console=$console $kargs quiet panic=-1 $append" \
 	</dev/null >"$log" 2>&1
 qemu_rc=$?
 set -e

@@ -73,16 +73,32 @@ static inline volatile uint8_t *edu_map_bar0(int devfd, size_t *size)
 	return bar;
 }
 
+/*
+ * A transfer the IOMMU is to block: small, because QEMU's SMMUv3 splits
+ * a faulting DMA into 4-byte accesses and records one event (and the
+ * guest kernel one log line) for each.
+ */
+#define EDU_BLOCKED_LEN 64
+
 /* One transfer of EDU_DMA_LEN bytes, @src -> @dst: RAM to edu's buffer,
  * or (@to_ram) back; waits up to 10 s for edu to finish. */
+static inline void edu_dma_len(volatile uint8_t *bar, uint64_t src,
+			       uint64_t dst, uint64_t len, bool to_ram);
+
 static inline void edu_dma(volatile uint8_t *bar, uint64_t src, uint64_t dst,
 			   bool to_ram)
+{
+	edu_dma_len(bar, src, dst, EDU_DMA_LEN, to_ram);
+}
+
+static inline void edu_dma_len(volatile uint8_t *bar, uint64_t src,
+			       uint64_t dst, uint64_t len, bool to_ram)
 {
 	uint64_t start = vt_now_ns();
 
 	*(volatile uint64_t *)(bar + EDU_REG_DMA_SRC) = src;
 	*(volatile uint64_t *)(bar + EDU_REG_DMA_DST) = dst;
-	*(volatile uint64_t *)(bar + EDU_REG_DMA_COUNT) = EDU_DMA_LEN;
+	*(volatile uint64_t *)(bar + EDU_REG_DMA_COUNT) = len;
 	*(volatile uint64_t *)(bar + EDU_REG_DMA_CMD) =
 		EDU_DMA_START | (to_ram ? EDU_DMA_TO_RAM : 0);
 	while (*(volatile uint64_t *)(bar + EDU_REG_DMA_CMD) & EDU_DMA_START) {

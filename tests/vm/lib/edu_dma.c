@@ -226,7 +226,7 @@ static void test_edu(struct ioasid_ctx *ctx, const char *bdf)
 	VT_OK(ioasid_ioas_unmap(ctx, ioas_a, IOVA_DST, PAGE, &unmapped));
 	VT_CHECK(unmapped == PAGE, "unmapped 0x%llx", (unsigned long long)unmapped);
 	memset(dst_a, 0x5a, PAGE);
-	edu_dma(bar, EDU_BUFFER_ADDR, IOVA_DST, true);
+	edu_dma_len(bar, EDU_BUFFER_ADDR, IOVA_DST, EDU_BLOCKED_LEN, true);
 	expect_fill(dst_a, 0x5a, "DMA to an unmapped IOVA");
 	vt_say("after unmap: DMA to iova 0x%llx blocked, memory unchanged",
 	       (unsigned long long)IOVA_DST);

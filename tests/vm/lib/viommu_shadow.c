@@ -267,7 +267,7 @@ static void test_edu(void)
 	memset(ram + GPA_DST, 0x5a, PAGE);
 	vt_say("guest UNMAP of iova 0x%llx; the same DMA again (the IOMMU must block it)",
 	       IOVA_DST);
-	edu_dma(bar, EDU_BUFFER_ADDR, IOVA_DST, true);
+	edu_dma_len(bar, EDU_BUFFER_ADDR, IOVA_DST, EDU_BLOCKED_LEN, true);
 	for (uint64_t i = 0; i < PAGE; i++)
 		VT_CHECK(ram[GPA_DST + i] == 0x5a,
 			 "guest page byte %llu changed to 0x%02x after UNMAP",

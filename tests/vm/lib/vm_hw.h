@@ -16,9 +16,11 @@
 #define IOASID_VM_HW_H
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <linux/iommufd.h>
 
@@ -94,6 +96,42 @@ static inline unsigned int vm_vtd_mgaw(uint64_t cap)
 }
 
 /*
+ * ARM SMMUv3 (IOMMU_HW_INFO_TYPE_ARM_SMMUV3): the kernel's paging domain
+ * is stage 1 when IDR0.S1P is set, else stage 2
+ * (drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c, arm_smmu_domain_finalise):
+ * stage 1 translates 48 bits, 52 with IDR5.VAX = 1, capped at the
+ * kernel's VA_BITS; stage 2 the output size IDR5.OAS.  VA_BITS is the
+ * guest kernel's: above 48 bits only when user space can map there (a
+ * 52-bit kernel gives a hint above 2^48 an address there).
+ */
+static const unsigned int vm_smmuv3_oas_bits[8] = { 32, 36, 40, 42, 44, 48, 52, 52 };
+
+static inline bool vm_va_above_48(void)
+{
+	void *hint = (void *)(1ull << 50), *p;
+	bool above;
+
+	p = mmap(hint, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return false;
+	above = (uintptr_t)p >= (1ull << 48);
+	munmap(p, 4096);
+	return above;
+}
+
+static inline uint64_t vm_smmuv3_top(const uint32_t idr[6])
+{
+	unsigned int width;
+
+	if (idr[0] & (1u << 1)) {		/* S1P */
+		width = ((idr[5] >> 10) & 3) == 1 && vm_va_above_48() ? 52 : 48;
+	} else {
+		width = vm_smmuv3_oas_bits[idr[5] & 7];
+	}
+	return (1ull << width) - 1;
+}
+
+/*
  * The last IOVA of a paging domain of the IOMMU that IOMMU_GET_HW_INFO
  * described with @type and @data (@len bytes).  Return: the IOVA, or 0
  * when this header cannot tell for that type.
@@ -105,6 +143,12 @@ static inline uint64_t vm_hw_top(uint32_t type, const void *data, size_t len)
 		const struct iommu_hw_info_vtd *vtd = data;
 
 		return vm_vtd_top(vtd->cap_reg, vtd->ecap_reg);
+	}
+	if (type == IOMMU_HW_INFO_TYPE_ARM_SMMUV3 &&
+	    len >= sizeof(struct iommu_hw_info_arm_smmuv3)) {
+		const struct iommu_hw_info_arm_smmuv3 *smmu = data;
+
+		return vm_smmuv3_top(smmu->idr);
 	}
 	return 0;
 }
