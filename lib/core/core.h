@@ -83,6 +83,35 @@ int ioasid_ctx_leave(struct ioasid_ctx *ctx, int rc, const char *what);
 /* -EOPNOTSUPP and the message of BE_CALL() (lib/core/ctx.c). */
 int ioasid_ctx_no_op(const struct ioasid_ctx *ctx, const char *what);
 
+/*
+ * The whole body of an entry point that is one backend call under the
+ * context lock: the preamble, BE_CALL(), and @done naming the action in a
+ * generic message.  CTX_CALL for a context, DEV_BOUND_CALL for a device
+ * that must be bound, whose output pointer @out must not be NULL.
+ */
+#define CTX_CALL(ctx, done, op, what, ...)                                  \
+	do {                                                                \
+		int rc_;                                                    \
+		CHECK_CTX(ctx);                                             \
+		ioasid_ctx_enter(ctx);                                      \
+		rc_ = BE_CALL(ctx, op, what, ##__VA_ARGS__);                \
+		return ioasid_ctx_leave(ctx, rc_, done);                    \
+	} while (0)
+
+#define DEV_BOUND_CALL(dev, out, done, op, what, ...)                       \
+	do {                                                                \
+		struct ioasid_ctx *ctx_;                                    \
+		int rc_;                                                    \
+		CHECK_DEV(dev);                                             \
+		ctx_ = (dev)->ctx;                                          \
+		CHECK_PTR(out);                                             \
+		ioasid_ctx_enter(ctx_);                                     \
+		rc_ = ioasid_dev_need_bound(dev);                           \
+		if (!rc_)                                                   \
+			rc_ = BE_CALL(ctx_, op, what, ##__VA_ARGS__);       \
+		return ioasid_ctx_leave(ctx_, rc_, done);                   \
+	} while (0)
+
 /* Refuse a device that is not bound (ioasid_dev_bind()); called with the
  * context lock held, since binding changes under it. */
 static inline int ioasid_dev_need_bound(const struct ioasid_dev *dev)

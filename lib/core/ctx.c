@@ -108,6 +108,24 @@ static int default_backend(const struct ioasid_config *cfg,
 	return 0;
 }
 
+/* The start of both ways to open a context: the output cleared, the
+ * options checked, the backend they ask for. */
+static int ctx_opts_begin(const struct ioasid_ctx_opts *opts,
+			  struct ioasid_ctx **ctxp, enum ioasid_backend *backend)
+{
+	int rc;
+
+	ioasid_clear_error();
+	CHECK_PTR(ctxp);
+	*ctxp = NULL;
+	rc = ioasid_opts_check(opts, IOASID_OPTS_KNOWN(ioasid_ctx_opts),
+			       "ioasid_ctx_opts");
+	if (rc)
+		return rc;
+	*backend = IOASID_OPTS_GET(opts, backend, IOASID_BACKEND_DEFAULT);
+	return 0;
+}
+
 int ioasid_ctx_open(const struct ioasid_ctx_opts *opts,
 		    struct ioasid_ctx **ctxp)
 {
@@ -119,14 +137,9 @@ int ioasid_ctx_open(const struct ioasid_ctx_opts *opts,
 	void *be;
 	int rc;
 
-	ioasid_clear_error();
-	CHECK_PTR(ctxp);
-	*ctxp = NULL;
-	rc = ioasid_opts_check(opts, IOASID_OPTS_KNOWN(ioasid_ctx_opts),
-			       "ioasid_ctx_opts");
+	rc = ctx_opts_begin(opts, ctxp, &backend);
 	if (rc)
 		return rc;
-	backend = IOASID_OPTS_GET(opts, backend, IOASID_BACKEND_DEFAULT);
 	topology = IOASID_OPTS_GET(opts, topology, NULL);
 	if (backend != IOASID_BACKEND_DEFAULT && backend != IOASID_BACKEND_KERNEL &&
 	    backend != IOASID_BACKEND_SIM)
@@ -191,14 +204,9 @@ int ioasid_ctx_from_fd(int fd, const struct ioasid_ctx_opts *opts,
 	void *be;
 	int rc;
 
-	ioasid_clear_error();
-	CHECK_PTR(ctxp);
-	*ctxp = NULL;
-	rc = ioasid_opts_check(opts, IOASID_OPTS_KNOWN(ioasid_ctx_opts),
-			       "ioasid_ctx_opts");
+	rc = ctx_opts_begin(opts, ctxp, &backend);
 	if (rc)
 		return rc;
-	backend = IOASID_OPTS_GET(opts, backend, IOASID_BACKEND_DEFAULT);
 	if (backend != IOASID_BACKEND_DEFAULT && backend != IOASID_BACKEND_KERNEL)
 		return ioasid_fail(-EINVAL,
 				   "ioasid_ctx_from_fd() adopts a kernel iommufd; opts.backend must be the kernel");

@@ -75,35 +75,15 @@ int ioasid_hwpt_invalidate(struct ioasid_ctx *ctx, uint32_t id,
 int ioasid_viommu_obj_alloc(struct ioasid_dev *dev, uint32_t hwpt_id,
 			uint32_t type, uint32_t *viommu_id)
 {
-	struct ioasid_ctx *ctx;
-	int rc;
-
-	CHECK_DEV(dev);
-	ctx = dev->ctx;
-	CHECK_PTR(viommu_id);
-	ioasid_ctx_enter(ctx);
-	rc = ioasid_dev_need_bound(dev);
-	if (!rc)
-		rc = BE_CALL(ctx, viommu_alloc, "vIOMMUs", dev->dev_id, hwpt_id,
-			     type, viommu_id);
-	return ioasid_ctx_leave(ctx, rc, "allocating a vIOMMU");
+	DEV_BOUND_CALL(dev, viommu_id, "allocating a vIOMMU", viommu_alloc,
+		       "vIOMMUs", dev->dev_id, hwpt_id, type, viommu_id);
 }
 
 int ioasid_vdevice_alloc(struct ioasid_dev *dev, uint32_t viommu_id,
 			 uint64_t virt_id, uint32_t *vdevice_id)
 {
-	struct ioasid_ctx *ctx;
-	int rc;
-
-	CHECK_DEV(dev);
-	ctx = dev->ctx;
-	CHECK_PTR(vdevice_id);
-	ioasid_ctx_enter(ctx);
-	rc = ioasid_dev_need_bound(dev);
-	if (!rc)
-		rc = BE_CALL(ctx, vdevice_alloc, "vDEVICEs", viommu_id,
-			     dev->dev_id, virt_id, vdevice_id);
-	return ioasid_ctx_leave(ctx, rc, "allocating a vDEVICE");
+	DEV_BOUND_CALL(dev, vdevice_id, "allocating a vDEVICE", vdevice_alloc,
+		       "vDEVICEs", viommu_id, dev->dev_id, virt_id, vdevice_id);
 }
 
 int ioasid_veventq_alloc(struct ioasid_ctx *ctx, uint32_t viommu_id,
@@ -179,12 +159,8 @@ int ioasid_fault_respond(struct ioasid_ctx *ctx, uint32_t fault_id,
 int ioasid_hwpt_set_dirty_tracking(struct ioasid_ctx *ctx, uint32_t hwpt_id,
 				   bool enable)
 {
-	int rc;
-
-	CHECK_CTX(ctx);
-	ioasid_ctx_enter(ctx);
-	rc = BE_CALL(ctx, set_dirty_tracking, "dirty tracking", hwpt_id, enable);
-	return ioasid_ctx_leave(ctx, rc, "setting dirty tracking");
+	CTX_CALL(ctx, "setting dirty tracking", set_dirty_tracking,
+		 "dirty tracking", hwpt_id, enable);
 }
 
 int ioasid_hwpt_get_dirty_bitmap(struct ioasid_ctx *ctx, uint32_t hwpt_id,
@@ -287,13 +263,8 @@ int ioasid_test_vevent(struct ioasid_dev *dev)
 int ioasid_test_check_iotlb(struct ioasid_ctx *ctx, uint32_t hwpt_id,
 			    uint32_t index, uint32_t value)
 {
-	int rc;
-
-	CHECK_CTX(ctx);
-	ioasid_ctx_enter(ctx);
-	rc = BE_CALL(ctx, test_check_iotlb, "IOTLB test hook", hwpt_id, index,
-		     value);
-	return ioasid_ctx_leave(ctx, rc, "checking a mock IOTLB");
+	CTX_CALL(ctx, "checking a mock IOTLB", test_check_iotlb,
+		 "IOTLB test hook", hwpt_id, index, value);
 }
 
 /* ------------------------------------------------------------------ */
@@ -325,10 +296,6 @@ out:
 
 int ioasid_hwpt_destroy(struct ioasid_ctx *ctx, uint32_t hwpt_id)
 {
-	int rc;
-
-	CHECK_CTX(ctx);
-	ioasid_ctx_enter(ctx);
-	rc = BE_CALL(ctx, destroy, "IOMMU_DESTROY", hwpt_id, IOASID_OBJ_HWPT);
-	return ioasid_ctx_leave(ctx, rc, "destroying a HWPT");
+	CTX_CALL(ctx, "destroying a HWPT", destroy, "IOMMU_DESTROY", hwpt_id,
+		 IOASID_OBJ_HWPT);
 }

@@ -29,12 +29,8 @@ int ioasid_ioas_alloc(struct ioasid_ctx *ctx, uint32_t *ioas_id)
 
 int ioasid_ioas_destroy(struct ioasid_ctx *ctx, uint32_t ioas_id)
 {
-	int rc;
-
-	CHECK_CTX(ctx);
-	ioasid_ctx_enter(ctx);
-	rc = BE_CALL(ctx, destroy, "IOMMU_DESTROY", ioas_id, IOASID_OBJ_IOAS);
-	return ioasid_ctx_leave(ctx, rc, "destroying an IOAS");
+	CTX_CALL(ctx, "destroying an IOAS", destroy, "IOMMU_DESTROY", ioas_id,
+		 IOASID_OBJ_IOAS);
 }
 
 static int too_large(const char *what, uint64_t val)

@@ -24,22 +24,13 @@ int ioasid_ioas_msi_banks(struct ioasid_ctx *ctx, uint32_t ioas_id,
 int ioasid_ioas_map_msi_bank(struct ioasid_ctx *ctx, uint32_t ioas_id,
 			     uint32_t bank, uint64_t iova)
 {
-	int rc;
-
-	CHECK_CTX(ctx);
-	ioasid_ctx_enter(ctx);
-	rc = BE_CALL(ctx, ioas_map_msi_bank, "PAMU MSI banks", ioas_id, bank,
-		     iova);
-	return ioasid_ctx_leave(ctx, rc, "mapping the MSI bank");
+	CTX_CALL(ctx, "mapping the MSI bank", ioas_map_msi_bank,
+		 "PAMU MSI banks", ioas_id, bank, iova);
 }
 
 int ioasid_ioas_unmap_msi_bank(struct ioasid_ctx *ctx, uint32_t ioas_id,
 			       uint32_t bank)
 {
-	int rc;
-
-	CHECK_CTX(ctx);
-	ioasid_ctx_enter(ctx);
-	rc = BE_CALL(ctx, ioas_unmap_msi_bank, "PAMU MSI banks", ioas_id, bank);
-	return ioasid_ctx_leave(ctx, rc, "unmapping the MSI bank");
+	CTX_CALL(ctx, "unmapping the MSI bank", ioas_unmap_msi_bank,
+		 "PAMU MSI banks", ioas_id, bank);
 }
