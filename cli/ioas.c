@@ -29,6 +29,7 @@ void ioas_help(struct cli *cli)
 	      "       ioasctl ioas msi-banks IOAS\n"
 	      "       ioasctl ioas map-msi-bank IOAS bank N iova ADDR\n"
 	      "       ioasctl ioas unmap-msi-bank IOAS bank N\n"
+	      "       ioasctl ioas change-process\n"
 	      "IOAS := an IOAS id or name; numbers are decimal or 0x hex,\n"
 	      "        sizes may end in K, M, G or T\n",
 	      stdout);
@@ -597,6 +598,25 @@ static int ioas_unmap_msi_bank(struct cli *cli, int argc, char **argv)
 	return CMD_OK;
 }
 
+/* ioas change-process: charge the pinned pages of every IOAS of the
+ * context to this process (live update; an adopted iommufd). */
+static int ioas_change_process(struct cli *cli, int argc, char **argv)
+{
+	int ret;
+
+	if (argc > 0)
+		return arg_unexpected(cli, argv[0],
+				      "nothing after \"change-process\"");
+	if (cli->check_only)
+		return CMD_OK;
+	if (cli_need_ctx(cli))
+		return CMD_FAIL;
+	ret = ioasid_ioas_change_process(cli->ctx, NULL);
+	if (ret < 0)
+		return lib_err(cli, ret);
+	return CMD_OK;
+}
+
 const struct cmd ioas_cmds[] = {
 	{ "alloc", ioas_alloc },
 	{ "destroy", ioas_destroy },
@@ -608,6 +628,7 @@ const struct cmd ioas_cmds[] = {
 	{ "msi-banks", ioas_msi_banks },
 	{ "map-msi-bank", ioas_map_msi_bank },
 	{ "unmap-msi-bank", ioas_unmap_msi_bank },
+	{ "change-process", ioas_change_process },
 	{ NULL, NULL },
 };
 

@@ -147,6 +147,35 @@ IOASID_API int ioasid_ioas_allow_iovas(struct ioasid_ctx *ctx,
 				       uint32_t num);
 
 /* ------------------------------------------------------------------ */
+/* Live update: handing the context to another process                  */
+
+struct ioasid_change_process_opts {
+	size_t sz;
+	/* None defined yet: 0 (anything else is -EOPNOTSUPP, as the
+	 * kernel answers a non-zero reserved field). */
+	uint32_t flags;
+	size_t : 0;
+};
+#define ioasid_change_process_opts__last_field flags
+
+/*
+ * ioasid_ioas_change_process - charge the pinned pages of every mapping
+ * of every IOAS of @ctx to the calling process (IOMMU_IOAS_CHANGE_PROCESS,
+ * Linux 6.13), and release them from the process that pinned them: the
+ * step a VMM's successor takes after it got the iommufd (an exec, a new
+ * process that received the fd), before the old process goes.  Every
+ * mapping must have been made with ioasid_ioas_map_file(): memory mapped
+ * from an address space stays tied to it.  On failure nothing changed.
+ * From the process that pinned the pages, it changes nothing.
+ *
+ * Return: 0; -EINVAL (a mapping of process memory, ioasid_ioas_map(), in
+ * some IOAS: the message names it); -EOPNOTSUPP (unknown flags; a kernel
+ * before 6.13); -ENOMEM (the calling process's locked-memory limit).
+ */
+IOASID_API int ioasid_ioas_change_process(struct ioasid_ctx *ctx,
+			const struct ioasid_change_process_opts *opts);
+
+/* ------------------------------------------------------------------ */
 /* Options of an IOAS (IOMMU_OPTION)                                    */
 
 /*

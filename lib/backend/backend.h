@@ -140,6 +140,10 @@ struct ioasid_backend_ops {
 	int (*ioas_allow_iovas)(void *be, uint32_t ioas_id,
 				const struct ioasid_iova_range *ranges,
 				uint32_t num);
+	/* IOMMU_IOAS_CHANGE_PROCESS: charge the pages pinned for every
+	 * IOAS to the calling process; -EINVAL (and nothing changed) when
+	 * some mapping is not of a file. */
+	int (*ioas_change_process)(void *be);
 	/* PowerPC PAMU style MSI banks of IOAS @ioas_id, see
 	 * ioasid_ioas_msi_banks(3): list them (@banks/@num as in
 	 * ioas_iova_ranges, -EMSGSIZE), map the @bank-th at @iova, unmap

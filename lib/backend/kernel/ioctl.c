@@ -56,6 +56,9 @@ const struct kfeature kernel_features[KFEAT_NUM] = {
 	[KFEAT_TEST_IOTLB] = { "IOMMU_TEST_OP_MD_CHECK_IOTLB (CONFIG_IOMMUFD_TEST)", 6, 7 },
 	[KFEAT_TEST_IOPF] = { "IOMMU_TEST_OP_TRIGGER_IOPF (CONFIG_IOMMUFD_TEST)", 6, 11 },
 	[KFEAT_TEST_VEVENT] = { "IOMMU_TEST_OP_TRIGGER_VEVENT (CONFIG_IOMMUFD_TEST)", 6, 15 },
+	[KFEAT_CHANGE_PROCESS] = {
+		"IOMMU_IOAS_CHANGE_PROCESS (moving pinned-page accounting to another process)", 6, 13
+	},
 };
 
 int kernel_ioctl(int fd, unsigned long request, void *arg)

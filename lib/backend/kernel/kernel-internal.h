@@ -127,6 +127,7 @@ enum {
 	KFEAT_TEST_IOTLB,
 	KFEAT_TEST_IOPF,
 	KFEAT_TEST_VEVENT,
+	KFEAT_CHANGE_PROCESS,
 	KFEAT_NUM
 };
 extern const struct kfeature kernel_features[KFEAT_NUM];
@@ -194,6 +195,8 @@ int kernel_ioas_iova_ranges(void *be, uint32_t ioas_id,
 int kernel_ioas_allow_iovas(void *be, uint32_t ioas_id,
 			    const struct ioasid_iova_range *ranges,
 			    uint32_t num);
+/* process.c */
+int kernel_ioas_change_process(void *be);
 int kernel_hwpt_alloc(void *be, uint32_t dev_id, uint32_t pt_id,
 		      uint32_t flags, uint32_t *hwpt_id);
 int kernel_hw_info(void *be, uint32_t dev_id, struct ioasid_hw_info *info,

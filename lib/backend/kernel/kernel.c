@@ -69,6 +69,7 @@ static const struct ioasid_backend_ops kernel_ops = {
 	.ioas_copy = kernel_ioas_copy,
 	.ioas_iova_ranges = kernel_ioas_iova_ranges,
 	.ioas_allow_iovas = kernel_ioas_allow_iovas,
+	.ioas_change_process = kernel_ioas_change_process,
 	.hwpt_alloc = kernel_hwpt_alloc,
 	.hwpt_alloc_user = kernel_hwpt_alloc_user,
 	.hwpt_invalidate = kernel_hwpt_invalidate,

@@ -339,6 +339,7 @@ static const struct ioasid_backend_ops sim_ops = {
 	.ioas_copy = sim_ioas_copy,
 	.ioas_iova_ranges = sim_ioas_iova_ranges,
 	.ioas_allow_iovas = sim_ioas_allow_iovas,
+	.ioas_change_process = sim_ioas_change_process,
 	.ioas_msi_banks = sim_ioas_msi_banks,
 	.ioas_map_msi_bank = sim_ioas_map_msi_bank,
 	.ioas_unmap_msi_bank = sim_ioas_unmap_msi_bank,

@@ -283,6 +283,9 @@ int sim_ioas_map_msi_bank(void *be, uint32_t ioas_id, uint32_t index,
 			  uint64_t iova);
 int sim_ioas_unmap_msi_bank(void *be, uint32_t ioas_id,
 			    uint32_t index);
+/* ioas_process.c */
+int sim_ioas_change_process(void *be);
+
 int sim_option(void *be, bool set, uint32_t option, uint32_t object_id,
 	       uint64_t *val);
 
