@@ -264,6 +264,54 @@ IOASID_API int ioasid_dev_hw_info(struct ioasid_dev *dev,
 				  struct ioasid_hw_info *info, void *data,
 				  uint32_t data_size);
 
+/* IOASID_HW_INFO_AMD driver data: the uAPI's struct iommu_hw_info_amd,
+ * the raw Extended Feature registers of the AMD IOMMU (MMIO 0x30 and
+ * 0x1a0), as ioasid_dev_hw_info() copies them. */
+struct ioasid_hw_info_amd {
+	uint64_t efr;
+	uint64_t efr2;
+};
+
+/* The EFR bits a VMM may show its guest's vIOMMU (the uAPI's list for
+ * HW-vIOMMU: GTSup, GASup, GIoSup, PPRSup, EPHSup, GATS, GLX, PASmax). */
+#define IOASID_AMD_EFR_VMM_ALLOWED 0x0005001f0000f092ull
+
+/* The fields of the AMD EFR/EFR2 that nesting and a vIOMMU depend on. */
+struct ioasid_amd_features {
+	size_t sz;
+	bool ppr;	   /* EFR[PPRSup]: peripheral page requests */
+	bool gt;	   /* EFR[GTSup]: guest translation (nesting) */
+	bool ga;	   /* EFR[GASup]: guest virtual APIC */
+	bool gio;	   /* EFR[GIoSup]: guest I/O protection */
+	bool ha;	   /* EFR[HASup]: host access bits */
+	bool eph;	   /* EFR[EPHSup]: enhanced PPR handling */
+	bool hd;	   /* EFR[HDSup]: host dirty bits (dirty tracking) */
+	bool snp;	   /* EFR[SNPSup]: SEV-SNP */
+	/* EFR[GATS]: guest page-table levels, 4 or 5 (0: reserved value). */
+	uint8_t guest_levels;
+	uint8_t glx;	   /* EFR[GLX]: guest CR3 table levels - 1 */
+	/* EFR[PASmax] + 1: PASID width of the IOMMU. */
+	uint8_t pasid_width;
+	bool gcr3_trap;	   /* EFR2[GCR3TRPMode] */
+	/* EFR masked with IOASID_AMD_EFR_VMM_ALLOWED: what a VMM may
+	 * advertise in its guest's EFR. */
+	uint64_t vmm_efr;
+	size_t : 0;
+};
+#define ioasid_amd_features__last_field vmm_efr
+
+/*
+ * ioasid_hw_info_amd_decode - decode the IOASID_HW_INFO_AMD driver data
+ * of ioasid_dev_hw_info() (@data, @data_len bytes: a struct
+ * ioasid_hw_info_amd) into @f (@f->sz set by the caller).  Pure: needs
+ * no context.
+ *
+ * Return: 0; -EINVAL (NULL pointer, @f->sz not set, @data_len shorter
+ * than the EFR).  A missing EFR2 reads as 0.
+ */
+IOASID_API int ioasid_hw_info_amd_decode(const void *data, uint32_t data_len,
+					 struct ioasid_amd_features *f);
+
 /* ------------------------------------------------------------------ */
 /* The IOMMU behind a device: its limits                                */
 

@@ -283,6 +283,10 @@ int sim_ioas_map_msi_bank(void *be, uint32_t ioas_id, uint32_t index,
 			  uint64_t iova);
 int sim_ioas_unmap_msi_bank(void *be, uint32_t ioas_id,
 			    uint32_t index);
+/* amd_iommufd.c */
+int sim_amd_hw_info(void *be, uint32_t dev_id, struct ioasid_hw_info *info,
+		    void *data, uint32_t *data_len);
+
 /* ioas_process.c */
 int sim_ioas_change_process(void *be);
 
