@@ -84,18 +84,27 @@ int ioasid_ctx_leave(struct ioasid_ctx *ctx, int rc, const char *what);
 int ioasid_ctx_no_op(const struct ioasid_ctx *ctx, const char *what);
 
 /*
- * The whole body of an entry point that is one backend call under the
- * context lock: the preamble, BE_CALL(), and @done naming the action in a
- * generic message.  CTX_CALL for a context, DEV_BOUND_CALL for a device
- * that must be bound, whose output pointer @out must not be NULL.
+ * The end of an entry point that is one backend call under the context
+ * lock, after its argument checks: BE_CALL(), and @done naming the action
+ * in a generic message.  DEV_BOUND_CALL is a whole entry point of that
+ * kind for a device that must be bound, whose output pointer @out must
+ * not be NULL.
  */
-#define CTX_CALL(ctx, done, op, what, ...)                                  \
+#define LOCKED_CALL(ctx, done, op, what, ...)                               \
 	do {                                                                \
 		int rc_;                                                    \
-		CHECK_CTX(ctx);                                             \
 		ioasid_ctx_enter(ctx);                                      \
 		rc_ = BE_CALL(ctx, op, what, ##__VA_ARGS__);                \
 		return ioasid_ctx_leave(ctx, rc_, done);                    \
+	} while (0)
+
+/* An array argument and its in/out count: the count must be there, the
+ * array too unless the count is 0 (a query of the size). */
+#define CHECK_ARRAY(arr, num)                                               \
+	do {                                                                \
+		CHECK_PTR(num);                                             \
+		if (*(num) && !(arr))                                       \
+			return ioasid_fail(-EINVAL, #arr " is NULL");       \
 	} while (0)
 
 #define DEV_BOUND_CALL(dev, out, done, op, what, ...)                       \

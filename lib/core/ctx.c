@@ -248,12 +248,8 @@ void ioasid_ctx_close(struct ioasid_ctx *ctx)
 
 int ioasid_ctx_fd(struct ioasid_ctx *ctx)
 {
-	int rc;
-
 	CHECK_CTX(ctx);
-	ioasid_ctx_enter(ctx);
-	rc = BE_CALL(ctx, ctx_fd, "iommufd");
-	return ioasid_ctx_leave(ctx, rc, "ioasid_ctx_fd");
+	LOCKED_CALL(ctx, "ioasid_ctx_fd", ctx_fd, "iommufd");
 }
 
 const char *ioasid_ctx_backend(struct ioasid_ctx *ctx)
@@ -268,15 +264,12 @@ int ioasid_ctx_set_rlimit_mode(struct ioasid_ctx *ctx,
 			       enum ioasid_rlimit_mode mode)
 {
 	uint64_t val = (uint64_t)mode;
-	int rc;
 
 	CHECK_CTX(ctx);
 	/* iommufd_option_rlimit_mode() checks the value last, after the
 	 * capability and the objects: the backend's. */
-	ioasid_ctx_enter(ctx);
-	rc = BE_CALL(ctx, option, "IOMMU_OPTION", true, IOASID_OPTION_RLIMIT_MODE,
-		     0, &val);
-	return ioasid_ctx_leave(ctx, rc, "setting the rlimit mode");
+	LOCKED_CALL(ctx, "setting the rlimit mode", option, "IOMMU_OPTION",
+		    true, IOASID_OPTION_RLIMIT_MODE, 0, &val);
 }
 
 int ioasid_ctx_get_rlimit_mode(struct ioasid_ctx *ctx,

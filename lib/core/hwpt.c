@@ -90,77 +90,59 @@ int ioasid_veventq_alloc(struct ioasid_ctx *ctx, uint32_t viommu_id,
 			 uint32_t type, uint32_t depth, uint32_t *veventq_id,
 			 int *fd)
 {
-	int rc, dummy;
+	int dummy;
 
 	CHECK_CTX(ctx);
 	CHECK_PTR(veventq_id);
-	ioasid_ctx_enter(ctx);
-	rc = BE_CALL(ctx, veventq_alloc, "vEVENTQs", viommu_id, type, depth,
-		     veventq_id, fd ? fd : &dummy);
-	return ioasid_ctx_leave(ctx, rc, "allocating a vEVENTQ");
+	LOCKED_CALL(ctx, "allocating a vEVENTQ", veventq_alloc, "vEVENTQs",
+		    viommu_id, type, depth, veventq_id, fd ? fd : &dummy);
 }
 
 int ioasid_veventq_read(struct ioasid_ctx *ctx, uint32_t veventq_id,
 			struct ioasid_vevent *events, uint32_t *num)
 {
-	int rc;
-
 	CHECK_CTX(ctx);
-	CHECK_PTR(num);
-	if (*num && !events)
-		return ioasid_fail(-EINVAL, "events is NULL");
-	ioasid_ctx_enter(ctx);
-	rc = BE_CALL(ctx, veventq_read, "vEVENTQs", veventq_id, events, num);
-	return ioasid_ctx_leave(ctx, rc, "reading a vEVENTQ");
+	CHECK_ARRAY(events, num);
+	LOCKED_CALL(ctx, "reading a vEVENTQ", veventq_read, "vEVENTQs",
+		    veventq_id, events, num);
 }
 
 int ioasid_fault_queue_alloc(struct ioasid_ctx *ctx, uint32_t *fault_id,
 			     int *fd)
 {
-	int rc, dummy;
+	int dummy;
 
 	CHECK_CTX(ctx);
 	CHECK_PTR(fault_id);
-	ioasid_ctx_enter(ctx);
-	rc = BE_CALL(ctx, fault_alloc, "fault queues", fault_id,
-		     fd ? fd : &dummy);
-	return ioasid_ctx_leave(ctx, rc, "allocating a fault queue");
+	LOCKED_CALL(ctx, "allocating a fault queue", fault_alloc,
+		    "fault queues", fault_id, fd ? fd : &dummy);
 }
 
 int ioasid_fault_read(struct ioasid_ctx *ctx, uint32_t fault_id,
 		      struct ioasid_fault *faults, uint32_t *num)
 {
-	int rc;
-
 	CHECK_CTX(ctx);
-	CHECK_PTR(num);
-	if (*num && !faults)
-		return ioasid_fail(-EINVAL, "faults is NULL");
-	ioasid_ctx_enter(ctx);
-	rc = BE_CALL(ctx, fault_read, "fault queues", fault_id, faults, num);
-	return ioasid_ctx_leave(ctx, rc, "reading a fault queue");
+	CHECK_ARRAY(faults, num);
+	LOCKED_CALL(ctx, "reading a fault queue", fault_read, "fault queues",
+		    fault_id, faults, num);
 }
 
 int ioasid_fault_respond(struct ioasid_ctx *ctx, uint32_t fault_id,
 			 const struct ioasid_fault_response *resp,
 			 uint32_t *num)
 {
-	int rc;
-
 	CHECK_CTX(ctx);
-	CHECK_PTR(num);
-	if (*num && !resp)
-		return ioasid_fail(-EINVAL, "resp is NULL");
-	ioasid_ctx_enter(ctx);
-	rc = BE_CALL(ctx, fault_respond, "fault queues", fault_id, resp, num);
-	return ioasid_ctx_leave(ctx, rc, "answering faults");
+	CHECK_ARRAY(resp, num);
+	LOCKED_CALL(ctx, "answering faults", fault_respond, "fault queues",
+		    fault_id, resp, num);
 }
 
 int ioasid_hwpt_set_dirty_tracking(struct ioasid_ctx *ctx, uint32_t hwpt_id,
 				   bool enable)
 {
-	CTX_CALL(ctx, "setting dirty tracking", set_dirty_tracking,
-		 "dirty tracking", hwpt_id, enable);
+	CHECK_CTX(ctx);
+	LOCKED_CALL(ctx, "setting dirty tracking", set_dirty_tracking,
+		    "dirty tracking", hwpt_id, enable);
 }
 
 int ioasid_hwpt_get_dirty_bitmap(struct ioasid_ctx *ctx, uint32_t hwpt_id,
@@ -168,17 +150,14 @@ int ioasid_hwpt_get_dirty_bitmap(struct ioasid_ctx *ctx, uint32_t hwpt_id,
 				 uint64_t page_size, uint32_t flags,
 				 uint64_t *bitmap)
 {
-	int rc;
-
 	CHECK_CTX(ctx);
 	CHECK_PTR(bitmap);
 	if (flags & ~IOASID_DIRTY_NO_CLEAR)
 		return ioasid_fail(-EOPNOTSUPP, "unknown dirty bitmap flags %#x",
 				   flags & ~IOASID_DIRTY_NO_CLEAR);
-	ioasid_ctx_enter(ctx);
-	rc = BE_CALL(ctx, get_dirty_bitmap, "dirty tracking", hwpt_id, iova,
-		     length, page_size, bitmap, flags);
-	return ioasid_ctx_leave(ctx, rc, "reading the dirty bitmap");
+	LOCKED_CALL(ctx, "reading the dirty bitmap", get_dirty_bitmap,
+		    "dirty tracking", hwpt_id, iova, length, page_size, bitmap,
+		    flags);
 }
 
 static int obj_destroy(struct ioasid_ctx *ctx, uint32_t id,
@@ -263,8 +242,9 @@ int ioasid_test_vevent(struct ioasid_dev *dev)
 int ioasid_test_check_iotlb(struct ioasid_ctx *ctx, uint32_t hwpt_id,
 			    uint32_t index, uint32_t value)
 {
-	CTX_CALL(ctx, "checking a mock IOTLB", test_check_iotlb,
-		 "IOTLB test hook", hwpt_id, index, value);
+	CHECK_CTX(ctx);
+	LOCKED_CALL(ctx, "checking a mock IOTLB", test_check_iotlb,
+		    "IOTLB test hook", hwpt_id, index, value);
 }
 
 /* ------------------------------------------------------------------ */
@@ -296,6 +276,7 @@ out:
 
 int ioasid_hwpt_destroy(struct ioasid_ctx *ctx, uint32_t hwpt_id)
 {
-	CTX_CALL(ctx, "destroying a HWPT", destroy, "IOMMU_DESTROY", hwpt_id,
-		 IOASID_OBJ_HWPT);
+	CHECK_CTX(ctx);
+	LOCKED_CALL(ctx, "destroying a HWPT", destroy, "IOMMU_DESTROY", hwpt_id,
+		    IOASID_OBJ_HWPT);
 }

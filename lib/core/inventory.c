@@ -166,17 +166,13 @@ int ioasid_group_resv_regions(struct ioasid_ctx *ctx, int32_t group,
 			      struct ioasid_resv_region *regions,
 			      uint32_t *num)
 {
-	int rc;
-
 	CHECK_CTX(ctx);
 	CHECK_PTR(num);
 	if (!regions && *num)
 		return ioasid_fail(-EINVAL, "regions is NULL but *num is %u",
 				   *num);
-	ioasid_ctx_enter(ctx);
-	rc = BE_CALL(ctx, group_resv_regions, "reserved regions", group,
-		     regions, num);
-	return ioasid_ctx_leave(ctx, rc, "reading reserved regions");
+	LOCKED_CALL(ctx, "reading reserved regions", group_resv_regions,
+		    "reserved regions", group, regions, num);
 }
 
 const char *ioasid_resv_type_name(enum ioasid_resv_type type)

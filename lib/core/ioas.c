@@ -18,19 +18,16 @@
 
 int ioasid_ioas_alloc(struct ioasid_ctx *ctx, uint32_t *ioas_id)
 {
-	int rc;
-
 	CHECK_CTX(ctx);
 	CHECK_PTR(ioas_id);
-	ioasid_ctx_enter(ctx);
-	rc = BE_CALL(ctx, ioas_alloc, "IOAS", ioas_id);
-	return ioasid_ctx_leave(ctx, rc, "allocating an IOAS");
+	LOCKED_CALL(ctx, "allocating an IOAS", ioas_alloc, "IOAS", ioas_id);
 }
 
 int ioasid_ioas_destroy(struct ioasid_ctx *ctx, uint32_t ioas_id)
 {
-	CTX_CALL(ctx, "destroying an IOAS", destroy, "IOMMU_DESTROY", ioas_id,
-		 IOASID_OBJ_IOAS);
+	CHECK_CTX(ctx);
+	LOCKED_CALL(ctx, "destroying an IOAS", destroy, "IOMMU_DESTROY",
+		    ioas_id, IOASID_OBJ_IOAS);
 }
 
 static int too_large(const char *what, uint64_t val)
@@ -90,10 +87,8 @@ int ioasid_ioas_map(struct ioasid_ctx *ctx, uint32_t ioas_id, void *va,
 	rc = check_map_args(opts, length, iova, "iova", NULL, &flags);
 	if (rc)
 		return rc;
-	ioasid_ctx_enter(ctx);
-	rc = BE_CALL(ctx, ioas_map, "IOMMU_IOAS_MAP", ioas_id, flags,
-		     (uintptr_t)va, length, iova);
-	return ioasid_ctx_leave(ctx, rc, "mapping into an IOAS");
+	LOCKED_CALL(ctx, "mapping into an IOAS", ioas_map, "IOMMU_IOAS_MAP",
+		    ioas_id, flags, (uintptr_t)va, length, iova);
 }
 
 int ioasid_ioas_map_file(struct ioasid_ctx *ctx, uint32_t ioas_id, int fd,
@@ -107,10 +102,8 @@ int ioasid_ioas_map_file(struct ioasid_ctx *ctx, uint32_t ioas_id, int fd,
 	rc = check_map_args(opts, length, iova, "iova", NULL, &flags);
 	if (rc)
 		return rc;
-	ioasid_ctx_enter(ctx);
-	rc = BE_CALL(ctx, ioas_map_file, "file mappings", ioas_id, flags, fd,
-		     start, length, iova);
-	return ioasid_ctx_leave(ctx, rc, "mapping a file into an IOAS");
+	LOCKED_CALL(ctx, "mapping a file into an IOAS", ioas_map_file,
+		    "file mappings", ioas_id, flags, fd, start, length, iova);
 }
 
 int ioasid_ioas_unmap(struct ioasid_ctx *ctx, uint32_t ioas_id, uint64_t iova,
@@ -148,10 +141,8 @@ int ioasid_ioas_copy(struct ioasid_ctx *ctx, uint32_t dst_ioas,
 			    &flags);
 	if (rc)
 		return rc;
-	ioasid_ctx_enter(ctx);
-	rc = BE_CALL(ctx, ioas_copy, "IOMMU_IOAS_COPY", dst_ioas, src_ioas,
-		     flags, length, dst_iova, src_iova);
-	return ioasid_ctx_leave(ctx, rc, "copying between IOASes");
+	LOCKED_CALL(ctx, "copying between IOASes", ioas_copy, "IOMMU_IOAS_COPY",
+		    dst_ioas, src_ioas, flags, length, dst_iova, src_iova);
 }
 
 int ioasid_ioas_iova_ranges(struct ioasid_ctx *ctx, uint32_t ioas_id,
@@ -178,30 +169,23 @@ int ioasid_ioas_allow_iovas(struct ioasid_ctx *ctx, uint32_t ioas_id,
 			    const struct ioasid_iova_range *ranges,
 			    uint32_t num)
 {
-	int rc;
-
 	CHECK_CTX(ctx);
 	if (num && !ranges)
 		return ioasid_fail(-EINVAL, "ranges is NULL but num is %u", num);
 	/* iommufd_ioas_load_iovas() runs after the lookup: inverted and
 	 * overlapping ranges are the backend's to refuse. */
-	ioasid_ctx_enter(ctx);
-	rc = BE_CALL(ctx, ioas_allow_iovas, "IOMMU_IOAS_ALLOW_IOVAS", ioas_id,
-		     ranges, num);
-	return ioasid_ctx_leave(ctx, rc, "setting the allowed IOVAs");
+	LOCKED_CALL(ctx, "setting the allowed IOVAs", ioas_allow_iovas,
+		    "IOMMU_IOAS_ALLOW_IOVAS", ioas_id, ranges, num);
 }
 
 int ioasid_ioas_set_huge_pages(struct ioasid_ctx *ctx, uint32_t ioas_id,
 			       bool enable)
 {
 	uint64_t val = enable;
-	int rc;
 
 	CHECK_CTX(ctx);
-	ioasid_ctx_enter(ctx);
-	rc = BE_CALL(ctx, option, "IOMMU_OPTION", true, IOASID_OPTION_HUGE_PAGES,
-		     ioas_id, &val);
-	return ioasid_ctx_leave(ctx, rc, "setting huge pages");
+	LOCKED_CALL(ctx, "setting huge pages", option, "IOMMU_OPTION", true,
+		    IOASID_OPTION_HUGE_PAGES, ioas_id, &val);
 }
 
 int ioasid_ioas_get_huge_pages(struct ioasid_ctx *ctx, uint32_t ioas_id,

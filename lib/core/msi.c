@@ -9,28 +9,27 @@
 int ioasid_ioas_msi_banks(struct ioasid_ctx *ctx, uint32_t ioas_id,
 			  struct ioasid_msi_bank *banks, uint32_t *num)
 {
-	int rc;
-
 	CHECK_CTX(ctx);
 	CHECK_PTR(num);
 	if (!banks && *num)
 		return ioasid_fail(-EINVAL, "banks is NULL but *num is %u",
 				   *num);
-	ioasid_ctx_enter(ctx);
-	rc = BE_CALL(ctx, ioas_msi_banks, "PAMU MSI banks", ioas_id, banks, num);
-	return ioasid_ctx_leave(ctx, rc, "reading the MSI banks");
+	LOCKED_CALL(ctx, "reading the MSI banks", ioas_msi_banks,
+		    "PAMU MSI banks", ioas_id, banks, num);
 }
 
 int ioasid_ioas_map_msi_bank(struct ioasid_ctx *ctx, uint32_t ioas_id,
 			     uint32_t bank, uint64_t iova)
 {
-	CTX_CALL(ctx, "mapping the MSI bank", ioas_map_msi_bank,
-		 "PAMU MSI banks", ioas_id, bank, iova);
+	CHECK_CTX(ctx);
+	LOCKED_CALL(ctx, "mapping the MSI bank", ioas_map_msi_bank,
+		    "PAMU MSI banks", ioas_id, bank, iova);
 }
 
 int ioasid_ioas_unmap_msi_bank(struct ioasid_ctx *ctx, uint32_t ioas_id,
 			       uint32_t bank)
 {
-	CTX_CALL(ctx, "unmapping the MSI bank", ioas_unmap_msi_bank,
-		 "PAMU MSI banks", ioas_id, bank);
+	CHECK_CTX(ctx);
+	LOCKED_CALL(ctx, "unmapping the MSI bank", ioas_unmap_msi_bank,
+		    "PAMU MSI banks", ioas_id, bank);
 }
