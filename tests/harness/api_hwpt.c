@@ -15,16 +15,6 @@
 
 #define BAD_ID 4242u
 
-static const char *dec(uint32_t v)
-{
-	static char buf[4][16];
-	static unsigned int i;
-
-	i = (i + 1) % 4;
-	snprintf(buf[i], sizeof(buf[i]), "%u", v);
-	return buf[i];
-}
-
 /* Several devices of one IOMMU on one IOAS share its automatic HWPT
  * (iommufd_device_auto_get_domain() reuses a compatible auto domain); a
  * device on a HWPT allocated for the IOAS sees the same mappings; pages
@@ -68,20 +58,20 @@ static void devices_share(struct hx *h)
 	HX_CHECK_MAP(h, h0, base, HX_BUF_SIZE, h->buf, false);
 	HX_CHECK_MAP(h, h2, base, HX_BUF_SIZE, h->buf, false);
 
-	HX_ERR(EBUSY, dec(h2), ioasid_hwpt_destroy(h->ctx, h2));
-	HX_ERR(EBUSY, dec(ioas), ioasid_ioas_destroy(h->ctx, ioas));
+	HX_ERR(EBUSY, hx_dec(h2), ioasid_hwpt_destroy(h->ctx, h2));
+	HX_ERR(EBUSY, hx_dec(ioas), ioasid_ioas_destroy(h->ctx, ioas));
 	HX_OK(ioasid_dev_detach(h->dev[2]));
 	HX_ERR(EINVAL, NULL, ioasid_dev_detach(h->dev[2]));
 	HX_EQ(ioasid_dev_pt_id(h->dev[2]), 0);
 	HX_OK(ioasid_hwpt_destroy(h->ctx, h2));
-	HX_ERR(ENOENT, dec(h2), ioasid_hwpt_destroy(h->ctx, h2));
+	HX_ERR(ENOENT, hx_dec(h2), ioasid_hwpt_destroy(h->ctx, h2));
 	/* The last device off the auto HWPT frees it. */
 	HX_OK(ioasid_dev_detach(h->dev[0]));
 	HX_ERR(EBUSY, NULL, ioasid_ioas_destroy(h->ctx, ioas));
 	HX_OK(ioasid_dev_detach(h->dev[1]));
-	HX_ERR(ENOENT, dec(h0), ioasid_hwpt_destroy(h->ctx, h0));
+	HX_ERR(ENOENT, hx_dec(h0), ioasid_hwpt_destroy(h->ctx, h0));
 	HX_OK(ioasid_ioas_destroy(h->ctx, ioas));
-	HX_ERR(ENOENT, dec(ioas), ioasid_ioas_destroy(h->ctx, ioas));
+	HX_ERR(ENOENT, hx_dec(ioas), ioasid_ioas_destroy(h->ctx, ioas));
 	HX_EXPECT_EMPTY(h);
 }
 
@@ -100,7 +90,7 @@ static void attach_replace_detach(struct hx *h)
 	HX_OK(ioasid_ioas_alloc(h->ctx, &b));
 	HX_ERR(EINVAL, NULL, ioasid_dev_detach(d));
 	HX_ERR(EINVAL, NULL, ioasid_dev_replace(d, a, NULL));
-	HX_ERR(ENOENT, dec(BAD_ID), ioasid_dev_attach(d, BAD_ID, &ha));
+	HX_ERR(ENOENT, hx_dec(BAD_ID), ioasid_dev_attach(d, BAD_ID, &ha));
 	HX_ERR(EINVAL, NULL, ioasid_dev_attach(d, ioasid_dev_id(d), &ha));
 	HX_EQ(ioasid_dev_pt_id(d), 0);
 	HX_EQ(ha, 0);
@@ -110,7 +100,7 @@ static void attach_replace_detach(struct hx *h)
 	HX_ERR(EBUSY, NULL, ioasid_dev_attach(d, b, &hb));
 	HX_EQ(ioasid_dev_pt_id(d), a);
 	HX_EQ(ioasid_dev_hwpt_id(d), ha);
-	HX_ERR(ENOENT, dec(BAD_ID), ioasid_dev_replace(d, BAD_ID, NULL));
+	HX_ERR(ENOENT, hx_dec(BAD_ID), ioasid_dev_replace(d, BAD_ID, NULL));
 	HX_EQ(ioasid_dev_pt_id(d), a);
 
 	/* An IOAS that maps IOVA outside the device's aperture cannot take
@@ -180,7 +170,7 @@ static void hwpt_alloc(struct hx *h)
 
 	HX_OK(ioasid_ioas_alloc(h->ctx, &ioas));
 	hx_ranges(h, ioas, &empty);
-	HX_ERR(EINVAL, dec(BAD_ID), ioasid_hwpt_alloc(h->dev[0], BAD_ID, NULL, &none));
+	HX_ERR(EINVAL, hx_dec(BAD_ID), ioasid_hwpt_alloc(h->dev[0], BAD_ID, NULL, &none));
 	HX_ERR(EINVAL, NULL,
 	       ioasid_hwpt_alloc(h->dev[0], h->dev_id[0], NULL, &none));
 	HX_ERR(EOPNOTSUPP, "0x40000000",
@@ -284,18 +274,18 @@ static void hwpt_replace_destroy(struct hx *h)
 	HX_OK(ioasid_hwpt_alloc(d, b, NULL, &hb));
 	HX_CHECK_MAP(h, ha, base, HX_BUF_SIZE, h->buf, true);
 	HX_CHECK_MAP(h, hb, base, HX_BUF_SIZE, h->buf2, true);
-	HX_ERR(ENOENT, dec(a), ioasid_hwpt_destroy(h->ctx, a));
-	HX_ERR(ENOENT, dec(hb), ioasid_ioas_destroy(h->ctx, hb));
-	HX_ERR(ENOENT, dec(BAD_ID), ioasid_hwpt_destroy(h->ctx, BAD_ID));
+	HX_ERR(ENOENT, hx_dec(a), ioasid_hwpt_destroy(h->ctx, a));
+	HX_ERR(ENOENT, hx_dec(hb), ioasid_ioas_destroy(h->ctx, hb));
+	HX_ERR(ENOENT, hx_dec(BAD_ID), ioasid_hwpt_destroy(h->ctx, BAD_ID));
 	HX_ERR(ENOENT, NULL, ioasid_hwpt_destroy(h->ctx, h->dev_id[0]));
 	/* An idle HWPT still holds its IOAS. */
-	HX_ERR(EBUSY, dec(a), ioasid_ioas_destroy(h->ctx, a));
+	HX_ERR(EBUSY, hx_dec(a), ioasid_ioas_destroy(h->ctx, a));
 
 	HX_OK(ioasid_dev_attach(d, ha, NULL));
 	HX_ERR(EBUSY, NULL, ioasid_dev_attach(d, hb, NULL));
 	HX_OK(ioasid_dev_replace(d, hb, NULL));
 	HX_EQ(ioasid_dev_pt_id(d), hb);
-	HX_ERR(EBUSY, dec(hb), ioasid_hwpt_destroy(h->ctx, hb));
+	HX_ERR(EBUSY, hx_dec(hb), ioasid_hwpt_destroy(h->ctx, hb));
 	HX_EQ(ioasid_dev_pt_id(d), hb);
 	HX_OK(ioasid_hwpt_destroy(h->ctx, ha));
 	HX_CHECK_REFS(h, h->buf, HX_BUF_SIZE, 0);
@@ -308,7 +298,7 @@ static void hwpt_replace_destroy(struct hx *h)
 	HX_CHECK_MAP(h, hauto, base, HX_BUF_SIZE, h->buf, true);
 	HX_ERR(ENOENT, NULL, ioasid_dev_replace(d, BAD_ID, NULL));
 	HX_EQ(ioasid_dev_pt_id(d), a);
-	HX_ERR(EBUSY, dec(a), ioasid_ioas_destroy(h->ctx, a));
+	HX_ERR(EBUSY, hx_dec(a), ioasid_ioas_destroy(h->ctx, a));
 	HX_OK(ioasid_hwpt_destroy(h->ctx, hb));
 	HX_OK(ioasid_dev_detach(d));
 	HX_CHECK_REFS(h, h->buf, HX_BUF_SIZE, 0);

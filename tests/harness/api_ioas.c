@@ -15,26 +15,6 @@
 
 #include "harness.h"
 
-static const char *hex(uint64_t v)
-{
-	static char buf[4][24];
-	static unsigned int i;
-
-	i = (i + 1) % 4;
-	snprintf(buf[i], sizeof(buf[i]), "0x%llx", (unsigned long long)v);
-	return buf[i];
-}
-
-static const char *dec(uint32_t v)
-{
-	static char buf[4][16];
-	static unsigned int i;
-
-	i = (i + 1) % 4;
-	snprintf(buf[i], sizeof(buf[i]), "%u", v);
-	return buf[i];
-}
-
 /* An id nobody allocated. */
 #define BAD_ID 4242u
 
@@ -64,11 +44,11 @@ static void ioas_destroy(struct hx *h)
 	uint32_t ioas, other;
 	uint64_t base;
 
-	HX_ERR(ENOENT, dec(BAD_ID), ioasid_ioas_destroy(h->ctx, BAD_ID));
+	HX_ERR(ENOENT, hx_dec(BAD_ID), ioasid_ioas_destroy(h->ctx, BAD_ID));
 	HX_ERR(ENOENT, NULL, ioasid_ioas_destroy(h->ctx, 0));
 	HX_OK(ioasid_ioas_alloc(h->ctx, &other));
 	HX_OK(ioasid_ioas_destroy(h->ctx, other));
-	HX_ERR(ENOENT, dec(other), ioasid_ioas_destroy(h->ctx, other));
+	HX_ERR(ENOENT, hx_dec(other), ioasid_ioas_destroy(h->ctx, other));
 
 	HX_OK(ioasid_ioas_alloc(h->ctx, &other));
 	base = hx_base(h, other, 4 * h->page);
@@ -81,7 +61,7 @@ static void ioas_destroy(struct hx *h)
 	ioas = ioas_with_dev(h, &before);
 	base = hx_base(h, ioas, h->page);
 	hx_map_at(h, ioas, h->buf, h->page, base);
-	HX_ERR(EBUSY, dec(ioas), ioasid_ioas_destroy(h->ctx, ioas));
+	HX_ERR(EBUSY, hx_dec(ioas), ioasid_ioas_destroy(h->ctx, ioas));
 	HX_EQ(ioasid_dev_pt_id(h->dev[0]), ioas);
 	HX_CHECK(hx_is_mapped(h, ioas, base, h->page), "the mapping went");
 	hx_ranges(h, ioas, &after);
@@ -129,8 +109,8 @@ static void map_args(struct hx *h)
 	HX_ERR(EOPNOTSUPP, "0x100000",
 	       ioasid_ioas_map(h->ctx, ioas, h->buf, h->page, &iova, &unknown));
 	HX_EQ(iova, base);
-	HX_ERR(ENOENT, dec(BAD_ID), hx_map(h, BAD_ID, h->buf, h->page, base));
-	HX_ERR(EOVERFLOW, hex(top), hx_map(h, ioas, h->buf, 2 * h->page, top));
+	HX_ERR(ENOENT, hx_dec(BAD_ID), hx_map(h, BAD_ID, h->buf, h->page, base));
+	HX_ERR(EOVERFLOW, hx_hex(top), hx_map(h, ioas, h->buf, 2 * h->page, top));
 	HX_ERR(EOVERFLOW, NULL, hx_map(h, ioas, h->buf, 1, UINT64_MAX));
 	HX_CHECK(hx_is_free(h, ioas, base, 4 * h->page), "a failed map stayed");
 	/* The last page itself is mappable: nothing is reserved. */
@@ -157,12 +137,12 @@ static void map_overlap(struct hx *h)
 	HX_OK(ioasid_ioas_alloc(h->ctx, &ioas));
 	a = hx_base(h, ioas, 8 * pg) + 2 * pg;
 	hx_map_at(h, ioas, h->buf, 2 * pg, a);
-	HX_ERR(EEXIST, hex(a), hx_map(h, ioas, h->buf, 2 * pg, a));
-	HX_ERR(EEXIST, hex(a), hx_map(h, ioas, h->buf, pg, a));
-	HX_ERR(EEXIST, hex(a + pg), hx_map(h, ioas, h->buf, pg, a + pg));
-	HX_ERR(EEXIST, hex(a - pg), hx_map(h, ioas, h->buf, 2 * pg, a - pg));
-	HX_ERR(EEXIST, hex(a - pg), hx_map(h, ioas, h->buf, 4 * pg, a - pg));
-	HX_ERR(EEXIST, hex(a + pg - 1), hx_map(h, ioas, h->buf, 1, a + pg - 1));
+	HX_ERR(EEXIST, hx_hex(a), hx_map(h, ioas, h->buf, 2 * pg, a));
+	HX_ERR(EEXIST, hx_hex(a), hx_map(h, ioas, h->buf, pg, a));
+	HX_ERR(EEXIST, hx_hex(a + pg), hx_map(h, ioas, h->buf, pg, a + pg));
+	HX_ERR(EEXIST, hx_hex(a - pg), hx_map(h, ioas, h->buf, 2 * pg, a - pg));
+	HX_ERR(EEXIST, hx_hex(a - pg), hx_map(h, ioas, h->buf, 4 * pg, a - pg));
+	HX_ERR(EEXIST, hx_hex(a + pg - 1), hx_map(h, ioas, h->buf, 1, a + pg - 1));
 	HX_CHECK(hx_is_mapped(h, ioas, a, 2 * pg), "the area is not whole");
 	HX_CHECK(hx_is_free(h, ioas, a - pg, pg), "below the area");
 	HX_CHECK(hx_is_free(h, ioas, a + 2 * pg, pg), "above the area");
@@ -189,9 +169,9 @@ static void map_with_device(struct hx *h)
 	HX_CHECK(align > 1 && align <= h->page && h->page % align == 0,
 		 "alignment 0x%llx with a device", (unsigned long long)align);
 	base = hx_base(h, ioas, 4 * h->page);
-	HX_ERR(EINVAL, hex(base + align / 2),
+	HX_ERR(EINVAL, hx_hex(base + align / 2),
 	       hx_map(h, ioas, h->buf, h->page, base + align / 2));
-	HX_ERR(EINVAL, hex(h->page + align / 2),
+	HX_ERR(EINVAL, hx_hex(h->page + align / 2),
 	       hx_map(h, ioas, h->buf, h->page + align / 2, base));
 	HX_ERR(EINVAL, NULL, hx_map(h, ioas, h->buf + align / 2, h->page, base));
 	HX_CHECK(hx_is_free(h, ioas, base, 2 * h->page), "a failed map stayed");
@@ -206,7 +186,7 @@ static void map_with_device(struct hx *h)
 		if ((i && r.r[i - 1].last == UINT64_MAX) ||
 		    (i < r.num && r.r[i].start == 0) || l - s + 1 < h->page)
 			continue;
-		HX_ERR(EINVAL, s ? hex(s) : NULL,
+		HX_ERR(EINVAL, s ? hx_hex(s) : NULL,
 		       hx_map(h, ioas, h->buf, h->page, s));
 		HX_ERR(EINVAL, NULL,
 		       hx_map(h, ioas, h->buf, h->page, l - h->page + 1));
@@ -289,8 +269,8 @@ static void unmap_areas(struct hx *h)
 	HX_OK(ioasid_ioas_unmap(h->ctx, x.ioas, x.b, 2 * x.pg, &n));
 	HX_EQ(n, 2 * x.pg);
 	EXPECT_ABC(h, &x, true, false, true);
-	HX_ERR(ENOENT, hex(x.b), ioasid_ioas_unmap(h->ctx, x.ioas, x.b, 2 * x.pg, NULL));
-	HX_ERR(ENOENT, hex(x.a + 2 * x.pg),
+	HX_ERR(ENOENT, hx_hex(x.b), ioasid_ioas_unmap(h->ctx, x.ioas, x.b, 2 * x.pg, NULL));
+	HX_ERR(ENOENT, hx_hex(x.a + 2 * x.pg),
 	       ioasid_ioas_unmap(h->ctx, x.ioas, x.a + 2 * x.pg, 2 * x.pg, NULL));
 	HX_OK(ioasid_ioas_unmap(h->ctx, x.ioas, x.a - 4 * x.pg,
 				x.c + 8 * x.pg - (x.a - 4 * x.pg), &n));
@@ -309,18 +289,18 @@ static void unmap_split(struct hx *h)
 
 	HX_OK(ioasid_ioas_alloc(h->ctx, &x.ioas));
 	map_abc(h, &x);
-	HX_ERR(ENOENT, hex(x.a + x.pg),
+	HX_ERR(ENOENT, hx_hex(x.a + x.pg),
 	       ioasid_ioas_unmap(h->ctx, x.ioas, x.a + x.pg, 16 * x.pg, NULL));
 	EXPECT_ABC(h, &x, true, true, true);
-	HX_ERR(ENOENT, hex(x.b + x.pg),
+	HX_ERR(ENOENT, hx_hex(x.b + x.pg),
 	       ioasid_ioas_unmap(h->ctx, x.ioas, x.b + x.pg, x.pg, NULL));
 	EXPECT_ABC(h, &x, true, true, true);
 	/* (The simulator's message names the area, C; the kernel backend
 	 * only knows the request.) */
-	HX_ERR(ENOENT, hex(x.a),
+	HX_ERR(ENOENT, hx_hex(x.a),
 	       ioasid_ioas_unmap(h->ctx, x.ioas, x.a, x.c + x.pg - x.a, NULL));
 	EXPECT_ABC(h, &x, false, false, true);
-	HX_ERR(ENOENT, hex(x.c),
+	HX_ERR(ENOENT, hx_hex(x.c),
 	       ioasid_ioas_unmap(h->ctx, x.ioas, x.c, x.pg, NULL));
 	EXPECT_ABC(h, &x, false, false, true);
 	HX_OK(ioasid_ioas_destroy(h->ctx, x.ioas));
@@ -342,15 +322,15 @@ static void unmap_all_and_args(struct hx *h)
 	HX_ERR(EINVAL, "length", ioasid_ioas_unmap(h->ctx, x.ioas, x.a, 0, NULL));
 	HX_ERR(EOVERFLOW, NULL,
 	       ioasid_ioas_unmap(h->ctx, x.ioas, x.pg, UINT64_MAX, NULL));
-	HX_ERR(EOVERFLOW, hex(2 * x.pg),
+	HX_ERR(EOVERFLOW, hx_hex(2 * x.pg),
 	       ioasid_ioas_unmap(h->ctx, x.ioas, 2 * x.pg, UINT64_MAX - x.pg,
 				 NULL));
 	HX_ERR(EOVERFLOW, NULL,
 	       ioasid_ioas_unmap(h->ctx, x.ioas, UINT64_MAX - x.pg + 1,
 				 2 * x.pg, NULL));
-	HX_ERR(ENOENT, dec(BAD_ID),
+	HX_ERR(ENOENT, hx_dec(BAD_ID),
 	       ioasid_ioas_unmap(h->ctx, BAD_ID, x.a, 2 * x.pg, NULL));
-	HX_ERR(ENOENT, dec(BAD_ID), ioasid_ioas_unmap_all(h->ctx, BAD_ID, &n));
+	HX_ERR(ENOENT, hx_dec(BAD_ID), ioasid_ioas_unmap_all(h->ctx, BAD_ID, &n));
 	EXPECT_ABC(h, &x, true, true, true);
 	/* Each map pins its pages: the first two pages are in A, B and C,
 	 * the next two in C alone. */
@@ -399,12 +379,12 @@ static void copy(struct hx *h)
 
 	/* Source not fully mapped. */
 	iova = d;
-	HX_ERR(ENOENT, hex(x.a),
+	HX_ERR(ENOENT, hx_hex(x.a),
 	       ioasid_ioas_copy(h->ctx, dst, &iova, x.ioas, x.a, 4 * x.pg, NULL));
 	HX_ERR(ENOENT, NULL,
 	       ioasid_ioas_copy(h->ctx, dst, &iova, x.ioas, x.a,
 				x.b + 2 * x.pg - x.a, NULL));
-	HX_ERR(ENOENT, hex(x.a + 2 * x.pg),
+	HX_ERR(ENOENT, hx_hex(x.a + 2 * x.pg),
 	       ioasid_ioas_copy(h->ctx, dst, &iova, x.ioas, x.a + 2 * x.pg,
 				2 * x.pg, NULL));
 	HX_EQ(iova, d);
@@ -416,9 +396,9 @@ static void copy(struct hx *h)
 	       ioasid_ioas_copy(h->ctx, dst, &iova, x.ioas, x.a, x.pg, &none));
 	HX_ERR(EOPNOTSUPP, "0x200",
 	       ioasid_ioas_copy(h->ctx, dst, &iova, x.ioas, x.a, x.pg, &unknown));
-	HX_ERR(ENOENT, dec(BAD_ID),
+	HX_ERR(ENOENT, hx_dec(BAD_ID),
 	       ioasid_ioas_copy(h->ctx, dst, &iova, BAD_ID, x.a, x.pg, NULL));
-	HX_ERR(ENOENT, dec(BAD_ID),
+	HX_ERR(ENOENT, hx_dec(BAD_ID),
 	       ioasid_ioas_copy(h->ctx, BAD_ID, &iova, x.ioas, x.a, x.pg, NULL));
 
 	/* Into the domain: mapped there, to the same memory, pinned once. */
@@ -426,7 +406,7 @@ static void copy(struct hx *h)
 	HX_EQ(iova, d);
 	HX_CHECK_MAP(h, hwpt, d, 4 * x.pg, h->buf, true);
 	HX_CHECK_REFS(h, h->buf, 4 * x.pg, 1);
-	HX_ERR(EEXIST, hex(d),
+	HX_ERR(EEXIST, hx_hex(d),
 	       ioasid_ioas_copy(h->ctx, dst, &iova, x.ioas, x.c, 4 * x.pg, NULL));
 	iova = 0;
 	HX_OK(ioasid_ioas_copy(h->ctx, dst, &iova, x.ioas, x.c, 4 * x.pg, &any));
@@ -437,7 +417,7 @@ static void copy(struct hx *h)
 	/* Outside the usable ranges. */
 	HX_CHECK(hx_ranges_hole(&r, &hole, &hole_last), "no hole");
 	iova = hole;
-	HX_ERR(EINVAL, hole ? hex(hole) : NULL,
+	HX_ERR(EINVAL, hole ? hx_hex(hole) : NULL,
 	       ioasid_ioas_copy(h->ctx, dst, &iova, x.ioas, x.a, x.pg, NULL));
 
 	/* Inside one IOAS, and across two adjacent areas. */
@@ -484,7 +464,7 @@ static void ranges(struct hx *h)
 	HX_ERR(EINVAL, NULL,
 	       ioasid_ioas_iova_ranges(h->ctx, ioas, NULL, &num, NULL));
 	num = 1;
-	HX_ERR(ENOENT, dec(BAD_ID),
+	HX_ERR(ENOENT, hx_dec(BAD_ID),
 	       ioasid_ioas_iova_ranges(h->ctx, BAD_ID, one, &num, NULL));
 	HX_OK(ioasid_dev_iommu_info(h->ctx, h->name[0], &info));
 	if (info.flags & IOASID_IOMMU_APERTURE_KNOWN)
@@ -522,7 +502,7 @@ static void allow_iovas(struct hx *h)
 	allow[1] = (struct ioasid_iova_range){ base + 40 * h->page,
 					       base + 36 * h->page };
 	HX_ERR(EINVAL, NULL, ioasid_ioas_allow_iovas(h->ctx, ioas, &allow[1], 1));
-	HX_ERR(ENOENT, dec(BAD_ID),
+	HX_ERR(ENOENT, hx_dec(BAD_ID),
 	       ioasid_ioas_allow_iovas(h->ctx, BAD_ID, allow, 1));
 	HX_OK(ioasid_ioas_allow_iovas(h->ctx, ioas, allow, 1));
 	iova = hx_map_any(h, ioas, h->buf2, 4 * h->page);
@@ -582,7 +562,7 @@ static void reserved(struct hx *h)
 		 "0x%llx-0x%llx is not exactly a hole of the ranges",
 		 (unsigned long long)rstart,
 		 (unsigned long long)(rstart + rlen - 1));
-	HX_ERR(EINVAL, hex(rstart), hx_map(h, ioas, h->buf, h->page, rstart));
+	HX_ERR(EINVAL, hx_hex(rstart), hx_map(h, ioas, h->buf, h->page, rstart));
 	HX_ERR(EINVAL, NULL,
 	       hx_map(h, ioas, h->buf, 2 * h->page, rstart - h->page));
 	allow = (struct ioasid_iova_range){ rstart - h->page,

@@ -457,3 +457,23 @@ void hx_expect_empty_at(const char *file, int line, struct hx *h)
 	hx_check_refs_at(file, line, h, h->buf, HX_BUF_SIZE, 0);
 	hx_check_refs_at(file, line, h, h->buf2, HX_BUF_SIZE, 0);
 }
+
+const char *hx_hex(uint64_t v)
+{
+	static char buf[4][24];
+	static unsigned int i;
+
+	i = (i + 1) % 4;
+	snprintf(buf[i], sizeof(buf[i]), "0x%llx", (unsigned long long)v);
+	return buf[i];
+}
+
+const char *hx_dec(uint32_t v)
+{
+	static char buf[4][16];
+	static unsigned int i;
+
+	i = (i + 1) % 4;
+	snprintf(buf[i], sizeof(buf[i]), "%u", v);
+	return buf[i];
+}

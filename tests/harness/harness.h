@@ -191,6 +191,11 @@ bool hx_ranges_cover(const struct hx_ranges *r, uint64_t iova, uint64_t len);
 bool hx_ranges_hole(const struct hx_ranges *r, uint64_t *start,
 		    uint64_t *last);
 
+/* A number as the words of an error message spell it, for matching one:
+ * hexadecimal with 0x, or decimal.  Four calls may be used at once. */
+const char *hx_hex(uint64_t v);
+const char *hx_dec(uint32_t v);
+
 /* An IOVA of @ioas, a nonzero multiple of 1 MiB, from which @span bytes
  * are usable: the first such place in its usable ranges (must exist). */
 uint64_t hx_base(struct hx *h, uint32_t ioas, uint64_t span);
