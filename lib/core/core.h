@@ -86,9 +86,8 @@ int ioasid_ctx_no_op(const struct ioasid_ctx *ctx, const char *what);
 /*
  * The end of an entry point that is one backend call under the context
  * lock, after its argument checks: BE_CALL(), and @done naming the action
- * in a generic message.  DEV_BOUND_CALL is a whole entry point of that
- * kind for a device that must be bound, whose output pointer @out must
- * not be NULL.
+ * in a generic message.  BOUND_CALL is the same for a device, which must
+ * be bound (checked under the lock, since binding changes under it).
  */
 #define LOCKED_CALL(ctx, done, op, what, ...)                               \
 	do {                                                                \
@@ -107,13 +106,10 @@ int ioasid_ctx_no_op(const struct ioasid_ctx *ctx, const char *what);
 			return ioasid_fail(-EINVAL, #arr " is NULL");       \
 	} while (0)
 
-#define DEV_BOUND_CALL(dev, out, done, op, what, ...)                       \
+#define BOUND_CALL(dev, done, op, what, ...)                                \
 	do {                                                                \
-		struct ioasid_ctx *ctx_;                                    \
+		struct ioasid_ctx *ctx_ = (dev)->ctx;                       \
 		int rc_;                                                    \
-		CHECK_DEV(dev);                                             \
-		ctx_ = (dev)->ctx;                                          \
-		CHECK_PTR(out);                                             \
 		ioasid_ctx_enter(ctx_);                                     \
 		rc_ = ioasid_dev_need_bound(dev);                           \
 		if (!rc_)                                                   \

@@ -75,15 +75,19 @@ int ioasid_hwpt_invalidate(struct ioasid_ctx *ctx, uint32_t id,
 int ioasid_viommu_obj_alloc(struct ioasid_dev *dev, uint32_t hwpt_id,
 			uint32_t type, uint32_t *viommu_id)
 {
-	DEV_BOUND_CALL(dev, viommu_id, "allocating a vIOMMU", viommu_alloc,
-		       "vIOMMUs", dev->dev_id, hwpt_id, type, viommu_id);
+	CHECK_DEV(dev);
+	CHECK_PTR(viommu_id);
+	BOUND_CALL(dev, "allocating a vIOMMU", viommu_alloc, "vIOMMUs",
+		   dev->dev_id, hwpt_id, type, viommu_id);
 }
 
 int ioasid_vdevice_alloc(struct ioasid_dev *dev, uint32_t viommu_id,
 			 uint64_t virt_id, uint32_t *vdevice_id)
 {
-	DEV_BOUND_CALL(dev, vdevice_id, "allocating a vDEVICE", vdevice_alloc,
-		       "vDEVICEs", viommu_id, dev->dev_id, virt_id, vdevice_id);
+	CHECK_DEV(dev);
+	CHECK_PTR(vdevice_id);
+	BOUND_CALL(dev, "allocating a vDEVICE", vdevice_alloc, "vDEVICEs",
+		   viommu_id, dev->dev_id, virt_id, vdevice_id);
 }
 
 int ioasid_veventq_alloc(struct ioasid_ctx *ctx, uint32_t viommu_id,
@@ -212,31 +216,16 @@ int ioasid_test_dirty(struct ioasid_ctx *ctx, uint32_t hwpt_id, uint64_t iova,
 int ioasid_test_iopf(struct ioasid_dev *dev, uint32_t pasid, uint32_t grpid,
 		     uint32_t perm, uint64_t addr)
 {
-	struct ioasid_ctx *ctx;
-	int rc;
-
 	CHECK_DEV(dev);
-	ctx = dev->ctx;
-	ioasid_ctx_enter(ctx);
-	rc = ioasid_dev_need_bound(dev);
-	if (!rc)
-		rc = BE_CALL(ctx, test_iopf, "fault test hook", dev->dev_id,
-			     pasid, grpid, perm, addr);
-	return ioasid_ctx_leave(ctx, rc, "raising a page fault");
+	BOUND_CALL(dev, "raising a page fault", test_iopf, "fault test hook",
+		   dev->dev_id, pasid, grpid, perm, addr);
 }
 
 int ioasid_test_vevent(struct ioasid_dev *dev)
 {
-	struct ioasid_ctx *ctx;
-	int rc;
-
 	CHECK_DEV(dev);
-	ctx = dev->ctx;
-	ioasid_ctx_enter(ctx);
-	rc = ioasid_dev_need_bound(dev);
-	if (!rc)
-		rc = BE_CALL(ctx, test_vevent, "vEVENT test hook", dev->dev_id);
-	return ioasid_ctx_leave(ctx, rc, "raising a vIOMMU event");
+	BOUND_CALL(dev, "raising a vIOMMU event", test_vevent,
+		   "vEVENT test hook", dev->dev_id);
 }
 
 int ioasid_test_check_iotlb(struct ioasid_ctx *ctx, uint32_t hwpt_id,
