@@ -147,8 +147,11 @@ static void check_info(struct ioasid_ctx *ctx, const char *bdf,
 		       (unsigned long long)regions[i].start,
 		       (unsigned long long)regions[i].last,
 		       ioasid_resv_type_name(regions[i].type));
+		/* sysfs's "msi" is sw-msi for the library where the kernel
+		 * maps the window itself (SMMUv3, lib/host/sysfs.c). */
 		if (regions[i].start == msi_start && regions[i].last == msi_last &&
-		    regions[i].type == IOASID_RESV_MSI)
+		    (regions[i].type == IOASID_RESV_MSI ||
+		     regions[i].type == IOASID_RESV_SW_MSI))
 			msi = true;
 	}
 	VT_CHECK(msi, "group %d: the library lacks sysfs's msi region 0x%llx-0x%llx",
