@@ -17,10 +17,13 @@
  * finds (a conflict, no room, no memory), with the message the caller
  * returns, except for the building blocks the backends share too
  * (resv_merge(), resv_complement()), whose bare -ENOMEM the caller words.
+ * explain.h is the words themselves: the messages both backends give for
+ * the same refusal, which only set the thread's message.
  */
 #ifndef IOASID_LIB_MODEL_H
 #define IOASID_LIB_MODEL_H
 
+#include "explain.h"
 #include "layout.h"
 #include "pasid.h"
 #include "resv.h"

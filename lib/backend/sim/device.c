@@ -4,6 +4,7 @@
  * replace and detach, PASID attachments, IOMMU_GET_HW_INFO, and device
  * open, bind and close.
  */
+#include "explain.h"
 #include "sim.h"
 
 /* ------------------------------------------------------------------ */
@@ -281,8 +282,7 @@ int sim_dev_attach(void *be, void *bdev, uint32_t pt_id,
 	}
 	o = sim_obj_get(s, pt_id);
 	if (!o)
-		return ioasid_fail(-ENOENT, "ioas or hwpt %u does not exist",
-				   pt_id);
+		return explain_no_object(-ENOENT, "ioas or hwpt", pt_id);
 	/* vfio/iommufd.c vfio_iommufd_physical_attach_ioas(): attached
 	 * already means replace.  device.c iommufd_device_change_pt(). */
 	attach_fn fn = dev->hwpt ? do_replace : do_attach;
@@ -295,8 +295,8 @@ int sim_dev_attach(void *be, void *bdev, uint32_t pt_id,
 		rc = auto_get_domain(s, dev, (struct sim_ioas *)o, fn, &out);
 		break;
 	default:
-		rc = ioasid_fail(-EINVAL, "%u is a %s, not an ioas or hwpt",
-				 pt_id, sim_obj_type_name(o->type));
+		rc = explain_wrong_type(-EINVAL, pt_id, sim_obj_type_name(o->type),
+					"ioas or hwpt");
 		break;
 	}
 	if (!rc && hwpt_id)

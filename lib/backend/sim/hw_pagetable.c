@@ -3,6 +3,7 @@
  * Simulator backend: models drivers/iommu/iommufd/hw_pagetable.c: paging
  * and nested HWPTs, cache invalidation and dirty tracking.
  */
+#include "explain.h"
 #include "sim.h"
 
 /* ------------------------------------------------------------------ */
@@ -89,14 +90,14 @@ int sim_hwpt_alloc(void *be, uint32_t dev_id, uint32_t pt_id,
 	dev = (struct sim_dev *)d;
 	pt = sim_obj_get(s, pt_id);
 	if (!pt)
-		return ioasid_fail(-EINVAL, "ioas %u does not exist", pt_id);
+		return explain_no_object(-EINVAL, "ioas", pt_id);
 	if (pt->type == SIM_HWPT)
 		return ioasid_fail(-EOPNOTSUPP,
 				   "hwpt %u: nested HWPTs need driver data the simulator does not take",
 				   pt_id);
 	if (pt->type != SIM_IOAS)
-		return ioasid_fail(-EINVAL, "%u is a %s, not an ioas", pt_id,
-				   sim_obj_type_name(pt->type));
+		return explain_wrong_type(-EINVAL, pt_id, sim_obj_type_name(pt->type),
+					  "ioas");
 	rc = check_hwpt_flags(s, dev, flags);
 	if (rc)
 		return rc;

@@ -4,20 +4,36 @@
  * regions, IOVA allocation and checks, domains of an IOAS and the
  * insertion of areas.
  */
+#include "explain.h"
 #include "sim.h"
 
 /* ------------------------------------------------------------------ */
 /* Reserved regions                                                     */
 
+/* A region as the messages name it (lib/model/explain.h): a HWPT not
+ * yet in the IOAS (its regions are being added) is "the new hwpt", as
+ * the kernel backend can say no more of it. */
+static void resv_explain(const struct sim_resv *r, struct explain_resv *e)
+{
+	e->start = r->start;
+	e->last = r->last;
+	e->type = r->type;
+	if (r->dev)
+		explain_owner_device(e, r->dev->t->info.name);
+	else if (r->hwpt && !r->hwpt->ioas)
+		explain_owner_new_aperture(e);
+	else if (r->hwpt)
+		explain_owner_aperture(e, r->hwpt->obj.id);
+	else
+		explain_owner_msi_bank(e, r->bank, r->bank_iommu->name);
+}
+
 void sim_owner_name(const struct sim_resv *r, char *buf, size_t len)
 {
-	if (r->dev)
-		snprintf(buf, len, "device %s", r->dev->t->info.name);
-	else if (r->hwpt)
-		snprintf(buf, len, "the aperture of hwpt %u", r->hwpt->obj.id);
-	else
-		snprintf(buf, len, "msi bank %u of iommu %s", r->bank,
-			 r->bank_iommu->name);
+	struct explain_resv e;
+
+	resv_explain(r, &e);
+	snprintf(buf, len, "%s", e.owner);
 }
 
 static int cmp_resv_ptr(const void *a, const void *b)
@@ -137,23 +153,16 @@ static int resv_add(struct sim_ioas *ioas, uint64_t start, uint64_t last,
 		    enum ioasid_resv_type type, struct sim_dev *dev,
 		    struct sim_hwpt *hwpt)
 {
-	struct sim_resv *r, tmp = { .dev = dev, .hwpt = hwpt };
+	struct sim_resv *r, tmp = { .start = start, .last = last, .type = type,
+				    .dev = dev, .hwpt = hwpt };
+	struct explain_resv e;
 	struct itree_iter n;
-	char who[96];
 
-	sim_owner_name(&tmp, who, sizeof(who));
+	resv_explain(&tmp, &e);
 	if (itree_first_overlap(&ioas->areas, start, last, &n))
-		return ioasid_fail(-EADDRINUSE,
-				   "reserved region %#llx-%#llx (%s) of %s overlaps mapping %#llx-%#llx of ioas %u",
-				   (ull)start, (ull)last,
-				   topology_resv_type_name(type), who,
-				   (ull)n.start, (ull)n.last, ioas->obj.id);
+		return explain_reserve_mapped(&e, n.start, n.last, ioas->obj.id);
 	if (itree_first_overlap(&ioas->allowed, start, last, &n))
-		return ioasid_fail(-EADDRINUSE,
-				   "reserved region %#llx-%#llx (%s) of %s overlaps allowed range %#llx-%#llx of ioas %u",
-				   (ull)start, (ull)last,
-				   topology_resv_type_name(type), who,
-				   (ull)n.start, (ull)n.last, ioas->obj.id);
+		return explain_reserve_allowed(&e, n.start, n.last, ioas->obj.id);
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return ioasid_fail(-ENOMEM, "out of memory");
@@ -238,10 +247,8 @@ int sim_check_areas_aligned(const struct sim *s, struct sim_ioas *ioas,
 
 		if ((n.start & mask) || (len & mask) ||
 		    ((a->start_byte % s->page_size) & mask))
-			return ioasid_fail(-EADDRINUSE,
-					   "mapping %#llx-%#llx of ioas %u is not aligned to %#llx",
-					   (ull)n.start, (ull)n.last,
-					   ioas->obj.id, (ull)align);
+			return explain_mapping_unaligned(n.start, n.last,
+							 ioas->obj.id, align);
 	}
 	return 0;
 }
@@ -435,18 +442,16 @@ static int alloc_iova(struct sim *s, struct sim_ioas *ioas, uint64_t addr,
 	if (sim_cover_fresh(ioas))
 		return -ENOMEM;
 	if (!length || length >= UINT64_MAX / 2)
-		return ioasid_fail(-EOVERFLOW, "length %#llx is too large",
-				   (ull)length);
+		return explain_length_too_large(length);
 	align = roundup_pow2(length);
 	if (addr && (addr & -addr) < align)
 		align = addr & -addr;
 	if (align >= SIM_HPAGE_SIZE)
 		align = SIM_HPAGE_SIZE;
 	if (align < ioas->iova_alignment)
-		return ioasid_fail(-EINVAL,
-				   "buffer %#llx+%#llx cannot be placed at the IOVA alignment %#llx of ioas %u",
-				   (ull)addr, (ull)length,
-				   (ull)ioas->iova_alignment, ioas->obj.id);
+		return explain_any_iova_unaligned(addr, length,
+						  ioas->iova_alignment,
+						  ioas->obj.id);
 	while (no_allow_list || more) {
 		uint64_t start, last, out;
 
@@ -474,9 +479,7 @@ static int alloc_iova(struct sim *s, struct sim_ioas *ioas, uint64_t addr,
 		if (no_allow_list)
 			break;
 	}
-	return ioasid_fail(-ENOSPC,
-			   "no free IOVA range of %#llx bytes (alignment %#llx) in ioas %u",
-			   (ull)length, (ull)align, ioas->obj.id);
+	return explain_no_space(length, align, ioas->obj.id);
 }
 
 /* The last part of iopt_check_iova(): no mapping in the range. */
@@ -486,10 +489,8 @@ static int check_iova_free(struct sim_ioas *ioas, uint64_t iova,
 	struct itree_iter n;
 
 	if (itree_first_overlap(&ioas->areas, iova, iova + length - 1, &n))
-		return ioasid_fail(-EEXIST,
-				   "iova %#llx+%#llx overlaps mapping %#llx-%#llx of ioas %u",
-				   (ull)iova, (ull)length, (ull)n.start,
-				   (ull)n.last, ioas->obj.id);
+		return explain_map_exists(iova, length, n.start, n.last,
+					  ioas->obj.id);
 	return 0;
 }
 
@@ -502,24 +503,17 @@ static int check_iova(struct sim_ioas *ioas, uint64_t iova, uint64_t length,
 	uint64_t last;
 
 	if (iova & (ioas->iova_alignment - 1))
-		return ioasid_fail(-EINVAL,
-				   "iova %#llx is not aligned to the IOVA alignment %#llx of ioas %u",
-				   (ull)iova, (ull)ioas->iova_alignment,
-				   ioas->obj.id);
+		return explain_iova_unaligned(iova, ioas->iova_alignment,
+					      ioas->obj.id);
 	if (iova > UINT64_MAX - (length - 1))
-		return ioasid_fail(-EOVERFLOW, "iova %#llx+%#llx overflows",
-				   (ull)iova, (ull)length);
+		return explain_overflow("iova", iova, length);
 	last = iova + length - 1;
 	r = sim_resv_find(ioas, iova, last);
 	if (r) {
-		char who[96];
+		struct explain_resv e;
 
-		sim_owner_name(r, who, sizeof(who));
-		return ioasid_fail(-EINVAL,
-				   "iova %#llx+%#llx overlaps reserved region %#llx-%#llx (%s) of %s",
-				   (ull)iova, (ull)length, (ull)r->start,
-				   (ull)r->last, topology_resv_type_name(r->type),
-				   who);
+		resv_explain(r, &e);
+		return explain_map_reserved(iova, length, &e);
 	}
 	return areas_too ? check_iova_free(ioas, iova, length) : 0;
 }
@@ -552,10 +546,8 @@ int sim_map_pieces(struct sim *s, struct sim_ioas *ioas,
 		goto out;
 	}
 	if (!length || (length & (ioas->iova_alignment - 1))) {
-		rc = ioasid_fail(-EINVAL,
-				 "length %#llx is not a multiple of the IOVA alignment %#llx of ioas %u",
-				 (ull)length, (ull)ioas->iova_alignment,
-				 ioas->obj.id);
+		rc = explain_length_unaligned(length, ioas->iova_alignment,
+					      ioas->obj.id);
 		goto out;
 	}
 	if (flags & IOASID_MAP_ANY_IOVA)
@@ -576,9 +568,7 @@ int sim_map_pieces(struct sim *s, struct sim_ioas *ioas,
 			rc = insert_checks ? check_iova_free(ioas, at, length)
 					   : 0;
 			if (!rc)
-				rc = ioasid_fail(-EPERM,
-						 "source of iova %#llx is not writable",
-						 (ull)at);
+				rc = explain_not_writable(at);
 			break;
 		}
 		if ((pc[i].start_byte % s->page_size) &
@@ -586,10 +576,8 @@ int sim_map_pieces(struct sim *s, struct sim_ioas *ioas,
 			rc = insert_checks ? check_iova_free(ioas, at, length)
 					   : 0;
 			if (!rc)
-				rc = ioasid_fail(-EINVAL,
-						 "buffer page offset %#llx is not aligned to %#llx",
-						 (ull)(pc[i].start_byte % s->page_size),
-						 (ull)ioas->iova_alignment);
+				rc = explain_page_offset(pc[i].start_byte % s->page_size,
+							 ioas->iova_alignment);
 			break;
 		}
 		a = sim_spare_get(&s->spare_areas, sizeof(*a));

@@ -5,6 +5,7 @@
  * IOMMU_OPTION, and the PowerPC PAMU style MSI banks (no kernel
  * counterpart).
  */
+#include "explain.h"
 #include "sim.h"
 
 int sim_ioas_alloc(void *be, uint32_t *ioas_id)
@@ -68,10 +69,9 @@ int sim_ioas_map(void *be, uint32_t ioas_id, uint32_t flags,
 	if (!ioas)
 		return -ENOENT;
 	if (va > UINT64_MAX - length)
-		return ioasid_fail(-EOVERFLOW, "va %#llx+%#llx overflows",
-				   (ull)va, (ull)length);
+		return explain_overflow("va", va, length);
 	if (!length || length > SIZE_MAX - s->page_size)
-		return ioasid_fail(-EINVAL, "bad length %#llx", (ull)length);
+		return explain_bad_length(length);
 	pc.pages = sim_pages_new(s, false, va & ~(s->page_size - 1), -1,
 				 flags & IOASID_MAP_WRITE);
 	if (!pc.pages)
@@ -100,15 +100,14 @@ int sim_ioas_map_file(void *be, uint32_t ioas_id, uint32_t flags,
 	if (!ioas)
 		return -ENOENT;
 	if (!length)
-		return ioasid_fail(-EINVAL, "length is 0");
+		return explain_length_zero();
 	if (start > UINT64_MAX - (length - 1))
-		return ioasid_fail(-EOVERFLOW, "file offset %#llx+%#llx overflows",
-				   (ull)start, (ull)length);
+		return explain_overflow("file offset", start, length);
 	if (fd < 0 || (dup = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0)
-		return ioasid_fail(-EBADF, "fd %d is not open", fd);
+		return explain_bad_fd(fd);
 	if (length > SIZE_MAX - s->page_size) {
 		close(dup);
-		return ioasid_fail(-EINVAL, "bad length %#llx", (ull)length);
+		return explain_bad_length(length);
 	}
 	start_byte = start % s->page_size;
 	pc.pages = sim_pages_new(s, true, start - start_byte, dup,
@@ -136,10 +135,8 @@ static int unmap_range(struct sim *s, struct sim_ioas *ioas, uint64_t start,
 		uint64_t first = n.start, end = n.last;
 
 		if (first < start || end > last) {
-			rc = ioasid_fail(-ENOENT,
-					 "unmap range %#llx-%#llx would split mapping %#llx-%#llx of ioas %u",
-					 (ull)first_asked, (ull)last, (ull)first,
-					 (ull)end, ioas->obj.id);
+			rc = explain_unmap_split(first_asked, last, first, end,
+						 ioas->obj.id);
 			break;
 		}
 		sim_area_free_at(s, ioas, &n);
@@ -168,21 +165,18 @@ int sim_ioas_unmap(void *be, uint32_t ioas_id, uint64_t iova,
 	if (iova == 0 && length == UINT64_MAX)
 		return unmap_range(s, ioas, 0, UINT64_MAX, unmapped);
 	if (iova == UINT64_MAX || length == UINT64_MAX)
-		return ioasid_fail(-EOVERFLOW, "iova or length is too large");
+		return explain_unmap_too_large();
 	if (!length)
-		return ioasid_fail(-EINVAL, "length is 0");
+		return explain_length_zero();
 	if (iova > UINT64_MAX - (length - 1))
-		return ioasid_fail(-EOVERFLOW, "iova %#llx+%#llx overflows",
-				   (ull)iova, (ull)length);
+		return explain_overflow("iova", iova, length);
 	rc = unmap_range(s, ioas, iova, iova + length - 1, &bytes);
 	if (unmapped)
 		*unmapped = bytes;
 	if (rc)
 		return rc;
 	if (!bytes)
-		return ioasid_fail(-ENOENT,
-				   "nothing is mapped in %#llx+%#llx of ioas %u",
-				   (ull)iova, (ull)length, ioas_id);
+		return explain_unmap_nothing(iova, length, ioas_id);
 	return 0;
 }
 
@@ -208,10 +202,9 @@ int sim_ioas_copy(void *be, uint32_t dst_id, uint32_t src_id,
 	if (!src)
 		return -ENOENT;
 	if (!length)
-		return ioasid_fail(-EINVAL, "length is 0");
+		return explain_length_zero();
 	if (src_iova > UINT64_MAX - (length - 1))
-		return ioasid_fail(-EOVERFLOW, "iova %#llx+%#llx overflows",
-				   (ull)src_iova, (ull)length);
+		return explain_overflow("iova", src_iova, length);
 	last = src_iova + length - 1;
 	cur = src_iova;
 	more = itree_first_overlap(&src->areas, src_iova, last, &n);
@@ -243,9 +236,7 @@ int sim_ioas_copy(void *be, uint32_t dst_id, uint32_t src_id,
 		more = itree_next(&n);
 	}
 	if (!complete) {
-		rc = ioasid_fail(-ENOENT,
-				 "%#llx-%#llx of ioas %u is not fully mapped",
-				 (ull)src_iova, (ull)last, src_id);
+		rc = explain_copy_hole(src_iova, last, src_id);
 		goto err;
 	}
 	dst = sim_get_ioas(s, dst_id);
@@ -332,10 +323,8 @@ int sim_ioas_allow_iovas(void *be, uint32_t ioas_id,
 	itree_init(&fresh);
 	for (uint32_t i = 0; i < num && !rc; i++) {
 		if (ranges[i].start >= ranges[i].last) {
-			rc = ioasid_fail(-EINVAL,
-					 "allowed range %u (%#llx-%#llx) needs start < last",
-					 i, (ull)ranges[i].start,
-					 (ull)ranges[i].last);
+			rc = explain_allow_inverted(i, ranges[i].start,
+						    ranges[i].last);
 			break;
 		}
 		rc = itree_insert(&fresh, ranges[i].start, ranges[i].last,
@@ -343,24 +332,20 @@ int sim_ioas_allow_iovas(void *be, uint32_t ioas_id,
 		if (rc == -ENOMEM)
 			rc = ioasid_fail(-ENOMEM, "out of memory");
 		else if (rc)
-			rc = ioasid_fail(-EINVAL,
-					 "allowed range %u (%#llx-%#llx) overlaps another one",
-					 i, (ull)ranges[i].start,
-					 (ull)ranges[i].last);
+			rc = explain_allow_overlap(i, ranges[i].start,
+						   ranges[i].last);
 	}
 	for (bool more = !rc && itree_first(&fresh, &n); more && !rc;
 	     more = itree_next(&n)) {
 		const struct sim_resv *r = sim_resv_find(ioas, n.start, n.last);
 
 		if (r) {
-			char who[96];
+			struct explain_resv e = { .start = r->start,
+						  .last = r->last,
+						  .type = r->type };
 
-			sim_owner_name(r, who, sizeof(who));
-			rc = ioasid_fail(-EADDRINUSE,
-					 "allowed range %#llx-%#llx overlaps reserved region %#llx-%#llx (%s) of %s",
-					 (ull)n.start, (ull)n.last,
-					 (ull)r->start, (ull)r->last,
-					 topology_resv_type_name(r->type), who);
+			sim_owner_name(r, e.owner, sizeof(e.owner));
+			rc = explain_allow_reserved(n.start, n.last, &e);
 		}
 	}
 	if (rc) {

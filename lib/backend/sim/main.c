@@ -4,6 +4,7 @@
  * (iommufd_object_alloc(), iommufd_get_object()), IOMMU_DESTROY, and the
  * ops table, open and close of the simulator backend.
  */
+#include "explain.h"
 #include "sim.h"
 
 /* ------------------------------------------------------------------ */
@@ -100,12 +101,11 @@ struct sim_ioas *sim_get_ioas(struct sim *s, uint32_t id)
 	struct sim_obj *o = sim_obj_get(s, id);
 
 	if (!o) {
-		ioasid_fail(-ENOENT, "ioas %u does not exist", id);
+		explain_no_object(-ENOENT, "ioas", id);
 		return NULL;
 	}
 	if (o->type != SIM_IOAS) {
-		ioasid_fail(-ENOENT, "%u is a %s, not an ioas", id,
-			    sim_obj_type_name(o->type));
+		explain_wrong_type(-ENOENT, id, sim_obj_type_name(o->type), "ioas");
 		return NULL;
 	}
 	return (struct sim_ioas *)o;
@@ -123,27 +123,23 @@ int sim_destroy(void *be, uint32_t id, enum ioasid_obj_type type)
 	if (type != IOASID_OBJ_IOAS && type != IOASID_OBJ_HWPT)
 		return sim_ext_destroy(be, id, type);
 	if (!o)
-		return ioasid_fail(-ENOENT, "%s %u does not exist", want, id);
+		return explain_no_object(-ENOENT, want, id);
 	if ((type == IOASID_OBJ_IOAS && o->type != SIM_IOAS) ||
 	    (type == IOASID_OBJ_HWPT && o->type != SIM_HWPT))
-		return ioasid_fail(-ENOENT, "%u is a %s, not a %s", id,
-				   sim_obj_type_name(o->type), want);
+		return explain_wrong_type(-ENOENT, id, sim_obj_type_name(o->type),
+					  want);
 	/* main.c iommufd_object_remove(): a referenced object is -EBUSY. */
 	if (o->type == SIM_HWPT) {
 		struct sim_hwpt *h = (struct sim_hwpt *)o;
 
 		if (sim_ext_hwpt_busy(h))
-			return ioasid_fail(-EBUSY,
-					   "hwpt %u is the parent of a nested hwpt or vIOMMU",
-					   id);
+			return explain_hwpt_busy_parent(id);
 		if (h->users) {
 			for (unsigned int i = 0; i < s->topo->num_devs; i++)
 				if (s->devs[i] && s->devs[i]->hwpt == h)
-					return ioasid_fail(-EBUSY,
-							   "hwpt %u is in use by device %s",
-							   id,
-							   s->devs[i]->t->info.name);
-			return ioasid_fail(-EBUSY, "hwpt %u is in use", id);
+					return explain_hwpt_busy_device(
+						id, s->devs[i]->t->info.name);
+			return explain_hwpt_busy(id);
 		}
 		sim_hwpt_destroy(s, h);
 		return 0;
@@ -151,14 +147,12 @@ int sim_destroy(void *be, uint32_t id, enum ioasid_obj_type type)
 	struct sim_ioas *ioas = (struct sim_ioas *)o;
 
 	if (ioas->hwpts)
-		return ioasid_fail(-EBUSY, "ioas %u is in use by hwpt %u", id,
-				   ioas->hwpts->obj.id);
+		return explain_ioas_busy_hwpt(id, ioas->hwpts->obj.id);
 	if (ioas->num_access) {
 		for (unsigned int i = 0; i < s->topo->num_devs; i++)
 			if (s->devs[i] && s->devs[i]->access == ioas)
-				return ioasid_fail(-EBUSY,
-						   "ioas %u is in use by mdev %s",
-						   id, s->devs[i]->t->info.name);
+				return explain_ioas_busy_mdev(
+					id, s->devs[i]->t->info.name);
 	}
 	sim_obj_del(s, o);
 	sim_ioas_free(s, ioas);

@@ -3,6 +3,7 @@
  * Simulator backend: models drivers/iommu/iommufd/pages.c: struct
  * iopt_pages, the memory behind mappings.
  */
+#include "explain.h"
 #include "sim.h"
 
 /* ------------------------------------------------------------------ */
@@ -50,9 +51,7 @@ int sim_pages_check(struct sim *s, const struct sim_pages *p,
 		uint64_t hi = first + length;
 
 		if (msync((void *)(uintptr_t)lo, hi - lo, MS_ASYNC))
-			return ioasid_fail(-EFAULT,
-					   "va %#llx+%#llx is not mapped memory",
-					   (ull)first, (ull)length);
+			return explain_not_memory(first, length);
 		return 0;
 	} else {
 		struct statfs fs;
@@ -63,13 +62,10 @@ int sim_pages_check(struct sim *s, const struct sim_pages *p,
 			return ioasid_fail(-EBADF, "file is gone");
 		if (fs.f_type != SIM_TMPFS_MAGIC &&
 		    fs.f_type != SIM_HUGETLBFS_MAGIC)
-			return ioasid_fail(-EINVAL,
-					   "file is not a memfd (shmem or hugetlbfs): it cannot be pinned");
+			return explain_file_not_memfd();
 		if (last >= (uint64_t)st.st_size)
-			return ioasid_fail(-EINVAL,
-					   "file range %#llx-%#llx extends past its size %#llx",
-					   (ull)(p->base + start_byte),
-					   (ull)last, (ull)st.st_size);
+			return explain_file_short(p->base + start_byte, last,
+						  (uint64_t)st.st_size);
 		return 0;
 	}
 }
