@@ -3,7 +3,8 @@
  * The kernel backend's ioctl wrapper, and what an errno means: which
  * kernel introduced each call and flag the backend uses (so that ENOTTY,
  * EOPNOTSUPP, E2BIG and a refused flag name the Linux version needed),
- * the pinning limit behind ENOMEM and the MSI isolation behind EPERM.
+ * the pinning limit behind ENOMEM.  Why the kernel refused a request
+ * that it has is explain.c's.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -121,9 +122,6 @@ int kernel_fail(const struct kernel_be *be, int err, const struct kfeature *feat
 	} else if (be && be->fd < 0 && err == -EBADF)
 		snprintf(hint, sizeof(hint),
 			 ": this context was opened for inspection only (inspect_only), without /dev/iommu; open it without inspect_only on a kernel with CONFIG_IOMMUFD");
-	else if ((hints & HINT_MSI) && err == -EPERM)
-		snprintf(hint, sizeof(hint),
-			 ": the IOMMU does not isolate MSIs (no interrupt remapping, or virtio-iommu on x86), so iommufd refuses the device; enable interrupt remapping, or, accepting that the device can then inject arbitrary interrupts, boot with iommufd.allow_unsafe_interrupts=1 (or write 1 to /sys/module/iommufd/parameters/allow_unsafe_interrupts)");
 
 	return ioasid_fail(err, "%s: %s%s", what, strerror(-err), hint);
 }

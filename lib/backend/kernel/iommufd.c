@@ -68,6 +68,7 @@ int kernel_ioas_alloc(void *be_, uint32_t *ioas_id)
 
 	if (rc)
 		return kernel_fail(be, rc, FEAT(IOMMUFD), 0, "IOMMU_IOAS_ALLOC");
+	krec_ioas_alloc(be, cmd.out_ioas_id);
 	*ioas_id = cmd.out_ioas_id;
 	return 0;
 }
@@ -137,8 +138,13 @@ int kernel_destroy(void *be_, uint32_t id, enum ioasid_obj_type type)
 	if (rc == 0 && type == IOASID_OBJ_HWPT && kernel_obj_is_nested_hwpt(be, id))
 		rc = 1;
 	if (rc == 0)
-		return ioasid_fail(-ENOENT, "%s %u does not exist", name, id);
+		return kexplain_missing(be, -ENOENT,
+					type == IOASID_OBJ_IOAS ? "IOMMU_IOAS_IOVA_RANGES"
+								: "IOMMU_HWPT_GET_DIRTY_BITMAP",
+					id, name);
 	rc = kernel_ioctl(be->fd, IOMMU_DESTROY, &cmd);
+	if (rc == -EBUSY && kexplain_destroy_busy(be, id, type))
+		return rc;
 	if (rc == -EBUSY)
 		return ioasid_fail(rc, "IOMMU_DESTROY %s %u: %s: %s", name, id,
 				   strerror(-rc),
@@ -147,8 +153,12 @@ int kernel_destroy(void *be_, uint32_t id, enum ioasid_obj_type type)
 					   : "a device is attached to it");
 	if (rc)
 		return kernel_fail(be, rc, FEAT(IOMMUFD), 0, "IOMMU_DESTROY %s %u", name, id);
-	if (type == IOASID_OBJ_HWPT)
+	if (type == IOASID_OBJ_HWPT) {
 		kernel_obj_forget_hwpt(be, id);
+		krec_hwpt_del(be, id);
+	} else {
+		krec_ioas_destroyed(be, id);
+	}
 	return 0;
 }
 
@@ -189,11 +199,15 @@ int kernel_ioas_map(void *be_, uint32_t ioas_id, uint32_t flags,
 	char buf[32];
 	int rc = kernel_ioctl(be->fd, IOMMU_IOAS_MAP, &cmd);
 
+	if (rc && kexplain_map(be, rc, "IOMMU_IOAS_MAP", ioas_id, flags, -1, va,
+			       length, *iova))
+		return rc;
 	if (rc)
 		return kernel_fail(be, rc, FEAT(IOMMUFD), HINT_PIN,
 				   "IOMMU_IOAS_MAP ioas %u%s length 0x%llx va 0x%llx",
 				   ioas_id, iova_str(buf, flags, *iova),
 				   (unsigned long long)length, (unsigned long long)va);
+	krec_mapped(be, ioas_id, cmd.iova, length, flags & IOASID_MAP_WRITE);
 	*iova = cmd.iova;
 	return 0;
 }
@@ -215,12 +229,18 @@ int kernel_ioas_map_file(void *be_, uint32_t ioas_id, uint32_t flags,
 	char buf[32];
 	int rc = kernel_ioctl(be->fd, IOMMU_IOAS_MAP_FILE, &cmd);
 
+	/* ENOTTY is the kernel's age (kernel_fail() names it). */
+	if (rc && rc != -ENOTTY &&
+	    kexplain_map(be, rc, "IOMMU_IOAS_MAP_FILE", ioas_id, flags, fd, start,
+			 length, *iova))
+		return rc;
 	if (rc)
 		return kernel_fail(be, rc, FEAT(MAP_FILE), HINT_PIN,
 				   "IOMMU_IOAS_MAP_FILE ioas %u%s length 0x%llx fd %d start 0x%llx",
 				   ioas_id, iova_str(buf, flags, *iova),
 				   (unsigned long long)length, fd,
 				   (unsigned long long)start);
+	krec_mapped(be, ioas_id, cmd.iova, length, flags & IOASID_MAP_WRITE);
 	*iova = cmd.iova;
 	return 0;
 }
@@ -237,7 +257,14 @@ int kernel_ioas_unmap(void *be_, uint32_t ioas_id, uint64_t iova,
 	};
 	int rc = kernel_ioctl(be->fd, IOMMU_IOAS_UNMAP, &cmd);
 
+	if (rc && kexplain_unmap(be, rc, ioas_id, iova, length))
+		return rc;
 	if (rc) {
+		struct kernel_ioas *rec = krec_ioas(be, ioas_id, false);
+
+		/* An unmap that failed on the way may have unmapped some. */
+		if (rec && rc != -ENOENT && rc != -EINVAL && rc != -EOVERFLOW)
+			rec->complete = false;
 		if (iova == 0 && length == UINT64_MAX)
 			return kernel_fail(be, rc, FEAT(IOMMUFD), 0,
 					   "IOMMU_IOAS_UNMAP ioas %u all", ioas_id);
@@ -246,6 +273,7 @@ int kernel_ioas_unmap(void *be_, uint32_t ioas_id, uint64_t iova,
 				   ioas_id, (unsigned long long)iova,
 				   (unsigned long long)length);
 	}
+	krec_unmapped(be, ioas_id, iova, length, cmd.length);
 	if (unmapped)
 		*unmapped = cmd.length;
 	return 0;
@@ -268,12 +296,17 @@ int kernel_ioas_copy(void *be_, uint32_t dst_ioas, uint32_t src_ioas,
 	char buf[32];
 	int rc = kernel_ioctl(be->fd, IOMMU_IOAS_COPY, &cmd);
 
+	if (rc && kexplain_copy(be, rc, dst_ioas, src_ioas, flags, length,
+				*dst_iova, src_iova))
+		return rc;
 	if (rc)
 		return kernel_fail(be, rc, FEAT(IOMMUFD), HINT_PIN,
 				   "IOMMU_IOAS_COPY ioas %u%s from ioas %u iova 0x%llx length 0x%llx",
 				   dst_ioas, iova_str(buf, flags, *dst_iova), src_ioas,
 				   (unsigned long long)src_iova,
 				   (unsigned long long)length);
+	krec_copied(be, dst_ioas, cmd.dst_iova, src_ioas, src_iova, length,
+		    flags & IOASID_MAP_WRITE);
 	*dst_iova = cmd.dst_iova;
 	return 0;
 }
@@ -295,6 +328,8 @@ int kernel_ioas_iova_ranges(void *be_, uint32_t ioas_id,
 	uint32_t room = cmd.num_iovas;
 	int rc = kernel_ioctl(be->fd, IOMMU_IOAS_IOVA_RANGES, &cmd);
 
+	if (rc && rc != -EMSGSIZE && kexplain_ranges(be, rc, ioas_id))
+		return rc;
 	if (rc && rc != -EMSGSIZE)
 		return kernel_fail(be, rc, FEAT(IOMMUFD), 0,
 				   "IOMMU_IOAS_IOVA_RANGES ioas %u num %u", ioas_id,
@@ -321,6 +356,8 @@ int kernel_ioas_allow_iovas(void *be_, uint32_t ioas_id,
 	};
 	int rc = kernel_ioctl(be->fd, IOMMU_IOAS_ALLOW_IOVAS, &cmd);
 
+	if (rc && kexplain_allow(be, rc, ioas_id, ranges, num))
+		return rc;
 	if (rc) {
 		char list[160] = "";
 		size_t used = 0;
@@ -334,7 +371,17 @@ int kernel_ioas_allow_iovas(void *be_, uint32_t ioas_id,
 				   "IOMMU_IOAS_ALLOW_IOVAS ioas %u num %u%s%s", ioas_id,
 				   num, list, used >= sizeof(list) - 40 ? " ..." : "");
 	}
+	krec_allowed(be, ioas_id, ranges, num);
 	return 0;
+}
+
+/* The name of bound device @dev_id, or NULL. */
+static const char *dev_name(const struct kernel_be *be, uint32_t dev_id)
+{
+	for (const struct kernel_dev *d = be->devs; d; d = d->next)
+		if (d->bound && d->dev_id == dev_id)
+			return d->name;
+	return NULL;
 }
 
 int kernel_hwpt_alloc(void *be_, uint32_t dev_id, uint32_t pt_id,
@@ -351,6 +398,8 @@ int kernel_hwpt_alloc(void *be_, uint32_t dev_id, uint32_t pt_id,
 	const struct kfeature *feat = FEAT(HWPT_ALLOC);
 	int rc = kernel_ioctl(be->fd, IOMMU_HWPT_ALLOC, &cmd);
 
+	if (rc && kexplain_hwpt_alloc(be, rc, dev_id, pt_id))
+		return rc;
 	if (rc) {
 		/* The call exists but a flag is the problem: name the
 		 * newest flag asked for. */
@@ -365,6 +414,7 @@ int kernel_hwpt_alloc(void *be_, uint32_t dev_id, uint32_t pt_id,
 				   "IOMMU_HWPT_ALLOC dev %u pt %u flags 0x%x", dev_id,
 				   pt_id, flags);
 	}
+	krec_hwpt_add(be, cmd.out_hwpt_id, pt_id, 0, false, dev_name(be, dev_id));
 	*hwpt_id = cmd.out_hwpt_id;
 	return 0;
 }
@@ -582,6 +632,10 @@ int kernel_hwpt_alloc_user(void *be_, uint32_t dev_id, uint32_t pt_id,
 		return rc;
 	}
 	o->nested = a->data_type != IOMMU_HWPT_DATA_NONE;
+	if (o->nested)
+		krec_hwpt_add(be, cmd.out_hwpt_id, 0, pt_id, false, dev_name(be, dev_id));
+	else
+		krec_hwpt_add(be, cmd.out_hwpt_id, pt_id, 0, false, dev_name(be, dev_id));
 	if (a->flags & IOMMU_HWPT_FAULT_ID_VALID) {
 		struct kernel_obj *f = kernel_obj_find(be, a->fault_id, IOASID_OBJ_FAULT);
 

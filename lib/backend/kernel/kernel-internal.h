@@ -13,6 +13,11 @@
  *   viommu.c     vIOMMU, vDEVICE, vEVENTQ and fault queue objects
  *   vfio.c       VFIO device cdevs: open, bind, attach, PASID, close
  *   mock.c       CONFIG_IOMMUFD_TEST mock devices and test commands
+ *   record.c     the record of this context's IOASes (mappings, allowed
+ *                ranges), HWPTs and where devices rest
+ *   explain.c    why the kernel refused: the simulator's words
+ *                (lib/model/explain.h) from IOMMU_IOAS_IOVA_RANGES, sysfs
+ *                and the record, then the ioctl and errno
  *
  * Structs are passed with size (or argsz) set to what these files fill
  * in: the kernel accepts a larger struct whose unknown tail is zero (E2BIG
@@ -35,7 +40,9 @@
 #include <linux/vfio.h>
 
 #include "backend.h"
+#include "explain.h"
 #include "iommufd-test-abi.h"
+#include "itree.h"
 #include "kernel.h"
 #include "pasid.h"
 #include "util.h"
@@ -58,6 +65,10 @@ struct kernel_be {
 	 * (struct kernel_obj), for typed destroy and to close the queue
 	 * fds. */
 	struct kernel_obj *objs;
+	/* What this context did (record.c), for explain.c. */
+	struct kernel_ioas *ioases, *ioas_last;
+	struct kernel_hwpt *hwpts;
+	uint64_t seq; /* orders HWPTs and attachments as they happen */
 };
 
 struct kernel_dev {
@@ -74,6 +85,9 @@ struct kernel_dev {
 	 * rest on while "detached" (0: the IOAS's automatic one). */
 	uint32_t park_hwpt;
 	struct pasid_recs pasids; /* PASID attachments (lib/model/pasid.h) */
+	uint32_t hwpt;	    /* the HWPT the RID rests on (mocks: even
+			     * detached), 0 for none (record.c) */
+	uint64_t attach_seq;
 	struct kernel_dev *next;  /* in kernel_be.devs */
 };
 
@@ -87,6 +101,35 @@ struct kernel_obj {
 	bool nested;	    /* HWPT */
 	unsigned int hwpts; /* fault queue: HWPTs reporting to it */
 	struct kernel_obj *next;
+};
+
+/* An IOAS this context used (record.c): the mappings made through it
+ * (one area per kernel area; complete if this context allocated the IOAS
+ * and the kernel never contradicted the record) and the allowed ranges
+ * last set through it. */
+struct kernel_ioas {
+	uint32_t id;
+	bool complete;
+	bool allowed_known;
+	struct itree areas; /* values: krec_area_writable(); read it with
+			     * krec_areas() */
+	bool pend;	    /* the newest mapping, not yet in areas */
+	uint64_t pend_start, pend_last;
+	void *pend_value;
+	struct ioasid_iova_range *allowed;
+	uint32_t num_allowed;
+	struct kernel_ioas *next;
+};
+
+/* A HWPT this context allocated or attached a device to. */
+struct kernel_hwpt {
+	uint32_t id;
+	uint32_t ioas_id;  /* paging: its IOAS (0: unknown) */
+	uint32_t parent;   /* nested: the parent HWPT or vIOMMU */
+	bool autodomain;   /* made by an attach; goes with its last device */
+	uint64_t seq;      /* when it joined its IOAS */
+	char dev[IOASID_NAME_MAX]; /* a device of its IOMMU (the aperture) */
+	struct kernel_hwpt *next;
 };
 
 /* ------------------------------------------------------------------ */
@@ -135,7 +178,6 @@ extern const struct kfeature kernel_features[KFEAT_NUM];
 
 /* Hints added to a failure's message. */
 #define HINT_PIN (1u << 0)	 /* ENOMEM means the pinning limit */
-#define HINT_MSI (1u << 1)	 /* EPERM means no MSI isolation */
 
 /* An ioctl as 0 or -errno. */
 int kernel_ioctl(int fd, unsigned long request, void *arg);
@@ -303,5 +345,93 @@ int kernel_test_iopf(void *be, uint32_t dev_id, uint32_t pasid,
 int kernel_test_vevent(void *be, uint32_t dev_id);
 int kernel_test_check_iotlb(void *be, uint32_t hwpt_id, uint32_t index,
 			    uint32_t value);
+
+/* ------------------------------------------------------------------ */
+/* record.c                                                             */
+
+/* The record of IOAS @id; with @create, a new (incomplete) one if there
+ * is none.  NULL without one (or without memory). */
+struct kernel_ioas *krec_ioas(struct kernel_be *be, uint32_t id, bool create);
+bool krec_area_writable(const void *value);
+/* The mappings of @r, all of them. */
+struct itree *krec_areas(struct kernel_ioas *r);
+/* After a successful IOMMU_IOAS_ALLOC / IOMMU_DESTROY of an IOAS. */
+void krec_ioas_alloc(struct kernel_be *be, uint32_t id);
+void krec_ioas_destroyed(struct kernel_be *be, uint32_t id);
+/* After a successful map, copy, unmap (0 + U64_MAX: all), allow. */
+void krec_mapped(struct kernel_be *be, uint32_t ioas_id, uint64_t iova,
+		 uint64_t length, bool writable);
+void krec_copied(struct kernel_be *be, uint32_t dst_id, uint64_t dst_iova,
+		 uint32_t src_id, uint64_t src_iova, uint64_t length,
+		 bool writable);
+/* @unmapped: what the kernel says it unmapped. */
+void krec_unmapped(struct kernel_be *be, uint32_t ioas_id, uint64_t iova,
+		   uint64_t length, uint64_t unmapped);
+void krec_allowed(struct kernel_be *be, uint32_t ioas_id,
+		  const struct ioasid_iova_range *ranges, uint32_t num);
+/* io_pagetable.c iopt_unmap_iova_range() on the record of @ioas_id:
+ * whole areas of [first, last] go, from the start, until one sticks out
+ * (-ENOENT, *@split_start/last set); *@bytes gets what went. */
+int krec_unmap_walk(struct kernel_be *be, uint32_t ioas_id, uint64_t first,
+		    uint64_t last, uint64_t *split_start, uint64_t *split_last,
+		    uint64_t *bytes);
+
+struct kernel_hwpt *krec_hwpt(const struct kernel_be *be, uint32_t id);
+/* @dev: the name of a device behind the HWPT's IOMMU, or NULL. */
+void krec_hwpt_add(struct kernel_be *be, uint32_t id, uint32_t ioas_id,
+		   uint32_t parent, bool autodomain, const char *dev);
+void krec_hwpt_del(struct kernel_be *be, uint32_t id);
+/* @dev now rests on @hwpt_id (0: none), having attached to @pt_id; an
+ * automatic HWPT left without devices is forgotten. */
+void krec_dev_on(struct kernel_be *be, struct kernel_dev *dev,
+		 uint32_t hwpt_id, uint32_t pt_id);
+/* What object @id is, as the simulator names kinds ("ioas", "hwpt",
+ * "device", "selftest object", ...), or NULL if the record does not
+ * know it. */
+const char *krec_kind(const struct kernel_be *be, uint32_t id);
+void krec_free(struct kernel_be *be);
+
+/* ------------------------------------------------------------------ */
+/* explain.c                                                            */
+
+/*
+ * kexplain_* - after @ioctl failed with @rc, say why in the simulator's
+ * words, ending with " (@ioctl: ENAME)".  Return: @rc with that message
+ * set, or 0 when what the backend knows does not explain it (the caller
+ * then words it with kernel_fail()).  They only read: IOMMU_IOAS_IOVA_RANGES,
+ * sysfs, /proc/self, the record (an unmap's walk is replayed on it).
+ */
+int kexplain_map(struct kernel_be *be, int rc, const char *ioctl,
+		 uint32_t ioas_id, uint32_t flags, int fd, uint64_t addr,
+		 uint64_t length, uint64_t iova);
+int kexplain_copy(struct kernel_be *be, int rc, uint32_t dst_id,
+		  uint32_t src_id, uint32_t flags, uint64_t length,
+		  uint64_t dst_iova, uint64_t src_iova);
+int kexplain_unmap(struct kernel_be *be, int rc, uint32_t ioas_id,
+		   uint64_t iova, uint64_t length);
+int kexplain_allow(struct kernel_be *be, int rc, uint32_t ioas_id,
+		   const struct ioasid_iova_range *ranges, uint32_t num);
+int kexplain_ranges(struct kernel_be *be, int rc, uint32_t ioas_id);
+/* @id is not an object of @want ("ioas", "hwpt", "ioas or hwpt"):
+ * "N is a device, not an ioas" or "ioas N does not exist". */
+int kexplain_missing(struct kernel_be *be, int rc, const char *ioctl,
+		     uint32_t id, const char *want);
+int kexplain_destroy_busy(struct kernel_be *be, uint32_t id,
+			  enum ioasid_obj_type type);
+int kexplain_attach(struct kernel_be *be, int rc, const char *ioctl,
+		    struct kernel_dev *dev, uint32_t pt_id);
+int kexplain_hwpt_alloc(struct kernel_be *be, int rc, uint32_t dev_id,
+			uint32_t pt_id);
+/* ENOMEM from pinning @length bytes (0: unknown): RLIMIT_MEMLOCK, what
+ * is pinned, what to raise. */
+int kexplain_pin(struct kernel_be *be, int rc, const char *ioctl,
+		 const char *what, uint64_t length);
+/* EPERM from VFIO_DEVICE_BIND_IOMMUFD: MSI isolation. */
+int kexplain_bind(struct kernel_be *be, int rc, struct kernel_dev *dev);
+/* End the message just set with " (@ioctl: ENAME)"; return @rc. */
+int kexplained(int rc, const char *ioctl);
+/* "EINVAL" for -EINVAL (or EINVAL); "errno N" for one iommufd never
+ * gives. */
+const char *kernel_errno_name(int err);
 
 #endif /* IOASID_LIB_KERNEL_INTERNAL_H */

@@ -25,6 +25,7 @@ static void kernel_close(void *be_)
 	/* Each queue fd holds a reference on the iommufd context: close
 	 * them, or the context outlives its fd. */
 	kernel_obj_close_all(be);
+	krec_free(be);
 	if (be->own_fd)
 		close(be->fd);
 	free(be);

@@ -31,6 +31,8 @@ static void mock_ioas_put(struct kernel_be *be)
 	if (kernel_ioctl(be->fd, IOMMU_DESTROY, &cmd))
 		ioasid_log(IOASID_WARN, "IOMMU_DESTROY of the mock devices' ioas %u: %s",
 			   be->mock_ioas, strerror(errno));
+	else
+		krec_ioas_destroyed(be, be->mock_ioas);
 	be->mock_ioas = 0;
 }
 
@@ -56,12 +58,15 @@ void kernel_mock_unbind(struct kernel_be *be, struct kernel_dev *dev)
 	if (kernel_ioctl(be->fd, IOMMU_DESTROY, &cmd))
 		ioasid_log(IOASID_WARN, "IOMMU_DESTROY mock device %s (object %u): %s",
 			   dev->name, dev->stdev_id, strerror(errno));
+	/* Destroying the mock device detached it. */
+	krec_dev_on(be, dev, 0, 0);
 	if (dev->park_hwpt) {
 		cmd.id = dev->park_hwpt;
 		if (kernel_ioctl(be->fd, IOMMU_DESTROY, &cmd))
 			ioasid_log(IOASID_WARN,
 				   "IOMMU_DESTROY hwpt %u (where mock device %s rested): %s",
 				   dev->park_hwpt, dev->name, strerror(errno));
+		krec_hwpt_del(be, dev->park_hwpt);
 		dev->park_hwpt = 0;
 	}
 	dev->bound = false;
@@ -93,6 +98,7 @@ int kernel_mock_bind(struct kernel_be *be, struct kernel_dev *dev,
 	dev->stdev_id = cmd.mock_domain.out_stdev_id;
 	dev->dev_id = cmd.mock_domain.out_idev_id;
 	dev->bound = true;
+	krec_dev_on(be, dev, cmd.mock_domain.out_hwpt_id, be->mock_ioas);
 	if (dev->mock_flags & IOASID_TEST_MOCK_DEV_PASID) {
 		/* MOCK_DOMAIN put the RID on the IOAS's automatic HWPT,
 		 * made without IOMMU_HWPT_ALLOC_PASID, and while the RID is
@@ -124,10 +130,14 @@ int kernel_mock_replace(struct kernel_be *be, struct kernel_dev *dev,
 	};
 	int rc = kernel_test_cmd(be, &cmd);
 
+	if (rc && rc != -ENOTTY &&
+	    kexplain_attach(be, rc, "IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE", dev, pt_id))
+		return rc;
 	if (rc)
 		return kernel_fail(be, rc, FEAT(TEST_REPLACE), HINT_PIN,
 				   "IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE mock %u pt %u (%s mock device %s)",
 				   dev->stdev_id, pt_id, why, dev->name);
+	krec_dev_on(be, dev, cmd.mock_domain_replace.pt_id, pt_id);
 	if (hwpt_id)
 		*hwpt_id = cmd.mock_domain_replace.pt_id;
 	return 0;

@@ -116,8 +116,10 @@ int kernel_dev_bind(void *be_, void *bdev, uint32_t *dev_id)
 	if (dev->kind == IOASID_DEV_MOCK)
 		return kernel_mock_bind(be, dev, dev_id);
 	rc = kernel_ioctl(dev->fd, VFIO_DEVICE_BIND_IOMMUFD, &bind);
+	if (rc && kexplain_bind(be, rc, dev))
+		return rc;
 	if (rc)
-		return kernel_fail(be, rc, FEAT(VFIO_CDEV), HINT_MSI,
+		return kernel_fail(be, rc, FEAT(VFIO_CDEV), 0,
 				   "VFIO_DEVICE_BIND_IOMMUFD %s (%s) iommufd %d",
 				   dev->cdev, dev->name, be->fd);
 	dev->bound = true;
@@ -144,10 +146,14 @@ int kernel_dev_attach(void *be_, void *bdev, uint32_t pt_id,
 		return rc;
 	}
 	rc = kernel_ioctl(dev->fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach);
+	if (rc && rc != -ENOTTY &&
+	    kexplain_attach(be, rc, "VFIO_DEVICE_ATTACH_IOMMUFD_PT", dev, pt_id))
+		return rc;
 	if (rc)
 		return kernel_fail(be, rc, FEAT(VFIO_ATTACH), HINT_PIN,
 				   "VFIO_DEVICE_ATTACH_IOMMUFD_PT %s (%s, dev %u) pt %u",
 				   dev->cdev, dev->name, dev->dev_id, pt_id);
+	krec_dev_on(be, dev, attach.pt_id, pt_id);
 	dev->attached = true;
 	*hwpt_id = attach.pt_id;
 	return 0;
@@ -177,6 +183,7 @@ int kernel_dev_detach(void *be_, void *bdev)
 		return kernel_fail(be, rc, FEAT(VFIO_ATTACH), 0,
 				   "VFIO_DEVICE_DETACH_IOMMUFD_PT %s (%s, dev %u)",
 				   dev->cdev, dev->name, dev->dev_id);
+	krec_dev_on(be, dev, 0, 0);
 	dev->attached = false;
 	return 0;
 }
@@ -319,6 +326,7 @@ void kernel_dev_close(void *be_, void *bdev)
 		/* Closing the cdev detaches and unbinds (its PASIDs too:
 		 * vfio_iommufd_physical_unbind()). */
 		close(dev->fd);
+		krec_dev_on(be, dev, 0, 0);
 	}
 	for (struct kernel_dev **p = &be->devs; *p; p = &(*p)->next)
 		if (*p == dev) {
