@@ -8,6 +8,22 @@
 # simulator's run with.  A difference fails; the diff is printed.
 # The Makefile (target vm-files) stages /files: ioasctl and scripts/.
 #
+# Error messages are compared too: the kernel backend explains a refusal
+# in the simulator's words and ends with the ioctl and its errno,
+# "... of hwpt 6 (IOMMU_IOAS_MAP: EINVAL) (EINVAL)"; that one part, which
+# the simulator cannot have, is taken out of the kernel's output before
+# the comparison (kernel_words()).  A message the kernel backend could
+# not explain keeps its "IOMMU_IOAS_MAP ioas 1 ...: Invalid argument"
+# form and differs.  The diff-why-*.batch scripts (-f, no "expect
+# error") print a message for every refusal; the others only errnos.
+#
+# Then the guest's first edu device, behind the emulated VT-d (x86 only):
+# a topology of it written from sysfs (its group's reserved regions, the
+# IOMMU's address width) for the simulator inside the guest, and one
+# batch (edu_batch()) run on both, the simulator's output against the
+# kernel's: the reserved MSI window of a real device, the aperture, the
+# record of mappings, attach refused by a mapping or an allowed range.
+#
 # Exit status: 0 all equal, 1 a difference or nothing to compare.
 
 files=${DIFF_FILES:-/files}
@@ -23,6 +39,14 @@ fi
 
 directive() { # FILE NAME: the value of "# NAME: value", if any
 	sed -n "s/^# $2: *//p" "$1" | head -n 1
+}
+
+# The kernel backend's output without the " (IOCTL: ENAME)" that ends an
+# explained message, just before ioasctl's own " (ENAME)" (or, in JSON,
+# the end of the string).
+kernel_words() { # IN OUT
+	sed -E 's/ \((IOMMU|VFIO)_[A-Z0-9_]+: (E[A-Z0-9]+|errno [0-9]+)\)( \(E[A-Z0-9]+\)|")/\3/g' \
+		"$1" >"$2"
 }
 
 passed=0
@@ -54,9 +78,11 @@ for batch in *.batch; do
 			echo "--- stderr"
 			cat "$out/stderr"
 			echo "--- exit $rc"
-		} >"$out/actual"
+		} >"$out/raw"
+		kernel_words "$out/raw" "$out/actual"
+		msgs=$(grep -c ': Error: ' "$out/actual")
 		if diff -u "$golden" "$out/actual" >"$out/diff"; then
-			echo "differential: PASS $label"
+			echo "differential: PASS $label ($msgs messages)"
 			passed=$((passed + 1))
 		else
 			echo "differential: FAIL $label (kernel vs golden):"
@@ -65,6 +91,110 @@ for batch in *.batch; do
 		fi
 	done
 done
+
+# ---- the edu device: the simulator in the guest against the kernel ----
+
+edu_bdf() {
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor" 2>/dev/null)" = 0x1234 ] &&
+			[ "$(cat "$d/device" 2>/dev/null)" = 0x11e8 ] || continue
+		echo "${d##*/}"
+		return 0
+	done
+	return 1
+}
+
+# What the simulator needs to be this device: the IOMMU and its address
+# width, the group's reserved regions as sysfs lists them, vfio-pci.
+edu_topology() { # BDF GROUP IOMMU AW_BITS
+	echo "[iommu $3]"
+	echo "model = intel-vtd"
+	echo "aw_bits = $4"
+	echo "page_sizes = 4K"
+	echo "[group $2]"
+	echo "iommu = $3"
+	regions=
+	while read -r start last type; do
+		regions="$regions${regions:+, }$(printf '0x%x-0x%x' "$start" "$last") $type"
+	done <"/sys/kernel/iommu_groups/$2/reserved_regions"
+	[ -z "$regions" ] || echo "reserved = $regions"
+	echo "[device $1]"
+	echo "group = $2"
+	echo "driver = vfio-pci"
+	echo "vendor = 0x1234"
+	echo "device = 0x11e8"
+}
+
+# With -f every line runs; the refused ones are the point.
+edu_batch() { # BDF TOP (2^aw_bits, the first IOVA above the aperture)
+	cat <<EOF
+ioas alloc name a
+device open $1 name e
+device bind e
+device attach e to a
+ioas map a iova 0xfee00000 length 4K
+ioas map a iova 0xfedff000 length 8K
+ioas map a iova 0xfeeff000 length 8K
+ioas map a iova $2 length 4K
+ioas map a iova 0x100000 length 8K
+ioas map a iova 0x101000 length 4K
+ioas map a iova 0x100800 length 4K
+ioas map a iova 0x200000 length 0x800
+ioas unmap a iova 0x100000 length 4K
+ioas unmap a iova 0x300000 length 4K
+ioas allow a 0xfe000000-0xfeffffff
+ioas destroy a
+device detach e
+ioas map a iova 0xfee00000 length 4K
+device attach e to a
+ioas unmap a all
+ioas allow a 0xfe000000-0xfeffffff
+device attach e to a
+ioas allow a
+device attach e to a
+device close e
+EOF
+}
+
+edu() {
+	bdf=$(edu_bdf) || { echo "differential: SKIP edu (no edu device)"; return 0; }
+	grp=$(basename "$(readlink "/sys/bus/pci/devices/$bdf/iommu_group")")
+	iommu=$(basename "$(readlink "/sys/bus/pci/devices/$bdf/iommu")")
+	cap=/sys/class/iommu/$iommu/intel-iommu/cap
+	if [ ! -r "$cap" ]; then
+		echo "differential: SKIP edu ($bdf is not behind VT-d)"
+		return 0
+	fi
+	aw=$((((0x$(cat "$cap") >> 16) & 0x3f) + 1))
+	edu_topology "$bdf" "$grp" "$iommu" "$aw" >"$out/edu.ini"
+	edu_batch "$bdf" "$(printf '0x%x' $((1 << aw)))" >"$out/edu.batch"
+	driver=$(readlink "/sys/bus/pci/devices/$bdf/driver")
+	if ! "$ioasctl" device bind "$bdf" >"$out/edu-bind" 2>&1; then
+		echo "differential: FAIL edu: cannot bind $bdf to vfio-pci:"
+		sed 's/^/    /' "$out/edu-bind"
+		failed=$((failed + 1))
+		return 0
+	fi
+	(cd "$out" && "$ioasctl" -f --sim="$out/edu.ini" batch edu.batch) \
+		>"$out/edu-sim" 2>&1
+	echo "--- exit $?" >>"$out/edu-sim"
+	(cd "$out" && env -u IOASID_BACKEND -u IOASID_TOPOLOGY "$ioasctl" -f batch edu.batch) \
+		>"$out/edu-raw" 2>&1
+	echo "--- exit $?" >>"$out/edu-raw"
+	kernel_words "$out/edu-raw" "$out/edu-kernel"
+	[ -n "$driver" ] || "$ioasctl" device unbind "$bdf" >/dev/null 2>&1
+	msgs=$(grep -c ': Error: ' "$out/edu-kernel")
+	if diff -u "$out/edu-sim" "$out/edu-kernel" >"$out/diff"; then
+		echo "differential: PASS edu $bdf, aw $aw ($msgs messages)"
+		passed=$((passed + 1))
+	else
+		echo "differential: FAIL edu $bdf, aw $aw (kernel vs simulator):"
+		sed 's/^/    /' "$out/diff"
+		failed=$((failed + 1))
+	fi
+}
+edu
+
 echo "differential: $passed passed, $failed failed"
 if [ $((passed + failed)) -eq 0 ]; then
 	echo "differential: no script is marked \"# differential\""
