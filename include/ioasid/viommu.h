@@ -22,9 +22,23 @@
  * are attached to an IOAS that maps all guest RAM at its guest-physical
  * address.
  *
- * Thread safety: none inside one device.  The VMM serializes the calls on
- * one struct ioasid_viommu (request processing, translate, config access),
- * as it serializes the virtqueue anyway.  Separate devices are independent.
+ * Thread safety, per device (separate devices are independent):
+ *  - ioasid_viommu_translate(), ioasid_viommu_dma_begin()/_end(),
+ *    ioasid_viommu_get_stats() and ioasid_viommu_event_pop() may be
+ *    called from any number of threads at once, and concurrently with
+ *    everything below; translate takes no lock (a fault report takes a
+ *    mutex);
+ *  - every other call (requests, features, config, reset, setup,
+ *    save/restore, nested mode) one at a time: the VMM serializes them,
+ *    as it serializes the request queue anyway;
+ *  - destroy with no other call in progress.
+ * Once ioasid_viommu_handle_request() has returned for an UNMAP, DETACH
+ * or an ATTACH that moves an endpoint (or ioasid_viommu_reset(), or a
+ * config write of bypass, has returned), no translate that starts
+ * afterwards returns what it took away, and none that started before
+ * still can (the request waited for their lookups); an access the VMM
+ * covers with ioasid_viommu_dma_begin()/_end() has ended.  See
+ * ioasid_viommu_translate().
  * Errors follow libioasid(3): 0 or a negative errno, errno set, a message
  * for ioasid_errmsg().
  */
@@ -77,9 +91,10 @@ struct ioasid_viommu_opts {
 	uint32_t max_mappings;
 	/* Fault reports kept while the event queue has no buffer; 0 = 64. */
 	uint32_t max_events;
-	/* Called (from whatever call queued it) when a fault report is
-	 * queued: the VMM then hands event-queue buffers to
-	 * ioasid_viommu_event_pop(). */
+	/* Called (from whatever call queued it, translate() threads
+	 * included, after the report is queued and with no lock held) when
+	 * a fault report is queued: the VMM then hands event-queue buffers
+	 * to ioasid_viommu_event_pop(). */
 	void (*event_notify)(struct ioasid_viommu *v, void *data);
 	void *event_data;
 	size_t : 0;
@@ -263,8 +278,20 @@ struct ioasid_viommu_translation {
  * On success @t says where @iova lands and how far the translation is
  * contiguous ([@iova, @t->iova_last] maps to [@t->gpa, ...]).  In bypass
  * the guest-physical address is the iova itself: the VMM must still check
- * it against its own memory map.  Recent translations are cached; UNMAP,
- * DETACH, ATTACH and reset invalidate the cache.
+ * it against its own memory map.  Recent translations are cached per
+ * thread; UNMAP, DETACH, ATTACH and reset invalidate the cache.
+ *
+ * Any number of threads, concurrently with request processing, without
+ * a lock.  The answer is the state before or after each request that is
+ * in progress meanwhile; once an UNMAP, DETACH, ATTACH elsewhere or
+ * reset has completed (handle_request() or reset() returned), a
+ * translate that starts afterwards does not return what it took away,
+ * and that request did not complete before every translate that could
+ * still return it had made its lookup.  The request does not wait for
+ * what the VMM does with the answer: unless the access through @t->gpa
+ * happens inside ioasid_viommu_dma_begin()/_end(), the VMM must finish
+ * it before it puts a later UNMAP on the used ring (as a serializing VMM
+ * does).
  *
  * Return: 0; -EFAULT (translation fault: no mapping, permission denied, or
  * the endpoint is neither attached nor in bypass; a fault report is
@@ -276,12 +303,28 @@ IOASID_API int ioasid_viommu_translate(struct ioasid_viommu *v,
 				       uint32_t access,
 				       struct ioasid_viommu_translation *t);
 
+/*
+ * ioasid_viommu_dma_begin, ioasid_viommu_dma_end - a DMA section around
+ * translations and the accesses made through them: an UNMAP, DETACH,
+ * ATTACH elsewhere, reset or bypass config write that would take away a
+ * translation made inside the section does not complete (write its
+ * status, return) before ioasid_viommu_dma_end().  @token (begin's
+ * output) goes to dma_end().  Any thread; sections nest and may end on
+ * another thread; each end costs one atomic operation.  Keep them short:
+ * requests wait for them.  A thread inside a section must not wait for a
+ * request of @v to complete (deadlock).
+ *
+ * Return: 0; -EINVAL (NULL argument).
+ */
+IOASID_API int ioasid_viommu_dma_begin(struct ioasid_viommu *v, uint32_t *token);
+IOASID_API void ioasid_viommu_dma_end(struct ioasid_viommu *v, uint32_t token);
+
 /* ------------------------------------------------------------------ */
 /* Event queue                                                          */
 
 /*
  * ioasid_viommu_event_pop - write the oldest queued fault report whole
- * into @buf (an event-queue buffer of @len bytes).
+ * into @buf (an event-queue buffer of @len bytes).  Any thread.
  *
  * Return: the bytes written (IOASID_VIOMMU_FAULT_SIZE); 0 if none is
  * queued; -EMSGSIZE if @len is too small (the report stays queued).
@@ -302,7 +345,8 @@ struct ioasid_viommu_stats {
 };
 #define ioasid_viommu_stats__last_field iotlb_misses
 
-/* ioasid_viommu_get_stats - counters of the device.  Return: 0; -EINVAL. */
+/* ioasid_viommu_get_stats - counters of the device (any thread; the
+ * IOTLB counters are summed over threads).  Return: 0; -EINVAL. */
 IOASID_API int ioasid_viommu_get_stats(const struct ioasid_viommu *v,
 				       struct ioasid_viommu_stats *stats);
 

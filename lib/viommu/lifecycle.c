@@ -80,9 +80,11 @@ int ioasid_viommu_create(struct ioasid_ctx *ctx,
 				   "viommu opts: probe_size %u is above %u",
 				   probe_size, MAX_PROBE_SIZE);
 
-	v = calloc(1, sizeof(*v));
+	/* Aligned: the readers' lines (rd, rdcfg) are lines of their own. */
+	v = aligned_alloc(64, (sizeof(*v) + 63) & ~(size_t)63);
 	if (!v)
 		return ioasid_fail(-ENOMEM, "viommu: out of memory");
+	memset(v, 0, sizeof(*v));
 	v->ctx = ctx;
 	v->strategy = &viommu_shadow_strategy;
 	v->granule_fixed = granule != 0;
@@ -106,7 +108,6 @@ int ioasid_viommu_create(struct ioasid_ctx *ctx,
 		v->max_events = DEFAULT_MAX_EVENTS;
 	v->event_notify = IOASID_OPTS_GET(opts, event_notify, NULL);
 	v->event_data = IOASID_OPTS_GET(opts, event_data, NULL);
-	v->stats.sz = sizeof(v->stats);
 	vidx_init(&v->domains);
 	vidx_init(&v->endpoints);
 	v->events = calloc(v->max_events, sizeof(*v->events));
@@ -114,8 +115,23 @@ int ioasid_viommu_create(struct ioasid_ctx *ctx,
 		free(v);
 		return ioasid_fail(-ENOMEM, "viommu: out of memory");
 	}
+	rc = pthread_mutex_init(&v->ev_lock, NULL);
+	if (rc) {
+		free(v->events);
+		free(v);
+		return ioasid_fail(-rc, "viommu: cannot make a mutex");
+	}
+	rc = viommu_readers_init(v);
+	if (rc) {
+		pthread_mutex_destroy(&v->ev_lock);
+		free(v->events);
+		free(v);
+		return rc;
+	}
 	rc = v->strategy->init(v);
 	if (rc) {
+		viommu_readers_fini(v);
+		pthread_mutex_destroy(&v->ev_lock);
 		free(v->events);
 		free(v);
 		return rc;
@@ -124,12 +140,9 @@ int ioasid_viommu_create(struct ioasid_ctx *ctx,
 	return 0;
 }
 
-static void put_mapping(void *value, void *arg)
-{
-	viommu_mapping_put(arg, value);
-}
-
-/* Forget every guest-made state: domains, mappings, attachments. */
+/* Forget every guest-made state: domains, mappings, attachments,
+ * queued fault reports.  The domains' memory goes after the grace
+ * period of viommu_writer_done(). */
 static void drop_guest_state(struct ioasid_viommu *v)
 {
 	struct viommu_endpoint *ep;
@@ -144,21 +157,17 @@ static void drop_guest_state(struct ioasid_viommu *v)
 			struct viommu_domain *d = ep->domain;
 
 			/* Unlink by hand: the domain goes with the last. */
-			ep->domain = NULL;
+			viommu_ep_set_domain(v, ep, NULL);
 			ep->dom_next = NULL;
-			if (--d->num_endpoints == 0) {
-				v->strategy->domain_destroy(v, d);
-				vidx_clear(&d->maps, put_mapping, v);
-				vidx_remove(&v->domains, d->id);
-				free(d);
-			}
+			if (--d->num_endpoints == 0)
+				viommu_domain_retire(v, d);
 		}
 		ep->group_left = false;
-		for (unsigned int i = 0; i < VIOMMU_IOTLB_SIZE; i++)
-			ep->iotlb[i].page = UINT64_MAX;
 	}
 	v->num_mappings = 0;
+	pthread_mutex_lock(&v->ev_lock);
 	v->ev_head = v->ev_count = 0;
+	pthread_mutex_unlock(&v->ev_lock);
 }
 
 static void free_endpoint(void *value, void *arg)
@@ -181,10 +190,14 @@ void ioasid_viommu_destroy(struct ioasid_viommu *v)
 	VIDX_FOR_EACH_ID(&v->endpoints, ep)
 		if (ep->dev && ep->host_pt)
 			v->strategy->endpoint_place(v, ep, NULL, false);
+	/* No other thread is in a call on @v any more (the header's
+	 * rule), so what waits for a grace period goes now. */
+	viommu_readers_fini(v);
 	vidx_clear(&v->endpoints, free_endpoint, NULL);
 	vidx_clear(&v->domains, NULL, NULL);
 	v->strategy->fini(v);
 	viommu_mapping_cache_free(v);
+	pthread_mutex_destroy(&v->ev_lock);
 	free(v->ram);
 	free(v->events);
 	free(v);
@@ -436,6 +449,7 @@ int ioasid_viommu_add_endpoint(struct ioasid_viommu *v, uint32_t endpoint_id,
 	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
 	struct ioasid_iova_range *ranges = NULL;
 	uint64_t alignment = 0, lo = 0, hi = UINT64_MAX;
+	struct viommu_ep_table *table;
 	struct viommu_endpoint *ep;
 	uint32_t num = 0;
 	int rc;
@@ -458,13 +472,16 @@ int ioasid_viommu_add_endpoint(struct ioasid_viommu *v, uint32_t endpoint_id,
 				   "viommu endpoint %u: add endpoints before ioasid_viommu_enable_nested()",
 				   endpoint_id);
 	ep = calloc(1, sizeof(*ep));
-	if (!ep)
+	table = viommu_ep_table_alloc(v);
+	if (!ep || !table) {
+		free(ep);
+		free(table);
 		return ioasid_fail(-ENOMEM, "viommu: out of memory");
+	}
 	ep->id = endpoint_id;
 	ep->dev = dev;
 	ep->group = -1;
-	for (unsigned int i = 0; i < VIOMMU_IOTLB_SIZE; i++)
-		ep->iotlb[i].page = UINT64_MAX;
+	atomic_init(&ep->rdomain, NULL);
 
 	if (dev) {
 		struct viommu_endpoint *mate, *o;
@@ -588,9 +605,13 @@ int ioasid_viommu_add_endpoint(struct ioasid_viommu *v, uint32_t endpoint_id,
 			v->config.input_end = hi;
 		v->have_physical = true;
 	}
+	/* translate() finds it from here. */
+	viommu_ep_table_publish(v, table, ep);
+	viommu_writer_done(v);
 	free(ranges);
 	return 0;
 fail:
+	free(table);
 	free(ranges);
 	free(ep->resv);
 	free(ep);
@@ -655,6 +676,7 @@ static void set_bypass(struct ioasid_viommu *v, uint8_t bypass)
 	if (v->config.bypass == bypass)
 		return;
 	v->config.bypass = bypass;
+	viommu_publish_bypass(v);
 	VIDX_FOR_EACH_ID(&v->endpoints, ep) {
 		if (ep->domain || !ep->dev)
 			continue;
@@ -684,6 +706,9 @@ int ioasid_viommu_config_write(struct ioasid_viommu *v, uint32_t offset,
 				   "viommu config: bypass is writable only with BYPASS_CONFIG negotiated");
 	/* 8, 13: bits 1-7 ignored, so only 0 or 1 is ever presented. */
 	set_bypass(v, *(const uint8_t *)buf & 1);
+	/* Unattached endpoints' translations change: done once no
+	 * translate() of the old value is left. */
+	viommu_writer_done(v);
 	if (viommu_after_change)
 		viommu_after_change(v);
 	return 0;
@@ -701,9 +726,12 @@ int ioasid_viommu_reset(struct ioasid_viommu *v, unsigned int kind)
 	/* 12: bypass survives a device reset, a system reset restores it. */
 	if (kind == IOASID_VIOMMU_RESET_SYSTEM)
 		v->config.bypass = v->initial_bypass;
+	viommu_publish_bypass(v);
 	drop_guest_state(v);
 	v->negotiated = 0;
 	v->features_set = false;
+	/* Returns once no translate() of the old state is left. */
+	viommu_writer_done(v);
 	if (viommu_after_change)
 		viommu_after_change(v);
 	return 0;

@@ -695,25 +695,19 @@ static int check_staging(struct ioasid_viommu *v, struct staging *s)
 /* ------------------------------------------------------------------ */
 /* Restore: commit, or roll back                                        */
 
-static void free_mapping(void *value, void *arg)
-{
-	(void)arg;
-	free(value);
-}
-
 /* Undo a partial commit: endpoints back to unattached (as before, with
- * the old bypass), every domain built so far gone with its host state. */
+ * the old bypass), every domain built so far gone with its host state
+ * (and, after the grace period, from translate()'s view). */
 static void rollback(struct ioasid_viommu *v, struct staging *s,
 		     uint8_t old_bypass)
 {
 	v->config.bypass = old_bypass;
+	viommu_publish_bypass(v);
 	for (uint32_t i = 0; i < s->num_endpoints; i++) {
 		struct viommu_endpoint *ep = s->endpoints[i].ep;
 
-		ep->domain = NULL;
+		viommu_ep_set_domain(v, ep, NULL);
 		ep->dom_next = NULL;
-		for (unsigned int k = 0; k < VIOMMU_IOTLB_SIZE; k++)
-			ep->iotlb[k].page = UINT64_MAX;
 		if (ep->dev &&
 		    v->strategy->endpoint_place(v, ep, NULL, old_bypass == 1))
 			v->strategy->endpoint_place(v, ep, NULL, false);
@@ -723,11 +717,7 @@ static void rollback(struct ioasid_viommu *v, struct staging *s,
 
 		if (!d)
 			continue;
-		v->strategy->domain_destroy(v, d);
-		vidx_clear(&d->maps, free_mapping, NULL);
-		if (vidx_find(&v->domains, d->id) == d)
-			vidx_remove(&v->domains, d->id);
-		free(d);
+		viommu_domain_retire(v, d);
 		s->domains[i].d = NULL;
 	}
 	v->num_mappings = 0;
@@ -744,18 +734,13 @@ static int commit(struct ioasid_viommu *v, struct staging *s)
 	int rc = 0;
 
 	for (uint32_t i = 0; i < s->num_domains && !rc; i++) {
-		struct viommu_domain *d = calloc(1, sizeof(*d));
+		struct viommu_domain *d =
+			viommu_domain_new(s->domains[i].id, s->domains[i].bypass);
 
 		if (!d) {
 			rc = ioasid_fail(-ENOMEM, "viommu restore: out of memory");
 			break;
 		}
-		d->id = s->domains[i].id;
-		d->bypass = s->domains[i].bypass;
-		/* Endpoints join below, each with a flushed IOTLB, and UNMAP
-		 * takes a fresh generation: any value is valid here. */
-		d->unmap_gen = 0;
-		vidx_init(&d->maps);
 		/* A domain that was shadow on the source stays shadow (its
 		 * write-only maps stay write-only); a nested one gets a
 		 * table in this device's region, or becomes shadow here as
@@ -776,29 +761,37 @@ static int commit(struct ioasid_viommu *v, struct staging *s)
 	}
 	for (uint64_t i = 0; i < s->num_mappings && !rc; i++) {
 		struct viommu_domain *d = find_domain(s, s->mappings[i].domain)->d;
-		struct viommu_mapping *m = malloc(sizeof(*m));
+		const struct viommu_mapping *sm = &s->mappings[i].m;
+		struct viommu_mapping *m = NULL;
 
-		if (!m) {
+		if (vrt_reserve(&d->rmaps, &v->vrt) ||
+		    !(m = viommu_mapping_new(v))) {
 			rc = ioasid_fail(-ENOMEM, "viommu restore: out of memory");
 			break;
 		}
-		*m = s->mappings[i].m;
+		m->start = sm->start;
+		m->last = sm->last;
+		m->phys = sm->phys;
+		m->flags = sm->flags;
 		rc = v->strategy->map(v, d, m);
 		if (rc) {
-			free(m);
+			viommu_mapping_put(v, m);
 			break;
 		}
 		rc = vidx_insert(&d->maps, m->start, m->last, m);
 		if (rc) {
 			v->strategy->unmap(v, d, m);
-			free(m);
+			viommu_mapping_put(v, m);
 			rc = ioasid_fail(rc, "viommu restore: cannot index a mapping");
 			break;
 		}
+		viommu_map_publish(v, d, m);
 		v->num_mappings++;
 	}
-	if (!rc)
+	if (!rc) {
 		v->config.bypass = s->config.bypass;
+		viommu_publish_bypass(v);
+	}
 	for (uint32_t i = 0; i < s->num_endpoints && !rc; i++) {
 		struct st_endpoint *e = &s->endpoints[i];
 		struct viommu_endpoint *ep = e->ep;
@@ -812,10 +805,8 @@ static int commit(struct ioasid_viommu *v, struct staging *s)
 							 viommu_unattached_bypass(v));
 		if (rc)
 			break;
-		for (unsigned int k = 0; k < VIOMMU_IOTLB_SIZE; k++)
-			ep->iotlb[k].page = UINT64_MAX;
 		if (d) {
-			ep->domain = d;
+			viommu_ep_set_domain(v, ep, d);
 			ep->dom_next = d->endpoints;
 			d->endpoints = ep;
 			d->num_endpoints++;
@@ -832,10 +823,16 @@ static int commit(struct ioasid_viommu *v, struct staging *s)
 	}
 	v->negotiated = s->negotiated;
 	v->features_set = s->features_set;
+	/* A translate() of an unattached endpoint during the restore may
+	 * have queued a report since the check: the source's replace it
+	 * (counted as dropped). */
+	pthread_mutex_lock(&v->ev_lock);
+	v->events_dropped += v->ev_count;
 	v->ev_head = 0;
 	v->ev_count = s->num_events;
 	for (uint32_t i = 0; i < s->num_events; i++)
 		v->events[i].fault = s->events[i];
+	pthread_mutex_unlock(&v->ev_lock);
 	return 0;
 }
 
@@ -848,7 +845,10 @@ int ioasid_viommu_restore(struct ioasid_viommu *v, const void *buf,
 	ioasid_clear_error();
 	if (!v || (!buf && size))
 		return ioasid_fail(-EINVAL, "viommu restore: NULL argument");
-	if (vidx_count(&v->domains) || v->num_mappings || v->ev_count)
+	pthread_mutex_lock(&v->ev_lock);
+	rc = v->ev_count != 0;
+	pthread_mutex_unlock(&v->ev_lock);
+	if (vidx_count(&v->domains) || v->num_mappings || rc)
 		return ioasid_fail(-EBUSY,
 				   "viommu restore: the device has guest state already (restore into a new or reset device)");
 	rc = parse_stream(buf, size, &s);
@@ -857,6 +857,7 @@ int ioasid_viommu_restore(struct ioasid_viommu *v, const void *buf,
 	if (!rc)
 		rc = commit(v, &s);
 	staging_free(&s);
+	viommu_writer_done(v);
 	if (viommu_after_change)
 		viommu_after_change(v);
 	return rc;

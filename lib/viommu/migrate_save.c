@@ -71,7 +71,9 @@ static size_t saved_size(const struct ioasid_viommu *v)
 	       MIG_CRC_SIZE;
 }
 
-int ioasid_viommu_save(struct ioasid_viommu *v, void *buf, size_t size,
+/* Under ev_lock: translate() may queue a fault report at any time, and
+ * the size must be the one written. */
+static int save_locked(struct ioasid_viommu *v, void *buf, size_t size,
 		       size_t *needed)
 {
 	struct viommu_endpoint *ep;
@@ -80,9 +82,6 @@ int ioasid_viommu_save(struct ioasid_viommu *v, void *buf, size_t size,
 	size_t total;
 	uint8_t *r;
 
-	ioasid_clear_error();
-	if (!v || !needed || (!buf && size))
-		return ioasid_fail(-EINVAL, "viommu save: NULL argument");
 	total = saved_size(v);
 	*needed = total;
 	if (size < total)
@@ -155,4 +154,18 @@ int ioasid_viommu_save(struct ioasid_viommu *v, void *buf, size_t size,
 	}
 	le32_put(w.p + w.off, viommu_mig_crc32(w.p, w.off));
 	return 0;
+}
+
+int ioasid_viommu_save(struct ioasid_viommu *v, void *buf, size_t size,
+		       size_t *needed)
+{
+	int rc;
+
+	ioasid_clear_error();
+	if (!v || !needed || (!buf && size))
+		return ioasid_fail(-EINVAL, "viommu save: NULL argument");
+	pthread_mutex_lock(&v->ev_lock);
+	rc = save_locked(v, buf, size, needed);
+	pthread_mutex_unlock(&v->ev_lock);
+	return rc;
 }

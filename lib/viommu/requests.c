@@ -20,19 +20,27 @@ void (*viommu_after_change)(struct ioasid_viommu *v);
 /* ------------------------------------------------------------------ */
 /* Events                                                               */
 
+/* From any thread (translate() queues faults too): the ring is under
+ * ev_lock, the VMM's callback runs after it. */
 static void queue_fault(struct ioasid_viommu *v, uint8_t reason,
 			uint32_t flags, uint32_t endpoint, uint64_t address)
 {
-	v->stats.faults++;
+	bool queued = false;
+
+	pthread_mutex_lock(&v->ev_lock);
+	v->faults++;
 	if (v->ev_count == v->max_events) {
-		v->stats.events_dropped++;
-		return;
+		v->events_dropped++;
+	} else {
+		struct viommu_event *e =
+			&v->events[(v->ev_head + v->ev_count) % v->max_events];
+
+		e->fault = (struct viommu_fault){ reason, flags, endpoint, address };
+		v->ev_count++;
+		queued = true;
 	}
-	struct viommu_event *e =
-		&v->events[(v->ev_head + v->ev_count) % v->max_events];
-	e->fault = (struct viommu_fault){ reason, flags, endpoint, address };
-	v->ev_count++;
-	if (v->event_notify)
+	pthread_mutex_unlock(&v->ev_lock);
+	if (queued && v->event_notify)
 		v->event_notify(v, v->event_data);
 }
 
@@ -52,25 +60,35 @@ bool viommu_unattached_bypass(const struct ioasid_viommu *v)
 	return v->config.bypass == 1;
 }
 
-static void iotlb_flush(struct viommu_endpoint *ep)
-{
-	for (unsigned int i = 0; i < VIOMMU_IOTLB_SIZE; i++)
-		ep->iotlb[i].page = UINT64_MAX;
-}
-
 /* Mappings come and go with every MAP/UNMAP pair: freed ones are kept
  * for reuse (each is still its own malloc() block, so free() stays
  * valid on any of them), which takes malloc and free off the hot path. */
 #define MAPPING_CACHE_MAX 4096u
+/* One line each (struct viommu_mapping). */
+#define MAPPING_ALLOC 64u
+_Static_assert(sizeof(struct viommu_mapping) <= MAPPING_ALLOC,
+	       "a mapping fits its line");
 
-static struct viommu_mapping *mapping_new(struct ioasid_viommu *v)
+struct viommu_mapping *viommu_mapping_new(struct ioasid_viommu *v)
 {
 	struct viommu_mapping *m = v->free_maps;
 
-	if (!m)
-		return malloc(sizeof(*m));
+	if (!m) {
+		m = aligned_alloc(MAPPING_ALLOC, MAPPING_ALLOC);
+		if (m) {
+			atomic_init(&m->seq, 0);
+			m->leaf = NULL;
+		}
+		return m;
+	}
 	v->free_maps = (struct viommu_mapping *)(uintptr_t)m->phys;
 	v->num_free_maps--;
+	/* The next even value: an IOTLB entry of its last life (odd now,
+	 * or even if it was never published) does not match. */
+	atomic_store_explicit(&m->seq,
+			      (atomic_load_explicit(&m->seq, memory_order_relaxed) | 1) + 1,
+			      memory_order_relaxed);
+	m->leaf = NULL;
 	return m;
 }
 
@@ -96,26 +114,221 @@ void viommu_mapping_cache_free(struct ioasid_viommu *v)
 	v->num_free_maps = 0;
 }
 
-static void free_mapping(void *value, void *arg)
-{
-	struct ioasid_viommu *v = arg;
+/* ------------------------------------------------------------------ */
+/* What translate() sees (see viommu-internal.h)                        */
 
-	v->num_mappings--;
-	viommu_mapping_put(v, value);
+/*
+ * What waits for a grace period sits on intrusive lists (nothing to
+ * allocate, so retiring never fails): nodes through pool_next, mappings
+ * through retire_next, domains and endpoint tables through their own.
+ */
+static void retire_node(struct vrt_env *env, struct vrt_node *n)
+{
+	struct ioasid_viommu *v =
+		(struct ioasid_viommu *)((char *)env - offsetof(struct ioasid_viommu, vrt));
+
+	n->pool_next = v->retired_nodes;
+	v->retired_nodes = n;
+	v->num_retired++;
 }
 
-static void domain_free(struct ioasid_viommu *v, struct viommu_domain *d)
+static void put_mapping_cb(void *value, void *arg)
+{
+	viommu_mapping_put(arg, value);
+}
+
+/* After a grace period (or with no reader left): free what is retired. */
+static void reclaim(struct ioasid_viommu *v)
+{
+	while (v->retired_nodes) {
+		struct vrt_node *n = v->retired_nodes;
+
+		v->retired_nodes = n->pool_next;
+		vrt_node_put(&v->vrt, n);
+	}
+	while (v->retired_maps) {
+		struct viommu_mapping *m = v->retired_maps;
+
+		v->retired_maps = m->retire_next;
+		viommu_mapping_put(v, m);
+	}
+	while (v->retired_domains) {
+		struct viommu_domain *d = v->retired_domains;
+
+		v->retired_domains = d->retire_next;
+		vidx_clear(&d->maps, put_mapping_cb, v);
+		free(d);
+	}
+	while (v->retired_tables) {
+		struct viommu_ep_table *t = v->retired_tables;
+
+		v->retired_tables = t->retire_next;
+		free(t);
+	}
+	v->num_retired = 0;
+	v->dead_mappings = 0;
+}
+
+int viommu_readers_init(struct ioasid_viommu *v)
+{
+	int rc = vrcu_device_init(&v->rd);
+
+	if (rc)
+		return ioasid_fail(rc, "viommu: out of memory");
+	atomic_init(&v->rdcfg.eps, NULL);
+	atomic_init(&v->rdcfg.bypass, v->config.bypass);
+	v->vrt.retire = retire_node;
+	return 0;
+}
+
+void viommu_readers_fini(struct ioasid_viommu *v)
+{
+	/* No reader is left: no grace period to wait for. */
+	reclaim(v);
+	free(atomic_load_explicit(&v->rdcfg.eps, memory_order_relaxed));
+	atomic_store_explicit(&v->rdcfg.eps, NULL, memory_order_relaxed);
+	vrt_env_fini(&v->vrt);
+	vrcu_device_fini(&v->rd);
+}
+
+struct viommu_domain *viommu_domain_new(uint32_t id, bool bypass)
+{
+	struct viommu_domain *d = aligned_alloc(64, (sizeof(*d) + 63) & ~(size_t)63);
+
+	if (!d)
+		return NULL;
+	memset(d, 0, sizeof(*d));
+	d->id = id;
+	d->bypass = bypass;
+	vidx_init(&d->maps);
+	vrt_init(&d->rmaps);
+	return d;
+}
+
+void viommu_domain_retire(struct ioasid_viommu *v, struct viommu_domain *d)
 {
 	v->strategy->domain_destroy(v, d);
-	vidx_clear(&d->maps, free_mapping, v);
-	vidx_remove(&v->domains, d->id);
-	free(d);
+	if (vidx_find(&v->domains, d->id) == d)
+		vidx_remove(&v->domains, d->id);
+	v->num_mappings -= vidx_count(&d->maps);
+	/* Its mappings go back to malloc maybe: the generation moves. */
+	v->rd_changed = true;
+	vrt_clear(&d->rmaps, &v->vrt);
+	/* Its mappings (still in d->maps) go with it after the grace
+	 * period. */
+	d->retire_next = v->retired_domains;
+	v->retired_domains = d;
+	v->num_retired++;
+}
+
+void viommu_ep_set_domain(struct ioasid_viommu *v, struct viommu_endpoint *ep,
+			  struct viommu_domain *d)
+{
+	ep->domain = d;
+	if (atomic_load_explicit(&ep->rdomain, memory_order_relaxed) == d)
+		return;
+	/* Release: a reader that sees @d sees its contents. */
+	atomic_store_explicit(&ep->rdomain, d, memory_order_release);
+	v->rd_changed = true;
+}
+
+void viommu_map_publish(struct ioasid_viommu *v, struct viommu_domain *d,
+			struct viommu_mapping *m)
+{
+	vrt_insert(&d->rmaps, &v->vrt, m);
+}
+
+void viommu_map_unpublish(struct ioasid_viommu *v, struct viommu_domain *d,
+			  struct viommu_mapping *m)
+{
+	vrt_remove(&d->rmaps, &v->vrt, m);
+	/* Odd: dead.  IOTLB entries of it are stale from here. */
+	atomic_store_explicit(&m->seq,
+			      atomic_load_explicit(&m->seq, memory_order_relaxed) + 1,
+			      memory_order_release);
+	v->dead_mappings++;
+	v->rd_sync = true;
+	m->retire_next = v->retired_maps;
+	v->retired_maps = m;
+	v->num_retired++;
+}
+
+void viommu_publish_bypass(struct ioasid_viommu *v)
+{
+	if (atomic_load_explicit(&v->rdcfg.bypass, memory_order_relaxed) ==
+	    v->config.bypass)
+		return;
+	atomic_store_explicit(&v->rdcfg.bypass, v->config.bypass,
+			      memory_order_release);
+	v->rd_changed = true;
+}
+
+/* What was retired is freed at the latest when this many wait. */
+#define RETIRE_BATCH 256u
+
+void viommu_writer_done(struct ioasid_viommu *v)
+{
+	atomic_store_explicit(&v->pub_mappings, v->num_mappings,
+			      memory_order_relaxed);
+	atomic_store_explicit(&v->pub_domains, (uint32_t)vidx_count(&v->domains),
+			      memory_order_relaxed);
+	/* After every store readers may see, before the grace period: a
+	 * reader that sees the new generation sees the new state, one
+	 * that saw the old one is waited for.  The mappings that go back
+	 * to malloc below (beyond the reuse cache) take every cached
+	 * translation with them. */
+	if (v->rd_changed ||
+	    v->num_free_maps + v->dead_mappings > MAPPING_CACHE_MAX)
+		atomic_fetch_add(&v->rd.gen, 1);
+	if (v->rd_changed || v->rd_sync || v->num_retired >= RETIRE_BATCH) {
+		vrcu_synchronize(&v->rd);
+		reclaim(v);
+	}
+	v->rd_changed = v->rd_sync = false;
+}
+
+struct viommu_ep_table *viommu_ep_table_alloc(struct ioasid_viommu *v)
+{
+	const struct viommu_ep_table *old =
+		atomic_load_explicit(&v->rdcfg.eps, memory_order_relaxed);
+	uint32_t n = old ? old->num : 0;
+	struct viommu_ep_table *t = malloc(sizeof(*t) + (n + 1) * sizeof(t->e[0]));
+
+	if (!t)
+		ioasid_fail(-ENOMEM, "viommu: out of memory");
+	return t;
+}
+
+void viommu_ep_table_publish(struct ioasid_viommu *v, struct viommu_ep_table *t,
+			     struct viommu_endpoint *ep)
+{
+	struct viommu_ep_table *old =
+		atomic_load_explicit(&v->rdcfg.eps, memory_order_relaxed);
+	uint32_t n = old ? old->num : 0, at = 0;
+
+	while (at < n && old->e[at].id < ep->id)
+		at++;
+	t->num = n + 1;
+	if (at)
+		memcpy(t->e, old->e, at * sizeof(t->e[0]));
+	t->e[at] = (struct viommu_ep_ref){ ep->id, ep };
+	if (n > at)
+		memcpy(t->e + at + 1, old->e + at, (n - at) * sizeof(t->e[0]));
+	atomic_store_explicit(&v->rdcfg.eps, t, memory_order_release);
+	if (old) {
+		old->retire_next = v->retired_tables;
+		v->retired_tables = old;
+		v->num_retired++;
+	}
 }
 
 /* Take @ep out of its domain's bookkeeping; the last endpoint out takes
  * the domain and its mappings with it (the Linux driver replays a
- * domain's mappings when its first endpoint attaches). */
-static void domain_unlink(struct ioasid_viommu *v, struct viommu_endpoint *ep)
+ * domain's mappings when its first endpoint attaches).  translate()
+ * sees @next from here (the domain of a move: never unattached, which
+ * could be bypass, in between). */
+static void domain_unlink(struct ioasid_viommu *v, struct viommu_endpoint *ep,
+			  struct viommu_domain *next)
 {
 	struct viommu_domain *d = ep->domain;
 
@@ -129,19 +342,18 @@ static void domain_unlink(struct ioasid_viommu *v, struct viommu_endpoint *ep)
 		}
 	}
 	ep->dom_next = NULL;
-	ep->domain = NULL;
-	iotlb_flush(ep);
+	viommu_ep_set_domain(v, ep, next);
 	if (--d->num_endpoints == 0)
-		domain_free(v, d);
+		viommu_domain_retire(v, d);
 }
 
-static void domain_link(struct viommu_domain *d, struct viommu_endpoint *ep)
+static void domain_link(struct ioasid_viommu *v, struct viommu_domain *d,
+			struct viommu_endpoint *ep)
 {
-	ep->domain = d;
+	viommu_ep_set_domain(v, ep, d);
 	ep->dom_next = d->endpoints;
 	d->endpoints = ep;
 	d->num_endpoints++;
-	iotlb_flush(ep);
 }
 
 /* Move a physical endpoint to the unattached state: bypass or blocked.
@@ -231,7 +443,7 @@ static void group_unlink(struct ioasid_viommu *v, struct viommu_endpoint *ep,
 			continue;
 		o->group_left = left && o != ep && o->domain;
 		o->group_left_domain = o->group_left ? o->domain->id : 0;
-		domain_unlink(v, o);
+		domain_unlink(v, o, NULL);
 	}
 }
 
@@ -297,7 +509,6 @@ static uint8_t do_attach(struct ioasid_viommu *v, const struct viommu_req *r,
 			all_there = false;
 	if (all_there) {
 		ep->group_left = false;
-		iotlb_flush(ep);
 		return VIOMMU_S_OK;
 	}
 	if (d) {
@@ -314,13 +525,9 @@ static uint8_t do_attach(struct ioasid_viommu *v, const struct viommu_req *r,
 	} else {
 		if (vidx_count(&v->domains) >= v->max_domains)
 			return VIOMMU_S_NOMEM;
-		d = calloc(1, sizeof(*d));
+		d = viommu_domain_new(r->domain, bypass);
 		if (!d)
 			return VIOMMU_S_NOMEM;
-		d->id = r->domain;
-		d->bypass = bypass;
-		d->unmap_gen = ++v->gen_counter;
-		vidx_init(&d->maps);
 		rc = v->strategy->domain_create(v, d);
 		if (rc == 0 && vidx_insert(&v->domains, d->id, d->id, d)) {
 			v->strategy->domain_destroy(v, d);
@@ -340,7 +547,7 @@ static uint8_t do_attach(struct ioasid_viommu *v, const struct viommu_req *r,
 		/* The group is unattached on the host now, so no device is
 		 * on the new domain's host objects. */
 		if (created)
-			domain_free(v, d);
+			viommu_domain_retire(v, d);
 		/* The DETACH half happened: the group leaves its old
 		 * domain either way. */
 		group_unlink(v, ep, false);
@@ -351,8 +558,8 @@ static uint8_t do_attach(struct ioasid_viommu *v, const struct viommu_req *r,
 			continue;
 		o->group_left = false;
 		if (o->domain != d) {
-			domain_unlink(v, o);
-			domain_link(d, o);
+			domain_unlink(v, o, d);
+			domain_link(v, d, o);
 		}
 	}
 	return VIOMMU_S_OK;
@@ -424,11 +631,17 @@ static uint8_t do_map(struct ioasid_viommu *v, const struct viommu_req *r,
 			       ? VIOMMU_S_INVAL /* 53 first */
 			       : VIOMMU_S_NOMEM;
 
-	m = mapping_new(v);
+	/* Room for translate()'s copy first: once the host has the
+	 * mapping, nothing may fail. */
+	if (vrt_reserve(&d->rmaps, &v->vrt))
+		return VIOMMU_S_NOMEM;
+	m = viommu_mapping_new(v);
 	if (!m)
 		return VIOMMU_S_NOMEM;
-	*m = (struct viommu_mapping){ r->virt_start, r->virt_end,
-				      r->phys_start, r->flags };
+	m->start = r->virt_start;
+	m->last = r->virt_end;
+	m->phys = r->phys_start;
+	m->flags = r->flags;
 	/* One descent: the insert is the overlap check (53). */
 	rc = vidx_insert(&d->maps, m->start, m->last, m);
 	if (rc) {
@@ -441,6 +654,7 @@ static uint8_t do_map(struct ioasid_viommu *v, const struct viommu_req *r,
 		viommu_mapping_put(v, m);
 		return status_of(rc);
 	}
+	viommu_map_publish(v, d, m);
 	v->num_mappings++;
 	return VIOMMU_S_OK;
 }
@@ -452,7 +666,6 @@ static uint8_t do_unmap(struct ioasid_viommu *v, const struct viommu_req *r,
 	struct viommu_mapping *m;
 	struct viommu_domain *d;
 	struct itree_iter pos;
-	bool removed = false;
 	uint8_t status = VIOMMU_S_OK;
 
 	d = vidx_find(&v->domains, r->domain);
@@ -491,16 +704,15 @@ static uint8_t do_unmap(struct ioasid_viommu *v, const struct viommu_req *r,
 		}
 		/* From the lookup: the strategies do not touch d->maps. */
 		vidx_remove_at(&d->maps, &pos);
-		viommu_mapping_put(v, m);
+		/* translate() stops finding it; it is freed after the
+		 * grace period that ends this request. */
+		viommu_map_unpublish(v, d, m);
 		v->num_mappings--;
-		removed = true;
 		m = last < r->virt_end
 			    ? vidx_first_overlap_pos(&d->maps, last + 1,
 						     r->virt_end, &pos)
 			    : NULL;
 	}
-	if (removed)
-		d->unmap_gen = ++v->gen_counter;
 	return status;
 }
 
@@ -699,7 +911,9 @@ int ioasid_viommu_handle_request(struct ioasid_viommu *v,
 		if (!in[i].iov_base && in[i].iov_len)
 			return ioasid_fail(-EINVAL,
 					   "viommu request: writable buffer %u is NULL", i);
-	v->stats.requests++;
+	atomic_store_explicit(&v->requests,
+			      atomic_load_explicit(&v->requests, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
 
 	/* Copied before parsing (the guest may change its buffers at any
 	 * time: each byte is read once); one buffer, the common case, by
@@ -737,6 +951,9 @@ int ioasid_viommu_handle_request(struct ioasid_viommu *v,
 		status = handlers[req.type](v, &req, &reply);
 	else /* in the wire table but not handled yet */
 		status = VIOMMU_S_UNSUPP;
+	/* The status is the completion the guest sees: every translate()
+	 * that could still return what the request took away ends first. */
+	viommu_writer_done(v);
 	viommu_wire_tail(tail, status); /* 22: tail.reserved zero */
 	if (in_num == 1)
 		memcpy((uint8_t *)in[0].iov_base + tail_off, tail, sizeof(tail));
@@ -760,15 +977,72 @@ int ioasid_viommu_handle_buffers(struct ioasid_viommu *v, const void *req,
 /* ------------------------------------------------------------------ */
 /* Public: translate and events                                         */
 
+static inline uint32_t tlb_index(uint64_t serial, uint32_t endpoint,
+				 uint64_t page)
+{
+	/* Neighbouring pages of one endpoint in neighbouring entries. */
+	return (uint32_t)((page + endpoint * 0x9e3779b1ull + serial * 0x85ebca77ull) &
+			  (VRCU_TLB_SIZE - 1));
+}
+
+static struct viommu_endpoint *find_endpoint(const struct ioasid_viommu *v,
+					     uint32_t id)
+{
+	const struct viommu_ep_table *t =
+		atomic_load_explicit(&((struct ioasid_viommu *)v)->rdcfg.eps,
+				     memory_order_acquire);
+	uint32_t lo = 0, hi = t ? t->num : 0;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (t->e[mid].id == id)
+			return t->e[mid].ep;
+		if (t->e[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static uint32_t perm_of(uint32_t flags)
+{
+	return (flags & VIOMMU_MAP_F_READ ? IOASID_VIOMMU_ACCESS_READ : 0) |
+	       (flags & VIOMMU_MAP_F_WRITE ? IOASID_VIOMMU_ACCESS_WRITE : 0) |
+	       (flags & VIOMMU_MAP_F_MMIO ? IOASID_VIOMMU_ACCESS_MMIO : 0);
+}
+
+/* What a lookup found, taken out of the read-side section. */
+enum xlate_result {
+	XLATE_OK,
+	XLATE_NOENT,	/* no such endpoint */
+	XLATE_PHYSICAL,
+	XLATE_BLOCKED,	/* unattached, no bypass */
+	XLATE_UNMAPPED,
+};
+
+/*
+ * Any number of threads, concurrently with the writer (see the header's
+ * thread-safety rules).  Everything between vrcu_read_lock() and
+ * vrcu_read_unlock() is what the writer's grace period waits for: an
+ * UNMAP, DETACH or reset that completes after this call has loaded its
+ * result cannot free what it returns, and one that completed before the
+ * lock is seen whole.  Faults are queued after the section (the VMM's
+ * callback may do anything).
+ */
 int ioasid_viommu_translate(struct ioasid_viommu *v, uint32_t endpoint_id,
 			    uint64_t iova, uint32_t access,
 			    struct ioasid_viommu_translation *t)
 {
 	const uint32_t rw = IOASID_VIOMMU_ACCESS_READ | IOASID_VIOMMU_ACCESS_WRITE;
-	struct viommu_iotlb_entry *e;
-	struct viommu_endpoint *ep;
-	struct viommu_domain *d;
-	uint64_t page;
+	struct vrcu_tlb_entry *e = NULL, x;
+	const struct vrcu_tlb_entry *res_e = &x;
+	enum xlate_result res = XLATE_OK;
+	struct vrcu_thread *th;
+	struct vrcu_slot *slot;
+	uint64_t page, gen;
+	unsigned int parity;
 	uint32_t fault_flags;
 
 	ioasid_clear_error();
@@ -779,100 +1053,182 @@ int ioasid_viommu_translate(struct ioasid_viommu *v, uint32_t endpoint_id,
 		return ioasid_fail(-EINVAL,
 				   "viommu translate: access %#x is not READ and/or WRITE",
 				   access);
-	ep = vidx_find(&v->endpoints, endpoint_id);
-	if (!ep)
-		return ioasid_fail(-ENOENT, "viommu endpoint %u does not exist",
-				   endpoint_id);
-	if (ep->dev)
-		return ioasid_fail(-EINVAL,
-				   "viommu endpoint %u is a physical device: the host IOMMU translates",
-				   endpoint_id);
-	fault_flags = (access & IOASID_VIOMMU_ACCESS_READ ? VIOMMU_FAULT_F_READ : 0) |
-		      (access & IOASID_VIOMMU_ACCESS_WRITE ? VIOMMU_FAULT_F_WRITE : 0);
-	d = ep->domain;
-	if ((!d && viommu_unattached_bypass(v)) || (d && d->bypass)) {
-		t->gpa = iova;
-		t->iova_last = UINT64_MAX;
-		t->perm = rw;
-		return 0;
+	th = vrcu_thread();
+	page = iova >> VRCU_TLB_SHIFT;
+	slot = vrcu_read_lock(&v->rd, th, &parity);
+	gen = atomic_load_explicit(&v->rd.gen, memory_order_acquire);
+	if (th->cache) {
+		e = &th->tlb[tlb_index(v->rd.serial, endpoint_id, page)];
+		if (e->page == page && e->serial == v->rd.serial &&
+		    e->endpoint == endpoint_id && e->gen == gen &&
+		    (!e->rec ||
+		     atomic_load_explicit(&((struct viommu_mapping *)e->rec)->seq,
+					  memory_order_acquire) == e->seq)) {
+			res_e = e; /* the thread's own: readable after unlock */
+			vrcu_count(&slot->hits, th->owned);
+			vrcu_read_unlock(slot, parity, th);
+			goto found;
+		}
 	}
-	if (!d) {
-		queue_fault(v, VIOMMU_FAULT_R_DOMAIN,
-			    fault_flags | VIOMMU_FAULT_F_ADDRESS, ep->id, iova);
-		return ioasid_fail(-EFAULT,
-				   "viommu endpoint %u is not attached", ep->id);
-	}
+	{
+		struct viommu_endpoint *ep = find_endpoint(v, endpoint_id);
+		struct viommu_domain *d;
+		struct viommu_mapping *m;
 
-	page = iova / v->granule;
-	e = &ep->iotlb[page % VIOMMU_IOTLB_SIZE];
-	if (e->page == page && e->gen == d->unmap_gen) {
-		v->stats.iotlb_hits++;
-	} else {
-		struct viommu_mapping *m = vidx_find(&d->maps, iova);
-
-		v->stats.iotlb_misses++;
+		if (!ep || ep->dev) {
+			res = ep ? XLATE_PHYSICAL : XLATE_NOENT;
+			goto unlock;
+		}
+		d = atomic_load_explicit(&ep->rdomain, memory_order_acquire);
+		if ((!d && atomic_load_explicit(&v->rdcfg.bypass,
+						memory_order_acquire) == 1) ||
+		    (d && d->bypass)) {
+			/* Identity, valid while the generation holds. */
+			vrcu_count(&slot->misses, th->owned);
+			x = (struct vrcu_tlb_entry){
+				.serial = v->rd.serial, .page = page, .gen = gen,
+				.delta = 0, .last = UINT64_MAX,
+				.endpoint = endpoint_id, .perm = rw,
+			};
+			if (e)
+				*e = x;
+			goto unlock;
+		}
+		if (!d) {
+			res = XLATE_BLOCKED;
+			goto unlock;
+		}
+		vrcu_count(&slot->misses, th->owned);
+		m = vrt_find(&d->rmaps, iova);
 		if (!m) {
-			queue_fault(v, VIOMMU_FAULT_R_MAPPING,
-				    fault_flags | VIOMMU_FAULT_F_ADDRESS, ep->id,
-				    iova);
+			res = XLATE_UNMAPPED;
+			goto unlock;
+		}
+		x = (struct vrcu_tlb_entry){
+			.serial = v->rd.serial, .page = page, .gen = gen,
+			.rec = m,
+			.seq = atomic_load_explicit(&m->seq, memory_order_acquire),
+			.delta = m->phys - m->start, .last = m->last,
+			.endpoint = endpoint_id, .perm = perm_of(m->flags),
+		};
+		/* Odd: an UNMAP in progress took it away (and waits for
+		 * this section); answer, but do not cache. */
+		if (e && !(x.seq & 1))
+			*e = x;
+	}
+unlock:
+	vrcu_read_unlock(slot, parity, th);
+	if (res != XLATE_OK) {
+		fault_flags = (access & IOASID_VIOMMU_ACCESS_READ ? VIOMMU_FAULT_F_READ : 0) |
+			      (access & IOASID_VIOMMU_ACCESS_WRITE ? VIOMMU_FAULT_F_WRITE : 0) |
+			      VIOMMU_FAULT_F_ADDRESS;
+		switch (res) {
+		case XLATE_NOENT:
+			return ioasid_fail(-ENOENT, "viommu endpoint %u does not exist",
+					   endpoint_id);
+		case XLATE_PHYSICAL:
+			return ioasid_fail(-EINVAL,
+					   "viommu endpoint %u is a physical device: the host IOMMU translates",
+					   endpoint_id);
+		case XLATE_BLOCKED:
+			queue_fault(v, VIOMMU_FAULT_R_DOMAIN, fault_flags,
+				    endpoint_id, iova);
+			return ioasid_fail(-EFAULT, "viommu endpoint %u is not attached",
+					   endpoint_id);
+		default:
+			queue_fault(v, VIOMMU_FAULT_R_MAPPING, fault_flags,
+				    endpoint_id, iova);
 			return ioasid_fail(-EFAULT,
 					   "viommu endpoint %u: iova %#llx is not mapped",
-					   ep->id, (unsigned long long)iova);
+					   endpoint_id, (unsigned long long)iova);
 		}
-		*e = (struct viommu_iotlb_entry){
-			.page = page, .gen = d->unmap_gen, .start = m->start,
-			.last = m->last, .phys = m->phys,
-			.perm = (m->flags & VIOMMU_MAP_F_READ ? IOASID_VIOMMU_ACCESS_READ : 0) |
-				(m->flags & VIOMMU_MAP_F_WRITE ? IOASID_VIOMMU_ACCESS_WRITE : 0) |
-				(m->flags & VIOMMU_MAP_F_MMIO ? IOASID_VIOMMU_ACCESS_MMIO : 0),
-		};
 	}
+found:
 	/* 57: no write without WRITE; 58 is not used: no read without READ. */
-	if (access & ~e->perm) {
+	if (access & ~res_e->perm) {
+		fault_flags = (access & IOASID_VIOMMU_ACCESS_READ ? VIOMMU_FAULT_F_READ : 0) |
+			      (access & IOASID_VIOMMU_ACCESS_WRITE ? VIOMMU_FAULT_F_WRITE : 0);
 		queue_fault(v, VIOMMU_FAULT_R_MAPPING,
-			    fault_flags | VIOMMU_FAULT_F_ADDRESS, ep->id, iova);
+			    fault_flags | VIOMMU_FAULT_F_ADDRESS, endpoint_id, iova);
 		return ioasid_fail(-EFAULT,
 				   "viommu endpoint %u: iova %#llx does not allow %s",
-				   ep->id, (unsigned long long)iova,
-				   access & ~e->perm & IOASID_VIOMMU_ACCESS_WRITE ? "writes" : "reads");
+				   endpoint_id, (unsigned long long)iova,
+				   access & ~res_e->perm & IOASID_VIOMMU_ACCESS_WRITE ? "writes" : "reads");
 	}
-	t->gpa = e->phys + (iova - e->start);
-	t->iova_last = e->last;
-	t->perm = e->perm;
+	t->gpa = res_e->delta + iova;
+	t->iova_last = res_e->last;
+	t->perm = res_e->perm;
 	return 0;
+}
+
+int ioasid_viommu_dma_begin(struct ioasid_viommu *v, uint32_t *token)
+{
+	struct vrcu_thread *th;
+	unsigned int parity;
+
+	ioasid_clear_error();
+	if (!v || !token) {
+		return ioasid_fail(-EINVAL, "viommu dma_begin: %s is NULL",
+				   v ? "token" : "device");
+	}
+	th = vrcu_thread();
+	/* Atomic at both ends: the section may end on another thread. */
+	parity = vrcu_enter(&v->rd, v->rd.slots[th->slot].dma, false);
+	*token = th->slot << 1 | parity;
+	return 0;
+}
+
+void ioasid_viommu_dma_end(struct ioasid_viommu *v, uint32_t token)
+{
+	if (!v || token >> 1 >= VRCU_SLOTS)
+		return;
+	vrcu_dec(&v->rd.slots[token >> 1].dma[token & 1], false);
 }
 
 int ioasid_viommu_event_pop(struct ioasid_viommu *v, void *buf, size_t len)
 {
+	int rc = 0;
+
 	ioasid_clear_error();
 	if (!v || (!buf && len))
 		return ioasid_fail(-EINVAL, "viommu event: NULL argument");
-	if (!v->ev_count)
-		return 0;
-	if (len < IOASID_VIOMMU_FAULT_SIZE)
+	pthread_mutex_lock(&v->ev_lock);
+	if (v->ev_count && len < IOASID_VIOMMU_FAULT_SIZE) {
+		rc = -EMSGSIZE;
+	} else if (v->ev_count) {
+		/* 97-101: reserved zero, defined flags only, one buffer. */
+		viommu_wire_fault(buf, &v->events[v->ev_head].fault);
+		v->ev_head = (v->ev_head + 1) % v->max_events;
+		v->ev_count--;
+		rc = IOASID_VIOMMU_FAULT_SIZE;
+	}
+	pthread_mutex_unlock(&v->ev_lock);
+	if (rc == -EMSGSIZE)
 		return ioasid_fail(-EMSGSIZE,
 				   "viommu event: buffer of %zu bytes, a fault report needs %u",
 				   len, IOASID_VIOMMU_FAULT_SIZE);
-	/* 97-101: reserved zero, defined flags only, one buffer. */
-	viommu_wire_fault(buf, &v->events[v->ev_head].fault);
-	v->ev_head = (v->ev_head + 1) % v->max_events;
-	v->ev_count--;
-	return IOASID_VIOMMU_FAULT_SIZE;
+	return rc;
 }
 
 int ioasid_viommu_get_stats(const struct ioasid_viommu *v,
 			    struct ioasid_viommu_stats *stats)
 {
-	struct ioasid_viommu_stats s;
+	struct ioasid_viommu *w = (struct ioasid_viommu *)v; /* the lock */
+	struct ioasid_viommu_stats s = { .sz = sizeof(s) };
 	size_t sz;
 
 	ioasid_clear_error();
 	if (!v || !stats || stats->sz < sizeof(size_t))
 		return ioasid_fail(-EINVAL, "viommu stats: NULL or sz not set");
-	s = v->stats;
-	s.events_pending = v->ev_count;
-	s.domains = (uint32_t)vidx_count(&v->domains);
-	s.mappings = v->num_mappings;
+	s.requests = atomic_load_explicit(&w->requests, memory_order_relaxed);
+	pthread_mutex_lock(&w->ev_lock);
+	s.faults = w->faults;
+	s.events_dropped = w->events_dropped;
+	s.events_pending = w->ev_count;
+	pthread_mutex_unlock(&w->ev_lock);
+	s.domains = atomic_load_explicit(&w->pub_domains, memory_order_relaxed);
+	s.mappings = atomic_load_explicit(&w->pub_mappings, memory_order_relaxed);
+	vrcu_counters(&v->rd, &s.iotlb_hits, &s.iotlb_misses);
 	sz = stats->sz < sizeof(s) ? stats->sz : sizeof(s);
 	s.sz = stats->sz;
 	memcpy(stats, &s, sz);
@@ -909,6 +1265,11 @@ static int check_endpoint(const struct ioasid_viommu *v,
 	const struct viommu_endpoint *o;
 	uint32_t pt;
 
+	if (atomic_load(&((struct viommu_endpoint *)ep)->rdomain) != d)
+		return BROKEN("endpoint %u: translate() sees another domain than %u",
+			      ep->id, d ? d->id : 0);
+	if (find_endpoint(v, ep->id) != ep)
+		return BROKEN("endpoint %u is not in translate()'s table", ep->id);
 	if (d) {
 		if (vidx_find(&v->domains, d->id) != d)
 			return BROKEN("endpoint %u is in domain %u, which the device does not index",
@@ -942,6 +1303,65 @@ static int check_endpoint(const struct ioasid_viommu *v,
 	return 0;
 }
 
+struct rmaps_check {
+	const struct viommu_domain *d;
+	uint64_t n;
+};
+
+/* Each live entry of d->rmaps is the mapping d->maps has there. */
+static int check_rmap(void *arg, const struct viommu_mapping *rec)
+{
+	struct rmaps_check *c = arg;
+	const struct viommu_mapping *m = vidx_find(&c->d->maps, rec->start);
+
+	c->n++;
+	if (m != rec)
+		return BROKEN("domain %u: translate() has %#llx-%#llx where requests have %s",
+			      c->d->id, (unsigned long long)rec->start,
+			      (unsigned long long)rec->last,
+			      m ? "another mapping" : "none");
+	if (atomic_load(&((struct viommu_mapping *)m)->seq) & 1)
+		return BROKEN("domain %u: live mapping %#llx-%#llx is marked dead",
+			      c->d->id, (unsigned long long)m->start,
+			      (unsigned long long)m->last);
+	return 0;
+}
+
+/* translate()'s view (rcu.h, rtree.h) is the requests' view. */
+static int check_readers(const struct ioasid_viommu *v)
+{
+	const struct viommu_ep_table *t =
+		atomic_load(&((struct ioasid_viommu *)v)->rdcfg.eps);
+	const struct viommu_domain *d;
+	const char *what = NULL;
+	int rc;
+
+	if ((t ? t->num : 0) != vidx_count(&v->endpoints))
+		return BROKEN("translate()'s table has %u endpoints, the device %zu",
+			      t ? t->num : 0, vidx_count(&v->endpoints));
+	for (uint32_t i = 1; t && i < t->num; i++)
+		if (t->e[i - 1].id >= t->e[i].id)
+			return BROKEN("translate()'s endpoint table is out of order at %u", i);
+	if (atomic_load(&((struct ioasid_viommu *)v)->rdcfg.bypass) != v->config.bypass)
+		return BROKEN("translate() sees bypass %u, the config space %u",
+			      atomic_load(&((struct ioasid_viommu *)v)->rdcfg.bypass),
+			      v->config.bypass);
+	VIDX_FOR_EACH_ID(&v->domains, d) {
+		struct rmaps_check c = { d, 0 };
+
+		rc = vrt_walk(&d->rmaps, check_rmap, &c, &what);
+		if (rc == -EPROTO && what)
+			return BROKEN("domain %u: translate()'s index: %s", d->id, what);
+		if (rc)
+			return rc;
+		if (c.n != vidx_count(&d->maps))
+			return BROKEN("domain %u: translate() has %llu mappings, requests %zu",
+				      d->id, (unsigned long long)c.n,
+				      vidx_count(&d->maps));
+	}
+	return 0;
+}
+
 int viommu_check_invariants(const struct ioasid_viommu *v)
 {
 	const struct viommu_endpoint *ep;
@@ -950,6 +1370,9 @@ int viommu_check_invariants(const struct ioasid_viommu *v)
 
 	if (!v)
 		return ioasid_fail(-EINVAL, "viommu invariant: device is NULL");
+	rc = check_readers(v);
+	if (rc)
+		return rc;
 	VIDX_FOR_EACH_ID(&v->endpoints, ep) {
 		rc = check_endpoint(v, ep);
 		if (rc)

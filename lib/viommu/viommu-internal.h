@@ -7,18 +7,16 @@
 #ifndef IOASID_LIB_VIOMMU_INTERNAL_H
 #define IOASID_LIB_VIOMMU_INTERNAL_H
 
+#include <pthread.h>
+
 #include <ioasid/viommu.h>
 
 #include "index.h"
+#include "rcu.h"
+#include "rtree.h"
 #include "wire.h"
 
-/* What one guest MAP created; never split (spec: a mapping is what one
- * MAP created). */
-struct viommu_mapping {
-	uint64_t start, last; /* IOVA, inclusive */
-	uint64_t phys;
-	uint32_t flags; /* VIOMMU_MAP_F_* */
-};
+/* struct viommu_mapping, what one guest MAP created: rtree.h. */
 
 struct viommu_endpoint;
 
@@ -28,10 +26,15 @@ struct viommu_domain {
 	uint32_t ioas;		/* shadow: the IOAS of this domain */
 	/* Nested mode (nested.c): its stage-1 table; NULL: shadow. */
 	struct viommu_nested_domain *nested;
-	uint64_t unmap_gen;	/* bumped by every UNMAP: IOTLB validity */
 	struct viommu_index maps; /* struct viommu_mapping by IOVA */
 	struct viommu_endpoint *endpoints; /* attached, via ep->dom_next */
 	uint32_t num_endpoints;
+	/* The same mappings for translate(), which cannot walk maps while
+	 * requests change it; in a line of its own, as maps changes with
+	 * every request. */
+	struct vrt_tree rmaps __attribute__((aligned(64)));
+	/* Dead, waiting for a grace period (the writer's list). */
+	struct viommu_domain *retire_next;
 };
 
 /* RESV_MEM property of an endpoint. */
@@ -40,19 +43,12 @@ struct viommu_resv {
 	uint8_t subtype; /* VIOMMU_RESV_MEM_T_* */
 };
 
-#define VIOMMU_IOTLB_SIZE 64u
-
-struct viommu_iotlb_entry {
-	uint64_t page;	/* iova >> granule shift; UINT64_MAX: empty */
-	uint64_t gen;	/* the domain's unmap_gen when filled */
-	uint64_t start, last, phys;
-	uint32_t perm;
-};
-
 struct viommu_endpoint {
 	uint32_t id;
 	struct ioasid_dev *dev; /* NULL: emulated */
 	struct viommu_domain *domain;
+	/* domain, for translate(): stored by viommu_ep_set_domain(). */
+	_Atomic(struct viommu_domain *) rdomain;
 	struct viommu_endpoint *dom_next;
 	/* Host side (shadow): where the device is attached now; 0 = not. */
 	uint32_t host_pt;
@@ -66,7 +62,17 @@ struct viommu_endpoint {
 	 * which the Linux driver still sends, answers OK. */
 	bool group_left;
 	uint32_t group_left_domain;
-	struct viommu_iotlb_entry iotlb[VIOMMU_IOTLB_SIZE];
+};
+
+/* The endpoints by id, for translate(): replaced whole by
+ * ioasid_viommu_add_endpoint(). */
+struct viommu_ep_table {
+	struct viommu_ep_table *retire_next; /* replaced: the writer's list */
+	uint32_t num;
+	struct viommu_ep_ref {
+		uint32_t id;
+		struct viommu_endpoint *ep;
+	} e[];
 };
 
 struct viommu_ram_slot {
@@ -139,7 +145,25 @@ struct viommu_event {
 	struct viommu_fault fault;
 };
 
+/*
+ * Threads: one writer at a time (requests, setup, configuration, reset,
+ * save/restore: the VMM serializes them), any number of threads in
+ * translate(), ioasid_viommu_dma_begin()/_end(), get_stats() and
+ * event_pop() at the same time.  What those read is below in rd and
+ * rdcfg (atomics, written by the writer), the endpoints' rdomain, the
+ * domains' rmaps and the mappings; the event ring has a mutex.  Nothing
+ * a reader may hold is freed before a grace period: see
+ * viommu_writer_done() and docs/VIOMMU.md, "Concurrent translate".
+ */
 struct ioasid_viommu {
+	/* Read on every translate(): epoch, generation, serial, slots. */
+	struct vrcu_device rd;
+	/* Read on an IOTLB miss. */
+	struct {
+		_Atomic(struct viommu_ep_table *) eps;
+		_Atomic uint8_t bypass; /* config.bypass */
+	} rdcfg __attribute__((aligned(64)));
+
 	struct ioasid_ctx *ctx;
 	const struct viommu_strategy *strategy;
 	struct viommu_config config;
@@ -163,20 +187,37 @@ struct ioasid_viommu {
 	/* Nested mode's device-wide state; NULL until enabled. */
 	struct viommu_nested *nested;
 
-	/* Fault reports waiting for an event-queue buffer (a ring). */
+	/* Fault reports waiting for an event-queue buffer (a ring), and
+	 * their counters: under ev_lock (translate() queues them too). */
+	pthread_mutex_t ev_lock;
 	struct viommu_event *events;
 	uint32_t ev_head, ev_count;
+	uint64_t faults, events_dropped;
 	void (*event_notify)(struct ioasid_viommu *v, void *data);
 	void *event_data;
 
-	struct ioasid_viommu_stats stats;
-	/* Source of the domains' unmap_gen values (IOTLB validity); per
-	 * device, so that separate devices share nothing. */
-	uint64_t gen_counter;
+	/* Counters get_stats() reads at any time (relaxed atomics; the
+	 * writer stores them, viommu_writer_done() the last two). */
+	_Atomic uint64_t requests;
+	_Atomic uint64_t pub_mappings;
+	_Atomic uint32_t pub_domains;
 
 	/* Freed mappings kept for reuse (requests.c), linked through phys. */
 	struct viommu_mapping *free_maps;
 	uint32_t num_free_maps;
+
+	/* The writer's side of the readers' structures. */
+	struct vrt_env vrt;		/* rmaps nodes */
+	/* Taken from the readers, freed after the next grace period
+	 * (requests.c, reclaim()). */
+	struct vrt_node *retired_nodes;
+	struct viommu_mapping *retired_maps;
+	struct viommu_domain *retired_domains;
+	struct viommu_ep_table *retired_tables;
+	uint32_t num_retired;
+	bool rd_changed;	/* an endpoint's domain or bypass changed */
+	bool rd_sync;		/* something was taken from readers */
+	uint32_t dead_mappings;	/* retired since the last grace period */
 };
 
 /* ram.c: the host VA of @gpa and how many bytes from there are
@@ -190,10 +231,48 @@ bool viommu_ram_covers(const struct ioasid_viommu *v, uint64_t gpa,
 int viommu_ram_add(struct ioasid_viommu *v, uint64_t gpa, uint64_t size,
 		   void *hva);
 
-/* requests.c: give back a mapping (any malloc()ed one will do; it is kept
- * for reuse or freed), and free the kept ones (device destroy). */
+/* requests.c: a new mapping (seq even), or NULL; give back one that no
+ * reader ever saw (it is kept for reuse or freed); free the kept ones
+ * (device destroy). */
+struct viommu_mapping *viommu_mapping_new(struct ioasid_viommu *v);
 void viommu_mapping_put(struct ioasid_viommu *v, struct viommu_mapping *m);
 void viommu_mapping_cache_free(struct ioasid_viommu *v);
+
+/* requests.c: the readers' side of the writer's changes.
+ * viommu_domain_new: a domain (aligned, empty), not indexed yet; NULL.
+ * viommu_domain_retire: the domain goes: host side now, out of the
+ *   domains index, its mappings no longer counted; its memory, mappings
+ *   and rmaps after a grace period.  No endpoint may point at it.
+ * viommu_ep_set_domain: ep->domain and what translate() sees.
+ * viommu_map_publish / viommu_map_unpublish: a mapping into or out of
+ *   d->rmaps (the first after vrt_reserve() on d->rmaps).
+ * viommu_publish_bypass: config.bypass to translate().
+ * viommu_writer_done: at the end of every writer call, before a
+ *   request's status is written: the counters for get_stats(), the
+ *   generation if cached translations went stale, and a grace period
+ *   if anything was taken from the readers (then what was retired is
+ *   freed). */
+struct viommu_domain *viommu_domain_new(uint32_t id, bool bypass);
+void viommu_domain_retire(struct ioasid_viommu *v, struct viommu_domain *d);
+void viommu_ep_set_domain(struct ioasid_viommu *v, struct viommu_endpoint *ep,
+			  struct viommu_domain *d);
+void viommu_map_publish(struct ioasid_viommu *v, struct viommu_domain *d,
+			struct viommu_mapping *m);
+void viommu_map_unpublish(struct ioasid_viommu *v, struct viommu_domain *d,
+			  struct viommu_mapping *m);
+void viommu_publish_bypass(struct ioasid_viommu *v);
+void viommu_writer_done(struct ioasid_viommu *v);
+/* requests.c: the endpoint table for translate(): room for one more
+ * (NULL: out of memory, message set), then that room filled with the
+ * current endpoints and @ep, replacing the table readers see. */
+struct viommu_ep_table *viommu_ep_table_alloc(struct ioasid_viommu *v);
+void viommu_ep_table_publish(struct ioasid_viommu *v, struct viommu_ep_table *t,
+			     struct viommu_endpoint *ep);
+/* requests.c: the readers' structures of a new device (after its
+ * config), and at destroy (no reader left) everything retired and
+ * those structures freed. */
+int viommu_readers_init(struct ioasid_viommu *v);
+void viommu_readers_fini(struct ioasid_viommu *v);
 
 /* requests.c: queue a fault report for the event queue. */
 void viommu_queue_fault(struct ioasid_viommu *v, uint8_t reason,
