@@ -34,6 +34,7 @@
 
 #include "bench.h"
 #include "le.h"
+#include "viommu_req.h"
 
 #define PAGE 4096ull
 #define BASE 0x100000000ull
@@ -123,39 +124,6 @@ struct dev {
 	uint8_t *ram;
 };
 
-static int request(struct dev *d, const uint8_t *req, size_t len)
-{
-	uint8_t tail[4];
-	uint32_t used;
-
-	if (ioasid_viommu_handle_buffers(d->v, req, len, tail, sizeof(tail),
-					 &used) || used != 4)
-		return -1;
-	return tail[0];
-}
-
-static int dev_map(struct dev *d, uint64_t iova, uint64_t phys)
-{
-	uint8_t r[36] = { 3 };
-
-	le32_put(r + 4, 1);
-	le64_put(r + 8, iova);
-	le64_put(r + 16, iova + PAGE - 1);
-	le64_put(r + 24, phys);
-	le32_put(r + 32, 3);
-	return request(d, r, sizeof(r));
-}
-
-static int dev_unmap(struct dev *d, uint64_t iova)
-{
-	uint8_t r[28] = { 4 };
-
-	le32_put(r + 4, 1);
-	le64_put(r + 8, iova);
-	le64_put(r + 16, iova + PAGE - 1);
-	return request(d, r, sizeof(r));
-}
-
 /* A device with domain 1 holding an emulated endpoint, and with
  * @physical, a physical one too (shadow: domain 1 then has an IOAS). */
 static void dev_open(struct dev *d, bool physical)
@@ -177,7 +145,7 @@ static void dev_open(struct dev *d, bool physical)
 	}
 	le32_put(r + 4, 1);
 	le32_put(r + 8, EP);
-	if (request(d, r, sizeof(r)) != 0) {
+	if (bench_request(d->v, r, sizeof(r)) != 0) {
 		fprintf(stderr, "bench_viommu: attach failed\n");
 		exit(1);
 	}
@@ -193,7 +161,7 @@ static void dev_open(struct dev *d, bool physical)
 			exit(1);
 		}
 		le32_put(r + 8, EP_PHYS);
-		if (request(d, r, sizeof(r)) != 0 ||
+		if (bench_request(d->v, r, sizeof(r)) != 0 ||
 		    ioasid_viommu_domain_ioas(d->v, 1, &ioas)) {
 			fprintf(stderr, "bench_viommu: physical attach failed\n");
 			exit(1);
@@ -222,7 +190,7 @@ static uint64_t phys_of(uint64_t i)
 static void fill(struct dev *d, GTree *t, unsigned int n)
 {
 	for (unsigned int i = 0; i < n; i++) {
-		if (d && dev_map(d, live_iova(i), phys_of(i)) != 0) {
+		if (d && bench_map_page(d->v, live_iova(i), phys_of(i)) != 0) {
 			fprintf(stderr, "bench_viommu: fill map %u failed\n", i);
 			exit(1);
 		}
@@ -240,7 +208,7 @@ __attribute__((noinline)) static bool dev_pairs(struct dev *d,
 	bool ok = true;
 
 	for (unsigned int i = 0; i < n; i++)
-		if (dev_map(d, iovas[i], 0) || dev_unmap(d, iovas[i]))
+		if (bench_map_page(d->v, iovas[i], 0) || bench_unmap_page(d->v, iovas[i]))
 			ok = false;
 	return ok;
 }
