@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * ioasctl viommu replay FILE: feed a recorded virtio-iommu request trace
- * (ioasid_viommu_trace_open(3)) through the library's device model and
+ * (ioasid_virtio_iommu_trace_open(3)) through the library's device model and
  * print each request's status.
  *
  * The trace is read twice: a first pass checks every line and collects
@@ -18,7 +18,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include <ioasid/viommu.h>
+#include <ioasid/virtio-iommu.h>
 
 #include "ioasctl.h"
 
@@ -39,7 +39,7 @@ void viommu_help(struct cli *cli)
 
 struct replay_ep {
 	uint32_t id;
-	struct ioasid_resv_region resv[IOASID_VIOMMU_TRACE_MAX_RESV];
+	struct ioasid_resv_region resv[IOASID_VIRTIO_IOMMU_TRACE_MAX_RESV];
 	uint32_t num_resv;
 	bool probed;
 	struct ioasid_dev *dev; /* physical; NULL: emulated */
@@ -47,7 +47,7 @@ struct replay_ep {
 
 struct replay {
 	const char *file;
-	struct ioasid_viommu_trace_entry config;
+	struct ioasid_virtio_iommu_trace_entry config;
 	bool have_config;
 	struct replay_ep eps[MAX_ENDPOINTS];
 	uint32_t num_eps;
@@ -55,7 +55,7 @@ struct replay {
 	uint64_t ram_size;
 	bool physical;
 	uint8_t *ram;
-	struct ioasid_viommu *v;
+	struct ioasid_virtio_iommu *v;
 };
 
 static const char *const status_names[] = {
@@ -86,17 +86,17 @@ static bool type_has_endpoint(uint8_t type)
 /* First pass: every line parses; endpoints, PROBE regions, RAM extent. */
 static int collect(struct cli *cli, struct replay *r)
 {
-	struct ioasid_viommu_trace_entry e = { .sz = sizeof(e) };
-	struct ioasid_viommu_trace *t;
+	struct ioasid_virtio_iommu_trace_entry e = { .sz = sizeof(e) };
+	struct ioasid_virtio_iommu_trace *t;
 	int ret;
 
-	ret = ioasid_viommu_trace_open(r->file, &t);
+	ret = ioasid_virtio_iommu_trace_open(r->file, &t);
 	if (ret) /* a bad file is a usage error: exit 2 */
 		return usage_err(cli, "%s: %s", r->file, ioasid_errmsg());
-	while ((ret = ioasid_viommu_trace_next(t, &e)) == 1) {
+	while ((ret = ioasid_virtio_iommu_trace_next(t, &e)) == 1) {
 		struct replay_ep *ep;
 
-		if (e.kind == IOASID_VIOMMU_TRACE_CONFIG) {
+		if (e.kind == IOASID_VIRTIO_IOMMU_TRACE_CONFIG) {
 			if (!r->have_config)
 				r->config = e;
 			r->have_config = true;
@@ -105,7 +105,7 @@ static int collect(struct cli *cli, struct replay *r)
 		if (type_has_endpoint(e.type)) {
 			ep = ep_get(r, e.endpoint, true);
 			if (!ep) {
-				ioasid_viommu_trace_close(t);
+				ioasid_virtio_iommu_trace_close(t);
 				return usage_err(cli, "%s:%u: more than %u endpoints",
 						 r->file, e.line, MAX_ENDPOINTS);
 			}
@@ -127,7 +127,7 @@ static int collect(struct cli *cli, struct replay *r)
 				r->ram_end = last + 1;
 		}
 	}
-	ioasid_viommu_trace_close(t);
+	ioasid_virtio_iommu_trace_close(t);
 	if (ret < 0)
 		/* The reader's message names the line. */
 		return usage_err(cli, "%s: %s", r->file, ioasid_errmsg());
@@ -136,14 +136,14 @@ static int collect(struct cli *cli, struct replay *r)
 
 static int setup(struct cli *cli, struct replay *r)
 {
-	IOASID_OPTS(ioasid_viommu_opts, o,
+	IOASID_OPTS(ioasid_virtio_iommu_opts, o,
 		    .bypass = r->have_config ? r->config.bypass : 0,
 		    .domain_start = r->have_config ? r->config.domain_start : 0,
 		    .domain_end = r->have_config ? r->config.domain_end : 0,
 		    .probe_size = r->have_config ? r->config.probe_size : 0);
 	int ret;
 
-	ret = ioasid_viommu_create(cli->ctx, &o, &r->v);
+	ret = ioasid_virtio_iommu_create(cli->ctx, &o, &r->v);
 	if (ret)
 		return lib_err(cli, ret);
 	if (r->ram_size) {
@@ -154,13 +154,13 @@ static int setup(struct cli *cli, struct replay *r)
 			return cmd_err(cli, errno, "guest RAM of %#" PRIx64 " bytes: %s",
 				       r->ram_size, strerror(errno));
 		}
-		ret = ioasid_viommu_add_ram(r->v, 0, r->ram_size, r->ram);
+		ret = ioasid_virtio_iommu_add_ram(r->v, 0, r->ram_size, r->ram);
 		if (ret)
 			return lib_err(cli, ret);
 	}
 	for (uint32_t i = 0; i < r->num_eps; i++) {
 		struct replay_ep *ep = &r->eps[i];
-		IOASID_OPTS(ioasid_viommu_endpoint_opts, eo, .resv = ep->resv,
+		IOASID_OPTS(ioasid_virtio_iommu_endpoint_opts, eo, .resv = ep->resv,
 			    .num_resv = ep->num_resv);
 
 		if (r->physical) {
@@ -179,17 +179,17 @@ static int setup(struct cli *cli, struct replay *r)
 					return lib_err(cli, ret);
 			}
 		}
-		ret = ioasid_viommu_add_endpoint(r->v, ep->id, ep->dev,
+		ret = ioasid_virtio_iommu_add_endpoint(r->v, ep->id, ep->dev,
 						 ep->dev ? NULL : &eo);
 		if (ret)
 			return lib_err(cli, ret);
 	}
-	ret = ioasid_viommu_set_features(r->v, ioasid_viommu_features(r->v));
+	ret = ioasid_virtio_iommu_set_features(r->v, ioasid_virtio_iommu_features(r->v));
 	return ret ? lib_err(cli, ret) : CMD_OK;
 }
 
 static void print_request(struct cli *cli,
-			  const struct ioasid_viommu_trace_entry *e,
+			  const struct ioasid_virtio_iommu_trace_entry *e,
 			  uint32_t used, uint8_t status)
 {
 	const char *type = e->type < ARRAY_SIZE(type_names) ? type_names[e->type] : "?";
@@ -226,9 +226,9 @@ static void print_request(struct cli *cli,
 
 static int replay_run(struct cli *cli, struct replay *r)
 {
-	struct ioasid_viommu_trace_entry e = { .sz = sizeof(e) };
-	struct ioasid_viommu_stats st = { .sz = sizeof(st) };
-	struct ioasid_viommu_trace *t;
+	struct ioasid_virtio_iommu_trace_entry e = { .sz = sizeof(e) };
+	struct ioasid_virtio_iommu_stats st = { .sz = sizeof(st) };
+	struct ioasid_virtio_iommu_trace *t;
 	uint64_t requests = 0, ok = 0;
 	char msg[128];
 	uint8_t *resp;
@@ -237,7 +237,7 @@ static int replay_run(struct cli *cli, struct replay *r)
 	resp = malloc(65536 + 4);
 	if (!resp)
 		return cmd_err(cli, ENOMEM, "out of memory");
-	ret = ioasid_viommu_trace_open(r->file, &t);
+	ret = ioasid_virtio_iommu_trace_open(r->file, &t);
 	if (ret) {
 		free(resp);
 		return lib_err(cli, ret);
@@ -257,14 +257,14 @@ static int replay_run(struct cli *cli, struct replay *r)
 	}
 	out_arr_close(cli);
 	out_arr_open(cli, "requests");
-	while ((ret = ioasid_viommu_trace_next(t, &e)) == 1) {
+	while ((ret = ioasid_virtio_iommu_trace_next(t, &e)) == 1) {
 		uint32_t used = 0;
 		uint8_t status;
 
-		if (e.kind != IOASID_VIOMMU_TRACE_REQUEST)
+		if (e.kind != IOASID_VIRTIO_IOMMU_TRACE_REQUEST)
 			continue;
 		memset(resp, 0, e.resp_len);
-		ret = ioasid_viommu_handle_buffers(r->v, e.req, e.req_len, resp,
+		ret = ioasid_virtio_iommu_handle_buffers(r->v, e.req, e.req_len, resp,
 						   e.resp_len, &used);
 		if (ret)
 			break;
@@ -275,13 +275,13 @@ static int replay_run(struct cli *cli, struct replay *r)
 		print_request(cli, &e, used, status);
 	}
 	out_arr_close(cli);
-	ioasid_viommu_trace_close(t);
+	ioasid_virtio_iommu_trace_close(t);
 	free(resp);
 	if (ret < 0) {
 		out_obj_close(cli);
 		return lib_err(cli, ret);
 	}
-	ioasid_viommu_get_stats(r->v, &st);
+	ioasid_virtio_iommu_get_stats(r->v, &st);
 	out_uint(cli, "total", "requests %" PRIu64, requests);
 	out_uint(cli, "ok", ", ok %" PRIu64, ok);
 	out_uint(cli, "failed", ", failed %" PRIu64, requests - ok);
@@ -298,7 +298,7 @@ static int replay_run(struct cli *cli, struct replay *r)
 
 static void replay_free(struct replay *r)
 {
-	ioasid_viommu_destroy(r->v);
+	ioasid_virtio_iommu_destroy(r->v);
 	for (uint32_t i = 0; i < r->num_eps; i++)
 		if (r->eps[i].dev)
 			ioasid_dev_close(r->eps[i].dev);

@@ -7,7 +7,7 @@
  *   3. register endpoints: an assigned PCI device (opened and bound) and
  *      an emulated device,
  *   4. negotiate features, let the driver read the config space,
- *   5. feed request-queue buffers to ioasid_viommu_handle_request() and
+ *   5. feed request-queue buffers to ioasid_virtio_iommu_handle_request() and
  *      put the used length in the used ring,
  *   6. translate the emulated device's DMA, and drain fault reports into
  *      event-queue buffers.
@@ -23,7 +23,7 @@
 #include <sys/uio.h>
 
 #include <ioasid/ioasid.h>
-#include <ioasid/viommu.h>
+#include <ioasid/virtio-iommu.h>
 
 #define GUEST_RAM (64u << 20)
 #define EP_ASSIGNED 0x18u /* PCI requester id 00:03.0 */
@@ -43,7 +43,7 @@ static void le64(uint8_t *p, uint64_t v)
 
 static int events_waiting;
 
-static void on_event(struct ioasid_viommu *v, void *data)
+static void on_event(struct ioasid_virtio_iommu *v, void *data)
 {
 	(void)v;
 	(void)data;
@@ -52,13 +52,13 @@ static void on_event(struct ioasid_viommu *v, void *data)
 
 /* One request as a virtqueue would hand it over: a readable descriptor
  * and a writable one.  Returns the status the guest would read. */
-static int submit(struct ioasid_viommu *v, const uint8_t *req, size_t len)
+static int submit(struct ioasid_virtio_iommu *v, const uint8_t *req, size_t len)
 {
 	uint8_t tail[4] = { 0xff };
 	struct iovec out = { (void *)req, len }, in = { tail, sizeof(tail) };
 	uint32_t used = 0;
 
-	if (ioasid_viommu_handle_request(v, &out, 1, &in, 1, &used))
+	if (ioasid_virtio_iommu_handle_request(v, &out, 1, &in, 1, &used))
 		return -1;
 	return used == 4 ? tail[0] : -1;
 }
@@ -66,13 +66,13 @@ static int submit(struct ioasid_viommu *v, const uint8_t *req, size_t len)
 int main(void)
 {
 	IOASID_OPTS(ioasid_ctx_opts, copts, .backend = IOASID_BACKEND_SIM);
-	IOASID_OPTS(ioasid_viommu_opts, vopts, .bypass = 1,
+	IOASID_OPTS(ioasid_virtio_iommu_opts, vopts, .bypass = 1,
 		    .event_notify = on_event);
-	struct ioasid_viommu_translation t;
-	struct ioasid_viommu *v = NULL;
+	struct ioasid_virtio_iommu_translation t;
+	struct ioasid_virtio_iommu *v = NULL;
 	struct ioasid_ctx *ctx = NULL;
 	struct ioasid_dev *dev = NULL;
-	uint8_t req[36], cfg[IOASID_VIOMMU_CONFIG_SIZE], event[64];
+	uint8_t req[36], cfg[IOASID_VIRTIO_IOMMU_CONFIG_SIZE], event[64];
 	void *ram;
 	int fails = 0;
 
@@ -89,22 +89,22 @@ int main(void)
 	CHECK(ioasid_ctx_open(&copts, &ctx) == 0);
 	if (!ctx)
 		return 1;
-	CHECK(ioasid_viommu_create(ctx, &vopts, &v) == 0);
+	CHECK(ioasid_virtio_iommu_create(ctx, &vopts, &v) == 0);
 	ram = mmap(NULL, GUEST_RAM, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	CHECK(ram != MAP_FAILED);
-	CHECK(ioasid_viommu_add_ram(v, 0, GUEST_RAM, ram) == 0);
+	CHECK(ioasid_virtio_iommu_add_ram(v, 0, GUEST_RAM, ram) == 0);
 
 	/* 3: endpoints.  The assigned device is the caller's to open and
 	 * bind; the device model attaches it from now on. */
 	CHECK(ioasid_dev_open(ctx, "0000:00:03.0", &dev) == 0);
 	CHECK(ioasid_dev_bind(dev, NULL) == 0);
-	CHECK(ioasid_viommu_add_endpoint(v, EP_ASSIGNED, dev, NULL) == 0);
-	CHECK(ioasid_viommu_add_endpoint(v, EP_EMULATED, NULL, NULL) == 0);
+	CHECK(ioasid_virtio_iommu_add_endpoint(v, EP_ASSIGNED, dev, NULL) == 0);
+	CHECK(ioasid_virtio_iommu_add_endpoint(v, EP_EMULATED, NULL, NULL) == 0);
 
 	/* 4: the driver negotiates and reads the config space. */
-	CHECK(ioasid_viommu_set_features(v, ioasid_viommu_features(v)) == 0);
-	CHECK(ioasid_viommu_config_read(v, 0, cfg, sizeof(cfg)) == 0);
+	CHECK(ioasid_virtio_iommu_set_features(v, ioasid_virtio_iommu_features(v)) == 0);
+	CHECK(ioasid_virtio_iommu_config_read(v, 0, cfg, sizeof(cfg)) == 0);
 	uint64_t mask = 0, input_end = 0;
 	for (int i = 7; i >= 0; i--) {
 		mask = mask << 8 | cfg[i];
@@ -135,24 +135,24 @@ int main(void)
 	CHECK(submit(v, req, 36) == 0);
 
 	/* 6: the emulated device's DMA goes through translate(). */
-	CHECK(ioasid_viommu_translate(v, EP_EMULATED, 0x100010,
-				      IOASID_VIOMMU_ACCESS_WRITE, &t) == 0);
+	CHECK(ioasid_virtio_iommu_translate(v, EP_EMULATED, 0x100010,
+				      IOASID_VIRTIO_IOMMU_ACCESS_WRITE, &t) == 0);
 	printf("iova 0x100010 -> gpa %#llx (valid to iova %#llx)\n",
 	       (unsigned long long)t.gpa, (unsigned long long)t.iova_last);
 	CHECK(t.gpa == 0x5010);
 	/* An unmapped address faults; the report goes to the event queue. */
-	CHECK(ioasid_viommu_translate(v, EP_EMULATED, 0x200000,
-				      IOASID_VIOMMU_ACCESS_READ, &t) == -EFAULT);
+	CHECK(ioasid_virtio_iommu_translate(v, EP_EMULATED, 0x200000,
+				      IOASID_VIRTIO_IOMMU_ACCESS_READ, &t) == -EFAULT);
 	CHECK(events_waiting);
-	CHECK(ioasid_viommu_event_pop(v, event, sizeof(event)) ==
-	      IOASID_VIOMMU_FAULT_SIZE);
+	CHECK(ioasid_virtio_iommu_event_pop(v, event, sizeof(event)) ==
+	      IOASID_VIRTIO_IOMMU_FAULT_SIZE);
 	printf("fault: reason %u endpoint %#x\n", event[0],
 	       event[8] | event[9] << 8);
 
 	/* Guest reboot: device reset, nothing stays attached to domains. */
-	CHECK(ioasid_viommu_reset(v, IOASID_VIOMMU_RESET_DEVICE) == 0);
+	CHECK(ioasid_virtio_iommu_reset(v, IOASID_VIRTIO_IOMMU_RESET_DEVICE) == 0);
 
-	ioasid_viommu_destroy(v);
+	ioasid_virtio_iommu_destroy(v);
 	ioasid_dev_close(dev);
 	ioasid_ctx_close(ctx);
 	if (ram != MAP_FAILED)

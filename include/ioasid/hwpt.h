@@ -119,13 +119,13 @@ IOASID_API int ioasid_hwpt_invalidate(struct ioasid_ctx *ctx, uint32_t id,
 #define IOASID_VIOMMU_TYPE_TEGRA241_CMDQV 2u
 
 /*
- * ioasid_viommu_obj_alloc - a vIOMMU of @type over nest-parent HWPT @hwpt_id
+ * ioasid_viommu_alloc - a vIOMMU of @type over nest-parent HWPT @hwpt_id
  * for the IOMMU behind bound device @dev.
  *
  * Return: 0; -EOPNOTSUPP (type 0 or one the IOMMU lacks); -EINVAL
  * (@hwpt_id is not a nest parent); -ENOENT.
  */
-IOASID_API int ioasid_viommu_obj_alloc(struct ioasid_dev *dev, uint32_t hwpt_id,
+IOASID_API int ioasid_viommu_alloc(struct ioasid_dev *dev, uint32_t hwpt_id,
 				       uint32_t type, uint32_t *viommu_id);
 
 /*
@@ -243,11 +243,11 @@ IOASID_API int ioasid_hwpt_get_dirty_bitmap(struct ioasid_ctx *ctx,
 					    uint32_t flags, uint64_t *bitmap);
 
 /*
- * ioasid_viommu_obj_destroy, ioasid_vdevice_destroy, ioasid_veventq_destroy,
+ * ioasid_viommu_destroy, ioasid_vdevice_destroy, ioasid_veventq_destroy,
  * ioasid_fault_queue_destroy - destroy an object (and close its fd).
  * Return: 0; -ENOENT (not an object of that kind); -EBUSY (in use).
  */
-IOASID_API int ioasid_viommu_obj_destroy(struct ioasid_ctx *ctx, uint32_t id);
+IOASID_API int ioasid_viommu_destroy(struct ioasid_ctx *ctx, uint32_t id);
 IOASID_API int ioasid_vdevice_destroy(struct ioasid_ctx *ctx, uint32_t id);
 IOASID_API int ioasid_veventq_destroy(struct ioasid_ctx *ctx, uint32_t id);
 IOASID_API int ioasid_fault_queue_destroy(struct ioasid_ctx *ctx, uint32_t id);

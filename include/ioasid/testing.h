@@ -63,7 +63,7 @@ struct ioasid_invalidate_selftest {
 };
 #define IOASID_TEST_INVALIDATE_ALL (1u << 0)
 
-/* vIOMMU and vEVENTQ types of the mock (ioasid_viommu_obj_alloc(),
+/* vIOMMU and vEVENTQ types of the mock (ioasid_viommu_alloc(),
  * ioasid_veventq_alloc()). */
 #define IOASID_VIOMMU_TYPE_SELFTEST 0xdeadbeefu
 #define IOASID_VEVENTQ_TYPE_SELFTEST 0xbeefbeefu

@@ -72,7 +72,7 @@ int ioasid_hwpt_invalidate(struct ioasid_ctx *ctx, uint32_t id,
 	return ioasid_ctx_leave(ctx, rc, "invalidating caches");
 }
 
-int ioasid_viommu_obj_alloc(struct ioasid_dev *dev, uint32_t hwpt_id,
+int ioasid_viommu_alloc(struct ioasid_dev *dev, uint32_t hwpt_id,
 			uint32_t type, uint32_t *viommu_id)
 {
 	CHECK_DEV(dev);
@@ -175,7 +175,7 @@ static int obj_destroy(struct ioasid_ctx *ctx, uint32_t id,
 	return ioasid_ctx_leave(ctx, rc, what);
 }
 
-int ioasid_viommu_obj_destroy(struct ioasid_ctx *ctx, uint32_t id)
+int ioasid_viommu_destroy(struct ioasid_ctx *ctx, uint32_t id)
 {
 	return obj_destroy(ctx, id, IOASID_OBJ_VIOMMU, "destroying a vIOMMU");
 }

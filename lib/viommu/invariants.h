@@ -6,7 +6,7 @@
 #ifndef IOASID_LIB_VIOMMU_INVARIANTS_H
 #define IOASID_LIB_VIOMMU_INVARIANTS_H
 
-struct ioasid_viommu;
+struct ioasid_virtio_iommu;
 
 /*
  * The guest's view equals the host's for every endpoint: each physical
@@ -17,11 +17,11 @@ struct ioasid_viommu;
  * no domain is left without an endpoint.  Return 0, or -EPROTO with the
  * first difference in the error message.
  */
-int viommu_check_invariants(const struct ioasid_viommu *v);
+int viommu_check_invariants(const struct ioasid_virtio_iommu *v);
 
 /* Called, when set, after every request, reset, config write and
  * restore has changed the device (set it before creating devices; not
  * thread-safe to change). */
-extern void (*viommu_after_change)(struct ioasid_viommu *v);
+extern void (*viommu_after_change)(struct ioasid_virtio_iommu *v);
 
 #endif /* IOASID_LIB_VIOMMU_INVARIANTS_H */

@@ -19,9 +19,9 @@
 #define CONFIG_BYPASS_OFFSET 36u
 
 #define OFFERED_FEATURES                                                   \
-	(IOASID_VIOMMU_F_INPUT_RANGE | IOASID_VIOMMU_F_DOMAIN_RANGE |      \
-	 IOASID_VIOMMU_F_MAP_UNMAP | IOASID_VIOMMU_F_PROBE |                \
-	 IOASID_VIOMMU_F_MMIO | IOASID_VIOMMU_F_BYPASS_CONFIG)
+	(IOASID_VIRTIO_IOMMU_F_INPUT_RANGE | IOASID_VIRTIO_IOMMU_F_DOMAIN_RANGE |      \
+	 IOASID_VIRTIO_IOMMU_F_MAP_UNMAP | IOASID_VIRTIO_IOMMU_F_PROBE |                \
+	 IOASID_VIRTIO_IOMMU_F_MMIO | IOASID_VIRTIO_IOMMU_F_BYPASS_CONFIG)
 #define DEVICE_FEATURE_BITS ((1ull << 24) - 1)
 
 static bool is_pow2(uint64_t x)
@@ -29,7 +29,7 @@ static bool is_pow2(uint64_t x)
 	return x && !(x & (x - 1));
 }
 
-static void set_granule(struct ioasid_viommu *v, uint64_t granule)
+static void set_granule(struct ioasid_virtio_iommu *v, uint64_t granule)
 {
 	v->granule = granule;
 	/* The granule and every larger size: the lowest bit is what the
@@ -37,22 +37,22 @@ static void set_granule(struct ioasid_viommu *v, uint64_t granule)
 	v->config.page_size_mask = ~(granule - 1);
 }
 
-int ioasid_viommu_create(struct ioasid_ctx *ctx,
-			 const struct ioasid_viommu_opts *opts,
-			 struct ioasid_viommu **vp)
+int ioasid_virtio_iommu_create(struct ioasid_ctx *ctx,
+			 const struct ioasid_virtio_iommu_opts *opts,
+			 struct ioasid_virtio_iommu **vp)
 {
 	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
 	uint64_t granule;
 	uint32_t dstart, dend, probe_size;
-	struct ioasid_viommu *v;
+	struct ioasid_virtio_iommu *v;
 	int rc;
 
 	ioasid_clear_error();
 	if (!ctx || !vp)
 		return ioasid_fail(-EINVAL, "viommu create: %s is NULL",
 				   ctx ? "vp" : "ctx");
-	rc = ioasid_opts_check(opts, IOASID_OPTS_KNOWN(ioasid_viommu_opts),
-			       "ioasid_viommu_opts");
+	rc = ioasid_opts_check(opts, IOASID_OPTS_KNOWN(ioasid_virtio_iommu_opts),
+			       "ioasid_virtio_iommu_opts");
 	if (rc)
 		return rc;
 	if (IOASID_OPTS_GET(opts, bypass, 0) > 1)
@@ -143,7 +143,7 @@ int ioasid_viommu_create(struct ioasid_ctx *ctx,
 /* Forget every guest-made state: domains, mappings, attachments,
  * queued fault reports.  The domains' memory goes after the grace
  * period of viommu_writer_done(). */
-static void drop_guest_state(struct ioasid_viommu *v)
+static void drop_guest_state(struct ioasid_virtio_iommu *v)
 {
 	struct viommu_endpoint *ep;
 
@@ -179,7 +179,7 @@ static void free_endpoint(void *value, void *arg)
 	free(ep);
 }
 
-void ioasid_viommu_destroy(struct ioasid_viommu *v)
+void ioasid_virtio_iommu_destroy(struct ioasid_virtio_iommu *v)
 {
 	struct viommu_endpoint *ep;
 
@@ -203,7 +203,7 @@ void ioasid_viommu_destroy(struct ioasid_viommu *v)
 	free(v);
 }
 
-int ioasid_viommu_add_ram(struct ioasid_viommu *v, uint64_t gpa,
+int ioasid_virtio_iommu_add_ram(struct ioasid_virtio_iommu *v, uint64_t gpa,
 			  uint64_t size, void *hva)
 {
 	int rc;
@@ -235,7 +235,7 @@ int ioasid_viommu_add_ram(struct ioasid_viommu *v, uint64_t gpa,
 
 /* What a physical endpoint's IOMMU allows: its IOVA alignment and usable
  * ranges, measured on a scratch IOAS with only that device attached. */
-static int probe_host(struct ioasid_viommu *v, struct ioasid_dev *dev,
+static int probe_host(struct ioasid_virtio_iommu *v, struct ioasid_dev *dev,
 		      uint64_t *alignment, struct ioasid_iova_range **rangesp,
 		      uint32_t *nump)
 {
@@ -278,7 +278,7 @@ out_destroy:
  * group's id into @group.  Return 0, or a negative errno: a failure to
  * read the regions is not "no MSI window" (PROBE would then report the
  * doorbell as RESERVED, and the guest would not know to map it). */
-static int group_msi(struct ioasid_viommu *v, struct ioasid_dev *dev,
+static int group_msi(struct ioasid_virtio_iommu *v, struct ioasid_dev *dev,
 		     struct ioasid_resv_region *msi, bool *has_msi,
 		     int32_t *group)
 {
@@ -314,7 +314,7 @@ static int group_msi(struct ioasid_viommu *v, struct ioasid_dev *dev,
 }
 
 /* A physical endpoint in the IOMMU group of @dev, or NULL. */
-static struct viommu_endpoint *group_mate(struct ioasid_viommu *v,
+static struct viommu_endpoint *group_mate(struct ioasid_virtio_iommu *v,
 					  struct ioasid_dev *dev)
 {
 	struct ioasid_dev_info info = { .sz = sizeof(info) };
@@ -403,7 +403,7 @@ static int host_resv(const struct ioasid_iova_range *ranges, uint32_t num,
 	return rc;
 }
 
-static int user_resv(const struct ioasid_viommu_endpoint_opts *opts,
+static int user_resv(const struct ioasid_virtio_iommu_endpoint_opts *opts,
 		     struct viommu_resv **out, uint32_t *nout)
 {
 	const struct ioasid_resv_region *r = IOASID_OPTS_GET(opts, resv, NULL);
@@ -442,9 +442,9 @@ static int user_resv(const struct ioasid_viommu_endpoint_opts *opts,
 	return rc;
 }
 
-int ioasid_viommu_add_endpoint(struct ioasid_viommu *v, uint32_t endpoint_id,
+int ioasid_virtio_iommu_add_endpoint(struct ioasid_virtio_iommu *v, uint32_t endpoint_id,
 			       struct ioasid_dev *dev,
-			       const struct ioasid_viommu_endpoint_opts *opts)
+			       const struct ioasid_virtio_iommu_endpoint_opts *opts)
 {
 	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
 	struct ioasid_iova_range *ranges = NULL;
@@ -458,8 +458,8 @@ int ioasid_viommu_add_endpoint(struct ioasid_viommu *v, uint32_t endpoint_id,
 	if (!v)
 		return ioasid_fail(-EINVAL, "viommu endpoint: device is NULL");
 	rc = ioasid_opts_check(opts,
-			       IOASID_OPTS_KNOWN(ioasid_viommu_endpoint_opts),
-			       "ioasid_viommu_endpoint_opts");
+			       IOASID_OPTS_KNOWN(ioasid_virtio_iommu_endpoint_opts),
+			       "ioasid_virtio_iommu_endpoint_opts");
 	if (rc)
 		return rc;
 	if (vidx_find(&v->endpoints, endpoint_id))
@@ -469,7 +469,7 @@ int ioasid_viommu_add_endpoint(struct ioasid_viommu *v, uint32_t endpoint_id,
 	 * and clamped input_range when it was enabled. */
 	if (v->nested)
 		return ioasid_fail(-EBUSY,
-				   "viommu endpoint %u: add endpoints before ioasid_viommu_enable_nested()",
+				   "viommu endpoint %u: add endpoints before ioasid_virtio_iommu_enable_nested()",
 				   endpoint_id);
 	ep = calloc(1, sizeof(*ep));
 	table = viommu_ep_table_alloc(v);
@@ -621,12 +621,12 @@ fail:
 /* ------------------------------------------------------------------ */
 /* Features, config space, reset                                        */
 
-uint64_t ioasid_viommu_features(const struct ioasid_viommu *v)
+uint64_t ioasid_virtio_iommu_features(const struct ioasid_virtio_iommu *v)
 {
 	return v ? v->offered : 0;
 }
 
-int ioasid_viommu_set_features(struct ioasid_viommu *v, uint64_t features)
+int ioasid_virtio_iommu_set_features(struct ioasid_virtio_iommu *v, uint64_t features)
 {
 	uint64_t device_bits = features & DEVICE_FEATURE_BITS;
 
@@ -644,18 +644,18 @@ int ioasid_viommu_set_features(struct ioasid_viommu *v, uint64_t features)
 
 static int config_range(uint32_t offset, uint32_t len)
 {
-	if (offset > IOASID_VIOMMU_CONFIG_SIZE ||
-	    len > IOASID_VIOMMU_CONFIG_SIZE - offset)
+	if (offset > IOASID_VIRTIO_IOMMU_CONFIG_SIZE ||
+	    len > IOASID_VIRTIO_IOMMU_CONFIG_SIZE - offset)
 		return ioasid_fail(-EINVAL,
 				   "viommu config: %u bytes at offset %u are outside the %u-byte config space",
-				   len, offset, IOASID_VIOMMU_CONFIG_SIZE);
+				   len, offset, IOASID_VIRTIO_IOMMU_CONFIG_SIZE);
 	return 0;
 }
 
-int ioasid_viommu_config_read(struct ioasid_viommu *v, uint32_t offset,
+int ioasid_virtio_iommu_config_read(struct ioasid_virtio_iommu *v, uint32_t offset,
 			      void *buf, uint32_t len)
 {
-	uint8_t cfg[IOASID_VIOMMU_CONFIG_SIZE];
+	uint8_t cfg[IOASID_VIRTIO_IOMMU_CONFIG_SIZE];
 	int rc;
 
 	ioasid_clear_error();
@@ -669,7 +669,7 @@ int ioasid_viommu_config_read(struct ioasid_viommu *v, uint32_t offset,
 	return 0;
 }
 
-static void set_bypass(struct ioasid_viommu *v, uint8_t bypass)
+static void set_bypass(struct ioasid_virtio_iommu *v, uint8_t bypass)
 {
 	struct viommu_endpoint *ep;
 
@@ -685,7 +685,7 @@ static void set_bypass(struct ioasid_viommu *v, uint8_t bypass)
 	}
 }
 
-int ioasid_viommu_config_write(struct ioasid_viommu *v, uint32_t offset,
+int ioasid_virtio_iommu_config_write(struct ioasid_virtio_iommu *v, uint32_t offset,
 			       const void *buf, uint32_t len)
 {
 	int rc;
@@ -701,7 +701,7 @@ int ioasid_viommu_config_write(struct ioasid_viommu *v, uint32_t offset,
 		return ioasid_fail(-EACCES,
 				   "viommu config: offset %u is read-only (only bypass, offset %u, is writable)",
 				   offset, CONFIG_BYPASS_OFFSET);
-	if (!(v->negotiated & IOASID_VIOMMU_F_BYPASS_CONFIG))
+	if (!(v->negotiated & IOASID_VIRTIO_IOMMU_F_BYPASS_CONFIG))
 		return ioasid_fail(-EACCES,
 				   "viommu config: bypass is writable only with BYPASS_CONFIG negotiated");
 	/* 8, 13: bits 1-7 ignored, so only 0 or 1 is ever presented. */
@@ -714,17 +714,17 @@ int ioasid_viommu_config_write(struct ioasid_viommu *v, uint32_t offset,
 	return 0;
 }
 
-int ioasid_viommu_reset(struct ioasid_viommu *v, unsigned int kind)
+int ioasid_virtio_iommu_reset(struct ioasid_virtio_iommu *v, unsigned int kind)
 {
 	ioasid_clear_error();
 	if (!v)
 		return ioasid_fail(-EINVAL, "viommu reset: device is NULL");
-	if (kind != IOASID_VIOMMU_RESET_DEVICE &&
-	    kind != IOASID_VIOMMU_RESET_SYSTEM)
+	if (kind != IOASID_VIRTIO_IOMMU_RESET_DEVICE &&
+	    kind != IOASID_VIRTIO_IOMMU_RESET_SYSTEM)
 		return ioasid_fail(-EINVAL, "viommu reset: unknown kind %u",
 				   kind);
 	/* 12: bypass survives a device reset, a system reset restores it. */
-	if (kind == IOASID_VIOMMU_RESET_SYSTEM)
+	if (kind == IOASID_VIRTIO_IOMMU_RESET_SYSTEM)
 		v->config.bypass = v->initial_bypass;
 	viommu_publish_bypass(v);
 	drop_guest_state(v);

@@ -250,7 +250,7 @@ static int parse_record(struct staging *s, uint16_t type, const uint8_t *r,
 		s->have_nested = true;
 		s->region_gpa = gpa;
 		s->region_size = size;
-		/* What ioasid_viommu_enable_nested() accepts. */
+		/* What ioasid_virtio_iommu_enable_nested() accepts. */
 		if (!size || (gpa | size) & (VPT_PAGE_SIZE - 1) ||
 		    gpa + size - 1 < gpa ||
 		    gpa + size - 1 > VPT_ADDR_MASK)
@@ -423,7 +423,7 @@ static int mismatch(const char *fmt, ...)
 	return ioasid_fail(-EINVAL, "viommu restore: %s", msg);
 }
 
-static int check_config(const struct ioasid_viommu *v, const struct staging *s)
+static int check_config(const struct ioasid_virtio_iommu *v, const struct staging *s)
 {
 	const struct viommu_config *a = &s->config, *b = &v->config;
 
@@ -453,7 +453,7 @@ static int check_config(const struct ioasid_viommu *v, const struct staging *s)
 	return 0;
 }
 
-static int check_endpoints(struct ioasid_viommu *v, struct staging *s)
+static int check_endpoints(struct ioasid_virtio_iommu *v, struct staging *s)
 {
 	qsort(s->endpoints, s->num_endpoints, sizeof(*s->endpoints),
 	      cmp_endpoint);
@@ -525,7 +525,7 @@ static bool region_hit(const struct staging *s, uint64_t start, uint64_t last)
 	       start <= s->region_gpa + s->region_size - 1;
 }
 
-static int check_mappings(struct ioasid_viommu *v, struct staging *s)
+static int check_mappings(struct ioasid_virtio_iommu *v, struct staging *s)
 {
 	uint64_t mask = v->granule - 1;
 
@@ -547,7 +547,7 @@ static int check_mappings(struct ioasid_viommu *v, struct staging *s)
 			return bad("bypass domain %u has a mapping", d->id);
 		if (m->flags & ~VIOMMU_MAP_F_MASK ||
 		    (m->flags & VIOMMU_MAP_F_MMIO &&
-		     !(s->negotiated & IOASID_VIOMMU_F_MMIO)))
+		     !(s->negotiated & IOASID_VIRTIO_IOMMU_F_MMIO)))
 			return bad("domain %u mapping at %#llx: flags %#x",
 				   d->id, (unsigned long long)m->start, m->flags);
 		if (m->last < m->start || m->start & mask || m->phys & mask ||
@@ -598,7 +598,7 @@ static int check_mappings(struct ioasid_viommu *v, struct staging *s)
  * table region (the guest was told about it in every PROBE).  Checked
  * before the config, whose input_end nested mode clamps, so that the
  * message names the cause. */
-static int check_nested(struct ioasid_viommu *v, const struct staging *s)
+static int check_nested(struct ioasid_virtio_iommu *v, const struct staging *s)
 {
 	uint64_t gpa = 0, size = 0, last;
 
@@ -637,7 +637,7 @@ static int check_nested(struct ioasid_viommu *v, const struct staging *s)
 	return 0;
 }
 
-static int check_staging(struct ioasid_viommu *v, struct staging *s)
+static int check_staging(struct ioasid_virtio_iommu *v, struct staging *s)
 {
 	int rc;
 
@@ -698,7 +698,7 @@ static int check_staging(struct ioasid_viommu *v, struct staging *s)
 /* Undo a partial commit: endpoints back to unattached (as before, with
  * the old bypass), every domain built so far gone with its host state
  * (and, after the grace period, from translate()'s view). */
-static void rollback(struct ioasid_viommu *v, struct staging *s,
+static void rollback(struct ioasid_virtio_iommu *v, struct staging *s,
 		     uint8_t old_bypass)
 {
 	v->config.bypass = old_bypass;
@@ -723,12 +723,12 @@ static void rollback(struct ioasid_viommu *v, struct staging *s,
 	v->num_mappings = 0;
 	/* The destroyed tables' pages sit in quarantine; no HWPT walks
 	 * them any more, so the flush only returns them to the pool. */
-	if (v->nested && ioasid_viommu_flush(v))
+	if (v->nested && ioasid_virtio_iommu_flush(v))
 		ioasid_log(IOASID_WARN, "viommu restore: rollback: %s",
 			   ioasid_errmsg());
 }
 
-static int commit(struct ioasid_viommu *v, struct staging *s)
+static int commit(struct ioasid_virtio_iommu *v, struct staging *s)
 {
 	uint8_t old_bypass = v->config.bypass;
 	int rc = 0;
@@ -836,7 +836,7 @@ static int commit(struct ioasid_viommu *v, struct staging *s)
 	return 0;
 }
 
-int ioasid_viommu_restore(struct ioasid_viommu *v, const void *buf,
+int ioasid_virtio_iommu_restore(struct ioasid_virtio_iommu *v, const void *buf,
 			  size_t size)
 {
 	struct staging s = { 0 };

@@ -60,7 +60,7 @@ static uint8_t *record(struct writer *w, uint16_t type, uint32_t len)
 	return r + MIG_RECORD_HEADER;
 }
 
-static size_t saved_size(const struct ioasid_viommu *v)
+static size_t saved_size(const struct ioasid_virtio_iommu *v)
 {
 	return MIG_HEADER_SIZE + MIG_RECORD_HEADER + MIG_DEVICE_SIZE +
 	       vidx_count(&v->endpoints) * (MIG_RECORD_HEADER + MIG_ENDPOINT_SIZE) +
@@ -73,7 +73,7 @@ static size_t saved_size(const struct ioasid_viommu *v)
 
 /* Under ev_lock: translate() may queue a fault report at any time, and
  * the size must be the one written. */
-static int save_locked(struct ioasid_viommu *v, void *buf, size_t size,
+static int save_locked(struct ioasid_virtio_iommu *v, void *buf, size_t size,
 		       size_t *needed)
 {
 	struct viommu_endpoint *ep;
@@ -156,7 +156,7 @@ static int save_locked(struct ioasid_viommu *v, void *buf, size_t size,
 	return 0;
 }
 
-int ioasid_viommu_save(struct ioasid_viommu *v, void *buf, size_t size,
+int ioasid_virtio_iommu_save(struct ioasid_virtio_iommu *v, void *buf, size_t size,
 		       size_t *needed)
 {
 	int rc;

@@ -5,7 +5,7 @@
  * a VT-d first-stage table (pgtable.c) in the VMM's table region, and a
  * nested HWPT per host IOMMU pointing at it, which the domain's physical
  * endpoints attach to.  A guest MAP writes table entries, an UNMAP clears
- * them and queues ranges; ioasid_viommu_flush() sends each HWPT's ranges
+ * them and queues ranges; ioasid_virtio_iommu_flush() sends each HWPT's ranges
  * in one ioasid_hwpt_invalidate() and only then frees the table pages.
  *
  * A domain is nested from its creation if the pool holds its root.  When
@@ -80,7 +80,7 @@ static bool host_backed(const struct viommu_mapping *m)
 /* ------------------------------------------------------------------ */
 /* Invalidation                                                         */
 
-static void mark_pending(struct ioasid_viommu *v, struct viommu_domain *d)
+static void mark_pending(struct ioasid_virtio_iommu *v, struct viommu_domain *d)
 {
 	struct viommu_nested_domain *nd = d->nested;
 
@@ -91,7 +91,7 @@ static void mark_pending(struct ioasid_viommu *v, struct viommu_domain *d)
 	v->nested->pending = d;
 }
 
-static void unlink_pending(struct ioasid_viommu *v, struct viommu_domain *d)
+static void unlink_pending(struct ioasid_virtio_iommu *v, struct viommu_domain *d)
 {
 	for (struct viommu_domain **pp = &v->nested->pending; *pp;
 	     pp = &(*pp)->nested->next_pending) {
@@ -153,7 +153,7 @@ static int encode_ranges(struct viommu_nested *n,
 	return 0;
 }
 
-static int flush_domain(struct ioasid_viommu *v, struct viommu_domain *d)
+static int flush_domain(struct ioasid_virtio_iommu *v, struct viommu_domain *d)
 {
 	struct viommu_nested *n = v->nested;
 	struct viommu_nested_domain *nd = d->nested;
@@ -185,7 +185,7 @@ static int flush_domain(struct ioasid_viommu *v, struct viommu_domain *d)
 	return 0;
 }
 
-static int nested_flush(struct ioasid_viommu *v)
+static int nested_flush(struct ioasid_virtio_iommu *v)
 {
 	struct viommu_nested *n = v->nested;
 
@@ -206,7 +206,7 @@ static int nested_flush(struct ioasid_viommu *v)
 	return 0;
 }
 
-int ioasid_viommu_flush(struct ioasid_viommu *v)
+int ioasid_virtio_iommu_flush(struct ioasid_virtio_iommu *v)
 {
 	ioasid_clear_error();
 	if (!v)
@@ -218,7 +218,7 @@ int ioasid_viommu_flush(struct ioasid_viommu *v)
 /* Host IOMMUs and HWPTs                                                */
 
 /* The host IOMMU of @dev in the table (*@index), added (probed) if new. */
-static int iommu_of(struct ioasid_viommu *v, struct ioasid_dev *dev,
+static int iommu_of(struct ioasid_virtio_iommu *v, struct ioasid_dev *dev,
 		    uint32_t *index)
 {
 	struct viommu_nested *n = v->nested;
@@ -285,7 +285,7 @@ static void vtd_s1_data(uint8_t out[VTD_S1_DATA_SIZE], uint64_t root)
 	memcpy(out + 20, &reserved, 4);
 }
 
-static int hwpt_new(struct ioasid_viommu *v, struct viommu_nested_domain *nd,
+static int hwpt_new(struct ioasid_virtio_iommu *v, struct viommu_nested_domain *nd,
 		    struct ioasid_dev *dev, uint32_t iommu, bool faults,
 		    struct nest_hwpt **out)
 {
@@ -322,7 +322,7 @@ static int hwpt_new(struct ioasid_viommu *v, struct viommu_nested_domain *nd,
 
 /* Destroy every nested HWPT of @nd; false if one is still there (a
  * device on it), whose stage-1 table must then never be reused. */
-static bool hwpts_drop(struct ioasid_viommu *v, struct viommu_nested_domain *nd)
+static bool hwpts_drop(struct ioasid_virtio_iommu *v, struct viommu_nested_domain *nd)
 {
 	bool all = true;
 
@@ -364,7 +364,7 @@ static int move_to(struct viommu_endpoint *ep, uint32_t target)
 /* Attach @ep to its IOMMU's nested HWPT of @d (made on first use).  A
  * HWPT that reports faults is tried first; a device that cannot take
  * one (no PRI on a real IOMMU) gets one without. */
-static int place_nested(struct ioasid_viommu *v, struct viommu_endpoint *ep,
+static int place_nested(struct ioasid_virtio_iommu *v, struct viommu_endpoint *ep,
 			struct viommu_domain *d, uint32_t iommu)
 {
 	struct viommu_nested_domain *nd = d->nested;
@@ -402,7 +402,7 @@ static int place_nested(struct ioasid_viommu *v, struct viommu_endpoint *ep,
 /* ------------------------------------------------------------------ */
 /* Domains                                                              */
 
-static void tables_free(struct ioasid_viommu *v, struct viommu_domain *d)
+static void tables_free(struct ioasid_virtio_iommu *v, struct viommu_domain *d)
 {
 	struct viommu_nested_domain *nd = d->nested;
 
@@ -419,7 +419,7 @@ static void tables_free(struct ioasid_viommu *v, struct viommu_domain *d)
 	d->nested = NULL;
 }
 
-static int nested_domain_create(struct ioasid_viommu *v,
+static int nested_domain_create(struct ioasid_virtio_iommu *v,
 				struct viommu_domain *d)
 {
 	struct viommu_nested_domain *nd;
@@ -442,7 +442,7 @@ static int nested_domain_create(struct ioasid_viommu *v,
 	return viommu_shadow_strategy.domain_create(v, d);
 }
 
-static void nested_domain_destroy(struct ioasid_viommu *v,
+static void nested_domain_destroy(struct ioasid_virtio_iommu *v,
 				  struct viommu_domain *d)
 {
 	struct viommu_nested_domain *nd = d->nested;
@@ -465,7 +465,7 @@ static void nested_domain_destroy(struct ioasid_viommu *v,
 /* A physical endpoint that cannot nest joins nested domain @d: @d
  * becomes a shadow domain with its mappings, its physical endpoints move
  * to the IOAS, and its tables go.  On failure @d stays nested. */
-static int to_shadow(struct ioasid_viommu *v, struct viommu_domain *d,
+static int to_shadow(struct ioasid_virtio_iommu *v, struct viommu_domain *d,
 		     struct viommu_endpoint *joining)
 {
 	struct viommu_nested_domain *nd = d->nested;
@@ -511,7 +511,7 @@ static int to_shadow(struct ioasid_viommu *v, struct viommu_domain *d,
 	return 0;
 }
 
-static bool nested_domain_holds(const struct ioasid_viommu *v,
+static bool nested_domain_holds(const struct ioasid_virtio_iommu *v,
 				const struct viommu_domain *d, uint32_t pt_id)
 {
 	if (!d->nested)
@@ -522,7 +522,7 @@ static bool nested_domain_holds(const struct ioasid_viommu *v,
 	return false;
 }
 
-static int nested_endpoint_place(struct ioasid_viommu *v,
+static int nested_endpoint_place(struct ioasid_virtio_iommu *v,
 				 struct viommu_endpoint *ep,
 				 struct viommu_domain *d, bool bypass)
 {
@@ -541,7 +541,7 @@ static int nested_endpoint_place(struct ioasid_viommu *v,
 	return place_nested(v, ep, d, iommu);
 }
 
-static int nested_map(struct ioasid_viommu *v, struct viommu_domain *d,
+static int nested_map(struct ioasid_virtio_iommu *v, struct viommu_domain *d,
 		      const struct viommu_mapping *m)
 {
 	struct viommu_nested_domain *nd = d->nested;
@@ -580,7 +580,7 @@ static int nested_map(struct ioasid_viommu *v, struct viommu_domain *d,
 	return 0;
 }
 
-static int nested_unmap(struct ioasid_viommu *v, struct viommu_domain *d,
+static int nested_unmap(struct ioasid_virtio_iommu *v, struct viommu_domain *d,
 			const struct viommu_mapping *m)
 {
 	struct viommu_nested_domain *nd = d->nested;
@@ -601,7 +601,7 @@ static int nested_unmap(struct ioasid_viommu *v, struct viommu_domain *d,
 	return rc;
 }
 
-static int map_ram(struct ioasid_viommu *v, uint32_t ioas,
+static int map_ram(struct ioasid_virtio_iommu *v, uint32_t ioas,
 		   const struct viommu_ram_slot *slot)
 {
 	uint64_t iova = slot->gpa;
@@ -609,7 +609,7 @@ static int map_ram(struct ioasid_viommu *v, uint32_t ioas,
 	return ioasid_ioas_map(v->ctx, ioas, slot->hva, slot->size, &iova, NULL);
 }
 
-static int nested_ram_added(struct ioasid_viommu *v,
+static int nested_ram_added(struct ioasid_virtio_iommu *v,
 			    const struct viommu_ram_slot *slot)
 {
 	int rc = viommu_shadow_strategy.ram_added(v, slot);
@@ -623,12 +623,12 @@ static int nested_ram_added(struct ioasid_viommu *v,
 	return rc;
 }
 
-static int nested_init(struct ioasid_viommu *v)
+static int nested_init(struct ioasid_virtio_iommu *v)
 {
 	return viommu_shadow_strategy.init(v);
 }
 
-static void nested_free(struct ioasid_viommu *v)
+static void nested_free(struct ioasid_virtio_iommu *v)
 {
 	struct viommu_nested *n = v->nested;
 
@@ -649,7 +649,7 @@ static void nested_free(struct ioasid_viommu *v)
 	v->nested = NULL;
 }
 
-static void nested_fini(struct ioasid_viommu *v)
+static void nested_fini(struct ioasid_virtio_iommu *v)
 {
 	/* Every domain is gone; their HWPTs with them. */
 	nested_free(v);
@@ -697,8 +697,8 @@ static int resv_with(const struct viommu_endpoint *ep, uint64_t start,
 	return 0;
 }
 
-int ioasid_viommu_enable_nested(struct ioasid_viommu *v,
-				const struct ioasid_viommu_nested_opts *opts)
+int ioasid_virtio_iommu_enable_nested(struct ioasid_virtio_iommu *v,
+				const struct ioasid_virtio_iommu_nested_opts *opts)
 {
 	struct viommu_resv **resv = NULL;
 	struct viommu_endpoint *ep;
@@ -711,8 +711,8 @@ int ioasid_viommu_enable_nested(struct ioasid_viommu *v,
 	ioasid_clear_error();
 	if (!v || !opts)
 		return ioasid_fail(-EINVAL, "viommu nested: NULL argument");
-	rc = ioasid_opts_check(opts, IOASID_OPTS_KNOWN(ioasid_viommu_nested_opts),
-			       "ioasid_viommu_nested_opts");
+	rc = ioasid_opts_check(opts, IOASID_OPTS_KNOWN(ioasid_virtio_iommu_nested_opts),
+			       "ioasid_virtio_iommu_nested_opts");
 	if (rc)
 		return rc;
 	if (v->nested)
@@ -834,7 +834,7 @@ fail:
  * them.  What stays real: the pinning of guest RAM once, the table writes
  * and the invalidation calls, which is what tests/vm/lib/bench_nested.c
  * measures against shadow mode. */
-int viommu_nested_use_selftest_format(struct ioasid_viommu *v)
+int viommu_nested_use_selftest_format(struct ioasid_virtio_iommu *v)
 {
 	ioasid_clear_error();
 	if (!v || !v->nested)
@@ -849,7 +849,7 @@ int viommu_nested_use_selftest_format(struct ioasid_viommu *v)
 /* ------------------------------------------------------------------ */
 /* Host faults                                                          */
 
-int ioasid_viommu_host_fault_fd(const struct ioasid_viommu *v)
+int ioasid_virtio_iommu_host_fault_fd(const struct ioasid_virtio_iommu *v)
 {
 	ioasid_clear_error();
 	if (!v)
@@ -859,7 +859,7 @@ int ioasid_viommu_host_fault_fd(const struct ioasid_viommu *v)
 	return v->nested->fault_fd;
 }
 
-static struct viommu_endpoint *endpoint_of_dev(struct ioasid_viommu *v,
+static struct viommu_endpoint *endpoint_of_dev(struct ioasid_virtio_iommu *v,
 					       uint32_t dev_id)
 {
 	struct viommu_endpoint *ep;
@@ -872,7 +872,7 @@ static struct viommu_endpoint *endpoint_of_dev(struct ioasid_viommu *v,
 
 #define FAULT_BATCH 32u
 
-int ioasid_viommu_handle_host_faults(struct ioasid_viommu *v)
+int ioasid_virtio_iommu_handle_host_faults(struct ioasid_virtio_iommu *v)
 {
 	struct ioasid_fault faults[FAULT_BATCH];
 	struct ioasid_fault_response resp[FAULT_BATCH];
@@ -925,7 +925,7 @@ int ioasid_viommu_handle_host_faults(struct ioasid_viommu *v)
 /* ------------------------------------------------------------------ */
 /* Inspection                                                           */
 
-void viommu_nested_region(const struct ioasid_viommu *v, uint64_t *gpa,
+void viommu_nested_region(const struct ioasid_virtio_iommu *v, uint64_t *gpa,
 			  uint64_t *size)
 {
 	*gpa = v->nested->region_gpa;
@@ -934,7 +934,7 @@ void viommu_nested_region(const struct ioasid_viommu *v, uint64_t *gpa,
 
 /* TEST ONLY (declared in viommu-internal.h): where a nested domain
  * lives on the host, for tests that check the kernel's side. */
-int viommu_nested_domain_host(const struct ioasid_viommu *v, uint32_t domain,
+int viommu_nested_domain_host(const struct ioasid_virtio_iommu *v, uint32_t domain,
 			      struct viommu_nested_host *out)
 {
 	struct viommu_domain *d;
@@ -960,7 +960,7 @@ int viommu_nested_domain_host(const struct ioasid_viommu *v, uint32_t domain,
 	return 0;
 }
 
-int ioasid_viommu_domain_mode(const struct ioasid_viommu *v, uint32_t domain,
+int ioasid_virtio_iommu_domain_mode(const struct ioasid_virtio_iommu *v, uint32_t domain,
 			      uint32_t *mode)
 {
 	struct viommu_domain *d;
@@ -972,6 +972,6 @@ int ioasid_viommu_domain_mode(const struct ioasid_viommu *v, uint32_t domain,
 	if (!d)
 		return ioasid_fail(-ENOENT, "viommu domain %u does not exist",
 				   domain);
-	*mode = d->nested ? IOASID_VIOMMU_MODE_NESTED : IOASID_VIOMMU_MODE_SHADOW;
+	*mode = d->nested ? IOASID_VIRTIO_IOMMU_MODE_NESTED : IOASID_VIRTIO_IOMMU_MODE_SHADOW;
 	return 0;
 }

@@ -12,7 +12,7 @@
 #include "viommu-internal.h"
 
 /* Index of the last slot whose gpa <= @gpa, or -1. */
-static long slot_at_or_before(const struct ioasid_viommu *v, uint64_t gpa)
+static long slot_at_or_before(const struct ioasid_virtio_iommu *v, uint64_t gpa)
 {
 	long lo = 0, hi = (long)v->num_ram - 1, found = -1;
 
@@ -29,7 +29,7 @@ static long slot_at_or_before(const struct ioasid_viommu *v, uint64_t gpa)
 	return found;
 }
 
-bool viommu_ram_lookup(const struct ioasid_viommu *v, uint64_t gpa,
+bool viommu_ram_lookup(const struct ioasid_virtio_iommu *v, uint64_t gpa,
 		       uint8_t **hva, uint64_t *avail)
 {
 	long i = slot_at_or_before(v, gpa);
@@ -41,7 +41,7 @@ bool viommu_ram_lookup(const struct ioasid_viommu *v, uint64_t gpa,
 	return true;
 }
 
-bool viommu_ram_covers(const struct ioasid_viommu *v, uint64_t gpa,
+bool viommu_ram_covers(const struct ioasid_virtio_iommu *v, uint64_t gpa,
 		       uint64_t last)
 {
 	for (;;) {
@@ -59,7 +59,7 @@ bool viommu_ram_covers(const struct ioasid_viommu *v, uint64_t gpa,
 	}
 }
 
-int viommu_ram_add(struct ioasid_viommu *v, uint64_t gpa, uint64_t size,
+int viommu_ram_add(struct ioasid_virtio_iommu *v, uint64_t gpa, uint64_t size,
 		   void *hva)
 {
 	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);

@@ -148,7 +148,7 @@ void vrcu_synchronize(struct vrcu_device *d)
 				start = now_ns();
 			} else if (!warned && now_ns() - start > 1000000000ull) {
 				ioasid_log(IOASID_WARN,
-					   "viommu: a request has waited 1 s for a translation or DMA section to end (a thread inside ioasid_viommu_dma_begin() that waits for this request deadlocks)");
+					   "viommu: a request has waited 1 s for a translation or DMA section to end (a thread inside ioasid_virtio_iommu_dma_begin() that waits for this request deadlocks)");
 				warned = true;
 			}
 		}

@@ -13,7 +13,7 @@
  *  - count[]: sections of translate(), entered with one atomic add and
  *    left with a plain store by the slot's owner (an atomic add and
  *    subtract in the shared slot);
- *  - dma[]: sections of ioasid_viommu_dma_begin()/_end(), which may end
+ *  - dma[]: sections of ioasid_virtio_iommu_dma_begin()/_end(), which may end
  *    on another thread, so both ends are atomic read-modify-writes.
  * Enter: e = epoch; counter[e & 1] += 1; if epoch != e, undo and retry
  * (a reader that saw the old epoch but counted itself after the writer's

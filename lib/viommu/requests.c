@@ -15,14 +15,14 @@
 #include "util.h"
 #include "viommu-internal.h"
 
-void (*viommu_after_change)(struct ioasid_viommu *v);
+void (*viommu_after_change)(struct ioasid_virtio_iommu *v);
 
 /* ------------------------------------------------------------------ */
 /* Events                                                               */
 
 /* From any thread (translate() queues faults too): the ring is under
  * ev_lock, the VMM's callback runs after it. */
-static void queue_fault(struct ioasid_viommu *v, uint8_t reason,
+static void queue_fault(struct ioasid_virtio_iommu *v, uint8_t reason,
 			uint32_t flags, uint32_t endpoint, uint64_t address)
 {
 	bool queued = false;
@@ -44,7 +44,7 @@ static void queue_fault(struct ioasid_viommu *v, uint8_t reason,
 		v->event_notify(v, v->event_data);
 }
 
-void viommu_queue_fault(struct ioasid_viommu *v, uint8_t reason,
+void viommu_queue_fault(struct ioasid_virtio_iommu *v, uint8_t reason,
 			uint32_t flags, uint32_t endpoint, uint64_t address)
 {
 	queue_fault(v, reason, flags, endpoint, address);
@@ -53,7 +53,7 @@ void viommu_queue_fault(struct ioasid_viommu *v, uint8_t reason,
 /* ------------------------------------------------------------------ */
 /* Endpoints and domains                                                */
 
-bool viommu_unattached_bypass(const struct ioasid_viommu *v)
+bool viommu_unattached_bypass(const struct ioasid_virtio_iommu *v)
 {
 	/* BYPASS_CONFIG is always offered, so config.bypass rules even if
 	 * the driver did not accept the feature; legacy BYPASS never is. */
@@ -69,7 +69,7 @@ bool viommu_unattached_bypass(const struct ioasid_viommu *v)
 _Static_assert(sizeof(struct viommu_mapping) <= MAPPING_ALLOC,
 	       "a mapping fits its line");
 
-struct viommu_mapping *viommu_mapping_new(struct ioasid_viommu *v)
+struct viommu_mapping *viommu_mapping_new(struct ioasid_virtio_iommu *v)
 {
 	struct viommu_mapping *m = v->free_maps;
 
@@ -92,7 +92,7 @@ struct viommu_mapping *viommu_mapping_new(struct ioasid_viommu *v)
 	return m;
 }
 
-void viommu_mapping_put(struct ioasid_viommu *v, struct viommu_mapping *m)
+void viommu_mapping_put(struct ioasid_virtio_iommu *v, struct viommu_mapping *m)
 {
 	if (v->num_free_maps >= MAPPING_CACHE_MAX) {
 		free(m);
@@ -103,7 +103,7 @@ void viommu_mapping_put(struct ioasid_viommu *v, struct viommu_mapping *m)
 	v->num_free_maps++;
 }
 
-void viommu_mapping_cache_free(struct ioasid_viommu *v)
+void viommu_mapping_cache_free(struct ioasid_virtio_iommu *v)
 {
 	while (v->free_maps) {
 		struct viommu_mapping *m = v->free_maps;
@@ -124,8 +124,8 @@ void viommu_mapping_cache_free(struct ioasid_viommu *v)
  */
 static void retire_node(struct vrt_env *env, struct vrt_node *n)
 {
-	struct ioasid_viommu *v =
-		(struct ioasid_viommu *)((char *)env - offsetof(struct ioasid_viommu, vrt));
+	struct ioasid_virtio_iommu *v =
+		(struct ioasid_virtio_iommu *)((char *)env - offsetof(struct ioasid_virtio_iommu, vrt));
 
 	n->pool_next = v->retired_nodes;
 	v->retired_nodes = n;
@@ -138,7 +138,7 @@ static void put_mapping_cb(void *value, void *arg)
 }
 
 /* After a grace period (or with no reader left): free what is retired. */
-static void reclaim(struct ioasid_viommu *v)
+static void reclaim(struct ioasid_virtio_iommu *v)
 {
 	while (v->retired_nodes) {
 		struct vrt_node *n = v->retired_nodes;
@@ -169,7 +169,7 @@ static void reclaim(struct ioasid_viommu *v)
 	v->dead_mappings = 0;
 }
 
-int viommu_readers_init(struct ioasid_viommu *v)
+int viommu_readers_init(struct ioasid_virtio_iommu *v)
 {
 	int rc = vrcu_device_init(&v->rd);
 
@@ -181,7 +181,7 @@ int viommu_readers_init(struct ioasid_viommu *v)
 	return 0;
 }
 
-void viommu_readers_fini(struct ioasid_viommu *v)
+void viommu_readers_fini(struct ioasid_virtio_iommu *v)
 {
 	/* No reader is left: no grace period to wait for. */
 	reclaim(v);
@@ -205,7 +205,7 @@ struct viommu_domain *viommu_domain_new(uint32_t id, bool bypass)
 	return d;
 }
 
-void viommu_domain_retire(struct ioasid_viommu *v, struct viommu_domain *d)
+void viommu_domain_retire(struct ioasid_virtio_iommu *v, struct viommu_domain *d)
 {
 	v->strategy->domain_destroy(v, d);
 	if (vidx_find(&v->domains, d->id) == d)
@@ -221,7 +221,7 @@ void viommu_domain_retire(struct ioasid_viommu *v, struct viommu_domain *d)
 	v->num_retired++;
 }
 
-void viommu_ep_set_domain(struct ioasid_viommu *v, struct viommu_endpoint *ep,
+void viommu_ep_set_domain(struct ioasid_virtio_iommu *v, struct viommu_endpoint *ep,
 			  struct viommu_domain *d)
 {
 	ep->domain = d;
@@ -232,13 +232,13 @@ void viommu_ep_set_domain(struct ioasid_viommu *v, struct viommu_endpoint *ep,
 	v->rd_changed = true;
 }
 
-void viommu_map_publish(struct ioasid_viommu *v, struct viommu_domain *d,
+void viommu_map_publish(struct ioasid_virtio_iommu *v, struct viommu_domain *d,
 			struct viommu_mapping *m)
 {
 	vrt_insert(&d->rmaps, &v->vrt, m);
 }
 
-void viommu_map_unpublish(struct ioasid_viommu *v, struct viommu_domain *d,
+void viommu_map_unpublish(struct ioasid_virtio_iommu *v, struct viommu_domain *d,
 			  struct viommu_mapping *m)
 {
 	vrt_remove(&d->rmaps, &v->vrt, m);
@@ -253,7 +253,7 @@ void viommu_map_unpublish(struct ioasid_viommu *v, struct viommu_domain *d,
 	v->num_retired++;
 }
 
-void viommu_publish_bypass(struct ioasid_viommu *v)
+void viommu_publish_bypass(struct ioasid_virtio_iommu *v)
 {
 	if (atomic_load_explicit(&v->rdcfg.bypass, memory_order_relaxed) ==
 	    v->config.bypass)
@@ -266,7 +266,7 @@ void viommu_publish_bypass(struct ioasid_viommu *v)
 /* What was retired is freed at the latest when this many wait. */
 #define RETIRE_BATCH 256u
 
-void viommu_writer_done(struct ioasid_viommu *v)
+void viommu_writer_done(struct ioasid_virtio_iommu *v)
 {
 	atomic_store_explicit(&v->pub_mappings, v->num_mappings,
 			      memory_order_relaxed);
@@ -287,7 +287,7 @@ void viommu_writer_done(struct ioasid_viommu *v)
 	v->rd_changed = v->rd_sync = false;
 }
 
-struct viommu_ep_table *viommu_ep_table_alloc(struct ioasid_viommu *v)
+struct viommu_ep_table *viommu_ep_table_alloc(struct ioasid_virtio_iommu *v)
 {
 	const struct viommu_ep_table *old =
 		atomic_load_explicit(&v->rdcfg.eps, memory_order_relaxed);
@@ -299,7 +299,7 @@ struct viommu_ep_table *viommu_ep_table_alloc(struct ioasid_viommu *v)
 	return t;
 }
 
-void viommu_ep_table_publish(struct ioasid_viommu *v, struct viommu_ep_table *t,
+void viommu_ep_table_publish(struct ioasid_virtio_iommu *v, struct viommu_ep_table *t,
 			     struct viommu_endpoint *ep)
 {
 	struct viommu_ep_table *old =
@@ -327,7 +327,7 @@ void viommu_ep_table_publish(struct ioasid_viommu *v, struct viommu_ep_table *t,
  * domain's mappings when its first endpoint attaches).  translate()
  * sees @next from here (the domain of a move: never unattached, which
  * could be bypass, in between). */
-static void domain_unlink(struct ioasid_viommu *v, struct viommu_endpoint *ep,
+static void domain_unlink(struct ioasid_virtio_iommu *v, struct viommu_endpoint *ep,
 			  struct viommu_domain *next)
 {
 	struct viommu_domain *d = ep->domain;
@@ -347,7 +347,7 @@ static void domain_unlink(struct ioasid_viommu *v, struct viommu_endpoint *ep,
 		viommu_domain_retire(v, d);
 }
 
-static void domain_link(struct ioasid_viommu *v, struct viommu_domain *d,
+static void domain_link(struct ioasid_virtio_iommu *v, struct viommu_domain *d,
 			struct viommu_endpoint *ep)
 {
 	viommu_ep_set_domain(v, ep, d);
@@ -359,7 +359,7 @@ static void domain_link(struct ioasid_viommu *v, struct viommu_domain *d,
 /* Move a physical endpoint to the unattached state: bypass or blocked.
  * Falls back to blocked if the bypass attachment fails (never less
  * isolation than asked for). */
-static void place_unattached(struct ioasid_viommu *v,
+static void place_unattached(struct ioasid_virtio_iommu *v,
 			     struct viommu_endpoint *ep)
 {
 	bool bypass = viommu_unattached_bypass(v);
@@ -375,7 +375,7 @@ static void place_unattached(struct ioasid_viommu *v,
 /* The host moved the whole IOMMU group of @ep (a replace moves every
  * device of the group that shared the old HWPT): the mates' records of
  * where they are follow the library's record of their devices. */
-static void group_sync(struct ioasid_viommu *v, struct viommu_endpoint *ep)
+static void group_sync(struct ioasid_virtio_iommu *v, struct viommu_endpoint *ep)
 {
 	struct viommu_endpoint *o;
 
@@ -387,7 +387,7 @@ static void group_sync(struct ioasid_viommu *v, struct viommu_endpoint *ep)
 }
 
 /* Every physical endpoint of the group of @ep to the unattached state. */
-static void group_place_unattached(struct ioasid_viommu *v,
+static void group_place_unattached(struct ioasid_virtio_iommu *v,
 				   struct viommu_endpoint *ep)
 {
 	struct viommu_endpoint *o;
@@ -405,7 +405,7 @@ static void group_place_unattached(struct ioasid_viommu *v,
 /* Put every endpoint of the group of @ep into @d on the host, @ep first
  * (a replace then moves the mates along).  On failure the group is
  * placed unattached: never less isolation than asked for. */
-static int group_place(struct ioasid_viommu *v, struct viommu_endpoint *ep,
+static int group_place(struct ioasid_virtio_iommu *v, struct viommu_endpoint *ep,
 		       struct viommu_domain *d)
 {
 	struct viommu_endpoint *o;
@@ -433,7 +433,7 @@ static int group_place(struct ioasid_viommu *v, struct viommu_endpoint *ep,
 
 /* Take the group of @ep out of its domains' bookkeeping; a mate taken
  * along remembers the domain it left when @left (DETACH). */
-static void group_unlink(struct ioasid_viommu *v, struct viommu_endpoint *ep,
+static void group_unlink(struct ioasid_virtio_iommu *v, struct viommu_endpoint *ep,
 			 bool left)
 {
 	struct viommu_endpoint *o;
@@ -483,7 +483,7 @@ struct viommu_reply {
  * it attached already (OK); it DETACHes each at release, and a mate's
  * DETACH from the domain its group left answers OK too.
  */
-static uint8_t do_attach(struct ioasid_viommu *v, const struct viommu_req *r,
+static uint8_t do_attach(struct ioasid_virtio_iommu *v, const struct viommu_req *r,
 			 const struct viommu_reply *reply)
 {
 	(void)reply;
@@ -565,7 +565,7 @@ static uint8_t do_attach(struct ioasid_viommu *v, const struct viommu_req *r,
 	return VIOMMU_S_OK;
 }
 
-static uint8_t do_detach(struct ioasid_viommu *v, const struct viommu_req *r,
+static uint8_t do_detach(struct ioasid_virtio_iommu *v, const struct viommu_req *r,
 			 const struct viommu_reply *reply)
 {
 	(void)reply;
@@ -589,7 +589,7 @@ static uint8_t do_detach(struct ioasid_viommu *v, const struct viommu_req *r,
 	return VIOMMU_S_OK;
 }
 
-static uint8_t do_map(struct ioasid_viommu *v, const struct viommu_req *r,
+static uint8_t do_map(struct ioasid_virtio_iommu *v, const struct viommu_req *r,
 			 const struct viommu_reply *reply)
 {
 	(void)reply;
@@ -601,7 +601,7 @@ static uint8_t do_map(struct ioasid_viommu *v, const struct viommu_req *r,
 	if (r->flags & ~VIOMMU_MAP_F_MASK)
 		return VIOMMU_S_INVAL; /* 54 */
 	if (r->flags & VIOMMU_MAP_F_MMIO &&
-	    !(v->negotiated & IOASID_VIOMMU_F_MMIO))
+	    !(v->negotiated & IOASID_VIRTIO_IOMMU_F_MMIO))
 		return VIOMMU_S_INVAL; /* 51 */
 	d = vidx_find(&v->domains, r->domain);
 	if (!d)
@@ -659,7 +659,7 @@ static uint8_t do_map(struct ioasid_viommu *v, const struct viommu_req *r,
 	return VIOMMU_S_OK;
 }
 
-static uint8_t do_unmap(struct ioasid_viommu *v, const struct viommu_req *r,
+static uint8_t do_unmap(struct ioasid_virtio_iommu *v, const struct viommu_req *r,
 			 const struct viommu_reply *reply)
 {
 	(void)reply;
@@ -736,7 +736,7 @@ static enum ioasid_resv_type resv_host_type(uint8_t subtype)
 /* The RESV_MEM regions of the address space of @ep: the union of every
  * sharing endpoint's regions (ioasid_endpoints_combine()), MSI where a
  * doorbell window is, RESERVED elsewhere.  Into *@outp (malloc'ed). */
-static int probe_combine(const struct ioasid_viommu *v,
+static int probe_combine(const struct ioasid_virtio_iommu *v,
 			 const struct viommu_endpoint *ep,
 			 struct ioasid_resv_region **outp, uint32_t *nout)
 {
@@ -801,7 +801,7 @@ out:
 
 /* PROBE: write the properties of @ep into @props (probe_size bytes,
  * zero-filled: 84).  Returns the status. */
-static uint8_t probe_fill(const struct ioasid_viommu *v,
+static uint8_t probe_fill(const struct ioasid_virtio_iommu *v,
 			  const struct viommu_endpoint *ep, uint8_t *props)
 {
 	struct ioasid_resv_region *r = NULL;
@@ -849,7 +849,7 @@ static uint8_t probe_fill(const struct ioasid_viommu *v,
 
 /* PROBE: the properties go before the tail, zeroes on failure (no stale
  * bytes for the driver). */
-static uint8_t do_probe(struct ioasid_viommu *v, const struct viommu_req *r,
+static uint8_t do_probe(struct ioasid_virtio_iommu *v, const struct viommu_req *r,
 			const struct viommu_reply *reply)
 {
 	struct viommu_endpoint *ep;
@@ -869,7 +869,7 @@ static uint8_t do_probe(struct ioasid_viommu *v, const struct viommu_req *r,
 }
 
 /* The handler of each request type of the wire table (wire.c). */
-static uint8_t (*const handlers[])(struct ioasid_viommu *,
+static uint8_t (*const handlers[])(struct ioasid_virtio_iommu *,
 				   const struct viommu_req *,
 				   const struct viommu_reply *) = {
 	[VIOMMU_T_ATTACH] = do_attach,
@@ -882,7 +882,7 @@ static uint8_t (*const handlers[])(struct ioasid_viommu *,
 /* ------------------------------------------------------------------ */
 /* Public: request processing                                           */
 
-int ioasid_viommu_handle_request(struct ioasid_viommu *v,
+int ioasid_virtio_iommu_handle_request(struct ioasid_virtio_iommu *v,
 				 const struct iovec *out, unsigned int out_num,
 				 const struct iovec *in, unsigned int in_num,
 				 uint32_t *used_len)
@@ -965,13 +965,13 @@ int ioasid_viommu_handle_request(struct ioasid_viommu *v,
 	return 0;
 }
 
-int ioasid_viommu_handle_buffers(struct ioasid_viommu *v, const void *req,
+int ioasid_virtio_iommu_handle_buffers(struct ioasid_virtio_iommu *v, const void *req,
 				 size_t req_len, void *resp, size_t resp_len,
 				 uint32_t *used_len)
 {
 	struct iovec out = { (void *)req, req_len }, in = { resp, resp_len };
 
-	return ioasid_viommu_handle_request(v, &out, 1, &in, 1, used_len);
+	return ioasid_virtio_iommu_handle_request(v, &out, 1, &in, 1, used_len);
 }
 
 /* ------------------------------------------------------------------ */
@@ -985,11 +985,11 @@ static inline uint32_t tlb_index(uint64_t serial, uint32_t endpoint,
 			  (VRCU_TLB_SIZE - 1));
 }
 
-static struct viommu_endpoint *find_endpoint(const struct ioasid_viommu *v,
+static struct viommu_endpoint *find_endpoint(const struct ioasid_virtio_iommu *v,
 					     uint32_t id)
 {
 	const struct viommu_ep_table *t =
-		atomic_load_explicit(&((struct ioasid_viommu *)v)->rdcfg.eps,
+		atomic_load_explicit(&((struct ioasid_virtio_iommu *)v)->rdcfg.eps,
 				     memory_order_acquire);
 	uint32_t lo = 0, hi = t ? t->num : 0;
 
@@ -1008,9 +1008,9 @@ static struct viommu_endpoint *find_endpoint(const struct ioasid_viommu *v,
 
 static uint32_t perm_of(uint32_t flags)
 {
-	return (flags & VIOMMU_MAP_F_READ ? IOASID_VIOMMU_ACCESS_READ : 0) |
-	       (flags & VIOMMU_MAP_F_WRITE ? IOASID_VIOMMU_ACCESS_WRITE : 0) |
-	       (flags & VIOMMU_MAP_F_MMIO ? IOASID_VIOMMU_ACCESS_MMIO : 0);
+	return (flags & VIOMMU_MAP_F_READ ? IOASID_VIRTIO_IOMMU_ACCESS_READ : 0) |
+	       (flags & VIOMMU_MAP_F_WRITE ? IOASID_VIRTIO_IOMMU_ACCESS_WRITE : 0) |
+	       (flags & VIOMMU_MAP_F_MMIO ? IOASID_VIRTIO_IOMMU_ACCESS_MMIO : 0);
 }
 
 /* What a lookup found, taken out of the read-side section. */
@@ -1031,11 +1031,11 @@ enum xlate_result {
  * lock is seen whole.  Faults are queued after the section (the VMM's
  * callback may do anything).
  */
-int ioasid_viommu_translate(struct ioasid_viommu *v, uint32_t endpoint_id,
+int ioasid_virtio_iommu_translate(struct ioasid_virtio_iommu *v, uint32_t endpoint_id,
 			    uint64_t iova, uint32_t access,
-			    struct ioasid_viommu_translation *t)
+			    struct ioasid_virtio_iommu_translation *t)
 {
-	const uint32_t rw = IOASID_VIOMMU_ACCESS_READ | IOASID_VIOMMU_ACCESS_WRITE;
+	const uint32_t rw = IOASID_VIRTIO_IOMMU_ACCESS_READ | IOASID_VIRTIO_IOMMU_ACCESS_WRITE;
 	struct vrcu_tlb_entry *e = NULL, x;
 	const struct vrcu_tlb_entry *res_e = &x;
 	enum xlate_result res = XLATE_OK;
@@ -1119,8 +1119,8 @@ int ioasid_viommu_translate(struct ioasid_viommu *v, uint32_t endpoint_id,
 unlock:
 	vrcu_read_unlock(slot, parity, th);
 	if (res != XLATE_OK) {
-		fault_flags = (access & IOASID_VIOMMU_ACCESS_READ ? VIOMMU_FAULT_F_READ : 0) |
-			      (access & IOASID_VIOMMU_ACCESS_WRITE ? VIOMMU_FAULT_F_WRITE : 0) |
+		fault_flags = (access & IOASID_VIRTIO_IOMMU_ACCESS_READ ? VIOMMU_FAULT_F_READ : 0) |
+			      (access & IOASID_VIRTIO_IOMMU_ACCESS_WRITE ? VIOMMU_FAULT_F_WRITE : 0) |
 			      VIOMMU_FAULT_F_ADDRESS;
 		switch (res) {
 		case XLATE_NOENT:
@@ -1146,14 +1146,14 @@ unlock:
 found:
 	/* 57: no write without WRITE; 58 is not used: no read without READ. */
 	if (access & ~res_e->perm) {
-		fault_flags = (access & IOASID_VIOMMU_ACCESS_READ ? VIOMMU_FAULT_F_READ : 0) |
-			      (access & IOASID_VIOMMU_ACCESS_WRITE ? VIOMMU_FAULT_F_WRITE : 0);
+		fault_flags = (access & IOASID_VIRTIO_IOMMU_ACCESS_READ ? VIOMMU_FAULT_F_READ : 0) |
+			      (access & IOASID_VIRTIO_IOMMU_ACCESS_WRITE ? VIOMMU_FAULT_F_WRITE : 0);
 		queue_fault(v, VIOMMU_FAULT_R_MAPPING,
 			    fault_flags | VIOMMU_FAULT_F_ADDRESS, endpoint_id, iova);
 		return ioasid_fail(-EFAULT,
 				   "viommu endpoint %u: iova %#llx does not allow %s",
 				   endpoint_id, (unsigned long long)iova,
-				   access & ~res_e->perm & IOASID_VIOMMU_ACCESS_WRITE ? "writes" : "reads");
+				   access & ~res_e->perm & IOASID_VIRTIO_IOMMU_ACCESS_WRITE ? "writes" : "reads");
 	}
 	t->gpa = res_e->delta + iova;
 	t->iova_last = res_e->last;
@@ -1161,7 +1161,7 @@ found:
 	return 0;
 }
 
-int ioasid_viommu_dma_begin(struct ioasid_viommu *v, uint32_t *token)
+int ioasid_virtio_iommu_dma_begin(struct ioasid_virtio_iommu *v, uint32_t *token)
 {
 	struct vrcu_thread *th;
 	unsigned int parity;
@@ -1178,14 +1178,14 @@ int ioasid_viommu_dma_begin(struct ioasid_viommu *v, uint32_t *token)
 	return 0;
 }
 
-void ioasid_viommu_dma_end(struct ioasid_viommu *v, uint32_t token)
+void ioasid_virtio_iommu_dma_end(struct ioasid_virtio_iommu *v, uint32_t token)
 {
 	if (!v || token >> 1 >= VRCU_SLOTS)
 		return;
 	vrcu_dec(&v->rd.slots[token >> 1].dma[token & 1], false);
 }
 
-int ioasid_viommu_event_pop(struct ioasid_viommu *v, void *buf, size_t len)
+int ioasid_virtio_iommu_event_pop(struct ioasid_virtio_iommu *v, void *buf, size_t len)
 {
 	int rc = 0;
 
@@ -1193,28 +1193,28 @@ int ioasid_viommu_event_pop(struct ioasid_viommu *v, void *buf, size_t len)
 	if (!v || (!buf && len))
 		return ioasid_fail(-EINVAL, "viommu event: NULL argument");
 	pthread_mutex_lock(&v->ev_lock);
-	if (v->ev_count && len < IOASID_VIOMMU_FAULT_SIZE) {
+	if (v->ev_count && len < IOASID_VIRTIO_IOMMU_FAULT_SIZE) {
 		rc = -EMSGSIZE;
 	} else if (v->ev_count) {
 		/* 97-101: reserved zero, defined flags only, one buffer. */
 		viommu_wire_fault(buf, &v->events[v->ev_head].fault);
 		v->ev_head = (v->ev_head + 1) % v->max_events;
 		v->ev_count--;
-		rc = IOASID_VIOMMU_FAULT_SIZE;
+		rc = IOASID_VIRTIO_IOMMU_FAULT_SIZE;
 	}
 	pthread_mutex_unlock(&v->ev_lock);
 	if (rc == -EMSGSIZE)
 		return ioasid_fail(-EMSGSIZE,
 				   "viommu event: buffer of %zu bytes, a fault report needs %u",
-				   len, IOASID_VIOMMU_FAULT_SIZE);
+				   len, IOASID_VIRTIO_IOMMU_FAULT_SIZE);
 	return rc;
 }
 
-int ioasid_viommu_get_stats(const struct ioasid_viommu *v,
-			    struct ioasid_viommu_stats *stats)
+int ioasid_virtio_iommu_get_stats(const struct ioasid_virtio_iommu *v,
+			    struct ioasid_virtio_iommu_stats *stats)
 {
-	struct ioasid_viommu *w = (struct ioasid_viommu *)v; /* the lock */
-	struct ioasid_viommu_stats s = { .sz = sizeof(s) };
+	struct ioasid_virtio_iommu *w = (struct ioasid_virtio_iommu *)v; /* the lock */
+	struct ioasid_virtio_iommu_stats s = { .sz = sizeof(s) };
 	size_t sz;
 
 	ioasid_clear_error();
@@ -1235,7 +1235,7 @@ int ioasid_viommu_get_stats(const struct ioasid_viommu *v,
 	return 0;
 }
 
-int ioasid_viommu_domain_ioas(const struct ioasid_viommu *v, uint32_t domain,
+int ioasid_virtio_iommu_domain_ioas(const struct ioasid_virtio_iommu *v, uint32_t domain,
 			      uint32_t *ioas_id)
 {
 	struct viommu_domain *d;
@@ -1258,7 +1258,7 @@ int ioasid_viommu_domain_ioas(const struct ioasid_viommu *v, uint32_t domain,
 
 #define BROKEN(...) ioasid_fail(-EPROTO, "viommu invariant: " __VA_ARGS__)
 
-static int check_endpoint(const struct ioasid_viommu *v,
+static int check_endpoint(const struct ioasid_virtio_iommu *v,
 			  const struct viommu_endpoint *ep)
 {
 	const struct viommu_domain *d = ep->domain;
@@ -1328,10 +1328,10 @@ static int check_rmap(void *arg, const struct viommu_mapping *rec)
 }
 
 /* translate()'s view (rcu.h, rtree.h) is the requests' view. */
-static int check_readers(const struct ioasid_viommu *v)
+static int check_readers(const struct ioasid_virtio_iommu *v)
 {
 	const struct viommu_ep_table *t =
-		atomic_load(&((struct ioasid_viommu *)v)->rdcfg.eps);
+		atomic_load(&((struct ioasid_virtio_iommu *)v)->rdcfg.eps);
 	const struct viommu_domain *d;
 	const char *what = NULL;
 	int rc;
@@ -1342,9 +1342,9 @@ static int check_readers(const struct ioasid_viommu *v)
 	for (uint32_t i = 1; t && i < t->num; i++)
 		if (t->e[i - 1].id >= t->e[i].id)
 			return BROKEN("translate()'s endpoint table is out of order at %u", i);
-	if (atomic_load(&((struct ioasid_viommu *)v)->rdcfg.bypass) != v->config.bypass)
+	if (atomic_load(&((struct ioasid_virtio_iommu *)v)->rdcfg.bypass) != v->config.bypass)
 		return BROKEN("translate() sees bypass %u, the config space %u",
-			      atomic_load(&((struct ioasid_viommu *)v)->rdcfg.bypass),
+			      atomic_load(&((struct ioasid_virtio_iommu *)v)->rdcfg.bypass),
 			      v->config.bypass);
 	VIDX_FOR_EACH_ID(&v->domains, d) {
 		struct rmaps_check c = { d, 0 };
@@ -1362,7 +1362,7 @@ static int check_readers(const struct ioasid_viommu *v)
 	return 0;
 }
 
-int viommu_check_invariants(const struct ioasid_viommu *v)
+int viommu_check_invariants(const struct ioasid_virtio_iommu *v)
 {
 	const struct viommu_endpoint *ep;
 	const struct viommu_domain *d;

@@ -21,19 +21,19 @@
 #include "util.h"
 #include "viommu-internal.h"
 
-static int shadow_init(struct ioasid_viommu *v)
+static int shadow_init(struct ioasid_virtio_iommu *v)
 {
 	return ioasid_ioas_alloc(v->ctx, &v->identity_ioas);
 }
 
-static void shadow_fini(struct ioasid_viommu *v)
+static void shadow_fini(struct ioasid_virtio_iommu *v)
 {
 	if (v->identity_ioas)
 		ioasid_ioas_destroy(v->ctx, v->identity_ioas);
 	v->identity_ioas = 0;
 }
 
-static int shadow_domain_create(struct ioasid_viommu *v,
+static int shadow_domain_create(struct ioasid_virtio_iommu *v,
 				struct viommu_domain *d)
 {
 	(void)v;
@@ -41,7 +41,7 @@ static int shadow_domain_create(struct ioasid_viommu *v,
 	return 0;
 }
 
-static void shadow_domain_destroy(struct ioasid_viommu *v,
+static void shadow_domain_destroy(struct ioasid_virtio_iommu *v,
 				  struct viommu_domain *d)
 {
 	if (!d->ioas)
@@ -54,12 +54,12 @@ static void shadow_domain_destroy(struct ioasid_viommu *v,
 	d->ioas = 0;
 }
 
-static int shadow_map(struct ioasid_viommu *v, struct viommu_domain *d,
+static int shadow_map(struct ioasid_virtio_iommu *v, struct viommu_domain *d,
 		      const struct viommu_mapping *m);
 
 /* The first physical endpoint of @d: its IOAS, with the domain's
  * mappings so far. */
-static int domain_host_create(struct ioasid_viommu *v, struct viommu_domain *d)
+static int domain_host_create(struct ioasid_virtio_iommu *v, struct viommu_domain *d)
 {
 	struct viommu_mapping *m;
 	int rc;
@@ -80,7 +80,7 @@ static int domain_host_create(struct ioasid_viommu *v, struct viommu_domain *d)
 	return 0;
 }
 
-static int shadow_endpoint_place(struct ioasid_viommu *v,
+static int shadow_endpoint_place(struct ioasid_virtio_iommu *v,
 				 struct viommu_endpoint *ep,
 				 struct viommu_domain *d, bool bypass)
 {
@@ -137,7 +137,7 @@ static bool host_backed(const struct viommu_mapping *m)
 	return !(m->flags & VIOMMU_MAP_F_MMIO) && host_flags(m->flags);
 }
 
-static int shadow_map(struct ioasid_viommu *v, struct viommu_domain *d,
+static int shadow_map(struct ioasid_virtio_iommu *v, struct viommu_domain *d,
 		      const struct viommu_mapping *m)
 {
 	IOASID_OPTS(ioasid_map_opts, opts, .flags = host_flags(m->flags));
@@ -171,7 +171,7 @@ static int shadow_map(struct ioasid_viommu *v, struct viommu_domain *d,
 	return rc;
 }
 
-static int shadow_unmap(struct ioasid_viommu *v, struct viommu_domain *d,
+static int shadow_unmap(struct ioasid_virtio_iommu *v, struct viommu_domain *d,
 			const struct viommu_mapping *m)
 {
 	int rc;
@@ -185,7 +185,7 @@ static int shadow_unmap(struct ioasid_viommu *v, struct viommu_domain *d,
 	return rc == -ENOENT ? 0 : rc;
 }
 
-static int shadow_ram_added(struct ioasid_viommu *v,
+static int shadow_ram_added(struct ioasid_virtio_iommu *v,
 			    const struct viommu_ram_slot *slot)
 {
 	uint64_t iova = slot->gpa;
@@ -194,7 +194,7 @@ static int shadow_ram_added(struct ioasid_viommu *v,
 			       &iova, NULL);
 }
 
-static bool shadow_domain_holds(const struct ioasid_viommu *v,
+static bool shadow_domain_holds(const struct ioasid_virtio_iommu *v,
 				const struct viommu_domain *d, uint32_t pt_id)
 {
 	return pt_id == (d->bypass ? v->identity_ioas : d->ioas);

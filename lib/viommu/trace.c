@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Reader of recorded virtio-iommu request traces (one request per text
- * line, see ioasid_viommu_trace_open(3)).  Each request line becomes the
+ * line, see ioasid_virtio_iommu_trace_open(3)).  Each request line becomes the
  * wire bytes a guest driver would put in the device-readable buffer, so
  * that replaying a trace goes through the same parser as a live guest.
  */
@@ -18,7 +18,7 @@
 #define TRACE_DEFAULT_PROBE_SIZE 512u
 #define TRACE_MAX_LINE 4096
 
-struct ioasid_viommu_trace {
+struct ioasid_virtio_iommu_trace {
 	FILE *f;
 	bool owns_file;
 	uint32_t line;
@@ -26,9 +26,9 @@ struct ioasid_viommu_trace {
 	char buf[TRACE_MAX_LINE];
 };
 
-int ioasid_viommu_trace_open(const char *path, struct ioasid_viommu_trace **tp)
+int ioasid_virtio_iommu_trace_open(const char *path, struct ioasid_virtio_iommu_trace **tp)
 {
-	struct ioasid_viommu_trace *t;
+	struct ioasid_virtio_iommu_trace *t;
 
 	ioasid_clear_error();
 	if (!path || !tp)
@@ -55,7 +55,7 @@ int ioasid_viommu_trace_open(const char *path, struct ioasid_viommu_trace **tp)
 	return 0;
 }
 
-void ioasid_viommu_trace_close(struct ioasid_viommu_trace *t)
+void ioasid_virtio_iommu_trace_close(struct ioasid_virtio_iommu_trace *t)
 {
 	if (!t)
 		return;
@@ -117,8 +117,8 @@ enum {
 	F_BYPASS = 1u << 9,
 };
 
-static int parse_field(struct ioasid_viommu_trace *t,
-		       struct ioasid_viommu_trace_entry *e, const char *key,
+static int parse_field(struct ioasid_virtio_iommu_trace *t,
+		       struct ioasid_virtio_iommu_trace_entry *e, const char *key,
 		       size_t klen, const char *val, const char *vend,
 		       uint32_t *seen)
 {
@@ -164,12 +164,12 @@ static int parse_field(struct ioasid_viommu_trace *t,
 	} else if (KEY("resv")) {
 		/* Repeatable: one RESV_MEM property each. */
 		const char *colon = memchr(val, ':', (size_t)(vend - val));
-		struct ioasid_viommu_trace_resv *r;
+		struct ioasid_virtio_iommu_trace_resv *r;
 
-		if (e->num_resv == IOASID_VIOMMU_TRACE_MAX_RESV)
+		if (e->num_resv == IOASID_VIRTIO_IOMMU_TRACE_MAX_RESV)
 			return ioasid_fail(-EINVAL,
 					   "viommu trace line %u: more than %u resv properties",
-					   t->line, IOASID_VIOMMU_TRACE_MAX_RESV);
+					   t->line, IOASID_VIRTIO_IOMMU_TRACE_MAX_RESV);
 		r = &e->resv[e->num_resv];
 		bit = 0;
 		ok = colon != NULL;
@@ -207,22 +207,22 @@ struct line_kind {
 };
 
 static const struct line_kind config_kind = {
-	IOASID_VIOMMU_TRACE_CONFIG, 0,
+	IOASID_VIRTIO_IOMMU_TRACE_CONFIG, 0,
 	F_PSM | F_INPUT | F_DOMAINS | F_PROBE_SIZE | F_BYPASS,
 	F_PSM | F_INPUT | F_DOMAINS | F_PROBE_SIZE | F_BYPASS
 };
 
 static const struct line_kind request_kinds[] = {
-	{ IOASID_VIOMMU_TRACE_REQUEST, VIOMMU_T_ATTACH,
+	{ IOASID_VIRTIO_IOMMU_TRACE_REQUEST, VIOMMU_T_ATTACH,
 	  F_DOMAIN | F_EP, F_DOMAIN | F_EP | F_FLAGS },
-	{ IOASID_VIOMMU_TRACE_REQUEST, VIOMMU_T_DETACH,
+	{ IOASID_VIRTIO_IOMMU_TRACE_REQUEST, VIOMMU_T_DETACH,
 	  F_DOMAIN | F_EP, F_DOMAIN | F_EP },
-	{ IOASID_VIOMMU_TRACE_REQUEST, VIOMMU_T_MAP,
+	{ IOASID_VIRTIO_IOMMU_TRACE_REQUEST, VIOMMU_T_MAP,
 	  F_DOMAIN | F_VIRT | F_PHYS | F_FLAGS,
 	  F_DOMAIN | F_VIRT | F_PHYS | F_FLAGS },
-	{ IOASID_VIOMMU_TRACE_REQUEST, VIOMMU_T_UNMAP,
+	{ IOASID_VIRTIO_IOMMU_TRACE_REQUEST, VIOMMU_T_UNMAP,
 	  F_DOMAIN | F_VIRT, F_DOMAIN | F_VIRT },
-	{ IOASID_VIOMMU_TRACE_REQUEST, VIOMMU_T_PROBE, F_EP, F_EP },
+	{ IOASID_VIRTIO_IOMMU_TRACE_REQUEST, VIOMMU_T_PROBE, F_EP, F_EP },
 };
 
 /* The kind of a line starting with @word (@len bytes), or NULL. */
@@ -242,8 +242,8 @@ static const struct line_kind *line_kind_of(const char *word, size_t len)
 }
 
 /* The device-readable bytes of the request @e describes. */
-static void encode(struct ioasid_viommu_trace *t,
-		   struct ioasid_viommu_trace_entry *e)
+static void encode(struct ioasid_virtio_iommu_trace *t,
+		   struct ioasid_virtio_iommu_trace_entry *e)
 {
 	const struct viommu_req_type *rt = viommu_wire_req_type(e->type);
 	struct viommu_req req = {
@@ -268,7 +268,7 @@ static void encode(struct ioasid_viommu_trace *t,
 /* The next line into t->buf, NUL-terminated (fgets cannot tell a NUL
  * byte from the end of the line).  Return 1, 0 at the end, or a negative
  * errno: a NUL byte (a trace is text), a line too long, a read error. */
-static int read_line(struct ioasid_viommu_trace *t)
+static int read_line(struct ioasid_virtio_iommu_trace *t)
 {
 	size_t len = 0;
 	int c;
@@ -295,10 +295,10 @@ static int read_line(struct ioasid_viommu_trace *t)
 	return 1;
 }
 
-int ioasid_viommu_trace_next(struct ioasid_viommu_trace *t,
-			     struct ioasid_viommu_trace_entry *e)
+int ioasid_virtio_iommu_trace_next(struct ioasid_virtio_iommu_trace *t,
+			     struct ioasid_virtio_iommu_trace_entry *e)
 {
-	struct ioasid_viommu_trace_entry out;
+	struct ioasid_virtio_iommu_trace_entry out;
 	const struct line_kind *k = NULL;
 	uint32_t seen = 0;
 	char *p, *word;
@@ -356,7 +356,7 @@ int ioasid_viommu_trace_next(struct ioasid_viommu_trace *t,
 				   t->line);
 	out.kind = k->kind;
 	out.type = k->type;
-	if (k->kind == IOASID_VIOMMU_TRACE_CONFIG)
+	if (k->kind == IOASID_VIRTIO_IOMMU_TRACE_CONFIG)
 		t->probe_size = out.probe_size;
 	else
 		encode(t, &out);

@@ -9,7 +9,7 @@
 
 #include <pthread.h>
 
-#include <ioasid/viommu.h>
+#include <ioasid/virtio-iommu.h>
 
 #include "index.h"
 #include "rcu.h"
@@ -65,7 +65,7 @@ struct viommu_endpoint {
 };
 
 /* The endpoints by id, for translate(): replaced whole by
- * ioasid_viommu_add_endpoint(). */
+ * ioasid_virtio_iommu_add_endpoint(). */
 struct viommu_ep_table {
 	struct viommu_ep_table *retire_next; /* replaced: the writer's list */
 	uint32_t num;
@@ -80,7 +80,7 @@ struct viommu_ram_slot {
 	uint8_t *hva;
 };
 
-struct ioasid_viommu;
+struct ioasid_virtio_iommu;
 
 /*
  * The strategy: how guest domains become host state.  Called after the
@@ -88,43 +88,43 @@ struct ioasid_viommu;
  * was and the logic records nothing.
  */
 struct viommu_strategy {
-	int (*init)(struct ioasid_viommu *v);
-	void (*fini)(struct ioasid_viommu *v);
-	int (*domain_create)(struct ioasid_viommu *v, struct viommu_domain *d);
-	void (*domain_destroy)(struct ioasid_viommu *v,
+	int (*init)(struct ioasid_virtio_iommu *v);
+	void (*fini)(struct ioasid_virtio_iommu *v);
+	int (*domain_create)(struct ioasid_virtio_iommu *v, struct viommu_domain *d);
+	void (*domain_destroy)(struct ioasid_virtio_iommu *v,
 			       struct viommu_domain *d);
 	/* Put a physical endpoint's device where the guest's state says:
 	 * in domain @d (non-bypass), in bypass (@d NULL, @bypass), or
 	 * blocked (@d NULL, !@bypass). */
-	int (*endpoint_place)(struct ioasid_viommu *v,
+	int (*endpoint_place)(struct ioasid_virtio_iommu *v,
 			      struct viommu_endpoint *ep,
 			      struct viommu_domain *d, bool bypass);
-	int (*map)(struct ioasid_viommu *v, struct viommu_domain *d,
+	int (*map)(struct ioasid_virtio_iommu *v, struct viommu_domain *d,
 		   const struct viommu_mapping *m);
-	int (*unmap)(struct ioasid_viommu *v, struct viommu_domain *d,
+	int (*unmap)(struct ioasid_virtio_iommu *v, struct viommu_domain *d,
 		     const struct viommu_mapping *m);
-	int (*ram_added)(struct ioasid_viommu *v,
+	int (*ram_added)(struct ioasid_virtio_iommu *v,
 			 const struct viommu_ram_slot *slot);
 	/* Whether host object @pt_id (an IOAS or HWPT) is where an endpoint
 	 * of domain @d belongs: the invariant check's view of the host. */
-	bool (*domain_holds)(const struct ioasid_viommu *v,
+	bool (*domain_holds)(const struct ioasid_virtio_iommu *v,
 			     const struct viommu_domain *d, uint32_t pt_id);
 };
 
 extern const struct viommu_strategy viommu_shadow_strategy;
 /* nested.c: stage-1 tables for the domains whose endpoints' IOMMUs can
- * nest, the shadow strategy for the rest (ioasid_viommu_enable_nested()). */
+ * nest, the shadow strategy for the rest (ioasid_virtio_iommu_enable_nested()). */
 extern const struct viommu_strategy viommu_nested_strategy;
 struct viommu_nested;
-/* nested.c: the table region given to ioasid_viommu_enable_nested()
+/* nested.c: the table region given to ioasid_virtio_iommu_enable_nested()
  * (v->nested set). */
-void viommu_nested_region(const struct ioasid_viommu *v, uint64_t *gpa,
+void viommu_nested_region(const struct ioasid_virtio_iommu *v, uint64_t *gpa,
 			  uint64_t *size);
 /* nested.c, TEST ONLY (the VM benchmark on the kernel's mock devices):
  * nested HWPTs and invalidations in the selftest format; the tables are
  * written but the mock never walks them.  After enable_nested, before
  * feature negotiation. */
-int viommu_nested_use_selftest_format(struct ioasid_viommu *v);
+int viommu_nested_use_selftest_format(struct ioasid_virtio_iommu *v);
 
 /* nested.c, TEST ONLY (VM tests on the kernel's mock devices): the host
  * side of nested domain @domain: its stage-1 root (guest-physical, in the
@@ -138,7 +138,7 @@ struct viommu_nested_host {
 	uint32_t hwpt, parent;
 	bool hwpt_faults; /* the HWPT was allocated with the fault queue */
 };
-int viommu_nested_domain_host(const struct ioasid_viommu *v, uint32_t domain,
+int viommu_nested_domain_host(const struct ioasid_virtio_iommu *v, uint32_t domain,
 			      struct viommu_nested_host *out);
 
 struct viommu_event {
@@ -148,14 +148,14 @@ struct viommu_event {
 /*
  * Threads: one writer at a time (requests, setup, configuration, reset,
  * save/restore: the VMM serializes them), any number of threads in
- * translate(), ioasid_viommu_dma_begin()/_end(), get_stats() and
+ * translate(), ioasid_virtio_iommu_dma_begin()/_end(), get_stats() and
  * event_pop() at the same time.  What those read is below in rd and
  * rdcfg (atomics, written by the writer), the endpoints' rdomain, the
  * domains' rmaps and the mappings; the event ring has a mutex.  Nothing
  * a reader may hold is freed before a grace period: see
  * viommu_writer_done() and docs/VIOMMU.md, "Concurrent translate".
  */
-struct ioasid_viommu {
+struct ioasid_virtio_iommu {
 	/* Read on every translate(): epoch, generation, serial, slots. */
 	struct vrcu_device rd;
 	/* Read on an IOTLB miss. */
@@ -193,7 +193,7 @@ struct ioasid_viommu {
 	struct viommu_event *events;
 	uint32_t ev_head, ev_count;
 	uint64_t faults, events_dropped;
-	void (*event_notify)(struct ioasid_viommu *v, void *data);
+	void (*event_notify)(struct ioasid_virtio_iommu *v, void *data);
 	void *event_data;
 
 	/* Counters get_stats() reads at any time (relaxed atomics; the
@@ -222,21 +222,21 @@ struct ioasid_viommu {
 
 /* ram.c: the host VA of @gpa and how many bytes from there are
  * contiguous in the same slot; false outside RAM. */
-bool viommu_ram_lookup(const struct ioasid_viommu *v, uint64_t gpa,
+bool viommu_ram_lookup(const struct ioasid_virtio_iommu *v, uint64_t gpa,
 		       uint8_t **hva, uint64_t *avail);
 /* Whether [gpa, last] (gpa <= last) lies in RAM (one slot or adjacent
  * ones). */
-bool viommu_ram_covers(const struct ioasid_viommu *v, uint64_t gpa,
+bool viommu_ram_covers(const struct ioasid_virtio_iommu *v, uint64_t gpa,
 		       uint64_t last);
-int viommu_ram_add(struct ioasid_viommu *v, uint64_t gpa, uint64_t size,
+int viommu_ram_add(struct ioasid_virtio_iommu *v, uint64_t gpa, uint64_t size,
 		   void *hva);
 
 /* requests.c: a new mapping (seq even), or NULL; give back one that no
  * reader ever saw (it is kept for reuse or freed); free the kept ones
  * (device destroy). */
-struct viommu_mapping *viommu_mapping_new(struct ioasid_viommu *v);
-void viommu_mapping_put(struct ioasid_viommu *v, struct viommu_mapping *m);
-void viommu_mapping_cache_free(struct ioasid_viommu *v);
+struct viommu_mapping *viommu_mapping_new(struct ioasid_virtio_iommu *v);
+void viommu_mapping_put(struct ioasid_virtio_iommu *v, struct viommu_mapping *m);
+void viommu_mapping_cache_free(struct ioasid_virtio_iommu *v);
 
 /* requests.c: the readers' side of the writer's changes.
  * viommu_domain_new: a domain (aligned, empty), not indexed yet; NULL.
@@ -253,33 +253,33 @@ void viommu_mapping_cache_free(struct ioasid_viommu *v);
  *   if anything was taken from the readers (then what was retired is
  *   freed). */
 struct viommu_domain *viommu_domain_new(uint32_t id, bool bypass);
-void viommu_domain_retire(struct ioasid_viommu *v, struct viommu_domain *d);
-void viommu_ep_set_domain(struct ioasid_viommu *v, struct viommu_endpoint *ep,
+void viommu_domain_retire(struct ioasid_virtio_iommu *v, struct viommu_domain *d);
+void viommu_ep_set_domain(struct ioasid_virtio_iommu *v, struct viommu_endpoint *ep,
 			  struct viommu_domain *d);
-void viommu_map_publish(struct ioasid_viommu *v, struct viommu_domain *d,
+void viommu_map_publish(struct ioasid_virtio_iommu *v, struct viommu_domain *d,
 			struct viommu_mapping *m);
-void viommu_map_unpublish(struct ioasid_viommu *v, struct viommu_domain *d,
+void viommu_map_unpublish(struct ioasid_virtio_iommu *v, struct viommu_domain *d,
 			  struct viommu_mapping *m);
-void viommu_publish_bypass(struct ioasid_viommu *v);
-void viommu_writer_done(struct ioasid_viommu *v);
+void viommu_publish_bypass(struct ioasid_virtio_iommu *v);
+void viommu_writer_done(struct ioasid_virtio_iommu *v);
 /* requests.c: the endpoint table for translate(): room for one more
  * (NULL: out of memory, message set), then that room filled with the
  * current endpoints and @ep, replacing the table readers see. */
-struct viommu_ep_table *viommu_ep_table_alloc(struct ioasid_viommu *v);
-void viommu_ep_table_publish(struct ioasid_viommu *v, struct viommu_ep_table *t,
+struct viommu_ep_table *viommu_ep_table_alloc(struct ioasid_virtio_iommu *v);
+void viommu_ep_table_publish(struct ioasid_virtio_iommu *v, struct viommu_ep_table *t,
 			     struct viommu_endpoint *ep);
 /* requests.c: the readers' structures of a new device (after its
  * config), and at destroy (no reader left) everything retired and
  * those structures freed. */
-int viommu_readers_init(struct ioasid_viommu *v);
-void viommu_readers_fini(struct ioasid_viommu *v);
+int viommu_readers_init(struct ioasid_virtio_iommu *v);
+void viommu_readers_fini(struct ioasid_virtio_iommu *v);
 
 /* requests.c: queue a fault report for the event queue. */
-void viommu_queue_fault(struct ioasid_viommu *v, uint8_t reason,
+void viommu_queue_fault(struct ioasid_virtio_iommu *v, uint8_t reason,
 			uint32_t flags, uint32_t endpoint, uint64_t address);
 
 /* Whether an unattached endpoint is in bypass now. */
-bool viommu_unattached_bypass(const struct ioasid_viommu *v);
+bool viommu_unattached_bypass(const struct ioasid_virtio_iommu *v);
 
 /* Whether @o is a physical endpoint of the IOMMU group of @ep (@ep
  * included): the host attaches a group as a unit. */

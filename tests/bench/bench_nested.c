@@ -7,9 +7,9 @@
  *
  *  - shadow mode (the default strategy): one IOAS map per guest MAP, one
  *    IOAS unmap per guest UNMAP;
- *  - nested mode (ioasid_viommu_enable_nested()): MAP/UNMAP write and
+ *  - nested mode (ioasid_virtio_iommu_enable_nested()): MAP/UNMAP write and
  *    clear the VT-d stage-1 tables in the table region, and
- *    ioasid_viommu_flush() sends each batch's invalidations in one
+ *    ioasid_virtio_iommu_flush() sends each batch's invalidations in one
  *    ioasid_hwpt_invalidate() per nested HWPT.
  *
  * Reported: ns per guest MAP+UNMAP (time in MAP requests + time in UNMAP
@@ -32,7 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <ioasid/viommu.h>
+#include <ioasid/virtio-iommu.h>
 
 #include "bench.h"
 #include "core.h"
@@ -153,17 +153,17 @@ static uint8_t *region;
 /* Every endpoint id the trace names (ATTACH, DETACH, PROBE). */
 static int scan_endpoints(const char *path, uint32_t *eps, uint32_t *num)
 {
-	struct ioasid_viommu_trace_entry e = { .sz = sizeof(e) };
-	struct ioasid_viommu_trace *t;
+	struct ioasid_virtio_iommu_trace_entry e = { .sz = sizeof(e) };
+	struct ioasid_virtio_iommu_trace *t;
 	int rc;
 
 	*num = 0;
-	if (ioasid_viommu_trace_open(path, &t))
+	if (ioasid_virtio_iommu_trace_open(path, &t))
 		return -1;
-	while ((rc = ioasid_viommu_trace_next(t, &e)) == 1) {
+	while ((rc = ioasid_virtio_iommu_trace_next(t, &e)) == 1) {
 		bool known = false;
 
-		if (e.kind != IOASID_VIOMMU_TRACE_REQUEST ||
+		if (e.kind != IOASID_VIRTIO_IOMMU_TRACE_REQUEST ||
 		    (e.type != 1 && e.type != 2 && e.type != 5))
 			continue;
 		for (uint32_t i = 0; i < *num; i++)
@@ -171,7 +171,7 @@ static int scan_endpoints(const char *path, uint32_t *eps, uint32_t *num)
 		if (!known && *num < MAX_EPS)
 			eps[(*num)++] = e.endpoint;
 	}
-	ioasid_viommu_trace_close(t);
+	ioasid_virtio_iommu_trace_close(t);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -180,12 +180,12 @@ static int replay(const char *path, bool nested, unsigned int batch,
 {
 	IOASID_OPTS(ioasid_ctx_opts, co, .backend = IOASID_BACKEND_SIM,
 		    .topology = topo_path);
-	IOASID_OPTS(ioasid_viommu_nested_opts, no, .region_gpa = REGION_GPA,
+	IOASID_OPTS(ioasid_virtio_iommu_nested_opts, no, .region_gpa = REGION_GPA,
 		    .region_size = REGION_SIZE, .region_hva = region);
-	struct ioasid_viommu_trace_entry e = { .sz = sizeof(e) };
+	struct ioasid_virtio_iommu_trace_entry e = { .sz = sizeof(e) };
 	struct ioasid_dev *devs[MAX_EPS];
-	struct ioasid_viommu_trace *t;
-	struct ioasid_viommu *v;
+	struct ioasid_virtio_iommu_trace *t;
+	struct ioasid_virtio_iommu *v;
 	struct ioasid_ctx *ctx;
 	uint64_t t_map = 0, t_unmap = 0, in_batch = 0;
 	uint32_t eps[MAX_EPS], num_eps = 0;
@@ -194,8 +194,8 @@ static int replay(const char *path, bool nested, unsigned int batch,
 
 	memset(res, 0, sizeof(*res));
 	if (scan_endpoints(path, eps, &num_eps) ||
-	    ioasid_ctx_open(&co, &ctx) || ioasid_viommu_create(ctx, NULL, &v) ||
-	    ioasid_viommu_add_ram(v, 0, RAM_SIZE, ram)) {
+	    ioasid_ctx_open(&co, &ctx) || ioasid_virtio_iommu_create(ctx, NULL, &v) ||
+	    ioasid_virtio_iommu_add_ram(v, 0, RAM_SIZE, ram)) {
 		fprintf(stderr, "bench_nested: setup: %s\n", ioasid_errmsg());
 		return -1;
 	}
@@ -207,37 +207,37 @@ static int replay(const char *path, bool nested, unsigned int batch,
 			 (eps[i] >> 8) & 0xff, (eps[i] >> 3) & 0x1f, eps[i] & 7);
 		if (ioasid_dev_open(ctx, bdf, &devs[i]) ||
 		    ioasid_dev_bind(devs[i], &dev_id) ||
-		    ioasid_viommu_add_endpoint(v, eps[i], devs[i], NULL)) {
+		    ioasid_virtio_iommu_add_endpoint(v, eps[i], devs[i], NULL)) {
 			fprintf(stderr, "bench_nested: endpoint %s: %s\n", bdf,
 				ioasid_errmsg());
 			return -1;
 		}
 	}
-	if ((nested && ioasid_viommu_enable_nested(v, &no)) ||
-	    ioasid_viommu_set_features(v, ioasid_viommu_features(v))) {
+	if ((nested && ioasid_virtio_iommu_enable_nested(v, &no)) ||
+	    ioasid_virtio_iommu_set_features(v, ioasid_virtio_iommu_features(v))) {
 		fprintf(stderr, "bench_nested: %s\n", ioasid_errmsg());
 		return -1;
 	}
 	count_backend(ctx);
 	backend_calls = 0;
-	rc = ioasid_viommu_trace_open(path, &t);
+	rc = ioasid_virtio_iommu_trace_open(path, &t);
 	if (rc) {
 		fprintf(stderr, "bench_nested: %s: %s\n", path, ioasid_errmsg());
 		return -1;
 	}
-	while ((rc = ioasid_viommu_trace_next(t, &e)) == 1) {
+	while ((rc = ioasid_virtio_iommu_trace_next(t, &e)) == 1) {
 		uint64_t t0, t1;
 		uint32_t used = 0;
 
-		if (e.kind != IOASID_VIOMMU_TRACE_REQUEST)
+		if (e.kind != IOASID_VIRTIO_IOMMU_TRACE_REQUEST)
 			continue;
 		t0 = now_ns();
-		ioasid_viommu_handle_buffers(v, e.req, e.req_len, resp,
+		ioasid_virtio_iommu_handle_buffers(v, e.req, e.req_len, resp,
 					     e.resp_len, &used);
 		/* The kick's end: invalidations go out before the used
 		 * ring (a no-op in shadow mode). */
 		if (++in_batch == batch) {
-			if (ioasid_viommu_flush(v))
+			if (ioasid_virtio_iommu_flush(v))
 				res->not_ok++;
 			in_batch = 0;
 		}
@@ -253,9 +253,9 @@ static int replay(const char *path, bool nested, unsigned int batch,
 			t_unmap += t1 - t0;
 		}
 	}
-	if (ioasid_viommu_flush(v))
+	if (ioasid_virtio_iommu_flush(v))
 		res->not_ok++;
-	ioasid_viommu_trace_close(t);
+	ioasid_virtio_iommu_trace_close(t);
 	if (rc < 0)
 		return -1;
 	res->calls = backend_calls;
@@ -263,7 +263,7 @@ static int replay(const char *path, bool nested, unsigned int batch,
 	res->ns_per_pair = (double)(t_map + t_unmap) /
 			   (double)(res->maps < res->unmaps ? res->maps : res->unmaps);
 	ctx->ops = real_ops;
-	ioasid_viommu_destroy(v);
+	ioasid_virtio_iommu_destroy(v);
 	for (uint32_t i = 0; i < num_eps; i++)
 		ioasid_dev_close(devs[i]);
 	ioasid_ctx_close(ctx);

@@ -40,7 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <ioasid/viommu.h>
+#include <ioasid/virtio-iommu.h>
 
 #include "le.h"
 #include "viommu_req.h"
@@ -61,7 +61,7 @@ static const char *const mode_names[] = { "alone", "+writer", "+writer elsewhere
 					  "mutex alone", "mutex +writer" };
 
 static struct ioasid_ctx *ctx;
-static struct ioasid_viommu *v, *v_other;
+static struct ioasid_virtio_iommu *v, *v_other;
 static void *ram;
 static pthread_mutex_t dev_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -141,7 +141,7 @@ static void *reader_main(void *arg)
 	unsigned int seen = 0;
 
 	for (;;) {
-		struct ioasid_viommu_translation t;
+		struct ioasid_virtio_iommu_translation t;
 		uint64_t n = 0, cpu0;
 		bool locked, cold;
 		uint32_t ep;
@@ -165,8 +165,8 @@ static void *reader_main(void *arg)
 
 				if (locked)
 					pthread_mutex_lock(&dev_lock);
-				r->errors += ioasid_viommu_translate(v, ep, iova,
-								     IOASID_VIOMMU_ACCESS_READ, &t) != 0;
+				r->errors += ioasid_virtio_iommu_translate(v, ep, iova,
+								     IOASID_VIRTIO_IOMMU_ACCESS_READ, &t) != 0;
 				if (locked)
 					pthread_mutex_unlock(&dev_lock);
 				n++;
@@ -182,7 +182,7 @@ static void *writer_main(void *arg)
 {
 	uint64_t rng = 0x2545f4914f6cdd1dull;
 	unsigned int seen = 0;
-	struct ioasid_viommu *dev;
+	struct ioasid_virtio_iommu *dev;
 
 	(void)arg;
 	for (;;) {
@@ -261,7 +261,7 @@ static struct result window(enum mode mode, bool cold, unsigned int n,
 
 static struct ioasid_ctx *ctx_other;
 
-static struct ioasid_viommu *setup_device(struct ioasid_ctx **c, unsigned int n);
+static struct ioasid_virtio_iommu *setup_device(struct ioasid_ctx **c, unsigned int n);
 
 static void setup(unsigned int n)
 {
@@ -276,25 +276,25 @@ static void setup(unsigned int n)
 }
 
 /* A device with @n emulated endpoints in domain 1 and LIVE mappings. */
-static struct ioasid_viommu *setup_device(struct ioasid_ctx **c, unsigned int n)
+static struct ioasid_virtio_iommu *setup_device(struct ioasid_ctx **c, unsigned int n)
 {
 	IOASID_OPTS(ioasid_ctx_opts, co, .backend = IOASID_BACKEND_SIM);
 	uint8_t r[20] = { 1 };
-	struct ioasid_viommu *dev;
+	struct ioasid_virtio_iommu *dev;
 
-	if (ioasid_ctx_open(&co, c) || ioasid_viommu_create(*c, NULL, &dev) ||
-	    ioasid_viommu_add_ram(dev, 0, RAM, ram)) {
+	if (ioasid_ctx_open(&co, c) || ioasid_virtio_iommu_create(*c, NULL, &dev) ||
+	    ioasid_virtio_iommu_add_ram(dev, 0, RAM, ram)) {
 		fprintf(stderr, "bench_translate_mt: setup: %s\n", ioasid_errmsg());
 		exit(1);
 	}
 	for (unsigned int i = 0; i < n; i++) {
-		if (ioasid_viommu_add_endpoint(dev, EP0 + i, NULL, NULL)) {
+		if (ioasid_virtio_iommu_add_endpoint(dev, EP0 + i, NULL, NULL)) {
 			fprintf(stderr, "bench_translate_mt: endpoint: %s\n",
 				ioasid_errmsg());
 			exit(1);
 		}
 	}
-	if (ioasid_viommu_set_features(dev, ioasid_viommu_features(dev))) {
+	if (ioasid_virtio_iommu_set_features(dev, ioasid_virtio_iommu_features(dev))) {
 		fprintf(stderr, "bench_translate_mt: features: %s\n", ioasid_errmsg());
 		exit(1);
 	}
@@ -318,17 +318,17 @@ static struct ioasid_viommu *setup_device(struct ioasid_ctx **c, unsigned int n)
 /* The single-thread cost of a hit: the same page over and over. */
 static double hit_ns(void)
 {
-	struct ioasid_viommu_translation t;
+	struct ioasid_virtio_iommu_translation t;
 	double ns[REPS];
 	volatile uint64_t sink = 0;
 
 	for (int rep = 0; rep < REPS; rep++) {
 		uint64_t t0;
 
-		ioasid_viommu_translate(v, EP0, live_iova(0), 1, &t);
+		ioasid_virtio_iommu_translate(v, EP0, live_iova(0), 1, &t);
 		t0 = now_ns(CLOCK_MONOTONIC);
 		for (unsigned int i = 0; i < HIT_LOOKUPS; i++) {
-			ioasid_viommu_translate(v, EP0, live_iova(0) + (i & 0xff), 1, &t);
+			ioasid_virtio_iommu_translate(v, EP0, live_iova(0) + (i & 0xff), 1, &t);
 			sink += t.gpa;
 		}
 		ns[rep] = (double)(now_ns(CLOCK_MONOTONIC) - t0) / HIT_LOOKUPS;
@@ -434,8 +434,8 @@ int main(void)
 			return 1;
 		}
 	}
-	ioasid_viommu_destroy(v);
-	ioasid_viommu_destroy(v_other);
+	ioasid_virtio_iommu_destroy(v);
+	ioasid_virtio_iommu_destroy(v_other);
 	ioasid_ctx_close(ctx);
 	ioasid_ctx_close(ctx_other);
 	munmap(ram, RAM);

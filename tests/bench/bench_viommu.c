@@ -30,7 +30,7 @@
 #include <sys/mman.h>
 #include <time.h>
 
-#include <ioasid/viommu.h>
+#include <ioasid/virtio-iommu.h>
 
 #include "bench.h"
 #include "le.h"
@@ -119,7 +119,7 @@ static uint64_t gtree_translate(GTree *t, uint64_t iova)
 
 struct dev {
 	struct ioasid_ctx *ctx;
-	struct ioasid_viommu *v;
+	struct ioasid_virtio_iommu *v;
 	struct ioasid_dev *phys;
 	uint8_t *ram;
 };
@@ -131,15 +131,15 @@ static void dev_open(struct dev *d, bool physical)
 	IOASID_OPTS(ioasid_ctx_opts, co, .backend = IOASID_BACKEND_SIM);
 	uint8_t r[20] = { 1 };
 
-	if (ioasid_ctx_open(&co, &d->ctx) || ioasid_viommu_create(d->ctx, NULL, &d->v)) {
+	if (ioasid_ctx_open(&co, &d->ctx) || ioasid_virtio_iommu_create(d->ctx, NULL, &d->v)) {
 		fprintf(stderr, "bench_viommu: %s\n", ioasid_errmsg());
 		exit(1);
 	}
 	d->ram = mmap(NULL, RAM, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (d->ram == MAP_FAILED || ioasid_viommu_add_ram(d->v, 0, RAM, d->ram) ||
-	    ioasid_viommu_add_endpoint(d->v, EP, NULL, NULL) ||
-	    ioasid_viommu_set_features(d->v, ioasid_viommu_features(d->v))) {
+	if (d->ram == MAP_FAILED || ioasid_virtio_iommu_add_ram(d->v, 0, RAM, d->ram) ||
+	    ioasid_virtio_iommu_add_endpoint(d->v, EP, NULL, NULL) ||
+	    ioasid_virtio_iommu_set_features(d->v, ioasid_virtio_iommu_features(d->v))) {
 		fprintf(stderr, "bench_viommu: setup: %s\n", ioasid_errmsg());
 		exit(1);
 	}
@@ -155,14 +155,14 @@ static void dev_open(struct dev *d, bool physical)
 
 		if (ioasid_dev_open(d->ctx, PHYS_DEV, &d->phys) ||
 		    ioasid_dev_bind(d->phys, &dev_id) ||
-		    ioasid_viommu_add_endpoint(d->v, EP_PHYS, d->phys, NULL)) {
+		    ioasid_virtio_iommu_add_endpoint(d->v, EP_PHYS, d->phys, NULL)) {
 			fprintf(stderr, "bench_viommu: physical endpoint: %s\n",
 				ioasid_errmsg());
 			exit(1);
 		}
 		le32_put(r + 8, EP_PHYS);
 		if (bench_request(d->v, r, sizeof(r)) != 0 ||
-		    ioasid_viommu_domain_ioas(d->v, 1, &ioas)) {
+		    ioasid_virtio_iommu_domain_ioas(d->v, 1, &ioas)) {
 			fprintf(stderr, "bench_viommu: physical attach failed\n");
 			exit(1);
 		}
@@ -171,7 +171,7 @@ static void dev_open(struct dev *d, bool physical)
 
 static void dev_close(struct dev *d)
 {
-	ioasid_viommu_destroy(d->v);
+	ioasid_virtio_iommu_destroy(d->v);
 	ioasid_ctx_close(d->ctx);
 	munmap(d->ram, RAM);
 }
@@ -248,7 +248,7 @@ int main(void)
 	double emu_pairs[REPS], shadow_rate[REPS], base_pairs[REPS], hit[REPS],
 		miss[REPS], base_xl[REPS];
 	uint64_t *iovas = malloc(sizeof(*iovas) * (PAIRS > LOOKUPS ? PAIRS : LOOKUPS));
-	struct ioasid_viommu_translation tr;
+	struct ioasid_virtio_iommu_translation tr;
 	bool strict = getenv("BENCH_STRICT") != NULL, ok = true;
 	volatile uint64_t sink = 0;
 	struct dev d, sd;
@@ -302,17 +302,17 @@ int main(void)
 		uint64_t t0;
 
 		/* Hit: the same page over and over. */
-		if (ioasid_viommu_translate(d.v, EP, iovas[0], 1, &tr))
+		if (ioasid_virtio_iommu_translate(d.v, EP, iovas[0], 1, &tr))
 			return 1;
 		t0 = now_ns();
 		for (unsigned int i = 0; i < LOOKUPS; i++) {
-			ioasid_viommu_translate(d.v, EP, iovas[0] + (i & 0xff), 1, &tr);
+			ioasid_virtio_iommu_translate(d.v, EP, iovas[0] + (i & 0xff), 1, &tr);
 			sink += tr.gpa;
 		}
 		hit[rep] = (double)(now_ns() - t0) / LOOKUPS;
 		t0 = now_ns();
 		for (unsigned int i = 0; i < LOOKUPS; i++) {
-			if (ioasid_viommu_translate(d.v, EP, iovas[i], 1, &tr))
+			if (ioasid_virtio_iommu_translate(d.v, EP, iovas[i], 1, &tr))
 				return 1;
 			sink += tr.gpa;
 		}
@@ -323,9 +323,9 @@ int main(void)
 		base_xl[rep] = (double)(now_ns() - t0) / LOOKUPS;
 	}
 	{
-		struct ioasid_viommu_stats st = { .sz = sizeof(st) };
+		struct ioasid_virtio_iommu_stats st = { .sz = sizeof(st) };
 
-		ioasid_viommu_get_stats(d.v, &st);
+		ioasid_virtio_iommu_get_stats(d.v, &st);
 		printf("translate: %llu cache hits, %llu misses in all runs\n",
 		       (unsigned long long)st.iotlb_hits,
 		       (unsigned long long)st.iotlb_misses);

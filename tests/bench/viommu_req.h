@@ -9,26 +9,26 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <ioasid/viommu.h>
+#include <ioasid/virtio-iommu.h>
 
 #include "le.h"
 
 #define BENCH_PAGE 4096ull
 
 /* The request's status, or -1 if the device answered no tail. */
-static inline int bench_request(struct ioasid_viommu *v, const uint8_t *req,
+static inline int bench_request(struct ioasid_virtio_iommu *v, const uint8_t *req,
 				size_t len)
 {
 	uint8_t tail[4];
 	uint32_t used;
 
-	if (ioasid_viommu_handle_buffers(v, req, len, tail, sizeof(tail),
+	if (ioasid_virtio_iommu_handle_buffers(v, req, len, tail, sizeof(tail),
 					 &used) || used != 4)
 		return -1;
 	return tail[0];
 }
 
-static inline int bench_map_page(struct ioasid_viommu *v, uint64_t iova,
+static inline int bench_map_page(struct ioasid_virtio_iommu *v, uint64_t iova,
 				 uint64_t phys)
 {
 	uint8_t r[36] = { 3 };
@@ -41,7 +41,7 @@ static inline int bench_map_page(struct ioasid_viommu *v, uint64_t iova,
 	return bench_request(v, r, sizeof(r));
 }
 
-static inline int bench_unmap_page(struct ioasid_viommu *v, uint64_t iova)
+static inline int bench_unmap_page(struct ioasid_virtio_iommu *v, uint64_t iova)
 {
 	uint8_t r[28] = { 4 };
 

@@ -8,7 +8,7 @@
  *
  * Left out: functions that only read a handle or a constant and have no
  * failure points (versions, ioasid_errmsg, names and ids of a device,
- * ioasid_viommu_features).  A failure point outside every wrapped call
+ * ioasid_virtio_iommu_features).  A failure point outside every wrapped call
  * is reported by fault.c, so a missing entry point cannot go unseen.
  *
  * The prototypes are those of include/ioasid/: each wrapper is checked
@@ -21,7 +21,7 @@
 
 #include <ioasid/ioasid.h>
 #include <ioasid/testing.h>
-#include <ioasid/viommu.h>
+#include <ioasid/virtio-iommu.h>
 
 #include "fault.h"
 
@@ -175,7 +175,7 @@ W_INT(ioasid_hwpt_alloc_nested, (struct ioasid_dev *dev, uint32_t pt_id, const s
 	(dev, pt_id, nested, hwpt_id))
 W_INT(ioasid_hwpt_invalidate, (struct ioasid_ctx *ctx, uint32_t id, uint32_t data_type, const void *entries, uint32_t entry_len, uint32_t *entry_num),
 	(ctx, id, data_type, entries, entry_len, entry_num))
-W_INT(ioasid_viommu_obj_alloc, (struct ioasid_dev *dev, uint32_t hwpt_id, uint32_t type, uint32_t *viommu_id),
+W_INT(ioasid_viommu_alloc, (struct ioasid_dev *dev, uint32_t hwpt_id, uint32_t type, uint32_t *viommu_id),
 	(dev, hwpt_id, type, viommu_id))
 W_INT(ioasid_vdevice_alloc, (struct ioasid_dev *dev, uint32_t viommu_id, uint64_t virt_id, uint32_t *vdevice_id),
 	(dev, viommu_id, virt_id, vdevice_id))
@@ -193,7 +193,7 @@ W_INT(ioasid_hwpt_set_dirty_tracking, (struct ioasid_ctx *ctx, uint32_t hwpt_id,
 	(ctx, hwpt_id, enable))
 W_INT(ioasid_hwpt_get_dirty_bitmap, (struct ioasid_ctx *ctx, uint32_t hwpt_id, uint64_t iova, uint64_t length, uint64_t page_size, uint32_t flags, uint64_t *bitmap),
 	(ctx, hwpt_id, iova, length, page_size, flags, bitmap))
-W_INT(ioasid_viommu_obj_destroy, (struct ioasid_ctx *ctx, uint32_t id),
+W_INT(ioasid_viommu_destroy, (struct ioasid_ctx *ctx, uint32_t id),
 	(ctx, id))
 W_INT(ioasid_vdevice_destroy, (struct ioasid_ctx *ctx, uint32_t id),
 	(ctx, id))
@@ -251,53 +251,53 @@ W_INT(ioasid_ioas_map_msi_bank, (struct ioasid_ctx *ctx, uint32_t ioas_id, uint3
 	(ctx, ioas_id, bank, iova))
 W_INT(ioasid_ioas_unmap_msi_bank, (struct ioasid_ctx *ctx, uint32_t ioas_id, uint32_t bank),
 	(ctx, ioas_id, bank))
-W_INT_POST(ioasid_viommu_create, (struct ioasid_ctx *ctx, const struct ioasid_viommu_opts *opts, struct ioasid_viommu **vp),
+W_INT_POST(ioasid_virtio_iommu_create, (struct ioasid_ctx *ctx, const struct ioasid_virtio_iommu_opts *opts, struct ioasid_virtio_iommu **vp),
 	(ctx, opts, vp),
 	if (rc == 0) fault_viommu_add(*vp))
-W_VOID_PRE(ioasid_viommu_destroy, (struct ioasid_viommu *v),
+W_VOID_PRE(ioasid_virtio_iommu_destroy, (struct ioasid_virtio_iommu *v),
 	(v),
 	fault_viommu_del(v))
-W_INT(ioasid_viommu_add_ram, (struct ioasid_viommu *v, uint64_t gpa, uint64_t size, void *hva),
+W_INT(ioasid_virtio_iommu_add_ram, (struct ioasid_virtio_iommu *v, uint64_t gpa, uint64_t size, void *hva),
 	(v, gpa, size, hva))
-W_INT(ioasid_viommu_add_endpoint, (struct ioasid_viommu *v, uint32_t endpoint_id, struct ioasid_dev *dev, const struct ioasid_viommu_endpoint_opts *opts),
+W_INT(ioasid_virtio_iommu_add_endpoint, (struct ioasid_virtio_iommu *v, uint32_t endpoint_id, struct ioasid_dev *dev, const struct ioasid_virtio_iommu_endpoint_opts *opts),
 	(v, endpoint_id, dev, opts))
-W_INT(ioasid_viommu_set_features, (struct ioasid_viommu *v, uint64_t features),
+W_INT(ioasid_virtio_iommu_set_features, (struct ioasid_virtio_iommu *v, uint64_t features),
 	(v, features))
-W_INT(ioasid_viommu_config_read, (struct ioasid_viommu *v, uint32_t offset, void *buf, uint32_t len),
+W_INT(ioasid_virtio_iommu_config_read, (struct ioasid_virtio_iommu *v, uint32_t offset, void *buf, uint32_t len),
 	(v, offset, buf, len))
-W_INT(ioasid_viommu_config_write, (struct ioasid_viommu *v, uint32_t offset, const void *buf, uint32_t len),
+W_INT(ioasid_virtio_iommu_config_write, (struct ioasid_virtio_iommu *v, uint32_t offset, const void *buf, uint32_t len),
 	(v, offset, buf, len))
-W_INT(ioasid_viommu_reset, (struct ioasid_viommu *v, unsigned int kind),
+W_INT(ioasid_virtio_iommu_reset, (struct ioasid_virtio_iommu *v, unsigned int kind),
 	(v, kind))
-W_REQ_IOV(ioasid_viommu_handle_request, (struct ioasid_viommu *v, const struct iovec *out, unsigned int out_num, const struct iovec *in, unsigned int in_num, uint32_t *used_len),
+W_REQ_IOV(ioasid_virtio_iommu_handle_request, (struct ioasid_virtio_iommu *v, const struct iovec *out, unsigned int out_num, const struct iovec *in, unsigned int in_num, uint32_t *used_len),
 	(v, out, out_num, in, in_num, used_len))
-W_REQ_BUF(ioasid_viommu_handle_buffers, (struct ioasid_viommu *v, const void *req, size_t req_len, void *resp, size_t resp_len, uint32_t *used_len),
+W_REQ_BUF(ioasid_virtio_iommu_handle_buffers, (struct ioasid_virtio_iommu *v, const void *req, size_t req_len, void *resp, size_t resp_len, uint32_t *used_len),
 	(v, req, req_len, resp, resp_len, used_len))
-W_INT(ioasid_viommu_translate, (struct ioasid_viommu *v, uint32_t endpoint_id, uint64_t iova, uint32_t access, struct ioasid_viommu_translation *t),
+W_INT(ioasid_virtio_iommu_translate, (struct ioasid_virtio_iommu *v, uint32_t endpoint_id, uint64_t iova, uint32_t access, struct ioasid_virtio_iommu_translation *t),
 	(v, endpoint_id, iova, access, t))
-W_INT(ioasid_viommu_event_pop, (struct ioasid_viommu *v, void *buf, size_t len),
+W_INT(ioasid_virtio_iommu_event_pop, (struct ioasid_virtio_iommu *v, void *buf, size_t len),
 	(v, buf, len))
-W_INT(ioasid_viommu_get_stats, (const struct ioasid_viommu *v, struct ioasid_viommu_stats *stats),
+W_INT(ioasid_virtio_iommu_get_stats, (const struct ioasid_virtio_iommu *v, struct ioasid_virtio_iommu_stats *stats),
 	(v, stats))
-W_INT(ioasid_viommu_domain_ioas, (const struct ioasid_viommu *v, uint32_t domain, uint32_t *ioas_id),
+W_INT(ioasid_virtio_iommu_domain_ioas, (const struct ioasid_virtio_iommu *v, uint32_t domain, uint32_t *ioas_id),
 	(v, domain, ioas_id))
-W_INT(ioasid_viommu_enable_nested, (struct ioasid_viommu *v, const struct ioasid_viommu_nested_opts *opts),
+W_INT(ioasid_virtio_iommu_enable_nested, (struct ioasid_virtio_iommu *v, const struct ioasid_virtio_iommu_nested_opts *opts),
 	(v, opts))
-W_INT(ioasid_viommu_flush, (struct ioasid_viommu *v),
+W_INT(ioasid_virtio_iommu_flush, (struct ioasid_virtio_iommu *v),
 	(v))
-W_INT(ioasid_viommu_host_fault_fd, (const struct ioasid_viommu *v),
+W_INT(ioasid_virtio_iommu_host_fault_fd, (const struct ioasid_virtio_iommu *v),
 	(v))
-W_INT(ioasid_viommu_handle_host_faults, (struct ioasid_viommu *v),
+W_INT(ioasid_virtio_iommu_handle_host_faults, (struct ioasid_virtio_iommu *v),
 	(v))
-W_INT(ioasid_viommu_domain_mode, (const struct ioasid_viommu *v, uint32_t domain, uint32_t *mode),
+W_INT(ioasid_virtio_iommu_domain_mode, (const struct ioasid_virtio_iommu *v, uint32_t domain, uint32_t *mode),
 	(v, domain, mode))
-W_INT(ioasid_viommu_save, (struct ioasid_viommu *v, void *buf, size_t size, size_t *needed),
+W_INT(ioasid_virtio_iommu_save, (struct ioasid_virtio_iommu *v, void *buf, size_t size, size_t *needed),
 	(v, buf, size, needed))
-W_INT(ioasid_viommu_restore, (struct ioasid_viommu *v, const void *buf, size_t size),
+W_INT(ioasid_virtio_iommu_restore, (struct ioasid_virtio_iommu *v, const void *buf, size_t size),
 	(v, buf, size))
-W_INT(ioasid_viommu_trace_open, (const char *path, struct ioasid_viommu_trace **tp),
+W_INT(ioasid_virtio_iommu_trace_open, (const char *path, struct ioasid_virtio_iommu_trace **tp),
 	(path, tp))
-W_INT(ioasid_viommu_trace_next, (struct ioasid_viommu_trace *t, struct ioasid_viommu_trace_entry *e),
+W_INT(ioasid_virtio_iommu_trace_next, (struct ioasid_virtio_iommu_trace *t, struct ioasid_virtio_iommu_trace_entry *e),
 	(t, e))
-W_VOID(ioasid_viommu_trace_close, (struct ioasid_viommu_trace *t),
+W_VOID(ioasid_virtio_iommu_trace_close, (struct ioasid_virtio_iommu_trace *t),
 	(t))

@@ -107,7 +107,7 @@ struct fault_runtime rt;
 /* Registry: what snapshots cover. */
 #define MAX_REG 8
 static struct ioasid_ctx *reg_ctx[MAX_REG];
-static struct ioasid_viommu *reg_viommu[MAX_REG];
+static struct ioasid_virtio_iommu *reg_viommu[MAX_REG];
 static struct {
 	const void *p;
 	size_t len;
@@ -245,7 +245,7 @@ void fault_ctx_del(struct ioasid_ctx *ctx)
 			reg_ctx[i] = NULL;
 }
 
-void fault_viommu_add(struct ioasid_viommu *v)
+void fault_viommu_add(struct ioasid_virtio_iommu *v)
 {
 	for (int i = 0; i < MAX_REG; i++)
 		if (!reg_viommu[i]) {
@@ -255,7 +255,7 @@ void fault_viommu_add(struct ioasid_viommu *v)
 	abort();
 }
 
-void fault_viommu_del(struct ioasid_viommu *v)
+void fault_viommu_del(struct ioasid_virtio_iommu *v)
 {
 	for (int i = 0; i < MAX_REG; i++)
 		if (reg_viommu[i] == v)

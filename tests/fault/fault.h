@@ -32,7 +32,7 @@
 #include <stdint.h>
 
 struct ioasid_ctx;
-struct ioasid_viommu;
+struct ioasid_virtio_iommu;
 
 /* ------------------------------------------------------------------ */
 /* Growable text buffer (snapshots, diagnostics)                        */
@@ -78,11 +78,11 @@ void fault_retried(struct fault_call *c, long rc, int status);
 void fault_nested_leave(void);
 
 /* Registry of what a snapshot covers: api.c adds contexts and devices as
- * ioasid_ctx_open()/ioasid_viommu_create() make them. */
+ * ioasid_ctx_open()/ioasid_virtio_iommu_create() make them. */
 void fault_ctx_add(struct ioasid_ctx *ctx);
 void fault_ctx_del(struct ioasid_ctx *ctx);
-void fault_viommu_add(struct ioasid_viommu *v);
-void fault_viommu_del(struct ioasid_viommu *v);
+void fault_viommu_add(struct ioasid_virtio_iommu *v);
+void fault_viommu_del(struct ioasid_virtio_iommu *v);
 /* Memory the library writes as part of its state (the nested-mode
  * table region): hashed into every snapshot. */
 void fault_watch_mem(const void *p, size_t len);
@@ -95,9 +95,9 @@ void fault_unwatch_all(void);
  * compared structurally) and device model (its save stream). */
 void snap_take(struct fbuf *out);
 void snap_ctx(struct fbuf *out, struct ioasid_ctx *ctx);
-void snap_viommu(struct fbuf *out, struct ioasid_viommu *v);
+void snap_viommu(struct fbuf *out, struct ioasid_virtio_iommu *v);
 /* The real (unwrapped) save, for the snapshot. */
-int __real_ioasid_viommu_save(struct ioasid_viommu *v, void *buf,
+int __real_ioasid_virtio_iommu_save(struct ioasid_virtio_iommu *v, void *buf,
 			      size_t size, size_t *needed);
 
 /* ------------------------------------------------------------------ */

@@ -278,21 +278,21 @@ static void __attribute__((noreturn)) child(const struct scenario *sc,
 static const struct known {
 	const char *call, *site, *text, *why;
 } known[] = {
-	{ "ioasid_viommu_add_endpoint", "probe_host", "without a message",
+	{ "ioasid_virtio_iommu_add_endpoint", "probe_host", "without a message",
 	  "lib/viommu/lifecycle.c probe_host(): -ENOMEM without ioasid_fail()" },
-	{ "ioasid_viommu_enable_nested", NULL, "without a message",
+	{ "ioasid_virtio_iommu_enable_nested", NULL, "without a message",
 	  "enable_nested: a host failure's message is lost in the cleanup" },
-	{ "ioasid_viommu_enable_nested", "sim_ext_fault_alloc", "succeeded anyway",
+	{ "ioasid_virtio_iommu_enable_nested", "sim_ext_fault_alloc", "succeeded anyway",
 	  "enable_nested succeeds without the fault queue it could not make" },
-	{ "ioasid_viommu_handle_buffers", NULL, "the state after the failed call",
+	{ "ioasid_virtio_iommu_handle_buffers", NULL, "the state after the failed call",
 	  "a failed ATTACH leaves the endpoint detached (shadow) or the nest "
 	  "parent attached and table pages used (nested)" },
-	{ "ioasid_viommu_handle_buffers", NULL, "the state after the retry",
+	{ "ioasid_virtio_iommu_handle_buffers", NULL, "the state after the retry",
 	  "a failed ATTACH or MAP keeps table-region pages: the retry builds "
 	  "its tables elsewhere (nested)" },
-	{ "ioasid_viommu_handle_buffers", NULL, "succeeded anyway",
+	{ "ioasid_virtio_iommu_handle_buffers", NULL, "succeeded anyway",
 	  "a request answered OK after a host failure leaves another state" },
-	{ "ioasid_viommu_handle_buffers", NULL, "in the clean run",
+	{ "ioasid_virtio_iommu_handle_buffers", NULL, "in the clean run",
 	  "a failed request leaves the device model's invalidation queue "
 	  "other than it was" },
 };

@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #include <ioasid/ioasid.h>
-#include <ioasid/viommu.h>
+#include <ioasid/virtio-iommu.h>
 
 #include "fault.h"
 
@@ -200,7 +200,7 @@ static uint8_t *vram, *vregion, *vram2, *vregion2;
 
 struct vdev {
 	struct ioasid_ctx *ctx;
-	struct ioasid_viommu *v;
+	struct ioasid_virtio_iommu *v;
 	struct ioasid_dev *nic, *nvme;
 };
 
@@ -236,7 +236,7 @@ static int send(struct vdev *d, const uint8_t *req, size_t len, uint8_t *resp,
 	uint32_t used = 0;
 
 	memset(resp, 0xee, rlen);
-	if (ioasid_viommu_handle_buffers(d->v, req, len, resp, rlen, &used) ||
+	if (ioasid_virtio_iommu_handle_buffers(d->v, req, len, resp, rlen, &used) ||
 	    used != rlen)
 		return -1;
 	return resp[rlen - 4];
@@ -298,7 +298,7 @@ static int vdev_new(struct vdev *d, uint8_t *ram, uint8_t *region)
 {
 	static const struct ioasid_resv_region msi = {
 		MSI_START, MSI_LAST, IOASID_RESV_MSI, 0 };
-	IOASID_OPTS(ioasid_viommu_endpoint_opts, eo, .resv = &msi,
+	IOASID_OPTS(ioasid_virtio_iommu_endpoint_opts, eo, .resv = &msi,
 		    .num_resv = 1);
 	IOASID_OPTS(ioasid_ctx_opts, co, .backend = IOASID_BACKEND_SIM);
 
@@ -307,33 +307,33 @@ static int vdev_new(struct vdev *d, uint8_t *ram, uint8_t *region)
 	 * the process that ran the clean run. */
 	madvise(ram, RAM_SIZE, MADV_DONTNEED);
 	WANT_OK(ioasid_ctx_open(&co, &d->ctx));
-	WANT_OK(ioasid_viommu_create(d->ctx, NULL, &d->v));
-	WANT_OK(ioasid_viommu_add_ram(d->v, 0, RAM_SIZE / 2, ram));
-	WANT_OK(ioasid_viommu_add_ram(d->v, RAM_SIZE / 2, RAM_SIZE / 2,
+	WANT_OK(ioasid_virtio_iommu_create(d->ctx, NULL, &d->v));
+	WANT_OK(ioasid_virtio_iommu_add_ram(d->v, 0, RAM_SIZE / 2, ram));
+	WANT_OK(ioasid_virtio_iommu_add_ram(d->v, RAM_SIZE / 2, RAM_SIZE / 2,
 				      ram + RAM_SIZE / 2));
 	WANT_OK(ioasid_dev_open(d->ctx, "0000:00:03.0", &d->nic));
 	WANT_OK(ioasid_dev_bind(d->nic, NULL));
 	WANT_OK(ioasid_dev_open(d->ctx, "0000:00:04.0", &d->nvme));
 	WANT_OK(ioasid_dev_bind(d->nvme, NULL));
-	WANT_OK(ioasid_viommu_add_endpoint(d->v, EP_NIC, d->nic, NULL));
-	WANT_OK(ioasid_viommu_add_endpoint(d->v, EP_NVME, d->nvme, NULL));
-	WANT_OK(ioasid_viommu_add_endpoint(d->v, EP_EMU, NULL, &eo));
+	WANT_OK(ioasid_virtio_iommu_add_endpoint(d->v, EP_NIC, d->nic, NULL));
+	WANT_OK(ioasid_virtio_iommu_add_endpoint(d->v, EP_NVME, d->nvme, NULL));
+	WANT_OK(ioasid_virtio_iommu_add_endpoint(d->v, EP_EMU, NULL, &eo));
 	if (region) {
-		IOASID_OPTS(ioasid_viommu_nested_opts, no,
+		IOASID_OPTS(ioasid_virtio_iommu_nested_opts, no,
 			    .region_gpa = REGION_GPA,
 			    .region_size = REGION_SIZE, .region_hva = region);
 
 		madvise(region, REGION_SIZE, MADV_DONTNEED);
 		fault_watch_mem(region, REGION_SIZE);
-		WANT_OK(ioasid_viommu_enable_nested(d->v, &no));
+		WANT_OK(ioasid_virtio_iommu_enable_nested(d->v, &no));
 	}
-	WANT_OK(ioasid_viommu_set_features(d->v, ioasid_viommu_features(d->v)));
+	WANT_OK(ioasid_virtio_iommu_set_features(d->v, ioasid_virtio_iommu_features(d->v)));
 	return 0;
 }
 
 static void vdev_free(struct vdev *d)
 {
-	ioasid_viommu_destroy(d->v);
+	ioasid_virtio_iommu_destroy(d->v);
 	ioasid_dev_close(d->nic);
 	ioasid_dev_close(d->nvme);
 	ioasid_ctx_close(d->ctx);
@@ -343,7 +343,7 @@ static void vdev_free(struct vdev *d)
 /* Attach, map, move, unmap, probe, translate, reset. */
 static int viommu_guest(struct vdev *d, bool nested)
 {
-	struct ioasid_viommu_translation t;
+	struct ioasid_virtio_iommu_translation t;
 	uint32_t mode = 0;
 
 	WANT(attach(d, 1, EP_NIC) == 0);
@@ -352,10 +352,10 @@ static int viommu_guest(struct vdev *d, bool nested)
 	/* Across the boundary of the two RAM slots. */
 	WANT(map(d, 1, 0x40000000, 0x401fffff, 7 * SZ_1M, RW) == 0);
 	WANT(map(d, 1, 0x50000000, 0x50000fff, 0x3000, 1) == 0);
-	WANT_OK(ioasid_viommu_domain_mode(d->v, 1, &mode));
-	WANT(mode == (nested ? IOASID_VIOMMU_MODE_NESTED : IOASID_VIOMMU_MODE_SHADOW));
-	WANT_OK(ioasid_viommu_translate(d->v, EP_EMU, 0x100800,
-					IOASID_VIOMMU_ACCESS_READ, &t));
+	WANT_OK(ioasid_virtio_iommu_domain_mode(d->v, 1, &mode));
+	WANT(mode == (nested ? IOASID_VIRTIO_IOMMU_MODE_NESTED : IOASID_VIRTIO_IOMMU_MODE_SHADOW));
+	WANT_OK(ioasid_virtio_iommu_translate(d->v, EP_EMU, 0x100800,
+					IOASID_VIRTIO_IOMMU_ACCESS_READ, &t));
 	WANT(t.gpa == 0x200800);
 	WANT(attach(d, 2, EP_NVME) == 0);
 	WANT(map(d, 2, 0, 0xfff, 0x1000, RW) == 0);
@@ -368,12 +368,12 @@ static int viommu_guest(struct vdev *d, bool nested)
 	WANT(attach(d, 1, EP_NIC) == 0);
 	WANT(unmap(d, 1, 0x40000000, 0x401fffff) == 0);
 	WANT(map(d, 1, 0x60000000, 0x6000ffff, 0x600000, RW) == 0);
-	WANT_OK(ioasid_viommu_flush(d->v));
+	WANT_OK(ioasid_virtio_iommu_flush(d->v));
 	WANT(detach(d, 2, EP_NVME) == 0);
 	WANT(unmap(d, 1, 0, ~0ull) == 0);
-	WANT_OK(ioasid_viommu_reset(d->v, IOASID_VIOMMU_RESET_DEVICE));
+	WANT_OK(ioasid_virtio_iommu_reset(d->v, IOASID_VIRTIO_IOMMU_RESET_DEVICE));
 	/* After the reset: a new domain on the driver's second start. */
-	WANT_OK(ioasid_viommu_set_features(d->v, ioasid_viommu_features(d->v)));
+	WANT_OK(ioasid_virtio_iommu_set_features(d->v, ioasid_virtio_iommu_features(d->v)));
 	WANT(attach(d, 3, EP_NVME) == 0);
 	WANT(map(d, 3, 0x200000, 0x3fffff, 0x200000, RW) == 0);
 	return 0;
@@ -419,19 +419,19 @@ static int migrate_body(struct vdev *src, struct vdev *dst)
 	WANT(map(src, 1, 0x40000000, 0x401fffff, 7 * SZ_1M, RW) == 0);
 	WANT(map(src, 2, 0, 0xfff, 0x1000, RW) == 0);
 	WANT(map(src, 2, 0x800000, 0x8fffff, 0x400000, 2) == 0);
-	WANT(ioasid_viommu_save(src->v, NULL, 0, &need) == -EMSGSIZE || need);
+	WANT(ioasid_virtio_iommu_save(src->v, NULL, 0, &need) == -EMSGSIZE || need);
 	buf = malloc(need);
 	WANT(buf);
-	rc = ioasid_viommu_save(src->v, buf, need, &need);
+	rc = ioasid_virtio_iommu_save(src->v, buf, need, &need);
 	if (!rc)
-		rc = ioasid_viommu_restore(dst->v, buf, need);
+		rc = ioasid_virtio_iommu_restore(dst->v, buf, need);
 	free(buf);
 	WANT(rc == 0);
 	/* The restored device works: unmap, map, move, reset. */
 	WANT(unmap(dst, 1, 0x100000, 0x10ffff) == 0);
 	WANT(map(dst, 1, 0x300000, 0x3fffff, 0x300000, RW) == 0);
 	WANT(attach(dst, 2, EP_NIC) == 0);
-	WANT_OK(ioasid_viommu_reset(dst->v, IOASID_VIOMMU_RESET_SYSTEM));
+	WANT_OK(ioasid_virtio_iommu_reset(dst->v, IOASID_VIRTIO_IOMMU_RESET_SYSTEM));
 	return 0;
 }
 

@@ -15,7 +15,7 @@
  * failed call may change without changing the state is left out: array
  * capacities, free lists, the order of the unordered reserved-region
  * list, descriptor numbers.
- * A device model: its ioasid_viommu_save() stream, which holds the whole
+ * A device model: its ioasid_virtio_iommu_save() stream, which holds the whole
  * guest-visible state (config space, features, endpoints and their
  * attachments, domains, mappings, queued events).
  */
@@ -318,13 +318,13 @@ void snap_ctx(struct fbuf *out, struct ioasid_ctx *ctx)
 		snap_sim(out, ctx->be);
 }
 
-void snap_viommu(struct fbuf *out, struct ioasid_viommu *v)
+void snap_viommu(struct fbuf *out, struct ioasid_virtio_iommu *v)
 {
 	size_t need = 0, i;
 	uint8_t *buf;
 	int rc;
 
-	rc = __real_ioasid_viommu_save(v, NULL, 0, &need);
+	rc = __real_ioasid_virtio_iommu_save(v, NULL, 0, &need);
 	if (rc && rc != -EMSGSIZE) {
 		fbuf_printf(out, "viommu: save: %d\n", rc);
 		return;
@@ -332,7 +332,7 @@ void snap_viommu(struct fbuf *out, struct ioasid_viommu *v)
 	buf = malloc(need ? need : 1);
 	if (!buf)
 		abort();
-	rc = __real_ioasid_viommu_save(v, buf, need, &need);
+	rc = __real_ioasid_virtio_iommu_save(v, buf, need, &need);
 	fbuf_printf(out, "viommu: %zu bytes (%d)", need, rc);
 	for (i = 0; i < need; i++)
 		fbuf_printf(out, "%s%02x", i % 32 ? "" : "\n ", buf[i]);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * libFuzzer target for ioasid_viommu_restore(): arbitrary state streams
+ * libFuzzer target for ioasid_virtio_iommu_restore(): arbitrary state streams
  * fed to a fresh device on the simulator (two RAM slots, one physical and
  * two emulated endpoints).  The first input byte chooses how the stream
  * is made:
@@ -31,7 +31,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include <ioasid/viommu.h>
+#include <ioasid/virtio-iommu.h>
 
 #include "fuzz.h"
 #include "le.h"
@@ -52,7 +52,7 @@ static uint8_t *regions[3];
 
 struct dev {
 	struct ioasid_ctx *ctx;
-	struct ioasid_viommu *v;
+	struct ioasid_virtio_iommu *v;
 	struct ioasid_dev *nic;
 };
 
@@ -61,32 +61,32 @@ static void dev_new(struct dev *d, uint8_t bypass, uint8_t *region)
 	static const struct ioasid_resv_region msi = { 0xfee00000ull, 0xfeefffffull,
 						       IOASID_RESV_MSI, 0 };
 	IOASID_OPTS(ioasid_ctx_opts, co, .backend = IOASID_BACKEND_SIM);
-	IOASID_OPTS(ioasid_viommu_opts, o, .bypass = bypass, .max_domains = 4,
+	IOASID_OPTS(ioasid_virtio_iommu_opts, o, .bypass = bypass, .max_domains = 4,
 		    .max_mappings = 32, .max_events = 4);
-	IOASID_OPTS(ioasid_viommu_endpoint_opts, e1, .resv = &msi, .num_resv = 1);
+	IOASID_OPTS(ioasid_virtio_iommu_endpoint_opts, e1, .resv = &msi, .num_resv = 1);
 	uint32_t dev_id;
 
 	CHECK(ioasid_ctx_open(&co, &d->ctx) == 0);
-	CHECK(ioasid_viommu_create(d->ctx, &o, &d->v) == 0);
-	CHECK(ioasid_viommu_add_ram(d->v, 0, RAM_SLOT, ram) == 0);
-	CHECK(ioasid_viommu_add_ram(d->v, RAM_SLOT, RAM_SLOT, ram + RAM_SLOT) == 0);
+	CHECK(ioasid_virtio_iommu_create(d->ctx, &o, &d->v) == 0);
+	CHECK(ioasid_virtio_iommu_add_ram(d->v, 0, RAM_SLOT, ram) == 0);
+	CHECK(ioasid_virtio_iommu_add_ram(d->v, RAM_SLOT, RAM_SLOT, ram + RAM_SLOT) == 0);
 	CHECK(ioasid_dev_open(d->ctx, "0000:00:03.0", &d->nic) == 0);
 	CHECK(ioasid_dev_bind(d->nic, &dev_id) == 0);
-	CHECK(ioasid_viommu_add_endpoint(d->v, EP_PHYS, d->nic, NULL) == 0);
-	CHECK(ioasid_viommu_add_endpoint(d->v, EP_E1, NULL, &e1) == 0);
-	CHECK(ioasid_viommu_add_endpoint(d->v, EP_E2, NULL, NULL) == 0);
+	CHECK(ioasid_virtio_iommu_add_endpoint(d->v, EP_PHYS, d->nic, NULL) == 0);
+	CHECK(ioasid_virtio_iommu_add_endpoint(d->v, EP_E1, NULL, &e1) == 0);
+	CHECK(ioasid_virtio_iommu_add_endpoint(d->v, EP_E2, NULL, NULL) == 0);
 	if (region) {
-		IOASID_OPTS(ioasid_viommu_nested_opts, no,
+		IOASID_OPTS(ioasid_virtio_iommu_nested_opts, no,
 			    .region_gpa = REGION_GPA, .region_size = REGION_SIZE,
 			    .region_hva = region);
 
-		CHECK(ioasid_viommu_enable_nested(d->v, &no) == 0);
+		CHECK(ioasid_virtio_iommu_enable_nested(d->v, &no) == 0);
 	}
 }
 
 static void dev_free(struct dev *d)
 {
-	ioasid_viommu_destroy(d->v);
+	ioasid_virtio_iommu_destroy(d->v);
 	ioasid_dev_close(d->nic);
 	ioasid_ctx_close(d->ctx);
 }
@@ -130,7 +130,7 @@ static void request(struct dev *d, struct input *in)
 		break;
 	}
 	}
-	CHECK(ioasid_viommu_handle_buffers(d->v, r, len, t, sizeof(t), &used) == 0);
+	CHECK(ioasid_virtio_iommu_handle_buffers(d->v, r, len, t, sizeof(t), &used) == 0);
 }
 
 /* Save @d into a malloc'ed buffer. */
@@ -138,10 +138,10 @@ static uint8_t *save(struct dev *d, size_t *n)
 {
 	uint8_t *p;
 
-	CHECK(ioasid_viommu_save(d->v, NULL, 0, n) == -EMSGSIZE);
+	CHECK(ioasid_virtio_iommu_save(d->v, NULL, 0, n) == -EMSGSIZE);
 	p = malloc(*n);
 	CHECK(p);
-	CHECK(ioasid_viommu_save(d->v, p, *n, n) == 0);
+	CHECK(ioasid_virtio_iommu_save(d->v, p, *n, n) == 0);
 	return p;
 }
 
@@ -155,7 +155,7 @@ static void check_mappings(struct dev *d, const uint8_t *p, size_t n)
 
 		if (p[off] != 4 || !(le32_get(m + 4) & 3) || le32_get(m + 4) & 4)
 			continue;
-		if (ioasid_viommu_domain_ioas(d->v, le32_get(m), &ioas))
+		if (ioasid_virtio_iommu_domain_ioas(d->v, le32_get(m), &ioas))
 			continue;
 		CHECK(ioas_has(d->ctx, ioas, le64_get(m + 8),
 			       le64_get(m + 16) - le64_get(m + 8) + 1));
@@ -165,13 +165,13 @@ static void check_mappings(struct dev *d, const uint8_t *p, size_t n)
 static void check_untouched(struct dev *d, uint32_t pt_before,
 			    uint32_t first_free)
 {
-	struct ioasid_viommu_stats st = { .sz = sizeof(st) };
+	struct ioasid_virtio_iommu_stats st = { .sz = sizeof(st) };
 	uint32_t ids[4], top = 0;
 	uint8_t ev[24];
 
-	CHECK(ioasid_viommu_get_stats(d->v, &st) == 0);
+	CHECK(ioasid_virtio_iommu_get_stats(d->v, &st) == 0);
 	CHECK(st.domains == 0 && st.mappings == 0 && st.events_pending == 0);
-	CHECK(ioasid_viommu_event_pop(d->v, ev, sizeof(ev)) == 0);
+	CHECK(ioasid_virtio_iommu_event_pop(d->v, ev, sizeof(ev)) == 0);
 	CHECK(ioasid_dev_pt_id(d->nic) == pt_before);
 	for (int i = 0; i < 4; i++) {
 		CHECK(ioasid_ioas_alloc(d->ctx, &ids[i]) == 0);
@@ -218,7 +218,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		unsigned int ops = u8(&in) % 33;
 
 		dev_new(&src, 0, mode & 8 ? regions[0] : NULL);
-		CHECK(ioasid_viommu_set_features(src.v, ioasid_viommu_features(src.v)) == 0);
+		CHECK(ioasid_virtio_iommu_set_features(src.v, ioasid_virtio_iommu_features(src.v)) == 0);
 		for (unsigned int i = 0; i < ops; i++)
 			request(&src, &in);
 		stream = save(&src, &n);
@@ -246,7 +246,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pt_before = ioasid_dev_pt_id(dst.nic);
 	CHECK(ioasid_ioas_alloc(dst.ctx, &first_free) == 0);
 	CHECK(ioasid_ioas_destroy(dst.ctx, first_free) == 0);
-	rc = ioasid_viommu_restore(dst.v, stream, n);
+	rc = ioasid_virtio_iommu_restore(dst.v, stream, n);
 	if (pristine)
 		CHECK(rc == 0);
 	if (rc) {
@@ -264,7 +264,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(memcmp(again, stream, n) == 0);
 		}
 		dev_new(&third, 0, mode & 8 ? regions[2] : NULL);
-		CHECK(ioasid_viommu_restore(third.v, again, n2) == 0);
+		CHECK(ioasid_virtio_iommu_restore(third.v, again, n2) == 0);
 		check_mappings(&third, again, n2);
 		dev_free(&third);
 		free(again);

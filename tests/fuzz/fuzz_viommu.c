@@ -34,7 +34,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include <ioasid/viommu.h>
+#include <ioasid/virtio-iommu.h>
 
 #include "fuzz.h"
 #include "le.h"
@@ -200,7 +200,7 @@ static uint8_t wbuf[MAX_PIECES][GUARD + MAX_WLEN + GUARD];
 static uint8_t *ram;
 
 /* Returns the status, or -1 for used length 0; the request in @req. */
-static int do_request(struct ioasid_viommu *v, struct input *in,
+static int do_request(struct ioasid_virtio_iommu *v, struct input *in,
 		      uint32_t probe_size, uint8_t *req)
 {
 	size_t rlen = build_request(in, req), wlen, lens[MAX_PIECES];
@@ -228,7 +228,7 @@ static int do_request(struct ioasid_viommu *v, struct input *in,
 		memset(wbuf[i], 0xa5, sizeof(wbuf[i]));
 		iw[i] = (struct iovec){ wbuf[i] + GUARD, lens[i] };
 	}
-	CHECK(ioasid_viommu_handle_request(v, out, nout, iw, nin, &used) == 0);
+	CHECK(ioasid_virtio_iommu_handle_request(v, out, nout, iw, nin, &used) == 0);
 	CHECK(used == 0 || (used >= 4 && used <= wlen));
 	/* Guards intact; nothing written past the used length. */
 	off = 0;
@@ -259,13 +259,13 @@ static int do_request(struct ioasid_viommu *v, struct input *in,
 	return -1;
 }
 
-static void do_translate(struct ioasid_viommu *v, struct input *in)
+static void do_translate(struct ioasid_virtio_iommu *v, struct input *in)
 {
-	struct ioasid_viommu_translation t;
+	struct ioasid_virtio_iommu_translation t;
 	uint32_t ep = u8(in) < 240 ? emulated[u8(in) % 3] : pick_ep(in);
 	uint64_t iova = pick_addr(in) + u8(in);
 	uint32_t access = u8(in) % 5;
-	int rc = ioasid_viommu_translate(v, ep, iova, access, &t);
+	int rc = ioasid_virtio_iommu_translate(v, ep, iova, access, &t);
 
 	if (rc)
 		return;
@@ -284,7 +284,7 @@ static struct rec recs[4096];
 static unsigned int num_recs;
 
 /* Follow an OK request in the records. */
-static void record(struct ioasid_ctx *ctx, struct ioasid_viommu *v,
+static void record(struct ioasid_ctx *ctx, struct ioasid_virtio_iommu *v,
 		   const uint8_t *req)
 {
 	uint32_t domain = le32_get(req + 4), ioas;
@@ -293,7 +293,7 @@ static void record(struct ioasid_ctx *ctx, struct ioasid_viommu *v,
 	case 3:
 		if (num_recs < sizeof(recs) / sizeof(recs[0]) &&
 		    le32_get(req + 32) & 3 && !(le32_get(req + 32) & 4) &&
-		    ioasid_viommu_domain_ioas(v, domain, &ioas) == 0)
+		    ioasid_virtio_iommu_domain_ioas(v, domain, &ioas) == 0)
 			recs[num_recs++] = (struct rec){ domain, ioas,
 							 le64_get(req + 8),
 							 le64_get(req + 16) };
@@ -312,7 +312,7 @@ static void record(struct ioasid_ctx *ctx, struct ioasid_viommu *v,
 		break;
 	default: /* ATTACH, DETACH: a domain may have gone */
 		for (unsigned int i = 0; i < num_recs; i++)
-			if (ioasid_viommu_domain_ioas(v, recs[i].domain, &ioas) ||
+			if (ioasid_virtio_iommu_domain_ioas(v, recs[i].domain, &ioas) ||
 			    ioas != recs[i].ioas)
 				recs[i--] = recs[--num_recs];
 		break;
@@ -337,19 +337,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 						       IOASID_RESV_RESERVED, 0 };
 	struct input in = { data, size };
 	struct ioasid_ctx *ctx = NULL;
-	struct ioasid_viommu *v = NULL;
+	struct ioasid_virtio_iommu *v = NULL;
 	struct ioasid_dev *nic = NULL, *f0 = NULL, *f1 = NULL;
-	struct ioasid_viommu_stats st = { .sz = sizeof(st) };
+	struct ioasid_virtio_iommu_stats st = { .sz = sizeof(st) };
 	uint8_t first = u8(&in);
 	uint32_t probe_size = first & 1 ? 24u * (u8(&in) % 4 + 2) : 512;
 	uint32_t dev_id = 0;
 	unsigned int ops = 0;
 	IOASID_OPTS(ioasid_ctx_opts, co, .backend = IOASID_BACKEND_SIM);
-	IOASID_OPTS(ioasid_viommu_opts, o, .bypass = (first >> 1) & 1,
+	IOASID_OPTS(ioasid_virtio_iommu_opts, o, .bypass = (first >> 1) & 1,
 		    .probe_size = probe_size, .max_domains = 4,
 		    .max_mappings = 32, .max_events = 4);
-	IOASID_OPTS(ioasid_viommu_endpoint_opts, e1, .resv = &msi, .num_resv = 1);
-	IOASID_OPTS(ioasid_viommu_endpoint_opts, e2, .resv = &low, .num_resv = 1);
+	IOASID_OPTS(ioasid_virtio_iommu_endpoint_opts, e1, .resv = &msi, .num_resv = 1);
+	IOASID_OPTS(ioasid_virtio_iommu_endpoint_opts, e2, .resv = &low, .num_resv = 1);
 
 	if (!ram) {
 		ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE,
@@ -358,23 +358,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	ioasid_set_print(NULL, NULL);
 	CHECK(ioasid_ctx_open(&co, &ctx) == 0);
-	CHECK(ioasid_viommu_create(ctx, &o, &v) == 0);
-	CHECK(ioasid_viommu_add_ram(v, 0, RAM_SLOT, ram) == 0);
-	CHECK(ioasid_viommu_add_ram(v, RAM_SLOT, RAM_SLOT, ram + RAM_SLOT) == 0);
+	CHECK(ioasid_virtio_iommu_create(ctx, &o, &v) == 0);
+	CHECK(ioasid_virtio_iommu_add_ram(v, 0, RAM_SLOT, ram) == 0);
+	CHECK(ioasid_virtio_iommu_add_ram(v, RAM_SLOT, RAM_SLOT, ram + RAM_SLOT) == 0);
 	CHECK(ioasid_dev_open(ctx, "0000:00:03.0", &nic) == 0);
 	CHECK(ioasid_dev_bind(nic, &dev_id) == 0);
-	CHECK(ioasid_viommu_add_endpoint(v, EP_PHYS, nic, NULL) == 0);
-	CHECK(ioasid_viommu_add_endpoint(v, EP_E1, NULL, &e1) == 0);
-	CHECK(ioasid_viommu_add_endpoint(v, EP_E2, NULL, &e2) == 0);
-	CHECK(ioasid_viommu_add_endpoint(v, EP_E3, NULL, NULL) == 0);
+	CHECK(ioasid_virtio_iommu_add_endpoint(v, EP_PHYS, nic, NULL) == 0);
+	CHECK(ioasid_virtio_iommu_add_endpoint(v, EP_E1, NULL, &e1) == 0);
+	CHECK(ioasid_virtio_iommu_add_endpoint(v, EP_E2, NULL, &e2) == 0);
+	CHECK(ioasid_virtio_iommu_add_endpoint(v, EP_E3, NULL, NULL) == 0);
 	CHECK(ioasid_dev_open(ctx, "0000:00:05.0", &f0) == 0);
 	CHECK(ioasid_dev_bind(f0, &dev_id) == 0);
-	CHECK(ioasid_viommu_add_endpoint(v, EP_F0, f0, NULL) == 0);
+	CHECK(ioasid_virtio_iommu_add_endpoint(v, EP_F0, f0, NULL) == 0);
 	CHECK(ioasid_dev_open(ctx, "0000:00:05.1", &f1) == 0);
 	CHECK(ioasid_dev_bind(f1, &dev_id) == 0);
-	CHECK(ioasid_viommu_add_endpoint(v, EP_F1, f1, NULL) == 0);
+	CHECK(ioasid_virtio_iommu_add_endpoint(v, EP_F1, f1, NULL) == 0);
 	if (!(first & 4))
-		CHECK(ioasid_viommu_set_features(v, ioasid_viommu_features(v)) == 0);
+		CHECK(ioasid_virtio_iommu_set_features(v, ioasid_virtio_iommu_features(v)) == 0);
 
 	while (in.left && ops++ < 256) {
 		uint8_t op = u8(&in);
@@ -386,16 +386,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			for (uint32_t i = 0; i < len; i++)
 				b[i] = u8(&in);
-			ioasid_viommu_config_write(v, off, b, len);
+			ioasid_virtio_iommu_config_write(v, off, b, len);
 			break;
 		}
 		case 12:
-			ioasid_viommu_set_features(v, u8(&in) < 200
-							  ? ioasid_viommu_features(v) & u64(&in)
+			ioasid_virtio_iommu_set_features(v, u8(&in) < 200
+							  ? ioasid_virtio_iommu_features(v) & u64(&in)
 							  : u64(&in));
 			break;
 		case 13:
-			if (u8(&in) < 64 && !ioasid_viommu_reset(v, u8(&in) % 3))
+			if (u8(&in) < 64 && !ioasid_virtio_iommu_reset(v, u8(&in) % 3))
 				num_recs = 0;
 			break;
 		case 14:
@@ -404,7 +404,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 15: {
 			uint8_t ev[32];
 
-			ioasid_viommu_event_pop(v, ev, u8(&in) % sizeof(ev));
+			ioasid_virtio_iommu_event_pop(v, ev, u8(&in) % sizeof(ev));
 			break;
 		}
 		default: {
@@ -416,12 +416,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		}
 		{
-			uint8_t cfg[IOASID_VIOMMU_CONFIG_SIZE];
+			uint8_t cfg[IOASID_VIRTIO_IOMMU_CONFIG_SIZE];
 
-			CHECK(ioasid_viommu_config_read(v, 0, cfg, sizeof(cfg)) == 0);
+			CHECK(ioasid_virtio_iommu_config_read(v, 0, cfg, sizeof(cfg)) == 0);
 			CHECK(cfg[36] <= 1);
 		}
-		CHECK(ioasid_viommu_get_stats(v, &st) == 0);
+		CHECK(ioasid_virtio_iommu_get_stats(v, &st) == 0);
 		CHECK(st.mappings <= 32);
 		CHECK(st.domains <= 4);
 		CHECK(st.events_pending <= 4);
@@ -432,7 +432,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	check_ioas(ctx);
 	num_recs = 0;
-	ioasid_viommu_destroy(v);
+	ioasid_virtio_iommu_destroy(v);
 	ioasid_dev_close(nic);
 	ioasid_dev_close(f0);
 	ioasid_dev_close(f1);

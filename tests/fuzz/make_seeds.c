@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <ioasid/viommu.h>
+#include <ioasid/virtio-iommu.h>
 
 #include "le.h"
 
@@ -109,8 +109,8 @@ static void conformance(struct seed *s)
 
 int main(int argc, char **argv)
 {
-	struct ioasid_viommu_trace *t;
-	struct ioasid_viommu_trace_entry e = { .sz = sizeof(e) };
+	struct ioasid_virtio_iommu_trace *t;
+	struct ioasid_virtio_iommu_trace_entry e = { .sz = sizeof(e) };
 	static struct seed s;
 	uint32_t seen[64];
 	unsigned int nseen = 0, n = 0, in_chunk = 0;
@@ -125,12 +125,12 @@ int main(int argc, char **argv)
 	conformance(&s);
 	if (flush(&s, argv[2], &n))
 		return 1;
-	if (ioasid_viommu_trace_open(argv[1], &t)) {
+	if (ioasid_virtio_iommu_trace_open(argv[1], &t)) {
 		fprintf(stderr, "make_seeds: %s\n", ioasid_errmsg());
 		return 1;
 	}
-	while ((rc = ioasid_viommu_trace_next(t, &e)) == 1) {
-		if (e.kind != IOASID_VIOMMU_TRACE_REQUEST)
+	while ((rc = ioasid_virtio_iommu_trace_next(t, &e)) == 1) {
+		if (e.kind != IOASID_VIRTIO_IOMMU_TRACE_REQUEST)
 			continue;
 		if (e.type == 1 || e.type == 2 || e.type == 5)
 			le32_put(e.req + (e.type == 5 ? 4 : 8),
@@ -146,7 +146,7 @@ int main(int argc, char **argv)
 				return 1;
 		}
 	}
-	ioasid_viommu_trace_close(t);
+	ioasid_virtio_iommu_trace_close(t);
 	if (rc < 0) {
 		fprintf(stderr, "make_seeds: %s\n", ioasid_errmsg());
 		return 1;

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include <ioasid/viommu.h>
+#include <ioasid/virtio-iommu.h>
 
 #include "le.h"
 
@@ -23,7 +23,7 @@
 
 struct worker {
 	struct ioasid_ctx *ctx;
-	struct ioasid_viommu *v;
+	struct ioasid_virtio_iommu *v;
 	void *ram;
 	int failures;
 };
@@ -33,7 +33,7 @@ static int send(struct worker *w, const uint8_t *req, size_t len)
 	uint8_t tail[4] = { 0xff };
 	uint32_t used = 0;
 
-	if (ioasid_viommu_handle_buffers(w->v, req, len, tail, sizeof(tail),
+	if (ioasid_virtio_iommu_handle_buffers(w->v, req, len, tail, sizeof(tail),
 					 &used) || used != 4)
 		return -1;
 	return tail[0];
@@ -43,7 +43,7 @@ static void *serve(void *arg)
 {
 	struct worker *w = arg;
 	uint8_t attach[20] = { 1 }, map[36] = { 3 }, unmap[28] = { 4 };
-	struct ioasid_viommu_translation t;
+	struct ioasid_virtio_iommu_translation t;
 
 	le32_put(attach + 4, 1);
 	le32_put(attach + 8, EP);
@@ -57,8 +57,8 @@ static void *serve(void *arg)
 		le64_put(map + 24, 0x1000);
 		le32_put(map + 32, 3);
 		w->failures += send(w, map, sizeof(map)) != 0;
-		w->failures += ioasid_viommu_translate(w->v, EP, iova,
-						       IOASID_VIOMMU_ACCESS_READ,
+		w->failures += ioasid_virtio_iommu_translate(w->v, EP, iova,
+						       IOASID_VIRTIO_IOMMU_ACCESS_READ,
 						       &t) != 0;
 		le32_put(unmap + 4, 1);
 		le64_put(unmap + 8, iova);
@@ -76,10 +76,10 @@ static int setup(struct worker *w)
 	w->ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (w->ram == MAP_FAILED || ioasid_ctx_open(&co, &w->ctx) ||
-	    ioasid_viommu_create(w->ctx, NULL, &w->v) ||
-	    ioasid_viommu_add_ram(w->v, 0, RAM_SIZE, w->ram) ||
-	    ioasid_viommu_add_endpoint(w->v, EP, NULL, NULL) ||
-	    ioasid_viommu_set_features(w->v, ioasid_viommu_features(w->v))) {
+	    ioasid_virtio_iommu_create(w->ctx, NULL, &w->v) ||
+	    ioasid_virtio_iommu_add_ram(w->v, 0, RAM_SIZE, w->ram) ||
+	    ioasid_virtio_iommu_add_endpoint(w->v, EP, NULL, NULL) ||
+	    ioasid_virtio_iommu_set_features(w->v, ioasid_virtio_iommu_features(w->v))) {
 		fprintf(stderr, "setup: %s\n", ioasid_errmsg());
 		return -1;
 	}
@@ -100,7 +100,7 @@ int main(void)
 	for (int i = 0; i < 2; i++) {
 		pthread_join(th[i], NULL);
 		failed += w[i].failures;
-		ioasid_viommu_destroy(w[i].v);
+		ioasid_virtio_iommu_destroy(w[i].v);
 		ioasid_ctx_close(w[i].ctx);
 		munmap(w[i].ram, RAM_SIZE);
 	}

@@ -6,7 +6,7 @@
  * ATTACH (moves included, a bypass domain too), DETACH, device resets,
  * bypass config writes and endpoint additions, a bounded number of
  * steps, and keeps a model of what it did; readers translate random
- * addresses of random endpoints, some inside ioasid_viommu_dma_begin()/
+ * addresses of random endpoints, some inside ioasid_virtio_iommu_dma_begin()/
  * _end() sections held across a simulated access, and check every answer
  * against the model (docs/VIOMMU.md, "Concurrent translate"):
  *
@@ -36,7 +36,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include <ioasid/viommu.h>
+#include <ioasid/virtio-iommu.h>
 
 #include "le.h"
 
@@ -96,7 +96,7 @@ static _Atomic int failures;
 static _Atomic uint64_t n_translations, n_faults, n_exact, n_dma;
 
 static struct ioasid_ctx *ctx;
-static struct ioasid_viommu *v;
+static struct ioasid_virtio_iommu *v;
 static void *ram;
 
 #define FAIL(...)                                                          \
@@ -121,7 +121,7 @@ static int send(const uint8_t *req, size_t len)
 	uint8_t tail[4] = { 0xff, 0xff, 0xff, 0xff };
 	uint32_t used = 0;
 
-	if (ioasid_viommu_handle_buffers(v, req, len, tail, sizeof(tail), &used) ||
+	if (ioasid_virtio_iommu_handle_buffers(v, req, len, tail, sizeof(tail), &used) ||
 	    used != 4)
 		return -1;
 	return tail[0];
@@ -289,8 +289,8 @@ static bool step_reset(uint64_t k)
 		eps[e].domain = 0;
 		log_state(e, unattached_state(), k);
 	}
-	if (ioasid_viommu_reset(v, IOASID_VIOMMU_RESET_DEVICE) ||
-	    ioasid_viommu_set_features(v, ioasid_viommu_features(v))) {
+	if (ioasid_virtio_iommu_reset(v, IOASID_VIRTIO_IOMMU_RESET_DEVICE) ||
+	    ioasid_virtio_iommu_set_features(v, ioasid_virtio_iommu_features(v))) {
 		FAIL("reset: %s", ioasid_errmsg());
 		return false;
 	}
@@ -305,7 +305,7 @@ static bool step_bypass(uint64_t k)
 	for (uint32_t e = 0; e < num_eps; e++)
 		if (!eps[e].domain)
 			log_state(e, unattached_state(), k);
-	if (ioasid_viommu_config_write(v, 36, &b, 1)) {
+	if (ioasid_virtio_iommu_config_write(v, 36, &b, 1)) {
 		FAIL("config write: %s", ioasid_errmsg());
 		return false;
 	}
@@ -318,7 +318,7 @@ static bool step_add_endpoint(uint64_t k)
 		return true;
 	log_state(num_eps, unattached_state(), k);
 	atomic_store(&eps[num_eps].added_at, k);
-	if (ioasid_viommu_add_endpoint(v, EP_BASE + num_eps, NULL, NULL)) {
+	if (ioasid_virtio_iommu_add_endpoint(v, EP_BASE + num_eps, NULL, NULL)) {
 		FAIL("add_endpoint: %s", ioasid_errmsg());
 		return false;
 	}
@@ -435,7 +435,7 @@ static void check_one(struct reader *r)
 	uint32_t s = (uint32_t)(rng_next(&r->rs) % (rng_next(&r->rs) & 1 ? 8 : NSLOT));
 	uint64_t iova = IOVA_BASE + s * PAGE + (rng_next(&r->rs) % PAGE);
 	bool dma = rng_next(&r->rs) % 4 == 0;
-	struct ioasid_viommu_translation t;
+	struct ioasid_virtio_iommu_translation t;
 	uint64_t s0, i0, s1, i1, b = 0;
 	uint32_t token = 0, state = 0;
 	const struct ep_model *m = e < NEP_MAX ? &eps[e] : NULL;
@@ -443,7 +443,7 @@ static void check_one(struct reader *r)
 	int rc;
 
 	if (dma) {
-		if (ioasid_viommu_dma_begin(v, &token)) {
+		if (ioasid_virtio_iommu_dma_begin(v, &token)) {
 			FAIL("dma_begin: %s", ioasid_errmsg());
 			return;
 		}
@@ -451,8 +451,8 @@ static void check_one(struct reader *r)
 	}
 	s0 = atomic_load(&completed);
 	i0 = atomic_load(&issued);
-	rc = ioasid_viommu_translate(v, EP_BASE + e, iova,
-				     IOASID_VIOMMU_ACCESS_READ, &t);
+	rc = ioasid_virtio_iommu_translate(v, EP_BASE + e, iova,
+				     IOASID_VIRTIO_IOMMU_ACCESS_READ, &t);
 	i1 = atomic_load(&issued);
 	s1 = atomic_load(&completed);
 	atomic_fetch_add_explicit(&n_translations, 1, memory_order_relaxed);
@@ -557,7 +557,7 @@ dma:
 	}
 out:
 	if (dma)
-		ioasid_viommu_dma_end(v, token);
+		ioasid_virtio_iommu_dma_end(v, token);
 }
 
 static void *reader(void *arg)
@@ -568,9 +568,9 @@ static void *reader(void *arg)
 	while (!atomic_load(&done) && !atomic_load(&failures)) {
 		check_one(r);
 		if (++n % 512 == 0) {
-			struct ioasid_viommu_stats st = { .sz = sizeof(st) };
+			struct ioasid_virtio_iommu_stats st = { .sz = sizeof(st) };
 
-			if (ioasid_viommu_get_stats(v, &st))
+			if (ioasid_virtio_iommu_get_stats(v, &st))
 				FAIL("get_stats: %s", ioasid_errmsg());
 		}
 	}
@@ -580,12 +580,12 @@ static void *reader(void *arg)
 /* The VMM's event-queue side, on a thread of its own. */
 static void *popper(void *arg)
 {
-	uint8_t buf[IOASID_VIOMMU_FAULT_SIZE];
+	uint8_t buf[IOASID_VIRTIO_IOMMU_FAULT_SIZE];
 	uint64_t n = 0;
 
 	(void)arg;
 	while (!atomic_load(&done)) {
-		int rc = ioasid_viommu_event_pop(v, buf, sizeof(buf));
+		int rc = ioasid_virtio_iommu_event_pop(v, buf, sizeof(buf));
 
 		if (rc < 0)
 			FAIL("event_pop: %s", ioasid_errmsg());
@@ -602,7 +602,7 @@ int main(void)
 	IOASID_OPTS(ioasid_ctx_opts, co, .backend = IOASID_BACKEND_SIM);
 	pthread_t w, rd[READERS], pop;
 	struct reader readers[READERS];
-	struct ioasid_viommu_stats st = { .sz = sizeof(st) };
+	struct ioasid_virtio_iommu_stats st = { .sz = sizeof(st) };
 	void *popped;
 
 	ioasid_set_print(NULL, NULL);
@@ -616,14 +616,14 @@ int main(void)
 	ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (ram == MAP_FAILED || ioasid_ctx_open(&co, &ctx) ||
-	    ioasid_viommu_create(ctx, NULL, &v) ||
-	    ioasid_viommu_add_ram(v, 0, RAM_SIZE, ram) ||
-	    ioasid_viommu_set_features(v, ioasid_viommu_features(v))) {
+	    ioasid_virtio_iommu_create(ctx, NULL, &v) ||
+	    ioasid_virtio_iommu_add_ram(v, 0, RAM_SIZE, ram) ||
+	    ioasid_virtio_iommu_set_features(v, ioasid_virtio_iommu_features(v))) {
 		fprintf(stderr, "tsan_viommu_translate: setup: %s\n", ioasid_errmsg());
 		return 1;
 	}
 	for (uint32_t e = 0; e < NEP_INIT; e++) {
-		if (ioasid_viommu_add_endpoint(v, EP_BASE + e, NULL, NULL)) {
+		if (ioasid_virtio_iommu_add_endpoint(v, EP_BASE + e, NULL, NULL)) {
 			fprintf(stderr, "tsan_viommu_translate: endpoint: %s\n",
 				ioasid_errmsg());
 			return 1;
@@ -641,7 +641,7 @@ int main(void)
 	for (int i = 0; i < READERS; i++)
 		pthread_join(rd[i], NULL);
 	pthread_join(pop, &popped);
-	if (ioasid_viommu_get_stats(v, &st))
+	if (ioasid_virtio_iommu_get_stats(v, &st))
 		FAIL("get_stats: %s", ioasid_errmsg());
 	printf("%llu steps, %u mappings made; %llu translations (%llu faults, %llu with the writer idle, %llu in DMA sections); IOTLB %llu hits, %llu misses; %llu fault reports popped, %llu dropped\n",
 	       (unsigned long long)atomic_load(&completed), num_inst,
@@ -655,7 +655,7 @@ int main(void)
 		     (unsigned long long)atomic_load(&completed));
 	if (!n_exact || !n_dma)
 		FAIL("no translation with the writer idle, or none in a DMA section");
-	ioasid_viommu_destroy(v);
+	ioasid_virtio_iommu_destroy(v);
 	ioasid_ctx_close(ctx);
 	munmap(ram, RAM_SIZE);
 	return atomic_load(&failures) ? 1 : 0;

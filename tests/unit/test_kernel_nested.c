@@ -325,10 +325,10 @@ static void veventq_records(void **state)
 
 	/* The vIOMMU is busy: the kernel's EBUSY, explained. */
 	expect_ioctl(REQ_DESTROY, EBUSY, NULL);
-	assert_int_equal(ioasid_viommu_obj_destroy(f->ctx, vi), -EBUSY);
+	assert_int_equal(ioasid_viommu_destroy(f->ctx, vi), -EBUSY);
 	assert_msg_has("still use it");
 	/* Typed: the queue's id is not a vIOMMU. */
-	assert_int_equal(ioasid_viommu_obj_destroy(f->ctx, q), -ENOENT);
+	assert_int_equal(ioasid_viommu_destroy(f->ctx, q), -ENOENT);
 	expect_ioctl(REQ_DESTROY, 0, NULL);
 	assert_int_equal(ioasid_veventq_destroy(f->ctx, q), 0);
 	queue_fd = -1;

@@ -191,13 +191,13 @@ static void test_viommu_objects(void **state)
 	uint32_t plain = 0, vi = 0, vd = 0, vd2 = 0, q = 0, nested = 0, num, id;
 	int fd = -1;
 
-	EXPECT_ERR(EOPNOTSUPP, NULL, ioasid_viommu_obj_alloc(f->dev, f->parent, 0, &vi));
+	EXPECT_ERR(EOPNOTSUPP, NULL, ioasid_viommu_alloc(f->dev, f->parent, 0, &vi));
 	EXPECT_ERR(EOPNOTSUPP, NULL,
-		   ioasid_viommu_obj_alloc(f->dev, f->parent, IOASID_VIOMMU_TYPE_ARM_SMMUV3, &vi));
+		   ioasid_viommu_alloc(f->dev, f->parent, IOASID_VIOMMU_TYPE_ARM_SMMUV3, &vi));
 	OK(ioasid_hwpt_alloc(f->dev, f->ioas, &plain_o, &plain));
 	EXPECT_ERR(EINVAL, NULL,
-		   ioasid_viommu_obj_alloc(f->dev, plain, IOASID_VIOMMU_TYPE_SELFTEST, &vi));
-	OK(ioasid_viommu_obj_alloc(f->dev, f->parent, IOASID_VIOMMU_TYPE_SELFTEST, &vi));
+		   ioasid_viommu_alloc(f->dev, plain, IOASID_VIOMMU_TYPE_SELFTEST, &vi));
+	OK(ioasid_viommu_alloc(f->dev, f->parent, IOASID_VIOMMU_TYPE_SELFTEST, &vi));
 	EXPECT_ERR(EBUSY, NULL, ioasid_hwpt_destroy(f->ctx, f->parent));
 
 	OK(ioasid_vdevice_alloc(f->dev, vi, 0x10, &vd));
@@ -207,7 +207,7 @@ static void test_viommu_objects(void **state)
 
 	/* Nested over the vIOMMU. */
 	OK(alloc_selftest(f, vi, &nested));
-	EXPECT_ERR(EBUSY, NULL, ioasid_viommu_obj_destroy(f->ctx, vi));
+	EXPECT_ERR(EBUSY, NULL, ioasid_viommu_destroy(f->ctx, vi));
 
 	/* The mock reports only for a device attached to a nested HWPT of
 	 * the vIOMMU (selftest.c iommufd_test_trigger_vevent()); then a
@@ -259,14 +259,14 @@ static void test_viommu_objects(void **state)
 		assert_int_equal(num, 1);
 	}
 
-	EXPECT_ERR(ENOENT, NULL, ioasid_viommu_obj_destroy(f->ctx, q));
+	EXPECT_ERR(ENOENT, NULL, ioasid_viommu_destroy(f->ctx, q));
 	OK(ioasid_veventq_destroy(f->ctx, q));
 	OK(ioasid_vdevice_destroy(f->ctx, vd));
 	OK(ioasid_vdevice_destroy(f->ctx, vd2));
 	OK(ioasid_dev_detach(f->dev));
 	OK(ioasid_dev_detach(b));
 	OK(ioasid_hwpt_destroy(f->ctx, nested));
-	OK(ioasid_viommu_obj_destroy(f->ctx, vi));
+	OK(ioasid_viommu_destroy(f->ctx, vi));
 	OK(ioasid_hwpt_destroy(f->ctx, f->parent));
 }
 
@@ -278,14 +278,14 @@ static void test_vdevice_dies_with_device(void **state)
 	struct ioasid_dev *b = dev_open_bound(f->ctx, NDEV2);
 	uint32_t vi = 0, vd = 0, id = 0;
 
-	OK(ioasid_viommu_obj_alloc(f->dev, f->parent, IOASID_VIOMMU_TYPE_SELFTEST, &vi));
+	OK(ioasid_viommu_alloc(f->dev, f->parent, IOASID_VIOMMU_TYPE_SELFTEST, &vi));
 	OK(ioasid_vdevice_alloc(b, vi, 0x20, &vd));
 	ioasid_dev_close(b);
 	EXPECT_ERR(ENOENT, NULL, ioasid_vdevice_destroy(f->ctx, vd));
 	/* The virt id is free again for another device. */
 	OK(ioasid_vdevice_alloc(f->dev, vi, 0x20, &id));
 	OK(ioasid_vdevice_destroy(f->ctx, id));
-	OK(ioasid_viommu_obj_destroy(f->ctx, vi));
+	OK(ioasid_viommu_destroy(f->ctx, vi));
 }
 
 /* eventq.c fault queue: a HWPT with FAULT_ID_VALID delivers the faults

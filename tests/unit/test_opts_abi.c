@@ -14,7 +14,7 @@
  */
 #include "helpers.h"
 
-#include <ioasid/viommu.h>
+#include <ioasid/virtio-iommu.h>
 
 #include "util.h"
 
@@ -34,9 +34,9 @@ _Static_assert(sizeof(struct ioasid_driver_opts) > KNOWN(ioasid_driver_opts),
 	       "ioasid_driver_opts has tail padding");
 _Static_assert(sizeof(struct ioasid_pasid_attach) > KNOWN(ioasid_pasid_attach),
 	       "ioasid_pasid_attach has tail padding");
-_Static_assert(sizeof(struct ioasid_viommu_endpoint_opts) >
-		       KNOWN(ioasid_viommu_endpoint_opts),
-	       "ioasid_viommu_endpoint_opts has tail padding");
+_Static_assert(sizeof(struct ioasid_virtio_iommu_endpoint_opts) >
+		       KNOWN(ioasid_virtio_iommu_endpoint_opts),
+	       "ioasid_virtio_iommu_endpoint_opts has tail padding");
 
 /* The reproduction of the issue: 0xdead at the first byte after the last
  * member, sz unchanged. */
@@ -161,17 +161,17 @@ static void compare_opts_tail_byte(void **state)
 static void viommu_endpoint_opts_tail_byte(void **state)
 {
 	struct fix *f = *state;
-	IOASID_OPTS(ioasid_viommu_endpoint_opts, o);
-	struct ioasid_viommu *v = NULL;
+	IOASID_OPTS(ioasid_virtio_iommu_endpoint_opts, o);
+	struct ioasid_virtio_iommu *v = NULL;
 
-	OK(ioasid_viommu_create(f->ctx, NULL, &v));
-	put_dead(&o, KNOWN(ioasid_viommu_endpoint_opts));
-	EXPECT_ERR(EINVAL, "ioasid_viommu_endpoint_opts has non-zero byte",
-		   ioasid_viommu_add_endpoint(v, 8, NULL, &o));
-	memset((unsigned char *)&o + KNOWN(ioasid_viommu_endpoint_opts), 0,
-	       sizeof(o) - KNOWN(ioasid_viommu_endpoint_opts));
-	OK(ioasid_viommu_add_endpoint(v, 8, NULL, &o));
-	ioasid_viommu_destroy(v);
+	OK(ioasid_virtio_iommu_create(f->ctx, NULL, &v));
+	put_dead(&o, KNOWN(ioasid_virtio_iommu_endpoint_opts));
+	EXPECT_ERR(EINVAL, "ioasid_virtio_iommu_endpoint_opts has non-zero byte",
+		   ioasid_virtio_iommu_add_endpoint(v, 8, NULL, &o));
+	memset((unsigned char *)&o + KNOWN(ioasid_virtio_iommu_endpoint_opts), 0,
+	       sizeof(o) - KNOWN(ioasid_virtio_iommu_endpoint_opts));
+	OK(ioasid_virtio_iommu_add_endpoint(v, 8, NULL, &o));
+	ioasid_virtio_iommu_destroy(v);
 }
 
 /* A struct larger than this library's: zero past sizeof is accepted, a
@@ -238,7 +238,7 @@ DECLARE_TAIL_CHECK(ioasid_driver_opts, .flags = v)
 DECLARE_TAIL_CHECK(ioasid_pasid_attach, .flags = v, .vpasid = v,
 		   .ppasid = v, .hwpt_id = v,
 		   .action = (enum ioasid_pasid_action)v, .translated = true)
-DECLARE_TAIL_CHECK(ioasid_viommu_endpoint_opts, .num_resv = v)
+DECLARE_TAIL_CHECK(ioasid_virtio_iommu_endpoint_opts, .num_resv = v)
 
 static void ioasid_opts_zeroes_padding(void **state)
 {
@@ -246,7 +246,7 @@ static void ioasid_opts_zeroes_padding(void **state)
 	size_t (*const checks[])(uint32_t) = {
 		tail_of_ioasid_map_opts,	 tail_of_ioasid_hwpt_alloc_opts,
 		tail_of_ioasid_compare_opts,	 tail_of_ioasid_driver_opts,
-		tail_of_ioasid_pasid_attach,	 tail_of_ioasid_viommu_endpoint_opts,
+		tail_of_ioasid_pasid_attach,	 tail_of_ioasid_virtio_iommu_endpoint_opts,
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(checks); i++) {

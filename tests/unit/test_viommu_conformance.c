@@ -15,7 +15,7 @@ static uint8_t cfg8(struct vfx *f, uint32_t off)
 {
 	uint8_t b = 0xaa;
 
-	OK(ioasid_viommu_config_read(f->v, off, &b, 1));
+	OK(ioasid_virtio_iommu_config_read(f->v, off, &b, 1));
 	return b;
 }
 
@@ -23,7 +23,7 @@ static uint64_t cfg64(struct vfx *f, uint32_t off)
 {
 	uint8_t b[8];
 
-	OK(ioasid_viommu_config_read(f->v, off, b, 8));
+	OK(ioasid_virtio_iommu_config_read(f->v, off, b, 8));
 	return le64_get(b);
 }
 
@@ -31,7 +31,7 @@ static uint32_t cfg32(struct vfx *f, uint32_t off)
 {
 	uint8_t b[4];
 
-	OK(ioasid_viommu_config_read(f->v, off, b, 4));
+	OK(ioasid_virtio_iommu_config_read(f->v, off, b, 4));
 	return le32_get(b);
 }
 
@@ -39,7 +39,7 @@ static uint32_t cfg32(struct vfx *f, uint32_t off)
 
 /* ---- Both modes -------------------------------------------------------- */
 
-/* Nested mode: the same device, with ioasid_viommu_enable_nested() before
+/* Nested mode: the same device, with ioasid_virtio_iommu_enable_nested() before
  * features are negotiated (the reset takes back the negotiation of
  * vfx_new()).  The built-in topology's vtd0 nests, so every domain with a
  * physical endpoint is nested. */
@@ -53,14 +53,14 @@ static int vfx_setup_mode(void **state)
 	struct vfx *f = vfx_new(0);
 
 	if (nested_mode) {
-		IOASID_OPTS(ioasid_viommu_nested_opts, no,
+		IOASID_OPTS(ioasid_virtio_iommu_nested_opts, no,
 			    .region_gpa = NESTED_REGION_GPA,
 			    .region_size = NESTED_REGION_SIZE,
 			    .region_hva = nested_region);
 
-		OK(ioasid_viommu_reset(f->v, IOASID_VIOMMU_RESET_DEVICE));
-		OK(ioasid_viommu_enable_nested(f->v, &no));
-		OK(ioasid_viommu_set_features(f->v, ioasid_viommu_features(f->v)));
+		OK(ioasid_virtio_iommu_reset(f->v, IOASID_VIRTIO_IOMMU_RESET_DEVICE));
+		OK(ioasid_virtio_iommu_enable_nested(f->v, &no));
+		OK(ioasid_virtio_iommu_set_features(f->v, ioasid_virtio_iommu_features(f->v)));
 	}
 	*state = f;
 	return 0;
@@ -76,14 +76,14 @@ static uint32_t domain_pt(struct vfx *f, uint32_t dom, struct ioasid_dev *dev)
 {
 	uint32_t pt = 0, mode;
 
-	OK(ioasid_viommu_domain_mode(f->v, dom, &mode));
-	assert_int_equal(mode, nested_mode ? IOASID_VIOMMU_MODE_NESTED
-					   : IOASID_VIOMMU_MODE_SHADOW);
+	OK(ioasid_virtio_iommu_domain_mode(f->v, dom, &mode));
+	assert_int_equal(mode, nested_mode ? IOASID_VIRTIO_IOMMU_MODE_NESTED
+					   : IOASID_VIRTIO_IOMMU_MODE_SHADOW);
 	if (!nested_mode) {
-		OK(ioasid_viommu_domain_ioas(f->v, dom, &pt));
+		OK(ioasid_virtio_iommu_domain_ioas(f->v, dom, &pt));
 		return pt;
 	}
-	assert_int_equal(ioasid_viommu_domain_ioas(f->v, dom, &pt), -ENOENT);
+	assert_int_equal(ioasid_virtio_iommu_domain_ioas(f->v, dom, &pt), -ENOENT);
 	pt = ioasid_dev_pt_id(dev);
 	assert_int_not_equal(pt, 0);
 	/* A nested HWPT is its own HWPT (an IOAS attach would differ). */
@@ -106,33 +106,33 @@ static uint32_t domain_pt(struct vfx *f, uint32_t dom, struct ioasid_dev *dev)
 static void test_item_002_offers_map_unmap(void **state)
 {
 	VFX;
-	uint64_t feat = ioasid_viommu_features(f->v);
+	uint64_t feat = ioasid_virtio_iommu_features(f->v);
 
-	assert_true(feat & IOASID_VIOMMU_F_MAP_UNMAP);
-	assert_int_equal(feat, IOASID_VIOMMU_F_INPUT_RANGE |
-				       IOASID_VIOMMU_F_DOMAIN_RANGE |
-				       IOASID_VIOMMU_F_MAP_UNMAP |
-				       IOASID_VIOMMU_F_PROBE |
-				       IOASID_VIOMMU_F_MMIO |
-				       IOASID_VIOMMU_F_BYPASS_CONFIG);
+	assert_true(feat & IOASID_VIRTIO_IOMMU_F_MAP_UNMAP);
+	assert_int_equal(feat, IOASID_VIRTIO_IOMMU_F_INPUT_RANGE |
+				       IOASID_VIRTIO_IOMMU_F_DOMAIN_RANGE |
+				       IOASID_VIRTIO_IOMMU_F_MAP_UNMAP |
+				       IOASID_VIRTIO_IOMMU_F_PROBE |
+				       IOASID_VIRTIO_IOMMU_F_MMIO |
+				       IOASID_VIRTIO_IOMMU_F_BYPASS_CONFIG);
 	/* A driver accepting an unoffered bit is refused. */
 	EXPECT_ERR(EINVAL, "not offered",
-		   ioasid_viommu_set_features(f->v, IOASID_VIOMMU_F_BYPASS));
+		   ioasid_virtio_iommu_set_features(f->v, IOASID_VIRTIO_IOMMU_F_BYPASS));
 }
 
 static void test_item_003_no_legacy_bypass(void **state)
 {
 	VFX;
-	assert_false(ioasid_viommu_features(f->v) & IOASID_VIOMMU_F_BYPASS);
+	assert_false(ioasid_virtio_iommu_features(f->v) & IOASID_VIRTIO_IOMMU_F_BYPASS);
 }
 
 static void test_item_004_not_both_bypass_features(void **state)
 {
 	VFX;
-	uint64_t feat = ioasid_viommu_features(f->v);
+	uint64_t feat = ioasid_virtio_iommu_features(f->v);
 
-	assert_false((feat & IOASID_VIOMMU_F_BYPASS) &&
-		     (feat & IOASID_VIOMMU_F_BYPASS_CONFIG));
+	assert_false((feat & IOASID_VIRTIO_IOMMU_F_BYPASS) &&
+		     (feat & IOASID_VIRTIO_IOMMU_F_BYPASS_CONFIG));
 }
 
 static void test_item_005_bypass_write_needs_feature(void **state)
@@ -140,12 +140,12 @@ static void test_item_005_bypass_write_needs_feature(void **state)
 	VFX;
 	uint8_t one = 1;
 
-	OK(ioasid_viommu_set_features(f->v, IOASID_VIOMMU_F_MAP_UNMAP));
+	OK(ioasid_virtio_iommu_set_features(f->v, IOASID_VIRTIO_IOMMU_F_MAP_UNMAP));
 	EXPECT_ERR(EACCES, "BYPASS_CONFIG",
-		   ioasid_viommu_config_write(f->v, 36, &one, 1));
+		   ioasid_virtio_iommu_config_write(f->v, 36, &one, 1));
 	assert_int_equal(cfg8(f, 36), 0);
-	OK(ioasid_viommu_set_features(f->v, ioasid_viommu_features(f->v)));
-	OK(ioasid_viommu_config_write(f->v, 36, &one, 1));
+	OK(ioasid_virtio_iommu_set_features(f->v, ioasid_virtio_iommu_features(f->v)));
+	OK(ioasid_virtio_iommu_config_write(f->v, 36, &one, 1));
 	assert_int_equal(cfg8(f, 36), 1);
 }
 
@@ -155,16 +155,16 @@ static void test_item_006_other_fields_read_only(void **state)
 	uint8_t junk[8] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 	uint8_t before[40], after[40];
 
-	OK(ioasid_viommu_config_read(f->v, 0, before, 40));
+	OK(ioasid_virtio_iommu_config_read(f->v, 0, before, 40));
 	for (uint32_t off = 0; off < 40; off += 4)
 		if (off != 36)
 			EXPECT_ERR(EACCES, "read-only",
-				   ioasid_viommu_config_write(f->v, off, junk, 4));
+				   ioasid_virtio_iommu_config_write(f->v, off, junk, 4));
 	EXPECT_ERR(EINVAL, "outside",
-		   ioasid_viommu_config_write(f->v, 38, junk, 4));
+		   ioasid_virtio_iommu_config_write(f->v, 38, junk, 4));
 	EXPECT_ERR(EINVAL, "outside",
-		   ioasid_viommu_config_read(f->v, UINT32_MAX, junk, 2));
-	OK(ioasid_viommu_config_read(f->v, 0, after, 40));
+		   ioasid_virtio_iommu_config_read(f->v, UINT32_MAX, junk, 2));
+	OK(ioasid_virtio_iommu_config_read(f->v, 0, after, 40));
 	assert_memory_equal(before, after, 40);
 }
 
@@ -198,12 +198,12 @@ static void test_item_012_bypass_survives_device_reset(void **state)
 	VFX;
 	uint8_t one = 1;
 
-	OK(ioasid_viommu_config_write(f->v, 36, &one, 1));
-	OK(ioasid_viommu_reset(f->v, IOASID_VIOMMU_RESET_DEVICE));
+	OK(ioasid_virtio_iommu_config_write(f->v, 36, &one, 1));
+	OK(ioasid_virtio_iommu_reset(f->v, IOASID_VIRTIO_IOMMU_RESET_DEVICE));
 	assert_int_equal(cfg8(f, 36), 1);
-	OK(ioasid_viommu_reset(f->v, IOASID_VIOMMU_RESET_SYSTEM));
+	OK(ioasid_virtio_iommu_reset(f->v, IOASID_VIRTIO_IOMMU_RESET_SYSTEM));
 	assert_int_equal(cfg8(f, 36), 0);
-	EXPECT_ERR(EINVAL, "kind", ioasid_viommu_reset(f->v, 7));
+	EXPECT_ERR(EINVAL, "kind", ioasid_virtio_iommu_reset(f->v, 7));
 }
 
 static void test_item_013_bypass_only_0_or_1(void **state)
@@ -212,7 +212,7 @@ static void test_item_013_bypass_only_0_or_1(void **state)
 	for (unsigned int val = 0; val < 256; val++) {
 		uint8_t b = (uint8_t)val;
 
-		OK(ioasid_viommu_config_write(f->v, 36, &b, 1));
+		OK(ioasid_virtio_iommu_config_write(f->v, 36, &b, 1));
 		assert_int_equal(cfg8(f, 36), val & 1); /* 8: bits 1-7 ignored */
 		assert_int_equal(cfg8(f, 37) | cfg8(f, 38) | cfg8(f, 39), 0);
 	}
@@ -250,7 +250,7 @@ static void test_item_021_unknown_type_used_zero(void **state)
 		if (type >= 1 && type <= 5)
 			continue;
 		memset(resp, 0xee, sizeof(resp));
-		OK(ioasid_viommu_handle_buffers(f->v, req, sizeof(req), resp,
+		OK(ioasid_virtio_iommu_handle_buffers(f->v, req, sizeof(req), resp,
 						sizeof(resp), &used));
 		assert_int_equal(used, 0);
 		for (size_t i = 0; i < sizeof(resp); i++)
@@ -271,13 +271,13 @@ static void test_item_022_head_reserved_ignored(void **state)
 static void test_item_023_unattached_blocked(void **state)
 {
 	VFX;
-	struct ioasid_viommu_translation t;
+	struct ioasid_virtio_iommu_translation t;
 
 	/* bypass 0: physical endpoints are detached on the host ... */
 	assert_int_equal(ioasid_dev_pt_id(f->nic), 0);
 	/* ... and emulated ones fault. */
 	EXPECT_ERR(EFAULT, "not attached",
-		   ioasid_viommu_translate(f->v, EP_EMU, 0, 1, &t));
+		   ioasid_virtio_iommu_translate(f->v, EP_EMU, 0, 1, &t));
 }
 
 /* ---- ATTACH -------------------------------------------------------- */
@@ -350,17 +350,17 @@ static void test_item_034_attach_detaches_first(void **state)
 static void test_item_035_same_as_detach_then_attach(void **state)
 {
 	VFX;
-	struct ioasid_viommu_translation t;
+	struct ioasid_virtio_iommu_translation t;
 
 	assert_int_equal(attach(f, 1, EP_EMU), S_OK);
 	assert_int_equal(attach(f, 1, EP_NIC), S_OK);
 	assert_int_equal(map(f, 1, 0, GRANULE - 1, 0x2000, RW), S_OK);
-	OK(ioasid_viommu_translate(f->v, EP_EMU, 0x10, 1, &t));
+	OK(ioasid_virtio_iommu_translate(f->v, EP_EMU, 0x10, 1, &t));
 	assert_int_equal(attach(f, 2, EP_EMU), S_OK);
 	/* Old domain's mapping no longer reachable; domain 1 lives on
 	 * with EP_NIC and keeps its mapping. */
 	EXPECT_ERR(EFAULT, "not mapped",
-		   ioasid_viommu_translate(f->v, EP_EMU, 0x10, 1, &t));
+		   ioasid_virtio_iommu_translate(f->v, EP_EMU, 0x10, 1, &t));
 	assert_int_equal(map(f, 1, 0, GRANULE - 1, 0, RW), S_INVAL);
 }
 
@@ -391,9 +391,9 @@ static void test_item_038_incompatible_endpoint_unsupp(void **state)
 	assert_int_equal(detach(f, 1, EP_NVME), S_OK);
 	struct ioasid_resv_region none[1] = { { 0x100000000ULL, 0x100000fffULL,
 						IOASID_RESV_RESERVED, 0 } };
-	IOASID_OPTS(ioasid_viommu_endpoint_opts, eo, .resv = none,
+	IOASID_OPTS(ioasid_virtio_iommu_endpoint_opts, eo, .resv = none,
 		    .num_resv = 1);
-	OK(ioasid_viommu_add_endpoint(f->v, 0x200, NULL, &eo));
+	OK(ioasid_virtio_iommu_add_endpoint(f->v, 0x200, NULL, &eo));
 	assert_int_equal(attach(f, 3, 0x200), S_OK);
 	assert_int_equal(map(f, 3, MSI_START, MSI_START + GRANULE - 1, 0, RW),
 			 S_OK);
@@ -404,11 +404,11 @@ static void test_item_038_incompatible_endpoint_unsupp(void **state)
 static void test_item_039_not_rejected_means_attached(void **state)
 {
 	VFX;
-	struct ioasid_viommu_translation t;
+	struct ioasid_virtio_iommu_translation t;
 
 	assert_int_equal(attach(f, 9, EP_EMU), S_OK);
 	assert_int_equal(map(f, 9, 0, GRANULE - 1, 0x5000, 1), S_OK);
-	OK(ioasid_viommu_translate(f->v, EP_EMU, 0x123, 1, &t));
+	OK(ioasid_virtio_iommu_translate(f->v, EP_EMU, 0x123, 1, &t));
 	assert_int_equal(t.gpa, 0x5123);
 }
 
@@ -420,14 +420,14 @@ static void test_domain_range(void **state)
 	g = calloc(1, sizeof(*g));
 	assert_non_null(g);
 	g->ctx = sim_open(NULL);
-	IOASID_OPTS(ioasid_viommu_opts, o, .domain_start = 1,
+	IOASID_OPTS(ioasid_virtio_iommu_opts, o, .domain_start = 1,
 		    .domain_end = 8);
-	OK(ioasid_viommu_create(g->ctx, &o, &g->v));
-	OK(ioasid_viommu_add_endpoint(g->v, EP_EMU, NULL, NULL));
+	OK(ioasid_virtio_iommu_create(g->ctx, &o, &g->v));
+	OK(ioasid_virtio_iommu_add_endpoint(g->v, EP_EMU, NULL, NULL));
 	assert_int_equal(attach(g, 0, EP_EMU), S_RANGE);
 	assert_int_equal(attach(g, 9, EP_EMU), S_RANGE);
 	assert_int_equal(attach(g, 8, EP_EMU), S_OK);
-	ioasid_viommu_destroy(g->v);
+	ioasid_virtio_iommu_destroy(g->v);
 	ioasid_ctx_close(g->ctx);
 	free(g);
 }
@@ -460,14 +460,14 @@ static void test_item_043_detach_wrong_domain_inval(void **state)
 static void test_item_044_detach_blocks_access(void **state)
 {
 	VFX;
-	struct ioasid_viommu_translation t;
+	struct ioasid_virtio_iommu_translation t;
 
 	assert_int_equal(attach(f, 1, EP_NIC), S_OK);
 	assert_int_equal(attach(f, 1, EP_EMU), S_OK);
 	assert_int_equal(map(f, 1, 0, GRANULE - 1, 0, RW), S_OK);
-	OK(ioasid_viommu_translate(f->v, EP_EMU, 0, 2, &t)); /* cached */
+	OK(ioasid_virtio_iommu_translate(f->v, EP_EMU, 0, 2, &t)); /* cached */
 	assert_int_equal(detach(f, 1, EP_EMU), S_OK);
-	EXPECT_ERR(EFAULT, NULL, ioasid_viommu_translate(f->v, EP_EMU, 0, 2, &t));
+	EXPECT_ERR(EFAULT, NULL, ioasid_virtio_iommu_translate(f->v, EP_EMU, 0, 2, &t));
 	assert_int_equal(detach(f, 1, EP_NIC), S_OK);
 	assert_int_equal(ioasid_dev_pt_id(f->nic), 0); /* blocked */
 }
@@ -485,9 +485,9 @@ static void test_item_051_mmio_needs_feature(void **state)
 {
 	VFX;
 	assert_int_equal(attach(f, 1, EP_NIC), S_OK);
-	OK(ioasid_viommu_set_features(f->v, IOASID_VIOMMU_F_MAP_UNMAP));
+	OK(ioasid_virtio_iommu_set_features(f->v, IOASID_VIRTIO_IOMMU_F_MAP_UNMAP));
 	assert_int_equal(map(f, 1, 0, GRANULE - 1, 0xfe000000, RW | 4), S_INVAL);
-	OK(ioasid_viommu_set_features(f->v, ioasid_viommu_features(f->v)));
+	OK(ioasid_virtio_iommu_set_features(f->v, ioasid_virtio_iommu_features(f->v)));
 	/* MMIO: not RAM, recorded but not mapped on the host. */
 	assert_int_equal(map(f, 1, 0, GRANULE - 1, 0xfe000000, RW | 4), S_OK);
 	assert_int_equal(map(f, 1, 0, GRANULE - 1, 0, RW), S_INVAL);
@@ -541,29 +541,29 @@ static void test_item_056_map_bypass_domain_inval(void **state)
 static void test_item_057_no_write_without_write_flag(void **state)
 {
 	VFX;
-	struct ioasid_viommu_translation t;
+	struct ioasid_virtio_iommu_translation t;
 
 	assert_int_equal(attach(f, 1, EP_EMU), S_OK);
 	assert_int_equal(map(f, 1, 0, GRANULE - 1, 0, 1), S_OK);
-	OK(ioasid_viommu_translate(f->v, EP_EMU, 8, IOASID_VIOMMU_ACCESS_READ, &t));
-	assert_int_equal(t.perm, IOASID_VIOMMU_ACCESS_READ);
+	OK(ioasid_virtio_iommu_translate(f->v, EP_EMU, 8, IOASID_VIRTIO_IOMMU_ACCESS_READ, &t));
+	assert_int_equal(t.perm, IOASID_VIRTIO_IOMMU_ACCESS_READ);
 	EXPECT_ERR(EFAULT, "writes",
-		   ioasid_viommu_translate(f->v, EP_EMU, 8,
-					   IOASID_VIOMMU_ACCESS_WRITE, &t));
+		   ioasid_virtio_iommu_translate(f->v, EP_EMU, 8,
+					   IOASID_VIRTIO_IOMMU_ACCESS_WRITE, &t));
 }
 
 /* 58 is a MAY; this device does not allow reads on write-only maps. */
 static void test_item_058_write_only_no_reads(void **state)
 {
 	VFX;
-	struct ioasid_viommu_translation t;
+	struct ioasid_virtio_iommu_translation t;
 
 	assert_int_equal(attach(f, 1, EP_EMU), S_OK);
 	assert_int_equal(map(f, 1, 0, GRANULE - 1, 0, 2), S_OK);
-	OK(ioasid_viommu_translate(f->v, EP_EMU, 8, IOASID_VIOMMU_ACCESS_WRITE, &t));
+	OK(ioasid_virtio_iommu_translate(f->v, EP_EMU, 8, IOASID_VIRTIO_IOMMU_ACCESS_WRITE, &t));
 	EXPECT_ERR(EFAULT, "reads",
-		   ioasid_viommu_translate(f->v, EP_EMU, 8,
-					   IOASID_VIOMMU_ACCESS_READ, &t));
+		   ioasid_virtio_iommu_translate(f->v, EP_EMU, 8,
+					   IOASID_VIRTIO_IOMMU_ACCESS_READ, &t));
 }
 
 /* ---- UNMAP --------------------------------------------------------- */
@@ -637,7 +637,7 @@ static void test_item_077_probe_unknown_endpoint_noent(void **state)
 static void test_item_078_probe_offered(void **state)
 {
 	VFX;
-	assert_true(ioasid_viommu_features(f->v) & IOASID_VIOMMU_F_PROBE);
+	assert_true(ioasid_virtio_iommu_features(f->v) & IOASID_VIRTIO_IOMMU_F_PROBE);
 }
 
 /* Walk the properties; check 79-81, 84, 88-90; return the count. */
@@ -737,7 +737,7 @@ static void test_item_089_one_msi_plus_reserved(void **state)
 	uint8_t props[PROBE_SIZE + 4];
 	uint64_t s = 0, e = 0;
 
-	OK(ioasid_viommu_add_endpoint(f->v, 0xa0, usb, NULL));
+	OK(ioasid_virtio_iommu_add_endpoint(f->v, 0xa0, usb, NULL));
 	assert_int_equal(probe(f, 0xa0, props), S_OK);
 	assert_int_equal(check_props(props, PROBE_SIZE, &s, &e), 2);
 	assert_int_equal(le64_get(props + 8), 0xbd000000ULL);
@@ -760,13 +760,13 @@ static void test_item_091_map_over_resv_mem_inval(void **state)
 static void test_item_092_resv_mem_confined(void **state)
 {
 	VFX;
-	struct ioasid_viommu_translation t;
+	struct ioasid_virtio_iommu_translation t;
 
 	assert_int_equal(attach(f, 1, EP_EMU), S_OK);
 	assert_int_equal(map(f, 1, MSI_START, MSI_START + GRANULE - 1, 0, RW),
 			 S_INVAL);
 	EXPECT_ERR(EFAULT, NULL,
-		   ioasid_viommu_translate(f->v, EP_EMU, MSI_START, 2, &t));
+		   ioasid_virtio_iommu_translate(f->v, EP_EMU, MSI_START, 2, &t));
 }
 
 /* ---- Faults -------------------------------------------------------- */
@@ -774,17 +774,17 @@ static void test_item_092_resv_mem_confined(void **state)
 static void test_item_097_101_fault_report(void **state)
 {
 	VFX;
-	struct ioasid_viommu_translation t;
+	struct ioasid_virtio_iommu_translation t;
 	uint8_t buf[64];
 
 	memset(buf, 0xee, sizeof(buf));
 	assert_int_equal(attach(f, 1, EP_EMU), S_OK);
-	assert_int_equal(ioasid_viommu_translate(f->v, EP_EMU, 0x1234567,
-						 IOASID_VIOMMU_ACCESS_WRITE, &t),
+	assert_int_equal(ioasid_virtio_iommu_translate(f->v, EP_EMU, 0x1234567,
+						 IOASID_VIRTIO_IOMMU_ACCESS_WRITE, &t),
 			 -EFAULT);
 	assert_int_equal(f->notified, 1);
-	EXPECT_ERR(EMSGSIZE, "24", ioasid_viommu_event_pop(f->v, buf, 23));
-	assert_int_equal(ioasid_viommu_event_pop(f->v, buf, sizeof(buf)), 24);
+	EXPECT_ERR(EMSGSIZE, "24", ioasid_virtio_iommu_event_pop(f->v, buf, 23));
+	assert_int_equal(ioasid_virtio_iommu_event_pop(f->v, buf, sizeof(buf)), 24);
 	assert_int_equal(buf[0], 2);			   /* R_MAPPING */
 	assert_int_equal(buf[1] | buf[2] | buf[3], 0);	   /* 97 */
 	assert_int_equal(le32_get(buf + 4), 2 | 0x100);	   /* 98, 100 */
@@ -792,24 +792,24 @@ static void test_item_097_101_fault_report(void **state)
 	assert_int_equal(le32_get(buf + 12), 0);		   /* 97 */
 	assert_int_equal(le64_get(buf + 16), 0x1234567);
 	assert_int_equal(buf[24], 0xee);		   /* 101: 24 bytes */
-	assert_int_equal(ioasid_viommu_event_pop(f->v, buf, sizeof(buf)), 0);
+	assert_int_equal(ioasid_virtio_iommu_event_pop(f->v, buf, sizeof(buf)), 0);
 }
 
 static void test_fault_domain_reason_and_drops(void **state)
 {
 	VFX;
-	struct ioasid_viommu_translation t;
-	struct ioasid_viommu_stats st = { .sz = sizeof(st) };
+	struct ioasid_virtio_iommu_translation t;
+	struct ioasid_virtio_iommu_stats st = { .sz = sizeof(st) };
 	uint8_t buf[24];
 
 	for (int i = 0; i < 100; i++)
-		assert_int_equal(ioasid_viommu_translate(f->v, EP_EMU, i, 1, &t),
+		assert_int_equal(ioasid_virtio_iommu_translate(f->v, EP_EMU, i, 1, &t),
 				 -EFAULT);
-	OK(ioasid_viommu_get_stats(f->v, &st));
+	OK(ioasid_virtio_iommu_get_stats(f->v, &st));
 	assert_int_equal(st.faults, 100);
 	assert_int_equal(st.events_pending, 64);
 	assert_int_equal(st.events_dropped, 36);
-	assert_int_equal(ioasid_viommu_event_pop(f->v, buf, 24), 24);
+	assert_int_equal(ioasid_virtio_iommu_event_pop(f->v, buf, 24), 24);
 	assert_int_equal(buf[0], 1); /* R_DOMAIN */
 	assert_int_equal(le32_get(buf + 4), 1 | 0x100);
 	assert_int_equal(le64_get(buf + 16), 0); /* the oldest first */
@@ -820,17 +820,17 @@ static void test_fault_domain_reason_and_drops(void **state)
 static void test_reset_detaches_everything(void **state)
 {
 	VFX;
-	struct ioasid_viommu_translation t;
-	struct ioasid_viommu_stats st = { .sz = sizeof(st) };
+	struct ioasid_virtio_iommu_translation t;
+	struct ioasid_virtio_iommu_stats st = { .sz = sizeof(st) };
 
 	assert_int_equal(attach(f, 1, EP_NIC), S_OK);
 	assert_int_equal(attach(f, 1, EP_EMU), S_OK);
 	assert_int_equal(map(f, 1, 0, GRANULE - 1, 0, RW), S_OK);
-	OK(ioasid_viommu_reset(f->v, IOASID_VIOMMU_RESET_DEVICE));
+	OK(ioasid_virtio_iommu_reset(f->v, IOASID_VIRTIO_IOMMU_RESET_DEVICE));
 	assert_int_equal(ioasid_dev_pt_id(f->nic), 0);
 	EXPECT_ERR(EFAULT, "not attached",
-		   ioasid_viommu_translate(f->v, EP_EMU, 0, 1, &t));
-	OK(ioasid_viommu_get_stats(f->v, &st));
+		   ioasid_virtio_iommu_translate(f->v, EP_EMU, 0, 1, &t));
+	OK(ioasid_virtio_iommu_get_stats(f->v, &st));
 	assert_int_equal(st.domains, 0);
 	assert_int_equal(st.mappings, 0);
 	assert_int_equal(map(f, 1, 0, GRANULE - 1, 0, RW), S_NOENT);

@@ -24,8 +24,8 @@ static struct gfx gfx_new(uint8_t bypass)
 
 	g.f0 = dev_open_bound(g.f->ctx, "0000:00:05.0");
 	g.f1 = dev_open_bound(g.f->ctx, "0000:00:05.1");
-	OK(ioasid_viommu_add_endpoint(g.f->v, EP_F0, g.f0, NULL));
-	OK(ioasid_viommu_add_endpoint(g.f->v, EP_F1, g.f1, NULL));
+	OK(ioasid_virtio_iommu_add_endpoint(g.f->v, EP_F0, g.f0, NULL));
+	OK(ioasid_virtio_iommu_add_endpoint(g.f->v, EP_F1, g.f1, NULL));
 	return g;
 }
 
@@ -40,15 +40,15 @@ static uint32_t dom_ioas(struct vfx *f, uint32_t dom)
 {
 	uint32_t ioas = 0;
 
-	OK(ioasid_viommu_domain_ioas(f->v, dom, &ioas));
+	OK(ioasid_virtio_iommu_domain_ioas(f->v, dom, &ioas));
 	return ioas;
 }
 
 static uint32_t num_domains(struct vfx *f)
 {
-	struct ioasid_viommu_stats st = { .sz = sizeof(st) };
+	struct ioasid_virtio_iommu_stats st = { .sz = sizeof(st) };
 
-	OK(ioasid_viommu_get_stats(f->v, &st));
+	OK(ioasid_virtio_iommu_get_stats(f->v, &st));
 	return st.domains;
 }
 
@@ -105,7 +105,7 @@ static void test_cycles_leak_nothing(void **state)
 {
 	struct gfx g = gfx_new(0);
 	struct vfx *f = g.f;
-	struct ioasid_viommu_stats st = { .sz = sizeof(st) };
+	struct ioasid_virtio_iommu_stats st = { .sz = sizeof(st) };
 	uint32_t first, probe;
 
 	(void)state;
@@ -119,7 +119,7 @@ static void test_cycles_leak_nothing(void **state)
 		assert_int_equal(map(f, 2, 0x200000, 0x2fffff, 0, RW), S_OK);
 		assert_int_equal(detach(f, 2, EP_F0), S_OK);
 	}
-	OK(ioasid_viommu_get_stats(f->v, &st));
+	OK(ioasid_virtio_iommu_get_stats(f->v, &st));
 	assert_int_equal(st.domains, 0);
 	assert_int_equal(st.mappings, 0);
 	/* No IOAS left behind: the next one takes the same id as before
@@ -161,12 +161,12 @@ static void test_add_mate_of_attached_group_refused(void **state)
 	void *st = f;
 
 	(void)state;
-	OK(ioasid_viommu_add_endpoint(f->v, EP_F0, f0, NULL));
+	OK(ioasid_virtio_iommu_add_endpoint(f->v, EP_F0, f0, NULL));
 	assert_int_equal(attach(f, 1, EP_F0), S_OK);
 	EXPECT_ERR(EBUSY, "IOMMU group",
-		   ioasid_viommu_add_endpoint(f->v, EP_F1, f1, NULL));
+		   ioasid_virtio_iommu_add_endpoint(f->v, EP_F1, f1, NULL));
 	assert_int_equal(detach(f, 1, EP_F0), S_OK);
-	OK(ioasid_viommu_add_endpoint(f->v, EP_F1, f1, NULL));
+	OK(ioasid_virtio_iommu_add_endpoint(f->v, EP_F1, f1, NULL));
 	assert_int_equal(attach(f, 1, EP_F1), S_OK);
 	assert_int_equal(ioasid_dev_pt_id(f0), dom_ioas(f, 1));
 	vfx_teardown(&st);
@@ -180,7 +180,7 @@ static void test_reset_unattaches_the_group(void **state)
 
 	(void)state;
 	assert_int_equal(attach(f, 1, EP_F0), S_OK);
-	OK(ioasid_viommu_reset(f->v, IOASID_VIOMMU_RESET_DEVICE));
+	OK(ioasid_virtio_iommu_reset(f->v, IOASID_VIRTIO_IOMMU_RESET_DEVICE));
 	assert_int_equal(ioasid_dev_pt_id(g.f0), 0);
 	assert_int_equal(ioasid_dev_pt_id(g.f1), 0);
 	assert_int_equal(num_domains(f), 0);

@@ -42,15 +42,15 @@ static struct stream save(struct vfx *f)
 	struct stream s = { 0 };
 	size_t need = 0;
 
-	EXPECT_ERR(EMSGSIZE, "needs", ioasid_viommu_save(f->v, NULL, 0, &need));
+	EXPECT_ERR(EMSGSIZE, "needs", ioasid_virtio_iommu_save(f->v, NULL, 0, &need));
 	assert_true(need > HDR);
 	s.p = malloc(need);
 	assert_non_null(s.p);
 	/* One byte short is refused too, and writes nothing. */
 	memset(s.p, 0x5a, need);
-	EXPECT_ERR(EMSGSIZE, NULL, ioasid_viommu_save(f->v, s.p, need - 1, &s.n));
+	EXPECT_ERR(EMSGSIZE, NULL, ioasid_virtio_iommu_save(f->v, s.p, need - 1, &s.n));
 	assert_int_equal(s.p[0], 0x5a);
-	OK(ioasid_viommu_save(f->v, s.p, need, &s.n));
+	OK(ioasid_virtio_iommu_save(f->v, s.p, need, &s.n));
 	assert_int_equal(s.n, need);
 	/* The library's CRC is the standard one. */
 	assert_int_equal(le32_get(s.p + need - 4), crc32_bitwise(s.p, need - 4));
@@ -127,15 +127,15 @@ static struct stream copy(const struct stream *s)
 static struct vfx *dst_new(bool card, uint32_t probe_size)
 {
 	struct vfx *g = calloc(1, sizeof(*g));
-	IOASID_OPTS(ioasid_viommu_opts, o, .probe_size = probe_size);
+	IOASID_OPTS(ioasid_virtio_iommu_opts, o, .probe_size = probe_size);
 
 	assert_non_null(g);
 	vfx_init(g, &o);
 	if (card) {
-		OK(ioasid_viommu_add_endpoint(g->v, EP_F0,
+		OK(ioasid_virtio_iommu_add_endpoint(g->v, EP_F0,
 					      dev_open_bound(g->ctx, "0000:00:05.0"),
 					      NULL));
-		OK(ioasid_viommu_add_endpoint(g->v, EP_F1,
+		OK(ioasid_virtio_iommu_add_endpoint(g->v, EP_F1,
 					      dev_open_bound(g->ctx, "0000:00:05.1"),
 					      NULL));
 	}
@@ -146,7 +146,7 @@ static uint32_t dom_ioas(struct vfx *f, uint32_t dom)
 {
 	uint32_t ioas = 0;
 
-	OK(ioasid_viommu_domain_ioas(f->v, dom, &ioas));
+	OK(ioasid_virtio_iommu_domain_ioas(f->v, dom, &ioas));
 	return ioas;
 }
 
@@ -155,7 +155,7 @@ static uint32_t dom_ioas(struct vfx *f, uint32_t dom)
  * domain 2 = NVMe with two mappings; a queued fault report. */
 static void populate(struct vfx *f)
 {
-	struct ioasid_viommu_translation t;
+	struct ioasid_virtio_iommu_translation t;
 
 	assert_int_equal(attach(f, 1, EP_NIC), S_OK);
 	assert_int_equal(attach(f, 1, EP_EMU), S_OK);
@@ -168,8 +168,8 @@ static void populate(struct vfx *f)
 	assert_int_equal(map(f, 2, 0, 0xfff, 0x1000, RW), S_OK);
 	assert_int_equal(map(f, 2, 0x800000, 0x8fffff, 0x400000, 2), S_OK);
 	EXPECT_ERR(EFAULT, "not mapped",
-		   ioasid_viommu_translate(f->v, EP_EMU, 0x70000000,
-					   IOASID_VIOMMU_ACCESS_READ, &t));
+		   ioasid_virtio_iommu_translate(f->v, EP_EMU, 0x70000000,
+					   IOASID_VIRTIO_IOMMU_ACCESS_READ, &t));
 }
 
 /* Nothing of a failed restore is visible: no domain, no mapping, no
@@ -177,19 +177,19 @@ static void populate(struct vfx *f)
  * no object the restore made. */
 static void assert_untouched(struct vfx *g, uint32_t first_free_id)
 {
-	struct ioasid_viommu_stats st = { .sz = sizeof(st) };
+	struct ioasid_virtio_iommu_stats st = { .sz = sizeof(st) };
 	uint32_t ids[8], ioas, top = 0;
-	uint8_t cfg[IOASID_VIOMMU_CONFIG_SIZE], ev[24];
+	uint8_t cfg[IOASID_VIRTIO_IOMMU_CONFIG_SIZE], ev[24];
 
-	OK(ioasid_viommu_get_stats(g->v, &st));
+	OK(ioasid_virtio_iommu_get_stats(g->v, &st));
 	assert_int_equal(st.domains, 0);
 	assert_int_equal(st.mappings, 0);
 	assert_int_equal(st.events_pending, 0);
-	assert_int_equal(ioasid_viommu_event_pop(g->v, ev, sizeof(ev)), 0);
+	assert_int_equal(ioasid_virtio_iommu_event_pop(g->v, ev, sizeof(ev)), 0);
 	assert_int_equal(ioasid_dev_pt_id(g->nic), 0);
 	assert_int_equal(ioasid_dev_pt_id(g->nvme), 0);
-	EXPECT_ERR(ENOENT, NULL, ioasid_viommu_domain_ioas(g->v, 1, &ioas));
-	OK(ioasid_viommu_config_read(g->v, 0, cfg, sizeof(cfg)));
+	EXPECT_ERR(ENOENT, NULL, ioasid_virtio_iommu_domain_ioas(g->v, 1, &ioas));
+	OK(ioasid_virtio_iommu_config_read(g->v, 0, cfg, sizeof(cfg)));
 	assert_int_equal(cfg[36], 0);
 	/* Whatever the id allocator (lowest free or increasing), an id at
 	 * or above the first free one before the restore is either one of
@@ -231,8 +231,8 @@ static void test_round_trip_same_state(void **state)
 {
 	VFX;
 	struct vfx *g = dst_new(false, 0);
-	struct ioasid_viommu_stats a = { .sz = sizeof(a) }, b = { .sz = sizeof(b) };
-	struct ioasid_viommu_translation ts, td;
+	struct ioasid_virtio_iommu_stats a = { .sz = sizeof(a) }, b = { .sz = sizeof(b) };
+	struct ioasid_virtio_iommu_translation ts, td;
 	struct stream s, again;
 	uint8_t ev_src[24], ev_dst[24];
 	static const uint64_t probes[] = { 0x100000, 0x10f000, 0x40000000,
@@ -242,10 +242,10 @@ static void test_round_trip_same_state(void **state)
 	populate(f);
 	s = save(f);
 	assert_ptr_not_equal(f->ctx, g->ctx);
-	OK(ioasid_viommu_restore(g->v, s.p, s.n));
+	OK(ioasid_virtio_iommu_restore(g->v, s.p, s.n));
 
-	OK(ioasid_viommu_get_stats(f->v, &a));
-	OK(ioasid_viommu_get_stats(g->v, &b));
+	OK(ioasid_virtio_iommu_get_stats(f->v, &a));
+	OK(ioasid_virtio_iommu_get_stats(g->v, &b));
 	assert_int_equal(b.domains, a.domains);
 	assert_int_equal(b.mappings, a.mappings);
 	assert_int_equal(b.mappings, 6);
@@ -263,17 +263,17 @@ static void test_round_trip_same_state(void **state)
 	assert_false(is_mapped(g->ctx, dom_ioas(g, 2), 0x1000, SZ_4K));
 	/* Emulated endpoint: the same translations. */
 	for (unsigned int i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
-		OK(ioasid_viommu_translate(f->v, EP_EMU, probes[i] + 8,
-					   IOASID_VIOMMU_ACCESS_READ, &ts));
-		OK(ioasid_viommu_translate(g->v, EP_EMU, probes[i] + 8,
-					   IOASID_VIOMMU_ACCESS_READ, &td));
+		OK(ioasid_virtio_iommu_translate(f->v, EP_EMU, probes[i] + 8,
+					   IOASID_VIRTIO_IOMMU_ACCESS_READ, &ts));
+		OK(ioasid_virtio_iommu_translate(g->v, EP_EMU, probes[i] + 8,
+					   IOASID_VIRTIO_IOMMU_ACCESS_READ, &td));
 		assert_int_equal(td.gpa, ts.gpa);
 		assert_int_equal(td.iova_last, ts.iova_last);
 		assert_int_equal(td.perm, ts.perm);
 	}
 	/* The queued fault report came along. */
-	assert_int_equal(ioasid_viommu_event_pop(f->v, ev_src, 24), 24);
-	assert_int_equal(ioasid_viommu_event_pop(g->v, ev_dst, 24), 24);
+	assert_int_equal(ioasid_virtio_iommu_event_pop(f->v, ev_src, 24), 24);
+	assert_int_equal(ioasid_virtio_iommu_event_pop(g->v, ev_dst, 24), 24);
 	assert_memory_equal(ev_src, ev_dst, 24);
 	/* Saving the restored device gives the same stream (minus the
 	 * event just popped on both). */
@@ -296,7 +296,7 @@ static void test_restored_answers_like_source(void **state)
 
 	populate(f);
 	s = save(f);
-	OK(ioasid_viommu_restore(g->v, s.p, s.n));
+	OK(ioasid_virtio_iommu_restore(g->v, s.p, s.n));
 	free(s.p);
 	for (int i = 0; i < 2; i++) {
 		struct vfx *x = both[i];
@@ -316,7 +316,7 @@ static void test_restored_answers_like_source(void **state)
 		assert_true(is_mapped(x->ctx, dom_ioas(x, 1), 0x40000000, SZ_4K));
 		/* A moved endpoint leaves the domain, the last one kills it. */
 		assert_int_equal(attach(x, 1, EP_NVME), S_OK);
-		EXPECT_ERR(ENOENT, NULL, ioasid_viommu_domain_ioas(x->v, 2, &(uint32_t){ 0 }));
+		EXPECT_ERR(ENOENT, NULL, ioasid_virtio_iommu_domain_ioas(x->v, 2, &(uint32_t){ 0 }));
 		assert_int_equal(ioasid_dev_pt_id(x->nvme), dom_ioas(x, 1));
 	}
 	destroy(g);
@@ -326,33 +326,33 @@ static void test_bypass_and_unattached(void **state)
 {
 	VFX;
 	struct vfx *g = dst_new(false, 0);
-	struct ioasid_viommu_translation t;
-	uint8_t one = 1, cfg[IOASID_VIOMMU_CONFIG_SIZE];
+	struct ioasid_virtio_iommu_translation t;
+	uint8_t one = 1, cfg[IOASID_VIRTIO_IOMMU_CONFIG_SIZE];
 	struct stream s;
 	uint32_t pt;
 
 	/* The driver turned bypass on; NVMe stays unattached (in bypass),
 	 * NIC sits in a bypass domain, the emulated one in a normal one. */
-	OK(ioasid_viommu_config_write(f->v, 36, &one, 1));
+	OK(ioasid_virtio_iommu_config_write(f->v, 36, &one, 1));
 	assert_int_equal(attach_r(f, 5, EP_NIC, 1, 0), S_OK);
 	assert_int_equal(attach(f, 6, EP_EMU), S_OK);
 	assert_int_equal(map(f, 6, 0x1000, 0x1fff, 0x2000, RW), S_OK);
 	s = save(f);
-	OK(ioasid_viommu_restore(g->v, s.p, s.n));
+	OK(ioasid_virtio_iommu_restore(g->v, s.p, s.n));
 	free(s.p);
-	OK(ioasid_viommu_config_read(g->v, 0, cfg, sizeof(cfg)));
+	OK(ioasid_virtio_iommu_config_read(g->v, 0, cfg, sizeof(cfg)));
 	assert_int_equal(cfg[36], 1);
 	pt = ioasid_dev_pt_id(g->nvme);
 	assert_int_not_equal(pt, 0);
 	assert_true(is_mapped(g->ctx, pt, 0, RAM_SIZE));
 	assert_int_equal(ioasid_dev_pt_id(g->nic), pt);
-	EXPECT_ERR(ENOENT, "bypass", ioasid_viommu_domain_ioas(g->v, 5, &pt));
+	EXPECT_ERR(ENOENT, "bypass", ioasid_virtio_iommu_domain_ioas(g->v, 5, &pt));
 	/* Emulated domain without physical endpoint: translate only. */
-	OK(ioasid_viommu_translate(g->v, EP_EMU, 0x1008,
-				   IOASID_VIOMMU_ACCESS_WRITE, &t));
+	OK(ioasid_virtio_iommu_translate(g->v, EP_EMU, 0x1008,
+				   IOASID_VIRTIO_IOMMU_ACCESS_WRITE, &t));
 	assert_int_equal(t.gpa, 0x2008);
 	/* Bypass write still needs BYPASS_CONFIG: the features came too. */
-	OK(ioasid_viommu_config_write(g->v, 36, &(uint8_t){ 0 }, 1));
+	OK(ioasid_virtio_iommu_config_write(g->v, 36, &(uint8_t){ 0 }, 1));
 	assert_int_equal(ioasid_dev_pt_id(g->nvme), 0);
 	destroy(g);
 }
@@ -364,15 +364,15 @@ static void test_empty_device_and_reset_target(void **state)
 	struct stream s = save(f), busy;
 
 	/* Nothing but config and features. */
-	OK(ioasid_viommu_restore(g->v, s.p, s.n));
+	OK(ioasid_virtio_iommu_restore(g->v, s.p, s.n));
 	/* A device with guest state is refused; after a reset it takes the
 	 * stream. */
 	populate(f);
 	busy = save(f);
 	assert_int_equal(attach(g, 3, EP_NIC), S_OK);
-	EXPECT_ERR(EBUSY, "guest state", ioasid_viommu_restore(g->v, busy.p, busy.n));
-	OK(ioasid_viommu_reset(g->v, IOASID_VIOMMU_RESET_DEVICE));
-	OK(ioasid_viommu_restore(g->v, busy.p, busy.n));
+	EXPECT_ERR(EBUSY, "guest state", ioasid_virtio_iommu_restore(g->v, busy.p, busy.n));
+	OK(ioasid_virtio_iommu_reset(g->v, IOASID_VIRTIO_IOMMU_RESET_DEVICE));
+	OK(ioasid_virtio_iommu_restore(g->v, busy.p, busy.n));
 	assert_int_equal(ioasid_dev_pt_id(g->nic), dom_ioas(g, 1));
 	free(s.p);
 	free(busy.p);
@@ -385,7 +385,7 @@ static void test_empty_device_and_reset_target(void **state)
 	do {                                                                \
 		uint32_t ff_ = first_free(g);                               \
 		EXPECT_ERR(err, needle,                                     \
-			   ioasid_viommu_restore((g)->v, (st).p, (st).n));  \
+			   ioasid_virtio_iommu_restore((g)->v, (st).p, (st).n));  \
 		assert_untouched(g, ff_);                                   \
 	} while (0)
 
@@ -418,9 +418,9 @@ static void test_refuse_header(void **state)
 	c.n = s.n + 3;
 	REFUSE(g, EBADMSG, "trailing", c);
 	/* NULL with a size. */
-	EXPECT_ERR(EINVAL, NULL, ioasid_viommu_restore(g->v, NULL, 4));
+	EXPECT_ERR(EINVAL, NULL, ioasid_virtio_iommu_restore(g->v, NULL, 4));
 	/* Still restorable afterwards. */
-	OK(ioasid_viommu_restore(g->v, s.p, s.n));
+	OK(ioasid_virtio_iommu_restore(g->v, s.p, s.n));
 	free(c.p);
 	free(s.p);
 	destroy(g);
@@ -440,20 +440,20 @@ static void test_refuse_every_truncation_and_bit_flip(void **state)
 	assert_non_null(c);
 	for (size_t len = 0; len < s.n; len++) {
 		memcpy(c, s.p, len);
-		assert_true(ioasid_viommu_restore(g->v, c, len) < 0);
+		assert_true(ioasid_virtio_iommu_restore(g->v, c, len) < 0);
 	}
 	/* Every byte, one bit each (cycling through the bit positions): a
 	 * single-bit error is what a CRC-32 always detects. */
 	for (size_t i = 0; i < s.n; i++) {
 		memcpy(c, s.p, s.n);
 		c[i] ^= (uint8_t)(1u << (i % 8));
-		assert_true(ioasid_viommu_restore(g->v, c, s.n) < 0);
+		assert_true(ioasid_virtio_iommu_restore(g->v, c, s.n) < 0);
 	}
 	memcpy(c, s.p, s.n);
 	c[s.n / 2] ^= 0x10;
-	EXPECT_ERR(EBADMSG, "checksum", ioasid_viommu_restore(g->v, c, s.n));
+	EXPECT_ERR(EBADMSG, "checksum", ioasid_virtio_iommu_restore(g->v, c, s.n));
 	assert_untouched(g, ff);
-	OK(ioasid_viommu_restore(g->v, s.p, s.n));
+	OK(ioasid_virtio_iommu_restore(g->v, s.p, s.n));
 	free(c);
 	free(s.p);
 	destroy(g);
@@ -532,7 +532,7 @@ static void test_refuse_bad_records(void **state)
 	free(c.p);
 	c = copy(&s);
 	append(&c, 200, 1, extra, sizeof(extra));
-	OK(ioasid_viommu_restore(g->v, c.p, c.n));
+	OK(ioasid_virtio_iommu_restore(g->v, c.p, c.n));
 	free(c.p);
 	free(s.p);
 	destroy(g);
@@ -560,7 +560,7 @@ static void test_refuse_impossible_events(void **state)
 	edit(&c, &s, ev, 1, 0); /* reason UNKNOWN */
 	REFUSE(g, EBADMSG, "not a fault this device reports", c);
 	/* The unedited stream restores. */
-	OK(ioasid_viommu_restore(g->v, s.p, s.n));
+	OK(ioasid_virtio_iommu_restore(g->v, s.p, s.n));
 	free(c.p);
 	free(s.p);
 	destroy(g);
@@ -595,7 +595,7 @@ static void test_refuse_split_group(void **state)
 	size_t ep = 0;
 
 	(void)state;
-	OK(ioasid_viommu_set_features(src->v, ioasid_viommu_features(src->v)));
+	OK(ioasid_virtio_iommu_set_features(src->v, ioasid_virtio_iommu_features(src->v)));
 	assert_int_equal(attach(src, 1, EP_NIC), S_OK);
 	assert_int_equal(attach(src, 1, EP_F0), S_OK);
 	assert_int_equal(attach(src, 2, EP_NVME), S_OK);
@@ -612,12 +612,12 @@ static void test_refuse_split_group(void **state)
 	le32_put(s.p + ep + 8, 2);
 	fix(&s);
 	EXPECT_ERR(EBADMSG, "share IOMMU group",
-		   ioasid_viommu_restore(g->v, s.p, s.n));
+		   ioasid_virtio_iommu_restore(g->v, s.p, s.n));
 	assert_untouched(g, ff);
 	/* The unedited state restores into the same device afterwards. */
 	le32_put(s.p + ep + 8, 1);
 	fix(&s);
-	OK(ioasid_viommu_restore(g->v, s.p, s.n));
+	OK(ioasid_virtio_iommu_restore(g->v, s.p, s.n));
 	assert_true(is_mapped(g->ctx, dom_ioas(g, 2), 0x100000, SZ_1M));
 	assert_int_equal(ioasid_dev_pt_id(g->nvme), dom_ioas(g, 2));
 	destroy(src);
@@ -647,12 +647,12 @@ static struct nested_vfx nested_new(bool source, uint64_t gpa)
 	n.region = mmap(NULL, REGION_SIZE, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_true(n.region != MAP_FAILED);
-	IOASID_OPTS(ioasid_viommu_nested_opts, no, .region_gpa = gpa,
+	IOASID_OPTS(ioasid_virtio_iommu_nested_opts, no, .region_gpa = gpa,
 		    .region_size = REGION_SIZE, .region_hva = n.region);
-	OK(ioasid_viommu_enable_nested(n.f->v, &no));
+	OK(ioasid_virtio_iommu_enable_nested(n.f->v, &no));
 	if (source)
-		OK(ioasid_viommu_set_features(n.f->v,
-					      ioasid_viommu_features(n.f->v)));
+		OK(ioasid_virtio_iommu_set_features(n.f->v,
+					      ioasid_virtio_iommu_features(n.f->v)));
 	return n;
 }
 
@@ -666,7 +666,7 @@ static uint32_t mode_of(struct vfx *f, uint32_t dom)
 {
 	uint32_t mode = 99;
 
-	OK(ioasid_viommu_domain_mode(f->v, dom, &mode));
+	OK(ioasid_virtio_iommu_domain_mode(f->v, dom, &mode));
 	return mode;
 }
 
@@ -691,7 +691,7 @@ static void test_nested_round_trip(void **state)
 	struct nested_vfx src = nested_new(true, REGION_GPA);
 	struct nested_vfx dst = nested_new(false, REGION_GPA);
 	struct vfx *f = src.f, *g = dst.f;
-	struct ioasid_viommu_translation ts, td;
+	struct ioasid_virtio_iommu_translation ts, td;
 	struct stream s, again;
 	size_t nr;
 	static const uint64_t probes[] = { 0x100000, 0x10f000, 0x40000000,
@@ -699,8 +699,8 @@ static void test_nested_round_trip(void **state)
 
 	(void)state;
 	populate(f);
-	assert_int_equal(mode_of(f, 1), IOASID_VIOMMU_MODE_NESTED);
-	assert_int_equal(mode_of(f, 2), IOASID_VIOMMU_MODE_NESTED);
+	assert_int_equal(mode_of(f, 1), IOASID_VIRTIO_IOMMU_MODE_NESTED);
+	assert_int_equal(mode_of(f, 2), IOASID_VIRTIO_IOMMU_MODE_NESTED);
 	s = save(f);
 	/* The region travels in a NESTED record, the mode in DOMAIN. */
 	nr = rec(&s, R_NESTED, 0);
@@ -711,9 +711,9 @@ static void test_nested_round_trip(void **state)
 	assert_int_equal(s.p[rec(&s, 3, 0) + 5], 1);
 	assert_int_equal(s.p[rec(&s, 3, 1) + 5], 1);
 
-	OK(ioasid_viommu_restore(g->v, s.p, s.n));
-	assert_int_equal(mode_of(g, 1), IOASID_VIOMMU_MODE_NESTED);
-	assert_int_equal(mode_of(g, 2), IOASID_VIOMMU_MODE_NESTED);
+	OK(ioasid_virtio_iommu_restore(g->v, s.p, s.n));
+	assert_int_equal(mode_of(g, 1), IOASID_VIRTIO_IOMMU_MODE_NESTED);
+	assert_int_equal(mode_of(g, 2), IOASID_VIRTIO_IOMMU_MODE_NESTED);
 	/* The destination's own tables, in its own region memory, give
 	 * the source's translations (stage 1 then stage 2). */
 	assert_int_equal(dma_lands(g, g->nic, 0x100010), 0x200010);
@@ -727,10 +727,10 @@ static void test_nested_round_trip(void **state)
 	assert_int_equal(dma_lands(g, g->nvme, 0x1000), -1);
 	assert_int_equal(dma_lands(f, f->nic, 0x100010), 0x200010);
 	for (unsigned int i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
-		OK(ioasid_viommu_translate(f->v, EP_EMU, probes[i] + 8,
-					   IOASID_VIOMMU_ACCESS_READ, &ts));
-		OK(ioasid_viommu_translate(g->v, EP_EMU, probes[i] + 8,
-					   IOASID_VIOMMU_ACCESS_READ, &td));
+		OK(ioasid_virtio_iommu_translate(f->v, EP_EMU, probes[i] + 8,
+					   IOASID_VIRTIO_IOMMU_ACCESS_READ, &ts));
+		OK(ioasid_virtio_iommu_translate(g->v, EP_EMU, probes[i] + 8,
+					   IOASID_VIRTIO_IOMMU_ACCESS_READ, &td));
 		assert_int_equal(td.gpa, ts.gpa);
 		assert_int_equal(td.perm, ts.perm);
 	}
@@ -743,7 +743,7 @@ static void test_nested_round_trip(void **state)
 	/* The restored domain works on: UNMAP + flush clears the DMA path,
 	 * a new MAP lands, the region stays refused. */
 	assert_int_equal(unmap(g, 1, 0x40000000, 0x401fffff), S_OK);
-	OK(ioasid_viommu_flush(g->v));
+	OK(ioasid_virtio_iommu_flush(g->v));
 	assert_int_equal(dma_lands(g, g->nic, 0x40000000), -1);
 	assert_int_equal(map(g, 1, 0x40000000, 0x40000fff, 0x5000, RW), S_OK);
 	assert_int_equal(dma_lands(g, g->nic, 0x40000008), 0x5008);
@@ -769,9 +769,9 @@ static void test_nested_shadow_domain_stays_shadow(void **state)
 	assert_int_equal(le32_get(s.p + rec(&s, 3, 1)), 2);
 	s.p[rec(&s, 3, 1) + 5] = 0;
 	fix(&s);
-	OK(ioasid_viommu_restore(g->v, s.p, s.n));
-	assert_int_equal(mode_of(g, 1), IOASID_VIOMMU_MODE_NESTED);
-	assert_int_equal(mode_of(g, 2), IOASID_VIOMMU_MODE_SHADOW);
+	OK(ioasid_virtio_iommu_restore(g->v, s.p, s.n));
+	assert_int_equal(mode_of(g, 1), IOASID_VIRTIO_IOMMU_MODE_NESTED);
+	assert_int_equal(mode_of(g, 2), IOASID_VIRTIO_IOMMU_MODE_SHADOW);
 	assert_int_equal(ioasid_dev_pt_id(g->nvme), dom_ioas(g, 2));
 	assert_true(is_mapped(g->ctx, dom_ioas(g, 2), 0, SZ_4K));
 	assert_true(is_mapped(g->ctx, dom_ioas(g, 2), 0x800000, SZ_1M));
@@ -848,7 +848,7 @@ static void test_nested_refusals(void **state)
 	REFUSE(g, EBADMSG, "unknown flags", c);
 	free(c.p);
 	/* After all that, the right device takes the unedited stream. */
-	OK(ioasid_viommu_restore(g->v, s.p, s.n));
+	OK(ioasid_virtio_iommu_restore(g->v, s.p, s.n));
 	assert_int_equal(dma_lands(g, g->nvme, 0x10), 0x1010);
 	free(s.p);
 	free(shadow.p);

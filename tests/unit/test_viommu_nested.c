@@ -20,7 +20,7 @@
 #include <poll.h>
 
 #include <ioasid/testing.h>
-#include <ioasid/viommu.h>
+#include <ioasid/virtio-iommu.h>
 
 #include "core.h"
 #include "sim-test-hooks.h"
@@ -38,7 +38,7 @@
 
 struct dev {
 	struct ioasid_ctx *ctx;
-	struct ioasid_viommu *v;
+	struct ioasid_virtio_iommu *v;
 	struct ioasid_dev *nic, *nvme;
 	void *region;
 };
@@ -50,7 +50,7 @@ static uint8_t send(struct dev *d, const uint8_t *req, size_t len)
 	uint8_t tail[4];
 	uint32_t used = 0;
 
-	OK(ioasid_viommu_handle_buffers(d->v, req, len, tail, sizeof(tail), &used));
+	OK(ioasid_virtio_iommu_handle_buffers(d->v, req, len, tail, sizeof(tail), &used));
 	assert_int_equal(used, 4);
 	return tail[0];
 }
@@ -91,36 +91,36 @@ static void dev_new(struct dev *d, const char *topo, bool nested)
 {
 	static const struct ioasid_resv_region msi = {
 		MSI_START, MSI_LAST, IOASID_RESV_MSI, 0 };
-	IOASID_OPTS(ioasid_viommu_endpoint_opts, eo, .resv = &msi, .num_resv = 1);
+	IOASID_OPTS(ioasid_virtio_iommu_endpoint_opts, eo, .resv = &msi, .num_resv = 1);
 	IOASID_OPTS(ioasid_ctx_opts, co, .backend = IOASID_BACKEND_SIM,
 		    .topology = topo);
 
 	memset(d, 0, sizeof(*d));
 	OK(ioasid_ctx_open(&co, &d->ctx));
 	ioasid_sim_set_s1_walker(d->ctx->be, vpt_s1_walk, NULL);
-	OK(ioasid_viommu_create(d->ctx, NULL, &d->v));
-	OK(ioasid_viommu_add_ram(d->v, 0, RAM / 2, ram));
-	OK(ioasid_viommu_add_ram(d->v, RAM / 2, RAM / 2, ram + RAM / 2));
+	OK(ioasid_virtio_iommu_create(d->ctx, NULL, &d->v));
+	OK(ioasid_virtio_iommu_add_ram(d->v, 0, RAM / 2, ram));
+	OK(ioasid_virtio_iommu_add_ram(d->v, RAM / 2, RAM / 2, ram + RAM / 2));
 	d->nic = dev_open_bound(d->ctx, "0000:00:03.0");
 	d->nvme = dev_open_bound(d->ctx, topo ? "0000:01:00.0" : "0000:00:04.0");
-	OK(ioasid_viommu_add_endpoint(d->v, EP_NIC, d->nic, NULL));
-	OK(ioasid_viommu_add_endpoint(d->v, EP_NVME, d->nvme, NULL));
-	OK(ioasid_viommu_add_endpoint(d->v, EP_EMU, NULL, &eo));
+	OK(ioasid_virtio_iommu_add_endpoint(d->v, EP_NIC, d->nic, NULL));
+	OK(ioasid_virtio_iommu_add_endpoint(d->v, EP_NVME, d->nvme, NULL));
+	OK(ioasid_virtio_iommu_add_endpoint(d->v, EP_EMU, NULL, &eo));
 	if (nested) {
 		d->region = mmap(NULL, REGION_SIZE, PROT_READ | PROT_WRITE,
 				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		assert_true(d->region != MAP_FAILED);
-		IOASID_OPTS(ioasid_viommu_nested_opts, no,
+		IOASID_OPTS(ioasid_virtio_iommu_nested_opts, no,
 			    .region_gpa = REGION_GPA, .region_size = REGION_SIZE,
 			    .region_hva = d->region);
-		OK(ioasid_viommu_enable_nested(d->v, &no));
+		OK(ioasid_virtio_iommu_enable_nested(d->v, &no));
 	}
-	OK(ioasid_viommu_set_features(d->v, ioasid_viommu_features(d->v)));
+	OK(ioasid_virtio_iommu_set_features(d->v, ioasid_virtio_iommu_features(d->v)));
 }
 
 static void dev_free(struct dev *d)
 {
-	ioasid_viommu_destroy(d->v);
+	ioasid_virtio_iommu_destroy(d->v);
 	ioasid_dev_close(d->nic);
 	ioasid_dev_close(d->nvme);
 	ioasid_ctx_close(d->ctx);
@@ -175,10 +175,10 @@ static void check_window(struct dev *sh, struct dev *ne, uint32_t dom,
 	uint32_t shwpt = ioasid_dev_hwpt_id(sdev), nhwpt = ioasid_dev_pt_id(ndev);
 	uint32_t mode;
 
-	OK(ioasid_viommu_domain_mode(ne->v, dom, &mode));
-	assert_int_equal(mode, IOASID_VIOMMU_MODE_NESTED);
-	OK(ioasid_viommu_domain_mode(sh->v, dom, &mode));
-	assert_int_equal(mode, IOASID_VIOMMU_MODE_SHADOW);
+	OK(ioasid_virtio_iommu_domain_mode(ne->v, dom, &mode));
+	assert_int_equal(mode, IOASID_VIRTIO_IOMMU_MODE_NESTED);
+	OK(ioasid_virtio_iommu_domain_mode(sh->v, dom, &mode));
+	assert_int_equal(mode, IOASID_VIRTIO_IOMMU_MODE_SHADOW);
 	for (uint64_t i = 0; i < WIN_PAGES; i++) {
 		uint64_t iova = WIN_START + (i << 12) + (i * 8 & 0xff8);
 		uint64_t va_s = 0, va_n = 0;
@@ -274,11 +274,11 @@ static void one_sequence(uint64_t seed)
 		}
 		assert_int_equal(st_s, st_n);
 		if (++batch == 1 + seed % 8) {
-			OK(ioasid_viommu_flush(ne.v));
+			OK(ioasid_virtio_iommu_flush(ne.v));
 			batch = 0;
 		}
 		if (step % 300 == 299 || step == 1499) {
-			OK(ioasid_viommu_flush(ne.v));
+			OK(ioasid_virtio_iommu_flush(ne.v));
 			batch = 0;
 			for (uint32_t d = 1; d <= 2; d++) {
 				check_window(&sh, &ne, d, d == 1 ? sh.nic : sh.nvme,
@@ -316,17 +316,17 @@ static void test_group_moves_as_one_nested(void **state)
 	dev_new(&d, NULL, false);
 	f0 = dev_open_bound(d.ctx, "0000:00:05.0");
 	f1 = dev_open_bound(d.ctx, "0000:00:05.1");
-	OK(ioasid_viommu_add_endpoint(d.v, 0x28, f0, NULL));
-	OK(ioasid_viommu_add_endpoint(d.v, 0x29, f1, NULL));
+	OK(ioasid_virtio_iommu_add_endpoint(d.v, 0x28, f0, NULL));
+	OK(ioasid_virtio_iommu_add_endpoint(d.v, 0x29, f1, NULL));
 	/* Nested mode is enabled before the driver negotiates. */
-	OK(ioasid_viommu_reset(d.v, IOASID_VIOMMU_RESET_DEVICE));
+	OK(ioasid_virtio_iommu_reset(d.v, IOASID_VIRTIO_IOMMU_RESET_DEVICE));
 	d.region = mmap(NULL, REGION_SIZE, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_true(d.region != MAP_FAILED);
-	IOASID_OPTS(ioasid_viommu_nested_opts, no, .region_gpa = REGION_GPA,
+	IOASID_OPTS(ioasid_virtio_iommu_nested_opts, no, .region_gpa = REGION_GPA,
 		    .region_size = REGION_SIZE, .region_hva = d.region);
-	OK(ioasid_viommu_enable_nested(d.v, &no));
-	OK(ioasid_viommu_set_features(d.v, ioasid_viommu_features(d.v)));
+	OK(ioasid_virtio_iommu_enable_nested(d.v, &no));
+	OK(ioasid_virtio_iommu_set_features(d.v, ioasid_virtio_iommu_features(d.v)));
 
 	assert_int_equal(attach(&d, 1, 0x28), 0);
 	assert_int_equal(attach(&d, 1, 0x29), 0);
@@ -340,7 +340,7 @@ static void test_group_moves_as_one_nested(void **state)
 	assert_int_equal(ioasid_dev_pt_id(f0), 0);
 	assert_int_equal(ioasid_dev_pt_id(f1), 0);
 	assert_int_equal(detach(&d, 2, 0x29), 0);
-	OK(ioasid_viommu_flush(d.v));
+	OK(ioasid_virtio_iommu_flush(d.v));
 	/* The next domain may take the freed root: nothing walks it. */
 	assert_int_equal(attach(&d, 3, EP_NIC), 0);
 	OK(viommu_nested_domain_host(d.v, 3, &h3));
@@ -390,19 +390,19 @@ static void test_unmap_flush_one_call(void **state)
 	for (int i = 0; i < 8; i++)
 		assert_int_equal(map(&ne, 1, (uint64_t)i << 16, ((uint64_t)i << 16) + 0xfff,
 				     (uint64_t)i << 12, 3), 0);
-	OK(ioasid_viommu_flush(ne.v));
+	OK(ioasid_virtio_iommu_flush(ne.v));
 	assert_int_equal(inval_calls, 0); /* MAPs need no invalidation */
 	OK(ioasid_sim_hwpt_translate(ne.ctx->be, ioasid_dev_pt_id(ne.nic), 0x30000, &va));
 	assert_int_equal(va, (uintptr_t)ram + 0x3000);
 	for (int i = 0; i < 8; i++)
 		assert_int_equal(unmap(&ne, 1, (uint64_t)i << 16, ((uint64_t)i << 16) + 0xfff), 0);
 	assert_int_equal(inval_calls, 0); /* nothing before the flush */
-	OK(ioasid_viommu_flush(ne.v));
+	OK(ioasid_virtio_iommu_flush(ne.v));
 	assert_int_equal(inval_calls, 1);
 	assert_int_equal(inval_entries, 8);
 	assert_int_equal(ioasid_sim_hwpt_translate(ne.ctx->be, ioasid_dev_pt_id(ne.nic),
 						   0x30000, &va), -ENOENT);
-	OK(ioasid_viommu_flush(ne.v));
+	OK(ioasid_virtio_iommu_flush(ne.v));
 	assert_int_equal(inval_calls, 1); /* nothing pending */
 	ne.ctx->ops = saved;
 	dev_free(&ne);
@@ -421,7 +421,7 @@ static void test_region_reserved(void **state)
 	(void)state;
 	dev_new(&ne, NULL, true);
 	le32_put(r + 4, EP_NIC);
-	OK(ioasid_viommu_handle_buffers(ne.v, r, sizeof(r), resp, sizeof(resp), &used));
+	OK(ioasid_virtio_iommu_handle_buffers(ne.v, r, sizeof(r), resp, sizeof(resp), &used));
 	assert_int_equal(resp[512], 0);
 	for (uint32_t off = 0; off + 24 <= 512 && resp[off]; off += 24) {
 		uint64_t s, e;
@@ -434,16 +434,16 @@ static void test_region_reserved(void **state)
 		}
 	}
 	assert_int_equal(found, 1);
-	OK(ioasid_viommu_config_read(ne.v, 16, &end, 8));
+	OK(ioasid_virtio_iommu_config_read(ne.v, 16, &end, 8));
 	assert_int_equal(end, VPT_IOVA_LAST);
 	assert_int_equal(attach(&ne, 1, EP_NIC), 0);
 	assert_int_equal(map(&ne, 1, REGION_GPA, REGION_GPA + 0xfff, 0, 3), 4); /* INVAL */
 	assert_int_equal(map(&ne, 1, 0, 0xfff, REGION_GPA, 3), 7); /* FAULT */
 	/* Too late once the guest runs. */
-	IOASID_OPTS(ioasid_viommu_nested_opts, no, .region_gpa = REGION_GPA,
+	IOASID_OPTS(ioasid_virtio_iommu_nested_opts, no, .region_gpa = REGION_GPA,
 		    .region_size = REGION_SIZE, .region_hva = ne.region);
-	assert_int_equal(ioasid_viommu_enable_nested(ne.v, &no), -EEXIST);
-	assert_int_equal(ioasid_viommu_add_endpoint(ne.v, 7, NULL, NULL), -EBUSY);
+	assert_int_equal(ioasid_virtio_iommu_enable_nested(ne.v, &no), -EEXIST);
+	assert_int_equal(ioasid_virtio_iommu_add_endpoint(ne.v, 7, NULL, NULL), -EBUSY);
 	dev_free(&ne);
 }
 
@@ -455,18 +455,18 @@ static void test_enable_refusals(void **state)
 
 	(void)state;
 	dev_new(&sh, NULL, false);
-	IOASID_OPTS(ioasid_viommu_nested_opts, ram_overlap, .region_gpa = RAM - SZ_4K,
+	IOASID_OPTS(ioasid_virtio_iommu_nested_opts, ram_overlap, .region_gpa = RAM - SZ_4K,
 		    .region_size = REGION_SIZE, .region_hva = hva);
-	IOASID_OPTS(ioasid_viommu_nested_opts, misaligned, .region_gpa = REGION_GPA + 8,
+	IOASID_OPTS(ioasid_virtio_iommu_nested_opts, misaligned, .region_gpa = REGION_GPA + 8,
 		    .region_size = REGION_SIZE, .region_hva = hva);
-	IOASID_OPTS(ioasid_viommu_nested_opts, good, .region_gpa = REGION_GPA,
+	IOASID_OPTS(ioasid_virtio_iommu_nested_opts, good, .region_gpa = REGION_GPA,
 		    .region_size = REGION_SIZE, .region_hva = hva);
-	assert_int_equal(ioasid_viommu_enable_nested(sh.v, &good), -EBUSY);
-	OK(ioasid_viommu_reset(sh.v, IOASID_VIOMMU_RESET_DEVICE));
-	assert_int_equal(ioasid_viommu_enable_nested(sh.v, &ram_overlap), -EINVAL);
-	assert_int_equal(ioasid_viommu_enable_nested(sh.v, &misaligned), -EINVAL);
-	assert_int_equal(ioasid_viommu_enable_nested(sh.v, NULL), -EINVAL);
-	OK(ioasid_viommu_enable_nested(sh.v, &good));
+	assert_int_equal(ioasid_virtio_iommu_enable_nested(sh.v, &good), -EBUSY);
+	OK(ioasid_virtio_iommu_reset(sh.v, IOASID_VIRTIO_IOMMU_RESET_DEVICE));
+	assert_int_equal(ioasid_virtio_iommu_enable_nested(sh.v, &ram_overlap), -EINVAL);
+	assert_int_equal(ioasid_virtio_iommu_enable_nested(sh.v, &misaligned), -EINVAL);
+	assert_int_equal(ioasid_virtio_iommu_enable_nested(sh.v, NULL), -EINVAL);
+	OK(ioasid_virtio_iommu_enable_nested(sh.v, &good));
 	dev_free(&sh);
 	munmap(hva, REGION_SIZE);
 }
@@ -485,7 +485,7 @@ static void test_host_fault_report(void **state)
 	(void)state;
 	dev_new(&ne, NULL, true);
 	notified = 0;
-	fd = ioasid_viommu_host_fault_fd(ne.v);
+	fd = ioasid_virtio_iommu_host_fault_fd(ne.v);
 	assert_true(fd >= 0);
 	assert_int_equal(attach(&ne, 1, EP_NIC), 0);
 	assert_int_equal(attach(&ne, 2, EP_NVME), 0);
@@ -493,18 +493,18 @@ static void test_host_fault_report(void **state)
 	OK(ioasid_test_iopf(ne.nvme, 0, 2, IOASID_FAULT_PERM_READ, 0x7000));
 	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
 	assert_int_equal(poll(&pfd, 1, 0), 1);
-	assert_int_equal(ioasid_viommu_handle_host_faults(ne.v), 2);
+	assert_int_equal(ioasid_virtio_iommu_handle_host_faults(ne.v), 2);
 	assert_int_equal(poll(&pfd, 1, 0), 0);
-	assert_int_equal(ioasid_viommu_event_pop(ne.v, ev, sizeof(ev)), 24);
+	assert_int_equal(ioasid_virtio_iommu_event_pop(ne.v, ev, sizeof(ev)), 24);
 	assert_int_equal(ev[0], 2);			    /* MAPPING */
 	assert_int_equal(ev[4] | ev[5] << 8, 0x102);	    /* WRITE | ADDRESS */
 	assert_int_equal(ev[8] | ev[9] << 8, EP_NIC);
 	assert_int_equal(ev[16] | ev[17] << 8 | ev[18] << 16, 0x5000);
-	assert_int_equal(ioasid_viommu_event_pop(ne.v, ev, sizeof(ev)), 24);
+	assert_int_equal(ioasid_virtio_iommu_event_pop(ne.v, ev, sizeof(ev)), 24);
 	assert_int_equal(ev[4] | ev[5] << 8, 0x101);	    /* READ | ADDRESS */
 	assert_int_equal(ev[8] | ev[9] << 8, EP_NVME);
 	assert_int_equal(ev[16] | ev[17] << 8 | ev[18] << 16, 0x7000);
-	assert_int_equal(ioasid_viommu_event_pop(ne.v, ev, sizeof(ev)), 0);
+	assert_int_equal(ioasid_virtio_iommu_event_pop(ne.v, ev, sizeof(ev)), 0);
 	/* Answered: no fault queue of the context has an outstanding
 	 * cookie (a response to cookie 1 or 2 is refused as unknown). */
 	for (uint32_t id = 1; id < 64; id++) {
@@ -522,7 +522,7 @@ static void test_host_fault_report(void **state)
 		}
 	}
 	assert_int_equal(answered, 2);
-	assert_int_equal(ioasid_viommu_handle_host_faults(ne.v), 0);
+	assert_int_equal(ioasid_virtio_iommu_handle_host_faults(ne.v), 0);
 	dev_free(&ne);
 }
 
@@ -556,16 +556,16 @@ static void test_non_nesting_endpoint_turns_shadow(void **state)
 	/* vtd0 nests: domain 1 is nested with the NIC. */
 	assert_int_equal(attach(&ne, 1, EP_NIC), 0);
 	assert_int_equal(map(&ne, 1, 0x10000, 0x1ffff, 0x40000, 3), 0);
-	OK(ioasid_viommu_domain_mode(ne.v, 1, &mode));
-	assert_int_equal(mode, IOASID_VIOMMU_MODE_NESTED);
+	OK(ioasid_virtio_iommu_domain_mode(ne.v, 1, &mode));
+	assert_int_equal(mode, IOASID_VIRTIO_IOMMU_MODE_NESTED);
 	OK(ioasid_sim_hwpt_translate(ne.ctx->be, ioasid_dev_pt_id(ne.nic), 0x10008, &va));
 	assert_int_equal(va, (uintptr_t)ram + 0x40008);
 	/* vtd1 does not: the domain becomes a shadow domain with its
 	 * mapping, both devices on its IOAS. */
 	assert_int_equal(attach(&ne, 1, EP_NVME), 0);
-	OK(ioasid_viommu_domain_mode(ne.v, 1, &mode));
-	assert_int_equal(mode, IOASID_VIOMMU_MODE_SHADOW);
-	OK(ioasid_viommu_domain_ioas(ne.v, 1, &ioas));
+	OK(ioasid_virtio_iommu_domain_mode(ne.v, 1, &mode));
+	assert_int_equal(mode, IOASID_VIRTIO_IOMMU_MODE_SHADOW);
+	OK(ioasid_virtio_iommu_domain_ioas(ne.v, 1, &ioas));
 	assert_int_equal(ioasid_dev_pt_id(ne.nic), ioas);
 	assert_int_equal(ioasid_dev_pt_id(ne.nvme), ioas);
 	OK(ioasid_sim_hwpt_translate(ne.ctx->be, ioasid_dev_hwpt_id(ne.nvme), 0x1f000, &va));
@@ -575,8 +575,8 @@ static void test_non_nesting_endpoint_turns_shadow(void **state)
 						   0x10000, &va), -ENOENT);
 	/* A fresh domain with only the vtd1 device is shadow at once. */
 	assert_int_equal(attach(&ne, 2, EP_NVME), 0);
-	OK(ioasid_viommu_domain_mode(ne.v, 2, &mode));
-	assert_int_equal(mode, IOASID_VIOMMU_MODE_SHADOW);
+	OK(ioasid_virtio_iommu_domain_mode(ne.v, 2, &mode));
+	assert_int_equal(mode, IOASID_VIRTIO_IOMMU_MODE_SHADOW);
 	dev_free(&ne);
 }
 

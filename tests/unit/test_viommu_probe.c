@@ -49,9 +49,9 @@ static void add_emulated(struct vfx *f, uint32_t id, uint64_t start,
 			 uint64_t last, enum ioasid_resv_type type)
 {
 	const struct ioasid_resv_region r = { start, last, type, 0 };
-	IOASID_OPTS(ioasid_viommu_endpoint_opts, eo, .resv = &r, .num_resv = 1);
+	IOASID_OPTS(ioasid_virtio_iommu_endpoint_opts, eo, .resv = &r, .num_resv = 1);
 
-	OK(ioasid_viommu_add_endpoint(f->v, id, NULL, &eo));
+	OK(ioasid_virtio_iommu_add_endpoint(f->v, id, NULL, &eo));
 }
 
 /* Before ATTACH an emulated endpoint is alone; once it shares a domain,
@@ -131,8 +131,8 @@ static void test_probe_group_mates(void **state)
 	struct prop p[8];
 
 	(void)state;
-	OK(ioasid_viommu_add_endpoint(f->v, EP_FN0, fn0, NULL));
-	OK(ioasid_viommu_add_endpoint(f->v, EP_FN1, fn1, NULL));
+	OK(ioasid_virtio_iommu_add_endpoint(f->v, EP_FN0, fn0, NULL));
+	OK(ioasid_virtio_iommu_add_endpoint(f->v, EP_FN1, fn1, NULL));
 	assert_int_equal(probe_props(f, EP_FN0, p, 8), 1);
 	EXPECT_PROP(p[0], 1, MSI_START, MSI_LAST);
 	assert_int_equal(probe_props(f, EP_FN1, p, 8), 1);
@@ -144,7 +144,7 @@ static void test_probe_group_mates(void **state)
 	{
 		uint32_t ioas;
 
-		OK(ioasid_viommu_domain_ioas(f->v, 4, &ioas));
+		OK(ioasid_virtio_iommu_domain_ioas(f->v, 4, &ioas));
 		assert_int_equal(ioasid_dev_pt_id(fn1), ioas);
 		assert_true(is_mapped(f->ctx, ioas, 0x100000, SZ_4K));
 	}
@@ -167,7 +167,7 @@ static void test_probe_host_failure_message(void **state)
 	(void)state;
 	OK(ioasid_ioas_alloc(f->ctx, &ioas));
 	OK(ioasid_dev_attach(fn0, ioas, NULL));
-	rc = ioasid_viommu_add_endpoint(f->v, EP_FN1, fn1, NULL);
+	rc = ioasid_virtio_iommu_add_endpoint(f->v, EP_FN1, fn1, NULL);
 	assert_true(rc < 0);
 	assert_int_equal(errno, -rc);
 	assert_true(ioasid_errmsg()[0] != '\0');
@@ -186,7 +186,7 @@ static void test_probe_no_regions_no_doorbell(void **state)
 	VFX;
 	struct prop p[8];
 
-	OK(ioasid_viommu_add_endpoint(f->v, EP_B, NULL, NULL));
+	OK(ioasid_virtio_iommu_add_endpoint(f->v, EP_B, NULL, NULL));
 	assert_int_equal(probe_props(f, EP_B, p, 8), 0);
 	add_emulated(f, EP_A, 0x8000, 0xbfff, IOASID_RESV_RESERVED);
 	assert_int_equal(probe_props(f, EP_A, p, 8), 1);

@@ -11,7 +11,7 @@ static uint32_t dom_ioas(struct vfx *f, uint32_t dom)
 {
 	uint32_t ioas = 0;
 
-	OK(ioasid_viommu_domain_ioas(f->v, dom, &ioas));
+	OK(ioasid_virtio_iommu_domain_ioas(f->v, dom, &ioas));
 	return ioas;
 }
 
@@ -64,7 +64,7 @@ static void test_shadow_phys_outside_ram_refused(void **state)
 {
 	VFX;
 	uint32_t ioas;
-	struct ioasid_viommu_stats st = { .sz = sizeof(st) };
+	struct ioasid_virtio_iommu_stats st = { .sz = sizeof(st) };
 
 	assert_int_equal(attach(f, 1, EP_NIC), S_OK);
 	ioas = dom_ioas(f, 1);
@@ -76,7 +76,7 @@ static void test_shadow_phys_outside_ram_refused(void **state)
 	assert_int_equal(map(f, 1, 0, 2 * SZ_4K - 1, 0xfffffffffffff000ULL,
 			     RW), S_FAULT);
 	assert_false(is_mapped(f->ctx, ioas, 0, SZ_4K));
-	OK(ioasid_viommu_get_stats(f->v, &st));
+	OK(ioasid_virtio_iommu_get_stats(f->v, &st));
 	assert_int_equal(st.mappings, 0);
 	/* The IOAS is empty: an unmap of everything removes nothing. */
 	uint64_t unmapped = 1;
@@ -104,10 +104,10 @@ static void test_shadow_bypass_identity(void **state)
 	assert_int_equal(detach(g, 2, EP_NIC), S_OK);
 	assert_int_equal(ioasid_dev_pt_id(g->nic), pt);
 	/* The driver turns bypass off: unattached endpoints are blocked. */
-	OK(ioasid_viommu_config_write(g->v, 36, &zero, 1));
+	OK(ioasid_virtio_iommu_config_write(g->v, 36, &zero, 1));
 	assert_int_equal(ioasid_dev_pt_id(g->nic), 0);
 	assert_int_equal(ioasid_dev_pt_id(g->nvme), 0);
-	OK(ioasid_viommu_config_write(g->v, 36, &one, 1));
+	OK(ioasid_virtio_iommu_config_write(g->v, 36, &one, 1));
 	assert_int_equal(ioasid_dev_pt_id(g->nvme), pt);
 	vfx_teardown((void **)&g);
 }
@@ -115,31 +115,31 @@ static void test_shadow_bypass_identity(void **state)
 static void test_shadow_caps_nomem_records_nothing(void **state)
 {
 	struct vfx *g = calloc(1, sizeof(*g));
-	struct ioasid_viommu_stats st = { .sz = sizeof(st) };
+	struct ioasid_virtio_iommu_stats st = { .sz = sizeof(st) };
 
 	(void)state;
 	assert_non_null(g);
-	IOASID_OPTS(ioasid_viommu_opts, o, .max_mappings = 2, .max_domains = 1);
+	IOASID_OPTS(ioasid_virtio_iommu_opts, o, .max_mappings = 2, .max_domains = 1);
 	g->ctx = sim_open(NULL);
-	OK(ioasid_viommu_create(g->ctx, &o, &g->v));
+	OK(ioasid_virtio_iommu_create(g->ctx, &o, &g->v));
 	g->ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_true(g->ram != MAP_FAILED);
-	OK(ioasid_viommu_add_ram(g->v, 0, RAM_SIZE, g->ram));
-	OK(ioasid_viommu_add_endpoint(g->v, EP_EMU, NULL, NULL));
-	OK(ioasid_viommu_add_endpoint(g->v, EP_EMU + 1, NULL, NULL));
+	OK(ioasid_virtio_iommu_add_ram(g->v, 0, RAM_SIZE, g->ram));
+	OK(ioasid_virtio_iommu_add_endpoint(g->v, EP_EMU, NULL, NULL));
+	OK(ioasid_virtio_iommu_add_endpoint(g->v, EP_EMU + 1, NULL, NULL));
 	assert_int_equal(attach(g, 1, EP_EMU), S_OK);
 	assert_int_equal(attach(g, 2, EP_EMU + 1), S_NOMEM);
 	assert_int_equal(map(g, 1, 0, SZ_4K - 1, 0, RW), S_OK);
 	assert_int_equal(map(g, 1, SZ_4K, 2 * SZ_4K - 1, 0, RW), S_OK);
 	assert_int_equal(map(g, 1, 2 * SZ_4K, 3 * SZ_4K - 1, 0, RW), S_NOMEM);
-	OK(ioasid_viommu_get_stats(g->v, &st));
+	OK(ioasid_virtio_iommu_get_stats(g->v, &st));
 	assert_int_equal(st.mappings, 2);
 	/* Emulated endpoints only: no host IOAS to leak into. */
 	{
 		uint32_t ioas;
 
-		assert_int_equal(ioasid_viommu_domain_ioas(g->v, 1, &ioas), -ENOENT);
+		assert_int_equal(ioasid_virtio_iommu_domain_ioas(g->v, 1, &ioas), -ENOENT);
 	}
 	vfx_teardown((void **)&g);
 }
@@ -157,7 +157,7 @@ static void test_shadow_ioas_made_by_first_physical(void **state)
 	assert_int_equal(map(f, 1, 0x200000, 0x200fff, 0x8000, RW), S_OK);
 	assert_int_equal(map(f, 1, 0x300000, 0x300fff, 0x9000, RW), S_OK);
 	assert_int_equal(unmap(f, 1, 0x300000, 0x300fff), S_OK);
-	assert_int_equal(ioasid_viommu_domain_ioas(f->v, 1, &ioas), -ENOENT);
+	assert_int_equal(ioasid_virtio_iommu_domain_ioas(f->v, 1, &ioas), -ENOENT);
 	assert_non_null(strstr(ioasid_errmsg(), "no physical endpoint"));
 	assert_int_equal(attach(f, 1, EP_NIC), S_OK);
 	ioas = dom_ioas(f, 1);
@@ -171,10 +171,10 @@ static void test_shadow_ioas_made_by_first_physical(void **state)
 	assert_false(is_mapped(f->ctx, ioas, 0x100000, SZ_4K));
 	/* The emulated endpoint still translates through the domain. */
 	{
-		struct ioasid_viommu_translation t;
+		struct ioasid_virtio_iommu_translation t;
 
-		OK(ioasid_viommu_translate(f->v, EP_EMU, 0x200010,
-					   IOASID_VIOMMU_ACCESS_READ, &t));
+		OK(ioasid_virtio_iommu_translate(f->v, EP_EMU, 0x200010,
+					   IOASID_VIRTIO_IOMMU_ACCESS_READ, &t));
 		assert_int_equal(t.gpa, 0x8010);
 	}
 }
@@ -184,7 +184,7 @@ static void test_shadow_destroy_returns_devices(void **state)
 {
 	VFX;
 	assert_int_equal(attach(f, 1, EP_NIC), S_OK);
-	ioasid_viommu_destroy(f->v);
+	ioasid_virtio_iommu_destroy(f->v);
 	f->v = NULL;
 	assert_int_equal(ioasid_dev_pt_id(f->nic), 0);
 	/* The device is the caller's again: it can join another IOAS. */
@@ -199,53 +199,53 @@ static void test_shadow_destroy_returns_devices(void **state)
 static void test_translate_cache_invalidation(void **state)
 {
 	VFX;
-	struct ioasid_viommu_translation t;
-	struct ioasid_viommu_stats st = { .sz = sizeof(st) };
+	struct ioasid_virtio_iommu_translation t;
+	struct ioasid_virtio_iommu_stats st = { .sz = sizeof(st) };
 
 	assert_int_equal(attach(f, 1, EP_EMU), S_OK);
 	assert_int_equal(map(f, 1, 0x10000, 0x13fff, 0x4000, RW), S_OK);
-	OK(ioasid_viommu_translate(f->v, EP_EMU, 0x10010, 3, &t));
+	OK(ioasid_virtio_iommu_translate(f->v, EP_EMU, 0x10010, 3, &t));
 	assert_int_equal(t.gpa, 0x4010);
 	assert_int_equal(t.iova_last, 0x13fff);
 	assert_int_equal(t.perm, 3);
-	OK(ioasid_viommu_translate(f->v, EP_EMU, 0x10020, 1, &t));
-	OK(ioasid_viommu_get_stats(f->v, &st));
+	OK(ioasid_virtio_iommu_translate(f->v, EP_EMU, 0x10020, 1, &t));
+	OK(ioasid_virtio_iommu_get_stats(f->v, &st));
 	assert_int_equal(st.iotlb_misses, 1);
 	assert_int_equal(st.iotlb_hits, 1);
 	/* UNMAP invalidates. */
 	assert_int_equal(unmap(f, 1, 0x10000, 0x13fff), S_OK);
 	EXPECT_ERR(EFAULT, "not mapped",
-		   ioasid_viommu_translate(f->v, EP_EMU, 0x10020, 1, &t));
+		   ioasid_virtio_iommu_translate(f->v, EP_EMU, 0x10020, 1, &t));
 	/* A new mapping at the same IOVA is seen, not the stale one. */
 	assert_int_equal(map(f, 1, 0x10000, 0x10fff, 0x9000, 1), S_OK);
-	OK(ioasid_viommu_translate(f->v, EP_EMU, 0x10020, 1, &t));
+	OK(ioasid_virtio_iommu_translate(f->v, EP_EMU, 0x10020, 1, &t));
 	assert_int_equal(t.gpa, 0x9020);
 	/* ATTACH elsewhere invalidates. */
 	assert_int_equal(attach(f, 2, EP_EMU), S_OK);
 	EXPECT_ERR(EFAULT, NULL,
-		   ioasid_viommu_translate(f->v, EP_EMU, 0x10020, 1, &t));
+		   ioasid_virtio_iommu_translate(f->v, EP_EMU, 0x10020, 1, &t));
 	/* Reset invalidates. */
 	assert_int_equal(map(f, 2, 0x10000, 0x10fff, 0x9000, 1), S_OK);
-	OK(ioasid_viommu_translate(f->v, EP_EMU, 0x10020, 1, &t));
-	OK(ioasid_viommu_reset(f->v, IOASID_VIOMMU_RESET_DEVICE));
+	OK(ioasid_virtio_iommu_translate(f->v, EP_EMU, 0x10020, 1, &t));
+	OK(ioasid_virtio_iommu_reset(f->v, IOASID_VIRTIO_IOMMU_RESET_DEVICE));
 	EXPECT_ERR(EFAULT, NULL,
-		   ioasid_viommu_translate(f->v, EP_EMU, 0x10020, 1, &t));
+		   ioasid_virtio_iommu_translate(f->v, EP_EMU, 0x10020, 1, &t));
 	/* Argument checks. */
 	EXPECT_ERR(EINVAL, "physical",
-		   ioasid_viommu_translate(f->v, EP_NIC, 0, 1, &t));
+		   ioasid_virtio_iommu_translate(f->v, EP_NIC, 0, 1, &t));
 	EXPECT_ERR(ENOENT, NULL,
-		   ioasid_viommu_translate(f->v, EP_NONE, 0, 1, &t));
+		   ioasid_virtio_iommu_translate(f->v, EP_NONE, 0, 1, &t));
 	EXPECT_ERR(EINVAL, "access",
-		   ioasid_viommu_translate(f->v, EP_EMU, 0, 4, &t));
+		   ioasid_virtio_iommu_translate(f->v, EP_EMU, 0, 4, &t));
 }
 
 static void test_translate_bypass(void **state)
 {
 	struct vfx *g = vfx_new(1);
-	struct ioasid_viommu_translation t;
+	struct ioasid_virtio_iommu_translation t;
 
 	(void)state;
-	OK(ioasid_viommu_translate(g->v, EP_EMU, 0x1234, 2, &t));
+	OK(ioasid_virtio_iommu_translate(g->v, EP_EMU, 0x1234, 2, &t));
 	assert_int_equal(t.gpa, 0x1234);
 	vfx_teardown((void **)&g);
 }
@@ -268,7 +268,7 @@ static void test_hostile_truncated(void **state)
 			uint32_t used = 77;
 
 			memset(resp, 0xee, sizeof(resp));
-			OK(ioasid_viommu_handle_buffers(f->v, req, len, resp,
+			OK(ioasid_virtio_iommu_handle_buffers(f->v, req, len, resp,
 							sizeof(resp), &used));
 			if (len < 4) {
 				assert_int_equal(used, 0);
@@ -284,7 +284,7 @@ static void test_hostile_truncated(void **state)
 			uint32_t used = 77;
 
 			memset(resp, 0xee, sizeof(resp));
-			OK(ioasid_viommu_handle_buffers(f->v, req, sizes[type],
+			OK(ioasid_virtio_iommu_handle_buffers(f->v, req, sizes[type],
 							resp, wlen, &used));
 			assert_int_equal(used, 0);
 			assert_int_equal(resp[0], 0xee);
@@ -316,7 +316,7 @@ static void test_hostile_split_every_offset(void **state)
 			uint32_t used = 0;
 
 			memset(resp, 0xee, 4);
-			OK(ioasid_viommu_handle_request(f->v, out, 3, in, 2,
+			OK(ioasid_virtio_iommu_handle_request(f->v, out, 3, in, 2,
 							&used));
 			assert_int_equal(used, 4);
 			assert_int_equal(resp[0], S_OK);
@@ -325,7 +325,7 @@ static void test_hostile_split_every_offset(void **state)
 						 { ureq + (cut < 28 ? cut : 28),
 						   28 - (cut < 28 ? cut : 28) } };
 			memset(resp, 0xee, 4);
-			OK(ioasid_viommu_handle_request(f->v, uout, 2, in, 2,
+			OK(ioasid_virtio_iommu_handle_request(f->v, uout, 2, in, 2,
 							&used));
 			assert_int_equal(used, 4);
 			assert_int_equal(resp[0], S_OK);
@@ -335,15 +335,15 @@ static void test_hostile_split_every_offset(void **state)
 	uint32_t used;
 	struct iovec bad = { NULL, 4 };
 	EXPECT_ERR(EINVAL, "NULL",
-		   ioasid_viommu_handle_request(f->v, &bad, 1, NULL, 0, &used));
+		   ioasid_virtio_iommu_handle_request(f->v, &bad, 1, NULL, 0, &used));
 	EXPECT_ERR(EINVAL, NULL,
-		   ioasid_viommu_handle_request(NULL, NULL, 0, NULL, 0, &used));
+		   ioasid_virtio_iommu_handle_request(NULL, NULL, 0, NULL, 0, &used));
 }
 
 static void test_hostile_wrapping_and_huge(void **state)
 {
 	VFX;
-	struct ioasid_viommu_stats st = { .sz = sizeof(st) };
+	struct ioasid_virtio_iommu_stats st = { .sz = sizeof(st) };
 
 	assert_int_equal(attach(f, 1, EP_NIC), S_OK);
 	/* Whole 64-bit space: outside input_range (48 bits). */
@@ -360,7 +360,7 @@ static void test_hostile_wrapping_and_huge(void **state)
 	assert_int_equal(attach(f, UINT32_MAX, EP_EMU), S_OK);
 	assert_int_equal(attach(f, 0, UINT32_MAX), S_NOENT);
 	assert_int_equal(detach(f, UINT32_MAX, EP_EMU), S_OK);
-	OK(ioasid_viommu_get_stats(f->v, &st));
+	OK(ioasid_virtio_iommu_get_stats(f->v, &st));
 	assert_int_equal(st.mappings, 0);
 	assert_int_equal(st.domains, 1);
 }
@@ -389,7 +389,7 @@ static void test_hostile_random_stream(void **state)
 			memset(req + 12, 0, 8);
 		len = (x >> 20) % 80;
 		wlen = (x >> 30) % sizeof(resp);
-		OK(ioasid_viommu_handle_buffers(f->v, req, len, resp, wlen,
+		OK(ioasid_virtio_iommu_handle_buffers(f->v, req, len, resp, wlen,
 						&used));
 		assert_true(used <= wlen);
 		if (used)

@@ -72,7 +72,7 @@ struct model {
 	size_t num, cap;
 };
 
-static void model_map(struct model *m, const struct ioasid_viommu_trace_entry *e)
+static void model_map(struct model *m, const struct ioasid_virtio_iommu_trace_entry *e)
 {
 	if (m->num == m->cap) {
 		m->cap = m->cap ? 2 * m->cap : 1024;
@@ -87,7 +87,7 @@ static void model_map(struct model *m, const struct ioasid_viommu_trace_entry *e
 /* The spec's rule, for a guest that never splits: every live mapping of
  * the domain inside the range goes. */
 static void model_unmap(struct model *m,
-			const struct ioasid_viommu_trace_entry *e)
+			const struct ioasid_virtio_iommu_trace_entry *e)
 {
 	for (size_t i = 0; i < m->num; i++) {
 		struct model_map *x = &m->maps[i];
@@ -104,7 +104,7 @@ static void model_unmap(struct model *m,
 
 struct replay {
 	struct ioasid_ctx *ctx;
-	struct ioasid_viommu *v;
+	struct ioasid_virtio_iommu *v;
 	struct ioasid_dev *devs[MAX_EPS];
 	uint32_t eps[MAX_EPS];
 	unsigned int num_eps;
@@ -113,26 +113,26 @@ struct replay {
 	unsigned int requests, probes_compared;
 };
 
-static int open_trace(struct ioasid_viommu_trace **t)
+static int open_trace(struct ioasid_virtio_iommu_trace **t)
 {
 	need_trace();
-	OK(ioasid_viommu_trace_open(trace_path(), t));
+	OK(ioasid_virtio_iommu_trace_open(trace_path(), t));
 	return 0;
 }
 
 /* First pass: the config line and every endpoint id. */
-static void collect(struct replay *r, struct ioasid_viommu_trace_entry *config)
+static void collect(struct replay *r, struct ioasid_virtio_iommu_trace_entry *config)
 {
-	struct ioasid_viommu_trace *t;
-	struct ioasid_viommu_trace_entry e = { .sz = sizeof(e) };
+	struct ioasid_virtio_iommu_trace *t;
+	struct ioasid_virtio_iommu_trace_entry e = { .sz = sizeof(e) };
 	int rc;
 
 	assert_int_equal(open_trace(&t), 0);
 	config->kind = UINT32_MAX;
-	while ((rc = ioasid_viommu_trace_next(t, &e)) == 1) {
+	while ((rc = ioasid_virtio_iommu_trace_next(t, &e)) == 1) {
 		bool known = false;
 
-		if (e.kind == IOASID_VIOMMU_TRACE_CONFIG) {
+		if (e.kind == IOASID_VIRTIO_IOMMU_TRACE_CONFIG) {
 			*config = e;
 			continue;
 		}
@@ -146,18 +146,18 @@ static void collect(struct replay *r, struct ioasid_viommu_trace_entry *config)
 		}
 	}
 	assert_int_equal(rc, 0);
-	ioasid_viommu_trace_close(t);
-	assert_int_equal(config->kind, IOASID_VIOMMU_TRACE_CONFIG);
+	ioasid_virtio_iommu_trace_close(t);
+	assert_int_equal(config->kind, IOASID_VIRTIO_IOMMU_TRACE_CONFIG);
 }
 
 static void replay_setup(struct replay *r, bool physical)
 {
-	struct ioasid_viommu_trace_entry config = { .sz = sizeof(config) };
+	struct ioasid_virtio_iommu_trace_entry config = { .sz = sizeof(config) };
 	static const struct ioasid_resv_region msi = { MSI_START, MSI_LAST,
 						       IOASID_RESV_MSI, 0 };
-	IOASID_OPTS(ioasid_viommu_endpoint_opts, eo, .resv = &msi, .num_resv = 1);
+	IOASID_OPTS(ioasid_virtio_iommu_endpoint_opts, eo, .resv = &msi, .num_resv = 1);
 	char topo[] = "/tmp/viommu-trace-topo-XXXXXX";
-	uint8_t cfg[IOASID_VIOMMU_CONFIG_SIZE];
+	uint8_t cfg[IOASID_VIRTIO_IOMMU_CONFIG_SIZE];
 	int fd;
 
 	collect(r, &config);
@@ -173,17 +173,17 @@ static void replay_setup(struct replay *r, bool physical)
 	}
 	unlink(topo);
 	{
-		IOASID_OPTS(ioasid_viommu_opts, o, .bypass = config.bypass,
+		IOASID_OPTS(ioasid_virtio_iommu_opts, o, .bypass = config.bypass,
 			    .domain_start = config.domain_start,
 			    .domain_end = config.domain_end,
 			    .probe_size = config.probe_size);
-		OK(ioasid_viommu_create(r->ctx, &o, &r->v));
+		OK(ioasid_virtio_iommu_create(r->ctx, &o, &r->v));
 	}
 	/* 1 GiB the guest mostly never touches: reserve, do not commit. */
 	r->ram = mmap(NULL, GUEST_RAM, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	assert_true(r->ram != MAP_FAILED);
-	OK(ioasid_viommu_add_ram(r->v, 0, GUEST_RAM, r->ram));
+	OK(ioasid_virtio_iommu_add_ram(r->v, 0, GUEST_RAM, r->ram));
 	for (unsigned int i = 0; i < r->num_eps; i++) {
 		char bdf[32];
 
@@ -192,15 +192,15 @@ static void replay_setup(struct replay *r, bool physical)
 				 (r->eps[i] >> 8) & 0xff, (r->eps[i] >> 3) & 0x1f,
 				 r->eps[i] & 7);
 			r->devs[i] = dev_open_bound(r->ctx, bdf);
-			OK(ioasid_viommu_add_endpoint(r->v, r->eps[i], r->devs[i],
+			OK(ioasid_virtio_iommu_add_endpoint(r->v, r->eps[i], r->devs[i],
 						      NULL));
 		} else {
-			OK(ioasid_viommu_add_endpoint(r->v, r->eps[i], NULL, &eo));
+			OK(ioasid_virtio_iommu_add_endpoint(r->v, r->eps[i], NULL, &eo));
 		}
 	}
-	OK(ioasid_viommu_set_features(r->v, ioasid_viommu_features(r->v)));
+	OK(ioasid_virtio_iommu_set_features(r->v, ioasid_virtio_iommu_features(r->v)));
 	/* The granule the guest saw must be the device's. */
-	OK(ioasid_viommu_config_read(r->v, 0, cfg, sizeof(cfg)));
+	OK(ioasid_virtio_iommu_config_read(r->v, 0, cfg, sizeof(cfg)));
 	assert_int_equal(le64_get(cfg) & -le64_get(cfg),
 			 config.page_size_mask & -config.page_size_mask);
 	/* The recorded IOVAs must be inside the device's input range. */
@@ -210,7 +210,7 @@ static void replay_setup(struct replay *r, bool physical)
 
 static void replay_teardown(struct replay *r)
 {
-	ioasid_viommu_destroy(r->v);
+	ioasid_virtio_iommu_destroy(r->v);
 	for (unsigned int i = 0; i < r->num_eps; i++)
 		if (r->devs[i])
 			ioasid_dev_close(r->devs[i]);
@@ -220,7 +220,7 @@ static void replay_teardown(struct replay *r)
 }
 
 /* The PROBE reply's RESV_MEM properties against the recorded ones. */
-static void compare_probe(const struct ioasid_viommu_trace_entry *e,
+static void compare_probe(const struct ioasid_virtio_iommu_trace_entry *e,
 			  const uint8_t *props, uint32_t probe_size)
 {
 	uint32_t off = 0, n = 0;
@@ -242,20 +242,20 @@ static void compare_probe(const struct ioasid_viommu_trace_entry *e,
 
 static void replay_run(struct replay *r)
 {
-	struct ioasid_viommu_trace *t;
-	struct ioasid_viommu_trace_entry e = { .sz = sizeof(e) };
+	struct ioasid_virtio_iommu_trace *t;
+	struct ioasid_virtio_iommu_trace_entry e = { .sz = sizeof(e) };
 	uint8_t resp[65536 + 4];
 	int rc;
 
 	assert_int_equal(open_trace(&t), 0);
-	while ((rc = ioasid_viommu_trace_next(t, &e)) == 1) {
+	while ((rc = ioasid_virtio_iommu_trace_next(t, &e)) == 1) {
 		uint32_t used = 0;
 
-		if (e.kind != IOASID_VIOMMU_TRACE_REQUEST)
+		if (e.kind != IOASID_VIRTIO_IOMMU_TRACE_REQUEST)
 			continue;
 		assert_true(e.resp_len <= sizeof(resp));
 		memset(resp, 0xee, e.resp_len);
-		OK(ioasid_viommu_handle_buffers(r->v, e.req, e.req_len, resp,
+		OK(ioasid_virtio_iommu_handle_buffers(r->v, e.req, e.req_len, resp,
 						e.resp_len, &used));
 		if (used != e.resp_len || resp[e.resp_len - 4] != S_OK)
 			fail_msg("trace line %u (type %u): used %u of %u, status %u",
@@ -272,7 +272,7 @@ static void replay_run(struct replay *r)
 		}
 	}
 	assert_int_equal(rc, 0);
-	ioasid_viommu_trace_close(t);
+	ioasid_virtio_iommu_trace_close(t);
 	/* The README says 4355; its own breakdown (8+8+2170+2168) and the
 	 * file have 4354. */
 	assert_int_equal(r->requests, 4354);
@@ -293,12 +293,12 @@ static size_t model_live(const struct model *m)
  * the device's live mappings are the model's. */
 static void replay_trace(struct replay *r, bool physical)
 {
-	struct ioasid_viommu_stats st = { .sz = sizeof(st) };
+	struct ioasid_virtio_iommu_stats st = { .sz = sizeof(st) };
 
 	need_trace();
 	replay_setup(r, physical);
 	replay_run(r);
-	OK(ioasid_viommu_get_stats(r->v, &st));
+	OK(ioasid_virtio_iommu_get_stats(r->v, &st));
 	assert_int_equal(st.mappings, model_live(&r->model));
 }
 
@@ -315,7 +315,7 @@ static void test_trace_replay_physical(void **state)
 		uint32_t ioas;
 		bool covered = false;
 
-		OK(ioasid_viommu_domain_ioas(r.v, x->domain, &ioas));
+		OK(ioasid_virtio_iommu_domain_ioas(r.v, x->domain, &ioas));
 		for (size_t j = 0; j < r.model.num && !x->live; j++)
 			covered |= r.model.maps[j].live &&
 				   r.model.maps[j].domain == x->domain &&
@@ -341,24 +341,24 @@ static void test_trace_replay_emulated(void **state)
 	replay_trace(&r, false);
 	/* An endpoint of each domain (the trace attaches each once). */
 	{
-		struct ioasid_viommu_trace *t;
-		struct ioasid_viommu_trace_entry e = { .sz = sizeof(e) };
+		struct ioasid_virtio_iommu_trace *t;
+		struct ioasid_virtio_iommu_trace_entry e = { .sz = sizeof(e) };
 
 		assert_int_equal(open_trace(&t), 0);
-		while (ioasid_viommu_trace_next(t, &e) == 1)
+		while (ioasid_virtio_iommu_trace_next(t, &e) == 1)
 			if (e.type == 1 && e.domain < 64)
 				dom_ep[e.domain] = e.endpoint;
-		ioasid_viommu_trace_close(t);
+		ioasid_virtio_iommu_trace_close(t);
 	}
 	for (size_t i = 0; i < r.model.num; i++) {
 		const struct model_map *x = &r.model.maps[i];
-		struct ioasid_viommu_translation tr;
+		struct ioasid_virtio_iommu_translation tr;
 		uint32_t access = x->flags & 3;
 
 		if (!x->live || !access)
 			continue;
 		assert_true(x->domain < 64);
-		OK(ioasid_viommu_translate(r.v, dom_ep[x->domain], x->last,
+		OK(ioasid_virtio_iommu_translate(r.v, dom_ep[x->domain], x->last,
 					   access, &tr));
 		assert_int_equal(tr.gpa, x->phys + (x->last - x->start));
 		assert_int_equal(tr.iova_last, x->last);
@@ -369,15 +369,15 @@ static void test_trace_replay_emulated(void **state)
 
 /* ---- The reader on its own ----------------------------------------- */
 
-static struct ioasid_viommu_trace *trace_from(const char *text, char *path)
+static struct ioasid_virtio_iommu_trace *trace_from(const char *text, char *path)
 {
-	struct ioasid_viommu_trace *t = NULL;
+	struct ioasid_virtio_iommu_trace *t = NULL;
 	int fd = mkstemp(path);
 
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
 	close(fd);
-	OK(ioasid_viommu_trace_open(path, &t));
+	OK(ioasid_virtio_iommu_trace_open(path, &t));
 	unlink(path);
 	return t;
 }
@@ -385,7 +385,7 @@ static struct ioasid_viommu_trace *trace_from(const char *text, char *path)
 static void test_trace_reader_encodes(void **state)
 {
 	char path[] = "/tmp/viommu-trace-XXXXXX";
-	struct ioasid_viommu_trace *t = trace_from(
+	struct ioasid_virtio_iommu_trace *t = trace_from(
 		"# comment\n\n"
 		"config page_size_mask=0xfffffffffffff000 input=0x0-0x7fffffffff domains=0x0-0xffffffff probe_size=0x100 bypass=1\n"
 		"probe ep=0x8 resv=msi:0xfee00000-0xfeefffff resv=reserved:0x0-0xfff\n"
@@ -393,18 +393,18 @@ static void test_trace_reader_encodes(void **state)
 		"map domain=0x1 virt=0x1000-0x1fff phys=0x5000 flags=0x3  # trailing\n"
 		"unmap domain=1 virt=4096-8191\n"
 		"detach domain=0x1 ep=0x8\n", path);
-	struct ioasid_viommu_trace_entry e = { .sz = sizeof(e) };
+	struct ioasid_virtio_iommu_trace_entry e = { .sz = sizeof(e) };
 
 	(void)state;
-	assert_int_equal(ioasid_viommu_trace_next(t, &e), 1);
-	assert_int_equal(e.kind, IOASID_VIOMMU_TRACE_CONFIG);
+	assert_int_equal(ioasid_virtio_iommu_trace_next(t, &e), 1);
+	assert_int_equal(e.kind, IOASID_VIRTIO_IOMMU_TRACE_CONFIG);
 	assert_int_equal(e.line, 3);
 	assert_int_equal(e.probe_size, 0x100);
 	assert_int_equal(e.input_end, 0x7fffffffffULL);
 	assert_int_equal(e.domain_end, UINT32_MAX);
 	assert_int_equal(e.bypass, 1);
 
-	assert_int_equal(ioasid_viommu_trace_next(t, &e), 1);
+	assert_int_equal(ioasid_virtio_iommu_trace_next(t, &e), 1);
 	assert_int_equal(e.type, 5);
 	assert_int_equal(e.req_len, 72);
 	assert_int_equal(e.resp_len, 0x104); /* probe_size of the config */
@@ -414,14 +414,14 @@ static void test_trace_reader_encodes(void **state)
 	assert_int_equal(e.resv[1].subtype, 0);
 	assert_int_equal(e.resv[1].last, 0xfff);
 
-	assert_int_equal(ioasid_viommu_trace_next(t, &e), 1);
+	assert_int_equal(ioasid_virtio_iommu_trace_next(t, &e), 1);
 	assert_int_equal(e.req[0], 1);
 	assert_int_equal(e.req_len, 20);
 	assert_int_equal(le32_get(e.req + 4), 1);
 	assert_int_equal(le32_get(e.req + 8), 8);
 	assert_int_equal(le32_get(e.req + 12), 0);
 
-	assert_int_equal(ioasid_viommu_trace_next(t, &e), 1);
+	assert_int_equal(ioasid_virtio_iommu_trace_next(t, &e), 1);
 	assert_int_equal(e.req[0], 3);
 	assert_int_equal(e.req_len, 36);
 	assert_int_equal(le64_get(e.req + 8), 0x1000);
@@ -430,16 +430,16 @@ static void test_trace_reader_encodes(void **state)
 	assert_int_equal(le32_get(e.req + 32), 3);
 	assert_int_equal(e.resp_len, 4);
 
-	assert_int_equal(ioasid_viommu_trace_next(t, &e), 1);
+	assert_int_equal(ioasid_virtio_iommu_trace_next(t, &e), 1);
 	assert_int_equal(e.req[0], 4);
 	assert_int_equal(e.req_len, 28);
 	assert_int_equal(le64_get(e.req + 16), 0x1fff);
 
-	assert_int_equal(ioasid_viommu_trace_next(t, &e), 1);
+	assert_int_equal(ioasid_virtio_iommu_trace_next(t, &e), 1);
 	assert_int_equal(e.req[0], 2);
 	assert_int_equal(e.line, 8);
-	assert_int_equal(ioasid_viommu_trace_next(t, &e), 0);
-	ioasid_viommu_trace_close(t);
+	assert_int_equal(ioasid_virtio_iommu_trace_next(t, &e), 0);
+	ioasid_virtio_iommu_trace_close(t);
 }
 
 static void test_trace_reader_rejects(void **state)
@@ -464,17 +464,17 @@ static void test_trace_reader_rejects(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char path[] = "/tmp/viommu-trace-XXXXXX";
-		struct ioasid_viommu_trace *t = trace_from(bad[i], path);
-		struct ioasid_viommu_trace_entry e = { .sz = sizeof(e) };
+		struct ioasid_virtio_iommu_trace *t = trace_from(bad[i], path);
+		struct ioasid_virtio_iommu_trace_entry e = { .sz = sizeof(e) };
 
-		assert_int_equal(ioasid_viommu_trace_next(t, &e), -EINVAL);
+		assert_int_equal(ioasid_virtio_iommu_trace_next(t, &e), -EINVAL);
 		assert_non_null(strstr(ioasid_errmsg(), "line 1"));
-		ioasid_viommu_trace_close(t);
+		ioasid_virtio_iommu_trace_close(t);
 	}
 	{
-		struct ioasid_viommu_trace *t = NULL;
+		struct ioasid_virtio_iommu_trace *t = NULL;
 
-		assert_int_equal(ioasid_viommu_trace_open("/nonexistent/x", &t),
+		assert_int_equal(ioasid_virtio_iommu_trace_open("/nonexistent/x", &t),
 				 -ENOENT);
 	}
 }
@@ -493,23 +493,23 @@ static void test_trace_reader_rejects_nul(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char path[] = "/tmp/viommu-trace-XXXXXX";
-		struct ioasid_viommu_trace *t = NULL;
-		struct ioasid_viommu_trace_entry e = { .sz = sizeof(e) };
+		struct ioasid_virtio_iommu_trace *t = NULL;
+		struct ioasid_virtio_iommu_trace_entry e = { .sz = sizeof(e) };
 		int fd = mkstemp(path), rc;
 
 		assert_true(fd >= 0);
 		assert_int_equal(write(fd, cases[i].bytes, cases[i].len),
 				 (ssize_t)cases[i].len);
 		close(fd);
-		OK(ioasid_viommu_trace_open(path, &t));
+		OK(ioasid_virtio_iommu_trace_open(path, &t));
 		unlink(path);
-		while ((rc = ioasid_viommu_trace_next(t, &e)) > 0)
+		while ((rc = ioasid_virtio_iommu_trace_next(t, &e)) > 0)
 			;
 		assert_int_equal(rc, -EINVAL);
 		if (!strstr(ioasid_errmsg(), cases[i].where))
 			fail_msg("case %zu: \"%s\" does not say \"%s\"", i,
 				 ioasid_errmsg(), cases[i].where);
-		ioasid_viommu_trace_close(t);
+		ioasid_virtio_iommu_trace_close(t);
 	}
 }
 

@@ -17,7 +17,7 @@
 
 static unsigned long viommu_checks_run;
 
-static void viommu_check_or_abort(struct ioasid_viommu *v)
+static void viommu_check_or_abort(struct ioasid_virtio_iommu *v)
 {
 	/* A passing check writes no message: the caller's stays. */
 	viommu_checks_run++;

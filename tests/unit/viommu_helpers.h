@@ -12,7 +12,7 @@
 #include "helpers.h"
 #include "viommu_check.h"
 
-#include <ioasid/viommu.h>
+#include <ioasid/virtio-iommu.h>
 
 #define EP_NIC 0x18u   /* 0000:00:03.0, group 10 */
 #define EP_NVME 0x20u  /* 0000:00:04.0, group 11 */
@@ -26,39 +26,39 @@ enum { S_OK, S_IOERR, S_UNSUPP, S_DEVERR, S_INVAL, S_RANGE, S_NOENT,
 
 struct vfx {
 	struct ioasid_ctx *ctx;
-	struct ioasid_viommu *v;
+	struct ioasid_virtio_iommu *v;
 	struct ioasid_dev *nic, *nvme;
 	uint8_t *ram;
 	int notified;
 };
 
-static void vfx_notify(struct ioasid_viommu *v, void *data)
+static void vfx_notify(struct ioasid_virtio_iommu *v, void *data)
 {
 	(void)v;
 	((struct vfx *)data)->notified++;
 }
 
 /* The device of vfx_new() made with @o, before feature negotiation. */
-static inline void vfx_init(struct vfx *f, const struct ioasid_viommu_opts *o)
+static inline void vfx_init(struct vfx *f, const struct ioasid_virtio_iommu_opts *o)
 {
 	static const struct ioasid_resv_region msi = {
 		MSI_START, MSI_LAST, IOASID_RESV_MSI, 0 };
-	IOASID_OPTS(ioasid_viommu_endpoint_opts, eo, .resv = &msi,
+	IOASID_OPTS(ioasid_virtio_iommu_endpoint_opts, eo, .resv = &msi,
 		    .num_resv = 1);
 
 	f->ctx = sim_open(NULL);
-	OK(ioasid_viommu_create(f->ctx, o, &f->v));
+	OK(ioasid_virtio_iommu_create(f->ctx, o, &f->v));
 	f->ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_true(f->ram != MAP_FAILED);
-	OK(ioasid_viommu_add_ram(f->v, 0, RAM_SIZE / 2, f->ram));
-	OK(ioasid_viommu_add_ram(f->v, RAM_SIZE / 2, RAM_SIZE / 2,
+	OK(ioasid_virtio_iommu_add_ram(f->v, 0, RAM_SIZE / 2, f->ram));
+	OK(ioasid_virtio_iommu_add_ram(f->v, RAM_SIZE / 2, RAM_SIZE / 2,
 				 f->ram + RAM_SIZE / 2));
 	f->nic = dev_open_bound(f->ctx, "0000:00:03.0");
 	f->nvme = dev_open_bound(f->ctx, "0000:00:04.0");
-	OK(ioasid_viommu_add_endpoint(f->v, EP_NIC, f->nic, NULL));
-	OK(ioasid_viommu_add_endpoint(f->v, EP_NVME, f->nvme, NULL));
-	OK(ioasid_viommu_add_endpoint(f->v, EP_EMU, NULL, &eo));
+	OK(ioasid_virtio_iommu_add_endpoint(f->v, EP_NIC, f->nic, NULL));
+	OK(ioasid_virtio_iommu_add_endpoint(f->v, EP_NVME, f->nvme, NULL));
+	OK(ioasid_virtio_iommu_add_endpoint(f->v, EP_EMU, NULL, &eo));
 }
 
 static inline struct vfx *vfx_new(uint8_t bypass)
@@ -66,10 +66,10 @@ static inline struct vfx *vfx_new(uint8_t bypass)
 	struct vfx *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	IOASID_OPTS(ioasid_viommu_opts, o, .bypass = bypass,
+	IOASID_OPTS(ioasid_virtio_iommu_opts, o, .bypass = bypass,
 		    .event_notify = vfx_notify, .event_data = f);
 	vfx_init(f, &o);
-	OK(ioasid_viommu_set_features(f->v, ioasid_viommu_features(f->v)));
+	OK(ioasid_virtio_iommu_set_features(f->v, ioasid_virtio_iommu_features(f->v)));
 	return f;
 }
 
@@ -83,7 +83,7 @@ static inline int vfx_teardown(void **state)
 {
 	struct vfx *f = *state;
 
-	ioasid_viommu_destroy(f->v);
+	ioasid_virtio_iommu_destroy(f->v);
 	ioasid_ctx_close(f->ctx);
 	munmap(f->ram, RAM_SIZE);
 	free(f);
@@ -101,7 +101,7 @@ static inline int send_req(struct vfx *f, const uint8_t *req, size_t len,
 	uint32_t used = 12345;
 
 	memset(resp, 0xee, wlen);
-	OK(ioasid_viommu_handle_buffers(f->v, req, len, resp, wlen, &used));
+	OK(ioasid_virtio_iommu_handle_buffers(f->v, req, len, resp, wlen, &used));
 	assert_int_equal(used, wlen);
 	/* 22: tail.reserved zero. */
 	assert_int_equal(resp[wlen - 3] | resp[wlen - 2] | resp[wlen - 1], 0);

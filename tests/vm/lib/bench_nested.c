@@ -43,7 +43,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
-#include <ioasid/viommu.h>
+#include <ioasid/virtio-iommu.h>
 
 #include "le.h"
 #include "core.h"
@@ -102,16 +102,16 @@ static void relocate(uint8_t *req, uint32_t type)
 /* The trace's endpoint ids (ATTACH, DETACH, PROBE) in first-seen order. */
 static void scan_endpoints(const char *path, uint32_t *eps, uint32_t *num)
 {
-	struct ioasid_viommu_trace_entry e = { .sz = sizeof(e) };
-	struct ioasid_viommu_trace *t;
+	struct ioasid_virtio_iommu_trace_entry e = { .sz = sizeof(e) };
+	struct ioasid_virtio_iommu_trace *t;
 	int rc;
 
 	*num = 0;
-	VT_OK(ioasid_viommu_trace_open(path, &t));
-	while ((rc = ioasid_viommu_trace_next(t, &e)) == 1) {
+	VT_OK(ioasid_virtio_iommu_trace_open(path, &t));
+	while ((rc = ioasid_virtio_iommu_trace_next(t, &e)) == 1) {
 		bool known = false;
 
-		if (e.kind != IOASID_VIOMMU_TRACE_REQUEST ||
+		if (e.kind != IOASID_VIRTIO_IOMMU_TRACE_REQUEST ||
 		    (e.type != 1 && e.type != 2 && e.type != 5))
 			continue;
 		for (uint32_t i = 0; i < *num; i++)
@@ -122,18 +122,18 @@ static void scan_endpoints(const char *path, uint32_t *eps, uint32_t *num)
 		}
 	}
 	VT_OK(rc);
-	ioasid_viommu_trace_close(t);
+	ioasid_virtio_iommu_trace_close(t);
 }
 
 static void replay(const char *path, bool nested, unsigned int batch,
 		   struct result *res)
 {
-	IOASID_OPTS(ioasid_viommu_nested_opts, no, .region_gpa = REGION_GPA,
+	IOASID_OPTS(ioasid_virtio_iommu_nested_opts, no, .region_gpa = REGION_GPA,
 		    .region_size = REGION_SIZE, .region_hva = region);
-	struct ioasid_viommu_trace_entry e = { .sz = sizeof(e) };
+	struct ioasid_virtio_iommu_trace_entry e = { .sz = sizeof(e) };
 	struct ioasid_dev *devs[MAX_EPS];
-	struct ioasid_viommu_trace *t;
-	struct ioasid_viommu *v;
+	struct ioasid_virtio_iommu_trace *t;
+	struct ioasid_virtio_iommu *v;
 	struct ioasid_ctx *ctx = vt_kernel_ctx();
 	uint64_t t_map = 0, t_unmap = 0, in_batch = 0, calls0;
 	uint32_t eps[MAX_EPS], num_eps = 0;
@@ -142,8 +142,8 @@ static void replay(const char *path, bool nested, unsigned int batch,
 
 	memset(res, 0, sizeof(*res));
 	scan_endpoints(path, eps, &num_eps);
-	VT_OK(ioasid_viommu_create(ctx, NULL, &v));
-	VT_OK(ioasid_viommu_add_ram(v, RAM_GPA, RAM_SIZE, ram));
+	VT_OK(ioasid_virtio_iommu_create(ctx, NULL, &v));
+	VT_OK(ioasid_virtio_iommu_add_ram(v, RAM_GPA, RAM_SIZE, ram));
 	for (uint32_t i = 0; i < num_eps; i++) {
 		char name[16];
 		uint32_t dev_id;
@@ -151,20 +151,20 @@ static void replay(const char *path, bool nested, unsigned int batch,
 		snprintf(name, sizeof(name), "mock%u", i);
 		VT_OK(ioasid_dev_open(ctx, name, &devs[i]));
 		VT_OK(ioasid_dev_bind(devs[i], &dev_id));
-		VT_OK(ioasid_viommu_add_endpoint(v, eps[i], devs[i], NULL));
+		VT_OK(ioasid_virtio_iommu_add_endpoint(v, eps[i], devs[i], NULL));
 	}
 	if (nested) {
-		VT_OK(ioasid_viommu_enable_nested(v, &no));
+		VT_OK(ioasid_virtio_iommu_enable_nested(v, &no));
 		VT_OK(viommu_nested_use_selftest_format(v));
 	}
-	VT_OK(ioasid_viommu_set_features(v, ioasid_viommu_features(v)));
-	VT_OK(ioasid_viommu_trace_open(path, &t));
+	VT_OK(ioasid_virtio_iommu_set_features(v, ioasid_virtio_iommu_features(v)));
+	VT_OK(ioasid_virtio_iommu_trace_open(path, &t));
 	calls0 = ioctl_calls;
-	while ((rc = ioasid_viommu_trace_next(t, &e)) == 1) {
+	while ((rc = ioasid_virtio_iommu_trace_next(t, &e)) == 1) {
 		uint64_t t0, t1;
 		uint32_t used = 0;
 
-		if (e.kind != IOASID_VIOMMU_TRACE_REQUEST)
+		if (e.kind != IOASID_VIRTIO_IOMMU_TRACE_REQUEST)
 			continue;
 		VT_CHECK(e.req_len <= sizeof(req) && e.resp_len <= sizeof(resp),
 			 "request of %zu/%zu bytes", (size_t)e.req_len,
@@ -172,12 +172,12 @@ static void replay(const char *path, bool nested, unsigned int batch,
 		memcpy(req, e.req, e.req_len);
 		relocate(req, e.type);
 		t0 = vt_now_ns();
-		VT_OK(ioasid_viommu_handle_buffers(v, req, e.req_len, resp,
+		VT_OK(ioasid_virtio_iommu_handle_buffers(v, req, e.req_len, resp,
 						   e.resp_len, &used));
 		/* The kick's end: invalidations go out before the used ring
 		 * (nothing to do in shadow mode). */
 		if (++in_batch == batch) {
-			if (ioasid_viommu_flush(v)) {
+			if (ioasid_virtio_iommu_flush(v)) {
 				vt_say("flush: %s", ioasid_errmsg());
 				res->not_ok++;
 			}
@@ -200,10 +200,10 @@ static void replay(const char *path, bool nested, unsigned int batch,
 		}
 	}
 	VT_OK(rc);
-	if (ioasid_viommu_flush(v))
+	if (ioasid_virtio_iommu_flush(v))
 		res->not_ok++;
 	res->calls = ioctl_calls - calls0;
-	ioasid_viommu_trace_close(t);
+	ioasid_virtio_iommu_trace_close(t);
 	res->ns_per_pair = (double)(t_map + t_unmap) /
 			   (double)(res->maps < res->unmaps ? res->maps : res->unmaps);
 	/* Which mode the domains really had: a nested run that fell back to
@@ -211,12 +211,12 @@ static void replay(const char *path, bool nested, unsigned int batch,
 	for (uint32_t d = 1; d < 64; d++) {
 		uint32_t mode;
 
-		if (ioasid_viommu_domain_mode(v, d, &mode))
+		if (ioasid_virtio_iommu_domain_mode(v, d, &mode))
 			continue;
 		res->domains++;
-		res->nested_domains += mode == IOASID_VIOMMU_MODE_NESTED;
+		res->nested_domains += mode == IOASID_VIRTIO_IOMMU_MODE_NESTED;
 	}
-	ioasid_viommu_destroy(v);
+	ioasid_virtio_iommu_destroy(v);
 	for (uint32_t i = 0; i < num_eps; i++)
 		ioasid_dev_close(devs[i]);
 	ioasid_ctx_close(ctx);

@@ -302,10 +302,10 @@ static void scenario_viommu(void)
 	parent = hwpt_flags(d0, ioas, IOASID_HWPT_ALLOC_NEST_PARENT);
 	plain = hwpt_flags(d0, ioas, 0);
 
-	VT_ERR(EOPNOTSUPP, ioasid_viommu_obj_alloc(d0, parent, 0, &x));
-	VT_ERR(EINVAL, ioasid_viommu_obj_alloc(d0, plain, IOASID_VIOMMU_TYPE_SELFTEST,
+	VT_ERR(EOPNOTSUPP, ioasid_viommu_alloc(d0, parent, 0, &x));
+	VT_ERR(EINVAL, ioasid_viommu_alloc(d0, plain, IOASID_VIOMMU_TYPE_SELFTEST,
 					       &x));
-	VT_OK(ioasid_viommu_obj_alloc(d0, parent, IOASID_VIOMMU_TYPE_SELFTEST, &vi));
+	VT_OK(ioasid_viommu_alloc(d0, parent, IOASID_VIOMMU_TYPE_SELFTEST, &vi));
 	seen(vi);
 
 	VT_OK(ioasid_vdevice_alloc(d0, vi, 0x10, &vd0));
@@ -332,7 +332,7 @@ static void scenario_viommu(void)
 			   sizeof(selftest_data), &nested));
 	seen(nested);
 	VT_OK(ioasid_dev_attach(d0, nested, NULL));
-	VT_ERR(EBUSY, ioasid_viommu_obj_destroy(ctx, vi));
+	VT_ERR(EBUSY, ioasid_viommu_destroy(ctx, vi));
 
 	num = 4;
 	VT_OK(ioasid_veventq_read(ctx, q, ev, &num));
@@ -397,7 +397,7 @@ static void scenario_viommu(void)
 	 * iommufd closes (iommufd_device_remove_vdev() tombstones it). */
 	ioasid_dev_close(d1);
 	VT_ERR(ENOENT, ioasid_vdevice_destroy(ctx, vd1));
-	VT_OK(ioasid_viommu_obj_destroy(ctx, vi));
+	VT_OK(ioasid_viommu_destroy(ctx, vi));
 	VT_OK(ioasid_hwpt_destroy(ctx, plain));
 	VT_OK(ioasid_hwpt_destroy(ctx, parent));
 	ioasid_dev_close(d0);
@@ -590,7 +590,7 @@ static void scenario_close_all(void)
 
 	ioas = ioas_with_buf(ctx);
 	parent = hwpt_flags(d, ioas, IOASID_HWPT_ALLOC_NEST_PARENT);
-	VT_OK(ioasid_viommu_obj_alloc(d, parent, IOASID_VIOMMU_TYPE_SELFTEST, &vi));
+	VT_OK(ioasid_viommu_alloc(d, parent, IOASID_VIOMMU_TYPE_SELFTEST, &vi));
 	VT_OK(ioasid_vdevice_alloc(d, vi, 3, &vd));
 	VT_OK(ioasid_veventq_alloc(ctx, vi, IOASID_VEVENTQ_TYPE_SELFTEST, 4, &q,
 				   NULL));

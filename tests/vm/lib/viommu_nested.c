@@ -8,15 +8,15 @@
  *    selftest data type; the VT-d tables are written but not walked by
  *    the mock).  An endpoint's nested HWPT carries the device's fault
  *    queue; I/O page faults raised with IOMMU_TEST_OP_TRIGGER_IOPF come
- *    out of ioasid_viommu_handle_host_faults() as virtio-iommu fault
+ *    out of ioasid_virtio_iommu_handle_host_faults() as virtio-iommu fault
  *    reports (every byte checked), and the kernel shows each fault group
  *    answered: its cookie is no longer pending (a response naming it is
  *    refused) and the next fault reuses the lowest cookie.
  *
  * 2. Save/restore.  Two devices on two iommufds, the same endpoint ids on
  *    different mocks, guest RAM in different buffers.  After the guest's
- *    requests on the first, ioasid_viommu_save() and
- *    ioasid_viommu_restore() into the second; the kernel then shows the
+ *    requests on the first, ioasid_virtio_iommu_save() and
+ *    ioasid_virtio_iommu_restore() into the second; the kernel then shows the
  *    same mappings on the second device's host objects:
  *    IOMMU_TEST_OP_MD_CHECK_MAP of every mapping to the second device's
  *    RAM (shadow), or of guest RAM and the table region in the nest
@@ -37,7 +37,7 @@
 #include <linux/iommufd.h>
 
 #include <ioasid/testing.h>
-#include <ioasid/viommu.h>
+#include <ioasid/virtio-iommu.h>
 
 #include "core.h"
 #include "kernel.h"
@@ -62,12 +62,12 @@
 #define EP_B 0x18u
 
 /* One request; the status byte of the reply. */
-static int submit(struct ioasid_viommu *v, const uint8_t *req, size_t len)
+static int submit(struct ioasid_virtio_iommu *v, const uint8_t *req, size_t len)
 {
 	uint8_t tail[4] = { 0xff, 0xff, 0xff, 0xff };
 	uint32_t used = 0;
 
-	VT_OK(ioasid_viommu_handle_buffers(v, req, len, tail, sizeof(tail),
+	VT_OK(ioasid_virtio_iommu_handle_buffers(v, req, len, tail, sizeof(tail),
 					   &used));
 	VT_CHECK(used == 4, "used length %u", used);
 	return tail[0];
@@ -122,12 +122,12 @@ static bool mock_maps(struct ioasid_ctx *ctx, uint32_t hwpt, uint64_t iova,
 	return ioasid_kernel_mock_check_map(ctx->be, hwpt, iova, len, va) == 0;
 }
 
-static void set_nested(struct ioasid_viommu *v, void *region)
+static void set_nested(struct ioasid_virtio_iommu *v, void *region)
 {
-	IOASID_OPTS(ioasid_viommu_nested_opts, no, .region_gpa = REGION_GPA,
+	IOASID_OPTS(ioasid_virtio_iommu_nested_opts, no, .region_gpa = REGION_GPA,
 		    .region_size = REGION_SIZE, .region_hva = region);
 
-	VT_OK(ioasid_viommu_enable_nested(v, &no));
+	VT_OK(ioasid_virtio_iommu_enable_nested(v, &no));
 	VT_OK(viommu_nested_use_selftest_format(v));
 }
 
@@ -136,7 +136,7 @@ static void set_nested(struct ioasid_viommu *v, void *region)
 
 static unsigned int notified;
 
-static void on_event(struct ioasid_viommu *v, void *data)
+static void on_event(struct ioasid_virtio_iommu *v, void *data)
 {
 	(void)v;
 	(void)data;
@@ -163,7 +163,7 @@ static int raw_respond(int fd, uint32_t cookie)
 
 static void scenario_faults(void)
 {
-	IOASID_OPTS(ioasid_viommu_opts, opts, .event_notify = on_event);
+	IOASID_OPTS(ioasid_virtio_iommu_opts, opts, .event_notify = on_event);
 	static const struct {
 		uint32_t grpid, perm, flags;
 		uint64_t addr;
@@ -174,13 +174,13 @@ static void scenario_faults(void)
 		  FAULT_F_READ | FAULT_F_WRITE, 0x7ffff000 },
 	};
 	struct ioasid_ctx *ctx = vt_kernel_ctx();
-	struct ioasid_viommu_stats st = { .sz = sizeof(st) };
+	struct ioasid_virtio_iommu_stats st = { .sz = sizeof(st) };
 	struct viommu_nested_host h;
 	struct iommu_hwpt_pgfault rec[4];
-	struct ioasid_viommu *v;
+	struct ioasid_virtio_iommu *v;
 	struct ioasid_dev *dev;
 	uint8_t *ram = alloc_mem(RAM_SIZE, 0), *region = alloc_mem(REGION_SIZE, 0);
-	uint8_t ev[IOASID_VIOMMU_FAULT_SIZE + 8];
+	uint8_t ev[IOASID_VIRTIO_IOMMU_FAULT_SIZE + 8];
 	uint32_t mode, first_free;
 	int ffd, n;
 	ssize_t got;
@@ -188,14 +188,14 @@ static void scenario_faults(void)
 	vt_say("scenario: faults");
 	first_free = lowest_free_id(ctx);
 	dev = mock_open(ctx, "mock0");
-	VT_OK(ioasid_viommu_create(ctx, &opts, &v));
-	VT_OK(ioasid_viommu_add_ram(v, RAM_GPA, RAM_SIZE, ram));
-	VT_OK(ioasid_viommu_add_endpoint(v, EP_A, dev, NULL));
+	VT_OK(ioasid_virtio_iommu_create(ctx, &opts, &v));
+	VT_OK(ioasid_virtio_iommu_add_ram(v, RAM_GPA, RAM_SIZE, ram));
+	VT_OK(ioasid_virtio_iommu_add_endpoint(v, EP_A, dev, NULL));
 	set_nested(v, region);
-	VT_OK(ioasid_viommu_set_features(v, ioasid_viommu_features(v)));
+	VT_OK(ioasid_virtio_iommu_set_features(v, ioasid_virtio_iommu_features(v)));
 	VT_CHECK(attach(v, 1, EP_A) == S_OK, "ATTACH");
-	VT_OK(ioasid_viommu_domain_mode(v, 1, &mode));
-	VT_CHECK(mode == IOASID_VIOMMU_MODE_NESTED, "domain 1 mode %u", mode);
+	VT_OK(ioasid_virtio_iommu_domain_mode(v, 1, &mode));
+	VT_CHECK(mode == IOASID_VIRTIO_IOMMU_MODE_NESTED, "domain 1 mode %u", mode);
 	VT_OK(viommu_nested_domain_host(v, 1, &h));
 	VT_CHECK(h.fault_id && h.hwpt && h.hwpt_faults &&
 			 ioasid_dev_hwpt_id(dev) == h.hwpt,
@@ -203,26 +203,26 @@ static void scenario_faults(void)
 		 h.fault_id, h.hwpt, h.hwpt_faults, ioasid_dev_hwpt_id(dev));
 	vt_say("  mock0 on nested hwpt %u (parent %u) with fault queue %u",
 	       h.hwpt, h.parent, h.fault_id);
-	ffd = VT_OK(ioasid_viommu_host_fault_fd(v));
+	ffd = VT_OK(ioasid_virtio_iommu_host_fault_fd(v));
 	VT_CHECK(!fd_readable(ffd), "fault fd readable before any fault");
-	VT_CHECK(ioasid_viommu_handle_host_faults(v) == 0, "faults before any");
+	VT_CHECK(ioasid_virtio_iommu_handle_host_faults(v) == 0, "faults before any");
 
 	for (int i = 0; i < 3; i++)
 		VT_OK(ioasid_test_iopf(dev, 0, raise[i].grpid, raise[i].perm,
 				       raise[i].addr));
 	VT_CHECK(fd_readable(ffd), "fault fd not readable after 3 IOPFs");
-	n = ioasid_viommu_handle_host_faults(v);
+	n = ioasid_virtio_iommu_handle_host_faults(v);
 	VT_CHECK(n == 3, "handle_host_faults: %d (%s)", n, ioasid_errmsg());
 	VT_CHECK(!fd_readable(ffd), "fault fd still readable");
-	VT_OK(ioasid_viommu_get_stats(v, &st));
+	VT_OK(ioasid_virtio_iommu_get_stats(v, &st));
 	VT_CHECK(notified == 3 && st.faults == 3 && st.events_pending == 3,
 		 "notified %u, faults %llu, pending %u", notified,
 		 (unsigned long long)st.faults, st.events_pending);
 
 	for (int i = 0; i < 3; i++) {
 		memset(ev, 0xa5, sizeof(ev));
-		n = ioasid_viommu_event_pop(v, ev, sizeof(ev));
-		VT_CHECK(n == IOASID_VIOMMU_FAULT_SIZE, "event %d: %d bytes", i, n);
+		n = ioasid_virtio_iommu_event_pop(v, ev, sizeof(ev));
+		VT_CHECK(n == IOASID_VIRTIO_IOMMU_FAULT_SIZE, "event %d: %d bytes", i, n);
 		vt_say("  report %d: reason %u flags 0x%x endpoint 0x%x address 0x%llx",
 		       i, ev[0], le32_get(ev + 4), le32_get(ev + 8),
 		       (unsigned long long)le64_get(ev + 16));
@@ -236,10 +236,10 @@ static void scenario_faults(void)
 			 le32_get(ev + 8));
 		VT_CHECK(le64_get(ev + 16) == raise[i].addr, "address 0x%llx",
 			 (unsigned long long)le64_get(ev + 16));
-		VT_CHECK(ev[IOASID_VIOMMU_FAULT_SIZE] == 0xa5,
+		VT_CHECK(ev[IOASID_VIRTIO_IOMMU_FAULT_SIZE] == 0xa5,
 			 "wrote past the report");
 	}
-	VT_CHECK(ioasid_viommu_event_pop(v, ev, sizeof(ev)) == 0,
+	VT_CHECK(ioasid_virtio_iommu_event_pop(v, ev, sizeof(ev)) == 0,
 		 "a fourth report");
 
 	/* The kernel's side: the three groups were read (cookies 1-3, the
@@ -264,14 +264,14 @@ static void scenario_faults(void)
 
 	/* Once more through the library after the raw round. */
 	VT_OK(ioasid_test_iopf(dev, 0, 4, IOASID_FAULT_PERM_WRITE, 0x20004000));
-	VT_CHECK(ioasid_viommu_handle_host_faults(v) == 1, "one more fault");
-	VT_CHECK(ioasid_viommu_event_pop(v, ev, sizeof(ev)) ==
-				 IOASID_VIOMMU_FAULT_SIZE &&
+	VT_CHECK(ioasid_virtio_iommu_handle_host_faults(v) == 1, "one more fault");
+	VT_CHECK(ioasid_virtio_iommu_event_pop(v, ev, sizeof(ev)) ==
+				 IOASID_VIRTIO_IOMMU_FAULT_SIZE &&
 			 le64_get(ev + 16) == 0x20004000,
 		 "the fifth report");
 	VT_CHECK(raw_respond(ffd, 1) == -EINVAL, "cookie 1 pending after handling");
 
-	ioasid_viommu_destroy(v);
+	ioasid_virtio_iommu_destroy(v);
 	ioasid_dev_close(dev);
 	expect_no_objects(ctx, first_free, 32, "faults, after destroy");
 	ioasid_ctx_close(ctx);
@@ -309,7 +309,7 @@ struct side {
 	const char *name;
 	struct ioasid_ctx *ctx;
 	struct ioasid_dev *dev[2]; /* EP_A, EP_B */
-	struct ioasid_viommu *v;
+	struct ioasid_virtio_iommu *v;
 	uint8_t *ram, *region;
 };
 
@@ -322,17 +322,17 @@ static void side_open(struct side *s, const char *name, const char *mock_a,
 	s->region = alloc_mem(REGION_SIZE, 0);
 	s->dev[0] = mock_open(s->ctx, mock_a);
 	s->dev[1] = mock_open(s->ctx, mock_b);
-	VT_OK(ioasid_viommu_create(s->ctx, NULL, &s->v));
-	VT_OK(ioasid_viommu_add_ram(s->v, RAM_GPA, RAM_SIZE, s->ram));
-	VT_OK(ioasid_viommu_add_endpoint(s->v, EP_A, s->dev[0], NULL));
-	VT_OK(ioasid_viommu_add_endpoint(s->v, EP_B, s->dev[1], NULL));
+	VT_OK(ioasid_virtio_iommu_create(s->ctx, NULL, &s->v));
+	VT_OK(ioasid_virtio_iommu_add_ram(s->v, RAM_GPA, RAM_SIZE, s->ram));
+	VT_OK(ioasid_virtio_iommu_add_endpoint(s->v, EP_A, s->dev[0], NULL));
+	VT_OK(ioasid_virtio_iommu_add_endpoint(s->v, EP_B, s->dev[1], NULL));
 	if (nested)
 		set_nested(s->v, s->region);
 }
 
 static void side_close(struct side *s)
 {
-	ioasid_viommu_destroy(s->v);
+	ioasid_virtio_iommu_destroy(s->v);
 	ioasid_dev_close(s->dev[0]);
 	ioasid_dev_close(s->dev[1]);
 	ioasid_ctx_close(s->ctx);
@@ -514,15 +514,15 @@ static uint8_t *record(uint8_t *s, size_t len, uint16_t type)
 static void expect_untouched(const struct side *s, uint32_t free_id,
 			     const uint32_t hwpt_before[2], const char *what)
 {
-	struct ioasid_viommu_stats st = { .sz = sizeof(st) };
+	struct ioasid_virtio_iommu_stats st = { .sz = sizeof(st) };
 	uint32_t mode;
 
-	VT_OK(ioasid_viommu_get_stats(s->v, &st));
+	VT_OK(ioasid_virtio_iommu_get_stats(s->v, &st));
 	VT_CHECK(st.domains == 0 && st.mappings == 0 && st.events_pending == 0,
 		 "%s: %u domains, %llu mappings, %u events after the refusal",
 		 what, st.domains, (unsigned long long)st.mappings,
 		 st.events_pending);
-	VT_ERR(ENOENT, ioasid_viommu_domain_mode(s->v, 1, &mode));
+	VT_ERR(ENOENT, ioasid_virtio_iommu_domain_mode(s->v, 1, &mode));
 	for (int i = 0; i < 2; i++)
 		VT_CHECK(ioasid_dev_hwpt_id(s->dev[i]) == hwpt_before[i],
 			 "%s: device %d moved from hwpt %u to %u", what, i,
@@ -537,7 +537,7 @@ static void refuse(struct side *s, const uint8_t *stream, size_t len,
 		   int err, uint32_t free_id, const uint32_t hwpt_before[2],
 		   const char *what)
 {
-	int rc = ioasid_viommu_restore(s->v, stream, len);
+	int rc = ioasid_virtio_iommu_restore(s->v, stream, len);
 
 	VT_CHECK(rc == -err, "%s: restore returned %d (%s), want %d", what, rc,
 		 ioasid_errmsg(), -err);
@@ -558,25 +558,25 @@ static void scenario_migrate(bool nested)
 	vt_say("scenario: save/restore, %s mode", name);
 	side_open(&src, "source", "mock0", "mock1", nested, 0x11);
 	side_open(&dst, "destination", "mock2", "mock3", nested, 0x22);
-	VT_OK(ioasid_viommu_set_features(src.v, ioasid_viommu_features(src.v)));
+	VT_OK(ioasid_virtio_iommu_set_features(src.v, ioasid_virtio_iommu_features(src.v)));
 	VT_CHECK(attach(src.v, 1, EP_A) == S_OK, "ATTACH A");
 	VT_CHECK(attach(src.v, 2, EP_B) == S_OK, "ATTACH B");
 	for (size_t i = 0; i < NUM_MAPS; i++)
 		VT_CHECK(map(src.v, maps[i].domain, maps[i].iova, maps[i].len,
 			     maps[i].gpa, maps[i].flags) == S_OK,
 			 "MAP %zu", i);
-	VT_OK(ioasid_viommu_flush(src.v));
+	VT_OK(ioasid_virtio_iommu_flush(src.v));
 	if (nested)
 		check_nest_parents(&src);
 	else
 		check_shadow_maps(&src, NULL);
 
-	VT_CHECK(ioasid_viommu_save(src.v, NULL, 0, &len) == -EMSGSIZE && len,
+	VT_CHECK(ioasid_virtio_iommu_save(src.v, NULL, 0, &len) == -EMSGSIZE && len,
 		 "size query: %zu", len);
 	stream = malloc(len);
 	bad = malloc(len);
 	VT_CHECK(stream && bad, "malloc");
-	VT_OK(ioasid_viommu_save(src.v, stream, len, &len2));
+	VT_OK(ioasid_virtio_iommu_save(src.v, stream, len, &len2));
 	VT_CHECK(len2 == len, "saved %zu of %zu bytes", len2, len);
 
 	/* Refusals first, each leaving the destination as it was. */
@@ -605,7 +605,7 @@ static void scenario_migrate(bool nested)
 	 * is gone, so pinning it fails; everything built is undone. */
 	VT_CHECK(munmap(dst.ram + 0x3000, PAGE) == 0, "munmap");
 	{
-		int rc = ioasid_viommu_restore(dst.v, stream, len);
+		int rc = ioasid_virtio_iommu_restore(dst.v, stream, len);
 
 		const char *why = strstr(ioasid_errmsg(), "host state: ");
 
@@ -622,11 +622,11 @@ static void scenario_migrate(bool nested)
 		 "mmap: %s", strerror(errno));
 	memset(dst.ram + 0x3000, 0x22, PAGE);
 
-	VT_OK(ioasid_viommu_restore(dst.v, stream, len));
+	VT_OK(ioasid_virtio_iommu_restore(dst.v, stream, len));
 	for (uint32_t d = 1; d <= 2; d++) {
-		VT_OK(ioasid_viommu_domain_mode(dst.v, d, &mode));
-		VT_CHECK(mode == (nested ? IOASID_VIOMMU_MODE_NESTED
-					 : IOASID_VIOMMU_MODE_SHADOW),
+		VT_OK(ioasid_virtio_iommu_domain_mode(dst.v, d, &mode));
+		VT_CHECK(mode == (nested ? IOASID_VIRTIO_IOMMU_MODE_NESTED
+					 : IOASID_VIRTIO_IOMMU_MODE_SHADOW),
 			 "domain %u mode %u", d, mode);
 	}
 	if (nested) {
@@ -645,7 +645,7 @@ static void scenario_migrate(bool nested)
 		vt_say("  every host-backed mapping is in the destination's mock hwpts, to its RAM");
 	}
 	/* The same state: a re-save gives the same bytes. */
-	VT_OK(ioasid_viommu_save(dst.v, bad, len, &len2));
+	VT_OK(ioasid_virtio_iommu_save(dst.v, bad, len, &len2));
 	VT_CHECK(len2 == len && !memcmp(bad, stream, len),
 		 "re-saved stream differs (%zu bytes)", len2);
 
@@ -659,14 +659,14 @@ static void scenario_migrate(bool nested)
 		/* Not invalidated before the flush, then invalidated. */
 		VT_OK(ioasid_test_check_iotlb(dst.ctx, h.hwpt, 0,
 					      IOASID_TEST_IOTLB_DEFAULT));
-		VT_OK(ioasid_viommu_flush(dst.v));
+		VT_OK(ioasid_virtio_iommu_flush(dst.v));
 		VT_OK(ioasid_test_check_iotlb(dst.ctx, h.hwpt, 0, 0));
 		compare_tables(&src, &dst, gone);
 		check_nest_parents(&dst);
 		vt_say("  UNMAP: gone from the destination's tables, invalidation reached nested hwpt %u",
 		       h.hwpt);
 	} else {
-		VT_OK(ioasid_viommu_flush(dst.v));
+		VT_OK(ioasid_virtio_iommu_flush(dst.v));
 		check_shadow_maps(&dst, gone);
 		vt_say("  UNMAP: the destination's hwpt no longer maps 0x%llx, the rest stays",
 		       (unsigned long long)maps[0].iova);

@@ -5,7 +5,7 @@
  * viommu_nested.c).  Header only.
  *
  * The including test defines how a request reaches the device:
- *     static int submit(struct ioasid_viommu *v, const uint8_t *req,
+ *     static int submit(struct ioasid_virtio_iommu *v, const uint8_t *req,
  *                       size_t len);
  * returning the status byte of the reply (viommu_shadow.c splits each
  * request over two buffers, viommu_nested.c hands over one).
@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <ioasid/viommu.h>
+#include <ioasid/virtio-iommu.h>
 
 #include "le.h"
 
@@ -31,9 +31,9 @@
 #define MAP_WRITE 2u
 #define MAP_MMIO 4u
 
-static int submit(struct ioasid_viommu *v, const uint8_t *req, size_t len);
+static int submit(struct ioasid_virtio_iommu *v, const uint8_t *req, size_t len);
 
-static inline int attach(struct ioasid_viommu *v, uint32_t domain, uint32_t ep)
+static inline int attach(struct ioasid_virtio_iommu *v, uint32_t domain, uint32_t ep)
 {
 	uint8_t req[20] = { T_ATTACH };
 
@@ -42,7 +42,7 @@ static inline int attach(struct ioasid_viommu *v, uint32_t domain, uint32_t ep)
 	return submit(v, req, sizeof(req));
 }
 
-static inline int detach(struct ioasid_viommu *v, uint32_t domain, uint32_t ep)
+static inline int detach(struct ioasid_virtio_iommu *v, uint32_t domain, uint32_t ep)
 {
 	uint8_t req[20] = { T_DETACH };
 
@@ -52,7 +52,7 @@ static inline int detach(struct ioasid_viommu *v, uint32_t domain, uint32_t ep)
 }
 
 /* [@iova, @iova + @len) -> @gpa */
-static inline int map(struct ioasid_viommu *v, uint32_t domain, uint64_t iova,
+static inline int map(struct ioasid_virtio_iommu *v, uint32_t domain, uint64_t iova,
 		      uint64_t len, uint64_t gpa, uint32_t flags)
 {
 	uint8_t req[36] = { T_MAP };
@@ -65,7 +65,7 @@ static inline int map(struct ioasid_viommu *v, uint32_t domain, uint64_t iova,
 	return submit(v, req, sizeof(req));
 }
 
-static inline int unmap(struct ioasid_viommu *v, uint32_t domain,
+static inline int unmap(struct ioasid_virtio_iommu *v, uint32_t domain,
 			uint64_t iova, uint64_t len)
 {
 	uint8_t req[28] = { T_UNMAP };

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The virtio-iommu device model in shadow mode on the real kernel (issue
- * 5, item 9).  Guest requests go through ioasid_viommu_handle_request()
+ * 5, item 9).  Guest requests go through ioasid_virtio_iommu_handle_request()
  * as a VMM's request queue would hand them over, with a buffer the test
  * registers as guest RAM:
  *
@@ -19,7 +19,7 @@
 #include <sys/mman.h>
 #include <sys/uio.h>
 
-#include <ioasid/viommu.h>
+#include <ioasid/virtio-iommu.h>
 
 #include "edu.h"
 #include "core.h"
@@ -34,7 +34,7 @@ static struct ioasid_ctx *ctx;
 
 /* One request, split over two readable buffers the way a driver may
  * chain descriptors; returns the status byte of the reply. */
-static int submit(struct ioasid_viommu *v, const uint8_t *req, size_t len)
+static int submit(struct ioasid_virtio_iommu *v, const uint8_t *req, size_t len)
 {
 	uint8_t tail[4] = { 0xff, 0xff, 0xff, 0xff };
 	struct iovec out[2] = { { (void *)req, 4 },
@@ -42,17 +42,17 @@ static int submit(struct ioasid_viommu *v, const uint8_t *req, size_t len)
 	struct iovec in = { tail, sizeof(tail) };
 	uint32_t used = 0;
 
-	VT_OK(ioasid_viommu_handle_request(v, out, 2, &in, 1, &used));
+	VT_OK(ioasid_virtio_iommu_handle_request(v, out, 2, &in, 1, &used));
 	VT_CHECK(used == 4, "used length %u", used);
 	return tail[0];
 }
 
-static struct ioasid_viommu *new_viommu(void)
+static struct ioasid_virtio_iommu *new_viommu(void)
 {
-	IOASID_OPTS(ioasid_viommu_opts, opts);
-	struct ioasid_viommu *v = NULL;
+	IOASID_OPTS(ioasid_virtio_iommu_opts, opts);
+	struct ioasid_virtio_iommu *v = NULL;
 
-	VT_OK(ioasid_viommu_create(ctx, &opts, &v));
+	VT_OK(ioasid_virtio_iommu_create(ctx, &opts, &v));
 	return v;
 }
 
@@ -85,7 +85,7 @@ static bool mock_maps(uint32_t hwpt, uint64_t iova, uint64_t len,
 static void test_mock(void)
 {
 	struct ioasid_dev *a = NULL, *b = NULL;
-	struct ioasid_viommu *v;
+	struct ioasid_virtio_iommu *v;
 	uint32_t ioas = 0, ha, hb;
 	uint8_t *ram;
 	int rc;
@@ -104,15 +104,15 @@ static void test_mock(void)
 
 	v = new_viommu();
 	ram = guest_ram();
-	VT_OK(ioasid_viommu_add_ram(v, MOCK_GPA, RAM_SIZE, ram));
-	VT_OK(ioasid_viommu_add_endpoint(v, EP_MOCK_A, a, NULL));
-	VT_OK(ioasid_viommu_add_endpoint(v, EP_MOCK_B, b, NULL));
-	VT_OK(ioasid_viommu_set_features(v, ioasid_viommu_features(v)));
+	VT_OK(ioasid_virtio_iommu_add_ram(v, MOCK_GPA, RAM_SIZE, ram));
+	VT_OK(ioasid_virtio_iommu_add_endpoint(v, EP_MOCK_A, a, NULL));
+	VT_OK(ioasid_virtio_iommu_add_endpoint(v, EP_MOCK_B, b, NULL));
+	VT_OK(ioasid_virtio_iommu_set_features(v, ioasid_virtio_iommu_features(v)));
 
 	/* Both endpoints in domain 1: one IOAS, both attached to it. */
 	VT_CHECK(attach(v, 1, EP_MOCK_A) == S_OK, "ATTACH a");
 	VT_CHECK(attach(v, 1, EP_MOCK_B) == S_OK, "ATTACH b");
-	VT_OK(ioasid_viommu_domain_ioas(v, 1, &ioas));
+	VT_OK(ioasid_virtio_iommu_domain_ioas(v, 1, &ioas));
 	VT_CHECK(ioasid_dev_pt_id(a) == ioas && ioasid_dev_pt_id(b) == ioas,
 		 "devices on %u and %u, domain IOAS %u", ioasid_dev_pt_id(a),
 		 ioasid_dev_pt_id(b), ioas);
@@ -168,7 +168,7 @@ static void test_mock(void)
 	VT_CHECK(detach(v, 1, EP_MOCK_A) == S_OK, "DETACH a");
 	VT_CHECK(detach(v, 1, EP_MOCK_B) == S_OK, "DETACH b");
 
-	ioasid_viommu_destroy(v);
+	ioasid_virtio_iommu_destroy(v);
 	ioasid_dev_close(a);
 	ioasid_dev_close(b);
 	munmap(ram, RAM_SIZE);
@@ -200,12 +200,12 @@ static void check_rest(const uint8_t *ram, uint64_t gpa, uint64_t len,
 
 static void test_edu(void)
 {
-	struct ioasid_viommu *v;
+	struct ioasid_virtio_iommu *v;
 	struct ioasid_dev *dev = NULL;
 	volatile uint8_t *bar;
 	char bdf[IOASID_NAME_MAX];
 	uint32_t ioas = 0;
-	uint8_t *ram, cfg[IOASID_VIOMMU_CONFIG_SIZE];
+	uint8_t *ram, cfg[IOASID_VIRTIO_IOMMU_CONFIG_SIZE];
 	uint64_t mask = 0;
 	size_t bar_size;
 	int devfd;
@@ -219,10 +219,10 @@ static void test_edu(void)
 
 	v = new_viommu();
 	ram = guest_ram();
-	VT_OK(ioasid_viommu_add_ram(v, EDU_GPA, RAM_SIZE, ram));
-	VT_OK(ioasid_viommu_add_endpoint(v, EP_EDU, dev, NULL));
-	VT_OK(ioasid_viommu_set_features(v, ioasid_viommu_features(v)));
-	VT_OK(ioasid_viommu_config_read(v, 0, cfg, sizeof(cfg)));
+	VT_OK(ioasid_virtio_iommu_add_ram(v, EDU_GPA, RAM_SIZE, ram));
+	VT_OK(ioasid_virtio_iommu_add_endpoint(v, EP_EDU, dev, NULL));
+	VT_OK(ioasid_virtio_iommu_set_features(v, ioasid_virtio_iommu_features(v)));
+	VT_OK(ioasid_virtio_iommu_config_read(v, 0, cfg, sizeof(cfg)));
 	for (int i = 7; i >= 0; i--)
 		mask = mask << 8 | cfg[i];
 	vt_say("edu %s is endpoint 0x%x; page_size_mask 0x%llx", bdf, EP_EDU,
@@ -232,7 +232,7 @@ static void test_edu(void)
 
 	/* The guest's driver attaches edu and maps its two buffers. */
 	VT_CHECK(attach(v, 1, EP_EDU) == S_OK, "ATTACH");
-	VT_OK(ioasid_viommu_domain_ioas(v, 1, &ioas));
+	VT_OK(ioasid_virtio_iommu_domain_ioas(v, 1, &ioas));
 	VT_CHECK(ioasid_dev_pt_id(dev) == ioas, "edu on %u, domain IOAS %u",
 		 ioasid_dev_pt_id(dev), ioas);
 	VT_CHECK(map(v, 1, IOVA_SRC, PAGE, EDU_GPA + GPA_SRC, MAP_READ) == S_OK,
@@ -280,7 +280,7 @@ static void test_edu(void)
 
 	munmap((void *)bar, bar_size);
 	VT_CHECK(detach(v, 1, EP_EDU) == S_OK, "DETACH");
-	ioasid_viommu_destroy(v);
+	ioasid_virtio_iommu_destroy(v);
 	ioasid_dev_close(dev);
 	VT_OK(ioasid_dev_set_driver(ctx, bdf, NULL, NULL));
 	munmap(ram, RAM_SIZE);

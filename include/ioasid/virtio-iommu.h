@@ -11,8 +11,8 @@
  *
  * Endpoints are either physical (a bound library device, struct
  * ioasid_dev) or emulated (devices the VMM implements, which translate
- * their DMA addresses with ioasid_viommu_translate()).  Guest MAP requests
- * may only target guest RAM the VMM registered with ioasid_viommu_add_ram().
+ * their DMA addresses with ioasid_virtio_iommu_translate()).  Guest MAP requests
+ * may only target guest RAM the VMM registered with ioasid_virtio_iommu_add_ram().
  *
  * Shadow mode: each guest domain is one IOAS with every physical endpoint
  * of the domain attached; a guest MAP becomes one IOAS map of the host
@@ -23,8 +23,8 @@
  * address.
  *
  * Thread safety, per device (separate devices are independent):
- *  - ioasid_viommu_translate(), ioasid_viommu_dma_begin()/_end(),
- *    ioasid_viommu_get_stats() and ioasid_viommu_event_pop() may be
+ *  - ioasid_virtio_iommu_translate(), ioasid_virtio_iommu_dma_begin()/_end(),
+ *    ioasid_virtio_iommu_get_stats() and ioasid_virtio_iommu_event_pop() may be
  *    called from any number of threads at once, and concurrently with
  *    everything below; translate takes no lock (a fault report takes a
  *    mutex);
@@ -32,18 +32,18 @@
  *    save/restore, nested mode) one at a time: the VMM serializes them,
  *    as it serializes the request queue anyway;
  *  - destroy with no other call in progress.
- * Once ioasid_viommu_handle_request() has returned for an UNMAP, DETACH
- * or an ATTACH that moves an endpoint (or ioasid_viommu_reset(), or a
+ * Once ioasid_virtio_iommu_handle_request() has returned for an UNMAP, DETACH
+ * or an ATTACH that moves an endpoint (or ioasid_virtio_iommu_reset(), or a
  * config write of bypass, has returned), no translate that starts
  * afterwards returns what it took away, and none that started before
  * still can (the request waited for their lookups); an access the VMM
- * covers with ioasid_viommu_dma_begin()/_end() has ended.  See
- * ioasid_viommu_translate().
+ * covers with ioasid_virtio_iommu_dma_begin()/_end() has ended.  See
+ * ioasid_virtio_iommu_translate().
  * Errors follow libioasid(3): 0 or a negative errno, errno set, a message
  * for ioasid_errmsg().
  */
-#ifndef IOASID_VIOMMU_H
-#define IOASID_VIOMMU_H
+#ifndef IOASID_VIRTIO_IOMMU_H
+#define IOASID_VIRTIO_IOMMU_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -60,21 +60,21 @@ extern "C" {
 #endif
 
 /* Device-specific feature bits (virtio spec, device-types/iommu). */
-#define IOASID_VIOMMU_F_INPUT_RANGE (1ull << 0)
-#define IOASID_VIOMMU_F_DOMAIN_RANGE (1ull << 1)
-#define IOASID_VIOMMU_F_MAP_UNMAP (1ull << 2)
-#define IOASID_VIOMMU_F_BYPASS (1ull << 3) /* legacy; never offered */
-#define IOASID_VIOMMU_F_PROBE (1ull << 4)
-#define IOASID_VIOMMU_F_MMIO (1ull << 5)
-#define IOASID_VIOMMU_F_BYPASS_CONFIG (1ull << 6)
+#define IOASID_VIRTIO_IOMMU_F_INPUT_RANGE (1ull << 0)
+#define IOASID_VIRTIO_IOMMU_F_DOMAIN_RANGE (1ull << 1)
+#define IOASID_VIRTIO_IOMMU_F_MAP_UNMAP (1ull << 2)
+#define IOASID_VIRTIO_IOMMU_F_BYPASS (1ull << 3) /* legacy; never offered */
+#define IOASID_VIRTIO_IOMMU_F_PROBE (1ull << 4)
+#define IOASID_VIRTIO_IOMMU_F_MMIO (1ull << 5)
+#define IOASID_VIRTIO_IOMMU_F_BYPASS_CONFIG (1ull << 6)
 
 /* Size of the config space, and of one fault report on the event queue. */
-#define IOASID_VIOMMU_CONFIG_SIZE 40u
-#define IOASID_VIOMMU_FAULT_SIZE 24u
+#define IOASID_VIRTIO_IOMMU_CONFIG_SIZE 40u
+#define IOASID_VIRTIO_IOMMU_FAULT_SIZE 24u
 
-struct ioasid_viommu;
+struct ioasid_virtio_iommu;
 
-struct ioasid_viommu_opts {
+struct ioasid_virtio_iommu_opts {
 	size_t sz;
 	/* Initial and system-reset value of config.bypass (0 or 1). */
 	uint8_t bypass;
@@ -94,30 +94,30 @@ struct ioasid_viommu_opts {
 	/* Called (from whatever call queued it, translate() threads
 	 * included, after the report is queued and with no lock held) when
 	 * a fault report is queued: the VMM then hands event-queue buffers
-	 * to ioasid_viommu_event_pop(). */
-	void (*event_notify)(struct ioasid_viommu *v, void *data);
+	 * to ioasid_virtio_iommu_event_pop(). */
+	void (*event_notify)(struct ioasid_virtio_iommu *v, void *data);
 	void *event_data;
 	size_t : 0;
 };
-#define ioasid_viommu_opts__last_field event_data
+#define ioasid_virtio_iommu_opts__last_field event_data
 
 /*
- * ioasid_viommu_create - a virtio-iommu device over the context @ctx.
+ * ioasid_virtio_iommu_create - a virtio-iommu device over the context @ctx.
  *
  * Return: 0; -EINVAL (bad options); -ENOMEM; the errors of
  * ioasid_ioas_alloc().
  */
-IOASID_API int ioasid_viommu_create(struct ioasid_ctx *ctx,
-				    const struct ioasid_viommu_opts *opts,
-				    struct ioasid_viommu **vp);
+IOASID_API int ioasid_virtio_iommu_create(struct ioasid_ctx *ctx,
+				    const struct ioasid_virtio_iommu_opts *opts,
+				    struct ioasid_virtio_iommu **vp);
 
-/* ioasid_viommu_destroy - detach every physical endpoint (the devices stay
+/* ioasid_virtio_iommu_destroy - detach every physical endpoint (the devices stay
  * open and bound, and are the caller's again), destroy the IOASes, free
  * the device.  NULL is allowed. */
-IOASID_API void ioasid_viommu_destroy(struct ioasid_viommu *v);
+IOASID_API void ioasid_virtio_iommu_destroy(struct ioasid_virtio_iommu *v);
 
 /*
- * ioasid_viommu_add_ram - register guest RAM: @size bytes at guest-physical
+ * ioasid_virtio_iommu_add_ram - register guest RAM: @size bytes at guest-physical
  * address @gpa are the process memory at @hva.  Guest MAP requests must
  * name physical ranges inside registered RAM.  Slots may not overlap;
  * @gpa, @size and @hva must be aligned to the host page size.
@@ -125,10 +125,10 @@ IOASID_API void ioasid_viommu_destroy(struct ioasid_viommu *v);
  * Return: 0; -EINVAL (alignment, zero size, wrap-around); -EEXIST
  * (overlaps a slot); -ENOMEM.
  */
-IOASID_API int ioasid_viommu_add_ram(struct ioasid_viommu *v, uint64_t gpa,
+IOASID_API int ioasid_virtio_iommu_add_ram(struct ioasid_virtio_iommu *v, uint64_t gpa,
 				     uint64_t size, void *hva);
 
-struct ioasid_viommu_endpoint_opts {
+struct ioasid_virtio_iommu_endpoint_opts {
 	size_t sz;
 	/* Emulated endpoints: the RESV_MEM regions PROBE reports (sorted,
 	 * not overlapping, at most one IOASID_RESV_MSI/SW_MSI, which is
@@ -138,14 +138,14 @@ struct ioasid_viommu_endpoint_opts {
 	uint32_t num_resv;
 	size_t : 0;
 };
-#define ioasid_viommu_endpoint_opts__last_field num_resv
+#define ioasid_virtio_iommu_endpoint_opts__last_field num_resv
 
 /*
- * ioasid_viommu_add_endpoint - make @endpoint_id (the id the guest's
+ * ioasid_virtio_iommu_add_endpoint - make @endpoint_id (the id the guest's
  * firmware tables give, e.g. a PCI requester id) known to the device.
  * @dev: a bound, detached library device (physical endpoint), or NULL for
  *       an emulated endpoint.  From now on the device model owns the
- *       device's attachment, until ioasid_viommu_destroy().
+ *       device's attachment, until ioasid_virtio_iommu_destroy().
  *
  * Add endpoints before the guest's driver reads the config space: a
  * physical endpoint's IOVA alignment and usable ranges go into
@@ -157,41 +157,41 @@ struct ioasid_viommu_endpoint_opts {
  * RESV_MEM properties do not fit probe_size); -EBUSY; -ENOMEM; errors of
  * ioasid_dev_attach().
  */
-IOASID_API int ioasid_viommu_add_endpoint(struct ioasid_viommu *v,
+IOASID_API int ioasid_virtio_iommu_add_endpoint(struct ioasid_virtio_iommu *v,
 					  uint32_t endpoint_id,
 					  struct ioasid_dev *dev,
-					  const struct ioasid_viommu_endpoint_opts *opts);
+					  const struct ioasid_virtio_iommu_endpoint_opts *opts);
 
 /* ------------------------------------------------------------------ */
 /* Transport: features, config space, reset                             */
 
-/* ioasid_viommu_features - the device-specific feature bits offered
+/* ioasid_virtio_iommu_features - the device-specific feature bits offered
  * (INPUT_RANGE, DOMAIN_RANGE, MAP_UNMAP, PROBE, MMIO, BYPASS_CONFIG).
  * Transport bits such as VIRTIO_F_VERSION_1 are the VMM's to add. */
-IOASID_API uint64_t ioasid_viommu_features(const struct ioasid_viommu *v);
+IOASID_API uint64_t ioasid_virtio_iommu_features(const struct ioasid_virtio_iommu *v);
 
 /*
- * ioasid_viommu_set_features - the features the driver accepted.  Bits 24
+ * ioasid_virtio_iommu_set_features - the features the driver accepted.  Bits 24
  * and up (transport features) are ignored.
  *
  * Return: 0; -EINVAL (a device-specific bit that was not offered: the VMM
  * should fail FEATURES_OK).
  */
-IOASID_API int ioasid_viommu_set_features(struct ioasid_viommu *v,
+IOASID_API int ioasid_virtio_iommu_set_features(struct ioasid_virtio_iommu *v,
 					  uint64_t features);
 
 /*
- * ioasid_viommu_config_read - read @len bytes of the 40-byte config space
+ * ioasid_virtio_iommu_config_read - read @len bytes of the 40-byte config space
  * at @offset into @buf (little-endian, as the guest sees it).
  *
  * Return: 0; -EINVAL (the range is outside the config space).
  */
-IOASID_API int ioasid_viommu_config_read(struct ioasid_viommu *v,
+IOASID_API int ioasid_virtio_iommu_config_read(struct ioasid_virtio_iommu *v,
 					 uint32_t offset, void *buf,
 					 uint32_t len);
 
 /*
- * ioasid_viommu_config_write - a driver write to the config space.  Only
+ * ioasid_virtio_iommu_config_write - a driver write to the config space.  Only
  * the byte config.bypass (offset 36) is writable, and only once
  * BYPASS_CONFIG is negotiated; bits 1-7 of the value are ignored, so the
  * device never presents anything but 0 or 1.  Changing it moves every
@@ -200,30 +200,30 @@ IOASID_API int ioasid_viommu_config_read(struct ioasid_viommu *v,
  * Return: 0; -EACCES (any other field, or BYPASS_CONFIG not negotiated:
  * nothing changed); -EINVAL (outside the config space).
  */
-IOASID_API int ioasid_viommu_config_write(struct ioasid_viommu *v,
+IOASID_API int ioasid_virtio_iommu_config_write(struct ioasid_virtio_iommu *v,
 					  uint32_t offset, const void *buf,
 					  uint32_t len);
 
 /* Reset kinds. */
-#define IOASID_VIOMMU_RESET_DEVICE 0u
+#define IOASID_VIRTIO_IOMMU_RESET_DEVICE 0u
 /* A system reset also restores config.bypass to its initial value. */
-#define IOASID_VIOMMU_RESET_SYSTEM 1u
+#define IOASID_VIRTIO_IOMMU_RESET_SYSTEM 1u
 
 /*
- * ioasid_viommu_reset - device (or system) reset: every domain and
+ * ioasid_virtio_iommu_reset - device (or system) reset: every domain and
  * mapping is gone, no endpoint is attached, features are cleared,
  * queued fault reports are dropped.  config.bypass keeps its value on a
  * device reset.
  *
  * Return: 0; -EINVAL (unknown @kind).
  */
-IOASID_API int ioasid_viommu_reset(struct ioasid_viommu *v, unsigned int kind);
+IOASID_API int ioasid_virtio_iommu_reset(struct ioasid_virtio_iommu *v, unsigned int kind);
 
 /* ------------------------------------------------------------------ */
 /* Request queue                                                        */
 
 /*
- * ioasid_viommu_handle_request - process one request of the request
+ * ioasid_virtio_iommu_handle_request - process one request of the request
  * queue.
  * @out/@out_num: the device-readable buffers (the request), in order.
  * @in/@in_num: the device-writable buffers (the reply), in order.
@@ -235,22 +235,22 @@ IOASID_API int ioasid_viommu_reset(struct ioasid_viommu *v, unsigned int kind);
  * requests the device cannot answer (readable part without a whole head,
  * an unknown type, a writable part without room for the tail) get a used
  * length of 0 and nothing written.  A readable part too short for its
- * request type gets DEVERR.  See libioasid-viommu(7) for each request.
+ * request type gets DEVERR.  See libioasid-virtio-iommu(7) for each request.
  *
  * Return: 0 whenever the request was consumed (its outcome is in the
  * reply); -EINVAL only for misuse by the VMM (NULL @v or @used_len, a
  * NULL buffer with a nonzero length).
  */
-IOASID_API int ioasid_viommu_handle_request(struct ioasid_viommu *v,
+IOASID_API int ioasid_virtio_iommu_handle_request(struct ioasid_virtio_iommu *v,
 					    const struct iovec *out,
 					    unsigned int out_num,
 					    const struct iovec *in,
 					    unsigned int in_num,
 					    uint32_t *used_len);
 
-/* ioasid_viommu_handle_buffers - ioasid_viommu_handle_request() with one
+/* ioasid_virtio_iommu_handle_buffers - ioasid_virtio_iommu_handle_request() with one
  * readable and one writable buffer. */
-IOASID_API int ioasid_viommu_handle_buffers(struct ioasid_viommu *v,
+IOASID_API int ioasid_virtio_iommu_handle_buffers(struct ioasid_virtio_iommu *v,
 					    const void *req, size_t req_len,
 					    void *resp, size_t resp_len,
 					    uint32_t *used_len);
@@ -259,20 +259,20 @@ IOASID_API int ioasid_viommu_handle_buffers(struct ioasid_viommu *v,
 /* Emulated endpoints                                                   */
 
 /* Access kinds and permissions. */
-#define IOASID_VIOMMU_ACCESS_READ (1u << 0)
-#define IOASID_VIOMMU_ACCESS_WRITE (1u << 1)
+#define IOASID_VIRTIO_IOMMU_ACCESS_READ (1u << 0)
+#define IOASID_VIRTIO_IOMMU_ACCESS_WRITE (1u << 1)
 /* Permission only: the mapping was made with the MMIO flag, so the
  * guest-physical address is device memory, not RAM. */
-#define IOASID_VIOMMU_ACCESS_MMIO (1u << 2)
+#define IOASID_VIRTIO_IOMMU_ACCESS_MMIO (1u << 2)
 
-struct ioasid_viommu_translation {
+struct ioasid_virtio_iommu_translation {
 	uint64_t gpa;	    /* guest-physical address of the iova */
 	uint64_t iova_last; /* the translation holds up to this iova */
-	uint32_t perm;	    /* IOASID_VIOMMU_ACCESS_* the mapping allows */
+	uint32_t perm;	    /* IOASID_VIRTIO_IOMMU_ACCESS_* the mapping allows */
 };
 
 /*
- * ioasid_viommu_translate - translate a DMA address of the emulated
+ * ioasid_virtio_iommu_translate - translate a DMA address of the emulated
  * endpoint @endpoint_id for an access of kind @access (READ and/or WRITE).
  *
  * On success @t says where @iova lands and how far the translation is
@@ -289,7 +289,7 @@ struct ioasid_viommu_translation {
  * and that request did not complete before every translate that could
  * still return it had made its lookup.  The request does not wait for
  * what the VMM does with the answer: unless the access through @t->gpa
- * happens inside ioasid_viommu_dma_begin()/_end(), the VMM must finish
+ * happens inside ioasid_virtio_iommu_dma_begin()/_end(), the VMM must finish
  * it before it puts a later UNMAP on the used ring (as a serializing VMM
  * does).
  *
@@ -298,17 +298,17 @@ struct ioasid_viommu_translation {
  * queued for the event queue); -ENOENT (no such endpoint); -EINVAL (a
  * physical endpoint, or @access without READ or WRITE or with other bits).
  */
-IOASID_API int ioasid_viommu_translate(struct ioasid_viommu *v,
+IOASID_API int ioasid_virtio_iommu_translate(struct ioasid_virtio_iommu *v,
 				       uint32_t endpoint_id, uint64_t iova,
 				       uint32_t access,
-				       struct ioasid_viommu_translation *t);
+				       struct ioasid_virtio_iommu_translation *t);
 
 /*
- * ioasid_viommu_dma_begin, ioasid_viommu_dma_end - a DMA section around
+ * ioasid_virtio_iommu_dma_begin, ioasid_virtio_iommu_dma_end - a DMA section around
  * translations and the accesses made through them: an UNMAP, DETACH,
  * ATTACH elsewhere, reset or bypass config write that would take away a
  * translation made inside the section does not complete (write its
- * status, return) before ioasid_viommu_dma_end().  @token (begin's
+ * status, return) before ioasid_virtio_iommu_dma_end().  @token (begin's
  * output) goes to dma_end().  Any thread; sections nest and may end on
  * another thread; each end costs one atomic operation.  Keep them short:
  * requests wait for them.  A thread inside a section must not wait for a
@@ -316,23 +316,23 @@ IOASID_API int ioasid_viommu_translate(struct ioasid_viommu *v,
  *
  * Return: 0; -EINVAL (NULL argument).
  */
-IOASID_API int ioasid_viommu_dma_begin(struct ioasid_viommu *v, uint32_t *token);
-IOASID_API void ioasid_viommu_dma_end(struct ioasid_viommu *v, uint32_t token);
+IOASID_API int ioasid_virtio_iommu_dma_begin(struct ioasid_virtio_iommu *v, uint32_t *token);
+IOASID_API void ioasid_virtio_iommu_dma_end(struct ioasid_virtio_iommu *v, uint32_t token);
 
 /* ------------------------------------------------------------------ */
 /* Event queue                                                          */
 
 /*
- * ioasid_viommu_event_pop - write the oldest queued fault report whole
+ * ioasid_virtio_iommu_event_pop - write the oldest queued fault report whole
  * into @buf (an event-queue buffer of @len bytes).  Any thread.
  *
- * Return: the bytes written (IOASID_VIOMMU_FAULT_SIZE); 0 if none is
+ * Return: the bytes written (IOASID_VIRTIO_IOMMU_FAULT_SIZE); 0 if none is
  * queued; -EMSGSIZE if @len is too small (the report stays queued).
  */
-IOASID_API int ioasid_viommu_event_pop(struct ioasid_viommu *v, void *buf,
+IOASID_API int ioasid_virtio_iommu_event_pop(struct ioasid_virtio_iommu *v, void *buf,
 				       size_t len);
 
-struct ioasid_viommu_stats {
+struct ioasid_virtio_iommu_stats {
 	size_t sz;
 	uint64_t requests;	/* requests processed */
 	uint64_t faults;	/* fault reports queued */
@@ -343,27 +343,27 @@ struct ioasid_viommu_stats {
 	uint64_t iotlb_hits, iotlb_misses;
 	size_t : 0;
 };
-#define ioasid_viommu_stats__last_field iotlb_misses
+#define ioasid_virtio_iommu_stats__last_field iotlb_misses
 
-/* ioasid_viommu_get_stats - counters of the device (any thread; the
+/* ioasid_virtio_iommu_get_stats - counters of the device (any thread; the
  * IOTLB counters are summed over threads).  Return: 0; -EINVAL. */
-IOASID_API int ioasid_viommu_get_stats(const struct ioasid_viommu *v,
-				       struct ioasid_viommu_stats *stats);
+IOASID_API int ioasid_virtio_iommu_get_stats(const struct ioasid_virtio_iommu *v,
+				       struct ioasid_virtio_iommu_stats *stats);
 
 /*
- * ioasid_viommu_domain_ioas - the IOAS that shadows guest domain @domain
+ * ioasid_virtio_iommu_domain_ioas - the IOAS that shadows guest domain @domain
  * (for inspection and tests).  A domain gets its IOAS when its first
  * physical endpoint attaches; a domain of emulated endpoints only has
  * none (its MAP and UNMAP do no host work).  Return: 0; -ENOENT (no such
  * domain, a bypass domain, or a domain without an IOAS).
  */
-IOASID_API int ioasid_viommu_domain_ioas(const struct ioasid_viommu *v,
+IOASID_API int ioasid_virtio_iommu_domain_ioas(const struct ioasid_virtio_iommu *v,
 					 uint32_t domain, uint32_t *ioas_id);
 
 /* ------------------------------------------------------------------ */
 /* Nested mode (stage-1 tables in guest memory, see docs/VIOMMU.md)     */
 
-struct ioasid_viommu_nested_opts {
+struct ioasid_virtio_iommu_nested_opts {
 	size_t sz;
 	/* The table region: guest-physical [region_gpa, region_gpa +
 	 * region_size) outside guest RAM, backed by the process memory at
@@ -374,10 +374,10 @@ struct ioasid_viommu_nested_opts {
 	void *region_hva;
 	size_t : 0;
 };
-#define ioasid_viommu_nested_opts__last_field region_hva
+#define ioasid_virtio_iommu_nested_opts__last_field region_hva
 
 /*
- * ioasid_viommu_enable_nested - let guest domains use nested translation:
+ * ioasid_virtio_iommu_enable_nested - let guest domains use nested translation:
  * guest RAM is mapped once into a nest-parent HWPT (GPA -> host), and
  * each domain gets a VT-d first-stage table in the region, pointed at by
  * a nested HWPT its physical endpoints attach to.  A domain whose
@@ -392,10 +392,10 @@ struct ioasid_viommu_nested_opts {
  * fit probe_size); -EBUSY (features negotiated or guest state exists);
  * -EEXIST (already enabled); -ENOMEM; errors of the host calls.
  */
-IOASID_API int ioasid_viommu_enable_nested(struct ioasid_viommu *v, const struct ioasid_viommu_nested_opts *opts);
+IOASID_API int ioasid_virtio_iommu_enable_nested(struct ioasid_virtio_iommu *v, const struct ioasid_virtio_iommu_nested_opts *opts);
 
 /*
- * ioasid_viommu_flush - send the IOTLB invalidations of the requests
+ * ioasid_virtio_iommu_flush - send the IOTLB invalidations of the requests
  * handled since the last flush: one ioasid_hwpt_invalidate() per nested
  * HWPT with cleared entries, then the freed table pages become reusable.
  * The VMM MUST call it after the requests of one queue kick and before it
@@ -405,20 +405,20 @@ IOASID_API int ioasid_viommu_enable_nested(struct ioasid_viommu *v, const struct
  * Return: 0; errors of ioasid_hwpt_invalidate() (the pages stay
  * quarantined, the ranges stay pending for the next call).
  */
-IOASID_API int ioasid_viommu_flush(struct ioasid_viommu *v);
+IOASID_API int ioasid_virtio_iommu_flush(struct ioasid_virtio_iommu *v);
 
 /*
- * ioasid_viommu_host_fault_fd - a descriptor that polls readable while
+ * ioasid_virtio_iommu_host_fault_fd - a descriptor that polls readable while
  * I/O page faults of nested domains wait; then call
- * ioasid_viommu_handle_host_faults().  Owned by the library.
+ * ioasid_virtio_iommu_handle_host_faults().  Owned by the library.
  *
  * Return: the fd; -ENOENT (nested mode off, or the host has no fault
  * queues).
  */
-IOASID_API int ioasid_viommu_host_fault_fd(const struct ioasid_viommu *v);
+IOASID_API int ioasid_virtio_iommu_host_fault_fd(const struct ioasid_virtio_iommu *v);
 
 /*
- * ioasid_viommu_handle_host_faults - turn every waiting I/O page fault of
+ * ioasid_virtio_iommu_handle_host_faults - turn every waiting I/O page fault of
  * a physical endpoint into a virtio-iommu fault report (reason MAPPING,
  * READ/WRITE from the access, ADDRESS), and answer each fault group
  * (IOASID_FAULT_RESP_INVALID: virtio-iommu has no page requests, the
@@ -428,25 +428,25 @@ IOASID_API int ioasid_viommu_host_fault_fd(const struct ioasid_viommu *v);
  * Return: the number of faults read (>= 0); -ENOENT (no fault queue);
  * errors of ioasid_fault_read() and ioasid_fault_respond().
  */
-IOASID_API int ioasid_viommu_handle_host_faults(struct ioasid_viommu *v);
+IOASID_API int ioasid_virtio_iommu_handle_host_faults(struct ioasid_virtio_iommu *v);
 
 /* Translation modes of a guest domain. */
-#define IOASID_VIOMMU_MODE_SHADOW 0u
-#define IOASID_VIOMMU_MODE_NESTED 1u
+#define IOASID_VIRTIO_IOMMU_MODE_SHADOW 0u
+#define IOASID_VIRTIO_IOMMU_MODE_NESTED 1u
 
 /*
- * ioasid_viommu_domain_mode - whether guest domain @domain uses a stage-1
+ * ioasid_virtio_iommu_domain_mode - whether guest domain @domain uses a stage-1
  * table (NESTED) or an IOAS (SHADOW; also bypass domains).
  *
  * Return: 0; -ENOENT (no such domain); -EINVAL.
  */
-IOASID_API int ioasid_viommu_domain_mode(const struct ioasid_viommu *v, uint32_t domain, uint32_t *mode);
+IOASID_API int ioasid_virtio_iommu_domain_mode(const struct ioasid_virtio_iommu *v, uint32_t domain, uint32_t *mode);
 
 /* ------------------------------------------------------------------ */
 /* Device state save/restore (live migration)                           */
 
 /*
- * ioasid_viommu_save - serialize the device's state into @buf (@size
+ * ioasid_virtio_iommu_save - serialize the device's state into @buf (@size
  * bytes): config space, negotiated features, bypass, endpoints and their
  * attachments, domains (with their mode), mappings and queued fault
  * reports, as a versioned little-endian stream with a CRC-32 (format in
@@ -456,17 +456,17 @@ IOASID_API int ioasid_viommu_domain_mode(const struct ioasid_viommu *v, uint32_t
  * Return: 0 (*@needed bytes written); -EMSGSIZE (@size too small, nothing
  * written); -EINVAL.
  */
-IOASID_API int ioasid_viommu_save(struct ioasid_viommu *v, void *buf, size_t size, size_t *needed);
+IOASID_API int ioasid_virtio_iommu_save(struct ioasid_virtio_iommu *v, void *buf, size_t size, size_t *needed);
 
 /*
- * ioasid_viommu_restore - load a stream of ioasid_viommu_save() into @v,
+ * ioasid_virtio_iommu_restore - load a stream of ioasid_virtio_iommu_save() into @v,
  * a device with no guest state (new, or after a reset) on which the VMM
  * has registered the guest RAM and the same endpoint ids (same kinds) as
  * on the source, with the same options.  The host mappings are rebuilt
  * through @v's RAM slots and context.  The stream is checked whole before
  * anything changes; on any failure the device is left as it was (host
  * mappings made so far are undone).  A stream of a device in nested mode
- * needs ioasid_viommu_enable_nested() on @v first, with the same region
+ * needs ioasid_virtio_iommu_enable_nested() on @v first, with the same region
  * address and size.
  *
  * Return: 0; -EBADMSG (not a state stream, truncated, checksum mismatch,
@@ -477,38 +477,38 @@ IOASID_API int ioasid_viommu_save(struct ioasid_viommu *v, void *buf, size_t siz
  * NULL argument); -EBUSY (@v
  * has guest state); -ENOMEM; errors of the host calls.
  */
-IOASID_API int ioasid_viommu_restore(struct ioasid_viommu *v, const void *buf, size_t size);
+IOASID_API int ioasid_virtio_iommu_restore(struct ioasid_virtio_iommu *v, const void *buf, size_t size);
 
 /* ------------------------------------------------------------------ */
 /* Recorded request traces (tests, replay tools, benchmarks)            */
 
 /*
  * A trace is a text file of virtio-iommu requests, one per line, in the
- * format of the recorded guest traces (see ioasid_viommu_trace_open(3)):
+ * format of the recorded guest traces (see ioasid_virtio_iommu_trace_open(3)):
  *   config page_size_mask=M input=S-E domains=S-E probe_size=N bypass=B
  *   probe ep=E [resv=msi:S-E ...]
  *   attach domain=D ep=E | detach domain=D ep=E
  *   map domain=D virt=S-E phys=P flags=F | unmap domain=D virt=S-E
  * Numbers are hex or decimal, ranges inclusive, '#' starts a comment.
  */
-struct ioasid_viommu_trace;
+struct ioasid_virtio_iommu_trace;
 
 /* Kinds of trace entries. */
-#define IOASID_VIOMMU_TRACE_CONFIG 0u
-#define IOASID_VIOMMU_TRACE_REQUEST 1u
+#define IOASID_VIRTIO_IOMMU_TRACE_CONFIG 0u
+#define IOASID_VIRTIO_IOMMU_TRACE_REQUEST 1u
 
 /* How many RESV_MEM properties a probe line may record. */
-#define IOASID_VIOMMU_TRACE_MAX_RESV 16u
+#define IOASID_VIRTIO_IOMMU_TRACE_MAX_RESV 16u
 
-struct ioasid_viommu_trace_resv {
+struct ioasid_virtio_iommu_trace_resv {
 	uint64_t start, last; /* inclusive */
 	uint8_t subtype;      /* 0: reserved, 1: msi (the wire's values) */
 };
 
-struct ioasid_viommu_trace_entry {
+struct ioasid_virtio_iommu_trace_entry {
 	size_t sz;
 	uint32_t line;	/* 1-based line number in the file */
-	uint32_t kind;	/* IOASID_VIOMMU_TRACE_* */
+	uint32_t kind;	/* IOASID_VIRTIO_IOMMU_TRACE_* */
 	/* REQUEST: the device-readable bytes to hand to the device, and the
 	 * size of the device-writable part the guest gave (4, or
 	 * probe_size + 4 for PROBE, probe_size from the last config line,
@@ -522,37 +522,37 @@ struct ioasid_viommu_trace_entry {
 	uint64_t virt_start, virt_end, phys_start;
 	/* PROBE: the RESV_MEM properties the recorded device returned. */
 	uint32_t num_resv;
-	struct ioasid_viommu_trace_resv resv[IOASID_VIOMMU_TRACE_MAX_RESV];
+	struct ioasid_virtio_iommu_trace_resv resv[IOASID_VIRTIO_IOMMU_TRACE_MAX_RESV];
 	/* CONFIG: what the recorded device offered. */
 	uint64_t page_size_mask, input_start, input_end;
 	uint32_t domain_start, domain_end, probe_size;
 	uint8_t bypass;
 	size_t : 0;
 };
-#define ioasid_viommu_trace_entry__last_field bypass
+#define ioasid_virtio_iommu_trace_entry__last_field bypass
 
 /*
- * ioasid_viommu_trace_open - open the trace file @path ("-": standard
- * input) for reading with ioasid_viommu_trace_next().
+ * ioasid_virtio_iommu_trace_open - open the trace file @path ("-": standard
+ * input) for reading with ioasid_virtio_iommu_trace_next().
  *
  * Return: 0; -EINVAL; -ENOMEM; the errno of fopen().
  */
-IOASID_API int ioasid_viommu_trace_open(const char *path, struct ioasid_viommu_trace **tp);
+IOASID_API int ioasid_virtio_iommu_trace_open(const char *path, struct ioasid_virtio_iommu_trace **tp);
 
 /*
- * ioasid_viommu_trace_next - read the next entry into @e (@e->sz set by
+ * ioasid_virtio_iommu_trace_next - read the next entry into @e (@e->sz set by
  * the caller; blank and comment lines are skipped).
  *
  * Return: 1 (an entry); 0 (end of file); -EINVAL (a malformed line: the
  * message names the line); -EIO (read error).
  */
-IOASID_API int ioasid_viommu_trace_next(struct ioasid_viommu_trace *t, struct ioasid_viommu_trace_entry *e);
+IOASID_API int ioasid_virtio_iommu_trace_next(struct ioasid_virtio_iommu_trace *t, struct ioasid_virtio_iommu_trace_entry *e);
 
-/* ioasid_viommu_trace_close - close a trace.  NULL is allowed. */
-IOASID_API void ioasid_viommu_trace_close(struct ioasid_viommu_trace *t);
+/* ioasid_virtio_iommu_trace_close - close a trace.  NULL is allowed. */
+IOASID_API void ioasid_virtio_iommu_trace_close(struct ioasid_virtio_iommu_trace *t);
 
 #ifdef __cplusplus
 }
 #endif
 
-#endif /* IOASID_VIOMMU_H */
+#endif /* IOASID_VIRTIO_IOMMU_H */
