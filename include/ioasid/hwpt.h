@@ -252,6 +252,71 @@ IOASID_API int ioasid_vdevice_destroy(struct ioasid_ctx *ctx, uint32_t id);
 IOASID_API int ioasid_veventq_destroy(struct ioasid_ctx *ctx, uint32_t id);
 IOASID_API int ioasid_fault_queue_destroy(struct ioasid_ctx *ctx, uint32_t id);
 
+/* ------------------------------------------------------------------ */
+/* The IOAS and HWPT objects of a context                               */
+
+/* struct ioasid_object.type, and struct ioasid_object_opts.type. */
+#define IOASID_OBJECT_IOAS 1u
+#define IOASID_OBJECT_HWPT 2u
+
+/* struct ioasid_object.flags */
+#define IOASID_OBJECT_NESTED (1u << 0) /* HWPT: nested, over a parent */
+/* HWPT: made by attaching a device to an IOAS; it goes with its last
+ * device. */
+#define IOASID_OBJECT_AUTO_DOMAIN (1u << 1)
+
+/*
+ * One object, as ioasid_ctx_for_each_object() reports it; sz as for
+ * struct ioasid_mapping (the bytes the library filled).
+ */
+struct ioasid_object {
+	size_t sz;
+	uint32_t id;
+	uint32_t type;	     /* IOASID_OBJECT_* */
+	uint32_t flags;	     /* IOASID_OBJECT_NESTED, _AUTO_DOMAIN */
+	uint32_t hwpt_flags; /* HWPT: the IOASID_HWPT_ALLOC_* it got */
+	/* HWPT: the IOAS it maps; 0 for a nested HWPT (see its parent). */
+	uint32_t ioas_id;
+	/* Nested HWPT: the nest-parent HWPT or the vIOMMU it sits on. */
+	uint32_t parent;
+	/* Devices of this context attached (by RID): to this HWPT; to this
+	 * IOAS directly, through one of its HWPTs or a nested HWPT over
+	 * one. */
+	uint32_t devices;
+	uint32_t mappings; /* IOAS: how many mappings */
+	uint64_t mapped;   /* IOAS: bytes mapped */
+	size_t : 0;
+};
+#define ioasid_object__last_field mapped
+
+struct ioasid_object_opts {
+	size_t sz;
+	/* Only objects of this IOASID_OBJECT_* type; 0 for all. */
+	uint32_t type;
+	size_t : 0;
+};
+#define ioasid_object_opts__last_field type
+
+/* A callback of ioasid_ctx_for_each_object(): 0 goes on, anything else
+ * stops the walk and becomes its return value. */
+typedef int (*ioasid_object_fn)(const struct ioasid_object *obj, void *data);
+
+/*
+ * ioasid_ctx_for_each_object - call @fn for every IOAS and HWPT of @ctx,
+ * in id order, with @data.  The objects are read under the context lock
+ * and @fn is called after it is dropped, as for
+ * ioasid_ioas_for_each_mapping().  On the kernel backend these are the
+ * objects this context allocated, and the automatic HWPTs its devices
+ * were attached to (iommufd has no call that lists objects); the
+ * library's private IOAS for detached mock devices is not reported.
+ *
+ * Return: 0; what @fn returned when it stopped the walk; -EINVAL (NULL
+ * @fn, bad opts, an unknown type); -ENOMEM.
+ */
+IOASID_API int ioasid_ctx_for_each_object(struct ioasid_ctx *ctx,
+					  const struct ioasid_object_opts *opts,
+					  ioasid_object_fn fn, void *data);
+
 #ifdef __cplusplus
 }
 #endif

@@ -207,6 +207,71 @@ IOASID_API int ioasid_ioas_resv_regions(struct ioasid_ctx *ctx,
 					struct ioasid_resv_region *regions,
 					uint32_t *num);
 
+/* ------------------------------------------------------------------ */
+/* What an IOAS maps                                                    */
+
+/* What backs a mapping (struct ioasid_mapping.kind). */
+#define IOASID_MAPPING_UNKNOWN 0u /* kernel: copied from an IOAS this
+				    * context has no record of */
+#define IOASID_MAPPING_MEMORY 1u  /* process memory, ioasid_ioas_map() */
+#define IOASID_MAPPING_FILE 2u	  /* a file, ioasid_ioas_map_file() */
+
+/*
+ * One mapping of an IOAS, as ioasid_ioas_for_each_mapping() reports it.
+ * The library fills it and sets sz to the bytes it filled: a program
+ * built against a newer header reads a member added later only when sz
+ * covers it.  A mapping made by ioasid_ioas_copy() reports the memory
+ * behind it, as the source mapping does; a copy of several source
+ * mappings is one mapping per source mapping, as in the kernel.
+ */
+struct ioasid_mapping {
+	size_t sz;
+	uint64_t iova;
+	uint64_t length;
+	uint32_t flags; /* IOASID_MAP_READ, IOASID_MAP_WRITE */
+	uint32_t kind;	/* IOASID_MAPPING_* */
+	uint64_t va;	/* MEMORY: host address of the first byte */
+	uint64_t offset; /* FILE: file offset of the first byte */
+	/* FILE: the descriptor given to ioasid_ioas_map_file(), which may
+	 * have been closed or reused since; -1 otherwise. */
+	int32_t fd;
+	size_t : 0;
+};
+#define ioasid_mapping__last_field fd
+
+struct ioasid_mapping_opts {
+	size_t sz;
+	/* Only the mappings that overlap [iova, iova + length - 1];
+	 * length 0 means up to the end of the IOVA space (so NULL opts, or
+	 * all zero, report every mapping). */
+	uint64_t iova;
+	uint64_t length;
+	size_t : 0;
+};
+#define ioasid_mapping_opts__last_field length
+
+/* A callback of ioasid_ioas_for_each_mapping(): 0 goes on, anything else
+ * stops the walk and becomes its return value. */
+typedef int (*ioasid_mapping_fn)(const struct ioasid_mapping *m, void *data);
+
+/*
+ * ioasid_ioas_for_each_mapping - call @fn for every mapping of IOAS
+ * @ioas_id, in IOVA order, with @data.  The mappings are read under the
+ * context lock and @fn is called after it is dropped, so @fn may call the
+ * library (and change the IOAS: the walk reports the mappings as they
+ * were when the call began).  On the kernel backend the answer comes
+ * from the library's record of what this context mapped.
+ *
+ * Return: 0 (every mapping reported); what @fn returned when it stopped
+ * the walk; -ENOENT (no such IOAS); -EINVAL (NULL @fn, bad opts, a range
+ * that wraps); -ENODATA (kernel backend: the IOAS was not allocated
+ * through this context, or its record is incomplete); -ENOMEM.
+ */
+IOASID_API int ioasid_ioas_for_each_mapping(struct ioasid_ctx *ctx,
+					    uint32_t ioas_id,
+					    const struct ioasid_mapping_opts *opts,
+					    ioasid_mapping_fn fn, void *data);
+
 #ifdef __cplusplus
 }
 #endif

@@ -154,6 +154,19 @@ struct ioasid_backend_ops {
 				 uint64_t iova);
 	int (*ioas_unmap_msi_bank)(void *be, uint32_t ioas_id, uint32_t bank);
 
+	/* ---- Iteration (lib/core/iterate.c) ---- */
+
+	/* The mappings of IOAS @ioas_id that overlap [@first, @last], in
+	 * IOVA order, into @maps (@num as in ioas_iova_ranges,
+	 * -EMSGSIZE); -ENOENT when there is no such IOAS; -ENODATA when the
+	 * backend cannot know them all.  Core sets sz. */
+	int (*ioas_mappings)(void *be, uint32_t ioas_id, uint64_t first,
+			     uint64_t last, struct ioasid_mapping *maps,
+			     uint32_t *num);
+	/* Every IOAS and HWPT, in id order (@num as above): all but sz and
+	 * devices, which core fills from its devices. */
+	int (*objects)(void *be, struct ioasid_object *objs, uint32_t *num);
+
 	/* ---- HWPT ---- */
 
 	/* A paging HWPT on IOAS @pt_id; @flags: uAPI IOMMU_HWPT_ALLOC_*

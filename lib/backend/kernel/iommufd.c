@@ -207,7 +207,7 @@ int kernel_ioas_map(void *be_, uint32_t ioas_id, uint32_t flags,
 				   "IOMMU_IOAS_MAP ioas %u%s length 0x%llx va 0x%llx",
 				   ioas_id, iova_str(buf, flags, *iova),
 				   (unsigned long long)length, (unsigned long long)va);
-	krec_mapped(be, ioas_id, cmd.iova, length, flags & IOASID_MAP_WRITE);
+	krec_mapped_va(be, ioas_id, cmd.iova, length, flags, va);
 	*iova = cmd.iova;
 	return 0;
 }
@@ -240,7 +240,7 @@ int kernel_ioas_map_file(void *be_, uint32_t ioas_id, uint32_t flags,
 				   ioas_id, iova_str(buf, flags, *iova),
 				   (unsigned long long)length, fd,
 				   (unsigned long long)start);
-	krec_mapped(be, ioas_id, cmd.iova, length, flags & IOASID_MAP_WRITE);
+	krec_mapped_file(be, ioas_id, cmd.iova, length, flags, fd, start);
 	*iova = cmd.iova;
 	return 0;
 }
@@ -306,7 +306,7 @@ int kernel_ioas_copy(void *be_, uint32_t dst_ioas, uint32_t src_ioas,
 				   (unsigned long long)src_iova,
 				   (unsigned long long)length);
 	krec_copied(be, dst_ioas, cmd.dst_iova, src_ioas, src_iova, length,
-		    flags & IOASID_MAP_WRITE);
+		    flags);
 	*dst_iova = cmd.dst_iova;
 	return 0;
 }
@@ -415,6 +415,7 @@ int kernel_hwpt_alloc(void *be_, uint32_t dev_id, uint32_t pt_id,
 				   pt_id, flags);
 	}
 	krec_hwpt_add(be, cmd.out_hwpt_id, pt_id, 0, false, dev_name(be, dev_id));
+	krec_hwpt_flags(be, cmd.out_hwpt_id, flags);
 	*hwpt_id = cmd.out_hwpt_id;
 	return 0;
 }
@@ -636,6 +637,7 @@ int kernel_hwpt_alloc_user(void *be_, uint32_t dev_id, uint32_t pt_id,
 		krec_hwpt_add(be, cmd.out_hwpt_id, 0, pt_id, false, dev_name(be, dev_id));
 	else
 		krec_hwpt_add(be, cmd.out_hwpt_id, pt_id, 0, false, dev_name(be, dev_id));
+	krec_hwpt_flags(be, cmd.out_hwpt_id, a->flags);
 	if (a->flags & IOMMU_HWPT_FAULT_ID_VALID) {
 		struct kernel_obj *f = kernel_obj_find(be, a->fault_id, IOASID_OBJ_FAULT);
 

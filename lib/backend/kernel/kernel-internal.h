@@ -15,6 +15,8 @@
  *   mock.c       CONFIG_IOMMUFD_TEST mock devices and test commands
  *   record.c     the record of this context's IOASes (mappings, allowed
  *                ranges), HWPTs and where devices rest
+ *   iterate.c    the mappings and objects the public API lists, from
+ *                the record
  *   explain.c    why the kernel refused: the simulator's words
  *                (lib/model/explain.h) from IOMMU_IOAS_IOVA_RANGES, sysfs
  *                and the record, then the ioctl and errno
@@ -111,7 +113,7 @@ struct kernel_ioas {
 	uint32_t id;
 	bool complete;
 	bool allowed_known;
-	struct itree areas; /* values: krec_area_writable(); read it with
+	struct itree areas; /* values: struct krec_area; read it with
 			     * krec_areas() */
 	bool pend;	    /* the newest mapping, not yet in areas */
 	uint64_t pend_start, pend_last;
@@ -121,12 +123,21 @@ struct kernel_ioas {
 	struct kernel_ioas *next;
 };
 
+/* What backs a recorded mapping (iterate.c reports it). */
+struct krec_area {
+	uint32_t prot;	/* IOASID_MAP_READ | IOASID_MAP_WRITE */
+	uint32_t kind;	/* IOASID_MAPPING_* */
+	uint64_t addr;	/* MEMORY: VA; FILE: offset; of the first byte */
+	int32_t fd;	/* FILE: the caller's fd; -1 otherwise */
+};
+
 /* A HWPT this context allocated or attached a device to. */
 struct kernel_hwpt {
 	uint32_t id;
 	uint32_t ioas_id;  /* paging: its IOAS (0: unknown) */
 	uint32_t parent;   /* nested: the parent HWPT or vIOMMU */
 	bool autodomain;   /* made by an attach; goes with its last device */
+	uint32_t flags;    /* IOASID_HWPT_ALLOC_* it was allocated with */
 	uint64_t seq;      /* when it joined its IOAS */
 	char dev[IOASID_NAME_MAX]; /* a device of its IOMMU (the aperture) */
 	struct kernel_hwpt *next;
@@ -360,10 +371,16 @@ void krec_ioas_alloc(struct kernel_be *be, uint32_t id);
 void krec_ioas_destroyed(struct kernel_be *be, uint32_t id);
 /* After a successful map, copy, unmap (0 + U64_MAX: all), allow. */
 void krec_mapped(struct kernel_be *be, uint32_t ioas_id, uint64_t iova,
-		 uint64_t length, bool writable);
+		 uint64_t length, const struct krec_area *what);
+/* krec_mapped() of process memory at @va, of file @fd from @start;
+ * @flags: the map's IOASID_MAP_*. */
+void krec_mapped_va(struct kernel_be *be, uint32_t ioas_id, uint64_t iova,
+		    uint64_t length, uint32_t flags, uint64_t va);
+void krec_mapped_file(struct kernel_be *be, uint32_t ioas_id, uint64_t iova,
+		      uint64_t length, uint32_t flags, int fd, uint64_t start);
 void krec_copied(struct kernel_be *be, uint32_t dst_id, uint64_t dst_iova,
 		 uint32_t src_id, uint64_t src_iova, uint64_t length,
-		 bool writable);
+		 uint32_t flags);
 /* @unmapped: what the kernel says it unmapped. */
 void krec_unmapped(struct kernel_be *be, uint32_t ioas_id, uint64_t iova,
 		   uint64_t length, uint64_t unmapped);
@@ -390,6 +407,16 @@ void krec_dev_on(struct kernel_be *be, struct kernel_dev *dev,
  * know it. */
 const char *krec_kind(const struct kernel_be *be, uint32_t id);
 void krec_free(struct kernel_be *be);
+/* The flags a HWPT was allocated with, for iterate.c. */
+void krec_hwpt_flags(struct kernel_be *be, uint32_t id, uint32_t flags);
+
+/* ------------------------------------------------------------------ */
+/* iterate.c: the backend's ioas_mappings and objects, from the record */
+
+int kernel_ioas_mappings(void *be, uint32_t ioas_id, uint64_t first,
+			 uint64_t last, struct ioasid_mapping *maps,
+			 uint32_t *num);
+int kernel_objects(void *be, struct ioasid_object *objs, uint32_t *num);
 
 /* ------------------------------------------------------------------ */
 /* explain.c                                                            */

@@ -71,6 +71,9 @@ static const struct ioasid_backend_ops kernel_ops = {
 	.ioas_iova_ranges = kernel_ioas_iova_ranges,
 	.ioas_allow_iovas = kernel_ioas_allow_iovas,
 	.ioas_change_process = kernel_ioas_change_process,
+	/* Iteration, from the record (iterate.c) */
+	.ioas_mappings = kernel_ioas_mappings,
+	.objects = kernel_objects,
 	.hwpt_alloc = kernel_hwpt_alloc,
 	.hwpt_alloc_user = kernel_hwpt_alloc_user,
 	.hwpt_invalidate = kernel_hwpt_invalidate,

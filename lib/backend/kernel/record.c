@@ -20,13 +20,41 @@
 
 #include "kernel-internal.h"
 
-/* Area values: a non-NULL pointer whose bit 1 says writable. */
-#define AREA_RO ((void *)(uintptr_t)1)
-#define AREA_RW ((void *)(uintptr_t)3)
-
+/* Area values: a struct krec_area each (what iterate.c reports). */
 bool krec_area_writable(const void *value)
 {
-	return (uintptr_t)value & 2;
+	return ((const struct krec_area *)value)->prot & IOASID_MAP_WRITE;
+}
+
+static void area_free(uint64_t start, uint64_t last, void *value, void *arg)
+{
+	(void)start;
+	(void)last;
+	(void)arg;
+	free(value);
+}
+
+/* Drop the pending mapping, or every area. */
+static void drop_pend(struct kernel_ioas *r)
+{
+	if (r->pend)
+		free(r->pend_value);
+	r->pend = false;
+}
+
+static void clear_areas(struct kernel_ioas *r)
+{
+	drop_pend(r);
+	itree_clear(&r->areas, area_free, NULL);
+}
+
+/* Remove the area at @n, and its value. */
+static void remove_area(struct kernel_ioas *r, const struct itree_iter *n)
+{
+	void *value = n->value;
+
+	itree_remove_at(&r->areas, n);
+	free(value);
 }
 
 /* The newest mapping waits in a slot of its own and goes into the tree
@@ -37,8 +65,10 @@ struct itree *krec_areas(struct kernel_ioas *r)
 {
 	if (r->pend) {
 		r->pend = false;
-		if (itree_insert(&r->areas, r->pend_start, r->pend_last, r->pend_value))
+		if (itree_insert(&r->areas, r->pend_start, r->pend_last, r->pend_value)) {
+			free(r->pend_value);
 			r->complete = false;
+		}
 	}
 	return &r->areas;
 }
@@ -85,7 +115,7 @@ void krec_ioas_destroyed(struct kernel_be *be, uint32_t id)
 		*p = r->next;
 		if (be->ioas_last == r)
 			be->ioas_last = NULL;
-		itree_clear(&r->areas, NULL, NULL);
+		clear_areas(r);
 		free(r->allowed);
 		free(r);
 		return;
@@ -93,23 +123,65 @@ void krec_ioas_destroyed(struct kernel_be *be, uint32_t id)
 }
 
 void krec_mapped(struct kernel_be *be, uint32_t ioas_id, uint64_t iova,
-		 uint64_t length, bool writable)
+		 uint64_t length, const struct krec_area *what)
 {
 	struct kernel_ioas *r = krec_ioas(be, ioas_id, true);
+	struct krec_area *v;
 
 	if (!r)
 		return;
 	krec_areas(r);
+	v = malloc(sizeof(*v));
+	if (!v) {
+		r->complete = false;
+		return;
+	}
+	*v = *what;
 	r->pend = true;
 	r->pend_start = iova;
 	r->pend_last = iova + length - 1;
-	r->pend_value = writable ? AREA_RW : AREA_RO;
+	r->pend_value = v;
+}
+
+#define PROT_MASK (IOASID_MAP_READ | IOASID_MAP_WRITE)
+
+void krec_mapped_va(struct kernel_be *be, uint32_t ioas_id, uint64_t iova,
+		    uint64_t length, uint32_t flags, uint64_t va)
+{
+	struct krec_area a = { flags & PROT_MASK, IOASID_MAPPING_MEMORY, va, -1 };
+
+	krec_mapped(be, ioas_id, iova, length, &a);
+}
+
+void krec_mapped_file(struct kernel_be *be, uint32_t ioas_id, uint64_t iova,
+		      uint64_t length, uint32_t flags, int fd, uint64_t start)
+{
+	struct krec_area a = { flags & PROT_MASK, IOASID_MAPPING_FILE, start, fd };
+
+	krec_mapped(be, ioas_id, iova, length, &a);
+}
+
+/* A piece of a copy: the memory of source area @src (starting at IOVA
+ * @src_start) from IOVA @at on, with the copy's access. */
+static struct krec_area piece_of(const struct krec_area *src,
+				 uint64_t src_start, uint64_t at, uint32_t prot)
+{
+	struct krec_area p = { .prot = prot, .fd = -1 };
+
+	if (src) {
+		p = *src;
+		p.prot = prot;
+		p.addr += at - src_start;
+	}
+	return p;
 }
 
 void krec_copied(struct kernel_be *be, uint32_t dst_id, uint64_t dst_iova,
 		 uint32_t src_id, uint64_t src_iova, uint64_t length,
-		 bool writable)
+		 uint32_t flags)
 {
+	uint32_t prot = flags & PROT_MASK;
+	struct krec_area piece;
 	struct kernel_ioas *src = krec_ioas(be, src_id, false);
 	struct kernel_ioas *dst = krec_ioas(be, dst_id, true);
 	uint64_t last = src_iova + length - 1, cur = src_iova;
@@ -122,22 +194,25 @@ void krec_copied(struct kernel_be *be, uint32_t dst_id, uint64_t dst_iova,
 	 * the source, one area. */
 	more = src && itree_first_overlap(krec_areas(src), src_iova, last, &n);
 	if (!more || n.start > src_iova) {
-		krec_mapped(be, dst_id, dst_iova, length, writable);
+		piece = piece_of(NULL, 0, 0, prot);
+		krec_mapped(be, dst_id, dst_iova, length, &piece);
 		return;
 	}
 	while (more && n.start <= cur) {
 		uint64_t end = n.last < last ? n.last : last;
 
+		piece = piece_of(n.value, n.start, cur, prot);
 		krec_mapped(be, dst_id, dst_iova + (cur - src_iova),
-			    end - cur + 1, writable);
+			    end - cur + 1, &piece);
 		if (end == last)
 			return;
 		cur = end + 1;
 		more = itree_next(&n);
 	}
 	/* The kernel copied what the record does not hold. */
+	piece = piece_of(NULL, 0, 0, prot);
 	krec_mapped(be, dst_id, dst_iova + (cur - src_iova), last - cur + 1,
-		    writable);
+		    &piece);
 	dst->complete = false;
 }
 
@@ -160,7 +235,7 @@ int krec_unmap_walk(struct kernel_be *be, uint32_t ioas_id, uint64_t first,
 			*split_last = b;
 			return -ENOENT;
 		}
-		itree_remove_at(&r->areas, &n);
+		remove_area(r, &n);
 		*bytes += b - a + 1;
 		if (b >= last)
 			break;
@@ -181,18 +256,17 @@ void krec_unmapped(struct kernel_be *be, uint32_t ioas_id, uint64_t iova,
 	/* The usual unmap: exactly one mapping, the whole range. */
 	if (r->pend && unmapped == length && r->pend_start == iova &&
 	    r->pend_last == iova + length - 1) {
-		r->pend = false;
+		drop_pend(r);
 		return;
 	}
 	if (unmapped == length && itree_find(krec_areas(r), iova, &n) &&
 	    n.start == iova && n.last == iova + length - 1) {
-		itree_remove_at(&r->areas, &n);
+		remove_area(r, &n);
 		return;
 	}
 	if (iova == 0 && length == UINT64_MAX) {
 		/* Empty now, whatever the record knew. */
-		r->pend = false;
-		itree_clear(&r->areas, NULL, NULL);
+		clear_areas(r);
 		r->complete = true;
 		return;
 	}
@@ -201,7 +275,7 @@ void krec_unmapped(struct kernel_be *be, uint32_t ioas_id, uint64_t iova,
 		/* The kernel unmapped a range the record says splits a
 		 * mapping: the record is wrong; drop what it has there. */
 		while (itree_first_overlap(&r->areas, iova, iova + length - 1, &n))
-			itree_remove_at(&r->areas, &n);
+			remove_area(r, &n);
 		r->complete = false;
 	}
 }
@@ -324,6 +398,14 @@ const char *krec_kind(const struct kernel_be *be, uint32_t id)
 		    obj_names[o->type])
 			return obj_names[o->type];
 	return NULL;
+}
+
+void krec_hwpt_flags(struct kernel_be *be, uint32_t id, uint32_t flags)
+{
+	struct kernel_hwpt *h = krec_hwpt(be, id);
+
+	if (h)
+		h->flags = flags;
 }
 
 void krec_free(struct kernel_be *be)

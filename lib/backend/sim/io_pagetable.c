@@ -587,6 +587,7 @@ int sim_map_pieces(struct sim *s, struct sim_ioas *ioas,
 		}
 		a->pages = NULL;
 		a->start_byte = pc[i].start_byte;
+		a->prot = flags & (IOASID_MAP_READ | IOASID_MAP_WRITE);
 		/* -EEXIST only when the insert is the check; otherwise the
 		 * range was checked free and only memory can fail. */
 		ins = itree_insert(&ioas->areas, at, at + pc[i].length - 1, a);

@@ -116,6 +116,7 @@ int sim_ioas_map_file(void *be, uint32_t ioas_id, uint32_t flags,
 		close(dup);
 		return ioasid_fail(-ENOMEM, "out of memory");
 	}
+	pc.pages->user_fd = fd;
 	pc.start_byte = start_byte;
 	pc.length = length;
 	return sim_map_pieces(s, ioas, &pc, 1, length, iova, flags);

@@ -337,6 +337,9 @@ static const struct ioasid_backend_ops sim_ops = {
 	.ioas_msi_banks = sim_ioas_msi_banks,
 	.ioas_map_msi_bank = sim_ioas_map_msi_bank,
 	.ioas_unmap_msi_bank = sim_ioas_unmap_msi_bank,
+	/* Iteration (iterate.c) */
+	.ioas_mappings = sim_ioas_mappings,
+	.objects = sim_objects,
 	.hwpt_alloc = sim_hwpt_alloc,
 	.hwpt_alloc_user = sim_ext_hwpt_alloc_user,
 	.hwpt_invalidate = sim_ext_invalidate,

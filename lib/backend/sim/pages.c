@@ -20,6 +20,7 @@ struct sim_pages *sim_pages_new(struct sim *s, bool is_file,
 	p->is_file = is_file;
 	p->base = base;
 	p->fd = fd;
+	p->user_fd = -1;
 	p->writable = writable;
 	return p;
 }

@@ -61,12 +61,14 @@ struct sim_pages {
 	bool is_file, writable;
 	uint64_t base; /* user: VA rounded down to a page; file: offset */
 	int fd;	       /* file: our dup of the caller's fd */
+	int user_fd;   /* file: the caller's fd, as it named it (iterate.c) */
 };
 
 /* The value of an interval in ioas->areas (which holds its IOVAs). */
 struct sim_area {
 	struct sim_pages *pages;
 	uint64_t start_byte; /* offset of the area's first byte in pages */
+	uint32_t prot;	     /* IOASID_MAP_READ | IOASID_MAP_WRITE */
 };
 
 struct sim_dev;
@@ -286,6 +288,12 @@ int sim_ioas_unmap_msi_bank(void *be, uint32_t ioas_id,
 /* amd_iommufd.c */
 int sim_amd_hw_info(void *be, uint32_t dev_id, struct ioasid_hw_info *info,
 		    void *data, uint32_t *data_len);
+
+/* iterate.c: the backend's ioas_mappings and objects */
+int sim_ioas_mappings(void *be, uint32_t ioas_id, uint64_t first,
+		      uint64_t last, struct ioasid_mapping *maps,
+		      uint32_t *num);
+int sim_objects(void *be, struct ioasid_object *objs, uint32_t *num);
 
 /* ioas_process.c */
 int sim_ioas_change_process(void *be);
