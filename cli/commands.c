@@ -15,8 +15,8 @@ void cli_usage(FILE *f)
 	      "       ioasctl [OPTIONS] batch FILE|-\n"
 	      "       ioasctl [OPTIONS] exec [OBJECTS] -- PROGRAM [ARGS]\n"
 	      "       ioasctl { version | help }\n"
-	      "OBJECT := { device | group | ioas | hwpt | ranges | layout | viommu |\n"
-	      "            expect }\n"
+	      "OBJECT := { device | group | ioas | hwpt | object | ranges | layout |\n"
+	      "            viommu | expect }\n"
 	      "OPTIONS := { -j|--json | -p|--pretty | --sim[=TOPOLOGY] |\n"
 	      "             -f|--force | -h|--help | -V|--version }\n"
 	      "Try \"ioasctl OBJECT help\" for the commands of an object.\n",
@@ -95,6 +95,7 @@ static const struct object objects[] = {
 	{ "group", group_cmds, group_help, NULL },
 	{ "ioas", ioas_cmds, ioas_help, NULL },
 	{ "hwpt", hwpt_cmds, hwpt_help, NULL },
+	{ "object", object_cmds, object_help, NULL },
 	{ "ranges", ranges_cmds, ranges_help, NULL },
 	{ "layout", layout_cmds, layout_help, NULL },
 	{ "viommu", viommu_cmds, viommu_help, NULL },

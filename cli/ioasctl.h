@@ -109,6 +109,9 @@ void ranges_help(struct cli *cli);
 void layout_help(struct cli *cli);
 void viommu_help(struct cli *cli);
 void expect_help(struct cli *cli);
+/* objects.c: the objects of the context and what an IOAS maps */
+extern const struct cmd object_cmds[];
+void object_help(struct cli *cli);
 /* exec.c: reads all its words itself */
 int do_exec(struct cli *cli, int argc, char **argv);
 void exec_help(struct cli *cli);
