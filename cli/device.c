@@ -14,6 +14,7 @@ void device_help(struct cli *cli)
 	fputs("Usage: ioasctl device { list | show } [DEV]\n"
 	      "       ioasctl device { bind | unbind } DEV [force]\n"
 	      "       ioasctl device open DEV [name NAME]\n"
+	      "       ioasctl device hw-info DEV\n"
 	      "       ioasctl device { detach | close } DEV\n"
 	      "       ioasctl device { attach | replace } DEV to PT\n"
 	      "DEV := { PCI-ADDRESS | MDEV-UUID | CDEV-PATH | NAME }\n"
@@ -451,6 +452,7 @@ static int device_close(struct cli *cli, int argc, char **argv)
 const struct cmd device_cmds[] = {
 	{ "list", device_list },
 	{ "show", device_show },
+	{ "hw-info", device_hw_info },
 	{ "open", device_open },
 	{ "bind", device_bind },
 	{ "unbind", device_unbind },

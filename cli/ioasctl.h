@@ -102,6 +102,8 @@ extern const struct cmd device_cmds[], group_cmds[], ioas_cmds[],
 	hwpt_cmds[], ranges_cmds[], layout_cmds[], viommu_cmds[],
 	expect_cmds[];
 void device_help(struct cli *cli);
+/* hw_info.c */
+int device_hw_info(struct cli *cli, int argc, char **argv);
 void group_help(struct cli *cli);
 void ioas_help(struct cli *cli);
 void hwpt_help(struct cli *cli);

@@ -312,6 +312,82 @@ struct ioasid_amd_features {
 IOASID_API int ioasid_hw_info_amd_decode(const void *data, uint32_t data_len,
 					 struct ioasid_amd_features *f);
 
+/* IOASID_HW_INFO_ARM_SMMUV3 driver data: the uAPI's struct
+ * iommu_hw_info_arm_smmuv3, the SMMU's raw ID registers as
+ * ioasid_dev_hw_info() copies them. */
+struct ioasid_hw_info_arm_smmuv3 {
+	uint32_t flags;
+	uint32_t reserved;
+	uint32_t idr[6]; /* SMMU_IDR0..SMMU_IDR5 */
+	uint32_t iidr;	 /* SMMU_IIDR: implementer, product, revision */
+	uint32_t aidr;	 /* SMMU_AIDR: architecture revision */
+};
+
+/* SMMU_IDR0.STALL_MODEL */
+#define IOASID_SMMUV3_STALL_AND_TERMINATE 0u
+#define IOASID_SMMUV3_TERMINATE_ONLY 1u
+#define IOASID_SMMUV3_STALL_FORCED 2u
+
+/* The fields of the SMMUv3 ID registers that a VMM (nesting, a vSMMU)
+ * and an operator ask about. */
+struct ioasid_smmuv3_features {
+	size_t sz;
+	/* IDR0 */
+	bool stage1;	     /* S1P: stage-1 translation */
+	bool stage2;	     /* S2P: stage-2 (what nesting needs) */
+	bool aarch64_tables; /* TTF: AArch64 translation tables */
+	bool aarch32_tables; /* TTF: AArch32 (LPAE) tables */
+	bool coherent;	     /* COHACC: coherent table and queue walks */
+	bool btm;	     /* BTM: broadcast TLB maintenance */
+	/* HTTU: hardware updates of table entries: 0 none, 1 access flag,
+	 * 2 access flag and dirty state (dirty tracking). */
+	uint8_t httu;
+	bool hyp;	     /* HYP: EL2 stage-1 contexts */
+	bool ats;	     /* ATS: PCIe ATS */
+	bool asid16;	     /* ASID16 */
+	bool msi;	     /* MSI: the SMMU signals with MSIs */
+	bool pri;	     /* PRI: PCIe page requests */
+	bool vmid16;	     /* VMID16 */
+	bool cd_2level;	     /* CD2L: two-level context descriptor tables */
+	uint8_t stall_model; /* STALL_MODEL: IOASID_SMMUV3_* */
+	bool term_model;     /* TERM_MODEL: a terminated access aborts */
+	uint8_t st_levels;   /* ST_LVL: 1 linear, 2 two-level stream table */
+	/* IDR1 */
+	uint8_t sid_bits;    /* SIDSIZE: StreamID width */
+	uint8_t ssid_bits;   /* SSIDSIZE: SubstreamID (PASID) width */
+	uint8_t cmdq_log2;   /* CMDQS: log2 of the command queue's entries */
+	uint8_t evtq_log2;   /* EVENTQS */
+	uint8_t priq_log2;   /* PRIQS */
+	/* IDR3 */
+	bool ril;	     /* RIL: range invalidation */
+	bool fwb;	     /* FWB: stage-2 forced write-back */
+	uint8_t bbml;	     /* BBML: break-before-make level, 0-2 */
+	/* IDR5 */
+	uint8_t oas_bits;    /* OAS: output address size in bits (0: reserved value) */
+	uint8_t va_bits;     /* VAX: 48 or 52 */
+	bool gran_4k, gran_16k, gran_64k; /* GRAN4K/16K/64K */
+	uint16_t stall_max;  /* STALL_MAX: outstanding stalled transactions */
+	/* IIDR and AIDR */
+	uint16_t implementer; /* JEP106 code of the implementer */
+	uint16_t product;
+	uint8_t variant, revision;
+	uint8_t arch_minor;  /* AIDR.ArchMinorRev: 3.x */
+	size_t : 0;
+};
+#define ioasid_smmuv3_features__last_field arch_minor
+
+/*
+ * ioasid_hw_info_smmuv3_decode - decode the IOASID_HW_INFO_ARM_SMMUV3
+ * driver data of ioasid_dev_hw_info() (@data, @data_len bytes: a struct
+ * ioasid_hw_info_arm_smmuv3) into @f (@f->sz set by the caller).  Pure:
+ * needs no context.
+ *
+ * Return: 0; -EINVAL (NULL pointer, @f->sz not set, @data_len shorter
+ * than IDR0-IDR5).  A missing IIDR or AIDR reads as 0.
+ */
+IOASID_API int ioasid_hw_info_smmuv3_decode(const void *data, uint32_t data_len,
+					    struct ioasid_smmuv3_features *f);
+
 /* ------------------------------------------------------------------ */
 /* The IOMMU behind a device: its limits                                */
 

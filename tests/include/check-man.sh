@@ -29,7 +29,7 @@ man_decls() {
 	awk '/^# SYNOPSIS/ { syn = 1; next }
 	     /^# / { syn = 0 }
 	     syn && /^```/ { code = !code; next }
-	     syn && code && !on && /ioasid_[a-z_]*\(/ && !/^#|^typedef/ { on = 1; text = "" }
+	     syn && code && !on && /ioasid_[a-z_0-9]*\(/ && !/^#|^typedef/ { on = 1; text = "" }
 	     on { text = text " " $0 }
 	     on && /;/ { print text; on = 0 }' "$@" | normalize
 }

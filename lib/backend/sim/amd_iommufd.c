@@ -3,8 +3,9 @@
  * The AMD IOMMU driver's iommufd side, after drivers/iommu/amd/iommufd.c
  * amd_iommufd_hw_info() (Linux 7.3): IOMMU_GET_HW_INFO of a device behind
  * an IOMMU of model "amd-vi" carries IOMMU_HW_INFO_TYPE_AMD data, the
- * raw EFR and EFR2.  The simulator has no registers, so it makes the EFR
- * the topology describes: GTSup and GIoSup with nesting, HDSup with
+ * raw EFR and EFR2 (device.c's sim_hw_info() asks for them).  The
+ * simulator has no registers, so it makes the EFR the topology
+ * describes: GTSup and GIoSup with nesting, HDSup with
  * dirty tracking, PPRSup and PASmax (width - 1) with a PASID width,
  * GATS 0 (4-level guest tables) and GLX 0; EFR2 is 0.
  *
@@ -35,24 +36,15 @@ static struct ioasid_hw_info_amd amd_regs(const struct topo_iommu *iommu)
 	return r;
 }
 
-/* sim_hw_info(), plus the driver data of an AMD IOMMU
- * (iommufd_get_hw_info() copies min(data_len, length) and reports the
- * driver's length). */
-int sim_amd_hw_info(void *be, uint32_t dev_id, struct ioasid_hw_info *info,
-		    void *data, uint32_t *data_len)
+/* The driver's hw_info op: its data, @room bytes of it into @data
+ * (iommufd_get_hw_info() copies min(data_len, length)); returns the
+ * driver's length. */
+uint32_t sim_amd_hw_data(const struct topo_iommu *iommu, void *data,
+			 uint32_t room)
 {
-	struct sim *s = be;
-	uint32_t room = *data_len;
-	struct ioasid_hw_info_amd regs;
-	const struct sim_dev *dev;
-	int rc = sim_hw_info(be, dev_id, info, data, data_len);
+	struct ioasid_hw_info_amd regs = amd_regs(iommu);
 
-	if (rc || info->type != IOASID_HW_INFO_AMD)
-		return rc;
-	dev = (const struct sim_dev *)sim_obj_get(s, dev_id);
-	regs = amd_regs(&s->topo->iommus[dev->t->iommu]);
 	if (room)
 		memcpy(data, &regs, room < sizeof(regs) ? room : sizeof(regs));
-	*data_len = sizeof(regs);
-	return 0;
+	return sizeof(regs);
 }

@@ -538,9 +538,10 @@ static uint32_t hw_info_type(const char *model)
 /*
  * device.c iommufd_get_hw_info(): only a bound physical device has an
  * IOMMU to describe (an mdev's access object is not a device: -ENOENT).
- * The simulator has no driver registers to report, so it returns the
- * type with no driver data; the capabilities and PASID width come from
- * the topology.
+ * The capabilities and PASID width come from the topology, and so do
+ * the driver data of the models whose drivers report registers (AMD's
+ * EFR, the SMMUv3's ID registers): the simulator makes the values the
+ * topology describes.  The others have no driver data.
  */
 int sim_hw_info(void *be, uint32_t dev_id, struct ioasid_hw_info *info,
 		void *data, uint32_t *data_len)
@@ -564,7 +565,16 @@ int sim_hw_info(void *be, uint32_t dev_id, struct ioasid_hw_info *info,
 				       iommu->pasid_width;
 	if (*data_len)
 		memset(data, 0, *data_len);
-	*data_len = 0;
+	switch (info->type) {
+	case IOASID_HW_INFO_AMD:
+		*data_len = sim_amd_hw_data(iommu, data, *data_len);
+		break;
+	case IOASID_HW_INFO_ARM_SMMUV3:
+		*data_len = sim_smmuv3_hw_data(iommu, data, *data_len);
+		break;
+	default:
+		*data_len = 0;
+	}
 	return 0;
 }
 

@@ -285,9 +285,12 @@ int sim_ioas_map_msi_bank(void *be, uint32_t ioas_id, uint32_t index,
 			  uint64_t iova);
 int sim_ioas_unmap_msi_bank(void *be, uint32_t ioas_id,
 			    uint32_t index);
-/* amd_iommufd.c */
-int sim_amd_hw_info(void *be, uint32_t dev_id, struct ioasid_hw_info *info,
-		    void *data, uint32_t *data_len);
+/* The IOMMU drivers' hw_info data (amd_iommufd.c,
+ * arm-smmu-v3-iommufd.c): @room bytes into @data, returns the length. */
+uint32_t sim_amd_hw_data(const struct topo_iommu *iommu, void *data,
+			 uint32_t room);
+uint32_t sim_smmuv3_hw_data(const struct topo_iommu *iommu, void *data,
+			    uint32_t room);
 
 /* iterate.c: the backend's ioas_mappings and objects */
 int sim_ioas_mappings(void *be, uint32_t ioas_id, uint64_t first,
