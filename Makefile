@@ -349,9 +349,9 @@ $(BUILD)/tsan/%: tests/tsan/%.c $(TSAN_LIB_OBJS)
 		$(TSAN_LIB_OBJS) $(LIB_LIBS)
 
 .PHONY: check-tsan
-check-tsan: $(TSAN_BINS)
+check-tsan: $(TSAN_BINS) $(TSAN_EXAMPLE_BINS)
 	$(Q)TSAN_OPTIONS="halt_on_error=1 exitcode=66 $${TSAN_OPTIONS:-}" \
-		$(RUN_SUITE) check-tsan tests/run-unit.sh $(TSAN_BINS)
+		$(RUN_SUITE) check-tsan tests/run-unit.sh $(TSAN_BINS) $(TSAN_EXAMPLE_BINS)
 
 .PHONY: unit check-unit check-scripts check-headers check-install check-abi check-man
 unit: $(UNIT_BINS)
@@ -423,6 +423,16 @@ $(BUILD)/examples/%: examples/%.c $(STATICLIB)
 .PHONY: check-examples
 check-examples: $(EXAMPLE_BINS)
 	$(Q)$(RUN_SUITE) check-examples tests/run-unit.sh $(EXAMPLE_BINS)
+
+# The examples again under ThreadSanitizer (viommu-vmm is a multi-threaded
+# VMM skeleton), linked with the TSan library and run by check-tsan.
+TSAN_EXAMPLE_BINS := $(patsubst examples/%.c,$(BUILD)/tsan/examples/%,$(EXAMPLE_SRCS))
+
+$(BUILD)/tsan/examples/%: examples/%.c $(TSAN_LIB_OBJS)
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(BASE_CFLAGS) $(PUBLIC_INCLUDES) $(TSAN_FLAGS) -o $@ $< \
+		$(TSAN_LIB_OBJS) $(LIB_LIBS)
 
 .PHONY: check-fast check vmcheck check-results-reset
 check-results-reset:
