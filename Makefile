@@ -324,6 +324,13 @@ $(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $(UNIT_HELPER_OBJS) $(S
 # The recorded guest trace (tests/data), found from any directory.
 $(BUILD)/tests/unit/test_viommu_trace.o: TEST_CFLAGS += -DIOASID_TEST_TRACE='"$(abspath $(TRACE))"'
 
+# ioasctl's error printing: the test links ioasctl's objects but main.o.
+CLI_TEST_OBJS = $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJS))
+$(BUILD)/tests/unit/test_cli_errors.o: TEST_CFLAGS += -Icli $(JSONC_CFLAGS)
+$(BUILD)/tests/unit/test_cli_errors: $(CLI_TEST_OBJS)
+$(BUILD)/tests/unit/test_cli_errors: UNIT_HELPER_OBJS += $(CLI_TEST_OBJS)
+$(BUILD)/tests/unit/test_cli_errors: LIB_LIBS += $(JSONC_LIBS)
+
 # Keep the objects: make would delete them as intermediates and rebuild.
 .SECONDARY: $(UNIT_BINS:=.o) $(UNIT_HELPER_OBJS)
 

@@ -171,9 +171,9 @@ static int unmapped_by_map(struct cli *cli, uint32_t ioas, uint64_t iova,
 	} else {
 		ret = cmd_err(cli, -ret,
 			      "cannot probe iova 0x%" PRIx64 " length 0x%" PRIx64
-			      " of ioas %" PRIu32 ": %s (%s)",
+			      " of ioas %" PRIu32 ": %s%s",
 			      iova, length, ioas, ioasid_errmsg(),
-			      errno_name(-ret));
+			      errno_tail(ioasid_errmsg(), -ret));
 	}
 	munmap(mem, length);
 	return ret;
@@ -224,9 +224,9 @@ static int expect_mapping(struct cli *cli, int argc, char **argv,
 			ret = cmd_err(cli, -ret,
 				      "iova 0x%" PRIx64 " length 0x%" PRIx64
 				      " of ioas %" PRIu32
-				      " cannot be checked: %s (%s)",
+				      " cannot be checked: %s%s",
 				      iova, length, id, ioasid_errmsg(),
-				      errno_name(-ret));
+				      errno_tail(ioasid_errmsg(), -ret));
 		goto out;
 	}
 
@@ -265,8 +265,9 @@ static int expect_mapping(struct cli *cli, int argc, char **argv,
 		if (r2 != -ENOENT) {
 			ret = cmd_err(cli, -r2,
 				      "cannot probe iova 0x%" PRIx64
-				      " of ioas %" PRIu32 ": %s (%s)",
-				      a, id, ioasid_errmsg(), errno_name(-r2));
+				      " of ioas %" PRIu32 ": %s%s",
+				      a, id, ioasid_errmsg(),
+				      errno_tail(ioasid_errmsg(), -r2));
 			break;
 		}
 		if (a == last)

@@ -142,8 +142,13 @@ int arg_unexpected(struct cli *cli, const char *arg, const char *expected);
 /* A failure with errno @err (positive): prints the message, records it. */
 int cmd_err(struct cli *cli, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/* A library call failed with @ret (negative errno). */
+/* A library call failed with @ret (negative errno): its message, then
+ * " (ENAME)" unless the message already ends with the name. */
 int lib_err(struct cli *cli, int ret);
+/* " (ENAME)" for @err (positive) after @msg, or "" when @msg already
+ * ends with it: "... (ENAME)", or the kernel backend's
+ * "... (IOCTL: ENAME)", so that the errno is printed once. */
+const char *errno_tail(const char *msg, int err);
 void print_error_line(struct cli *cli, const char *msg);
 void print_warning(struct cli *cli, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

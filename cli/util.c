@@ -106,6 +106,23 @@ int cmd_err(struct cli *cli, int err, const char *fmt, ...)
 	return CMD_FAIL;
 }
 
+const char *errno_tail(const char *msg, int err)
+{
+	static __thread char buf[40];
+	const char *name = errno_name(err);
+	size_t len = msg ? strlen(msg) : 0, n = strlen(name);
+
+	/* "... (ENAME)", or the kernel backend's "... (IOCTL: ENAME)". */
+	if (len >= n + 2 && msg[len - 1] == ')' &&
+	    !memcmp(msg + len - 1 - n, name, n) &&
+	    (msg[len - 2 - n] == '(' ||
+	     (len >= n + 3 && msg[len - 2 - n] == ' ' &&
+	      msg[len - 3 - n] == ':')))
+		return "";
+	snprintf(buf, sizeof(buf), " (%s)", name);
+	return buf;
+}
+
 int lib_err(struct cli *cli, int ret)
 {
 	int err = ret < 0 ? -ret : ret;
@@ -113,7 +130,7 @@ int lib_err(struct cli *cli, int ret)
 
 	if (!msg || !*msg)
 		msg = strerror(err);
-	return cmd_err(cli, err, "%s (%s)", msg, errno_name(err));
+	return cmd_err(cli, err, "%s%s", msg, errno_tail(msg, err));
 }
 
 void print_warning(struct cli *cli, const char *fmt, ...)
@@ -590,12 +607,13 @@ static int open_ctx(struct cli *cli, bool inspect)
 
 		if (cli->sim)
 			return lib_err(cli, ret);
+		if (!msg || !*msg)
+			msg = strerror(-ret);
 		return cmd_err(cli, -ret,
-			       "%s (%s); only inspection works without "
+			       "%s%s; only inspection works without "
 			       "/dev/iommu: device list|show|bind|unbind, "
 			       "group list|show",
-			       msg && *msg ? msg : strerror(-ret),
-			       errno_name(-ret));
+			       msg, errno_tail(msg, -ret));
 	}
 	cli->ctx_inspect = inspect;
 	return CMD_OK;

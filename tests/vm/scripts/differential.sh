@@ -41,11 +41,11 @@ directive() { # FILE NAME: the value of "# NAME: value", if any
 	sed -n "s/^# $2: *//p" "$1" | head -n 1
 }
 
-# The kernel backend's output without the " (IOCTL: ENAME)" that ends an
-# explained message, just before ioasctl's own " (ENAME)" (or, in JSON,
-# the end of the string).
+# The kernel backend's output with the " (IOCTL: ENAME)" that ends an
+# explained message as the simulator's " (ENAME)" (ioasctl prints the
+# name once: its own " (ENAME)" only when the message has none).
 kernel_words() { # IN OUT
-	sed -E 's/ \((IOMMU|VFIO)_[A-Z0-9_]+: (E[A-Z0-9]+|errno [0-9]+)\)( \(E[A-Z0-9]+\)|")/\3/g' \
+	sed -E 's/ \((IOMMU|VFIO)_[A-Z0-9_]+: (E[A-Z0-9]+|errno [0-9]+)\)/ (\2)/g' \
 		"$1" >"$2"
 }
 
