@@ -253,6 +253,9 @@ static const struct bad_case bad_cases[] = {
 	  "reserved = 0x1000-0x1fff reserved\n"
 	  "driver = aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
 	  "5: driver is too long" },
+	/* A mock device the library would refuse to look up (fuzz_ini). */
+	{ "[iommu a]\n[mock moc+0]\niommu = a\n",
+	  "2: 'moc+0' is not a mock device name" },
 };
 
 static void bad_files(void **state)

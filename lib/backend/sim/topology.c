@@ -526,6 +526,15 @@ static int load_device(struct loader *ld, int64_t *next_id,
 		break;
 	default:
 		d->info.kind = IOASID_DEV_MOCK;
+		/* The library takes a name for a mock device only when it
+		 * starts with "mock" (ioasid_check_dev_name()): any other
+		 * would load and then be refused by every call. */
+		if (strncmp(ld->sec->name, "mock", 4) ||
+		    strlen(ld->sec->name) >= sizeof(d->info.name))
+			return ioasid_fail(-EINVAL,
+					   "%s:%u: '%s' is not a mock device name (mock, mock0, mock1, ...; at most %zu characters)",
+					   ld->scan.file, ld->sec->line,
+					   ld->sec->name, sizeof(d->info.name) - 1);
 		snprintf(d->info.name, sizeof(d->info.name), "%s",
 			 ld->sec->name);
 		break;
