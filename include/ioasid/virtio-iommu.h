@@ -28,9 +28,10 @@
  *    called from any number of threads at once, and concurrently with
  *    everything below; translate takes no lock (a fault report takes a
  *    mutex);
- *  - every other call (requests, features, config, reset, setup,
- *    save/restore, nested mode) one at a time: the VMM serializes them,
- *    as it serializes the request queue anyway;
+ *  - every other call (requests, features, status, config, reset,
+ *    setup, the walks of domains, endpoints and mappings, save/restore,
+ *    nested mode) one at a time: the VMM serializes them, as it
+ *    serializes the request queue anyway;
  *  - destroy with no other call in progress.
  * Once ioasid_virtio_iommu_handle_request() has returned for an UNMAP, DETACH
  * or an ATTACH that moves an endpoint (or ioasid_virtio_iommu_reset(), or a
@@ -97,9 +98,34 @@ struct ioasid_virtio_iommu_opts {
 	 * to ioasid_virtio_iommu_event_pop(). */
 	void (*event_notify)(struct ioasid_virtio_iommu *v, void *data);
 	void *event_data;
+	/* config.input_range: both 0 means derive it (the union of the
+	 * physical endpoints' usable ranges; 0..2^64-1 without any).  Set,
+	 * it is what the device offers whatever its endpoints: a physical
+	 * endpoint's ranges outside its IOMMU's aperture are then RESERVED
+	 * in PROBE.  input_start <= input_end, input_start aligned to the
+	 * granule, input_end + 1 too (or input_end UINT64_MAX). */
+	uint64_t input_start, input_end;
+	/* Device-specific feature bits not to offer (PROBE, MMIO,
+	 * BYPASS_CONFIG, INPUT_RANGE, DOMAIN_RANGE); MAP_UNMAP may not be
+	 * withheld, legacy BYPASS is never offered anyway.  Withholding
+	 * INPUT_RANGE or DOMAIN_RANGE needs the full range there (the driver
+	 * then assumes it). */
+	uint64_t withhold_features;
+	/* IOASID_VIRTIO_IOMMU_CREATE_* */
+	uint32_t flags;
 	size_t : 0;
 };
-#define ioasid_virtio_iommu_opts__last_field event_data
+#define ioasid_virtio_iommu_opts__last_field flags
+
+/*
+ * The device follows the virtio device status the VMM passes with
+ * ioasid_virtio_iommu_set_status(): requests are refused (used length 0,
+ * -EBUSY, nothing done) until the driver has set DRIVER_OK, and again
+ * after a reset until it renegotiates.  Without this flag the device
+ * processes requests whatever the status (as before the flag existed):
+ * the VMM must then not hand requests over before DRIVER_OK itself.
+ */
+#define IOASID_VIRTIO_IOMMU_CREATE_STATUS_GATE (1u << 0)
 
 /*
  * ioasid_virtio_iommu_create - a virtio-iommu device over the context @ctx.
@@ -136,9 +162,28 @@ struct ioasid_virtio_iommu_endpoint_opts {
 	 * endpoints report the host's regions and must leave this empty. */
 	const struct ioasid_resv_region *resv;
 	uint32_t num_resv;
+	/* An emulated endpoint without resv gets the platform's MSI region
+	 * (ioasid_virtio_iommu_default_msi()): on x86 0xfee00000-0xfeefffff
+	 * as a RESV_MEM region of subtype MSI (the interrupt window, which
+	 * DMA remapping never translates); on other architectures none (an
+	 * arm64 Linux guest then maps its own software MSI window to the ITS
+	 * doorbell, and the emulated device's MSI writes go through
+	 * ioasid_virtio_iommu_translate()).  With resv given, that list is
+	 * the whole list.  true: no default, the endpoint reports no region
+	 * at all.  Emulated endpoints only. */
+	bool no_default_msi;
 	size_t : 0;
 };
-#define ioasid_virtio_iommu_endpoint_opts__last_field num_resv
+#define ioasid_virtio_iommu_endpoint_opts__last_field no_default_msi
+
+/*
+ * ioasid_virtio_iommu_default_msi - the platform's default MSI region of
+ * an emulated endpoint (see ioasid_virtio_iommu_endpoint_opts) into
+ * @r (type IOASID_RESV_MSI).
+ *
+ * Return: 0; -ENOENT (this architecture has none); -EINVAL (@r NULL).
+ */
+IOASID_API int ioasid_virtio_iommu_default_msi(struct ioasid_resv_region *r);
 
 /*
  * ioasid_virtio_iommu_add_endpoint - make @endpoint_id (the id the guest's
@@ -209,11 +254,40 @@ IOASID_API int ioasid_virtio_iommu_config_write(struct ioasid_virtio_iommu *v,
 /* A system reset also restores config.bypass to its initial value. */
 #define IOASID_VIRTIO_IOMMU_RESET_SYSTEM 1u
 
+/* Virtio device status bits (virtio spec, "Device Status Field"). */
+#define IOASID_VIRTIO_IOMMU_STATUS_ACKNOWLEDGE 1u
+#define IOASID_VIRTIO_IOMMU_STATUS_DRIVER 2u
+#define IOASID_VIRTIO_IOMMU_STATUS_DRIVER_OK 4u
+#define IOASID_VIRTIO_IOMMU_STATUS_FEATURES_OK 8u
+#define IOASID_VIRTIO_IOMMU_STATUS_NEEDS_RESET 64u
+#define IOASID_VIRTIO_IOMMU_STATUS_FAILED 128u
+
+/*
+ * ioasid_virtio_iommu_set_status - the driver wrote @status to the virtio
+ * device status field.  0 is a device reset (as ioasid_virtio_iommu_reset()
+ * with IOASID_VIRTIO_IOMMU_RESET_DEVICE).  Otherwise the driver only adds
+ * bits: FEATURES_OK needs ioasid_virtio_iommu_set_features() to have
+ * accepted the features since the reset (else the VMM must present the
+ * status without FEATURES_OK), DRIVER_OK needs FEATURES_OK.  After
+ * FEATURES_OK, ioasid_virtio_iommu_set_features() is refused (-EBUSY).
+ * With IOASID_VIRTIO_IOMMU_CREATE_STATUS_GATE, requests are processed only
+ * while DRIVER_OK is set and FAILED is not.
+ *
+ * Return: 0; -EINVAL (a bit cleared without a reset, DRIVER_OK without
+ * FEATURES_OK, bits 4-5: nothing changed); -EPROTO (FEATURES_OK without
+ * accepted features: nothing changed, the VMM must not show FEATURES_OK).
+ */
+IOASID_API int ioasid_virtio_iommu_set_status(struct ioasid_virtio_iommu *v, uint8_t status);
+
+/* ioasid_virtio_iommu_status - the device status as last set (0 after
+ * create and after a reset), for the transport's status reads. */
+IOASID_API uint8_t ioasid_virtio_iommu_status(const struct ioasid_virtio_iommu *v);
+
 /*
  * ioasid_virtio_iommu_reset - device (or system) reset: every domain and
  * mapping is gone, no endpoint is attached, features are cleared,
- * queued fault reports are dropped.  config.bypass keeps its value on a
- * device reset.
+ * queued fault reports are dropped, the device status is 0.
+ * config.bypass keeps its value on a device reset.
  *
  * Return: 0; -EINVAL (unknown @kind).
  */
@@ -238,8 +312,11 @@ IOASID_API int ioasid_virtio_iommu_reset(struct ioasid_virtio_iommu *v, unsigned
  * request type gets DEVERR.  See libioasid-virtio-iommu(7) for each request.
  *
  * Return: 0 whenever the request was consumed (its outcome is in the
- * reply); -EINVAL only for misuse by the VMM (NULL @v or @used_len, a
- * NULL buffer with a nonzero length).
+ * reply; ioasid_virtio_iommu_handle_request_ex() gives its status);
+ * -EINVAL only for misuse by the VMM (NULL @v or @used_len, a NULL buffer
+ * with a nonzero length); -EBUSY (only with
+ * IOASID_VIRTIO_IOMMU_CREATE_STATUS_GATE: before DRIVER_OK, nothing done,
+ * used length 0).
  */
 IOASID_API int ioasid_virtio_iommu_handle_request(struct ioasid_virtio_iommu *v,
 					    const struct iovec *out,
@@ -247,6 +324,49 @@ IOASID_API int ioasid_virtio_iommu_handle_request(struct ioasid_virtio_iommu *v,
 					    const struct iovec *in,
 					    unsigned int in_num,
 					    uint32_t *used_len);
+
+/* Request status values (virtio spec, VIRTIO_IOMMU_S_*). */
+#define IOASID_VIRTIO_IOMMU_S_OK 0u
+#define IOASID_VIRTIO_IOMMU_S_IOERR 1u
+#define IOASID_VIRTIO_IOMMU_S_UNSUPP 2u
+#define IOASID_VIRTIO_IOMMU_S_DEVERR 3u
+#define IOASID_VIRTIO_IOMMU_S_INVAL 4u
+#define IOASID_VIRTIO_IOMMU_S_RANGE 5u
+#define IOASID_VIRTIO_IOMMU_S_NOENT 6u
+#define IOASID_VIRTIO_IOMMU_S_FAULT 7u
+#define IOASID_VIRTIO_IOMMU_S_NOMEM 8u
+
+/* What one request came to (@sz set by the caller; a shorter struct of
+ * an older caller gets its fields only). */
+struct ioasid_virtio_iommu_request_result {
+	size_t sz;
+	uint32_t used_len; /* as ioasid_virtio_iommu_handle_request()'s */
+	/* Whether a tail was written (used_len > 0); if so, its status. */
+	bool answered;
+	uint8_t status;	/* IOASID_VIRTIO_IOMMU_S_* */
+	uint8_t type;	/* request type of the head (0: none read) */
+	size_t : 0;
+};
+#define ioasid_virtio_iommu_request_result__last_field type
+
+/*
+ * ioasid_virtio_iommu_handle_request_ex - ioasid_virtio_iommu_handle_request()
+ * that also says what the request came to: @res receives the used
+ * length, whether a tail was written and its status, and the request's
+ * type.
+ *
+ * Return: as ioasid_virtio_iommu_handle_request(), plus -EBUSY (with
+ * IOASID_VIRTIO_IOMMU_CREATE_STATUS_GATE, the driver has not set DRIVER_OK
+ * since the last reset, or has set FAILED: nothing done, used length 0);
+ * -EINVAL also for @res NULL or with @res->sz 0.  On -EINVAL and -EBUSY
+ * @res (if usable) says used length 0, not answered.
+ */
+IOASID_API int ioasid_virtio_iommu_handle_request_ex(struct ioasid_virtio_iommu *v,
+					     const struct iovec *out,
+					     unsigned int out_num,
+					     const struct iovec *in,
+					     unsigned int in_num,
+					     struct ioasid_virtio_iommu_request_result *res);
 
 /* ioasid_virtio_iommu_handle_buffers - ioasid_virtio_iommu_handle_request() with one
  * readable and one writable buffer. */
@@ -264,6 +384,10 @@ IOASID_API int ioasid_virtio_iommu_handle_buffers(struct ioasid_virtio_iommu *v,
 /* Permission only: the mapping was made with the MMIO flag, so the
  * guest-physical address is device memory, not RAM. */
 #define IOASID_VIRTIO_IOMMU_ACCESS_MMIO (1u << 2)
+/* Access flag of ioasid_virtio_iommu_translate() only: look the address
+ * up, and on a miss (-EFAULT) queue no fault report (a VMM that probes
+ * before it makes the access). */
+#define IOASID_VIRTIO_IOMMU_ACCESS_PROBE_ONLY (1u << 3)
 
 struct ioasid_virtio_iommu_translation {
 	uint64_t gpa;	    /* guest-physical address of the iova */
@@ -293,10 +417,14 @@ struct ioasid_virtio_iommu_translation {
  * it before it puts a later UNMAP on the used ring (as a serializing VMM
  * does).
  *
+ * @access may add IOASID_VIRTIO_IOMMU_ACCESS_PROBE_ONLY: the same lookup,
+ * but a fault queues no report (and counts in no fault statistics).
+ *
  * Return: 0; -EFAULT (translation fault: no mapping, permission denied, or
  * the endpoint is neither attached nor in bypass; a fault report is
- * queued for the event queue); -ENOENT (no such endpoint); -EINVAL (a
- * physical endpoint, or @access without READ or WRITE or with other bits).
+ * queued for the event queue unless PROBE_ONLY); -ENOENT (no such
+ * endpoint); -EINVAL (a physical endpoint, or @access without READ or
+ * WRITE or with bits other than those and PROBE_ONLY).
  */
 IOASID_API int ioasid_virtio_iommu_translate(struct ioasid_virtio_iommu *v,
 				       uint32_t endpoint_id, uint64_t iova,
@@ -359,6 +487,61 @@ IOASID_API int ioasid_virtio_iommu_get_stats(const struct ioasid_virtio_iommu *v
  */
 IOASID_API int ioasid_virtio_iommu_domain_ioas(const struct ioasid_virtio_iommu *v,
 					 uint32_t domain, uint32_t *ioas_id);
+
+/* What the walks below report: filled by the library, sz its size (a
+ * newer library may add fields at the end; read those only when sz
+ * covers them). */
+
+/* One guest mapping, as ioasid_virtio_iommu_domain_mappings() reports it. */
+struct ioasid_virtio_iommu_mapping {
+	size_t sz;
+	uint64_t iova_start, iova_last; /* inclusive, what one MAP made */
+	uint64_t gpa;	/* guest-physical address of iova_start */
+	uint32_t perm;	/* IOASID_VIRTIO_IOMMU_ACCESS_READ/WRITE/MMIO */
+	size_t : 0;
+};
+#define ioasid_virtio_iommu_mapping__last_field perm
+
+/* One guest domain, as ioasid_virtio_iommu_domains() reports it. */
+struct ioasid_virtio_iommu_domain_info {
+	size_t sz;
+	uint32_t domain;
+	uint32_t mode;	/* IOASID_VIRTIO_IOMMU_MODE_* */
+	bool bypass;	/* attached with the BYPASS flag: identity */
+	uint32_t num_endpoints;
+	uint64_t num_mappings;
+	size_t : 0;
+};
+#define ioasid_virtio_iommu_domain_info__last_field num_mappings
+
+/* One endpoint, as ioasid_virtio_iommu_endpoints() reports it. */
+struct ioasid_virtio_iommu_endpoint_info {
+	size_t sz;
+	uint32_t endpoint;
+	bool physical;	/* a library device; else emulated */
+	bool attached;	/* in a guest domain */
+	bool bypass;	/* DMA is identity now (bypass domain or config) */
+	uint32_t domain; /* that domain (0 if not attached) */
+	size_t : 0;
+};
+#define ioasid_virtio_iommu_endpoint_info__last_field domain
+
+/*
+ * ioasid_virtio_iommu_domain_mappings, ioasid_virtio_iommu_domains,
+ * ioasid_virtio_iommu_endpoints - call @fn for every mapping of guest
+ * domain @domain (by IOVA), every live guest domain (by id), every
+ * endpoint (by id), with @arg.  A nonzero return of @fn stops the walk
+ * and is returned.  These are calls of the serialized kind (the
+ * header's thread-safety rules): not concurrently with requests, reset
+ * or setup; translate() may run meanwhile.  @fn must not call any
+ * serialized call of @v.
+ *
+ * Return: 0; what @fn returned; -ENOENT (no such domain); -EINVAL (NULL
+ * @v or @fn).
+ */
+IOASID_API int ioasid_virtio_iommu_domain_mappings(const struct ioasid_virtio_iommu *v, uint32_t domain, int (*fn)(void *arg, const struct ioasid_virtio_iommu_mapping *m), void *arg);
+IOASID_API int ioasid_virtio_iommu_domains(const struct ioasid_virtio_iommu *v, int (*fn)(void *arg, const struct ioasid_virtio_iommu_domain_info *d), void *arg);
+IOASID_API int ioasid_virtio_iommu_endpoints(const struct ioasid_virtio_iommu *v, int (*fn)(void *arg, const struct ioasid_virtio_iommu_endpoint_info *e), void *arg);
 
 /* ------------------------------------------------------------------ */
 /* Nested mode (stage-1 tables in guest memory, see docs/VIOMMU.md)     */

@@ -37,6 +37,55 @@ static void set_granule(struct ioasid_virtio_iommu *v, uint64_t granule)
 	v->config.page_size_mask = ~(granule - 1);
 }
 
+/* The options that shape the offer: the input range and the withheld
+ * feature bits (ioasid_virtio_iommu_opts). */
+static int check_offer(const struct ioasid_virtio_iommu_opts *opts,
+		       uint64_t granule, uint32_t dstart, uint32_t dend)
+{
+	uint64_t start = IOASID_OPTS_GET(opts, input_start, 0);
+	uint64_t end = IOASID_OPTS_GET(opts, input_end, 0);
+	uint64_t wh = IOASID_OPTS_GET(opts, withhold_features, 0);
+	uint32_t flags = IOASID_OPTS_GET(opts, flags, 0);
+	bool range = start || end;
+
+	if (flags & ~IOASID_VIRTIO_IOMMU_CREATE_STATUS_GATE)
+		return ioasid_fail(-EINVAL,
+				   "viommu opts: unknown flags %#x",
+				   flags & ~IOASID_VIRTIO_IOMMU_CREATE_STATUS_GATE);
+	if (range && start > end)
+		return ioasid_fail(-EINVAL,
+				   "viommu opts: input range %#llx-%#llx is empty",
+				   (unsigned long long)start,
+				   (unsigned long long)end);
+	if (range && (start & (granule - 1) ||
+		      (end != UINT64_MAX && (end + 1) & (granule - 1))))
+		return ioasid_fail(-EINVAL,
+				   "viommu opts: input range %#llx-%#llx is not aligned to the granule %#llx",
+				   (unsigned long long)start,
+				   (unsigned long long)end,
+				   (unsigned long long)granule);
+	if (wh & ~(OFFERED_FEATURES | IOASID_VIRTIO_IOMMU_F_BYPASS))
+		return ioasid_fail(-EINVAL,
+				   "viommu opts: withhold_features %#llx are not device feature bits of virtio-iommu",
+				   (unsigned long long)(wh & ~(OFFERED_FEATURES |
+							     IOASID_VIRTIO_IOMMU_F_BYPASS)));
+	if (wh & IOASID_VIRTIO_IOMMU_F_MAP_UNMAP)
+		return ioasid_fail(-EINVAL,
+				   "viommu opts: withhold_features: MAP_UNMAP cannot be withheld (the device has no other way to map)");
+	if (wh & IOASID_VIRTIO_IOMMU_F_INPUT_RANGE && range &&
+	    (start || end != UINT64_MAX))
+		return ioasid_fail(-EINVAL,
+				   "viommu opts: withhold_features: INPUT_RANGE withheld, but input range %#llx-%#llx is not the full space the driver then assumes",
+				   (unsigned long long)start,
+				   (unsigned long long)end);
+	if (wh & IOASID_VIRTIO_IOMMU_F_DOMAIN_RANGE &&
+	    (dstart || dend != UINT32_MAX))
+		return ioasid_fail(-EINVAL,
+				   "viommu opts: withhold_features: DOMAIN_RANGE withheld, but domain range %u-%u is not the full range the driver then assumes",
+				   dstart, dend);
+	return 0;
+}
+
 int ioasid_virtio_iommu_create(struct ioasid_ctx *ctx,
 			 const struct ioasid_virtio_iommu_opts *opts,
 			 struct ioasid_virtio_iommu **vp)
@@ -72,6 +121,9 @@ int ioasid_virtio_iommu_create(struct ioasid_ctx *ctx,
 		return ioasid_fail(-EINVAL,
 				   "viommu opts: domain range %u-%u is empty",
 				   dstart, dend);
+	rc = check_offer(opts, granule ? granule : page, dstart, dend);
+	if (rc)
+		return rc;
 	probe_size = IOASID_OPTS_GET(opts, probe_size, 0);
 	if (!probe_size)
 		probe_size = DEFAULT_PROBE_SIZE;
@@ -89,14 +141,23 @@ int ioasid_virtio_iommu_create(struct ioasid_ctx *ctx,
 	v->strategy = &viommu_shadow_strategy;
 	v->granule_fixed = granule != 0;
 	set_granule(v, granule ? granule : page);
-	v->config.input_start = 0;
-	v->config.input_end = UINT64_MAX;
+	v->config.input_start = IOASID_OPTS_GET(opts, input_start, 0);
+	v->config.input_end = IOASID_OPTS_GET(opts, input_end, 0);
+	v->input_fixed = v->config.input_start || v->config.input_end;
+	if (!v->input_fixed)
+		v->config.input_end = UINT64_MAX;
+	if (IOASID_OPTS_GET(opts, withhold_features, 0) &
+	    IOASID_VIRTIO_IOMMU_F_INPUT_RANGE)
+		v->input_fixed = true; /* the driver assumes the full space */
+	v->status_gate = IOASID_OPTS_GET(opts, flags, 0) &
+			 IOASID_VIRTIO_IOMMU_CREATE_STATUS_GATE;
 	v->config.domain_start = dstart;
 	v->config.domain_end = dend;
 	v->config.probe_size = probe_size;
 	v->config.bypass = IOASID_OPTS_GET(opts, bypass, 0);
 	v->initial_bypass = v->config.bypass;
-	v->offered = OFFERED_FEATURES;
+	v->offered = OFFERED_FEATURES &
+		     ~IOASID_OPTS_GET(opts, withhold_features, 0);
 	v->max_domains = IOASID_OPTS_GET(opts, max_domains, 0);
 	if (!v->max_domains)
 		v->max_domains = DEFAULT_MAX_DOMAINS;
@@ -403,11 +464,33 @@ static int host_resv(const struct ioasid_iova_range *ranges, uint32_t num,
 	return rc;
 }
 
+/* The MSI window of the platform an emulated endpoint reports by
+ * default (docs/VIOMMU.md, "MSI regions"): x86's interrupt window, which
+ * DMA remapping never translates, so a guest must know not to map it and
+ * cannot put a software MSI window of its own there; elsewhere none (an
+ * arm64 guest maps its software MSI window to the ITS doorbell). */
+int ioasid_virtio_iommu_default_msi(struct ioasid_resv_region *r)
+{
+	ioasid_clear_error();
+	if (!r)
+		return ioasid_fail(-EINVAL, "viommu default msi: region is NULL");
+#if defined(__x86_64__) || defined(__i386__)
+	*r = (struct ioasid_resv_region){ .start = 0xfee00000ull,
+					  .last = 0xfeefffffull,
+					  .type = IOASID_RESV_MSI };
+	return 0;
+#else
+	return ioasid_fail(-ENOENT,
+			   "viommu default msi: none on this architecture (the guest maps a software MSI window)");
+#endif
+}
+
 static int user_resv(const struct ioasid_virtio_iommu_endpoint_opts *opts,
 		     struct viommu_resv **out, uint32_t *nout)
 {
 	const struct ioasid_resv_region *r = IOASID_OPTS_GET(opts, resv, NULL);
 	uint32_t n = IOASID_OPTS_GET(opts, num_resv, 0);
+	struct ioasid_resv_region def;
 	bool have_msi = false;
 	int rc = 0;
 
@@ -415,6 +498,12 @@ static int user_resv(const struct ioasid_virtio_iommu_endpoint_opts *opts,
 	*nout = 0;
 	if (n && !r)
 		return ioasid_fail(-EINVAL, "viommu endpoint opts: resv is NULL");
+	if (!n && !IOASID_OPTS_GET(opts, no_default_msi, false) &&
+	    !ioasid_virtio_iommu_default_msi(&def)) {
+		r = &def;
+		n = 1;
+	}
+	ioasid_clear_error();
 	for (uint32_t i = 0; i < n && !rc; i++) {
 		bool msi = r[i].type == IOASID_RESV_MSI ||
 			   r[i].type == IOASID_RESV_SW_MSI;
@@ -488,10 +577,12 @@ int ioasid_virtio_iommu_add_endpoint(struct ioasid_virtio_iommu *v, uint32_t end
 		struct ioasid_resv_region msi;
 		bool has_msi;
 
-		if (IOASID_OPTS_GET(opts, num_resv, 0)) {
+		if (IOASID_OPTS_GET(opts, num_resv, 0) ||
+		    IOASID_OPTS_GET(opts, no_default_msi, false)) {
 			rc = ioasid_fail(-EINVAL,
-					 "viommu endpoint %u: resv is for emulated endpoints; a device reports the host's",
-					 endpoint_id);
+					 "viommu endpoint %u: %s is for emulated endpoints; a device reports the host's regions",
+					 endpoint_id,
+					 IOASID_OPTS_GET(opts, num_resv, 0) ? "resv" : "no_default_msi");
 			goto fail;
 		}
 		VIDX_FOR_EACH_ID(&v->endpoints, o) {
@@ -565,8 +656,9 @@ int ioasid_virtio_iommu_add_endpoint(struct ioasid_virtio_iommu *v, uint32_t end
 		}
 		if (v->features_set &&
 		    (alignment > v->granule ||
-		     (v->have_physical && (lo < v->config.input_start ||
-					   hi > v->config.input_end)))) {
+		     (!v->input_fixed && v->have_physical &&
+		      (lo < v->config.input_start ||
+		       hi > v->config.input_end)))) {
 			rc = ioasid_fail(-EBUSY,
 					 "viommu endpoint %u: would change the config space the driver has read",
 					 endpoint_id);
@@ -599,9 +691,11 @@ int ioasid_virtio_iommu_add_endpoint(struct ioasid_virtio_iommu *v, uint32_t end
 	if (dev) {
 		if (alignment > v->granule)
 			set_granule(v, alignment);
-		if (!v->have_physical || lo < v->config.input_start)
+		if (!v->input_fixed &&
+		    (!v->have_physical || lo < v->config.input_start))
 			v->config.input_start = lo;
-		if (!v->have_physical || hi > v->config.input_end)
+		if (!v->input_fixed &&
+		    (!v->have_physical || hi > v->config.input_end))
 			v->config.input_end = hi;
 		v->have_physical = true;
 	}
@@ -633,6 +727,11 @@ int ioasid_virtio_iommu_set_features(struct ioasid_virtio_iommu *v, uint64_t fea
 	ioasid_clear_error();
 	if (!v)
 		return ioasid_fail(-EINVAL, "viommu features: device is NULL");
+	/* Virtio: the driver must not change features after FEATURES_OK. */
+	if (v->status & IOASID_VIRTIO_IOMMU_STATUS_FEATURES_OK)
+		return ioasid_fail(-EBUSY,
+				   "viommu features: FEATURES_OK is set (status %#x); features change only after a reset",
+				   v->status);
 	if (device_bits & ~v->offered)
 		return ioasid_fail(-EINVAL,
 				   "viommu features: %#llx were not offered",
@@ -714,6 +813,49 @@ int ioasid_virtio_iommu_config_write(struct ioasid_virtio_iommu *v, uint32_t off
 	return 0;
 }
 
+#define STATUS_KNOWN                                                       \
+	(IOASID_VIRTIO_IOMMU_STATUS_ACKNOWLEDGE |                           \
+	 IOASID_VIRTIO_IOMMU_STATUS_DRIVER |                                \
+	 IOASID_VIRTIO_IOMMU_STATUS_DRIVER_OK |                             \
+	 IOASID_VIRTIO_IOMMU_STATUS_FEATURES_OK |                           \
+	 IOASID_VIRTIO_IOMMU_STATUS_NEEDS_RESET |                           \
+	 IOASID_VIRTIO_IOMMU_STATUS_FAILED)
+
+int ioasid_virtio_iommu_set_status(struct ioasid_virtio_iommu *v, uint8_t status)
+{
+	ioasid_clear_error();
+	if (!v)
+		return ioasid_fail(-EINVAL, "viommu status: device is NULL");
+	if (!status)
+		return ioasid_virtio_iommu_reset(v, IOASID_VIRTIO_IOMMU_RESET_DEVICE);
+	if (status & ~STATUS_KNOWN)
+		return ioasid_fail(-EINVAL,
+				   "viommu status %#x: bits %#x are not virtio status bits",
+				   status, status & ~STATUS_KNOWN);
+	if (v->status & ~status)
+		return ioasid_fail(-EINVAL,
+				   "viommu status %#x clears %#x of %#x: only a reset (0) clears bits",
+				   status, v->status & ~status, v->status);
+	if (status & IOASID_VIRTIO_IOMMU_STATUS_DRIVER_OK &&
+	    !(status & IOASID_VIRTIO_IOMMU_STATUS_FEATURES_OK))
+		return ioasid_fail(-EINVAL,
+				   "viommu status %#x: DRIVER_OK without FEATURES_OK",
+				   status);
+	if (status & IOASID_VIRTIO_IOMMU_STATUS_FEATURES_OK &&
+	    !(v->status & IOASID_VIRTIO_IOMMU_STATUS_FEATURES_OK) &&
+	    !v->features_set)
+		return ioasid_fail(-EPROTO,
+				   "viommu status %#x: FEATURES_OK, but no features were accepted since the reset (ioasid_virtio_iommu_set_features())",
+				   status);
+	v->status = status;
+	return 0;
+}
+
+uint8_t ioasid_virtio_iommu_status(const struct ioasid_virtio_iommu *v)
+{
+	return v ? v->status : 0;
+}
+
 int ioasid_virtio_iommu_reset(struct ioasid_virtio_iommu *v, unsigned int kind)
 {
 	ioasid_clear_error();
@@ -730,6 +872,7 @@ int ioasid_virtio_iommu_reset(struct ioasid_virtio_iommu *v, unsigned int kind)
 	drop_guest_state(v);
 	v->negotiated = 0;
 	v->features_set = false;
+	v->status = 0; /* the driver renegotiates */
 	/* Returns once no translate() of the old state is left. */
 	viommu_writer_done(v);
 	if (viommu_after_change)

@@ -855,6 +855,10 @@ static uint8_t do_probe(struct ioasid_virtio_iommu *v, const struct viommu_req *
 	struct viommu_endpoint *ep;
 	uint8_t *props, status;
 
+	/* Withheld from the offer (ioasid_virtio_iommu_opts): not a request
+	 * this device knows. */
+	if (!(v->offered & IOASID_VIRTIO_IOMMU_F_PROBE))
+		return VIOMMU_S_UNSUPP;
 	if (reply->props_room < v->config.probe_size)
 		return VIOMMU_S_INVAL; /* 82, 83 */
 	ep = vidx_find(&v->endpoints, r->endpoint);
@@ -882,10 +886,11 @@ static uint8_t (*const handlers[])(struct ioasid_virtio_iommu *,
 /* ------------------------------------------------------------------ */
 /* Public: request processing                                           */
 
-int ioasid_virtio_iommu_handle_request(struct ioasid_virtio_iommu *v,
-				 const struct iovec *out, unsigned int out_num,
-				 const struct iovec *in, unsigned int in_num,
-				 uint32_t *used_len)
+/* One request; @res (whole, the library's own) gets what it came to. */
+static int process(struct ioasid_virtio_iommu *v, const struct iovec *out,
+		   unsigned int out_num, const struct iovec *in,
+		   unsigned int in_num,
+		   struct ioasid_virtio_iommu_request_result *res)
 {
 	uint8_t rbuf[VIOMMU_MAX_RO_SIZE], tail[VIOMMU_TAIL_SIZE];
 	const struct viommu_req_type *rt;
@@ -895,11 +900,6 @@ int ioasid_virtio_iommu_handle_request(struct ioasid_virtio_iommu *v,
 	size_t in_size, tail_off, got;
 	uint8_t status;
 
-	ioasid_clear_error();
-	if (!v || !used_len)
-		return ioasid_fail(-EINVAL, "viommu request: %s is NULL",
-				   v ? "used_len" : "device");
-	*used_len = 0;
 	if ((out_num && !out) || (in_num && !in))
 		return ioasid_fail(-EINVAL,
 				   "viommu request: NULL iovec array");
@@ -911,6 +911,17 @@ int ioasid_virtio_iommu_handle_request(struct ioasid_virtio_iommu *v,
 		if (!in[i].iov_base && in[i].iov_len)
 			return ioasid_fail(-EINVAL,
 					   "viommu request: writable buffer %u is NULL", i);
+	/* Virtio: the device uses no buffer before DRIVER_OK (nor after
+	 * the driver gave up); only when the VMM asked for the gate. */
+	if (v->status_gate &&
+	    (!(v->status & IOASID_VIRTIO_IOMMU_STATUS_DRIVER_OK) ||
+	     v->status & IOASID_VIRTIO_IOMMU_STATUS_FAILED))
+		return ioasid_fail(-EBUSY,
+				   "viommu request: the driver has %s (status %#x): not processed",
+				   v->status & IOASID_VIRTIO_IOMMU_STATUS_FAILED
+					   ? "set FAILED"
+					   : "not set DRIVER_OK since the last reset",
+				   v->status);
 	atomic_store_explicit(&v->requests,
 			      atomic_load_explicit(&v->requests, memory_order_relaxed) + 1,
 			      memory_order_relaxed);
@@ -926,6 +937,8 @@ int ioasid_virtio_iommu_handle_request(struct ioasid_virtio_iommu *v,
 		got = viommu_iov_read(out, out_num, 0, rbuf, sizeof(rbuf));
 	}
 	parsed = viommu_wire_parse(rbuf, got, &req);
+	if (parsed != VIOMMU_PARSE_NO_HEAD)
+		res->type = rbuf[0];
 	in_size = viommu_iov_size(in, in_num);
 	/* 21: unknown types get nothing written and used length 0; so do
 	 * requests without a head, or without room for the tail. */
@@ -959,10 +972,54 @@ int ioasid_virtio_iommu_handle_request(struct ioasid_virtio_iommu *v,
 		memcpy((uint8_t *)in[0].iov_base + tail_off, tail, sizeof(tail));
 	else
 		viommu_iov_write(in, in_num, tail_off, tail, sizeof(tail));
-	*used_len = (uint32_t)(tail_off + VIOMMU_TAIL_SIZE);
+	res->used_len = (uint32_t)(tail_off + VIOMMU_TAIL_SIZE);
+	res->answered = true;
+	res->status = status;
 	if (viommu_after_change)
 		viommu_after_change(v);
 	return 0;
+}
+
+int ioasid_virtio_iommu_handle_request(struct ioasid_virtio_iommu *v,
+				 const struct iovec *out, unsigned int out_num,
+				 const struct iovec *in, unsigned int in_num,
+				 uint32_t *used_len)
+{
+	struct ioasid_virtio_iommu_request_result res = { .sz = sizeof(res) };
+	int rc;
+
+	ioasid_clear_error();
+	if (!v || !used_len)
+		return ioasid_fail(-EINVAL, "viommu request: %s is NULL",
+				   v ? "used_len" : "device");
+	rc = process(v, out, out_num, in, in_num, &res);
+	*used_len = res.used_len;
+	return rc;
+}
+
+int ioasid_virtio_iommu_handle_request_ex(struct ioasid_virtio_iommu *v,
+				  const struct iovec *out, unsigned int out_num,
+				  const struct iovec *in, unsigned int in_num,
+				  struct ioasid_virtio_iommu_request_result *res)
+{
+	struct ioasid_virtio_iommu_request_result r = { .sz = sizeof(r) };
+	size_t sz;
+	int rc;
+
+	ioasid_clear_error();
+	if (!res || res->sz < sizeof(size_t))
+		return ioasid_fail(-EINVAL, "viommu request: %s",
+				   res ? "result sz is not set" : "result is NULL");
+	sz = res->sz < sizeof(r) ? res->sz : sizeof(r);
+	r.sz = res->sz;
+	if (!v) {
+		memcpy(res, &r, sz);
+		return ioasid_fail(-EINVAL, "viommu request: device is NULL");
+	}
+	rc = process(v, out, out_num, in, in_num, &r);
+	r.sz = res->sz;
+	memcpy(res, &r, sz);
+	return rc;
 }
 
 int ioasid_virtio_iommu_handle_buffers(struct ioasid_virtio_iommu *v, const void *req,
@@ -1044,15 +1101,20 @@ int ioasid_virtio_iommu_translate(struct ioasid_virtio_iommu *v, uint32_t endpoi
 	uint64_t page, gen;
 	unsigned int parity;
 	uint32_t fault_flags;
+	bool report;
 
 	ioasid_clear_error();
 	if (!v || !t)
 		return ioasid_fail(-EINVAL, "viommu translate: %s is NULL",
 				   v ? "translation" : "device");
-	if (!(access & rw) || access & ~rw)
+	if (!(access & rw) ||
+	    access & ~(rw | IOASID_VIRTIO_IOMMU_ACCESS_PROBE_ONLY))
 		return ioasid_fail(-EINVAL,
-				   "viommu translate: access %#x is not READ and/or WRITE",
+				   "viommu translate: access %#x is not READ and/or WRITE (and PROBE_ONLY)",
 				   access);
+	/* A lookup only: no fault report on a miss. */
+	report = !(access & IOASID_VIRTIO_IOMMU_ACCESS_PROBE_ONLY);
+	access &= rw;
 	th = vrcu_thread();
 	page = iova >> VRCU_TLB_SHIFT;
 	slot = vrcu_read_lock(&v->rd, th, &parity);
@@ -1131,13 +1193,15 @@ unlock:
 					   "viommu endpoint %u is a physical device: the host IOMMU translates",
 					   endpoint_id);
 		case XLATE_BLOCKED:
-			queue_fault(v, VIOMMU_FAULT_R_DOMAIN, fault_flags,
-				    endpoint_id, iova);
+			if (report)
+				queue_fault(v, VIOMMU_FAULT_R_DOMAIN, fault_flags,
+					    endpoint_id, iova);
 			return ioasid_fail(-EFAULT, "viommu endpoint %u is not attached",
 					   endpoint_id);
 		default:
-			queue_fault(v, VIOMMU_FAULT_R_MAPPING, fault_flags,
-				    endpoint_id, iova);
+			if (report)
+				queue_fault(v, VIOMMU_FAULT_R_MAPPING, fault_flags,
+					    endpoint_id, iova);
 			return ioasid_fail(-EFAULT,
 					   "viommu endpoint %u: iova %#llx is not mapped",
 					   endpoint_id, (unsigned long long)iova);
@@ -1148,8 +1212,10 @@ found:
 	if (access & ~res_e->perm) {
 		fault_flags = (access & IOASID_VIRTIO_IOMMU_ACCESS_READ ? VIOMMU_FAULT_F_READ : 0) |
 			      (access & IOASID_VIRTIO_IOMMU_ACCESS_WRITE ? VIOMMU_FAULT_F_WRITE : 0);
-		queue_fault(v, VIOMMU_FAULT_R_MAPPING,
-			    fault_flags | VIOMMU_FAULT_F_ADDRESS, endpoint_id, iova);
+		if (report)
+			queue_fault(v, VIOMMU_FAULT_R_MAPPING,
+				    fault_flags | VIOMMU_FAULT_F_ADDRESS,
+				    endpoint_id, iova);
 		return ioasid_fail(-EFAULT,
 				   "viommu endpoint %u: iova %#llx does not allow %s",
 				   endpoint_id, (unsigned long long)iova,

@@ -171,8 +171,15 @@ struct ioasid_virtio_iommu {
 	uint64_t granule;
 	bool granule_fixed; /* opts->granule given */
 	bool have_physical; /* input_range comes from physical endpoints */
+	/* input_range is the VMM's (opts) or the full space (INPUT_RANGE
+	 * withheld): physical endpoints do not change it. */
+	bool input_fixed;
 	uint64_t offered, negotiated;
 	bool features_set;
+	/* The virtio device status (ioasid_virtio_iommu_set_status()), and
+	 * whether requests wait for its DRIVER_OK (STATUS_GATE). */
+	uint8_t status;
+	bool status_gate;
 	uint32_t max_domains, max_mappings, max_events;
 	uint64_t num_mappings;
 

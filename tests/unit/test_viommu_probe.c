@@ -184,9 +184,12 @@ static void test_probe_host_failure_message(void **state)
 static void test_probe_no_regions_no_doorbell(void **state)
 {
 	VFX;
+	IOASID_OPTS(ioasid_virtio_iommu_endpoint_opts, none,
+		    .no_default_msi = true);
 	struct prop p[8];
 
-	OK(ioasid_virtio_iommu_add_endpoint(f->v, EP_B, NULL, NULL));
+	/* No region at all: the platform's default MSI window withheld. */
+	OK(ioasid_virtio_iommu_add_endpoint(f->v, EP_B, NULL, &none));
 	assert_int_equal(probe_props(f, EP_B, p, 8), 0);
 	add_emulated(f, EP_A, 0x8000, 0xbfff, IOASID_RESV_RESERVED);
 	assert_int_equal(probe_props(f, EP_A, p, 8), 1);
