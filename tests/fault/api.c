@@ -217,6 +217,10 @@ W_INT(ioasid_ioas_copy, (struct ioasid_ctx *ctx, uint32_t dst_ioas, uint64_t *ds
 	(ctx, dst_ioas, dst_iova, src_ioas, src_iova, length, opts))
 W_INT(ioasid_ioas_iova_ranges, (struct ioasid_ctx *ctx, uint32_t ioas_id, struct ioasid_iova_range *ranges, uint32_t *num, uint64_t *alignment),
 	(ctx, ioas_id, ranges, num, alignment))
+W_INT(ioasid_ioas_for_each_mapping, (struct ioasid_ctx *ctx, uint32_t ioas_id, const struct ioasid_mapping_opts *opts, ioasid_mapping_fn fn, void *data),
+	(ctx, ioas_id, opts, fn, data))
+W_INT(ioasid_ctx_for_each_object, (struct ioasid_ctx *ctx, const struct ioasid_object_opts *opts, ioasid_object_fn fn, void *data),
+	(ctx, opts, fn, data))
 W_INT(ioasid_ioas_allow_iovas, (struct ioasid_ctx *ctx, uint32_t ioas_id, const struct ioasid_iova_range *ranges, uint32_t num),
 	(ctx, ioas_id, ranges, num))
 W_INT(ioasid_ioas_set_huge_pages, (struct ioasid_ctx *ctx, uint32_t ioas_id, bool enable),
