@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: MIT
+/*
+ * IOMMU_GET_HW_INFO through the library on the real kernel, for every edu
+ * device: the driver data the library hands back is the uAPI's struct
+ * (layout checked against <linux/iommufd.h>), and what the library
+ * decodes agrees with how the kernel itself uses those registers
+ * (tests/vm/lib/vm_hw.h, written from the kernel's drivers, not from the
+ * library):
+ *  - SMMUv3: ioasid_hw_info_smmuv3_decode()'s stage 1, VAX and OAS give
+ *    the same top IOVA as vm_smmuv3_top(); the top of the usable IOVA
+ *    ranges of an IOAS the device is attached to is that top; the PASID
+ *    width the kernel grants the device is at most SSIDSIZE; a 4K-page
+ *    kernel runs on an SMMU with the 4K granule;
+ *  - VT-d: CAP_REG and ECAP_REG are where the uAPI puts them (vm_vtd_top()
+ *    of them is the top of the usable ranges).
+ * With the static ioasctl staged in /files (make vmcheck), `ioasctl -j
+ * device hw-info` must print the same decoded fields.
+ */
+#include <stddef.h>
+#include <unistd.h>
+
+#include "vmtest.h"
+
+#define MAX_EDU 8
+
+_Static_assert(sizeof(struct ioasid_hw_info_arm_smmuv3) ==
+		       sizeof(struct iommu_hw_info_arm_smmuv3),
+	       "SMMUv3 hw info is the uAPI's struct");
+_Static_assert(offsetof(struct ioasid_hw_info_arm_smmuv3, idr) ==
+		       offsetof(struct iommu_hw_info_arm_smmuv3, idr) &&
+	       offsetof(struct ioasid_hw_info_arm_smmuv3, iidr) ==
+		       offsetof(struct iommu_hw_info_arm_smmuv3, iidr) &&
+	       offsetof(struct ioasid_hw_info_arm_smmuv3, aidr) ==
+		       offsetof(struct iommu_hw_info_arm_smmuv3, aidr),
+	       "SMMUv3 hw info fields where the uAPI has them");
+
+static uint64_t ranges_top(struct ioasid_ctx *ctx, struct ioasid_dev *dev)
+{
+	struct ioasid_iova_range r[16];
+	uint32_t ioas, hwpt, num = 16;
+	uint64_t align;
+
+	VT_OK(ioasid_ioas_alloc(ctx, &ioas));
+	VT_OK(ioasid_dev_attach(dev, ioas, &hwpt));
+	VT_OK(ioasid_ioas_iova_ranges(ctx, ioas, r, &num, &align));
+	VT_OK(ioasid_dev_detach(dev));
+	VT_OK(ioasid_ioas_destroy(ctx, ioas));
+	VT_CHECK(num >= 1, "no usable range");
+	return r[num - 1].last;
+}
+
+/* The value of "key": in ioasctl's one-line JSON, or -1. */
+static long long json_field(const char *json, const char *key)
+{
+	char pat[64];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	p = strstr(json, pat);
+	if (!p)
+		return -1;
+	p += strlen(pat);
+	if (!strncmp(p, "true", 4))
+		return 1;
+	if (!strncmp(p, "false", 5))
+		return 0;
+	return strtoll(p, NULL, 10);
+}
+
+static void check_ioasctl(const char *bdf, const struct ioasid_smmuv3_features *f)
+{
+	static const char *const ioasctl = "/files/ioasctl";
+	char cmd[256], out[8192];
+	size_t got;
+	FILE *p;
+
+	if (access(ioasctl, X_OK)) {
+		vt_say("  %s not staged (run.sh without --files): ioasctl not compared",
+		       ioasctl);
+		return;
+	}
+	/* ioasctl opens the device itself: the test's handle is closed. */
+	snprintf(cmd, sizeof(cmd), "%s -j device hw-info %s 2>&1", ioasctl, bdf);
+	p = popen(cmd, "r");
+	VT_CHECK(p, "popen: %s", strerror(errno));
+	got = fread(out, 1, sizeof(out) - 1, p);
+	out[got] = '\0';
+	VT_CHECK(pclose(p) == 0, "%s: %s", cmd, out);
+	vt_say("  ioasctl: %.200s...", out);
+	VT_CHECK(strstr(out, "\"type\":\"arm-smmuv3\""), "no smmuv3 type: %s", out);
+	VT_CHECK(json_field(out, "stage1") == f->stage1 &&
+			 json_field(out, "stage2") == f->stage2 &&
+			 json_field(out, "va_bits") == f->va_bits &&
+			 json_field(out, "oas_bits") == f->oas_bits &&
+			 json_field(out, "ssid_bits") == f->ssid_bits &&
+			 json_field(out, "gran_4k") == f->gran_4k,
+		 "ioasctl's fields differ from the library's: %s", out);
+}
+
+static void test_smmuv3(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
+			const struct ioasid_hw_info *hw, const void *data,
+			uint64_t usable_top)
+{
+	IOASID_OPTS(ioasid_smmuv3_features, f);
+	const struct iommu_hw_info_arm_smmuv3 *raw = data;
+	uint64_t top;
+	unsigned int width;
+
+	(void)ctx;
+	VT_CHECK(hw->data_len >= sizeof(*raw), "SMMUv3 data of %u bytes",
+		 hw->data_len);
+	VT_OK(ioasid_hw_info_smmuv3_decode(data, hw->data_len, &f));
+	vt_say("  SMMUv3.%u: stage1 %d stage2 %d httu %u oas %u va %u ssid %u sid %u granules%s%s%s",
+	       f.arch_minor, f.stage1, f.stage2, f.httu, f.oas_bits, f.va_bits,
+	       f.ssid_bits, f.sid_bits, f.gran_4k ? " 4K" : "",
+	       f.gran_16k ? " 16K" : "", f.gran_64k ? " 64K" : "");
+	VT_CHECK(f.stage1 == !!(raw->idr[0] & 2) && f.stage2 == !!(raw->idr[0] & 1),
+		 "stages decoded %d/%d from IDR0 0x%x", f.stage1, f.stage2,
+		 raw->idr[0]);
+	/* The kernel's paging domain: stage 1 when there is one. */
+	if (f.stage1)
+		width = f.va_bits == 52 && vm_va_above_48() ? 52 : 48;
+	else
+		width = f.oas_bits;
+	top = (1ull << width) - 1;
+	VT_CHECK(top == vm_smmuv3_top(raw->idr),
+		 "decoded top 0x%llx, the kernel's rule gives 0x%llx",
+		 (unsigned long long)top,
+		 (unsigned long long)vm_smmuv3_top(raw->idr));
+	VT_CHECK(usable_top == top, "usable ranges end at 0x%llx, decoded 0x%llx",
+		 (unsigned long long)usable_top, (unsigned long long)top);
+	VT_CHECK(hw->max_pasid_log2 <= f.ssid_bits,
+		 "kernel grants %u PASID bits, SSIDSIZE %u", hw->max_pasid_log2,
+		 f.ssid_bits);
+	if (sysconf(_SC_PAGESIZE) == 4096)
+		VT_CHECK(f.gran_4k, "a 4K-page kernel on an SMMU without the 4K granule");
+	else if (sysconf(_SC_PAGESIZE) == 65536)
+		VT_CHECK(f.gran_64k, "a 64K-page kernel on an SMMU without the 64K granule");
+	(void)dev;
+}
+
+static void test_edu(struct ioasid_ctx *ctx, const char *bdf)
+{
+	IOASID_OPTS(ioasid_hw_info, hw);
+	uint64_t data[32] = { 0 };
+	IOASID_OPTS(ioasid_smmuv3_features, f);
+	struct ioasid_dev *dev;
+	uint64_t usable_top;
+	bool smmuv3 = false;
+
+	vt_say("edu %s", bdf);
+	VT_OK(ioasid_dev_set_driver(ctx, bdf, "vfio-pci", NULL));
+	VT_OK(ioasid_dev_open(ctx, bdf, &dev));
+	VT_OK(ioasid_dev_bind(dev, NULL));
+	VT_OK(ioasid_dev_hw_info(dev, &hw, data, sizeof(data)));
+	vt_say("  type %u, max_pasid_log2 %u, %u bytes of driver data", hw.type,
+	       hw.max_pasid_log2, hw.data_len);
+	usable_top = ranges_top(ctx, dev);
+	if (hw.type == IOASID_HW_INFO_ARM_SMMUV3) {
+		test_smmuv3(ctx, dev, &hw, data, usable_top);
+		VT_OK(ioasid_hw_info_smmuv3_decode(data, hw.data_len, &f));
+		smmuv3 = true;
+	} else if (hw.type == IOASID_HW_INFO_INTEL_VTD) {
+		const struct iommu_hw_info_vtd *vtd = (const void *)data;
+
+		VT_CHECK(hw.data_len >= sizeof(*vtd), "VT-d data of %u bytes",
+			 hw.data_len);
+		vt_say("  VT-d: CAP 0x%llx ECAP 0x%llx, MGAW %u",
+		       (unsigned long long)vtd->cap_reg,
+		       (unsigned long long)vtd->ecap_reg, vm_vtd_mgaw(vtd->cap_reg));
+		VT_CHECK(usable_top == vm_vtd_top(vtd->cap_reg, vtd->ecap_reg),
+			 "usable ranges end at 0x%llx, CAP/ECAP give 0x%llx",
+			 (unsigned long long)usable_top,
+			 (unsigned long long)vm_vtd_top(vtd->cap_reg, vtd->ecap_reg));
+	} else {
+		vt_fail("hw info type %u: this test has no rule for it", hw.type);
+	}
+	ioasid_dev_close(dev);
+	if (smmuv3)
+		check_ioasctl(bdf, &f);
+	VT_OK(ioasid_dev_set_driver(ctx, bdf, NULL, NULL));
+}
+
+int main(void)
+{
+	char bdfs[MAX_EDU][IOASID_NAME_MAX];
+	struct ioasid_ctx *ctx;
+	int n = vt_find_pci_all(VT_EDU_VENDOR, VT_EDU_DEVICE, bdfs, MAX_EDU);
+
+	if (!n)
+		vt_skip("no edu device (QEMU -device edu)");
+	VT_CHECK(n <= MAX_EDU, "%d edu devices, the test takes %d", n, MAX_EDU);
+	ctx = vt_kernel_ctx();
+	for (int i = 0; i < n; i++)
+		test_edu(ctx, bdfs[i]);
+	ioasid_ctx_close(ctx);
+	vt_say("PASS (%d edu device%s)", n, n == 1 ? "" : "s");
+	return 0;
+}
