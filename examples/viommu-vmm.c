@@ -6,9 +6,10 @@
  *
  * Threads, as in a VMM:
  *  - the queue thread serves the request virtqueue: it takes descriptors
- *    off a ring, hands each to ioasid_virtio_iommu_handle_request() and
- *    puts the used length back.  It is the only thread that makes
- *    requests, so they are serialized as the header requires;
+ *    off a ring, hands each to ioasid_virtio_iommu_handle_request_ex()
+ *    and puts the used length (and, for the guest's benefit here, the
+ *    status) back.  It is the only thread that makes requests, so they
+ *    are serialized as the header requires;
  *  - device threads are emulated DMA-capable devices: every access goes
  *    through ioasid_virtio_iommu_translate(), lock-free and concurrent
  *    with the requests, inside ioasid_virtio_iommu_dma_begin()/_end() so
@@ -17,6 +18,9 @@
  *  - the "guest" thread stands in for the guest's driver: it posts
  *    ATTACH, PROBE, MAP and UNMAP requests to the ring and reads their
  *    status.
+ * The device follows the virtio status (IOASID_VIRTIO_IOMMU_CREATE_STATUS_GATE):
+ * the transport passes every status write to ioasid_virtio_iommu_set_status()
+ * and requests are refused until the driver has set DRIVER_OK.
  * Plus a physical endpoint (a host PCI device of the simulator's built-in
  * topology, bound to the context) in shadow mode: each guest MAP becomes a
  * host IOAS mapping, checked here with ioasid_ioas_for_each_mapping().
@@ -54,7 +58,7 @@
 
 /* virtio-iommu request types and status (virtio spec, device-types/iommu). */
 enum { T_ATTACH = 1, T_DETACH, T_MAP, T_UNMAP, T_PROBE };
-#define S_OK 0u
+#define S_OK IOASID_VIRTIO_IOMMU_S_OK
 #define MAP_RW 3u /* VIRTIO_IOMMU_MAP_F_READ | _WRITE */
 
 static atomic_int failures;
@@ -98,6 +102,7 @@ struct desc {
 	uint8_t resp[516]; /* device-writable: properties, then the tail */
 	size_t resp_len;
 	uint32_t used;	  /* the used length the device returned */
+	int status;	  /* its status, -1 when it wrote no tail */
 	bool done;
 };
 
@@ -154,8 +159,8 @@ static void *queue_thread(void *arg)
 
 	for (;;) {
 		struct desc *d;
+		IOASID_OPTS(ioasid_virtio_iommu_request_result, res);
 		struct iovec out, in;
-		uint32_t used = 0;
 		int rc;
 
 		pthread_mutex_lock(&r->lock);
@@ -170,13 +175,14 @@ static void *queue_thread(void *arg)
 
 		out = (struct iovec){ d->req, d->req_len };
 		in = (struct iovec){ d->resp, d->resp_len };
-		rc = ioasid_virtio_iommu_handle_request(m->v, &out, 1, &in, 1,
-							&used);
-		CHECK(rc == 0, "handle_request: %d", rc);
+		rc = ioasid_virtio_iommu_handle_request_ex(m->v, &out, 1, &in, 1,
+							   &res);
+		CHECK(rc == 0, "handle_request_ex: %d", rc);
 
 		/* A real VMM writes the used element, then notifies. */
 		pthread_mutex_lock(&r->lock);
-		d->used = used;
+		d->used = res.used_len;
+		d->status = res.answered ? res.status : -1;
 		d->done = true;
 		pthread_cond_broadcast(&r->used);
 		pthread_mutex_unlock(&r->lock);
@@ -186,11 +192,14 @@ static void *queue_thread(void *arg)
 /* ------------------------------------------------------------------ */
 /* The guest's driver                                                    */
 
-/* The status of a request that came back: the first byte of the tail. */
+/* The status of a request that came back, as the guest reads it: the
+ * first byte of the tail, which the device's answer must agree with. */
 static int status_of(const struct desc *d)
 {
 	if (d->used < 4 || d->used > d->resp_len)
 		return -1;
+	CHECK(d->resp[d->used - 4] == d->status, "tail %u, status %d",
+	      d->resp[d->used - 4], d->status);
 	return d->resp[d->used - 4];
 }
 
@@ -379,11 +388,18 @@ static void *device_thread(void *arg)
 /* ------------------------------------------------------------------ */
 /* Setup, shadow check, save and restore                                 */
 
-/* The device with RAM and endpoints, features negotiated (a real VMM
- * does this as the guest's driver negotiates FEATURES_OK). */
+#define ST_ACK IOASID_VIRTIO_IOMMU_STATUS_ACKNOWLEDGE
+#define ST_DRIVER IOASID_VIRTIO_IOMMU_STATUS_DRIVER
+#define ST_FEATURES_OK IOASID_VIRTIO_IOMMU_STATUS_FEATURES_OK
+#define ST_DRIVER_OK IOASID_VIRTIO_IOMMU_STATUS_DRIVER_OK
+
+/* The device with RAM and endpoints; with @negotiate, the driver's
+ * side of the virtio handshake as the transport passes it on (a real
+ * VMM calls these from its status and feature register writes). */
 static struct ioasid_virtio_iommu *make_device(struct vmm *m, bool negotiate)
 {
-	IOASID_OPTS(ioasid_virtio_iommu_opts, vopts, .bypass = 0);
+	IOASID_OPTS(ioasid_virtio_iommu_opts, vopts,
+		    .flags = IOASID_VIRTIO_IOMMU_CREATE_STATUS_GATE);
 	struct ioasid_virtio_iommu *v = NULL;
 	uint8_t cfg[IOASID_VIRTIO_IOMMU_CONFIG_SIZE];
 
@@ -396,11 +412,31 @@ static struct ioasid_virtio_iommu *make_device(struct vmm *m, bool negotiate)
 	for (unsigned int i = 0; i < NDEV_THREADS; i++)
 		CHECK(ioasid_virtio_iommu_add_endpoint(v, EP_EMU0 + i, NULL, NULL) == 0,
 		      "add emulated endpoint %u", i);
-	if (negotiate)
-		CHECK(ioasid_virtio_iommu_set_features(v, ioasid_virtio_iommu_features(v)) == 0,
-		      "set_features");
 	CHECK(ioasid_virtio_iommu_config_read(v, 0, cfg, sizeof(cfg)) == 0,
 	      "config_read");
+	if (negotiate) {
+		IOASID_OPTS(ioasid_virtio_iommu_request_result, res);
+		struct desc d;
+		struct iovec out, in;
+
+		CHECK(ioasid_virtio_iommu_set_status(v, ST_ACK | ST_DRIVER) == 0,
+		      "status DRIVER");
+		CHECK(ioasid_virtio_iommu_set_features(v, ioasid_virtio_iommu_features(v)) == 0,
+		      "set_features");
+		CHECK(ioasid_virtio_iommu_set_status(v, ST_ACK | ST_DRIVER |
+						     ST_FEATURES_OK) == 0,
+		      "status FEATURES_OK");
+		/* The gate: no request before DRIVER_OK. */
+		attach_req(&d, DOMAIN, EP_EMU0);
+		out = (struct iovec){ d.req, d.req_len };
+		in = (struct iovec){ d.resp, d.resp_len };
+		CHECK(ioasid_virtio_iommu_handle_request_ex(v, &out, 1, &in, 1, &res) == -EBUSY &&
+			      res.used_len == 0 && !res.answered,
+		      "a request before DRIVER_OK was processed");
+		CHECK(ioasid_virtio_iommu_set_status(v, ST_ACK | ST_DRIVER |
+						     ST_FEATURES_OK | ST_DRIVER_OK) == 0,
+		      "status DRIVER_OK");
+	}
 	m->probe_size = get_le32(cfg + 32);
 	CHECK(m->probe_size > 0 && m->probe_size <= 512, "probe_size %u",
 	      m->probe_size);
@@ -409,7 +445,7 @@ static struct ioasid_virtio_iommu *make_device(struct vmm *m, bool negotiate)
 
 struct shadow_check {
 	const uint8_t *ram;
-	unsigned int n;
+	unsigned int want, n;
 	int bad;
 };
 
@@ -420,26 +456,43 @@ static int check_mapping(const struct ioasid_mapping *mp, void *data)
 
 	if (mp->kind != IOASID_MAPPING_MEMORY || mp->length != PAGE ||
 	    mp->va != (uintptr_t)(c->ram + gpa) || mp->iova < IOVA_BASE ||
-	    mp->iova >= IOVA_BASE + NPAGES / 2 * PAGE)
+	    mp->iova >= IOVA_BASE + c->want * PAGE)
 		c->bad++;
 	c->n++;
 	return 0;
 }
 
-/* Shadow mode: domain 1's IOAS maps each page the guest still maps, at
- * its IOVA, to the host memory behind its gpa. */
-static void check_shadow(struct vmm *m, const char *when)
+/* Shadow mode: domain 1's IOAS maps each page the guest still maps (the
+ * @want lowest), at its IOVA, to the host memory behind its gpa. */
+static void check_shadow(struct vmm *m, const char *when, unsigned int want)
 {
-	struct shadow_check c = { m->ram, 0, 0 };
+	struct shadow_check c = { m->ram, want, 0, 0 };
 	uint32_t ioas = 0;
 	int rc;
 
 	CHECK(ioasid_virtio_iommu_domain_ioas(m->v, DOMAIN, &ioas) == 0,
 	      "%s: domain_ioas", when);
 	rc = ioasid_ioas_for_each_mapping(m->ctx, ioas, NULL, check_mapping, &c);
-	CHECK(rc == 0 && c.n == NPAGES / 2 && !c.bad,
+	CHECK(rc == 0 && c.n == want && !c.bad,
 	      "%s: IOAS %u: %d, %u mappings (%d wrong), want %u", when, ioas,
-	      rc, c.n, c.bad, NPAGES / 2);
+	      rc, c.n, c.bad, want);
+}
+
+/* One request straight from this thread: only while no queue thread
+ * runs (requests are serialized). */
+static void unmap_one(struct vmm *m, uint64_t iova, uint64_t len)
+{
+	IOASID_OPTS(ioasid_virtio_iommu_request_result, res);
+	struct iovec out, in;
+	struct desc d;
+
+	unmap_req(&d, iova, len);
+	out = (struct iovec){ d.req, d.req_len };
+	in = (struct iovec){ d.resp, d.resp_len };
+	CHECK(ioasid_virtio_iommu_handle_request_ex(m->v, &out, 1, &in, 1, &res) == 0 &&
+		      res.answered && res.status == IOASID_VIRTIO_IOMMU_S_OK &&
+		      res.type == T_UNMAP,
+	      "UNMAP: answered %d status %u", res.answered, res.status);
 }
 
 /* Destroy the device and bring its state back on a new one, as the
@@ -470,7 +523,16 @@ static void save_and_restore(struct vmm *m)
 						    IOVA_BASE + (NPAGES - 1) * PAGE,
 						    IOASID_VIRTIO_IOMMU_ACCESS_READ, &tr) == -EFAULT,
 		      "an unmapped page translates after restore");
-		check_shadow(m, "after restore");
+		check_shadow(m, "after restore", NPAGES / 2);
+		/* The transport's state came along with the VMM's: the
+		 * destination presents the status the driver had set (the
+		 * restored features allow FEATURES_OK), and the queue goes
+		 * on: the guest unmaps the rest. */
+		CHECK(ioasid_virtio_iommu_set_status(m->v, ST_ACK | ST_DRIVER |
+						     ST_FEATURES_OK | ST_DRIVER_OK) == 0,
+		      "status after restore");
+		unmap_one(m, IOVA_BASE, NPAGES / 2 * PAGE);
+		check_shadow(m, "after the last UNMAP", 0);
 	}
 	free(state);
 }
@@ -546,7 +608,7 @@ int main(void)
 	printf("viommu-vmm: %u translations, %u faults, %u fault reports drained, "
 	       "%u pages written\n", ok, faults, atomic_load(&m.events), marks);
 
-	check_shadow(&m, "after the run");
+	check_shadow(&m, "after the run", NPAGES / 2);
 	save_and_restore(&m);
 
 	ioasid_virtio_iommu_destroy(m.v);
