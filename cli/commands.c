@@ -14,6 +14,7 @@ void cli_usage(FILE *f)
 	fputs("Usage: ioasctl [OPTIONS] OBJECT { COMMAND | help } [ARGS]\n"
 	      "       ioasctl [OPTIONS] batch FILE|-\n"
 	      "       ioasctl [OPTIONS] exec [OBJECTS] -- PROGRAM [ARGS]\n"
+	      "       ioasctl [OPTIONS] caps [DEV]\n"
 	      "       ioasctl { version | help }\n"
 	      "OBJECT := { device | group | ioas | hwpt | object | ranges | layout |\n"
 	      "            viommu | expect }\n"
@@ -102,6 +103,7 @@ static const struct object objects[] = {
 	{ "expect", expect_cmds, expect_help, NULL },
 	{ "batch", NULL, NULL, do_batch_nested },
 	{ "exec", NULL, NULL, do_exec },
+	{ "caps", NULL, NULL, do_caps },
 	{ "version", NULL, NULL, do_version },
 	{ "help", NULL, NULL, do_help },
 };

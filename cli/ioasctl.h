@@ -117,6 +117,9 @@ void object_help(struct cli *cli);
 /* exec.c: reads all its words itself */
 int do_exec(struct cli *cli, int argc, char **argv);
 void exec_help(struct cli *cli);
+/* caps.c: reads all its words itself */
+int do_caps(struct cli *cli, int argc, char **argv);
+void caps_help(struct cli *cli);
 /* ranges.c: the holes of device @name (ioasid_dev_resv_regions()),
  * malloc'ed. */
 int ranges_dev_regions(struct cli *cli, const char *name,

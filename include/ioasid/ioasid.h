@@ -11,6 +11,7 @@
  *   <ioasid/device.h>  devices, groups, IOMMUs, reserved regions, PASID
  *   <ioasid/hwpt.h>    HWPTs, nesting, vIOMMU objects, faults, dirty bits
  *   <ioasid/layout.h>  endpoints and guest layouts: pure functions
+ *   <ioasid/caps.h>    what the kernel and a device's IOMMU can do
  *   <ioasid/virtio-iommu.h>  the virtio-iommu device model
  * Not included: <ioasid/testing.h>, the test hooks and simulator-only
  * interfaces that a VMM never needs.
@@ -24,6 +25,7 @@
 #include <ioasid/device.h>
 #include <ioasid/hwpt.h>
 #include <ioasid/layout.h>
+#include <ioasid/caps.h>
 #include <ioasid/virtio-iommu.h>
 
 #endif /* IOASID_IOASID_H */

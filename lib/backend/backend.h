@@ -258,6 +258,19 @@ struct ioasid_backend_ops {
 	int (*test_vevent)(void *be, uint32_t dev_id);
 	int (*test_check_iotlb)(void *be, uint32_t hwpt_id, uint32_t index,
 				uint32_t value);
+
+	/* ---- Capabilities (lib/core/caps.c) ---- */
+
+	/* ioasid_caps_get(): core has filled every entry of @caps (@num of
+	 * them, entry i is enum ioasid_cap_id i) with its id, kind, name
+	 * and release, state IOASID_CAP_UNKNOWN.  The backend answers the
+	 * entries it can (state, reason, why) and @release (uname -r, or
+	 * what it models), changing nothing; the device entries only when
+	 * @bdev (a bound device, @dev_id) is not NULL.  Core answers
+	 * IOASID_CAP_PIN and IOASID_CAP_DEV_BIND itself. */
+	int (*caps_probe)(void *be, void *bdev, uint32_t dev_id,
+			  struct ioasid_cap *caps, uint32_t num,
+			  char release[65]);
 };
 
 /* Backend constructors.  On failure they return a negative errno and

@@ -229,6 +229,8 @@ W_INT(ioasid_ioas_get_huge_pages, (struct ioasid_ctx *ctx, uint32_t ioas_id, boo
 	(ctx, ioas_id, enabled))
 W_INT(ioasid_ioas_change_process, (struct ioasid_ctx *ctx, const struct ioasid_change_process_opts *opts),
 	(ctx, opts))
+W_INT(ioasid_caps_get, (struct ioasid_ctx *ctx, const struct ioasid_caps_opts *opts, struct ioasid_caps_info *info, struct ioasid_cap *caps, uint32_t *num),
+	(ctx, opts, info, caps, num))
 W_INT(ioasid_ioas_resv_regions, (struct ioasid_ctx *ctx, uint32_t ioas_id, struct ioasid_resv_region *regions, uint32_t *num),
 	(ctx, ioas_id, regions, num))
 W_INT(ioasid_endpoints_combine, (const struct ioasid_endpoint *eps, uint32_t num_eps, struct ioasid_combined *out),

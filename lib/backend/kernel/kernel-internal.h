@@ -17,6 +17,8 @@
  *                ranges), HWPTs and where devices rest
  *   iterate.c    the mappings and objects the public API lists, from
  *                the record
+ *   caps.c       what the kernel and a device's IOMMU can do
+ *                (ioasid_caps_get()), probed without changing anything
  *   explain.c    why the kernel refused: the simulator's words
  *                (lib/model/explain.h) from IOMMU_IOAS_IOVA_RANGES, sysfs
  *                and the record, then the ioctl and errno
@@ -356,6 +358,12 @@ int kernel_test_iopf(void *be, uint32_t dev_id, uint32_t pasid,
 int kernel_test_vevent(void *be, uint32_t dev_id);
 int kernel_test_check_iotlb(void *be, uint32_t hwpt_id, uint32_t index,
 			    uint32_t value);
+
+/* ------------------------------------------------------------------ */
+/* caps.c                                                               */
+
+int kernel_caps_probe(void *be, void *bdev, uint32_t dev_id,
+		      struct ioasid_cap *caps, uint32_t num, char release[65]);
 
 /* ------------------------------------------------------------------ */
 /* record.c                                                             */

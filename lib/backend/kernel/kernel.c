@@ -104,6 +104,8 @@ static const struct ioasid_backend_ops kernel_ops = {
 	.test_iopf = kernel_test_iopf,
 	.test_vevent = kernel_test_vevent,
 	.test_check_iotlb = kernel_test_check_iotlb,
+	/* Capabilities (caps.c) */
+	.caps_probe = kernel_caps_probe,
 };
 
 /* ------------------------------------------------------------------ */

@@ -369,6 +369,8 @@ static const struct ioasid_backend_ops sim_ops = {
 	.test_iopf = sim_ext_test_iopf,
 	.test_vevent = sim_ext_test_vevent,
 	.test_check_iotlb = sim_ext_test_check_iotlb,
+	/* Capabilities (caps.c) */
+	.caps_probe = sim_caps_probe,
 };
 
 int ioasid_sim_open(const char *topology, const struct ioasid_backend_ops **ops,

@@ -301,6 +301,10 @@ int sim_objects(void *be, struct ioasid_object *objs, uint32_t *num);
 /* ioas_process.c */
 int sim_ioas_change_process(void *be);
 
+/* caps.c */
+int sim_caps_probe(void *be, void *bdev, uint32_t dev_id,
+		   struct ioasid_cap *caps, uint32_t num, char release[65]);
+
 int sim_option(void *be, bool set, uint32_t option, uint32_t object_id,
 	       uint64_t *val);
 
