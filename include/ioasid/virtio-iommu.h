@@ -87,7 +87,14 @@ struct ioasid_virtio_iommu_opts {
 	/* config.probe_size; 0 means 512. */
 	uint32_t probe_size;
 	/* Caps on guest-created state (guest requests beyond them get
-	 * NOMEM); 0 means 65536 domains and 4Mi mappings. */
+	 * NOMEM, the first refused MAP logs a warning naming the cap).
+	 * max_domains 0 means 65536 (live domains never outnumber the
+	 * endpoints: a domain dies with its last one).  max_mappings 0
+	 * means one per granule of the guest RAM registered at the time
+	 * of the MAP, at least 65536 and at most 1Mi (the VMM's heap for
+	 * the records is about 150 bytes a mapping: under 4% of guest RAM
+	 * at a 4 KiB granule, at most about 150 MiB); a VMM whose guests
+	 * keep more mappings live sets it. */
 	uint32_t max_domains;
 	uint32_t max_mappings;
 	/* Fault reports kept while the event queue has no buffer; 0 = 64. */

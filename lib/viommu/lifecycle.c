@@ -14,7 +14,6 @@
 #define DEFAULT_PROBE_SIZE 512u
 #define MAX_PROBE_SIZE 65536u
 #define DEFAULT_MAX_DOMAINS 65536u
-#define DEFAULT_MAX_MAPPINGS (4u << 20)
 #define DEFAULT_MAX_EVENTS 64u
 #define CONFIG_BYPASS_OFFSET 36u
 
@@ -161,9 +160,8 @@ int ioasid_virtio_iommu_create(struct ioasid_ctx *ctx,
 	v->max_domains = IOASID_OPTS_GET(opts, max_domains, 0);
 	if (!v->max_domains)
 		v->max_domains = DEFAULT_MAX_DOMAINS;
+	/* 0 stays 0: the default cap follows guest RAM (ram.c). */
 	v->max_mappings = IOASID_OPTS_GET(opts, max_mappings, 0);
-	if (!v->max_mappings)
-		v->max_mappings = DEFAULT_MAX_MAPPINGS;
 	v->max_events = IOASID_OPTS_GET(opts, max_events, 0);
 	if (!v->max_events)
 		v->max_events = DEFAULT_MAX_EVENTS;

@@ -529,10 +529,10 @@ static int check_mappings(struct ioasid_virtio_iommu *v, struct staging *s)
 {
 	uint64_t mask = v->granule - 1;
 
-	if (s->num_mappings > v->max_mappings)
+	if (s->num_mappings > viommu_mapping_cap(v))
 		return mismatch("%llu mappings, this device allows %u",
 				(unsigned long long)s->num_mappings,
-				v->max_mappings);
+				viommu_mapping_cap(v));
 	qsort(s->mappings, s->num_mappings, sizeof(*s->mappings), cmp_mapping);
 	for (uint64_t i = 0; i < s->num_mappings; i++) {
 		const struct st_mapping *sm = &s->mappings[i];

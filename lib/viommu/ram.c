@@ -95,3 +95,28 @@ int viommu_ram_add(struct ioasid_virtio_iommu *v, uint64_t gpa, uint64_t size,
 	v->num_ram++;
 	return 0;
 }
+
+/*
+ * The cap on live guest mappings (docs/VIOMMU.md, "Caps").  A VMM that
+ * sets none gets one mapping per granule of the guest RAM registered
+ * now, at least VIOMMU_DEFAULT_MAPPINGS_MIN and at most
+ * VIOMMU_DEFAULT_MAPPINGS_MAX (1Mi): a guest maps its own RAM, so what
+ * it can use grows with it, while the VMM's heap for the device's
+ * records (about 150 bytes a mapping, tests/unit/test_viommu_caps.c)
+ * stays under 4% of guest RAM at a 4 KiB granule, 10 MiB for the
+ * smallest guest and 150 MiB for the largest.
+ */
+uint32_t viommu_mapping_cap(const struct ioasid_virtio_iommu *v)
+{
+	uint64_t pages = 0;
+
+	if (v->max_mappings)
+		return v->max_mappings;
+	for (uint32_t i = 0; i < v->num_ram; i++)
+		pages += v->ram[i].size / v->granule;
+	if (pages < VIOMMU_DEFAULT_MAPPINGS_MIN)
+		return VIOMMU_DEFAULT_MAPPINGS_MIN;
+	if (pages > VIOMMU_DEFAULT_MAPPINGS_MAX)
+		return VIOMMU_DEFAULT_MAPPINGS_MAX;
+	return (uint32_t)pages;
+}

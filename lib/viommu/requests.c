@@ -589,6 +589,26 @@ static uint8_t do_detach(struct ioasid_virtio_iommu *v, const struct viommu_req 
 	return VIOMMU_S_OK;
 }
 
+/* A MAP over the mapping cap: INVAL if it overlaps (53 first), else
+ * NOMEM, and the VMM is told once which cap it was and how to raise it. */
+static uint8_t mapping_cap_hit(struct ioasid_virtio_iommu *v,
+			       struct viommu_domain *d,
+			       const struct viommu_req *r)
+{
+	if (vidx_first_overlap(&d->maps, r->virt_start, r->virt_end))
+		return VIOMMU_S_INVAL;
+	if (!v->mapping_cap_logged) {
+		v->mapping_cap_logged = true;
+		ioasid_log(IOASID_WARN,
+			   "viommu: guest MAP refused with NOMEM: %llu live mappings reach the cap of %u (%s); raise ioasid_virtio_iommu_opts.max_mappings to allow more",
+			   (unsigned long long)v->num_mappings,
+			   viommu_mapping_cap(v),
+			   v->max_mappings ? "max_mappings"
+					   : "the default: one per granule of guest RAM, 65536 to 1Mi");
+	}
+	return VIOMMU_S_NOMEM;
+}
+
 static uint8_t do_map(struct ioasid_virtio_iommu *v, const struct viommu_req *r,
 			 const struct viommu_reply *reply)
 {
@@ -626,10 +646,8 @@ static uint8_t do_map(struct ioasid_virtio_iommu *v, const struct viommu_req *r,
 	for (struct viommu_endpoint *ep = d->endpoints; ep; ep = ep->dom_next)
 		if (resv_overlaps(ep, r->virt_start, r->virt_end))
 			return VIOMMU_S_INVAL; /* 91 */
-	if (v->num_mappings >= v->max_mappings)
-		return vidx_first_overlap(&d->maps, r->virt_start, r->virt_end)
-			       ? VIOMMU_S_INVAL /* 53 first */
-			       : VIOMMU_S_NOMEM;
+	if (v->num_mappings >= viommu_mapping_cap(v))
+		return mapping_cap_hit(v, d, r);
 
 	/* Room for translate()'s copy first: once the host has the
 	 * mapping, nothing may fail. */

@@ -182,6 +182,7 @@ struct ioasid_virtio_iommu {
 	bool status_gate;
 	uint32_t max_domains, max_mappings, max_events;
 	uint64_t num_mappings;
+	bool mapping_cap_logged; /* the VMM was told the cap was hit */
 
 	struct viommu_index domains;   /* by id */
 	struct viommu_index endpoints; /* by id */
@@ -235,6 +236,12 @@ bool viommu_ram_lookup(const struct ioasid_virtio_iommu *v, uint64_t gpa,
  * ones). */
 bool viommu_ram_covers(const struct ioasid_virtio_iommu *v, uint64_t gpa,
 		       uint64_t last);
+/* The cap on live guest mappings: opts.max_mappings, or by default one
+ * per granule of registered guest RAM, within
+ * [VIOMMU_DEFAULT_MAPPINGS_MIN, VIOMMU_DEFAULT_MAPPINGS_MAX]. */
+#define VIOMMU_DEFAULT_MAPPINGS_MIN 65536u
+#define VIOMMU_DEFAULT_MAPPINGS_MAX (1u << 20)
+uint32_t viommu_mapping_cap(const struct ioasid_virtio_iommu *v);
 int viommu_ram_add(struct ioasid_virtio_iommu *v, uint64_t gpa, uint64_t size,
 		   void *hva);
 
