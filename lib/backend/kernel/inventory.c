@@ -6,6 +6,7 @@
  * driver binding.  None of it needs an iommufd.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -159,7 +160,68 @@ int kernel_dev_info_get(void *be, const char *name,
 	return rc;
 }
 
-/* Sysfs for real IOMMUs; the selftest's mock IOMMU has fixed values
+/*
+ * The last IOVA of a paging domain of the SMMUv3 behind bound device
+ * @dev, from its ID registers (IOMMU_GET_HW_INFO), as
+ * drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c arm_smmu_domain_finalise()
+ * sizes it: stage 1 when SMMU_IDR0.S1P is set, 48 bits (52 with
+ * SMMU_IDR5.VAX = 1 only if the kernel's VA_BITS allow, which user space
+ * cannot see: unknown then); else stage 2, the output size
+ * SMMU_IDR5.OAS.  The bits are read here rather than through
+ * ioasid_hw_info_smmuv3_decode(): the backend does not call up into the
+ * public API.  Return: true and @last when the registers tell.
+ */
+static bool smmuv3_top(const struct kernel_be *be, const struct kernel_dev *dev,
+		       uint64_t *last)
+{
+	static const uint8_t oas_bits[8] = { 32, 36, 40, 42, 44, 48, 52, 0 };
+	struct iommu_hw_info_arm_smmuv3 regs = { 0 };
+	struct iommu_hw_info cmd = {
+		.size = sizeof(cmd),
+		.dev_id = dev->dev_id,
+		.data_len = sizeof(regs),
+		.data_uptr = (uintptr_t)&regs,
+	};
+	unsigned int bits;
+
+	if (kernel_ioctl(be->fd, IOMMU_GET_HW_INFO, &cmd) ||
+	    cmd.out_data_type != IOMMU_HW_INFO_TYPE_ARM_SMMUV3 ||
+	    cmd.data_len < offsetof(struct iommu_hw_info_arm_smmuv3, iidr))
+		return false;
+	if (regs.idr[0] & (1u << 1)) {		/* S1P */
+		if (((regs.idr[5] >> 10) & 3) == 1)	/* VAX: 52 bits */
+			return false;
+		bits = 48;
+	} else {
+		bits = oas_bits[regs.idr[5] & 7];
+		if (!bits)
+			return false;
+	}
+	*last = (1ull << bits) - 1;
+	return true;
+}
+
+/* What the hardware says where sysfs could only estimate: the aperture
+ * of the IOMMU behind @name when it is a device bound in this context. */
+static void hw_aperture(const struct kernel_be *be, const char *name,
+			struct ioasid_iommu_info *info)
+{
+	uint64_t last;
+
+	for (const struct kernel_dev *d = be->devs; d; d = d->next) {
+		if (strcmp(d->name, name) || !d->bound || !d->dev_id)
+			continue;
+		if (smmuv3_top(be, d, &last)) {
+			info->aperture_start = 0;
+			info->aperture_last = last;
+			info->flags |= IOASID_IOMMU_APERTURE_KNOWN;
+		}
+		return;
+	}
+}
+
+/* Sysfs for real IOMMUs, corrected by IOMMU_GET_HW_INFO of a bound
+ * device; the selftest's mock IOMMU has fixed values
  * (iommufd_test.h MOCK_APERTURE_*, MOCK_PAGE_SIZE). */
 int kernel_iommu_info(void *be, const char *name,
 		      struct ioasid_iommu_info *info)
@@ -167,8 +229,8 @@ int kernel_iommu_info(void *be, const char *name,
 	uint32_t flags;
 	bool bad_flag;
 	char bad[32];
+	int rc;
 
-	(void)be;
 	if (kernel_parse_mock_name(name, &flags, &bad_flag, bad, sizeof(bad))) {
 		snprintf(info->name, sizeof(info->name), "mock");
 		info->aperture_start = 1ull << 24;
@@ -179,7 +241,10 @@ int kernel_iommu_info(void *be, const char *name,
 			      IOASID_IOMMU_PAGE_SIZES_KNOWN;
 		return 0;
 	}
-	return ioasid_sysfs_iommu_info(name, info);
+	rc = ioasid_sysfs_iommu_info(name, info);
+	if (rc == 0 && !(info->flags & IOASID_IOMMU_APERTURE_KNOWN) && be)
+		hw_aperture(be, name, info);
+	return rc;
 }
 
 int kernel_group_info_at(void *be, uint32_t index,

@@ -17,12 +17,15 @@
 # form and differs.  The diff-why-*.batch scripts (-f, no "expect
 # error") print a message for every refusal; the others only errnos.
 #
-# Then the guest's first edu device, behind the emulated VT-d (x86 only):
-# a topology of it written from sysfs (its group's reserved regions, the
-# IOMMU's address width) for the simulator inside the guest, and one
-# batch (edu_batch()) run on both, the simulator's output against the
-# kernel's: the reserved MSI window of a real device, the aperture, the
-# record of mappings, attach refused by a mapping or an allowed range.
+# Then the guest's first edu device, behind the emulated VT-d (x86) or
+# SMMUv3 (arm64): a topology of it written from what the guest reports
+# (its group's reserved regions from sysfs; the address width from
+# VT-d's CAP in sysfs, or from the SMMU's ID registers as `ioasctl
+# device hw-info` decodes them) for the simulator inside the guest, and
+# one batch (edu_batch()) run on both, the simulator's output against the
+# kernel's: the reserved MSI window of a real device (VT-d's fixed one, or
+# the software window the kernel maps on Arm), the aperture, the record
+# of mappings, attach refused by a mapping or an allowed range.
 #
 # Exit status: 0 all equal, 1 a difference or nothing to compare.
 
@@ -106,15 +109,18 @@ edu_bdf() {
 
 # What the simulator needs to be this device: the IOMMU and its address
 # width, the group's reserved regions as sysfs lists them, vfio-pci.
-edu_topology() { # BDF GROUP IOMMU AW_BITS
+# sysfs calls the SMMU's software MSI window "msi" too; the topology says
+# sw-msi, the window the kernel maps (ioasid-topology(5)).
+edu_topology() { # BDF GROUP IOMMU AW_BITS MODEL
 	echo "[iommu $3]"
-	echo "model = intel-vtd"
+	echo "model = $5"
 	echo "aw_bits = $4"
 	echo "page_sizes = 4K"
 	echo "[group $2]"
 	echo "iommu = $3"
 	regions=
 	while read -r start last type; do
+		[ "$5" = arm-smmuv3 ] && [ "$type" = msi ] && type=sw-msi
 		regions="$regions${regions:+, }$(printf '0x%x-0x%x' "$start" "$last") $type"
 	done <"/sys/kernel/iommu_groups/$2/reserved_regions"
 	[ -z "$regions" ] || echo "reserved = $regions"
@@ -126,15 +132,18 @@ edu_topology() { # BDF GROUP IOMMU AW_BITS
 }
 
 # With -f every line runs; the refused ones are the point.
-edu_batch() { # BDF TOP (2^aw_bits, the first IOVA above the aperture)
+edu_batch() { # BDF TOP (2^aw_bits, the first IOVA above the aperture) MSI_START MSI_LAST
+	below=$(printf '0x%x' $(($3 - 0x1000)))
+	across=$(printf '0x%x' $(($4 + 1 - 0x1000)))
+	allow=$(printf '0x%x-0x%x' $(($3 & ~0xffffff)) $(($3 | 0xffffff)))
 	cat <<EOF
 ioas alloc name a
 device open $1 name e
 device bind e
 device attach e to a
-ioas map a iova 0xfee00000 length 4K
-ioas map a iova 0xfedff000 length 8K
-ioas map a iova 0xfeeff000 length 8K
+ioas map a iova $3 length 4K
+ioas map a iova $below length 8K
+ioas map a iova $across length 8K
 ioas map a iova $2 length 4K
 ioas map a iova 0x100000 length 8K
 ioas map a iova 0x101000 length 4K
@@ -142,13 +151,13 @@ ioas map a iova 0x100800 length 4K
 ioas map a iova 0x200000 length 0x800
 ioas unmap a iova 0x100000 length 4K
 ioas unmap a iova 0x300000 length 4K
-ioas allow a 0xfe000000-0xfeffffff
+ioas allow a $allow
 ioas destroy a
 device detach e
-ioas map a iova 0xfee00000 length 4K
+ioas map a iova $3 length 4K
 device attach e to a
 ioas unmap a all
-ioas allow a 0xfe000000-0xfeffffff
+ioas allow a $allow
 device attach e to a
 ioas allow a
 device attach e to a
@@ -160,14 +169,15 @@ edu() {
 	bdf=$(edu_bdf) || { echo "differential: SKIP edu (no edu device)"; return 0; }
 	grp=$(basename "$(readlink "/sys/bus/pci/devices/$bdf/iommu_group")")
 	iommu=$(basename "$(readlink "/sys/bus/pci/devices/$bdf/iommu")")
-	cap=/sys/class/iommu/$iommu/intel-iommu/cap
-	if [ ! -r "$cap" ]; then
-		echo "differential: SKIP edu ($bdf is not behind VT-d)"
+	msi=$(awk '$3 == "msi" { print $1, $2; exit }' \
+		"/sys/kernel/iommu_groups/$grp/reserved_regions")
+	if [ -z "$msi" ]; then
+		echo "differential: FAIL edu: group $grp of $bdf lists no msi region"
+		failed=$((failed + 1))
 		return 0
 	fi
-	aw=$((((0x$(cat "$cap") >> 16) & 0x3f) + 1))
-	edu_topology "$bdf" "$grp" "$iommu" "$aw" >"$out/edu.ini"
-	edu_batch "$bdf" "$(printf '0x%x' $((1 << aw)))" >"$out/edu.batch"
+	msi_start=$((${msi% *}))
+	msi_last=$((${msi#* }))
 	driver=$(readlink "/sys/bus/pci/devices/$bdf/driver")
 	if ! "$ioasctl" device bind "$bdf" >"$out/edu-bind" 2>&1; then
 		echo "differential: FAIL edu: cannot bind $bdf to vfio-pci:"
@@ -175,6 +185,26 @@ edu() {
 		failed=$((failed + 1))
 		return 0
 	fi
+	cap=/sys/class/iommu/$iommu/intel-iommu/cap
+	if [ -r "$cap" ]; then
+		model=intel-vtd
+		aw=$((((0x$(cat "$cap") >> 16) & 0x3f) + 1))
+	else
+		# Not VT-d: the ID registers say (an SMMUv3's paging domain is
+		# stage 1, as wide as its input addresses).
+		"$ioasctl" -j device hw-info "$bdf" >"$out/edu-hw" 2>&1
+		if ! grep -q '"type":"arm-smmuv3"' "$out/edu-hw"; then
+			echo "differential: FAIL edu: $bdf is behind neither VT-d nor an SMMUv3:"
+			sed 's/^/    /' "$out/edu-hw"
+			failed=$((failed + 1))
+			return 0
+		fi
+		model=arm-smmuv3
+		aw=$(sed -n 's/.*"va_bits":\([0-9]*\).*/\1/p' "$out/edu-hw")
+	fi
+	edu_topology "$bdf" "$grp" "$iommu" "$aw" "$model" >"$out/edu.ini"
+	edu_batch "$bdf" "$(printf '0x%x' $((1 << aw)))" "$msi_start" "$msi_last" \
+		>"$out/edu.batch"
 	(cd "$out" && "$ioasctl" -f --sim="$out/edu.ini" batch edu.batch) \
 		>"$out/edu-sim" 2>&1
 	echo "--- exit $?" >>"$out/edu-sim"
@@ -185,10 +215,10 @@ edu() {
 	[ -n "$driver" ] || "$ioasctl" device unbind "$bdf" >/dev/null 2>&1
 	msgs=$(grep -c ': Error: ' "$out/edu-kernel")
 	if diff -u "$out/edu-sim" "$out/edu-kernel" >"$out/diff"; then
-		echo "differential: PASS edu $bdf, aw $aw ($msgs messages)"
+		echo "differential: PASS edu $bdf, $model aw $aw ($msgs messages)"
 		passed=$((passed + 1))
 	else
-		echo "differential: FAIL edu $bdf, aw $aw (kernel vs simulator):"
+		echo "differential: FAIL edu $bdf, $model aw $aw (kernel vs simulator):"
 		sed 's/^/    /' "$out/diff"
 		failed=$((failed + 1))
 	fi
