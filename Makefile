@@ -626,15 +626,40 @@ bench: $(BENCH_BINS)
 
 # ---------------------------------------------------------------------------
 # Fuzzing: the library again, with clang and ASan/UBSan/libFuzzer coverage,
-# under $(BUILD)/fuzz.  check-fuzz runs 60 s; make fuzz FUZZ_TIME=SECONDS.
+# under $(BUILD)/fuzz; fuzz_batch adds ioasctl's objects (main() renamed
+# ioasctl_main(), exec's fork()/execvp() and ioas map's open() to the
+# target's stubs).  check-fuzz runs every target for a short while (the
+# inputs of past findings in tests/fuzz/regress/NAME first); make fuzz
+# FUZZ_TARGET=NAME FUZZ_TIME=SECONDS runs one longer (docs/TESTING.md).
 
 CLANG ?= $(shell command -v clang-14 || command -v clang || echo clang)
 FUZZ_TIME ?= 600
+FUZZ_TARGET ?= viommu
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -g -O1 -MMD -MP $(FUZZ_SAN) \
 	-fsanitize=fuzzer-no-link $(PUBLIC_INCLUDES) $(INIPARSER_CFLAGS)
 FUZZ_LIB_OBJS := $(patsubst lib/%.c,$(BUILD)/fuzz/lib/%.o,$(LIB_SRCS))
+FUZZ_CLI_OBJS := $(patsubst cli/%.c,$(BUILD)/fuzz/cli/%.o,$(CLI_SRCS))
 FUZZ_TRACE ?= $(abspath $(TRACE))
+FUZZ_NAMES := restore batch ini trace viommu
+FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
+# Per target: the seed maker (run.sh's MAKE_SEEDS), its TRACE argument,
+# and the seconds check-fuzz gives it.
+FUZZ_SEEDS_viommu = $(BUILD)/fuzz/make_seeds
+FUZZ_SEEDS_restore = -
+FUZZ_SEEDS_batch = tests/fuzz/seeds.sh batch
+FUZZ_SEEDS_ini = tests/fuzz/seeds.sh ini
+FUZZ_SEEDS_trace = tests/fuzz/seeds.sh trace
+FUZZ_TRACE_ARG_viommu = $(FUZZ_TRACE)
+FUZZ_TRACE_ARG_trace = $(FUZZ_TRACE)
+FUZZ_CHECK_TIME_viommu = 60
+FUZZ_CHECK_TIME_restore = 20
+FUZZ_CHECK_TIME_batch = 15
+FUZZ_CHECK_TIME_ini = 10
+FUZZ_CHECK_TIME_trace = 10
+# $(1) target name, $(2) work directory, $(3) seconds
+fuzz_run = tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_$(1) "$(FUZZ_SEEDS_$(1))" \
+	$(or $(FUZZ_TRACE_ARG_$(1)),-) $(2) $(3) $(wildcard tests/fuzz/regress/$(1))
 
 $(patsubst lib/%.c,$(BUILD)/fuzz/lib/%.o,$(KERNEL_BACKEND_SRCS)): $(UAPI_STAMP)
 $(BUILD)/fuzz/lib/%.o: lib/%.c $(VERSION_H)
@@ -643,16 +668,26 @@ $(BUILD)/fuzz/lib/%.o: lib/%.c $(VERSION_H)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(call layer_includes,$*) -fvisibility=hidden \
 		$(if $(call is_kernel_backend,$*),$(uapi_flags)) -c -o $@ $<
 
+$(BUILD)/fuzz/cli/%.o: cli/%.c $(VERSION_H)
+	$(call msg,CLANG,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(JSONC_CFLAGS) -MF $(@:.o=.d) -MT $@ -c -o $@.tmp $<
+	$(Q)$(OBJCOPY) --redefine-sym main=ioasctl_main --redefine-sym fork=fuzz_fork \
+		--redefine-sym execvp=fuzz_execvp --redefine-sym open=fuzz_open \
+		$@.tmp $@ && rm -f $@.tmp
+
 $(BUILD)/fuzz/%.o: tests/fuzz/%.c $(VERSION_H)
 	$(call msg,CLANG,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(LIB_TEST_INCLUDES) -c -o $@ $<
 
-$(BUILD)/fuzz/fuzz_viommu: $(BUILD)/fuzz/fuzz_viommu.o $(FUZZ_LIB_OBJS)
-	$(call msg,LD,$@)
-	$(Q)$(CLANG) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LIB_LIBS)
+$(BUILD)/fuzz/fuzz_batch.o: FUZZ_CFLAGS += $(JSONC_CFLAGS) -DFUZZ_ROOT='"$(abspath .)"'
 
-$(BUILD)/fuzz/fuzz_restore: $(BUILD)/fuzz/fuzz_restore.o $(FUZZ_LIB_OBJS)
+$(BUILD)/fuzz/fuzz_batch: $(BUILD)/fuzz/fuzz_batch.o $(FUZZ_CLI_OBJS) $(FUZZ_LIB_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CLANG) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(JSONC_LIBS) $(LIB_LIBS)
+
+$(filter-out %/fuzz_batch,$(FUZZ_BINS)): $(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/fuzz_%.o $(FUZZ_LIB_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CLANG) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LIB_LIBS)
 
@@ -661,17 +696,20 @@ $(BUILD)/fuzz/make_seeds: tests/fuzz/make_seeds.c $(STATICLIB)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(BASE_CFLAGS) $(PUBLIC_INCLUDES) -Ilib/util $(CFLAGS) -o $@ $< $(STATICLIB) $(LIB_LIBS)
 
-.PHONY: check-fuzz fuzz
-check-fuzz: $(BUILD)/fuzz/fuzz_viommu $(BUILD)/fuzz/make_seeds $(BUILD)/fuzz/fuzz_restore
-	$(Q)rm -rf $(BUILD)/fuzz/check $(BUILD)/fuzz/check-restore
-	-$(Q)$(RUN_SUITE) check-fuzz-restore tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_restore \
-		- - $(BUILD)/fuzz/check-restore 20
-	$(Q)$(RUN_SUITE) check-fuzz tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_viommu \
-		$(BUILD)/fuzz/make_seeds $(FUZZ_TRACE) $(BUILD)/fuzz/check 60
+.SECONDARY: $(FUZZ_BINS:=.o) $(FUZZ_CLI_OBJS)
 
-fuzz: $(BUILD)/fuzz/fuzz_viommu $(BUILD)/fuzz/make_seeds
-	tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_viommu $(BUILD)/fuzz/make_seeds \
-		$(FUZZ_TRACE) $(BUILD)/fuzz/long $(FUZZ_TIME)
+# Each target a suite of its own (check-fuzz-NAME; the virtio-iommu
+# device model's is check-fuzz); one that fails does not stop the others.
+.PHONY: check-fuzz fuzz
+check-fuzz: $(FUZZ_BINS) $(BUILD)/fuzz/make_seeds
+	$(Q)rm -rf $(BUILD)/fuzz/check $(BUILD)/fuzz/check-*
+	$(Q)fail=0; $(foreach t,$(FUZZ_NAMES),$(RUN_SUITE) \
+		$(if $(filter viommu,$(t)),check-fuzz,check-fuzz-$(t)) \
+		$(call fuzz_run,$(t),$(BUILD)/fuzz/check-$(t),$(FUZZ_CHECK_TIME_$(t))) \
+		|| fail=1;) exit $$fail
+
+fuzz: $(BUILD)/fuzz/fuzz_$(FUZZ_TARGET) $(if $(filter viommu,$(FUZZ_TARGET)),$(BUILD)/fuzz/make_seeds)
+	$(call fuzz_run,$(FUZZ_TARGET),$(BUILD)/fuzz/long-$(FUZZ_TARGET),$(FUZZ_TIME))
 
 # ---------------------------------------------------------------------------
 # Fault injection (tests/fault/, docs/TESTING.md): the library and ioasctl
@@ -806,7 +844,7 @@ help:
 # The fuzz build's objects too: a header change must rebuild them.
 -include $(wildcard $(BUILD)/lib/*/*.d $(BUILD)/lib/*/*/*.d $(BUILD)/lib/*/*/*/*.d \
 	$(BUILD)/cli/*.d $(BUILD)/tests/unit/*.d \
-	$(BUILD)/fuzz/*.d $(BUILD)/fuzz/lib/*.d $(BUILD)/fuzz/lib/*/*.d $(BUILD)/fuzz/lib/*/*/*.d \
+	$(BUILD)/fuzz/*.d $(BUILD)/fuzz/cli/*.d $(BUILD)/fuzz/lib/*.d $(BUILD)/fuzz/lib/*/*.d $(BUILD)/fuzz/lib/*/*/*.d \
 	$(BUILD)/tsan/lib/*.d $(BUILD)/tsan/lib/*/*.d $(BUILD)/tsan/lib/*/*/*.d)
 
 endif
