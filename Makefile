@@ -4,7 +4,8 @@
 # $(BUILD) (default build/; O=DIR or BUILD=DIR moves it).
 #
 #   make                 library, ioasctl and man pages
-#   make demo            run examples/demo.batch on the simulator
+#   make demo            run examples/demo.batch on the simulator, told
+#                        step by step (examples/demo.sh)
 #   make check           every test (check-fast, then the VM suite)
 #   make check-fast      tests that need no VM: unit, scripts, headers, man
 #                        pages, ABI, install
@@ -607,8 +608,7 @@ endif
 
 .PHONY: demo bench
 demo: all
-	$(Q)$(IOASCTL) --sim batch examples/demo.batch
-	$(Q)$(IOASCTL) --sim -p batch examples/demo.batch
+	$(Q)examples/demo.sh $(IOASCTL) examples/demo.batch
 
 BENCH_SRCS := $(sort $(wildcard tests/bench/*.c))
 BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))

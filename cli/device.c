@@ -88,8 +88,75 @@ int print_resv_regions(struct cli *cli, int32_t group, const char *indent)
 	return CMD_OK;
 }
 
-static void print_dev_info(struct cli *cli, const struct ioasid_dev_info *in)
+/*
+ * The text of "device list" and "group list" is a table: a line of
+ * column names, then one line per entry, each column as wide as its
+ * widest value (measured in a first walk), as lsblk prints.  JSON is
+ * the same either way: the widths only change the text formats.
+ */
+struct dev_cols {
+	int name, kind, parent, driver, group, iommu, cdev, class;
+};
+
+static void widen(int *w, const char *s)
 {
+	int n = (int)strlen(s);
+
+	if (n > *w)
+		*w = n;
+}
+
+/* " %-Ws" (or without the leading blank for the first column), with a
+ * conversion @conv of <inttypes.h>. */
+static const char *col(char *buf, size_t size, bool first, int width,
+		       const char *conv)
+{
+	snprintf(buf, size, "%s%%-%d%s", first ? "" : " ", width, conv);
+	return buf;
+}
+
+static const char *dev_class_word(const struct ioasid_dev_info *in)
+{
+	return ioasid_dev_class_name(in->dev_class) ?: "unknown";
+}
+
+/* @w NULL: the words of "device show" ("KEY VALUE" after the name);
+ * else a row of the table of "device list". */
+static void print_dev_info(struct cli *cli, const struct ioasid_dev_info *in,
+			   const struct dev_cols *w)
+{
+	char f[32];
+
+	if (w) {
+		out_str(cli, "name", col(f, sizeof(f), true, w->name, "s"),
+			in->name);
+		out_str(cli, "kind", col(f, sizeof(f), false, w->kind, "s"),
+			dev_kind_name(in->kind));
+		if (in->kind == IOASID_DEV_MDEV)
+			out_str(cli, "parent",
+				col(f, sizeof(f), false, w->parent, "s"),
+				in->parent);
+		else
+			out_text(cli, " %-*s", w->parent, "-");
+		out_str(cli, "driver", col(f, sizeof(f), false, w->driver, "s"),
+			or_dash(in->driver));
+		if (in->group >= 0 || cli->json)
+			out_int(cli, "group",
+				col(f, sizeof(f), false, w->group, PRId64),
+				in->group);
+		else
+			out_text(cli, " %-*s", w->group, "-");
+		out_str(cli, "iommu", col(f, sizeof(f), false, w->iommu, "s"),
+			or_dash(in->iommu));
+		out_str(cli, "cdev", col(f, sizeof(f), false, w->cdev, "s"),
+			or_dash(in->cdev));
+		out_str(cli, "class", col(f, sizeof(f), false, w->class, "s"),
+			dev_class_word(in));
+		out_uint(cli, "class_id", NULL, in->dev_class);
+		out_uint(cli, "pasid_width", " %" PRIu64 "\n",
+			 in->pasid_width);
+		return;
+	}
 	out_str(cli, "name", "%s", in->name);
 	out_str(cli, "kind", " %s", dev_kind_name(in->kind));
 	if (in->kind == IOASID_DEV_MDEV)
@@ -101,7 +168,7 @@ static void print_dev_info(struct cli *cli, const struct ioasid_dev_info *in)
 		out_text(cli, " group -");
 	out_str(cli, "iommu", " iommu %s", or_dash(in->iommu));
 	out_str(cli, "cdev", " cdev %s", or_dash(in->cdev));
-	out_str(cli, "class", " class %s", ioasid_dev_class_name(in->dev_class) ?: "unknown");
+	out_str(cli, "class", " class %s", dev_class_word(in));
 	out_uint(cli, "class_id", NULL, in->dev_class);
 	out_uint(cli, "pasid_width", " pasid-width %" PRIu64 "\n",
 		 in->pasid_width);
@@ -109,11 +176,16 @@ static void print_dev_info(struct cli *cli, const struct ioasid_dev_info *in)
 
 /*
  * "device list" and "group list": @show prints entry @i of the library's
- * walk (ioasid_dev_info_at(), ioasid_group_info_at()) until it returns
- * -ENOENT, past the last; any other result but CMD_OK ends the command.
+ * walk (ioasid_dev_info_at(), ioasid_group_info_at()) with the column
+ * widths @cols until it returns -ENOENT, past the last; any other result
+ * but CMD_OK ends the command.  In text, @measure first widens @cols
+ * over the same walk and @header prints the line of column names.
  */
 static int list_all(struct cli *cli, int argc, char **argv,
-		    int (*show)(struct cli *cli, uint32_t i))
+		    int (*show)(struct cli *cli, uint32_t i, void *cols),
+		    int (*measure)(struct cli *cli, uint32_t i, void *cols),
+		    void (*header)(struct cli *cli, const void *cols),
+		    void *cols)
 {
 	if (argc > 0)
 		return arg_unexpected(cli, argv[0], "nothing after \"list\"");
@@ -121,9 +193,20 @@ static int list_all(struct cli *cli, int argc, char **argv,
 		return CMD_OK;
 	if (cli_need_inspect_ctx(cli))
 		return CMD_FAIL;
+	if (out_text_on(cli)) {
+		for (uint32_t i = 0;; i++) {
+			int ret = measure(cli, i, cols);
+
+			if (ret == -ENOENT)
+				break;
+			if (ret)
+				return lib_err(cli, ret);
+		}
+		header(cli, cols);
+	}
 	out_arr_open(cli, NULL);
 	for (uint32_t i = 0;; i++) {
-		int ret = show(cli, i);
+		int ret = show(cli, i, cols);
 
 		if (ret == -ENOENT)
 			break;
@@ -134,7 +217,39 @@ static int list_all(struct cli *cli, int argc, char **argv,
 	return CMD_OK;
 }
 
-static int show_dev_at(struct cli *cli, uint32_t i)
+static int measure_dev_at(struct cli *cli, uint32_t i, void *cols)
+{
+	IOASID_OPTS(ioasid_dev_info, info);
+	struct dev_cols *w = cols;
+	char group[16];
+	int ret = ioasid_dev_info_at(cli->ctx, i, &info);
+
+	if (ret < 0)
+		return ret;
+	snprintf(group, sizeof(group), "%" PRId32, info.group);
+	widen(&w->name, info.name);
+	widen(&w->kind, dev_kind_name(info.kind));
+	if (info.kind == IOASID_DEV_MDEV)
+		widen(&w->parent, info.parent);
+	widen(&w->driver, info.driver);
+	widen(&w->group, group);
+	widen(&w->iommu, info.iommu);
+	widen(&w->cdev, info.cdev);
+	widen(&w->class, dev_class_word(&info));
+	return 0;
+}
+
+static void dev_header(struct cli *cli, const void *cols)
+{
+	const struct dev_cols *w = cols;
+
+	out_text(cli, "%-*s %-*s %-*s %-*s %-*s %-*s %-*s %-*s %s\n",
+		 w->name, "device", w->kind, "kind", w->parent, "parent",
+		 w->driver, "driver", w->group, "group", w->iommu, "iommu",
+		 w->cdev, "cdev", w->class, "class", "pasid-width");
+}
+
+static int show_dev_at(struct cli *cli, uint32_t i, void *cols)
 {
 	IOASID_OPTS(ioasid_dev_info, info);
 	int ret = ioasid_dev_info_at(cli->ctx, i, &info);
@@ -142,14 +257,21 @@ static int show_dev_at(struct cli *cli, uint32_t i)
 	if (ret < 0)
 		return ret == -ENOENT ? ret : lib_err(cli, ret);
 	out_obj_open(cli, NULL);
-	print_dev_info(cli, &info);
+	print_dev_info(cli, &info, cols);
 	out_obj_close(cli);
 	return CMD_OK;
 }
 
 static int device_list(struct cli *cli, int argc, char **argv)
 {
-	return list_all(cli, argc, argv, show_dev_at);
+	/* At least as wide as the column names. */
+	struct dev_cols w = {
+		.name = 6, .kind = 4, .parent = 6, .driver = 6, .group = 5,
+		.iommu = 5, .cdev = 4, .class = 5,
+	};
+
+	return list_all(cli, argc, argv, show_dev_at, measure_dev_at,
+			dev_header, &w);
 }
 
 static int device_show(struct cli *cli, int argc, char **argv)
@@ -179,7 +301,7 @@ static int device_show(struct cli *cli, int argc, char **argv)
 		return lib_err(cli, ret);
 
 	out_obj_open(cli, NULL);
-	print_dev_info(cli, &info);
+	print_dev_info(cli, &info, NULL);
 	out_uint(cli, "vendor", "\tvendor 0x%04" PRIx64, info.vendor_id);
 	out_uint(cli, "device", " device 0x%04" PRIx64 "\n", info.device_id);
 	if (n && n->dev) {
@@ -495,19 +617,94 @@ static int print_group(struct cli *cli, const struct ioasid_group_info *g,
 	return ret;
 }
 
-static int show_group_at(struct cli *cli, uint32_t i)
+struct group_cols {
+	int group, iommu, devices;
+};
+
+/* A row of "group list": the group, then its reserved regions, the
+ * first on the row and each further one on a line of its own under it. */
+static int print_group_row(struct cli *cli, const struct ioasid_group_info *g,
+			   const struct group_cols *w)
+{
+	struct ioasid_resv_region *regions;
+	uint32_t num;
+	char f[32];
+	int ret;
+
+	out_obj_open(cli, NULL);
+	out_int(cli, "id", col(f, sizeof(f), true, w->group, PRId64), g->id);
+	out_str(cli, "iommu", col(f, sizeof(f), false, w->iommu, "s"),
+		or_dash(g->iommu));
+	out_uint(cli, "num_devices", col(f, sizeof(f), false, w->devices, PRIu64),
+		 g->num_devices);
+	regions = get_list(cli, get_group_regions,
+			   &(struct group_of){ cli->ctx, g->id },
+			   sizeof(*regions), &num, &ret);
+	if (ret)
+		return ret;
+	out_arr_open(cli, "reserved_regions");
+	for (uint32_t i = 0; i < num; i++) {
+		const char *type = ioasid_resv_type_name(regions[i].type);
+
+		out_obj_open(cli, NULL);
+		if (i)
+			out_text(cli, "\n%*s", w->group + w->iommu + w->devices + 3,
+				 "");
+		else
+			out_text(cli, " ");
+		out_u64(cli, "start", "0x%" PRIx64, regions[i].start);
+		out_u64(cli, "last", "-0x%" PRIx64, regions[i].last);
+		out_str(cli, "type", " %s", type ? type : "unknown");
+		out_obj_close(cli);
+	}
+	out_text(cli, num ? "\n" : " -\n");
+	out_arr_close(cli);
+	out_obj_close(cli);
+	free(regions);
+	return CMD_OK;
+}
+
+static int measure_group_at(struct cli *cli, uint32_t i, void *cols)
+{
+	IOASID_OPTS(ioasid_group_info, g);
+	struct group_cols *w = cols;
+	char num[24];
+	int ret = ioasid_group_info_at(cli->ctx, i, &g);
+
+	if (ret < 0)
+		return ret;
+	snprintf(num, sizeof(num), "%" PRId32, g.id);
+	widen(&w->group, num);
+	widen(&w->iommu, g.iommu);
+	snprintf(num, sizeof(num), "%" PRIu32, g.num_devices);
+	widen(&w->devices, num);
+	return 0;
+}
+
+static void group_header(struct cli *cli, const void *cols)
+{
+	const struct group_cols *w = cols;
+
+	out_text(cli, "%-*s %-*s %-*s %s\n", w->group, "group", w->iommu,
+		 "iommu", w->devices, "devices", "reserved");
+}
+
+static int show_group_at(struct cli *cli, uint32_t i, void *cols)
 {
 	IOASID_OPTS(ioasid_group_info, g);
 	int ret = ioasid_group_info_at(cli->ctx, i, &g);
 
 	if (ret < 0)
 		return ret == -ENOENT ? ret : lib_err(cli, ret);
-	return print_group(cli, &g, false);
+	return print_group_row(cli, &g, cols);
 }
 
 static int group_list(struct cli *cli, int argc, char **argv)
 {
-	return list_all(cli, argc, argv, show_group_at);
+	struct group_cols w = { .group = 5, .iommu = 5, .devices = 7 };
+
+	return list_all(cli, argc, argv, show_group_at, measure_group_at,
+			group_header, &w);
 }
 
 static int group_show(struct cli *cli, int argc, char **argv)

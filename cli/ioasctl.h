@@ -245,6 +245,10 @@ void out_int(struct cli *cli, const char *key, const char *fmt, int64_t v);
 void out_str(struct cli *cli, const char *key, const char *fmt,
 	     const char *s);
 void out_bool(struct cli *cli, const char *key, const char *fmt, bool v);
+/* Whether text is printed now (not JSON, not inside "expect", not the
+ * check pass): for output that takes a walk of its own, such as the
+ * column widths of a table. */
+bool out_text_on(struct cli *cli);
 /* Text only. */
 void out_text(struct cli *cli, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

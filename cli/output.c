@@ -21,6 +21,11 @@ static bool json_on(struct cli *cli)
 	return cli->json && !cli->quiet && !cli->check_only;
 }
 
+bool out_text_on(struct cli *cli)
+{
+	return text_on(cli);
+}
+
 void out_begin(struct cli *cli)
 {
 	if (cli->out_root)
