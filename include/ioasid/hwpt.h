@@ -253,6 +253,81 @@ IOASID_API int ioasid_veventq_destroy(struct ioasid_ctx *ctx, uint32_t id);
 IOASID_API int ioasid_fault_queue_destroy(struct ioasid_ctx *ctx, uint32_t id);
 
 /* ------------------------------------------------------------------ */
+/* Hardware queues of a vIOMMU and the iommufd's MMIO pages (Linux 6.17) */
+
+struct ioasid_viommu_alloc_opts {
+	size_t sz;
+	/* In/out driver data of the vIOMMU type: the uAPI's struct
+	 * iommu_viommu_tegra241_cmdqv, or the mock's struct
+	 * ioasid_viommu_selftest (<ioasid/testing.h>); NULL for none.  The
+	 * driver writes its outputs (an mmap offset and length) into it. */
+	void *data;
+	uint32_t data_len;
+	size_t : 0;
+};
+#define ioasid_viommu_alloc_opts__last_field data_len
+
+/*
+ * ioasid_viommu_alloc_data - ioasid_viommu_alloc() with driver data
+ * (IOMMU_VIOMMU_ALLOC's data_uptr), which is where a vIOMMU says which
+ * MMIO page of the iommufd to map for its guest (ioasid_ctx_mmap()).
+ *
+ * Return: as ioasid_viommu_alloc(); -EINVAL also for data the type does
+ * not take, -EOPNOTSUPP for data on a kernel before 6.17.
+ */
+IOASID_API int ioasid_viommu_alloc_data(struct ioasid_dev *dev,
+					uint32_t hwpt_id, uint32_t type,
+					const struct ioasid_viommu_alloc_opts *opts,
+					uint32_t *viommu_id);
+
+/* HW queue types (the uAPI's IOMMU_HW_QUEUE_TYPE_*; the mock's is in
+ * <ioasid/testing.h>). */
+#define IOASID_HW_QUEUE_TYPE_TEGRA241_CMDQV 1u
+
+struct ioasid_hw_queue_opts {
+	size_t sz;
+	uint32_t flags; /* none is defined: 0 */
+	/* The queue's index among the vIOMMU's queues of this type. */
+	uint32_t index;
+	size_t : 0;
+};
+#define ioasid_hw_queue_opts__last_field index
+
+/*
+ * ioasid_hw_queue_alloc - a hardware-accelerated queue of @type for
+ * vIOMMU @viommu_id (IOMMU_HW_QUEUE_ALLOC, Linux 6.17), which the IOMMU
+ * reads directly from the guest memory at [@iova, @iova + @length) of the
+ * vIOMMU's nest-parent IOAS: that range must be mapped, physically
+ * contiguous, and stays pinned until the queue is destroyed.
+ *
+ * Return: 0; -EOPNOTSUPP (flags, type 0, a type the vIOMMU lacks);
+ * -EINVAL (@length 0, an index the driver refuses); -EOVERFLOW (the range
+ * wraps); -ENOENT (no such vIOMMU, or the range is not mapped); -EFAULT
+ * (not contiguous); -EEXIST (the index is taken); -EIO (the mock: the
+ * previous index is not allocated).
+ */
+IOASID_API int ioasid_hw_queue_alloc(struct ioasid_ctx *ctx, uint32_t viommu_id,
+				     uint32_t type, uint64_t iova, uint64_t length,
+				     const struct ioasid_hw_queue_opts *opts,
+				     uint32_t *hw_queue_id);
+IOASID_API int ioasid_hw_queue_destroy(struct ioasid_ctx *ctx, uint32_t id);
+
+/*
+ * ioasid_ctx_mmap - map the MMIO region a vIOMMU gave the iommufd
+ * (@offset and @length exactly as its driver data says) into this
+ * process, shared and read-write: mmap(2) of the iommufd.  The vIOMMU
+ * cannot be destroyed while the mapping exists (-EBUSY).
+ * ioasid_ctx_munmap - undo it.
+ *
+ * Return: 0 with *@addr set; -ENXIO (no region at @offset of that
+ * length); -EINVAL.
+ */
+IOASID_API int ioasid_ctx_mmap(struct ioasid_ctx *ctx, uint64_t offset,
+			       uint64_t length, void **addr);
+IOASID_API int ioasid_ctx_munmap(struct ioasid_ctx *ctx, void *addr,
+				 uint64_t length);
+
+/* ------------------------------------------------------------------ */
 /* The IOAS and HWPT objects of a context                               */
 
 /* struct ioasid_object.type, and struct ioasid_object_opts.type. */

@@ -68,6 +68,21 @@ struct ioasid_invalidate_selftest {
 #define IOASID_VIOMMU_TYPE_SELFTEST 0xdeadbeefu
 #define IOASID_VEVENTQ_TYPE_SELFTEST 0xbeefbeefu
 
+/* Driver data of a mock vIOMMU (ioasid_viommu_alloc_data()): the mock
+ * copies @in_data to @out_data and to the first word of its two-page
+ * MMIO region, whose mmap offset and length it returns. */
+struct ioasid_viommu_selftest {
+	uint32_t in_data;
+	uint32_t out_data;
+	uint64_t out_mmap_offset;
+	uint64_t out_mmap_length;
+};
+
+/* HW queue type of the mock (ioasid_hw_queue_alloc()): indexes 0 and 1,
+ * each only after the one before it, destroyed in the reverse order. */
+#define IOASID_HW_QUEUE_TYPE_SELFTEST 0xdeadbeefu
+#define IOASID_TEST_HW_QUEUE_MAX 2
+
 /* ------------------------------------------------------------------ */
 /* Test hooks (see ioasid_test_dirty(3))                                */
 

@@ -58,6 +58,7 @@ enum ioasid_obj_type {
 	IOASID_OBJ_VDEVICE,
 	IOASID_OBJ_VEVENTQ,
 	IOASID_OBJ_FAULT,
+	IOASID_OBJ_HW_QUEUE,
 };
 
 /* What IOMMU_HWPT_ALLOC takes beyond dev_id and pt_id. */
@@ -271,6 +272,25 @@ struct ioasid_backend_ops {
 	int (*caps_probe)(void *be, void *bdev, uint32_t dev_id,
 			  struct ioasid_cap *caps, uint32_t num,
 			  char release[65]);
+
+	/* ---- HW queues and MMIO pages (lib/core/hw_queue.c) ---- */
+
+	/* IOMMU_VIOMMU_ALLOC with driver data (@data in/out, @data_len
+	 * bytes). */
+	int (*viommu_alloc_data)(void *be, uint32_t dev_id, uint32_t hwpt_id,
+				 uint32_t type, void *data, uint32_t data_len,
+				 uint32_t *viommu_id);
+	/* IOMMU_HW_QUEUE_ALLOC; core has checked what the handler checks
+	 * before it looks the vIOMMU up (flags, type 0, length 0, wrap).
+	 * Destroyed with destroy(IOASID_OBJ_HW_QUEUE). */
+	int (*hw_queue_alloc)(void *be, uint32_t viommu_id, uint32_t type,
+			      uint32_t index, uint64_t iova, uint64_t length,
+			      uint32_t *hw_queue_id);
+	/* mmap(2) of the iommufd at @offset (exactly a region's offset and
+	 * length: -ENXIO otherwise), and its munmap. */
+	int (*ctx_mmap)(void *be, uint64_t offset, uint64_t length,
+			void **addr);
+	int (*ctx_munmap)(void *be, void *addr, uint64_t length);
 };
 
 /* Backend constructors.  On failure they return a negative errno and

@@ -229,6 +229,16 @@ W_INT(ioasid_ioas_get_huge_pages, (struct ioasid_ctx *ctx, uint32_t ioas_id, boo
 	(ctx, ioas_id, enabled))
 W_INT(ioasid_ioas_change_process, (struct ioasid_ctx *ctx, const struct ioasid_change_process_opts *opts),
 	(ctx, opts))
+W_INT(ioasid_viommu_alloc_data, (struct ioasid_dev *dev, uint32_t hwpt_id, uint32_t type, const struct ioasid_viommu_alloc_opts *opts, uint32_t *viommu_id),
+	(dev, hwpt_id, type, opts, viommu_id))
+W_INT(ioasid_hw_queue_alloc, (struct ioasid_ctx *ctx, uint32_t viommu_id, uint32_t type, uint64_t iova, uint64_t length, const struct ioasid_hw_queue_opts *opts, uint32_t *hw_queue_id),
+	(ctx, viommu_id, type, iova, length, opts, hw_queue_id))
+W_INT(ioasid_hw_queue_destroy, (struct ioasid_ctx *ctx, uint32_t id),
+	(ctx, id))
+W_INT(ioasid_ctx_mmap, (struct ioasid_ctx *ctx, uint64_t offset, uint64_t length, void **addr),
+	(ctx, offset, length, addr))
+W_INT(ioasid_ctx_munmap, (struct ioasid_ctx *ctx, void *addr, uint64_t length),
+	(ctx, addr, length))
 W_INT(ioasid_caps_get, (struct ioasid_ctx *ctx, const struct ioasid_caps_opts *opts, struct ioasid_caps_info *info, struct ioasid_cap *caps, uint32_t *num),
 	(ctx, opts, info, caps, num))
 W_INT(ioasid_ioas_resv_regions, (struct ioasid_ctx *ctx, uint32_t ioas_id, struct ioasid_resv_region *regions, uint32_t *num),

@@ -262,6 +262,19 @@ static void caps_agree(struct hx *h)
 		AGREES(0, IOASID_CAP_VEVENTQ_ALLOC, rc);
 		if (rc >= 0)
 			HX_OK(ioasid_veventq_destroy(h->ctx, veventq));
+		/* A HW queue reads guest memory mapped in the parent's IOAS. */
+		{
+			uint32_t q;
+
+			hx_map_at(h, ioas, h->buf, h->page, base);
+			rc = ioasid_hw_queue_alloc(h->ctx, viommu,
+						   IOASID_HW_QUEUE_TYPE_SELFTEST,
+						   base, h->page, NULL, &q);
+			AGREES(0, IOASID_CAP_HW_QUEUE_ALLOC, rc);
+			if (rc >= 0)
+				HX_OK(ioasid_hw_queue_destroy(h->ctx, q));
+			HX_OK(ioasid_ioas_unmap(h->ctx, ioas, base, h->page, NULL));
+		}
 		HX_OK(ioasid_vdevice_destroy(h->ctx, vdev));
 		HX_OK(ioasid_viommu_destroy(h->ctx, viommu));
 		HX_OK(ioasid_hwpt_destroy(h->ctx, parent));

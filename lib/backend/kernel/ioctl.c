@@ -60,6 +60,12 @@ const struct kfeature kernel_features[KFEAT_NUM] = {
 	[KFEAT_CHANGE_PROCESS] = {
 		"IOMMU_IOAS_CHANGE_PROCESS (moving pinned-page accounting to another process)", 6, 13
 	},
+	[KFEAT_HW_QUEUE] = {
+		"IOMMU_HW_QUEUE_ALLOC and the iommufd's mmap (vIOMMU HW queues)", 6, 17
+	},
+	[KFEAT_VIOMMU_DATA] = {
+		"IOMMU_VIOMMU_ALLOC with driver data", 6, 17
+	},
 };
 
 int kernel_ioctl(int fd, unsigned long request, void *arg)

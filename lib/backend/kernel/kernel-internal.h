@@ -184,6 +184,8 @@ enum {
 	KFEAT_TEST_IOPF,
 	KFEAT_TEST_VEVENT,
 	KFEAT_CHANGE_PROCESS,
+	KFEAT_HW_QUEUE,
+	KFEAT_VIOMMU_DATA,
 	KFEAT_NUM
 };
 extern const struct kfeature kernel_features[KFEAT_NUM];
@@ -364,6 +366,18 @@ int kernel_test_check_iotlb(void *be, uint32_t hwpt_id, uint32_t index,
 
 int kernel_caps_probe(void *be, void *bdev, uint32_t dev_id,
 		      struct ioasid_cap *caps, uint32_t num, char release[65]);
+
+/* ------------------------------------------------------------------ */
+/* hw_queue.c                                                           */
+
+int kernel_viommu_alloc_data(void *be, uint32_t dev_id, uint32_t hwpt_id,
+			     uint32_t type, void *data, uint32_t data_len,
+			     uint32_t *viommu_id);
+int kernel_hw_queue_alloc(void *be, uint32_t viommu_id, uint32_t type,
+			  uint32_t index, uint64_t iova, uint64_t length,
+			  uint32_t *hw_queue_id);
+int kernel_ctx_mmap(void *be, uint64_t offset, uint64_t length, void **addr);
+int kernel_ctx_munmap(void *be, void *addr, uint64_t length);
 
 /* ------------------------------------------------------------------ */
 /* record.c                                                             */

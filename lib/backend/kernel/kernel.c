@@ -106,6 +106,11 @@ static const struct ioasid_backend_ops kernel_ops = {
 	.test_check_iotlb = kernel_test_check_iotlb,
 	/* Capabilities (caps.c) */
 	.caps_probe = kernel_caps_probe,
+	/* HW queues and MMIO pages (hw_queue.c) */
+	.viommu_alloc_data = kernel_viommu_alloc_data,
+	.hw_queue_alloc = kernel_hw_queue_alloc,
+	.ctx_mmap = kernel_ctx_mmap,
+	.ctx_munmap = kernel_ctx_munmap,
 };
 
 /* ------------------------------------------------------------------ */

@@ -352,6 +352,7 @@ static const char *const obj_names[] = {
 	[IOASID_OBJ_VDEVICE] = "vdevice",
 	[IOASID_OBJ_VEVENTQ] = "vEVENTQ",
 	[IOASID_OBJ_FAULT] = "fault queue",
+	[IOASID_OBJ_HW_QUEUE] = "hw queue",
 };
 
 int kernel_destroy_listed(struct kernel_be *be, uint32_t id,
@@ -383,7 +384,7 @@ int kernel_destroy_listed(struct kernel_be *be, uint32_t id,
 		return ioasid_fail(rc, "IOMMU_DESTROY %s %u: %s: %s", obj_names[type],
 				   id, strerror(-rc),
 				   type == IOASID_OBJ_VIOMMU
-					   ? "nested HWPTs, vDEVICEs or vEVENTQs still use it"
+					   ? "nested HWPTs, vDEVICEs, vEVENTQs, HW queues or an mmap of its MMIO region still use it"
 				   : o->type == IOASID_OBJ_VEVENTQ || o->type == IOASID_OBJ_FAULT
 					   ? "something else holds it (a duplicate of its fd?); its fd is closed now"
 					   : "it is in use");

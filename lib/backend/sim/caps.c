@@ -29,8 +29,7 @@ static void set(struct ioasid_cap *c, uint32_t state, uint32_t reason,
 /* The ioctls the simulator does not model. */
 static bool not_modelled(uint32_t id)
 {
-	return id == IOASID_CAP_HW_QUEUE_ALLOC ||
-	       id == IOASID_CAP_IOAS_NOIOMMU_GET_PA;
+	return id == IOASID_CAP_IOAS_NOIOMMU_GET_PA;
 }
 
 static void probe_device(struct sim *s, const struct sim_dev *dev,

@@ -120,8 +120,15 @@ int sim_destroy(void *be, uint32_t id, enum ioasid_obj_type type)
 	struct sim_obj *o = sim_obj_get(s, id);
 	const char *want = type == IOASID_OBJ_IOAS ? "ioas" : "hwpt";
 
-	if (type != IOASID_OBJ_IOAS && type != IOASID_OBJ_HWPT)
-		return sim_ext_destroy(be, id, type);
+	if (type == IOASID_OBJ_HW_QUEUE)
+		return sim_hw_queue_destroy(s, id);
+	if (type != IOASID_OBJ_IOAS && type != IOASID_OBJ_HWPT) {
+		int rc = sim_ext_destroy(be, id, type);
+
+		if (!rc && type == IOASID_OBJ_VIOMMU)
+			sim_hwq_viommu_gone(s, id);
+		return rc;
+	}
 	if (!o)
 		return explain_no_object(-ENOENT, want, id);
 	if ((type == IOASID_OBJ_IOAS && o->type != SIM_IOAS) ||
@@ -284,6 +291,7 @@ static void sim_close(void *be)
 	for (unsigned int i = 0; s->devs && i < s->topo->num_devs; i++)
 		if (s->devs[i])
 			sim_dev_close(s, s->devs[i]);
+	sim_hwq_close(s);
 	sim_ext_close(s);
 	/* HWPTs first: they hold their IOAS. */
 	for (uint32_t id = 1; id < s->num_objs; id++) {
@@ -371,6 +379,11 @@ static const struct ioasid_backend_ops sim_ops = {
 	.test_check_iotlb = sim_ext_test_check_iotlb,
 	/* Capabilities (caps.c) */
 	.caps_probe = sim_caps_probe,
+	/* HW queues and MMIO pages (hw_queue.c) */
+	.viommu_alloc_data = sim_viommu_alloc_data,
+	.hw_queue_alloc = sim_hw_queue_alloc,
+	.ctx_mmap = sim_ctx_mmap,
+	.ctx_munmap = sim_ctx_munmap,
 };
 
 int ioasid_sim_open(const char *topology, const struct ioasid_backend_ops **ops,

@@ -151,6 +151,8 @@ struct sim {
 	 * while detached, by id as that backend keeps it (see mock_bind). */
 	uint32_t mock_ioas_id;
 	unsigned int mock_users;
+	/* HW queues' MMIO regions and their mappings (hw_queue.c). */
+	struct sim_hwq *hwq;
 };
 
 struct sim_piece {
@@ -300,6 +302,20 @@ int sim_objects(void *be, struct ioasid_object *objs, uint32_t *num);
 
 /* ioas_process.c */
 int sim_ioas_change_process(void *be);
+
+/* hw_queue.c */
+int sim_viommu_alloc_data(void *be, uint32_t dev_id, uint32_t hwpt_id,
+			  uint32_t type, void *data, uint32_t data_len,
+			  uint32_t *viommu_id);
+int sim_hw_queue_alloc(void *be, uint32_t viommu_id, uint32_t type,
+		       uint32_t index, uint64_t iova, uint64_t length,
+		       uint32_t *hw_queue_id);
+int sim_hw_queue_destroy(struct sim *s, uint32_t id);
+int sim_ctx_mmap(void *be, uint64_t offset, uint64_t length, void **addr);
+int sim_ctx_munmap(void *be, void *addr, uint64_t length);
+/* vIOMMU @viommu_id was destroyed: drop its MMIO region. */
+void sim_hwq_viommu_gone(struct sim *s, uint32_t viommu_id);
+void sim_hwq_close(struct sim *s);
 
 /* caps.c */
 int sim_caps_probe(void *be, void *bdev, uint32_t dev_id,
