@@ -580,7 +580,9 @@ struct ioasid_virtio_iommu_nested_opts {
  * Return: 0; -EINVAL (bad region: alignment, size, overlapping RAM, above
  * 2^52; a NULL argument); -E2BIG (an endpoint's RESV_MEM list would not
  * fit probe_size); -EBUSY (features negotiated or guest state exists);
- * -EEXIST (already enabled); -ENOMEM; errors of the host calls.
+ * -EEXIST (already enabled); -ENOMEM; errors of the host calls (a
+ * fault queue the host supports but could not make fails the call; a
+ * host without fault queues leaves nested faults unreported).
  */
 IOASID_API int ioasid_virtio_iommu_enable_nested(struct ioasid_virtio_iommu *v, const struct ioasid_virtio_iommu_nested_opts *opts);
 

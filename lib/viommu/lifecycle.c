@@ -300,6 +300,7 @@ static int probe_host(struct ioasid_virtio_iommu *v, struct ioasid_dev *dev,
 {
 	struct ioasid_iova_range *ranges = NULL;
 	uint32_t scratch, num = 0;
+	char msg[512] = "";
 	int rc;
 
 	rc = ioasid_ioas_alloc(v->ctx, &scratch);
@@ -315,17 +316,18 @@ static int probe_host(struct ioasid_virtio_iommu *v, struct ioasid_dev *dev,
 						      &num, alignment)
 			    : ioasid_fail(-ENOMEM, "viommu: out of memory");
 	}
+	/* The cleanup calls start by clearing the message: keep the
+	 * failure's own, taken before the first of them. */
+	if (rc)
+		snprintf(msg, sizeof(msg), "%s", ioasid_errmsg());
 	ioasid_dev_detach(dev);
 out_destroy:
 	if (rc) {
-		/* The cleanup calls start by clearing the message: keep the
-		 * failure's own. */
-		char msg[512];
-
-		snprintf(msg, sizeof(msg), "%s", ioasid_errmsg());
+		if (!msg[0])
+			snprintf(msg, sizeof(msg), "%s", ioasid_errmsg());
 		ioasid_ioas_destroy(v->ctx, scratch);
 		free(ranges);
-		return ioasid_fail(rc, "%s", msg);
+		return ioasid_fail(rc, "%s", msg[0] ? msg : "viommu: probing the host IOMMU failed");
 	}
 	ioasid_ioas_destroy(v->ctx, scratch);
 	*rangesp = ranges;

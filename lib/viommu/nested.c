@@ -15,6 +15,7 @@
  * Bypass, blocked and shadow domains go to the shadow strategy.
  */
 #include <endian.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -526,7 +527,8 @@ static int nested_endpoint_place(struct ioasid_virtio_iommu *v,
 				 struct viommu_endpoint *ep,
 				 struct viommu_domain *d, bool bypass)
 {
-	uint32_t iommu = 0;
+	struct viommu_nested *n = v->nested;
+	uint32_t iommu = 0, known = n->num_iommus;
 	int rc;
 
 	if (!ep->dev)
@@ -536,9 +538,33 @@ static int nested_endpoint_place(struct ioasid_virtio_iommu *v,
 	rc = iommu_of(v, ep->dev, &iommu);
 	if (rc)
 		return rc;
-	if (!v->nested->iommus[iommu].can_nest)
+	if (!n->iommus[iommu].can_nest)
 		return to_shadow(v, d, ep);
-	return place_nested(v, ep, d, iommu);
+	rc = place_nested(v, ep, d, iommu);
+	if (rc && iommu == known && iommu == n->num_iommus - 1) {
+		/* The IOMMU was probed for this placement, which failed: its
+		 * nest parent goes again (it changes the stage-2 IOAS's
+		 * alignment), so that a failed ATTACH leaves the host as it
+		 * was; the next placement probes it anew. */
+		char msg[512];
+
+		snprintf(msg, sizeof(msg), "%s", ioasid_errmsg());
+		/* The domain's nested HWPTs on it were made by this call
+		 * (the IOMMU is new): no device is on them. */
+		for (uint32_t i = 0; i < d->nested->num_hwpts;) {
+			struct nest_hwpt *h = &d->nested->hwpts[i];
+
+			if (h->iommu != iommu || ioasid_hwpt_destroy(v->ctx, h->id)) {
+				i++;
+				continue;
+			}
+			*h = d->nested->hwpts[--d->nested->num_hwpts];
+		}
+		if (ioasid_hwpt_destroy(v->ctx, n->iommus[iommu].parent) == 0)
+			n->num_iommus--;
+		ioasid_fail(rc, "%s", msg);
+	}
+	return rc;
 }
 
 static int nested_map(struct ioasid_virtio_iommu *v, struct viommu_domain *d,
@@ -794,12 +820,22 @@ int ioasid_virtio_iommu_enable_nested(struct ioasid_virtio_iommu *v,
 	rc = ioasid_ioas_map(v->ctx, n->s2_ioas, hva, size, &iova, &read_only);
 	if (rc)
 		goto fail_n;
-	if (ioasid_fault_queue_alloc(v->ctx, &n->fault_id, &n->fault_fd)) {
+	rc = ioasid_fault_queue_alloc(v->ctx, &n->fault_id, &n->fault_fd);
+	if (rc == -EOPNOTSUPP || rc == -ENOTTY) {
+		/* The host has no fault queues (a backend or kernel without
+		 * them): nested mode works, faults go unreported. */
 		ioasid_log(IOASID_INFO,
 			   "viommu nested: no fault queue (%s): faults of nested domains are not reported",
 			   ioasid_errmsg());
 		n->fault_id = 0;
 		n->fault_fd = -1;
+		rc = 0;
+	} else if (rc) {
+		/* A host that has them but could not make one now (memory,
+		 * descriptors): not a device without fault reports. */
+		n->fault_id = 0;
+		n->fault_fd = -1;
+		goto fail_n;
 	}
 
 	/* Commit: nothing below fails. */
@@ -816,7 +852,14 @@ int ioasid_virtio_iommu_enable_nested(struct ioasid_virtio_iommu *v,
 	return 0;
 
 fail_n:
-	nested_free(v);
+	{
+		/* The cleanup calls clear the message: keep the failure's. */
+		char msg[512];
+
+		snprintf(msg, sizeof(msg), "%s", ioasid_errmsg());
+		nested_free(v);
+		rc = ioasid_fail(rc, "%s", msg[0] ? msg : "viommu nested: a host call failed");
+	}
 fail:
 	for (uint32_t i = 0; i < k; i++)
 		free(resv[i]);

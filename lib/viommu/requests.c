@@ -402,14 +402,39 @@ static void group_place_unattached(struct ioasid_virtio_iommu *v,
 	}
 }
 
-/* Put every endpoint of the group of @ep into @d on the host, @ep first
- * (a replace then moves the mates along).  On failure the group is
- * placed unattached: never less isolation than asked for. */
-static int group_place(struct ioasid_virtio_iommu *v, struct viommu_endpoint *ep,
-		       struct viommu_domain *d)
+/* Put every endpoint of the group of @ep back where its guest state
+ * says (@old, the group's domain, or the unattached state).  0, or the
+ * first failure. */
+static int group_restore(struct ioasid_virtio_iommu *v, struct viommu_endpoint *ep,
+			 struct viommu_domain *old)
 {
+	bool bypass = viommu_unattached_bypass(v);
+	struct viommu_endpoint *o;
+	int rc = 0;
+
+	VIDX_FOR_EACH_ID(&v->endpoints, o) {
+		if (!viommu_group_mates(ep, o))
+			continue;
+		rc = v->strategy->endpoint_place(v, o, old, old ? false : bypass);
+		group_sync(v, o);
+		if (rc)
+			break;
+	}
+	return rc;
+}
+
+/* Put every endpoint of the group of @ep into @d on the host, @ep first
+ * (a replace then moves the mates along).  On failure the group goes
+ * back where it was (*@kept true: nothing changed); if even that fails,
+ * it is placed unattached: never less isolation than asked for. */
+static int group_place(struct ioasid_virtio_iommu *v, struct viommu_endpoint *ep,
+		       struct viommu_domain *d, bool *kept)
+{
+	struct viommu_domain *old = ep->domain;
 	struct viommu_endpoint *o;
 	int rc;
+
+	*kept = false;
 
 	rc = v->strategy->endpoint_place(v, ep, d, false);
 	group_sync(v, ep);
@@ -425,7 +450,9 @@ static int group_place(struct ioasid_virtio_iommu *v, struct viommu_endpoint *ep
 		char msg[512];
 
 		snprintf(msg, sizeof(msg), "%s", ioasid_errmsg());
-		group_place_unattached(v, ep);
+		*kept = group_restore(v, ep, old) == 0;
+		if (!*kept)
+			group_place_unattached(v, ep);
 		ioasid_fail(rc, "%s", msg);
 	}
 	return rc;
@@ -490,7 +517,7 @@ static uint8_t do_attach(struct ioasid_virtio_iommu *v, const struct viommu_req 
 	struct viommu_endpoint *ep, *o;
 	struct viommu_domain *d;
 	bool bypass = r->flags & VIOMMU_ATTACH_F_BYPASS;
-	bool created = false, all_there = true;
+	bool created = false, all_there = true, kept;
 	int rc;
 
 	if (r->reserved_nonzero || r->flags & ~VIOMMU_ATTACH_F_BYPASS)
@@ -542,14 +569,17 @@ static uint8_t do_attach(struct ioasid_virtio_iommu *v, const struct viommu_req 
 
 	/* 34, 35: as DETACH then ATTACH.  The host moves in one step
 	 * (replace), so DMA never sees the endpoint unattached. */
-	rc = group_place(v, ep, d);
+	rc = group_place(v, ep, d, &kept);
 	if (rc) {
-		/* The group is unattached on the host now, so no device is
-		 * on the new domain's host objects. */
+		/* The group is back where it was, or unattached: no device
+		 * is on the new domain's host objects. */
 		if (created)
 			viommu_domain_retire(v, d);
-		/* The DETACH half happened: the group leaves its old
-		 * domain either way. */
+		/* A host failure changed nothing the guest can see. */
+		if (kept)
+			return status_of(rc);
+		/* Not even the way back worked: the DETACH half happened,
+		 * the group leaves its old domain. */
 		group_unlink(v, ep, false);
 		return rc == -ENOMEM ? VIOMMU_S_NOMEM : VIOMMU_S_UNSUPP;
 	}

@@ -278,15 +278,6 @@ static void __attribute__((noreturn)) child(const struct scenario *sc,
 static const struct known {
 	const char *call, *site, *text, *why;
 } known[] = {
-	{ "ioasid_virtio_iommu_add_endpoint", "probe_host", "without a message",
-	  "lib/viommu/lifecycle.c probe_host(): -ENOMEM without ioasid_fail()" },
-	{ "ioasid_virtio_iommu_enable_nested", NULL, "without a message",
-	  "enable_nested: a host failure's message is lost in the cleanup" },
-	{ "ioasid_virtio_iommu_enable_nested", "sim_ext_fault_alloc", "succeeded anyway",
-	  "enable_nested succeeds without the fault queue it could not make" },
-	{ "ioasid_virtio_iommu_handle_buffers", NULL, "the state after the failed call",
-	  "a failed ATTACH leaves the endpoint detached (shadow) or the nest "
-	  "parent attached and table pages used (nested)" },
 	{ "ioasid_virtio_iommu_handle_buffers", NULL, "the state after the retry",
 	  "a failed ATTACH or MAP keeps table-region pages: the retry builds "
 	  "its tables elsewhere (nested)" },
