@@ -259,6 +259,9 @@ void out_set_error(struct cli *cli, const char *msg);
 int fail_with_result(struct cli *cli, int err, const char *msg);
 
 /* Shared printers */
+/* ranges.c: what the "(estimated)" marks of @flags (IOASID_IOMMU_*_KNOWN)
+ * were estimated from. */
+void print_estimates(struct cli *cli, uint32_t flags);
 int print_resv_regions(struct cli *cli, int32_t group, const char *indent);
 /* The usable IOVA ranges of @ioas, malloc'ed; lib_err() on failure. */
 int get_iova_ranges(struct cli *cli, uint32_t ioas,

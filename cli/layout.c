@@ -41,7 +41,26 @@ struct layout_args {
 	struct ioasid_endpoint eps[MAX_WORDS + 1];
 	struct ioasid_resv_region *regs[MAX_WORDS + 1];
 	uint32_t num_eps;
+	/* Each device's IOASID_IOMMU_*_KNOWN: what is an estimate. */
+	uint32_t known[MAX_WORDS];
 };
+
+/* Text: the inputs of a check or a plan that were estimates. */
+static void print_estimated_inputs(struct cli *cli, const struct layout_args *a)
+{
+	const uint32_t both = IOASID_IOMMU_APERTURE_KNOWN |
+			      IOASID_IOMMU_PAGE_SIZES_KNOWN;
+
+	for (uint32_t i = 0; i < a->num_devs; i++) {
+		if ((a->known[i] & both) == both)
+			continue;
+		out_text(cli, "estimated input: device %s%s%s\n", a->canon[i],
+			 a->known[i] & IOASID_IOMMU_APERTURE_KNOWN ? ""
+				 : " ceiling (48-bit assumed)",
+			 a->known[i] & IOASID_IOMMU_PAGE_SIZES_KNOWN ? ""
+				 : " granule (CPU page size assumed)");
+	}
+}
 
 static int get_ram(struct cli *cli, const char *s, struct ioasid_ram_range *r)
 {
@@ -124,6 +143,7 @@ static int build_eps(struct cli *cli, struct layout_args *a)
 		eps[n].num_regions = nr;
 		eps[n].aperture_last = iommu.aperture_last;
 		eps[n].page_sizes = iommu.page_sizes;
+		a->known[i] = iommu.flags;
 		n++;
 	}
 	if (a->num_holes) {
@@ -217,6 +237,7 @@ static int layout_check(struct cli *cli, int argc, char **argv)
 		out_bool(cli, "ok", NULL, true);
 		out_text(cli, "layout ok\n");
 		print_ram(cli, "ram", a.ram, a.num_ram);
+		print_estimated_inputs(cli, &a);
 		out_obj_close(cli);
 		ret = CMD_OK;
 		goto out;
@@ -266,6 +287,7 @@ static int layout_check(struct cli *cli, int argc, char **argv)
 	if (ns)
 		out_text(cli, "would work:\n");
 	print_ram(cli, "suggested", suggest, ns);
+	print_estimated_inputs(cli, &a);
 	out_obj_close(cli);
 	ret = fail_with_result(cli, EADDRINUSE, msg);
 out:
@@ -293,6 +315,7 @@ static int layout_plan(struct cli *cli, int argc, char **argv)
 	out_obj_open(cli, NULL);
 	out_u64(cli, "size", "plan 0x%" PRIx64 " bytes\n", a.size);
 	print_ram(cli, "ram", r, n);
+	print_estimated_inputs(cli, &a);
 	out_obj_close(cli);
 out:
 	free_regs(&a);
@@ -386,8 +409,14 @@ static int layout_report(struct cli *cli, int argc, char **argv)
 		out_str(cli, "iommu", " iommu %s", iommu.name);
 		out_u64(cli, "aperture_last", " ceiling 0x%" PRIx64,
 			ep->aperture_last);
-		out_u64(cli, "page_sizes", " page_sizes 0x%" PRIx64 "\n",
+		if (!(iommu.flags & IOASID_IOMMU_APERTURE_KNOWN))
+			out_text(cli, " (estimated)");
+		out_u64(cli, "page_sizes", " page_sizes 0x%" PRIx64,
 			ep->page_sizes);
+		if (!(iommu.flags & IOASID_IOMMU_PAGE_SIZES_KNOWN))
+			out_text(cli, " (estimated)");
+		out_text(cli, "\n");
+		print_estimates(cli, iommu.flags);
 		out_arr_open(cli, "regions");
 		for (uint32_t k = 0; k < ep->num_regions; k++) {
 			out_obj_open(cli, NULL);

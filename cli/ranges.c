@@ -107,6 +107,19 @@ int ranges_dev_regions(struct cli *cli, const char *name,
 	return ret;
 }
 
+/* What an "(estimated)" value was estimated from, and how to get the
+ * IOMMU's own: neither sysfs (only VT-d publishes its capabilities) nor,
+ * for a device this process could not open and bind, IOMMU_GET_HW_INFO
+ * said. */
+void print_estimates(struct cli *cli, uint32_t flags)
+{
+	if (!(flags & IOASID_IOMMU_APERTURE_KNOWN))
+		out_text(cli, "\testimated: ceiling assumed 48-bit (sysfs has no address width for this IOMMU;"
+			      " with /dev/iommu and the device on vfio-pci and not in use, the IOMMU's registers are read instead)\n");
+	if (!(flags & IOASID_IOMMU_PAGE_SIZES_KNOWN))
+		out_text(cli, "\testimated: granule assumed to be the CPU page size (sysfs has no page sizes for this IOMMU)\n");
+}
+
 static int print_device(struct cli *cli, const char *name, const char *what,
 			int64_t group)
 {
@@ -129,8 +142,14 @@ static int print_device(struct cli *cli, const char *name, const char *what,
 	out_str(cli, "iommu", " iommu %s", iommu.name);
 	out_u64(cli, "aperture_last", " ceiling 0x%" PRIx64,
 		iommu.aperture_last);
-	out_u64(cli, "granule", " granule 0x%" PRIx64 "\n",
+	if (!(iommu.flags & IOASID_IOMMU_APERTURE_KNOWN))
+		out_text(cli, " (estimated)");
+	out_u64(cli, "granule", " granule 0x%" PRIx64,
 		iommu.page_sizes & -iommu.page_sizes);
+	if (!(iommu.flags & IOASID_IOMMU_PAGE_SIZES_KNOWN))
+		out_text(cli, " (estimated)");
+	out_text(cli, "\n");
+	print_estimates(cli, iommu.flags);
 	print_holes(cli, r, n);
 	ret = print_usable_of(cli, r, n);
 	out_obj_close(cli);

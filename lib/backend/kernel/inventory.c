@@ -6,9 +6,11 @@
  * driver binding.  None of it needs an iommufd.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kernel-internal.h"
 #include "sysfs.h"
@@ -201,22 +203,56 @@ static bool smmuv3_top(const struct kernel_be *be, const struct kernel_dev *dev,
 	return true;
 }
 
+/* A device with a VFIO cdev that this context has not opened: opened
+ * and bound to this iommufd for the question alone, then closed (which
+ * unbinds it).  A device another process uses refuses the open or the
+ * bind, and the estimate stays. */
+static bool scratch_top(const struct kernel_be *be, const char *name,
+			uint64_t *last)
+{
+	IOASID_OPTS(ioasid_dev_info, dinfo);
+	struct kernel_dev d = { .fd = -1 };
+	struct vfio_device_bind_iommufd bind = {
+		.argsz = offsetofend(struct vfio_device_bind_iommufd, out_devid),
+		.iommufd = be->fd,
+	};
+	bool ok = false;
+
+	if (be->fd < 0 || ioasid_sysfs_dev_info_get(name, &dinfo) ||
+	    !dinfo.cdev[0])
+		return false;
+	d.fd = open(dinfo.cdev, O_RDWR | O_CLOEXEC);
+	if (d.fd < 0)
+		return false;
+	if (kernel_ioctl(d.fd, VFIO_DEVICE_BIND_IOMMUFD, &bind) == 0) {
+		d.dev_id = bind.out_devid;
+		ok = smmuv3_top(be, &d, last);
+	}
+	close(d.fd);
+	return ok;
+}
+
 /* What the hardware says where sysfs could only estimate: the aperture
- * of the IOMMU behind @name when it is a device bound in this context. */
+ * of the IOMMU behind device @name, asked through the device's own
+ * binding in this context, or a scratch one. */
 static void hw_aperture(const struct kernel_be *be, const char *name,
 			struct ioasid_iommu_info *info)
 {
+	const struct kernel_dev *d;
 	uint64_t last;
+	bool ok;
 
-	for (const struct kernel_dev *d = be->devs; d; d = d->next) {
-		if (strcmp(d->name, name) || !d->bound || !d->dev_id)
-			continue;
-		if (smmuv3_top(be, d, &last)) {
-			info->aperture_start = 0;
-			info->aperture_last = last;
-			info->flags |= IOASID_IOMMU_APERTURE_KNOWN;
-		}
-		return;
+	for (d = be->devs; d; d = d->next)
+		if (!strcmp(d->name, name))
+			break;
+	if (d)
+		ok = d->bound && d->dev_id && smmuv3_top(be, d, &last);
+	else
+		ok = scratch_top(be, name, &last);
+	if (ok) {
+		info->aperture_start = 0;
+		info->aperture_last = last;
+		info->flags |= IOASID_IOMMU_APERTURE_KNOWN;
 	}
 }
 
