@@ -520,6 +520,23 @@ static int check_iova(struct sim_ioas *ioas, uint64_t iova, uint64_t length,
 
 
 /*
+ * The areas of an IOAS are kernel memory (iopt_area_alloc(), charged to
+ * the memory cgroup): no fixed limit, the map fails with -ENOMEM when
+ * the memory runs out.  The simulator has that point on demand
+ * (sim->max_areas), checked before anything is inserted.
+ */
+static int check_area_limit(struct sim *s, const struct sim_ioas *ioas,
+			    unsigned int num)
+{
+	if (!s->max_areas || ioas->areas.count + num <= s->max_areas)
+		return 0;
+	return ioasid_fail(-ENOMEM,
+			   "ioas %u holds %zu areas and this needs %u more: out of memory for areas at the simulator's limit of %llu per IOAS (ioasid_sim_set_max_areas(); iommufd has no fixed limit, its areas are kernel memory charged to the memory cgroup: raise the cgroup's memory.max, or map fewer, larger ranges)",
+			   ioas->obj.id, ioas->areas.count, num,
+			   (unsigned long long)s->max_areas);
+}
+
+/*
  * io_pagetable.c iopt_map_pages() / iopt_alloc_area_pages() /
  * iopt_insert_area(): length check, IOVA choice or check, one area per
  * piece, then pinning into the domains if there are any.  On failure
@@ -550,6 +567,11 @@ int sim_map_pieces(struct sim *s, struct sim_ioas *ioas,
 					      ioas->obj.id);
 		goto out;
 	}
+	/* The kernel allocates the areas before it picks or checks the
+	 * IOVA (iopt_alloc_area_pages()): out of memory comes first. */
+	rc = check_area_limit(s, ioas, num);
+	if (rc)
+		goto out;
 	if (flags & IOASID_MAP_ANY_IOVA)
 		rc = alloc_iova(s, ioas, pc[0].pages->base + pc[0].start_byte,
 				length, iova);

@@ -128,6 +128,11 @@ void ioasid_sim_set_s1_walker(void *be, ioasid_s1_walk_fn fn, void *arg)
 	}
 }
 
+void ioasid_sim_set_max_areas(void *be, uint64_t max)
+{
+	((struct sim *)be)->max_areas = max;
+}
+
 static int paging_translate(struct sim *s, struct sim_hwpt *h, uint64_t iova,
 			    uint64_t *va)
 {

@@ -37,4 +37,14 @@ void ioasid_sim_set_s1_walker(void *be, ioasid_s1_walk_fn fn, void *arg);
 int ioasid_sim_hwpt_translate(void *be, uint32_t hwpt_id, uint64_t iova,
 			      uint64_t *va);
 
+/*
+ * ioasid_sim_set_max_areas - at most @max areas (mappings) in each IOAS
+ * of simulator context @be; 0, the default, for no limit.  iommufd has
+ * no fixed limit either: an area is kernel memory charged to the memory
+ * cgroup, and running out of it fails the map with -ENOMEM.  This is
+ * that exhaustion on demand: a map or copy that would pass @max fails
+ * whole with -ENOMEM and a message naming the limit, nothing inserted.
+ */
+void ioasid_sim_set_max_areas(void *be, uint64_t max);
+
 #endif /* IOASID_LIB_SIM_TEST_HOOKS_H */

@@ -153,6 +153,9 @@ struct sim {
 	unsigned int mock_users;
 	/* HW queues' MMIO regions and their mappings (hw_queue.c). */
 	struct sim_hwq *hwq;
+	/* Areas an IOAS may hold, 0 for no limit (ioasid_sim_set_max_areas()
+	 * of sim-test-hooks.h, io_pagetable.c). */
+	uint64_t max_areas;
 };
 
 struct sim_piece {
