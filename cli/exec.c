@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -170,6 +171,59 @@ static int prepare(struct cli *cli, const struct exec_obj *objs, int num)
 	return CMD_OK;
 }
 
+/*
+ * File descriptors: exec keeps the iommufd and each device's VFIO cdev
+ * open while PROGRAM runs, and opening them reads sysfs through one more.
+ * Whether @need more fit under RLIMIT_NOFILE is checked before each step
+ * creates anything, so that running out names the limit to raise instead
+ * of an open() failing halfway through the objects.
+ */
+static int check_nofile(struct cli *cli, unsigned int need, const char *what)
+{
+	struct rlimit lim;
+	unsigned int used = 0;
+
+	/* Counted by probing each descriptor: only for a limit that can
+	 * actually be short. */
+	if (getrlimit(RLIMIT_NOFILE, &lim) || lim.rlim_cur == RLIM_INFINITY ||
+	    lim.rlim_cur > 65536)
+		return CMD_OK;
+	for (int fd = 0; fd < (int)lim.rlim_cur; fd++)
+		used += fcntl(fd, F_GETFD) >= 0;
+	if (used + need <= lim.rlim_cur)
+		return CMD_OK;
+	return cmd_err(cli, EMFILE,
+		       "exec needs %u more file descriptors (%s), %u of the %llu that RLIMIT_NOFILE allows are open: raise the limit (ulimit -n, LimitNOFILE= of a systemd unit); nothing was created (EMFILE)",
+		       need, what, used, (unsigned long long)lim.rlim_cur);
+}
+
+/* The descriptors the devices of @objs keep: one per VFIO cdev (the
+ * kernel's mock devices have none), and one for the sysfs reads. */
+static int check_nofile_devices(struct cli *cli, const struct exec_obj *objs,
+				int num)
+{
+	unsigned int cdevs = 0;
+	char what[64];
+
+	for (int i = 0; i < num; i++) {
+		IOASID_OPTS(ioasid_dev_info, info);
+		char canon[IOASID_NAME_MAX + 8];
+
+		if (!objs[i].is_dev)
+			continue;
+		/* A device that is not there fails its open anyway. */
+		dev_word_canon(objs[i].word, canon, sizeof(canon));
+		if (!ioasid_dev_info_get(cli->ctx, canon, &info) &&
+		    info.cdev[0])
+			cdevs++;
+	}
+	if (!cdevs)
+		return CMD_OK;
+	snprintf(what, sizeof(what), "%u device cdev%s and one for sysfs",
+		 cdevs, cdevs == 1 ? "" : "s");
+	return check_nofile(cli, cdevs + 1, what);
+}
+
 /* Run @argv with the iommufd inherited; the child's exit status. */
 static int run_child(struct cli *cli, char **argv)
 {
@@ -235,7 +289,12 @@ int do_exec(struct cli *cli, int argc, char **argv)
 			      argv[sep + 1], errno_name(EOPNOTSUPP));
 		goto out;
 	}
-	ret = cli_need_ctx(cli);
+	ret = cli->ctx ? CMD_OK
+		       : check_nofile(cli, 2, "the iommufd and one for sysfs");
+	if (!ret)
+		ret = cli_need_ctx(cli);
+	if (!ret)
+		ret = check_nofile_devices(cli, objs, num);
 	if (ret)
 		goto out;
 	fd = ioasid_ctx_fd(cli->ctx);
