@@ -13,7 +13,8 @@
  * - QEMU's edu device behind the emulated VT-d: after a guest MAP, an edu
  *   DMA to that IOVA lands in the guest page the MAP named and nowhere
  *   else; after the guest's UNMAP the IOMMU blocks the same DMA and the
- *   page stays as it was.
+ *   page stays as it was; its PROBE reports the group's MSI window (the
+ *   host's, from sysfs) as the one RESV_MEM property of subtype MSI.
  */
 #include <stdbool.h>
 #include <sys/mman.h>
@@ -198,6 +199,58 @@ static void check_rest(const uint8_t *ram, uint64_t gpa, uint64_t len,
 	}
 }
 
+/*
+ * PROBE of a physical endpoint: the host's MSI window of its group, as
+ * sysfs lists it (VT-d's fixed 0xfee00000 window on x86, the software
+ * window the kernel maps to the ITS on arm64), must reach the guest as
+ * exactly one RESV_MEM property of subtype MSI over exactly that range
+ * (virtio 1.3 5.13.6.8.2: the driver must not map it), and every other
+ * property must be RESV_MEM too.
+ */
+static void check_probe(struct ioasid_virtio_iommu *v, const char *bdf,
+			const uint8_t *cfg)
+{
+	uint32_t probe_size = le32_get(cfg + 32), used = 0, off = 0;
+	uint8_t req[72] = { 5 /* PROBE */ }, *resp;
+	uint64_t msi_start = 0, msi_last = 0;
+	int msi_found = 0;
+
+	vt_msi_window(bdf, &msi_start, &msi_last);
+	VT_CHECK(probe_size >= 24, "probe_size %u", probe_size);
+	resp = calloc(1, probe_size + 4);
+	VT_CHECK(resp, "calloc");
+	le32_put(req + 4, EP_EDU);
+	VT_OK(ioasid_virtio_iommu_handle_buffers(v, req, sizeof(req), resp,
+						 probe_size + 4, &used));
+	VT_CHECK(resp[probe_size] == S_OK, "PROBE status %u", resp[probe_size]);
+	while (off + 4 <= probe_size) {
+		uint16_t type = le16_get(resp + off) & 0xfff;
+		uint16_t len = le16_get(resp + off + 2);
+		uint64_t start, end;
+
+		if (type == 0)
+			break; /* NONE: the end of the list */
+		VT_CHECK(type == 1 && len == 20, "property type %u length %u at %u",
+			 type, len, off);
+		start = le64_get(resp + off + 8);
+		end = le64_get(resp + off + 16);
+		vt_say("PROBE: RESV_MEM subtype %u 0x%llx-0x%llx", resp[off + 4],
+		       (unsigned long long)start, (unsigned long long)end);
+		if (resp[off + 4] == 1) {
+			VT_CHECK(start == msi_start && end == msi_last,
+				 "MSI property 0x%llx-0x%llx, sysfs msi 0x%llx-0x%llx",
+				 (unsigned long long)start, (unsigned long long)end,
+				 (unsigned long long)msi_start,
+				 (unsigned long long)msi_last);
+			msi_found++;
+		}
+		off += 4 + len;
+	}
+	VT_CHECK(msi_found == 1, "%d MSI properties, want the group's window once",
+		 msi_found);
+	free(resp);
+}
+
 static void test_edu(void)
 {
 	struct ioasid_virtio_iommu *v;
@@ -229,6 +282,7 @@ static void test_edu(void)
 	       (unsigned long long)mask);
 	VT_CHECK((mask & -mask) == PAGE, "granule 0x%llx",
 		 (unsigned long long)(mask & -mask));
+	check_probe(v, bdf, cfg);
 
 	/* The guest's driver attaches edu and maps its two buffers. */
 	VT_CHECK(attach(v, 1, EP_EDU) == S_OK, "ATTACH");
