@@ -327,6 +327,34 @@ static int device_show(struct cli *cli, int argc, char **argv)
  * device open DEV [name NAME]: open the VFIO cdev and bind it to the
  * iommufd (VFIO_DEVICE_BIND_IOMMUFD), as a VMM does before attaching.
  */
+int dev_open_bound(struct cli *cli, const char *word, struct ioasid_dev **dev)
+{
+	int ret;
+
+	if (cli_need_ctx(cli))
+		return CMD_FAIL;
+	ret = ioasid_dev_open(cli->ctx, word, dev);
+	if (ret < 0)
+		return lib_err(cli, ret);
+	ret = ioasid_dev_bind(*dev, NULL);
+	if (ret < 0) {
+		ret = lib_err(cli, ret);
+		ioasid_dev_close(*dev);
+		*dev = NULL;
+		return ret;
+	}
+	return CMD_OK;
+}
+
+int one_dev_arg(struct cli *cli, int argc, char **argv)
+{
+	if (argc < 1)
+		return arg_missing(cli, "DEV");
+	if (argc > 1)
+		return arg_unexpected(cli, argv[1], "nothing after DEV");
+	return CMD_OK;
+}
+
 static int device_open(struct cli *cli, int argc, char **argv)
 {
 	char canon[IOASID_NAME_MAX + 8];
@@ -345,17 +373,9 @@ static int device_open(struct cli *cli, int argc, char **argv)
 	if (cli->check_only)
 		return dev_declare(cli, canon, alias) ? CMD_OK : CMD_USAGE;
 
-	if (cli_need_ctx(cli))
-		return CMD_FAIL;
-	ret = ioasid_dev_open(cli->ctx, argv[0], &dev);
-	if (ret < 0)
-		return lib_err(cli, ret);
-	ret = ioasid_dev_bind(dev, NULL);
-	if (ret < 0) {
-		ret = lib_err(cli, ret);
-		ioasid_dev_close(dev);
+	ret = dev_open_bound(cli, argv[0], &dev);
+	if (ret)
 		return ret;
-	}
 	n = dev_declare(cli, canon, alias);
 	if (!n) {
 		ioasid_dev_close(dev);

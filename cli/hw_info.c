@@ -5,6 +5,7 @@
  * and the AMD EFR decoded field by field, VT-d's CAP and ECAP as read.
  */
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,21 +23,56 @@ static const char *hw_type_name(uint32_t type)
 	return "other"; /* e.g. the CONFIG_IOMMUFD_TEST mock's */
 }
 
+/* A feature flag printed as a word in text and as a boolean in JSON:
+ * @offset is that of a bool in the decoded struct. */
+struct flag_word {
+	const char *key, *word;
+	size_t offset;
+};
+
+static void print_flags(struct cli *cli, const void *f,
+			const struct flag_word *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		out_bool(cli, w[i].key, w[i].word,
+			 *(const bool *)((const char *)f + w[i].offset));
+}
+
 static void print_caps(struct cli *cli, uint64_t caps)
 {
+	static const struct { const char *key, *word; uint64_t bit; } c[] = {
+		{ "dirty_tracking", " dirty-tracking", IOASID_HW_CAP_DIRTY_TRACKING },
+		{ "pasid_exec", " pasid-exec", IOASID_HW_CAP_PCI_PASID_EXEC },
+		{ "pasid_priv", " pasid-privileged", IOASID_HW_CAP_PCI_PASID_PRIV },
+		{ "ats_not_supported", " no-ats", IOASID_HW_CAP_PCI_ATS_NOT_SUPPORTED },
+	};
+
 	out_text(cli, "\tcapabilities:%s", caps ? "" : " none");
 	out_obj_open(cli, "capabilities");
-	out_bool(cli, "dirty_tracking", " dirty-tracking",
-		 caps & IOASID_HW_CAP_DIRTY_TRACKING);
-	out_bool(cli, "pasid_exec", " pasid-exec",
-		 caps & IOASID_HW_CAP_PCI_PASID_EXEC);
-	out_bool(cli, "pasid_priv", " pasid-privileged",
-		 caps & IOASID_HW_CAP_PCI_PASID_PRIV);
-	out_bool(cli, "ats_not_supported", " no-ats",
-		 caps & IOASID_HW_CAP_PCI_ATS_NOT_SUPPORTED);
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		out_bool(cli, c[i].key, c[i].word, caps & c[i].bit);
 	out_obj_close(cli);
 	out_text(cli, "\n");
 }
+
+#define SMMU(field, word) { #field, word, offsetof(struct ioasid_smmuv3_features, field) }
+static const struct flag_word smmuv3_flags[] = {
+	SMMU(stage1, " stage-1"), SMMU(stage2, " stage-2"),
+	SMMU(aarch64_tables, " aarch64-tables"),
+	SMMU(aarch32_tables, " aarch32-tables"),
+	SMMU(coherent, " coherent-walks"), SMMU(btm, " broadcast-tlbi"),
+	SMMU(hyp, " hyp"), SMMU(ats, " ats"), SMMU(pri, " pri"),
+	SMMU(msi, " msi"), SMMU(asid16, " asid16"), SMMU(vmid16, " vmid16"),
+	SMMU(cd_2level, " cd-2level"), SMMU(ril, " range-invalidation"),
+	SMMU(fwb, " s2fwb"), SMMU(term_model, " term-model"),
+};
+#define AMD(field, word) { #field, word, offsetof(struct ioasid_amd_features, field) }
+static const struct flag_word amd_flags[] = {
+	AMD(gt, " guest-translation"), AMD(gio, " guest-io-protection"),
+	AMD(ga, " guest-apic"), AMD(ppr, " ppr"), AMD(eph, " enhanced-ppr"),
+	AMD(ha, " host-access-bits"), AMD(hd, " host-dirty-bits"),
+	AMD(snp, " snp"), AMD(gcr3_trap, " gcr3-trap"),
+};
 
 static const char *const httu_words[] = { "none", "access flag",
 					  "access flag and dirty state" };
@@ -53,22 +89,7 @@ static int print_smmuv3(struct cli *cli, const void *data, uint32_t len)
 		return lib_err(cli, ret);
 	out_obj_open(cli, "smmuv3");
 	out_text(cli, "\tsmmuv3:");
-	out_bool(cli, "stage1", " stage-1", f.stage1);
-	out_bool(cli, "stage2", " stage-2", f.stage2);
-	out_bool(cli, "aarch64_tables", " aarch64-tables", f.aarch64_tables);
-	out_bool(cli, "aarch32_tables", " aarch32-tables", f.aarch32_tables);
-	out_bool(cli, "coherent", " coherent-walks", f.coherent);
-	out_bool(cli, "btm", " broadcast-tlbi", f.btm);
-	out_bool(cli, "hyp", " hyp", f.hyp);
-	out_bool(cli, "ats", " ats", f.ats);
-	out_bool(cli, "pri", " pri", f.pri);
-	out_bool(cli, "msi", " msi", f.msi);
-	out_bool(cli, "asid16", " asid16", f.asid16);
-	out_bool(cli, "vmid16", " vmid16", f.vmid16);
-	out_bool(cli, "cd_2level", " cd-2level", f.cd_2level);
-	out_bool(cli, "ril", " range-invalidation", f.ril);
-	out_bool(cli, "fwb", " s2fwb", f.fwb);
-	out_bool(cli, "term_model", " term-model", f.term_model);
+	print_flags(cli, &f, smmuv3_flags, sizeof(smmuv3_flags) / sizeof(smmuv3_flags[0]));
 	out_text(cli, "\n");
 	out_text(cli, "\tnesting: %s\n",
 		 f.stage1 && f.stage2 ? "possible (stage 1 and stage 2)"
@@ -113,15 +134,7 @@ static int print_amd(struct cli *cli, const void *data, uint32_t len)
 		return lib_err(cli, ret);
 	out_obj_open(cli, "amd");
 	out_text(cli, "\tamd:");
-	out_bool(cli, "gt", " guest-translation", f.gt);
-	out_bool(cli, "gio", " guest-io-protection", f.gio);
-	out_bool(cli, "ga", " guest-apic", f.ga);
-	out_bool(cli, "ppr", " ppr", f.ppr);
-	out_bool(cli, "eph", " enhanced-ppr", f.eph);
-	out_bool(cli, "ha", " host-access-bits", f.ha);
-	out_bool(cli, "hd", " host-dirty-bits", f.hd);
-	out_bool(cli, "snp", " snp", f.snp);
-	out_bool(cli, "gcr3_trap", " gcr3-trap", f.gcr3_trap);
+	print_flags(cli, &f, amd_flags, sizeof(amd_flags) / sizeof(amd_flags[0]));
 	out_text(cli, "\n");
 	out_uint(cli, "guest_levels", "\tguest page tables: %" PRIu64 " levels",
 		 f.guest_levels);
@@ -185,27 +198,17 @@ int device_hw_info(struct cli *cli, int argc, char **argv)
 {
 	struct cli_name *n;
 	struct ioasid_dev *dev;
-	int ret;
+	int ret = one_dev_arg(cli, argc, argv);
 
-	if (argc < 1)
-		return arg_missing(cli, "DEV");
-	if (argc > 1)
-		return arg_unexpected(cli, argv[1], "nothing after DEV");
-	if (cli->check_only)
-		return CMD_OK;
+	if (ret || cli->check_only)
+		return ret;
 	n = dev_find(cli, argv[0]);
 	if (n && n->dev)
 		return print_hw_info(cli, n->dev);
-	if (cli_need_ctx(cli))
-		return CMD_FAIL;
-	ret = ioasid_dev_open(cli->ctx, argv[0], &dev);
-	if (ret < 0)
-		return lib_err(cli, ret);
-	ret = ioasid_dev_bind(dev, NULL);
-	if (ret < 0)
-		ret = lib_err(cli, ret);
-	else
-		ret = print_hw_info(cli, dev);
+	ret = dev_open_bound(cli, argv[0], &dev);
+	if (ret)
+		return ret;
+	ret = print_hw_info(cli, dev);
 	ioasid_dev_close(dev);
 	return ret;
 }

@@ -104,6 +104,10 @@ extern const struct cmd device_cmds[], group_cmds[], ioas_cmds[],
 void device_help(struct cli *cli);
 /* hw_info.c */
 int device_hw_info(struct cli *cli, int argc, char **argv);
+/* device.c: open DEV and bind it to the iommufd (closed again on
+ * failure); DEV alone as the arguments. */
+int dev_open_bound(struct cli *cli, const char *word, struct ioasid_dev **dev);
+int one_dev_arg(struct cli *cli, int argc, char **argv);
 void group_help(struct cli *cli);
 void ioas_help(struct cli *cli);
 void hwpt_help(struct cli *cli);

@@ -160,13 +160,10 @@ static int print_device(struct cli *cli, const char *name, const char *what,
 static int ranges_device(struct cli *cli, int argc, char **argv)
 {
 	char canon[IOASID_NAME_MAX];
+	int ret = one_dev_arg(cli, argc, argv);
 
-	if (argc < 1)
-		return arg_missing(cli, "DEV");
-	if (argc > 1)
-		return arg_unexpected(cli, argv[1], "nothing after DEV");
-	if (cli->check_only)
-		return CMD_OK;
+	if (ret || cli->check_only)
+		return ret;
 	if (cli_need_inspect_ctx(cli))
 		return CMD_FAIL;
 	dev_word_canon(argv[0], canon, sizeof(canon));

@@ -86,7 +86,5 @@ uint32_t sim_smmuv3_hw_data(const struct topo_iommu *iommu, void *data,
 {
 	struct ioasid_hw_info_arm_smmuv3 regs = smmuv3_regs(iommu);
 
-	if (room)
-		memcpy(data, &regs, room < sizeof(regs) ? room : sizeof(regs));
-	return sizeof(regs);
+	return sim_hw_data_copy(data, room, &regs, sizeof(regs));
 }

@@ -543,6 +543,14 @@ static uint32_t hw_info_type(const char *model)
  * EFR, the SMMUv3's ID registers): the simulator makes the values the
  * topology describes.  The others have no driver data.
  */
+uint32_t sim_hw_data_copy(void *data, uint32_t room, const void *regs,
+			  uint32_t len)
+{
+	if (room)
+		memcpy(data, regs, room < len ? room : len);
+	return len;
+}
+
 int sim_hw_info(void *be, uint32_t dev_id, struct ioasid_hw_info *info,
 		void *data, uint32_t *data_len)
 {

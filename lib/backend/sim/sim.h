@@ -296,6 +296,10 @@ uint32_t sim_amd_hw_data(const struct topo_iommu *iommu, void *data,
 			 uint32_t room);
 uint32_t sim_smmuv3_hw_data(const struct topo_iommu *iommu, void *data,
 			    uint32_t room);
+/* device.c: what iommufd_get_hw_info() copies of a driver's @len bytes
+ * of @regs into @room bytes at @data; returns @len. */
+uint32_t sim_hw_data_copy(void *data, uint32_t room, const void *regs,
+			  uint32_t len);
 
 /* iterate.c: the backend's ioas_mappings and objects */
 int sim_ioas_mappings(void *be, uint32_t ioas_id, uint64_t first,

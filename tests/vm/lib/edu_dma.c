@@ -26,8 +26,6 @@
 #define IOVA_DST 0x101000ull
 #define PAGE 4096
 
-#define MAX_EDU 8
-
 /* What the hardware reports: the msi region of the device's group
  * (sysfs) and the top IOVA from IOMMU_GET_HW_INFO, once bound. */
 static uint64_t msi_start, msi_last, hw_top;
@@ -278,17 +276,6 @@ static void test_edu(struct ioasid_ctx *ctx, const char *bdf)
 
 int main(void)
 {
-	char bdfs[MAX_EDU][IOASID_NAME_MAX];
-	struct ioasid_ctx *ctx;
-	int n = vt_find_pci_all(VT_EDU_VENDOR, VT_EDU_DEVICE, bdfs, MAX_EDU);
-
-	if (!n)
-		vt_skip("no edu device (QEMU -device edu)");
-	VT_CHECK(n <= MAX_EDU, "%d edu devices, the test takes %d", n, MAX_EDU);
-	ctx = vt_kernel_ctx();
-	for (int i = 0; i < n; i++)
-		test_edu(ctx, bdfs[i]);
-	ioasid_ctx_close(ctx);
-	vt_say("PASS (%d edu device%s)", n, n == 1 ? "" : "s");
+	vt_each_edu(test_edu);
 	return 0;
 }

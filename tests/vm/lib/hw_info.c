@@ -21,8 +21,6 @@
 
 #include "vmtest.h"
 
-#define MAX_EDU 8
-
 _Static_assert(sizeof(struct ioasid_hw_info_arm_smmuv3) ==
 		       sizeof(struct iommu_hw_info_arm_smmuv3),
 	       "SMMUv3 hw info is the uAPI's struct");
@@ -183,17 +181,6 @@ static void test_edu(struct ioasid_ctx *ctx, const char *bdf)
 
 int main(void)
 {
-	char bdfs[MAX_EDU][IOASID_NAME_MAX];
-	struct ioasid_ctx *ctx;
-	int n = vt_find_pci_all(VT_EDU_VENDOR, VT_EDU_DEVICE, bdfs, MAX_EDU);
-
-	if (!n)
-		vt_skip("no edu device (QEMU -device edu)");
-	VT_CHECK(n <= MAX_EDU, "%d edu devices, the test takes %d", n, MAX_EDU);
-	ctx = vt_kernel_ctx();
-	for (int i = 0; i < n; i++)
-		test_edu(ctx, bdfs[i]);
-	ioasid_ctx_close(ctx);
-	vt_say("PASS (%d edu device%s)", n, n == 1 ? "" : "s");
+	vt_each_edu(test_edu);
 	return 0;
 }

@@ -304,4 +304,22 @@ static inline uint64_t vt_dev_hw_top(struct ioasid_dev *dev)
 #define VT_EDU_VENDOR 0x1234
 #define VT_EDU_DEVICE 0x11e8
 
+/* Run @test on a kernel context for every edu device of the guest, in
+ * turn; skips the test without one. */
+static inline void vt_each_edu(void (*test)(struct ioasid_ctx *ctx, const char *bdf))
+{
+	char bdfs[8][IOASID_NAME_MAX];
+	struct ioasid_ctx *ctx;
+	int n = vt_find_pci_all(VT_EDU_VENDOR, VT_EDU_DEVICE, bdfs, 8);
+
+	if (!n)
+		vt_skip("no edu device (QEMU -device edu)");
+	VT_CHECK(n <= 8, "%d edu devices, the test takes 8", n);
+	ctx = vt_kernel_ctx();
+	for (int i = 0; i < n; i++)
+		test(ctx, bdfs[i]);
+	ioasid_ctx_close(ctx);
+	vt_say("PASS (%d edu device%s)", n, n == 1 ? "" : "s");
+}
+
 #endif /* IOASID_VMTEST_H */
