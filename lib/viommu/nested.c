@@ -53,6 +53,9 @@ struct viommu_nested_domain {
 	struct viommu_domain *next_pending;
 	struct nest_hwpt *hwpts;
 	uint32_t num_hwpts;
+	/* A device was attached to a nested HWPT of root once: only then
+	 * may the IOMMU have walked or cached the tables. */
+	bool published;
 };
 
 struct viommu_nested {
@@ -383,6 +386,11 @@ static int place_nested(struct ioasid_virtio_iommu *v, struct viommu_endpoint *e
 				h = &nd->hwpts[i];
 		if (!h) {
 			rc = hwpt_new(v, nd, ep->dev, iommu, faults, &h);
+			/* Out of memory is not "no fault reporting here": a
+			 * HWPT without the fault queue would be another
+			 * device than the one asked for. */
+			if (rc == -ENOMEM || rc == -ENOSPC)
+				return rc;
 			if (rc)
 				continue;
 		}
@@ -390,7 +398,9 @@ static int place_nested(struct ioasid_virtio_iommu *v, struct viommu_endpoint *e
 			return 0;
 		rc = move_to(ep, h->id);
 		if (rc == 0)
-			return 0;
+			nd->published = true;
+		if (rc == 0 || rc == -ENOMEM || rc == -ENOSPC)
+			return rc;
 		if (faults)
 			ioasid_log(IOASID_INFO,
 				   "viommu: endpoint %u: no fault reporting: %s",
@@ -412,8 +422,15 @@ static void tables_free(struct ioasid_virtio_iommu *v, struct viommu_domain *d)
 	/* Pages go to quarantine; the next flush frees them, after the
 	 * other domains' invalidations. */
 	if (vpt_unmap(&v->nested->pool, nd->root, 0, VPT_IOVA_LAST + 1,
-		      &nd->inv) == 0)
-		vpt_root_free(&v->nested->pool, nd->root);
+		      &nd->inv) == 0) {
+		/* A root no device was ever attached under (an ATTACH that
+		 * failed) is free again at once, so that a retry builds the
+		 * same tables. */
+		if (nd->published)
+			vpt_root_free(&v->nested->pool, nd->root);
+		else
+			vpt_root_free_unused(&v->nested->pool, nd->root);
+	}
 	vpt_inval_fini(&nd->inv);
 	free(nd->hwpts);
 	free(nd);

@@ -201,6 +201,12 @@ void vpt_root_free(struct vpt_pool *p, uint64_t root)
 	page_quarantine(p, root);
 }
 
+void vpt_root_free_unused(struct vpt_pool *p, uint64_t root)
+{
+	p->free_stack[p->num_free++] = page_index(p, root);
+	p->in_use--;
+}
+
 int vpt_pool_read(void *arg, uint64_t gpa, uint64_t *entry)
 {
 	const struct vpt_pool *p = arg;

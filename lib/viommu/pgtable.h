@@ -138,6 +138,10 @@ void vpt_pool_release(struct vpt_pool *p);
 int vpt_root_alloc(struct vpt_pool *p, uint64_t *root);
 /* vpt_root_free - free an empty root (after vpt_unmap() of everything). */
 void vpt_root_free(struct vpt_pool *p, uint64_t root);
+/* vpt_root_free_unused - free an empty root that no device was ever
+ * given (no nested HWPT pointed at it): nothing can have cached it, so
+ * it is reusable at once, without waiting for an invalidation. */
+void vpt_root_free_unused(struct vpt_pool *p, uint64_t root);
 
 /*
  * vpt_map - map [@iova, @iova + @size) to guest-physical @out (all 4 KiB

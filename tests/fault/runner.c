@@ -278,11 +278,6 @@ static void __attribute__((noreturn)) child(const struct scenario *sc,
 static const struct known {
 	const char *call, *site, *text, *why;
 } known[] = {
-	{ "ioasid_virtio_iommu_handle_buffers", NULL, "the state after the retry",
-	  "a failed ATTACH or MAP keeps table-region pages: the retry builds "
-	  "its tables elsewhere (nested)" },
-	{ "ioasid_virtio_iommu_handle_buffers", NULL, "succeeded anyway",
-	  "a request answered OK after a host failure leaves another state" },
 	{ "ioasid_virtio_iommu_handle_buffers", NULL, "in the clean run",
 	  "a failed request leaves the device model's invalidation queue "
 	  "other than it was" },
