@@ -356,10 +356,6 @@ $(BUILD)/tsan/%: tests/tsan/%.c $(TSAN_LIB_OBJS)
 	$(Q)$(CC) $(BASE_CFLAGS) $(PUBLIC_INCLUDES) -Ilib/util $(TSAN_FLAGS) -o $@ $< \
 		$(TSAN_LIB_OBJS) $(LIB_LIBS)
 
-.PHONY: check-tsan
-check-tsan: $(TSAN_BINS) $(TSAN_EXAMPLE_BINS)
-	$(Q)TSAN_OPTIONS="halt_on_error=1 exitcode=66 $${TSAN_OPTIONS:-}" \
-		$(RUN_SUITE) check-tsan tests/run-unit.sh $(TSAN_BINS) $(TSAN_EXAMPLE_BINS)
 
 .PHONY: unit check-unit check-scripts check-headers check-install check-abi check-man
 unit: $(UNIT_BINS)
@@ -441,6 +437,13 @@ $(BUILD)/tsan/examples/%: examples/%.c $(TSAN_LIB_OBJS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(BASE_CFLAGS) $(PUBLIC_INCLUDES) $(TSAN_FLAGS) -o $@ $< \
 		$(TSAN_LIB_OBJS) $(LIB_LIBS)
+
+# After TSAN_EXAMPLE_BINS: a prerequisite list is expanded where the rule
+# is read.
+.PHONY: check-tsan
+check-tsan: $(TSAN_BINS) $(TSAN_EXAMPLE_BINS)
+	$(Q)TSAN_OPTIONS="halt_on_error=1 exitcode=66 $${TSAN_OPTIONS:-}" \
+		$(RUN_SUITE) check-tsan tests/run-unit.sh $(TSAN_BINS) $(TSAN_EXAMPLE_BINS)
 
 .PHONY: check-fast check vmcheck check-results-reset
 check-results-reset:
