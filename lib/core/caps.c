@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "caps.h"
 #include "core.h"
 
 struct cap_def {
@@ -85,21 +86,6 @@ const char *ioasid_cap_reason_name(uint32_t reason)
 const char *ioasid_cap_kind_name(uint32_t kind)
 {
 	return kind < ARRAY_SIZE(kind_names) ? kind_names[kind] : NULL;
-}
-
-static void cap_set(struct ioasid_cap *c, uint32_t state, uint32_t reason,
-		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void cap_set(struct ioasid_cap *c, uint32_t state, uint32_t reason,
-		    const char *fmt, ...)
-{
-	va_list ap;
-
-	c->state = state;
-	c->reason = reason;
-	va_start(ap, fmt);
-	vsnprintf(c->why, sizeof(c->why), fmt, ap);
-	va_end(ap);
 }
 
 static uint64_t rlim_bytes(rlim_t v)

@@ -23,22 +23,8 @@
 #include <unistd.h>
 
 #include "kernel-internal.h"
+#include "caps.h"
 #include "sysfs.h"
-
-static void set(struct ioasid_cap *c, uint32_t state, uint32_t reason,
-		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void set(struct ioasid_cap *c, uint32_t state, uint32_t reason,
-		const char *fmt, ...)
-{
-	va_list ap;
-
-	c->state = state;
-	c->reason = reason;
-	va_start(ap, fmt);
-	vsnprintf(c->why, sizeof(c->why), fmt, ap);
-	va_end(ap);
-}
 
 /* The ioctl number of each IOASID_CAP_KIND_IOCTL capability: all are
  * _IO(IOMMUFD_TYPE, nr), nr from the uAPI's enum (IOMMUFD_CMD_*) and,
@@ -150,22 +136,22 @@ static void probe_vfio_cdev(const struct kernel_be *be, struct ioasid_cap *c)
 		cdev = exists(path);
 	}
 	if (cdev)
-		set(c, IOASID_CAP_WORKS, IOASID_CAP_OK,
+		cap_set(c, IOASID_CAP_WORKS, IOASID_CAP_OK,
 		    "VFIO devices have cdevs (/dev/vfio/devices/vfioN)");
 	else if (kernel_older(be, FEAT(VFIO_CDEV)))
-		set(c, IOASID_CAP_MISSING, IOASID_CAP_KERNEL_TOO_OLD,
+		cap_set(c, IOASID_CAP_MISSING, IOASID_CAP_KERNEL_TOO_OLD,
 		    "the kernel %s is older than 6.6, which added VFIO device cdevs",
 		    be->release);
 	else if (any || cfg == 'n')
-		set(c, IOASID_CAP_MISSING, IOASID_CAP_NOT_CONFIGURED,
+		cap_set(c, IOASID_CAP_MISSING, IOASID_CAP_NOT_CONFIGURED,
 		    "the kernel %s is built without CONFIG_VFIO_DEVICE_CDEV (as Debian's own kernels are): VFIO devices have only the group interface (/dev/vfio/N), which iommufd cannot bind",
 		    be->release);
 	else if (cfg == 'y')
-		set(c, IOASID_CAP_WORKS, IOASID_CAP_OK,
+		cap_set(c, IOASID_CAP_WORKS, IOASID_CAP_OK,
 		    "CONFIG_VFIO_DEVICE_CDEV=y (/boot/config-%s); no device is bound to a VFIO driver yet",
 		    be->release);
 	else
-		set(c, IOASID_CAP_UNKNOWN, IOASID_CAP_OTHER,
+		cap_set(c, IOASID_CAP_UNKNOWN, IOASID_CAP_OTHER,
 		    "no device is bound to a VFIO driver, and the kernel's configuration is not readable, so nothing shows whether it has CONFIG_VFIO_DEVICE_CDEV");
 }
 
@@ -177,19 +163,19 @@ static void ioctl_missing(const struct kernel_be *be, struct ioasid_cap *c,
 	struct kfeature f = { c->name, c->since_major, c->since_minor };
 
 	if (rc != -ENOTTY)
-		set(c, IOASID_CAP_UNKNOWN, IOASID_CAP_OTHER,
+		cap_set(c, IOASID_CAP_UNKNOWN, IOASID_CAP_OTHER,
 		    "%s with size 0 gave %s, neither EINVAL (there) nor ENOTTY (not there)",
 		    c->name, kernel_errno_name(rc));
 	else if (kernel_older(be, &f))
-		set(c, IOASID_CAP_MISSING, IOASID_CAP_KERNEL_TOO_OLD,
+		cap_set(c, IOASID_CAP_MISSING, IOASID_CAP_KERNEL_TOO_OLD,
 		    "the kernel %s does not have it: it needs Linux %u.%u or later",
 		    be->release, c->since_major, c->since_minor);
 	else if (c->id == IOASID_CAP_TEST_CMD)
-		set(c, IOASID_CAP_MISSING, IOASID_CAP_NOT_CONFIGURED,
+		cap_set(c, IOASID_CAP_MISSING, IOASID_CAP_NOT_CONFIGURED,
 		    "the kernel %s is built without CONFIG_IOMMUFD_TEST (mock devices are for testing only)",
 		    be->release);
 	else
-		set(c, IOASID_CAP_MISSING, IOASID_CAP_NOT_CONFIGURED,
+		cap_set(c, IOASID_CAP_MISSING, IOASID_CAP_NOT_CONFIGURED,
 		    "the kernel %s does not have it though Linux %u.%u added it (a distribution kernel without it, or built without the option it needs)",
 		    be->release, c->since_major, c->since_minor);
 }
@@ -200,7 +186,7 @@ static void probe_ioctl(const struct kernel_be *be, struct ioasid_cap *c)
 	int rc = kernel_ioctl(be->fd, _IO(IOMMUFD_TYPE, ioctl_nr[c->id]), zero);
 
 	if (rc == -EINVAL)
-		set(c, IOASID_CAP_WORKS, IOASID_CAP_OK,
+		cap_set(c, IOASID_CAP_WORKS, IOASID_CAP_OK,
 		    "the kernel has it (added in %u.%u)", c->since_major,
 		    c->since_minor);
 	else
@@ -214,17 +200,17 @@ static void flag_answer(const struct kernel_be *be, struct ioasid_cap *c,
 	struct kfeature f = { c->name, c->since_major, c->since_minor };
 
 	if (rc == -ENOENT)
-		set(c, IOASID_CAP_WORKS, IOASID_CAP_OK,
+		cap_set(c, IOASID_CAP_WORKS, IOASID_CAP_OK,
 		    "%s knows it (added in %u.%u); whether a device's IOMMU does is in its dev- lines",
 		    ioctl, c->since_major, c->since_minor);
 	else if (rc == -EOPNOTSUPP || rc == -ENOTTY)
-		set(c, IOASID_CAP_MISSING,
+		cap_set(c, IOASID_CAP_MISSING,
 		    kernel_older(be, &f) ? IOASID_CAP_KERNEL_TOO_OLD : IOASID_CAP_OTHER,
 		    "%s of the kernel %s refuses it (%s): it needs Linux %u.%u or later",
 		    ioctl, be->release, kernel_errno_name(rc), c->since_major,
 		    c->since_minor);
 	else
-		set(c, IOASID_CAP_UNKNOWN, IOASID_CAP_OTHER,
+		cap_set(c, IOASID_CAP_UNKNOWN, IOASID_CAP_OTHER,
 		    "%s with it and object id 0 gave %s, neither ENOENT nor EOPNOTSUPP",
 		    ioctl, kernel_errno_name(rc));
 }
@@ -261,11 +247,11 @@ static void probe_nesting(struct ioasid_cap *c, uint32_t type,
 			break;
 		memcpy(&r, data + offsetof(struct iommu_hw_info_vtd, ecap_reg), 8);
 		if (r & (1ull << 26))
-			set(c, IOASID_CAP_WORKS, IOASID_CAP_OK,
+			cap_set(c, IOASID_CAP_WORKS, IOASID_CAP_OK,
 			    "VT-d: ECAP_REG.NEST is set (ecap 0x%llx)",
 			    (unsigned long long)r);
 		else
-			set(c, IOASID_CAP_MISSING, IOASID_CAP_IOMMU_LACKS,
+			cap_set(c, IOASID_CAP_MISSING, IOASID_CAP_IOMMU_LACKS,
 			    "VT-d: ECAP_REG.NEST is clear (ecap 0x%llx): this IOMMU has no nested translation, so no nest-parent HWPT or stage 1 for a guest; use shadow page tables",
 			    (unsigned long long)r);
 		return;
@@ -275,11 +261,11 @@ static void probe_nesting(struct ioasid_cap *c, uint32_t type,
 		memcpy(&r, data + offsetof(struct iommu_hw_info_arm_smmuv3, idr), 4);
 		r &= 0xffffffffull;
 		if ((r & 3) == 3)
-			set(c, IOASID_CAP_WORKS, IOASID_CAP_OK,
+			cap_set(c, IOASID_CAP_WORKS, IOASID_CAP_OK,
 			    "SMMUv3: IDR0.S1P and IDR0.S2P are set (idr0 0x%llx)",
 			    (unsigned long long)r);
 		else
-			set(c, IOASID_CAP_MISSING, IOASID_CAP_IOMMU_LACKS,
+			cap_set(c, IOASID_CAP_MISSING, IOASID_CAP_IOMMU_LACKS,
 			    "SMMUv3: IDR0 has %s (idr0 0x%llx): nesting needs both stages",
 			    (r & 2) ? "no stage 2 (S2P)" : "no stage 1 (S1P)",
 			    (unsigned long long)r);
@@ -289,29 +275,29 @@ static void probe_nesting(struct ioasid_cap *c, uint32_t type,
 			break;
 		memcpy(&r, data, 8);
 		if (r & (1ull << 4))
-			set(c, IOASID_CAP_WORKS, IOASID_CAP_OK,
+			cap_set(c, IOASID_CAP_WORKS, IOASID_CAP_OK,
 			    "AMD: EFR.GTSup is set (efr 0x%llx)",
 			    (unsigned long long)r);
 		else
-			set(c, IOASID_CAP_MISSING, IOASID_CAP_IOMMU_LACKS,
+			cap_set(c, IOASID_CAP_MISSING, IOASID_CAP_IOMMU_LACKS,
 			    "AMD: EFR.GTSup is clear (efr 0x%llx): no guest translation",
 			    (unsigned long long)r);
 		return;
 	case IOASID_HW_INFO_SELFTEST:
-		set(c, IOASID_CAP_WORKS, IOASID_CAP_OK,
+		cap_set(c, IOASID_CAP_WORKS, IOASID_CAP_OK,
 		    "the CONFIG_IOMMUFD_TEST mock nests (IOASID_HWPT_DATA_SELFTEST)");
 		return;
 	case IOMMU_HW_INFO_TYPE_NONE:
-		set(c, IOASID_CAP_MISSING, IOASID_CAP_IOMMU_LACKS,
+		cap_set(c, IOASID_CAP_MISSING, IOASID_CAP_IOMMU_LACKS,
 		    "the IOMMU driver reports no hardware information (IOMMU_HW_INFO_TYPE_NONE), and so no nesting");
 		return;
 	default:
-		set(c, IOASID_CAP_UNKNOWN, IOASID_CAP_OTHER,
+		cap_set(c, IOASID_CAP_UNKNOWN, IOASID_CAP_OTHER,
 		    "hardware information type %#x is not one the library decodes",
 		    type);
 		return;
 	}
-	set(c, IOASID_CAP_UNKNOWN, IOASID_CAP_OTHER,
+	cap_set(c, IOASID_CAP_UNKNOWN, IOASID_CAP_OTHER,
 	    "the driver data of type %#x is %u bytes, too short to decode",
 	    type, len);
 }
@@ -333,18 +319,18 @@ static void probe_device(struct kernel_be *be, uint32_t dev_id,
 	rc = kernel_ioctl(be->fd, IOMMU_GET_HW_INFO, &cmd);
 	c = &caps[IOASID_CAP_DEV_HW_INFO];
 	if (rc) {
-		set(c, IOASID_CAP_MISSING,
+		cap_set(c, IOASID_CAP_MISSING,
 		    rc == -ENOTTY ? IOASID_CAP_KERNEL_TOO_OLD : IOASID_CAP_OTHER,
 		    "IOMMU_GET_HW_INFO on device id %u: %s%s", dev_id,
 		    kernel_errno_name(rc),
 		    rc == -ENOTTY ? " (it needs Linux 6.6)" :
 		    rc == -EOPNOTSUPP ? " (the IOMMU driver has no hw_info)" : "");
 		for (uint32_t i = IOASID_CAP_DEV_NESTING; i < IOASID_CAP_COUNT; i++)
-			set(&caps[i], IOASID_CAP_UNKNOWN, IOASID_CAP_OTHER,
+			cap_set(&caps[i], IOASID_CAP_UNKNOWN, IOASID_CAP_OTHER,
 			    "IOMMU_GET_HW_INFO failed, so the IOMMU does not say");
 		return;
 	}
-	set(c, IOASID_CAP_WORKS, IOASID_CAP_OK,
+	cap_set(c, IOASID_CAP_WORKS, IOASID_CAP_OK,
 	    "type %#x, capabilities %#llx, PASID width %u, %u bytes of driver data",
 	    cmd.out_data_type, (unsigned long long)cmd.out_capabilities,
 	    cmd.out_max_pasid_log2, cmd.data_len);
@@ -354,30 +340,30 @@ static void probe_device(struct kernel_be *be, uint32_t dev_id,
 
 	c = &caps[IOASID_CAP_DEV_DIRTY_TRACKING];
 	if (cmd.out_capabilities & IOMMU_HW_CAP_DIRTY_TRACKING)
-		set(c, IOASID_CAP_WORKS, IOASID_CAP_OK,
+		cap_set(c, IOASID_CAP_WORKS, IOASID_CAP_OK,
 		    "IOMMU_HW_CAP_DIRTY_TRACKING");
 	else
-		set(c, IOASID_CAP_MISSING, IOASID_CAP_IOMMU_LACKS,
+		cap_set(c, IOASID_CAP_MISSING, IOASID_CAP_IOMMU_LACKS,
 		    "no IOMMU_HW_CAP_DIRTY_TRACKING: the IOMMU does not track dirty pages, so live migration must copy all of the devices' memory or trust the device");
 
 	c = &caps[IOASID_CAP_DEV_PASID];
 	if (kernel_older(be, FEAT(HWPT_PASID)))
-		set(c, IOASID_CAP_MISSING, IOASID_CAP_KERNEL_TOO_OLD,
+		cap_set(c, IOASID_CAP_MISSING, IOASID_CAP_KERNEL_TOO_OLD,
 		    "PASID attach through iommufd needs Linux 6.15 (running %s)",
 		    be->release);
 	else if (cmd.out_max_pasid_log2)
-		set(c, IOASID_CAP_WORKS, IOASID_CAP_OK,
+		cap_set(c, IOASID_CAP_WORKS, IOASID_CAP_OK,
 		    "%u-bit PASIDs (device and IOMMU)", cmd.out_max_pasid_log2);
 	else
-		set(c, IOASID_CAP_MISSING, IOASID_CAP_NO_PASID,
+		cap_set(c, IOASID_CAP_MISSING, IOASID_CAP_NO_PASID,
 		    "out_max_pasid_log2 is 0: the device has no PASID capability (or it is not enabled), or its IOMMU has no PASID support");
 
 	c = &caps[IOASID_CAP_DEV_ATS];
 	if (cmd.out_capabilities & IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED)
-		set(c, IOASID_CAP_MISSING, IOASID_CAP_IOMMU_LACKS,
+		cap_set(c, IOASID_CAP_MISSING, IOASID_CAP_IOMMU_LACKS,
 		    "IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED: ATS is not supported or cannot be used on this device");
 	else
-		set(c, IOASID_CAP_WORKS, IOASID_CAP_OK,
+		cap_set(c, IOASID_CAP_WORKS, IOASID_CAP_OK,
 		    "no IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED: ATS may be enabled (kernels before that bit never set it)");
 }
 
@@ -401,12 +387,12 @@ int kernel_caps_probe(void *be_, void *bdev, uint32_t dev_id,
 			if (i == IOASID_CAP_IOMMUFD || c->kind == IOASID_CAP_KIND_IOCTL ||
 			    c->kind == IOASID_CAP_KIND_FLAG ||
 			    (c->kind == IOASID_CAP_KIND_DEVICE && i != IOASID_CAP_DEV_BIND))
-				set(c, IOASID_CAP_MISSING, IOASID_CAP_NO_IOMMUFD,
+				cap_set(c, IOASID_CAP_MISSING, IOASID_CAP_NO_IOMMUFD,
 				    "%s", why);
 		}
 		return 0;
 	}
-	set(&caps[IOASID_CAP_IOMMUFD], IOASID_CAP_WORKS, IOASID_CAP_OK,
+	cap_set(&caps[IOASID_CAP_IOMMUFD], IOASID_CAP_WORKS, IOASID_CAP_OK,
 	    "/dev/iommu is open (kernel %s)", be->release);
 	for (uint32_t i = 0; i < IOASID_CAP_COUNT; i++)
 		if (caps[i].kind == IOASID_CAP_KIND_IOCTL && ioctl_nr[i])

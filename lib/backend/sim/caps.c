@@ -10,21 +10,7 @@
 #include <string.h>
 
 #include "sim.h"
-
-static void set(struct ioasid_cap *c, uint32_t state, uint32_t reason,
-		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void set(struct ioasid_cap *c, uint32_t state, uint32_t reason,
-		const char *fmt, ...)
-{
-	va_list ap;
-
-	c->state = state;
-	c->reason = reason;
-	va_start(ap, fmt);
-	vsnprintf(c->why, sizeof(c->why), fmt, ap);
-	va_end(ap);
-}
+#include "caps.h"
 
 /* The ioctls the simulator does not model. */
 static bool not_modelled(uint32_t id)
@@ -40,7 +26,7 @@ static void probe_device(struct sim *s, const struct sim_dev *dev,
 
 	if (dev->t->iommu < 0) {
 		for (uint32_t i = IOASID_CAP_DEV_HW_INFO; i < IOASID_CAP_COUNT; i++)
-			set(&caps[i], IOASID_CAP_MISSING, IOASID_CAP_OTHER,
+			cap_set(&caps[i], IOASID_CAP_MISSING, IOASID_CAP_OTHER,
 			    "%s is an mdev: it has no IOMMU of its own (IOMMU_GET_HW_INFO: ENOENT)",
 			    dev->t->info.name);
 		return;
@@ -48,35 +34,35 @@ static void probe_device(struct sim *s, const struct sim_dev *dev,
 	im = &s->topo->iommus[dev->t->iommu];
 	width = dev->t->info.pasid_width < im->pasid_width ?
 			dev->t->info.pasid_width : im->pasid_width;
-	set(&caps[IOASID_CAP_DEV_HW_INFO], IOASID_CAP_WORKS, IOASID_CAP_OK,
+	cap_set(&caps[IOASID_CAP_DEV_HW_INFO], IOASID_CAP_WORKS, IOASID_CAP_OK,
 	    "iommu %s (%s) of the topology", im->name, im->model);
 	if (im->nesting)
-		set(&caps[IOASID_CAP_DEV_NESTING], IOASID_CAP_WORKS, IOASID_CAP_OK,
+		cap_set(&caps[IOASID_CAP_DEV_NESTING], IOASID_CAP_WORKS, IOASID_CAP_OK,
 		    "iommu %s nests (nesting = yes)", im->name);
 	else
-		set(&caps[IOASID_CAP_DEV_NESTING], IOASID_CAP_MISSING,
+		cap_set(&caps[IOASID_CAP_DEV_NESTING], IOASID_CAP_MISSING,
 		    IOASID_CAP_IOMMU_LACKS,
 		    "iommu %s has no nested translation (nesting = no in the topology)",
 		    im->name);
 	if (im->dirty_tracking)
-		set(&caps[IOASID_CAP_DEV_DIRTY_TRACKING], IOASID_CAP_WORKS,
+		cap_set(&caps[IOASID_CAP_DEV_DIRTY_TRACKING], IOASID_CAP_WORKS,
 		    IOASID_CAP_OK, "iommu %s tracks dirty pages", im->name);
 	else
-		set(&caps[IOASID_CAP_DEV_DIRTY_TRACKING], IOASID_CAP_MISSING,
+		cap_set(&caps[IOASID_CAP_DEV_DIRTY_TRACKING], IOASID_CAP_MISSING,
 		    IOASID_CAP_IOMMU_LACKS,
 		    "iommu %s does not track dirty pages (dirty_tracking = no)",
 		    im->name);
 	if (width)
-		set(&caps[IOASID_CAP_DEV_PASID], IOASID_CAP_WORKS, IOASID_CAP_OK,
+		cap_set(&caps[IOASID_CAP_DEV_PASID], IOASID_CAP_WORKS, IOASID_CAP_OK,
 		    "%u-bit PASIDs (device %u, iommu %u)", width,
 		    dev->t->info.pasid_width, im->pasid_width);
 	else
-		set(&caps[IOASID_CAP_DEV_PASID], IOASID_CAP_MISSING,
+		cap_set(&caps[IOASID_CAP_DEV_PASID], IOASID_CAP_MISSING,
 		    IOASID_CAP_NO_PASID,
 		    "%s has no PASID capability (pasid_width %u, iommu %s %u)",
 		    dev->t->info.pasid_width ? "the IOMMU" : "the device",
 		    dev->t->info.pasid_width, im->name, im->pasid_width);
-	set(&caps[IOASID_CAP_DEV_ATS], IOASID_CAP_UNKNOWN, IOASID_CAP_BACKEND,
+	cap_set(&caps[IOASID_CAP_DEV_ATS], IOASID_CAP_UNKNOWN, IOASID_CAP_BACKEND,
 	    "the simulator does not model ATS");
 }
 
@@ -89,9 +75,9 @@ int sim_caps_probe(void *be, void *bdev, uint32_t dev_id,
 	if (num < IOASID_CAP_COUNT)
 		return ioasid_fail(-EINVAL, "caps_probe: %u entries", num);
 	snprintf(release, 65, "7.3 (simulated)");
-	set(&caps[IOASID_CAP_IOMMUFD], IOASID_CAP_WORKS, IOASID_CAP_OK,
+	cap_set(&caps[IOASID_CAP_IOMMUFD], IOASID_CAP_WORKS, IOASID_CAP_OK,
 	    "the simulator models iommufd of Linux 7.3");
-	set(&caps[IOASID_CAP_VFIO_CDEV], IOASID_CAP_WORKS, IOASID_CAP_OK,
+	cap_set(&caps[IOASID_CAP_VFIO_CDEV], IOASID_CAP_WORKS, IOASID_CAP_OK,
 	    "devices bound to vfio-pci in the topology have cdevs");
 	for (uint32_t i = 0; i < IOASID_CAP_COUNT; i++) {
 		struct ioasid_cap *c = &caps[i];
@@ -100,13 +86,13 @@ int sim_caps_probe(void *be, void *bdev, uint32_t dev_id,
 		    c->kind != IOASID_CAP_KIND_FLAG)
 			continue;
 		if (not_modelled(i))
-			set(c, IOASID_CAP_MISSING, IOASID_CAP_BACKEND,
+			cap_set(c, IOASID_CAP_MISSING, IOASID_CAP_BACKEND,
 			    "the simulator does not model it");
 		else if (i == IOASID_CAP_TEST_CMD)
-			set(c, IOASID_CAP_WORKS, IOASID_CAP_OK,
+			cap_set(c, IOASID_CAP_WORKS, IOASID_CAP_OK,
 			    "the simulator's mock devices and test hooks stand for it");
 		else
-			set(c, IOASID_CAP_WORKS, IOASID_CAP_OK,
+			cap_set(c, IOASID_CAP_WORKS, IOASID_CAP_OK,
 			    "modelled (Linux %u.%u)", c->since_major,
 			    c->since_minor);
 	}
