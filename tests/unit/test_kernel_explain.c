@@ -421,6 +421,114 @@ static void ids(void **state)
 			    "IOMMU_IOAS_UNMAP ioas 7 iova 0x1000 length 0x1000: No such file or directory");
 }
 
+/* ---- The kernel contradicts the record ------------------------------- */
+
+/* Some of the kernel's failed allocations come back as ENOENT, EFAULT or
+ * EINVAL (tests/vm/lib/fail_nth.c finds them): the backend asks, and a
+ * message never calls an object the kernel still answers for missing. */
+#define INSIDE ": a failure inside the kernel (an allocation, or a fault injection)"
+
+static void contradictions(void **state)
+{
+	struct fixture *f = *state;
+	const struct ioasid_iova_range ok = { 0x100000, 0x1fffff };
+	uint32_t hwpt;
+
+	/* Map: IOAS 1 is the record's, and IOVA_RANGES answers for it. */
+	assert_int_equal(map_q(f, 0x100000, 0x1000, ENOENT, true), -ENOENT);
+	assert_string_equal(ioasid_errmsg(),
+			    "the kernel refused IOMMU_IOAS_MAP with ENOENT although ioas 1 exists in this context" INSIDE " (IOMMU_IOAS_MAP: ENOENT)");
+	assert_msg_lacks("does not exist");
+	/* ... it does not answer either (destroyed behind the record's
+	 * back): missing it is. */
+	expect_ioctl(REQ_IOAS_MAP, ENOENT, NULL);
+	expect_ioctl(REQ_IOVA_RANGES, ENOENT, NULL);
+	{
+		static char buf[0x1000] __attribute__((aligned(0x1000)));
+		uint64_t iova = 0x100000;
+
+		assert_int_equal(f->ops->ioas_map(f->be, 1, IOASID_MAP_READ, (uintptr_t)buf,
+						  0x1000, &iova),
+				 -ENOENT);
+		assert_string_equal(ioasid_errmsg(),
+				    "ioas 1 does not exist (IOMMU_IOAS_MAP: ENOENT)");
+		/* ... or cannot tell: the plain message, no explanation. */
+		expect_ioctl(REQ_IOAS_MAP, ENOENT, NULL);
+		expect_ioctl(REQ_IOVA_RANGES, ENOMEM, NULL);
+		assert_int_equal(f->ops->ioas_map(f->be, 1, IOASID_MAP_READ, (uintptr_t)buf,
+						  0x1000, &iova),
+				 -ENOENT);
+		assert_msg_has("IOMMU_IOAS_MAP ioas 1 iova 0x100000 length 0x1000 va ");
+		assert_msg_has(": No such file or directory");
+		assert_msg_lacks("does not exist");
+	}
+	/* Allow: the same. */
+	expect_ioctl(REQ_ALLOW, ENOENT, NULL);
+	expect_ranges();
+	assert_int_equal(f->ops->ioas_allow_iovas(f->be, 1, &ok, 1), -ENOENT);
+	assert_string_equal(ioasid_errmsg(),
+			    "the kernel refused IOMMU_IOAS_ALLOW_IOVAS with ENOENT although ioas 1 exists in this context" INSIDE " (IOMMU_IOAS_ALLOW_IOVAS: ENOENT)");
+	/* IOVA_RANGES itself: asked again, it answers. */
+	{
+		uint32_t num = 0;
+		uint64_t align;
+
+		expect_ioctl(REQ_IOVA_RANGES, ENOENT, NULL);
+		expect_ranges();
+		assert_int_equal(f->ops->ioas_iova_ranges(f->be, 1, NULL, &num, &align),
+				 -ENOENT);
+		assert_string_equal(ioasid_errmsg(),
+				    "the kernel refused IOMMU_IOAS_IOVA_RANGES with ENOENT although ioas 1 exists in this context" INSIDE " (IOMMU_IOAS_IOVA_RANGES: ENOENT)");
+	}
+	/* Attach to the IOAS (asked) and to the HWPT (the record's). */
+	expect_ioctl(REQ_VFIO_ATTACH, ENOENT, NULL);
+	expect_ranges();
+	assert_int_equal(f->ops->dev_attach(f->be, f->dev, 1, &hwpt), -ENOENT);
+	assert_string_equal(ioasid_errmsg(),
+			    "the kernel refused VFIO_DEVICE_ATTACH_IOMMUFD_PT with ENOENT although ioas 1 exists in this context" INSIDE " (VFIO_DEVICE_ATTACH_IOMMUFD_PT: ENOENT)");
+	expect_ioctl(REQ_VFIO_ATTACH, ENOENT, NULL);
+	assert_int_equal(f->ops->dev_attach(f->be, f->dev, 3, &hwpt), -ENOENT);
+	assert_string_equal(ioasid_errmsg(),
+			    "the kernel refused VFIO_DEVICE_ATTACH_IOMMUFD_PT with ENOENT although hwpt 3 exists in this context" INSIDE " (VFIO_DEVICE_ATTACH_IOMMUFD_PT: ENOENT)");
+	/* EFAULT: an attach reads and writes nothing but its command. */
+	expect_ioctl(REQ_VFIO_ATTACH, EFAULT, NULL);
+	assert_int_equal(f->ops->dev_attach(f->be, f->dev, 1, &hwpt), -EFAULT);
+	assert_string_equal(ioasid_errmsg(),
+			    "the kernel refused VFIO_DEVICE_ATTACH_IOMMUFD_PT with EFAULT although the only memory it reads or writes is the library's own command" INSIDE " (VFIO_DEVICE_ATTACH_IOMMUFD_PT: EFAULT)");
+	/* EINVAL from a VFIO device has reasons of its own: plain. */
+	expect_ioctl(REQ_VFIO_ATTACH, EINVAL, NULL);
+	assert_int_equal(f->ops->dev_attach(f->be, f->dev, 1, &hwpt), -EINVAL);
+	assert_msg_has("VFIO_DEVICE_ATTACH_IOMMUFD_PT ");
+	assert_msg_has(": Invalid argument");
+	assert_msg_lacks("although");
+	/* Copy of a range the record has mapped in full, both IOASes
+	 * answering: the kernel has no ENOENT of its own left. */
+	{
+		static char buf[0x2000] __attribute__((aligned(0x1000)));
+		uint64_t iova = 0x100000, dst = 0x400000;
+
+		expect_ioctl(REQ_IOAS_MAP, 0, NULL);
+		assert_int_equal(f->ops->ioas_map(f->be, 1, IOASID_MAP_READ, (uintptr_t)buf,
+						  0x2000, &iova),
+				 0);
+		expect_ioctl(REQ_COPY, ENOENT, NULL);
+		expect_ranges();
+		expect_ranges();
+		assert_int_equal(f->ops->ioas_copy(f->be, 1, 1, IOASID_MAP_READ, 0x2000, &dst,
+						   0x100000),
+				 -ENOENT);
+		assert_string_equal(ioasid_errmsg(),
+				    "the kernel refused IOMMU_IOAS_COPY with ENOENT although ioas 1 and ioas 1 exist in this context and 0x100000-0x101fff of ioas 1 is mapped" INSIDE " (IOMMU_IOAS_COPY: ENOENT)");
+		/* A hole in the record is still the explanation. */
+		expect_ioctl(REQ_COPY, ENOENT, NULL);
+		assert_int_equal(f->ops->ioas_copy(f->be, 1, 1, IOASID_MAP_READ, 0x3000, &dst,
+						   0x100000),
+				 -ENOENT);
+		assert_string_equal(ioasid_errmsg(),
+				    "0x100000-0x102fff of ioas 1 is not fully mapped (IOMMU_IOAS_COPY: ENOENT)");
+	}
+}
+
 /* ---- Memory: not mapped, read-only, the pinning limit ---------------- */
 
 static void memory(void **state)
@@ -547,6 +655,58 @@ static void mock_kinds(void **state)
 			    "ioas 3 does not exist (IOMMU_IOAS_IOVA_RANGES: ENOENT)");
 }
 
+/* The mock's domain replace: what tests/vm/lib/fail_nth.c saw. */
+static void fill_ioas_6(void *arg)
+{
+	put_u32(arg, 8, 6);
+}
+
+static void mock_contradictions(void **state)
+{
+	struct fixture *f = *state;
+	struct ioasid_dev_info info = { .sz = sizeof(info) };
+	void *mock = NULL;
+	uint32_t dev_id, ioas, hwpt;
+
+	assert_int_equal(f->ops->dev_info_get(f->be, "mock0", &info), 0);
+	assert_int_equal(f->ops->dev_open(f->be, &info, &mock), 0);
+	expect_ioctl(REQ_IOAS_ALLOC, 0, fill_mock_ioas_2);
+	expect_ioctl(REQ_TEST_CMD, 0, fill_mock_domain);
+	assert_int_equal(f->ops->dev_bind(f->be, mock, &dev_id), 0);
+	expect_ioctl(REQ_IOAS_ALLOC, 0, fill_ioas_6);
+	assert_int_equal(f->ops->ioas_alloc(f->be, &ioas), 0);
+	assert_int_equal(ioas, 6);
+
+	expect_ioctl(REQ_TEST_CMD, ENOENT, NULL);
+	expect_ranges();
+	assert_int_equal(f->ops->dev_attach(f->be, mock, 6, &hwpt), -ENOENT);
+	assert_string_equal(ioasid_errmsg(),
+			    "the kernel refused IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE with ENOENT although ioas 6 exists in this context" INSIDE " (IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE: ENOENT)");
+	expect_ioctl(REQ_TEST_CMD, EFAULT, NULL);
+	assert_int_equal(f->ops->dev_attach(f->be, mock, 6, &hwpt), -EFAULT);
+	assert_string_equal(ioasid_errmsg(),
+			    "the kernel refused IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE with EFAULT although the only memory it reads or writes is the library's own command" INSIDE " (IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE: EFAULT)");
+	expect_ioctl(REQ_TEST_CMD, EINVAL, NULL);
+	expect_ranges();
+	assert_int_equal(f->ops->dev_attach(f->be, mock, 6, &hwpt), -EINVAL);
+	assert_string_equal(ioasid_errmsg(),
+			    "the kernel refused IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE with EINVAL although ioas 6 exists in this context and mock device mock0, without flags, can join any IOAS" INSIDE " (IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE: EINVAL)");
+	/* An IOAS that is gone after all: the kernel's words stand. */
+	expect_ioctl(REQ_TEST_CMD, ENOENT, NULL);
+	expect_ioctl(REQ_IOVA_RANGES, ENOENT, NULL);
+	assert_int_equal(f->ops->dev_attach(f->be, mock, 6, &hwpt), -ENOENT);
+	assert_string_equal(ioasid_errmsg(),
+			    "ioas or hwpt 6 does not exist (IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE: ENOENT)");
+	expect_ioctl(REQ_TEST_CMD, EINVAL, NULL);
+	expect_ioctl(REQ_IOVA_RANGES, ENOENT, NULL);
+	assert_int_equal(f->ops->dev_attach(f->be, mock, 6, &hwpt), -EINVAL);
+	assert_msg_has("IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE mock 3 pt 6");
+	assert_msg_lacks("although");
+	expect_ioctl(REQ_DESTROY, 0, NULL);
+	expect_ioctl(REQ_DESTROY, 0, NULL);
+	f->ops->dev_close(f->be, mock);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -555,9 +715,11 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(allow_and_attach, setup_attached, teardown),
 		cmocka_unit_test_setup_teardown(ids, setup_attached, teardown),
+		cmocka_unit_test_setup_teardown(contradictions, setup_attached, teardown),
 		cmocka_unit_test_setup_teardown(memory, setup, teardown),
 		cmocka_unit_test_setup_teardown(pin_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(mock_kinds, setup, teardown),
+		cmocka_unit_test_setup_teardown(mock_contradictions, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("kernel_explain", tests, NULL, NULL);

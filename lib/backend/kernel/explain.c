@@ -16,9 +16,18 @@
  * is the explanation; a reserved region is named only if the usable
  * ranges confirm it.  When nothing explains the errno the caller keeps
  * the plain "IOCTL args: strerror" message (kernel_fail()).
+ *
+ * An explanation is given only when the record (and what the backend
+ * asks) supports it.  When the errno contradicts them -- ENOENT for an
+ * IOAS that IOMMU_IOAS_IOVA_RANGES answers for, EFAULT for the library's
+ * own command structure -- the message says so (kcontradicted()): the
+ * kernel failed inside, an allocation or a fault injection (some of
+ * iommufd's failed allocations come back as ENOENT, EFAULT or EINVAL;
+ * tests/vm/lib/fail_nth.c finds them).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +81,22 @@ int kexplained(int rc, const char *ioctl)
 
 	snprintf(msg, sizeof(msg), "%s", ioasid_errmsg());
 	return ioasid_fail(rc, "%s (%s: %s)", msg, ioctl, kernel_errno_name(rc));
+}
+
+/* @ioctl failed with @rc although @fact (printf-like) holds: say so. */
+static int __attribute__((format(printf, 3, 4)))
+kcontradicted(int rc, const char *ioctl, const char *fact, ...)
+{
+	char what[256];
+	va_list ap;
+
+	va_start(ap, fact);
+	vsnprintf(what, sizeof(what), fact, ap);
+	va_end(ap);
+	ioasid_fail(rc,
+		    "the kernel refused %s with %s although %s: a failure inside the kernel (an allocation, or a fault injection)",
+		    ioctl, kernel_errno_name(rc), what);
+	return kexplained(rc, ioctl);
 }
 
 static uint64_t page_size(void)
@@ -335,33 +360,61 @@ int kexplain_missing(struct kernel_be *be, int rc, const char *ioctl,
 	return kexplained(rc, ioctl);
 }
 
+/* Whether IOAS @ioas_id exists: 1, 0 (IOMMU_IOAS_IOVA_RANGES says
+ * ENOENT), or a negative errno (it cannot tell). */
+static int ioas_exists(struct kernel_be *be, uint32_t ioas_id)
+{
+	struct kranges r;
+	int got = get_ranges(be, ioas_id, &r);
+
+	free(r.v);
+	return got == 0 ? 1 : got == -ENOENT ? 0 : got;
+}
+
 /* ENOENT from a call on IOAS @ioas_id: explained if it is missing.
- * @only: the call has no other ENOENT (map, allow), so no need to ask;
- * otherwise an IOAS the record knows is taken to exist, and one it does
- * not know is asked about. */
+ * @only: the call has no other ENOENT of its own (map, allow): an id the
+ * record does not have as an IOAS is missing; one it has is asked about,
+ * and if it exists the kernel failed inside (a failed allocation can end
+ * as ENOENT).  Without @only an IOAS the record knows is taken to exist
+ * (the call's other ENOENTs are for the caller to explain), and one it
+ * does not know is asked about. */
 static int missing_ioas(struct kernel_be *be, int rc, const char *ioctl,
 			uint32_t ioas_id, bool only)
 {
 	const char *kind = krec_kind(be, ioas_id);
-	struct kranges r;
+	bool is_ioas = kind && !strcmp(kind, "ioas");
 	int got;
 
-	if (!only) {
-		if (kind && !strcmp(kind, "ioas"))
-			return 0;
-		got = get_ranges(be, ioas_id, &r);
-		free(r.v);
-		if (got != -ENOENT)
-			return 0;
-	}
-	return kexplain_missing(be, rc, ioctl, ioas_id, "ioas");
+	if (!only && is_ioas)
+		return 0;
+	if (only && !is_ioas)
+		return kexplain_missing(be, rc, ioctl, ioas_id, "ioas");
+	got = ioas_exists(be, ioas_id);
+	if (got == 0)
+		return kexplain_missing(be, rc, ioctl, ioas_id, "ioas");
+	if (only && got == 1)
+		return kcontradicted(rc, ioctl, "ioas %u exists in this context", ioas_id);
+	return 0;
 }
 
 int kexplain_ranges(struct kernel_be *be, int rc, uint32_t ioas_id)
 {
+	static const char ioctl[] = "IOMMU_IOAS_IOVA_RANGES";
+	const char *kind = krec_kind(be, ioas_id);
+
 	if (rc != -ENOENT)
 		return 0;
-	return kexplain_missing(be, rc, "IOMMU_IOAS_IOVA_RANGES", ioas_id, "ioas");
+	/* An IOAS of the record: asked again, it may answer. */
+	if (kind && !strcmp(kind, "ioas")) {
+		int got = ioas_exists(be, ioas_id);
+
+		if (got == 1)
+			return kcontradicted(rc, ioctl, "ioas %u exists in this context",
+					     ioas_id);
+		if (got < 0)
+			return 0;
+	}
+	return kexplain_missing(be, rc, ioctl, ioas_id, "ioas");
 }
 
 int kexplain_destroy_busy(struct kernel_be *be, uint32_t id,
@@ -637,7 +690,17 @@ int kexplain_copy(struct kernel_be *be, int rc, uint32_t dst_id,
 				return kexplained(rc, ioctl);
 			}
 		}
-		return missing_ioas(be, rc, ioctl, dst_id, false);
+		if (missing_ioas(be, rc, ioctl, dst_id, false))
+			return rc;
+		/* Both IOASes exist and the record has the source range
+		 * mapped in full: the kernel has no ENOENT of its own left. */
+		if (src && src->complete && length && src_iova <= UINT64_MAX - (length - 1) &&
+		    krec_ioas(be, dst_id, false) && ioas_exists(be, src_id) == 1 &&
+		    ioas_exists(be, dst_id) == 1)
+			return kcontradicted(rc, ioctl,
+					     "ioas %u and ioas %u exist in this context and %#llx-%#llx of ioas %u is mapped",
+					     src_id, dst_id, (ull)src_iova, (ull)last, src_id);
+		return 0;
 	}
 	case -EOVERFLOW:
 		if (length && src_iova > UINT64_MAX - (length - 1))
@@ -900,10 +963,35 @@ int kexplain_attach(struct kernel_be *be, int rc, const char *ioctl,
 
 	switch (rc) {
 	case -ENOENT:
-		/* device.c iommufd_device_change_pt(): no object at all. */
+		/* device.c iommufd_device_change_pt(): no object at all.  An
+		 * IOAS the kernel answers for, or a HWPT the record has,
+		 * exists. */
+		if (kind && !strcmp(kind, "ioas")) {
+			int got = ioas_exists(be, pt_id);
+
+			if (got == 1)
+				return kcontradicted(rc, ioctl, "ioas %u exists in this context",
+						     pt_id);
+			if (got < 0)
+				return 0;
+		} else if (kind && !strcmp(kind, "hwpt")) {
+			return kcontradicted(rc, ioctl, "hwpt %u exists in this context", pt_id);
+		}
 		explain_no_object(rc, "ioas or hwpt", pt_id);
 		return kexplained(rc, ioctl);
+	case -EFAULT:
+		/* The only memory an attach reads or writes is its command. */
+		return kcontradicted(rc, ioctl,
+				     "the only memory it reads or writes is the library's own command");
 	case -EINVAL:
+		/* A mock device without flags takes any IOAS (the mock
+		 * driver's domains fit it, iommufd_device_auto_get_domain()
+		 * makes one if need be): an EINVAL there is the kernel's. */
+		if (kind && !strcmp(kind, "ioas") && dev->kind == IOASID_DEV_MOCK &&
+		    !dev->mock_flags && ioas_exists(be, pt_id) == 1)
+			return kcontradicted(rc, ioctl,
+					     "ioas %u exists in this context and mock device %s, without flags, can join any IOAS",
+					     pt_id, dev->name);
 		if (!kind || !strcmp(kind, "ioas") || !strcmp(kind, "hwpt"))
 			return 0;
 		explain_wrong_type(rc, pt_id, kind, "ioas or hwpt");
