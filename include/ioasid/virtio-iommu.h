@@ -537,7 +537,8 @@ struct ioasid_virtio_iommu_endpoint_info {
  * ioasid_virtio_iommu_domain_mappings, ioasid_virtio_iommu_domains,
  * ioasid_virtio_iommu_endpoints - call @fn for every mapping of guest
  * domain @domain (by IOVA), every live guest domain (by id), every
- * endpoint (by id), with @arg.  A nonzero return of @fn stops the walk
+ * endpoint (by id), with @arg after the item, as the library's other
+ * walks (ioasid_ioas_for_each_mapping()) do.  A nonzero return of @fn stops the walk
  * and is returned.  These are calls of the serialized kind (the
  * header's thread-safety rules): not concurrently with requests, reset
  * or setup; translate() may run meanwhile.  @fn must not call any
@@ -546,9 +547,12 @@ struct ioasid_virtio_iommu_endpoint_info {
  * Return: 0; what @fn returned; -ENOENT (no such domain); -EINVAL (NULL
  * @v or @fn).
  */
-IOASID_API int ioasid_virtio_iommu_domain_mappings(const struct ioasid_virtio_iommu *v, uint32_t domain, int (*fn)(void *arg, const struct ioasid_virtio_iommu_mapping *m), void *arg);
-IOASID_API int ioasid_virtio_iommu_domains(const struct ioasid_virtio_iommu *v, int (*fn)(void *arg, const struct ioasid_virtio_iommu_domain_info *d), void *arg);
-IOASID_API int ioasid_virtio_iommu_endpoints(const struct ioasid_virtio_iommu *v, int (*fn)(void *arg, const struct ioasid_virtio_iommu_endpoint_info *e), void *arg);
+typedef int (*ioasid_virtio_iommu_mapping_fn)(const struct ioasid_virtio_iommu_mapping *m, void *arg);
+typedef int (*ioasid_virtio_iommu_domain_fn)(const struct ioasid_virtio_iommu_domain_info *d, void *arg);
+typedef int (*ioasid_virtio_iommu_endpoint_fn)(const struct ioasid_virtio_iommu_endpoint_info *e, void *arg);
+IOASID_API int ioasid_virtio_iommu_domain_mappings(const struct ioasid_virtio_iommu *v, uint32_t domain, ioasid_virtio_iommu_mapping_fn fn, void *arg);
+IOASID_API int ioasid_virtio_iommu_domains(const struct ioasid_virtio_iommu *v, ioasid_virtio_iommu_domain_fn fn, void *arg);
+IOASID_API int ioasid_virtio_iommu_endpoints(const struct ioasid_virtio_iommu *v, ioasid_virtio_iommu_endpoint_fn fn, void *arg);
 
 /* ------------------------------------------------------------------ */
 /* Nested mode (stage-1 tables in guest memory, see docs/VIOMMU.md)     */

@@ -18,7 +18,7 @@ static uint32_t perm_of_flags(uint32_t flags)
 }
 
 int ioasid_virtio_iommu_domain_mappings(const struct ioasid_virtio_iommu *v, uint32_t domain,
-				  int (*fn)(void *arg, const struct ioasid_virtio_iommu_mapping *m),
+				  ioasid_virtio_iommu_mapping_fn fn,
 				  void *arg)
 {
 	const struct viommu_mapping *m;
@@ -45,7 +45,7 @@ int ioasid_virtio_iommu_domain_mappings(const struct ioasid_virtio_iommu *v, uin
 		out.iova_last = m->last;
 		out.gpa = m->phys;
 		out.perm = perm_of_flags(m->flags);
-		rc = fn(arg, &out);
+		rc = fn(&out, arg);
 		if (rc)
 			return rc;
 		if (out.iova_last == UINT64_MAX)
@@ -56,7 +56,7 @@ int ioasid_virtio_iommu_domain_mappings(const struct ioasid_virtio_iommu *v, uin
 }
 
 int ioasid_virtio_iommu_domains(const struct ioasid_virtio_iommu *v,
-			  int (*fn)(void *arg, const struct ioasid_virtio_iommu_domain_info *d),
+			  ioasid_virtio_iommu_domain_fn fn,
 			  void *arg)
 {
 	const struct viommu_domain *d;
@@ -77,7 +77,7 @@ int ioasid_virtio_iommu_domains(const struct ioasid_virtio_iommu *v,
 		out.bypass = d->bypass;
 		out.num_endpoints = d->num_endpoints;
 		out.num_mappings = vidx_count(&d->maps);
-		rc = fn(arg, &out);
+		rc = fn(&out, arg);
 		if (rc)
 			return rc;
 	}
@@ -85,7 +85,7 @@ int ioasid_virtio_iommu_domains(const struct ioasid_virtio_iommu *v,
 }
 
 int ioasid_virtio_iommu_endpoints(const struct ioasid_virtio_iommu *v,
-			    int (*fn)(void *arg, const struct ioasid_virtio_iommu_endpoint_info *e),
+			    ioasid_virtio_iommu_endpoint_fn fn,
 			    void *arg)
 {
 	const struct viommu_endpoint *ep;
@@ -106,7 +106,7 @@ int ioasid_virtio_iommu_endpoints(const struct ioasid_virtio_iommu *v,
 		out.domain = ep->domain ? ep->domain->id : 0;
 		out.bypass = ep->domain ? ep->domain->bypass
 					: viommu_unattached_bypass(v);
-		rc = fn(arg, &out);
+		rc = fn(&out, arg);
 		if (rc)
 			return rc;
 	}

@@ -344,7 +344,7 @@ struct seen {
 	struct ioasid_virtio_iommu_endpoint_info e[MAX_SEEN];
 };
 
-static int see_mapping(void *arg, const struct ioasid_virtio_iommu_mapping *m)
+static int see_mapping(const struct ioasid_virtio_iommu_mapping *m, void *arg)
 {
 	struct seen *s = arg;
 
@@ -354,7 +354,7 @@ static int see_mapping(void *arg, const struct ioasid_virtio_iommu_mapping *m)
 	return s->n == s->stop_at ? 7 : 0;
 }
 
-static int see_domain(void *arg, const struct ioasid_virtio_iommu_domain_info *d)
+static int see_domain(const struct ioasid_virtio_iommu_domain_info *d, void *arg)
 {
 	struct seen *s = arg;
 
@@ -363,7 +363,7 @@ static int see_domain(void *arg, const struct ioasid_virtio_iommu_domain_info *d
 	return 0;
 }
 
-static int see_endpoint(void *arg, const struct ioasid_virtio_iommu_endpoint_info *e)
+static int see_endpoint(const struct ioasid_virtio_iommu_endpoint_info *e, void *arg)
 {
 	struct seen *s = arg;
 
