@@ -203,6 +203,63 @@ static bool smmuv3_top(const struct kernel_be *be, const struct kernel_dev *dev,
 	return true;
 }
 
+/*
+ * The last usable IOVA of an IOMMU whose IOMMU_GET_HW_INFO carries no
+ * driver data (IOMMU_HW_INFO_TYPE_NONE: virtio-iommu, whose input range
+ * the guest's kernel learns from the virtio config and publishes nowhere
+ * else): a paging HWPT for bound device @dev is allocated on a scratch
+ * IOAS (IOMMU_HWPT_ALLOC, which attaches nothing, so it works while the
+ * device is attached elsewhere), the kernel reserves in that IOAS what
+ * lies outside the domain's aperture, and the top of its IOVA ranges is
+ * the aperture's last IOVA.  Both are destroyed again.  Return: true and
+ * @last when the kernel told.
+ */
+static bool ranges_top(const struct kernel_be *be, const struct kernel_dev *dev,
+		       uint64_t *last)
+{
+	struct iommu_hw_info hw = { .size = sizeof(hw), .dev_id = dev->dev_id };
+	struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
+	struct iommu_iova_range r[32];
+	struct iommu_ioas_iova_ranges rcmd = {
+		.size = sizeof(rcmd),
+		.num_iovas = 32,
+		.allowed_iovas = (uintptr_t)r,
+	};
+	struct iommu_hwpt_alloc hwpt = {
+		.size = sizeof(hwpt),
+		.dev_id = dev->dev_id,
+	};
+	struct iommu_destroy destroy = { .size = sizeof(destroy) };
+	bool ok = false;
+
+	if (kernel_ioctl(be->fd, IOMMU_GET_HW_INFO, &hw) ||
+	    hw.out_data_type != IOMMU_HW_INFO_TYPE_NONE ||
+	    kernel_ioctl(be->fd, IOMMU_IOAS_ALLOC, &alloc))
+		return false;
+	hwpt.pt_id = alloc.out_ioas_id;
+	rcmd.ioas_id = alloc.out_ioas_id;
+	if (kernel_ioctl(be->fd, IOMMU_HWPT_ALLOC, &hwpt) == 0) {
+		if (kernel_ioctl(be->fd, IOMMU_IOAS_IOVA_RANGES, &rcmd) == 0 &&
+		    rcmd.num_iovas >= 1 && rcmd.num_iovas <= 32) {
+			*last = r[rcmd.num_iovas - 1].last;
+			ok = true;
+		}
+		destroy.id = hwpt.out_hwpt_id;
+		kernel_ioctl(be->fd, IOMMU_DESTROY, &destroy);
+	}
+	destroy.id = alloc.out_ioas_id;
+	kernel_ioctl(be->fd, IOMMU_DESTROY, &destroy);
+	return ok;
+}
+
+/* What a bound device's IOMMU tells of its aperture: the SMMUv3's
+ * registers, or, with no driver data, the kernel's own ranges. */
+static bool bound_top(const struct kernel_be *be, const struct kernel_dev *dev,
+		      uint64_t *last)
+{
+	return smmuv3_top(be, dev, last) || ranges_top(be, dev, last);
+}
+
 /* A device with a VFIO cdev that this context has not opened: opened
  * and bound to this iommufd for the question alone, then closed (which
  * unbinds it).  A device another process uses refuses the open or the
@@ -226,7 +283,7 @@ static bool scratch_top(const struct kernel_be *be, const char *name,
 		return false;
 	if (kernel_ioctl(d.fd, VFIO_DEVICE_BIND_IOMMUFD, &bind) == 0) {
 		d.dev_id = bind.out_devid;
-		ok = smmuv3_top(be, &d, last);
+		ok = bound_top(be, &d, last);
 	}
 	close(d.fd);
 	return ok;
@@ -234,7 +291,9 @@ static bool scratch_top(const struct kernel_be *be, const char *name,
 
 /* What the hardware says where sysfs could only estimate: the aperture
  * of the IOMMU behind device @name, asked through the device's own
- * binding in this context, or a scratch one. */
+ * binding in this context, or a scratch one.  Only the top: the bottom
+ * stays sysfs's (a virtio-iommu input range starting above 0 would look
+ * like a reserved region at the bottom of the kernel's ranges). */
 static void hw_aperture(const struct kernel_be *be, const char *name,
 			struct ioasid_iommu_info *info)
 {
@@ -246,11 +305,10 @@ static void hw_aperture(const struct kernel_be *be, const char *name,
 		if (!strcmp(d->name, name))
 			break;
 	if (d)
-		ok = d->bound && d->dev_id && smmuv3_top(be, d, &last);
+		ok = d->bound && d->dev_id && bound_top(be, d, &last);
 	else
 		ok = scratch_top(be, name, &last);
 	if (ok) {
-		info->aperture_start = 0;
 		info->aperture_last = last;
 		info->flags |= IOASID_IOMMU_APERTURE_KNOWN;
 	}
