@@ -526,6 +526,19 @@ static void contradictions(void **state)
 				 -ENOENT);
 		assert_string_equal(ioasid_errmsg(),
 				    "0x100000-0x102fff of ioas 1 is not fully mapped (IOMMU_IOAS_COPY: ENOENT)");
+		/* Unmap of whole mappings the record has, the IOAS answering:
+		 * the kernel failed inside (and may still map them). */
+		expect_ioctl(REQ_IOAS_UNMAP, ENOENT, NULL);
+		expect_ranges();
+		assert_int_equal(f->ops->ioas_unmap(f->be, 1, 0x100000, 0x2000, NULL), -ENOENT);
+		assert_string_equal(ioasid_errmsg(),
+				    "the kernel refused IOMMU_IOAS_UNMAP with ENOENT although this context mapped 0x100000-0x101fff of ioas 1 in whole mappings" INSIDE " (IOMMU_IOAS_UNMAP: ENOENT)");
+		/* The record no longer claims to be complete: the next one
+		 * is the kernel's word alone. */
+		expect_ioctl(REQ_IOAS_UNMAP, ENOENT, NULL);
+		assert_int_equal(f->ops->ioas_unmap(f->be, 1, 0x600000, 0x1000, NULL), -ENOENT);
+		assert_msg_has("IOMMU_IOAS_UNMAP ioas 1 iova 0x600000 length 0x1000");
+		assert_msg_lacks("nothing is mapped");
 	}
 }
 

@@ -19,8 +19,9 @@
  *
  * An explanation is given only when the record (and what the backend
  * asks) supports it.  When the errno contradicts them -- ENOENT for an
- * IOAS that IOMMU_IOAS_IOVA_RANGES answers for, EFAULT for the library's
- * own command structure -- the message says so (kcontradicted()): the
+ * IOAS that IOMMU_IOAS_IOVA_RANGES answers for or for an unmap of whole
+ * mappings the record has, EFAULT for the library's own command
+ * structure -- the message says so (kcontradicted()): the
  * kernel failed inside, an allocation or a fault injection (some of
  * iommufd's failed allocations come back as ENOENT, EFAULT or EINVAL;
  * tests/vm/lib/fail_nth.c finds them).
@@ -793,6 +794,17 @@ int kexplain_unmap(struct kernel_be *be, int rc, uint32_t ioas_id,
 		if (!bytes && rec->complete) {
 			explain_unmap_nothing(iova, length, ioas_id);
 			return kexplained(rc, ioctl);
+		}
+		if (bytes && rec->complete) {
+			/* The record has whole mappings there and nothing
+			 * split: the kernel had no ENOENT of its own (its
+			 * failed walk may have left them all mapped). */
+			rec->complete = false;
+			if (ioas_exists(be, ioas_id) == 1)
+				return kcontradicted(rc, ioctl,
+						     "this context mapped %#llx-%#llx of ioas %u in whole mappings",
+						     (ull)iova, (ull)(iova + length - 1), ioas_id);
+			return 0;
 		}
 		rec->complete = false;
 		return 0;
