@@ -29,12 +29,16 @@
 #                          aw39     intel-iommu aw-bits=39 (QEMU 7.2's own
 #                                   default width), 2 edu devices, 1 CPU
 #                                   (x86 only)
+#                          viommu   virtio-iommu-pci instead of intel-iommu
+#                                   (no interrupt remapping, so the kernel
+#                                   gets iommufd.allow_unsafe_interrupts=1),
+#                                   1 edu, 2 CPUs (x86 only)
 #                          2edu     (arm64) 2 edu devices, 1 CPU
 #                        The log and initramfs are named vmtest-NAME for any
 #                        variant but default.  Each knob can also be set alone
 #                        (after --variant, which sets them all):
 #   --aw-bits N|qemu     intel-iommu's address width; qemu: leave it to QEMU
-#                        (x86 only)
+#                        (x86 only; viommu has no intel-iommu to give it to)
 #   --edu N              number of edu devices
 #   --smp N              number of CPUs
 # Environment: IOASID_CACHE (see kernel.sh), BUILD, QEMU, CC, VM_VARIANT and
@@ -62,15 +66,17 @@ name_set=0
 aw_bits=48
 edus=1
 smp=2
+iommu=intel
 variant=default
 arch=${VM_ARCH:-x86}
 set_variant() {
 	variant=$1
 	case $1 in
-		default) aw_bits=48 edus=1 smp=2 ;;
-		aw39) aw_bits=39 edus=2 smp=1 ;;
-		2edu) aw_bits=48 edus=2 smp=1 ;;
-		*) echo "run.sh: unknown variant '$1' (default, aw39, 2edu)" >&2; exit 2 ;;
+		default) aw_bits=48 edus=1 smp=2 iommu=intel ;;
+		aw39) aw_bits=39 edus=2 smp=1 iommu=intel ;;
+		viommu) aw_bits=48 edus=1 smp=2 iommu=virtio ;;
+		2edu) aw_bits=48 edus=2 smp=1 iommu=intel ;;
+		*) echo "run.sh: unknown variant '$1' (default, aw39, viommu, 2edu)" >&2; exit 2 ;;
 	esac
 }
 set_variant "${VM_VARIANT:-default}"
@@ -103,7 +109,8 @@ case $arch in
 		[[ $variant != 2edu ]] || { echo "run.sh: variant 2edu is for arm64" >&2; exit 2; } ;;
 	arm64 | arm64-64k)
 		qemu=${QEMU:-qemu-system-aarch64} cc=${CC:-aarch64-linux-gnu-gcc} qemu_pkg=qemu-system-arm
-		[[ $variant != aw39 ]] || { echo "run.sh: variant aw39 is for x86" >&2; exit 2; }
+		[[ $variant != aw39 && $variant != viommu ]] ||
+			{ echo "run.sh: variant $variant is for x86" >&2; exit 2; }
 		[[ $name_set -eq 1 ]] || name=$name-$arch ;;
 	*) echo "run.sh: unknown --arch '$arch' (x86, arm64, arm64-64k)" >&2; exit 2 ;;
 esac
@@ -149,12 +156,20 @@ log=$build_dir/$name.log
 
 # The machine and the variant's QEMU devices.
 if [[ $arch == x86 ]]; then
-	iommu_dev=intel-iommu,intremap=on,caching-mode=on
-	[[ $aw_bits == qemu ]] || iommu_dev+=",aw-bits=$aw_bits"
-	machine=(-accel tcg -M q35,kernel-irqchip=split)
-	devices=(-device "$iommu_dev")
 	console=ttyS0
-	kargs="intel_iommu=on"
+	if [[ $iommu == virtio ]]; then
+		# virtio-iommu remaps no interrupts: VFIO binds edu only when
+		# iommufd is told that MSIs need not be isolated.
+		iommu_dev=virtio-iommu-pci
+		machine=(-accel tcg -M q35)
+		kargs="iommufd.allow_unsafe_interrupts=1"
+	else
+		iommu_dev=intel-iommu,intremap=on,caching-mode=on
+		[[ $aw_bits == qemu ]] || iommu_dev+=",aw-bits=$aw_bits"
+		machine=(-accel tcg -M q35,kernel-irqchip=split)
+		kargs="intel_iommu=on"
+	fi
+	devices=(-device "$iommu_dev")
 	desc="-device $iommu_dev"
 else
 	# GICv3 with its ITS: MSIs are isolated, so VFIO binds edu without

@@ -185,7 +185,7 @@ static void test_edu(struct ioasid_ctx *ctx, const char *bdf)
 	vt_say("hw info: type %u, max_pasid_log2 %u, capabilities 0x%llx, data %u bytes",
 	       hw.type, hw.max_pasid_log2, (unsigned long long)hw.capabilities,
 	       hw.data_len);
-	hw_top = vt_dev_hw_top(dev);
+	hw_top = vt_dev_hw_top(ctx, dev);
 	vt_say("hw info: the top IOVA is 0x%llx", (unsigned long long)hw_top);
 	/* Bound: the class now also reflects what the IOMMU reports. */
 	check_info(ctx, bdf, &info);

@@ -12,7 +12,16 @@
  *    width the kernel grants the device is at most SSIDSIZE; a 4K-page
  *    kernel runs on an SMMU with the 4K granule;
  *  - VT-d: CAP_REG and ECAP_REG are where the uAPI puts them (vm_vtd_top()
- *    of them is the top of the usable ranges).
+ *    of them is the top of the usable ranges);
+ *  - no driver data (IOMMU_HW_INFO_TYPE_NONE: virtio-iommu): there are no
+ *    registers to decode, so the test says so and checks what it can:
+ *    no data comes back, the library's aperture is known (asked of the
+ *    kernel's ranges, not guessed) and ends where the kernel's usable
+ *    ranges end; `ioasctl -j device hw-info` says type none; `ioasctl
+ *    ranges device` alone (an inspection context, without /dev/iommu)
+ *    calls its ceiling "(estimated)" and says what it assumed, while in
+ *    a batch that binds the device it prints the kernel's top, not
+ *    called an estimate.
  * With the static ioasctl staged in /files (make vmcheck), `ioasctl -j
  * device hw-info` must print the same decoded fields.
  */
@@ -95,6 +104,94 @@ static void check_ioasctl(const char *bdf, const struct ioasid_smmuv3_features *
 		 "ioasctl's fields differ from the library's: %s", out);
 }
 
+/* `ioasctl ARGS` (the device closed: ioasctl opens it itself) into @out;
+ * false when /files/ioasctl is not staged. */
+static bool run_ioasctl(const char *args, char *out, size_t size)
+{
+	static const char *const ioasctl = "/files/ioasctl";
+	char cmd[256];
+	size_t got;
+	FILE *p;
+
+	if (access(ioasctl, X_OK)) {
+		vt_say("  %s not staged (run.sh without --files): ioasctl %s not run",
+		       ioasctl, args);
+		return false;
+	}
+	snprintf(cmd, sizeof(cmd), "%s %s 2>&1", ioasctl, args);
+	p = popen(cmd, "r");
+	VT_CHECK(p, "popen: %s", strerror(errno));
+	got = fread(out, 1, size - 1, p);
+	out[got] = '\0';
+	VT_CHECK(pclose(p) == 0, "%s: %s", cmd, out);
+	vt_say("  ioasctl %s: %.300s", args, out);
+	return true;
+}
+
+/* No driver data: the library's ceiling, through the API and through
+ * ioasctl, is the kernel's usable top, and not called an estimate. */
+static void test_none(struct ioasid_ctx *ctx, const char *bdf,
+		      const struct ioasid_hw_info *hw, uint64_t usable_top)
+{
+	IOASID_OPTS(ioasid_iommu_info, iommu);
+
+	vt_say("  type NONE: the IOMMU driver gives no hw_info data (virtio-iommu); "
+	       "no registers to decode, checking the library against the kernel's ranges");
+	VT_CHECK(hw->data_len == 0, "type NONE with %u bytes of data", hw->data_len);
+	VT_OK(ioasid_dev_iommu_info(ctx, bdf, &iommu));
+	vt_say("  library: iommu %s aperture 0x%llx-0x%llx flags 0x%x", iommu.name,
+	       (unsigned long long)iommu.aperture_start,
+	       (unsigned long long)iommu.aperture_last, iommu.flags);
+	VT_CHECK(iommu.flags & IOASID_IOMMU_APERTURE_KNOWN,
+		 "the library estimates the ceiling (0x%llx) although the kernel's ranges tell",
+		 (unsigned long long)iommu.aperture_last);
+	VT_CHECK(iommu.aperture_last == usable_top,
+		 "library ceiling 0x%llx, the kernel's usable top 0x%llx",
+		 (unsigned long long)iommu.aperture_last,
+		 (unsigned long long)usable_top);
+}
+
+/* After the device is closed: ioasctl alone cannot ask the kernel, and
+ * says its ceiling is an estimate; ioasctl with the device bound in a
+ * batch prints the kernel's top as known. */
+static void check_ioasctl_none(const char *bdf, uint64_t usable_top)
+{
+	static const char *const batch = "/tmp/hw_info-none.batch";
+	char args[128], out[8192], want[64];
+	const char *line;
+	FILE *f;
+
+	snprintf(args, sizeof(args), "-j device hw-info %s", bdf);
+	if (!run_ioasctl(args, out, sizeof(out)))
+		return;
+	VT_CHECK(strstr(out, "\"type\":\"none\""), "not type none: %s", out);
+
+	snprintf(args, sizeof(args), "ranges device %s", bdf);
+	VT_CHECK(run_ioasctl(args, out, sizeof(out)), "ioasctl vanished");
+	line = strstr(out, " ceiling ");
+	VT_CHECK(line, "ioasctl ranges device: no ceiling: %s", out);
+	if (strtoull(line + 9, NULL, 16) != usable_top)
+		VT_CHECK(strstr(line, " (estimated)") && strstr(out, "estimated: ceiling assumed"),
+			 "ioasctl ranges device prints a ceiling that is not the kernel's 0x%llx "
+			 "and does not call it an estimate: %s",
+			 (unsigned long long)usable_top, out);
+
+	f = fopen(batch, "w");
+	VT_CHECK(f, "%s: %s", batch, strerror(errno));
+	fprintf(f, "device open %s name e\ndevice bind e\nranges device %s\ndevice close e\n",
+		bdf, bdf);
+	VT_CHECK(fclose(f) == 0, "%s: %s", batch, strerror(errno));
+	snprintf(args, sizeof(args), "batch %s", batch);
+	VT_CHECK(run_ioasctl(args, out, sizeof(out)), "ioasctl vanished");
+	snprintf(want, sizeof(want), "ceiling 0x%llx", (unsigned long long)usable_top);
+	line = strstr(out, want);
+	VT_CHECK(line, "ioasctl batch, device bound: no \"%s\": %s", want, out);
+	line += strlen(want);
+	VT_CHECK(strncmp(line, " (estimated)", 12) && !strstr(out, "estimated: ceiling"),
+		 "ioasctl calls the kernel's ceiling an estimate: %s", out);
+	unlink(batch);
+}
+
 static void test_smmuv3(struct ioasid_ctx *ctx, struct ioasid_dev *dev,
 			const struct ioasid_hw_info *hw, const void *data,
 			uint64_t usable_top)
@@ -144,7 +241,7 @@ static void test_edu(struct ioasid_ctx *ctx, const char *bdf)
 	IOASID_OPTS(ioasid_smmuv3_features, f);
 	struct ioasid_dev *dev;
 	uint64_t usable_top;
-	bool smmuv3 = false;
+	bool smmuv3 = false, none = false;
 
 	vt_say("edu %s", bdf);
 	VT_OK(ioasid_dev_set_driver(ctx, bdf, "vfio-pci", NULL));
@@ -170,12 +267,17 @@ static void test_edu(struct ioasid_ctx *ctx, const char *bdf)
 			 "usable ranges end at 0x%llx, CAP/ECAP give 0x%llx",
 			 (unsigned long long)usable_top,
 			 (unsigned long long)vm_vtd_top(vtd->cap_reg, vtd->ecap_reg));
+	} else if (hw.type == IOASID_HW_INFO_NONE) {
+		test_none(ctx, bdf, &hw, usable_top);
+		none = true;
 	} else {
 		vt_fail("hw info type %u: this test has no rule for it", hw.type);
 	}
 	ioasid_dev_close(dev);
 	if (smmuv3)
 		check_ioasctl(bdf, &f);
+	if (none)
+		check_ioasctl_none(bdf, usable_top);
 	VT_OK(ioasid_dev_set_driver(ctx, bdf, NULL, NULL));
 }
 

@@ -157,6 +157,10 @@ static void test_edu(const char *bdf)
 	uint32_t n = MAX_REGIONS, ioas = 0, hwpt = 0;
 	uint64_t msi_start = 0, msi_last = 0, top;
 	enum ioasid_resv_type msi_type = IOASID_RESV_MSI;
+	IOASID_OPTS(ioasid_hw_info, hw);
+	/* The device's holes: the msi window, and all above the top
+	 * unless the top is the last IOVA there is. */
+	uint32_t nholes;
 
 	VT_OK(ioasid_dev_set_driver(ctx, bdf, "vfio-pci", NULL));
 	/* What the hardware says: the group's msi region (sysfs) and,
@@ -164,7 +168,9 @@ static void test_edu(const char *bdf)
 	vt_msi_window(bdf, &msi_start, &msi_last);
 	VT_OK(ioasid_dev_open(ctx, bdf, &dev));
 	VT_OK(ioasid_dev_bind(dev, NULL));
-	top = vt_dev_hw_top(dev);
+	top = vt_dev_hw_top(ctx, dev);
+	VT_OK(ioasid_dev_hw_info(dev, &hw, NULL, 0));
+	nholes = top == UINT64_MAX ? 1 : 2;
 	vt_say("sysfs: msi 0x%llx-0x%llx; GET_HW_INFO: top IOVA 0x%llx",
 	       (unsigned long long)msi_start, (unsigned long long)msi_last,
 	       (unsigned long long)top);
@@ -209,7 +215,10 @@ static void test_edu(const char *bdf)
 		/* sysfs describes a VT-d unit's width (intel-iommu/cap), so
 		 * the library knows it there; for an SMMUv3 sysfs says
 		 * nothing, and the library's aperture is an estimate, which
-		 * must still be what GET_HW_INFO implies. */
+		 * must still be what GET_HW_INFO implies.  An IOMMU with no
+		 * hw_info data (type NONE, virtio-iommu) has no registers to
+		 * read: the library must have asked the kernel's ranges
+		 * (a scratch IOAS) and know the top, not guess it. */
 		char cap[PATH_MAX];
 
 		snprintf(cap, sizeof(cap), "/sys/class/iommu/%s/intel-iommu/cap",
@@ -217,6 +226,12 @@ static void test_edu(const char *bdf)
 		if (!access(cap, R_OK))
 			VT_CHECK(iommu.flags & IOASID_IOMMU_APERTURE_KNOWN,
 				 "aperture guessed although %s exists", cap);
+		else if (hw.type == IOASID_HW_INFO_NONE)
+			VT_CHECK(iommu.flags & IOASID_IOMMU_APERTURE_KNOWN,
+				 "hw info type NONE: the aperture 0x%llx is an estimate, "
+				 "although the kernel's ranges say 0x%llx",
+				 (unsigned long long)iommu.aperture_last,
+				 (unsigned long long)top);
 		else
 			vt_say("no %s: the library's aperture is %s", cap,
 			       iommu.flags & IOASID_IOMMU_APERTURE_KNOWN ?
@@ -227,15 +242,18 @@ static void test_edu(const char *bdf)
 	n = MAX_REGIONS;
 	VT_OK(ioasid_dev_resv_regions(ctx, bdf, r, &n));
 	show_regions("ioasid_dev_resv_regions", r, n);
-	VT_CHECK(n == 2, "%u regions", n);
+	VT_CHECK(n == nholes, "%u regions, not %u", n, nholes);
 	VT_CHECK(has_region(r, n, msi_start, msi_last, msi_type),
 		 "no msi window");
-	VT_CHECK(has_region(r, n, top + 1, UINT64_MAX, IOASID_RESV_RESERVED),
-		 "no ceiling above 0x%llx", (unsigned long long)top);
+	if (top < UINT64_MAX)
+		VT_CHECK(has_region(r, n, top + 1, UINT64_MAX, IOASID_RESV_RESERVED),
+			 "no ceiling above 0x%llx", (unsigned long long)top);
+	else
+		vt_say("the top is 2^64 - 1: no ceiling region above it");
 	/* -EMSGSIZE with the count. */
-	n = 1;
+	n = nholes - 1;
 	VT_ERR(EMSGSIZE, ioasid_dev_resv_regions(ctx, bdf, r, &n));
-	VT_CHECK(n == 2, "count %u", n);
+	VT_CHECK(n == nholes, "count %u", n);
 
 	/* Attached: the kernel's usable ranges are the same holes. */
 	VT_OK(ioasid_ioas_alloc(ctx, &ioas));
@@ -275,8 +293,12 @@ static void test_edu(const char *bdf)
 			      bdf);
 		check_refused(&ep, hot, 3, msi_start, msi_last, msi_type,
 			      bdf);
-		VT_ERR(EADDRINUSE, ioasid_layout_check(&ep, 1, high, 1, NULL, NULL));
-		vt_say("refused as expected: %s", ioasid_errmsg());
+		if (top < UINT64_MAX) {
+			VT_ERR(EADDRINUSE, ioasid_layout_check(&ep, 1, high, 1, NULL, NULL));
+			vt_say("refused as expected: %s", ioasid_errmsg());
+		} else {
+			vt_say("the top is 2^64 - 1: no RAM can lie above it");
+		}
 		VT_OK(ioasid_layout_check(&ep, 1, good, 2, NULL, NULL));
 		vt_say("RAM 0-0x%llx and 4-8 GiB accepted",
 		       (unsigned long long)msi_start - 1);
@@ -288,10 +310,29 @@ static void test_edu(const char *bdf)
 		struct ioasid_ram_range ram[4];
 		uint32_t nr = 4;
 
-		/* All of the IOVA space: the window is not usable. */
-		VT_ERR(ENOSPC, ioasid_layout_plan(&ep, 1, top + 1, &opts, ram, &nr));
-		vt_say("0x%llx bytes refused as expected: %s",
-		       (unsigned long long)top + 1, ioasid_errmsg());
+		if (top < UINT64_MAX) {
+			/* All of the IOVA space: the window is not usable. */
+			VT_ERR(ENOSPC, ioasid_layout_plan(&ep, 1, top + 1, &opts, ram, &nr));
+			vt_say("0x%llx bytes refused as expected: %s",
+			       (unsigned long long)top + 1, ioasid_errmsg());
+		} else {
+			/* The IOVA space is all 2^64 bytes, which no size
+			 * can ask for: the most a plan can hold is all of it
+			 * but the 2 MiB blocks (the plan's alignment) the msi
+			 * window touches; one block more does not fit. */
+			uint64_t lost = ((msi_last | (2 * MIB - 1)) -
+					 (msi_start & ~(2 * MIB - 1)) + 1);
+
+			vt_say("the top is 2^64 - 1: a plan holds at most 2^64 - 0x%llx bytes",
+			       (unsigned long long)lost);
+			check_plan(&ep, 0 - lost, msi_start, msi_last, top, 0);
+			if (lost > 2 * MIB) {
+				VT_ERR(ENOSPC, ioasid_layout_plan(&ep, 1, 0 - lost + 2 * MIB,
+								  &opts, ram, &nr));
+				vt_say("one block more refused as expected: %s",
+				       ioasid_errmsg());
+			}
+		}
 	}
 
 	ioasid_dev_close(dev);
