@@ -23,7 +23,11 @@ void layout_help(struct cli *cli)
 	      "                       [below4g SIZE] [hole START-LAST ...]\n"
 	      "       ioasctl layout report [dev DEV ...] [name NAME]\n"
 	      "       ioasctl layout compare SRC DST [ram GPA:SIZE ...] [iova START-LAST ...]\n"
-	      "                          [guest-iovas]\n",
+	      "                          [guest-iovas]\n"
+	      "       ioasctl layout budget ram GPA:SIZE [ram GPA:SIZE ...] | size SIZE\n"
+	      "                         [devices N] [viommu none|shadow|nested] [domains N]\n"
+	      "                         [rlimit-mode user|process] [other SIZE]\n"
+	      "                         [limit SIZE|unlimited] [page SIZE]\n",
 	      stdout);
 }
 
@@ -661,10 +665,179 @@ out:
 	return ret;
 }
 
+/* ------------------------------------------------------------------ */
+/* Locked-memory budget                                                 */
+
+static const char *const viommu_names[] = { "none", "shadow", "nested" };
+
+/* "4 GiB", "12 MiB", "64 KiB" or bytes: what a person reads. */
+static const char *human(char *buf, size_t len, uint64_t v)
+{
+	static const char *const unit[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	int u = -1;
+
+	while (u < 5 && v >= 1024 && !(v % 1024)) {
+		v /= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, len, "%" PRIu64 " bytes", v);
+	else
+		snprintf(buf, len, "%" PRIu64 " %s", v, unit[u]);
+	return buf;
+}
+
+static int budget_args(struct cli *cli, int argc, char **argv,
+		       struct ioasid_budget_opts *o, struct ioasid_ram_range *ram)
+{
+	uint64_t size = 0;
+	bool has_size = false;
+
+	o->num_devices = 1;
+	for (int i = 0; i < argc; i += 2) {
+		const char *kw = argv[i], *v;
+		int ret = CMD_OK;
+
+		if (i + 1 >= argc)
+			return arg_needs_value(cli, kw);
+		v = argv[i + 1];
+		if (!strcmp(kw, "ram")) {
+			if (o->num_ram >= MAX_WORDS)
+				return usage_err(cli, "too many ram ranges (at most %d)", MAX_WORDS);
+			ret = get_ram(cli, v, &ram[o->num_ram++]);
+		} else if (!strcmp(kw, "size")) {
+			ret = get_u64(cli, v, true, &size);
+			has_size = true;
+		} else if (!strcmp(kw, "devices")) {
+			ret = get_u32(cli, v, &o->num_devices);
+		} else if (!strcmp(kw, "domains")) {
+			ret = get_u32(cli, v, &o->num_ioas);
+			if (!ret && !o->num_ioas)
+				return arg_wrong(cli, v, "domains must be at least 1");
+		} else if (!strcmp(kw, "viommu")) {
+			uint32_t k = 0;
+
+			while (k < ARRAY_SIZE(viommu_names) && strcmp(v, viommu_names[k]))
+				k++;
+			if (k == ARRAY_SIZE(viommu_names))
+				return arg_wrong(cli, v, "not none, shadow or nested");
+			o->viommu = (enum ioasid_budget_viommu)k;
+		} else if (!strcmp(kw, "rlimit-mode")) {
+			if (!strcmp(v, "user"))
+				o->rlimit_mode = IOASID_RLIMIT_PER_USER;
+			else if (!strcmp(v, "process"))
+				o->rlimit_mode = IOASID_RLIMIT_PER_PROCESS;
+			else
+				return arg_wrong(cli, v, "not user or process");
+		} else if (!strcmp(kw, "other")) {
+			ret = get_u64(cli, v, true, &o->other_charged);
+		} else if (!strcmp(kw, "limit")) {
+			o->flags |= IOASID_BUDGET_GIVEN_LIMIT;
+			if (!strcmp(v, "unlimited"))
+				o->limit = UINT64_MAX;
+			else
+				ret = get_u64(cli, v, true, &o->limit);
+		} else if (!strcmp(kw, "page")) {
+			ret = get_u64(cli, v, true, &o->page_size);
+		} else {
+			return arg_unexpected(cli, kw,
+					      "ram, size, devices, viommu, domains, rlimit-mode, other, limit or page");
+		}
+		if (ret)
+			return ret;
+	}
+	if (has_size && o->num_ram)
+		return usage_err(cli, "give ram ranges or a size, not both");
+	if (has_size) {
+		if (!size)
+			return arg_wrong(cli, "0", "the RAM size is zero");
+		ram[0].gpa = 0;
+		ram[0].size = size;
+		o->num_ram = 1;
+	}
+	if (!o->num_ram)
+		return arg_missing(cli, "ram GPA:SIZE or size SIZE");
+	o->ram = ram;
+	return CMD_OK;
+}
+
+static int layout_budget(struct cli *cli, int argc, char **argv)
+{
+	IOASID_OPTS(ioasid_budget_opts, o);
+	IOASID_OPTS(ioasid_budget, b);
+	struct ioasid_ram_range ram[MAX_WORDS];
+	bool user, unlimited;
+	char h1[32], h2[32], msg[512];
+	uint64_t kib;
+	int ret;
+
+	ret = budget_args(cli, argc, argv, &o, ram);
+	if (ret || cli->check_only)
+		return ret;
+	ret = ioasid_layout_budget(&o, &b);
+	if (ret)
+		return lib_err(cli, ret);
+	user = o.rlimit_mode == IOASID_RLIMIT_PER_USER;
+	unlimited = b.flags & IOASID_BUDGET_UNLIMITED;
+	kib = b.needed / 1024 + !!(b.needed % 1024);
+
+	out_obj_open(cli, NULL);
+	out_u64(cli, "ram", "guest RAM 0x%" PRIx64, b.ram);
+	out_text(cli, " (%s", human(h1, sizeof(h1), b.ram));
+	out_u64(cli, "page_size", " in pages of 0x%" PRIx64 ")", b.page_size);
+	out_uint(cli, "devices", ", %" PRIu64 " device", o.num_devices);
+	out_text(cli, o.num_devices == 1 ? "" : "s");
+	out_str(cli, "viommu", ", viommu %s", viommu_names[o.viommu]);
+	out_uint(cli, "num_ioas", ", %" PRIu64 " IOAS", b.num_ioas);
+	out_text(cli, b.num_ioas == 1 ? "" : "es");
+	out_text(cli, " mapping it\n");
+	out_u64(cli, "pinned", "pinned 0x%" PRIx64, b.pinned);
+	out_text(cli, " (%s: each page once)\n", human(h1, sizeof(h1), b.pinned));
+	out_u64(cli, "charged", "charged 0x%" PRIx64, b.charged);
+	out_text(cli, " (%s: the RAM once per IOAS)", human(h1, sizeof(h1), b.charged));
+	out_str(cli, "rlimit_mode", " per %s", user ? "user" : "process");
+	out_text(cli, user ? ": user->locked_vm, shared by all the user's processes; and VmPin\n"
+			   : ": this process's locked_vm (VmLck); and VmPin\n");
+	out_u64(cli, "other_charged", NULL, o.other_charged);
+	out_u64(cli, "needed", "needed 0x%" PRIx64, b.needed);
+	if (o.other_charged)
+		out_text(cli, " (%s with 0x%" PRIx64 " already charged)",
+			 human(h1, sizeof(h1), b.needed), o.other_charged);
+	else
+		out_text(cli, " (%s)", human(h1, sizeof(h1), b.needed));
+	out_uint(cli, "ulimit_kib", ": ulimit -l %" PRIu64, kib);
+	out_text(cli, ", LimitMEMLOCK=%" PRIu64 "\n", kib * 1024);
+	out_bool(cli, "unlimited", NULL, unlimited);
+	out_bool(cli, "ipc_lock", NULL, b.flags & IOASID_BUDGET_IPC_LOCK);
+	out_bool(cli, "given_limit", NULL, o.flags & IOASID_BUDGET_GIVEN_LIMIT);
+	out_u64(cli, "limit", NULL, b.limit);
+	out_u64(cli, "limit_max", NULL, b.limit_max);
+	out_text(cli, "limit %s", unlimited ? "unlimited" : human(h1, sizeof(h1), b.limit));
+	if (!(o.flags & IOASID_BUDGET_GIVEN_LIMIT))
+		out_text(cli, " (RLIMIT_MEMLOCK, hard %s)",
+			 b.limit_max == UINT64_MAX ? "unlimited"
+						   : human(h2, sizeof(h2), b.limit_max));
+	if (b.flags & IOASID_BUDGET_IPC_LOCK)
+		out_text(cli, ", not enforced: the process has CAP_IPC_LOCK");
+	out_bool(cli, "fits", NULL, b.flags & IOASID_BUDGET_FITS);
+	out_text(cli, b.flags & IOASID_BUDGET_FITS ? ": fits\n" : ": does not fit\n");
+	out_bool(cli, "hard_too_low", NULL, b.flags & IOASID_BUDGET_HARD_TOO_LOW);
+	out_obj_close(cli);
+	if (b.flags & IOASID_BUDGET_FITS)
+		return CMD_OK;
+	snprintf(msg, sizeof(msg),
+		 "the VM needs %s of locked memory and the limit is %s: raise RLIMIT_MEMLOCK to at least %" PRIu64 " KiB (ulimit -l %" PRIu64 ", LimitMEMLOCK=%" PRIu64 ")%s",
+		 human(h1, sizeof(h1), b.needed), human(h2, sizeof(h2), b.limit), kib,
+		 kib, kib * 1024,
+		 b.flags & IOASID_BUDGET_HARD_TOO_LOW ? "; the hard limit is lower too" : "");
+	return fail_with_result(cli, ENOMEM, msg);
+}
+
 const struct cmd layout_cmds[] = {
 	{ "check", layout_check },
 	{ "plan", layout_plan },
 	{ "report", layout_report },
 	{ "compare", layout_compare },
+	{ "budget", layout_budget },
 	{ NULL, NULL },
 };

@@ -243,6 +243,96 @@ IOASID_API int ioasid_layout_compare(const struct ioasid_endpoint *src,
 				     struct ioasid_migration_block *blocks,
 				     uint32_t *num_blocks);
 
+/* ------------------------------------------------------------------ */
+/* Locked-memory budget                                                 */
+
+/* How the guest's DMA is translated (struct ioasid_budget_opts.viommu). */
+enum ioasid_budget_viommu {
+	/* No vIOMMU: one IOAS maps all of guest RAM for every device. */
+	IOASID_BUDGET_VIOMMU_NONE = 0,
+	/* A shadowing vIOMMU: one IOAS per guest DMA domain, and at worst
+	 * (passthrough domains, a guest mapping all of its RAM) each maps
+	 * all of guest RAM. */
+	IOASID_BUDGET_VIOMMU_SHADOW = 1,
+	/* Nested translation: one stage-2 IOAS maps all of guest RAM, the
+	 * guest's stage-1 tables live in that RAM. */
+	IOASID_BUDGET_VIOMMU_NESTED = 2,
+};
+
+/* Check against opts->limit instead of this process's RLIMIT_MEMLOCK
+ * (and ignore CAP_IPC_LOCK). */
+#define IOASID_BUDGET_GIVEN_LIMIT (1u << 0)
+
+struct ioasid_budget_opts {
+	size_t sz;
+	/* The planned guest RAM: @num_ram ranges, none overlapping. */
+	const struct ioasid_ram_range *ram;
+	uint32_t num_ram;
+	/* Assigned devices (0: nothing is pinned). */
+	uint32_t num_devices;
+	enum ioasid_budget_viommu viommu;
+	/* IOASes that each map all of guest RAM; 0: 1 without a vIOMMU or
+	 * nested, one per device with a shadowing vIOMMU.  At most one per
+	 * device counts: an IOAS with no device attached pins nothing. */
+	uint32_t num_ioas;
+	uint32_t rlimit_mode; /* enum ioasid_rlimit_mode (ioasid/ctx.h) */
+	uint32_t flags; /* IOASID_BUDGET_* */
+	/* The host page size pinning counts in; 0: the CPU's. */
+	uint64_t page_size;
+	/* Bytes already charged to the same counter: per user, other VMs
+	 * and pinning programs of the user; per process, memory the VMM
+	 * mlock()s (mlockall, -overcommit mem-lock=on). */
+	uint64_t other_charged;
+	/* With IOASID_BUDGET_GIVEN_LIMIT: the limit in bytes, UINT64_MAX
+	 * for unlimited. */
+	uint64_t limit;
+	size_t : 0;
+};
+#define ioasid_budget_opts__last_field limit
+
+/* struct ioasid_budget.flags */
+#define IOASID_BUDGET_FITS (1u << 0)	    /* needed <= limit (or not enforced) */
+#define IOASID_BUDGET_UNLIMITED (1u << 1)   /* the limit is RLIM_INFINITY */
+#define IOASID_BUDGET_IPC_LOCK (1u << 2)    /* CAP_IPC_LOCK: nothing is charged */
+#define IOASID_BUDGET_HARD_TOO_LOW (1u << 3) /* needed > RLIMIT_MEMLOCK's hard limit */
+
+struct ioasid_budget {
+	size_t sz;
+	uint32_t flags;	    /* IOASID_BUDGET_FITS, ... */
+	uint32_t num_ioas;  /* IOASes charged for all of guest RAM */
+	uint64_t page_size; /* the page size counted in */
+	uint64_t ram;	    /* guest RAM, in whole pages, bytes */
+	/* Memory pinned: each page of guest RAM once, whatever maps it. */
+	uint64_t pinned;
+	/* Charged to RLIMIT_MEMLOCK's counter (per user: user->locked_vm;
+	 * per process: mm->locked_vm) and to VmPin: @ram once per IOAS. */
+	uint64_t charged;
+	/* @charged plus opts->other_charged: what RLIMIT_MEMLOCK must
+	 * allow, and what to set it to. */
+	uint64_t needed;
+	/* RLIMIT_MEMLOCK (or opts->limit), soft and hard, in bytes;
+	 * UINT64_MAX is unlimited. */
+	uint64_t limit, limit_max;
+	size_t : 0;
+};
+#define ioasid_budget__last_field limit_max
+
+/*
+ * ioasid_layout_budget - how much memory a planned VM (@opts: its RAM,
+ * devices, vIOMMU and rlimit mode) pins when its devices attach and its
+ * RAM is mapped, how much of it iommufd charges against RLIMIT_MEMLOCK
+ * (each IOAS that maps a page charges it once; the devices and domains of
+ * one IOAS share its pins), and whether that fits the calling process's
+ * limit.  Pure arithmetic: nothing is opened.  See ioasid_layout_budget(3)
+ * for the model and what it leaves out.
+ *
+ * Return: 0 (@out filled, fits or not: IOASID_BUDGET_FITS); -EINVAL (a
+ * bad or overlapping RAM range, viommu, rlimit_mode, flags or page size);
+ * -EOVERFLOW (the figures pass 2^64 bytes).
+ */
+IOASID_API int ioasid_layout_budget(const struct ioasid_budget_opts *opts,
+				    struct ioasid_budget *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -253,6 +253,8 @@ W_INT(ioasid_layout_plan, (const struct ioasid_endpoint *eps, uint32_t num_eps, 
 	(eps, num_eps, ram_size, opts, ram, num))
 W_INT(ioasid_layout_compare, (const struct ioasid_endpoint *src, uint32_t num_src, const struct ioasid_endpoint *dst, uint32_t num_dst, const struct ioasid_ram_range *ram, uint32_t num_ram, const struct ioasid_compare_opts *opts, struct ioasid_migration_block *blocks, uint32_t *num_blocks),
 	(src, num_src, dst, num_dst, ram, num_ram, opts, blocks, num_blocks))
+W_INT(ioasid_layout_budget, (const struct ioasid_budget_opts *opts, struct ioasid_budget *out),
+	(opts, out))
 W_INT(ioasid_test_dirty, (struct ioasid_ctx *ctx, uint32_t hwpt_id, uint64_t iova, uint64_t length, uint64_t page_size, const uint64_t *bitmap, uint64_t *nr_dirty),
 	(ctx, hwpt_id, iova, length, page_size, bitmap, nr_dirty))
 W_INT(ioasid_test_iopf, (struct ioasid_dev *dev, uint32_t pasid, uint32_t grpid, uint32_t perm, uint64_t addr),
