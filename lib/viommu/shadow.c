@@ -171,18 +171,42 @@ static int shadow_map(struct ioasid_virtio_iommu *v, struct viommu_domain *d,
 	return rc;
 }
 
+static int count_mapping(const struct ioasid_mapping *m, void *data)
+{
+	(void)m;
+	++*(unsigned int *)data;
+	return 0;
+}
+
 static int shadow_unmap(struct ioasid_virtio_iommu *v, struct viommu_domain *d,
 			const struct viommu_mapping *m)
 {
+	IOASID_OPTS(ioasid_mapping_opts, range, .iova = m->start,
+		    .length = m->last - m->start + 1);
+	unsigned int left = 0;
 	int rc;
 
 	if (!d->ioas || !host_backed(m))
 		return 0;
 	rc = ioasid_ioas_unmap(v->ctx, d->ioas, m->start,
 			       m->last - m->start + 1, NULL);
-	/* Nothing there is what the guest wanted (CH #8594: a short unmap
-	 * is not an error). */
-	return rc == -ENOENT ? 0 : rc;
+	if (rc != -ENOENT)
+		return rc;
+	/*
+	 * The device mapped exactly this range, so the kernel's "nothing
+	 * there" is believed only when the IOAS indeed maps nothing there
+	 * (the VMM unmapped it itself): a failure inside the kernel can
+	 * answer ENOENT too, and taking it for success would leave the
+	 * guest's page mapped for the device while the guest thinks it is
+	 * gone.  Anything else keeps the mapping and fails the request.
+	 */
+	if (ioasid_ioas_for_each_mapping(v->ctx, d->ioas, &range, count_mapping,
+					 &left) == 0 && !left)
+		return 0;
+	return ioasid_fail(-EIO,
+			   "the host refused to unmap iova %#llx-%#llx of ioas %u with ENOENT, but %s: the mapping stays",
+			   (unsigned long long)m->start, (unsigned long long)m->last,
+			   d->ioas, left ? "the ioas still maps it" : "the library cannot tell what the ioas maps");
 }
 
 static int shadow_ram_added(struct ioasid_virtio_iommu *v,

@@ -13,10 +13,10 @@
  *   viommu shadow: the device model (lib/viommu) in shadow mode with the
  *     mock as endpoint, guest requests ATTACH, MAP of two pages, UNMAP; a
  *     failed request answers a status and leaves the device, the domain
- *     and the host mapping as they were, and retrying succeeds.  Known
- *     defect, counted and printed: when the host unmap fails inside the
- *     kernel with ENOENT, shadow_unmap() takes it for "nothing mapped",
- *     UNMAP answers OK and the host still maps the guest page.
+ *     and the host mapping as they were, and retrying succeeds; in
+ *     particular an UNMAP whose host unmap failed inside the kernel with
+ *     ENOENT is not answered OK while the host still maps the page (it
+ *     was, until shadow_unmap() checked what the IOAS still maps).
  *
  * The kernel's facilities (CONFIG_FAULT_INJECTION, CONFIG_FAILSLAB, as the
  * kernel's iommufd_fail_nth selftest uses them): writing N to
@@ -463,11 +463,10 @@ static bool v_mapped(struct run *r, const uint8_t *ram)
 					    VM_LEN, ram + VM_OFF) == 0;
 }
 
-static unsigned int run_viommu(uint8_t *ram)
+static void run_viommu(uint8_t *ram)
 {
 	static const char name[] = "viommu shadow ATTACH+MAP+UNMAP";
 	unsigned int n, failed[VSTEPS] = { 0 }, recovered = 0, claims = 0, inside = 0;
-	unsigned int known = 0;
 	bool injected = false;
 	char msg[512];
 
@@ -541,23 +540,6 @@ static unsigned int run_viommu(uint8_t *ram)
 		} else {
 			recovered += injected;
 		}
-		if (s == VSTEPS && injected && v_mapped(&r, ram)) {
-			/* Known defect: lib/viommu/shadow.c shadow_unmap()
-			 * takes the kernel's ENOENT for "nothing mapped", so
-			 * an UNMAP whose host unmap failed inside the kernel
-			 * answers OK while the host still maps the page. */
-			snprintf(msg, sizeof(msg), "%s", ioasid_errmsg());
-			VT_CHECK(strstr(msg, "IOMMU_IOAS_UNMAP") && strstr(msg, "ENOENT"),
-				 "%s: N=%u: still mapped after UNMAP answered OK: %s", name, n,
-				 msg);
-			known++;
-			vt_say("%s: N=%u: KNOWN DEFECT: UNMAP answered OK, the host still maps iova %#llx (shadow_unmap() takes ENOENT for nothing mapped): %s",
-			       name, n, VM_IOVA, msg);
-			/* The model forgot the mapping: only the host can
-			 * remove it now. */
-			VT_OK(ioasid_virtio_iommu_domain_ioas(v, 1, &ioas));
-			VT_OK(ioasid_ioas_unmap(r.ctx, ioas, VM_IOVA, VM_LEN, NULL));
-		}
 		VT_CHECK(!v_mapped(&r, ram),
 			 "%s: N=%u: still mapped after UNMAP answered %d (fault %s; %s)", name,
 			 n, st[V_UNMAP], injected ? "injected" : "not injected", ioasid_errmsg());
@@ -570,16 +552,13 @@ static unsigned int run_viommu(uint8_t *ram)
 	}
 	VT_CHECK(!injected, "%s: still failing at N=%u: raise MAX_N", name, MAX_N);
 	VT_CHECK(n > 1, "%s: no failure point at all: is FAILSLAB on?", name);
-	vt_say("%s: %u failure points (ATTACH %u, MAP %u, UNMAP %u failed; %u recovered, %u of them the known UNMAP defect; %u said the kernel failed inside, %u claims of a missing object checked), %s",
+	vt_say("%s: %u failure points (ATTACH %u, MAP %u, UNMAP %u failed; %u recovered; %u said the kernel failed inside, %u claims of a missing object checked), all survived",
 	       name, n - 1, failed[V_ATTACH], failed[V_MAP], failed[V_UNMAP], recovered,
-	       known, inside, claims,
-	       known ? "all survived but the known UNMAP defect" : "all survived");
-	return known;
+	       inside, claims);
 }
 
 int main(void)
 {
-	unsigned int known;
 	uint8_t *buf;
 
 	nth_fd = open("/proc/thread-self/fail-nth", O_RDWR);
@@ -596,11 +575,10 @@ int main(void)
 		 "failslab/ignore-gfp-wait: %s", strerror(errno));
 	for (size_t i = 0; i < ARRAY_SIZE(scenarios); i++)
 		run_scenario(&scenarios[i], buf);
-	known = run_viommu(buf);
+	run_viommu(buf);
 	VT_CHECK(!write_str("/sys/kernel/debug/failslab/ignore-gfp-wait", "Y"),
 		 "failslab/ignore-gfp-wait: %s", strerror(errno));
-	vt_say("%zu scenarios, %s", ARRAY_SIZE(scenarios) + 1,
-	       known ? "all survived but the known UNMAP defect" : "all survived");
+	vt_say("%zu scenarios, all survived", ARRAY_SIZE(scenarios) + 1);
 	munmap(buf, LEN);
 	return 0;
 }
