@@ -115,7 +115,7 @@ void print_estimates(struct cli *cli, uint32_t flags)
 {
 	if (!(flags & IOASID_IOMMU_APERTURE_KNOWN))
 		out_text(cli, "\testimated: ceiling assumed 48-bit (sysfs has no address width for this IOMMU;"
-			      " with /dev/iommu and the device on vfio-pci and not in use, the IOMMU's registers are read instead)\n");
+			      " with /dev/iommu and the device on vfio-pci and not in use, the kernel is asked instead: the IOMMU's registers, or the IOVA ranges of a scratch IOAS)\n");
 	if (!(flags & IOASID_IOMMU_PAGE_SIZES_KNOWN))
 		out_text(cli, "\testimated: granule assumed to be the CPU page size (sysfs has no page sizes for this IOMMU)\n");
 }
