@@ -552,7 +552,7 @@ vm-tests: $(VM_LIB_BINS) $(VM_IOASCTL) $(VM_SCRIPT_TESTS) vm-files
 # suite (vmcheck, vmcheck-aw39, vmcheck-arm64, ...).
 VM_RUN := $(wildcard tests/vm/run.sh)
 VM_VARIANT ?= default
-VM_CHECK_LANES ?= x86:default x86:aw39 arm64:default
+VM_CHECK_LANES ?= x86:default x86:aw39 x86:viommu arm64:default
 ifeq ($(VM_ARCH),x86)
 vmcheck: all vm-tests
 ifneq ($(VM_RUN),)
