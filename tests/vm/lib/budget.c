@@ -36,53 +36,6 @@
 #define SIZE1 (512ull << 10)
 #define MAX_DEVS 2
 
-/* A /proc/self/status field in KiB. */
-static long status_kib(const char *name)
-{
-	size_t len = strlen(name);
-	char line[256];
-	long kib = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		vt_fail("/proc/self/status: %s", strerror(errno));
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, name, len) && line[len] == ':' &&
-		    sscanf(line + len + 1, "%ld kB", &kib) == 1)
-			break;
-	fclose(f);
-	if (kib < 0)
-		vt_fail("/proc/self/status has no %s line", name);
-	return kib;
-}
-
-static void drop_ipc_lock(void)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[2];
-
-	if (syscall(SYS_capget, &hdr, data))
-		vt_fail("capget: %s", strerror(errno));
-	data[CAP_TO_INDEX(CAP_IPC_LOCK)].effective &= ~CAP_TO_MASK(CAP_IPC_LOCK);
-	if (syscall(SYS_capset, &hdr, data))
-		vt_fail("capset: %s", strerror(errno));
-}
-
-static void set_memlock(rlim_t cur)
-{
-	struct rlimit lim;
-
-	VT_CHECK(getrlimit(RLIMIT_MEMLOCK, &lim) == 0, "getrlimit: %s",
-		 strerror(errno));
-	lim.rlim_cur = cur;
-	if (lim.rlim_max != RLIM_INFINITY && lim.rlim_max < cur)
-		lim.rlim_max = cur; /* root may raise it */
-	VT_CHECK(setrlimit(RLIMIT_MEMLOCK, &lim) == 0, "setrlimit: %s",
-		 strerror(errno));
-}
-
 /* Map the two RAM ranges of @buf into each of @nioas IOASes, IOVA = GPA;
  * return how many maps went in before the first refusal (*@rc its
  * result, 0 when all did). */
@@ -151,22 +104,22 @@ static void layout_case(enum ioasid_rlimit_mode mode,
 	}
 
 	/* The limit the budget says to set: everything goes in. */
-	set_memlock(RLIM_INFINITY);
+	vt_set_memlock(RLIM_INFINITY);
 	VT_OK(ioasid_layout_budget(&o, &b));
 	page = (long)b.page_size;
 	VT_CHECK(b.num_ioas == (uint32_t)nioas, "budget counts %u IOASes, the layout has %d",
 		 b.num_ioas, nioas);
-	set_memlock(b.needed);
+	vt_set_memlock(b.needed);
 	VT_OK(ioasid_layout_budget(&o, &b));
 	VT_CHECK(b.flags & IOASID_BUDGET_FITS, "at its own figure the budget does not fit");
-	pin0 = status_kib("VmPin");
-	lck0 = status_kib("VmLck");
+	pin0 = vt_status_kib(0, "VmPin");
+	lck0 = vt_status_kib(0, "VmLck");
 	done = map_all(ctx, ioas, nioas, buf, &rc);
 	VT_CHECK(rc == 0, "%s %s: map %d refused at RLIMIT_MEMLOCK = needed %llu: %s",
 		 what, mode ? "per process" : "per user", done,
 		 (unsigned long long)b.needed, ioasid_errmsg());
-	pin1 = status_kib("VmPin");
-	lck1 = status_kib("VmLck");
+	pin1 = vt_status_kib(0, "VmPin");
+	lck1 = vt_status_kib(0, "VmLck");
 	vt_say("%s, %d devices, %s: budget pinned %llu KiB charged %llu KiB; kernel VmPin +%ld kB, VmLck +%ld kB",
 	       what, ndevs, mode ? "per process" : "per user",
 	       (unsigned long long)b.pinned / 1024,
@@ -181,12 +134,12 @@ static void layout_case(enum ioasid_rlimit_mode mode,
 	else
 		VT_CHECK(lck1 == lck0, "per user VmLck moved by %ld kB", lck1 - lck0);
 	unmap_all(ctx, ioas, nioas);
-	VT_CHECK(status_kib("VmPin") == pin0, "unmapping left VmPin at %ld kB (was %ld)",
-		 status_kib("VmPin"), pin0);
+	VT_CHECK(vt_status_kib(0, "VmPin") == pin0, "unmapping left VmPin at %ld kB (was %ld)",
+		 vt_status_kib(0, "VmPin"), pin0);
 
 	/* One page less: the budget says no, and the kernel refuses the
 	 * last map and only it. */
-	set_memlock(b.needed - (uint64_t)page);
+	vt_set_memlock(b.needed - (uint64_t)page);
 	VT_OK(ioasid_layout_budget(&o, &b));
 	VT_CHECK(!(b.flags & IOASID_BUDGET_FITS), "one page under, the budget still fits");
 	done = map_all(ctx, ioas, nioas, buf, &rc);
@@ -196,7 +149,7 @@ static void layout_case(enum ioasid_rlimit_mode mode,
 		 "one page under the budget: %d of %d maps went in, then %d", done,
 		 2 * nioas, rc);
 	unmap_all(ctx, ioas, nioas);
-	set_memlock(RLIM_INFINITY);
+	vt_set_memlock(RLIM_INFINITY);
 
 	for (int i = 0; i < ndevs; i++) {
 		VT_OK(ioasid_dev_detach(dev[i]));
@@ -212,7 +165,7 @@ int main(void)
 	size_t len = SIZE0 + 0x10000 + SIZE1;
 	uint8_t *buf;
 
-	drop_ipc_lock();
+	vt_drop_ipc_lock();
 	buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	VT_CHECK(buf != MAP_FAILED, "mmap: %s", strerror(errno));

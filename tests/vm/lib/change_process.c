@@ -30,45 +30,6 @@
 
 #define MAP_LEN (1ull << 20)
 
-/* VmPin of process @pid in KiB (0 is "self"). */
-static long vm_pin_kib(pid_t pid)
-{
-	char path[64], line[256];
-	long kib = -1;
-	FILE *f;
-
-	if (pid)
-		snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	else
-		snprintf(path, sizeof(path), "/proc/self/status");
-	f = fopen(path, "r");
-	if (!f)
-		vt_fail("%s: %s", path, strerror(errno));
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmPin: %ld kB", &kib) == 1)
-			break;
-	fclose(f);
-	if (kib < 0)
-		vt_fail("%s has no VmPin line", path);
-	return kib;
-}
-
-/* Clear CAP_IPC_LOCK from the effective set (the permitted one keeps
- * it), so that the kernel accounts what we pin. */
-static void drop_ipc_lock(void)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[2];
-
-	if (syscall(SYS_capget, &hdr, data))
-		vt_fail("capget: %s", strerror(errno));
-	data[CAP_TO_INDEX(CAP_IPC_LOCK)].effective &= ~CAP_TO_MASK(CAP_IPC_LOCK);
-	if (syscall(SYS_capset, &hdr, data))
-		vt_fail("capset: %s", strerror(errno));
-}
-
 static void wait_byte(int fd)
 {
 	char c;
@@ -88,11 +49,11 @@ static void send_byte(int fd)
 static void successor(int fd, int up, int down)
 {
 	struct ioasid_ctx *ctx;
-	long before = vm_pin_kib(0), after;
+	long before = vt_status_kib(0, "VmPin"), after;
 
 	VT_OK(ioasid_ctx_from_fd(fd, NULL, &ctx));
 	VT_OK(ioasid_ioas_change_process(ctx, NULL));
-	after = vm_pin_kib(0);
+	after = vt_status_kib(0, "VmPin");
 	vt_say("child %d: VmPin %ld kB -> %ld kB after change_process",
 	       (int)getpid(), before, after);
 	VT_CHECK(after - before == (long)(MAP_LEN >> 10),
@@ -100,7 +61,7 @@ static void successor(int fd, int up, int down)
 		 MAP_LEN >> 10);
 	send_byte(up);
 	wait_byte(down);
-	after = vm_pin_kib(0);
+	after = vt_status_kib(0, "VmPin");
 	VT_CHECK(after == before,
 		 "after the parent took the pages back the child's VmPin is %ld kB, expected %ld",
 		 after, before);
@@ -144,7 +105,7 @@ int main(void)
 	void *anon;
 	pid_t pid;
 
-	drop_ipc_lock();
+	vt_drop_ipc_lock();
 	ctx = vt_kernel_ctx();
 	fd = ioasid_ctx_fd(ctx);
 	rc = ioasid_dev_open(ctx, "mock0", &dev);
@@ -158,9 +119,9 @@ int main(void)
 	memfd = memfd_create("change-process", 0);
 	VT_CHECK(memfd >= 0, "memfd_create: %s", strerror(errno));
 	VT_CHECK(ftruncate(memfd, MAP_LEN) == 0, "ftruncate: %s", strerror(errno));
-	base = vm_pin_kib(0);
+	base = vt_status_kib(0, "VmPin");
 	VT_OK(ioasid_ioas_map_file(ctx, ioas, memfd, 0, MAP_LEN, &iova, &any));
-	mapped = vm_pin_kib(0);
+	mapped = vt_status_kib(0, "VmPin");
 	vt_say("parent: VmPin %ld kB -> %ld kB after mapping %llu KiB of a memfd",
 	       base, mapped, MAP_LEN >> 10);
 	VT_CHECK(mapped - base == (long)(MAP_LEN >> 10),
@@ -172,16 +133,16 @@ int main(void)
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	VT_CHECK(anon != MAP_FAILED, "mmap: %s", strerror(errno));
 	VT_OK(ioasid_ioas_map(ctx, ioas, anon, 4096, &anon_iova, &any));
-	now = vm_pin_kib(0);
+	now = vt_status_kib(0, "VmPin");
 	pid = fork();
 	VT_CHECK(pid >= 0, "fork: %s", strerror(errno));
 	if (!pid)
 		refused(fd);
 	reap(pid, "refused");
-	VT_CHECK(vm_pin_kib(0) == now, "a refused change_process moved pages");
+	VT_CHECK(vt_status_kib(0, "VmPin") == now, "a refused change_process moved pages");
 	VT_OK(ioasid_ioas_unmap(ctx, ioas, anon_iova, 4096, NULL));
-	VT_CHECK(vm_pin_kib(0) == mapped, "unmapping the memory left VmPin at %ld kB",
-		 vm_pin_kib(0));
+	VT_CHECK(vt_status_kib(0, "VmPin") == mapped, "unmapping the memory left VmPin at %ld kB",
+		 vt_status_kib(0, "VmPin"));
 
 	/* The successor takes over; the parent's accounting is released. */
 	VT_CHECK(pipe(up) == 0 && pipe(down) == 0, "pipe: %s", strerror(errno));
@@ -195,21 +156,21 @@ int main(void)
 	close(up[1]);
 	close(down[0]);
 	wait_byte(up[0]);
-	now = vm_pin_kib(0);
+	now = vt_status_kib(0, "VmPin");
 	vt_say("parent: VmPin %ld kB after the child's change_process (child %ld kB)",
-	       now, vm_pin_kib(pid));
+	       now, vt_status_kib(pid, "VmPin"));
 	VT_CHECK(now == base, "the parent's VmPin is %ld kB, expected %ld: its accounting was not released",
 		 now, base);
 
 	/* And back, while the child lives. */
 	VT_OK(ioasid_ioas_change_process(ctx, NULL));
-	VT_CHECK(vm_pin_kib(0) == mapped, "taking the pages back left VmPin at %ld kB, expected %ld",
-		 vm_pin_kib(0), mapped);
+	VT_CHECK(vt_status_kib(0, "VmPin") == mapped, "taking the pages back left VmPin at %ld kB, expected %ld",
+		 vt_status_kib(0, "VmPin"), mapped);
 	send_byte(down[1]);
 	reap(pid, "successor");
 
 	VT_OK(ioasid_ioas_unmap_all(ctx, ioas, NULL));
-	VT_CHECK(vm_pin_kib(0) == base, "after the unmap VmPin is %ld kB", vm_pin_kib(0));
+	VT_CHECK(vt_status_kib(0, "VmPin") == base, "after the unmap VmPin is %ld kB", vt_status_kib(0, "VmPin"));
 	VT_OK(ioasid_dev_detach(dev));
 	VT_OK(ioasid_ioas_destroy(ctx, ioas));
 	ioasid_dev_close(dev);

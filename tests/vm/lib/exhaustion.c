@@ -35,69 +35,6 @@
 #define LIMIT (256ull << 10)
 #define IOVA 0x10000000ull /* inside the mock domain's aperture, 16 MiB to 2 GiB */
 
-static long vm_pin_kib(void)
-{
-	char line[256];
-	long kib = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		vt_fail("/proc/self/status: %s", strerror(errno));
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmPin: %ld kB", &kib) == 1)
-			break;
-	fclose(f);
-	if (kib < 0)
-		vt_fail("/proc/self/status has no VmPin line");
-	return kib;
-}
-
-static void drop_ipc_lock(void)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[2];
-
-	if (syscall(SYS_capget, &hdr, data))
-		vt_fail("capget: %s", strerror(errno));
-	data[CAP_TO_INDEX(CAP_IPC_LOCK)].effective &= ~CAP_TO_MASK(CAP_IPC_LOCK);
-	if (syscall(SYS_capset, &hdr, data))
-		vt_fail("capset: %s", strerror(errno));
-}
-
-static void set_memlock(rlim_t cur)
-{
-	struct rlimit lim;
-
-	VT_CHECK(getrlimit(RLIMIT_MEMLOCK, &lim) == 0, "getrlimit: %s",
-		 strerror(errno));
-	lim.rlim_cur = cur;
-	if (lim.rlim_max != RLIM_INFINITY && lim.rlim_max < cur)
-		lim.rlim_max = cur; /* root may raise it */
-	VT_CHECK(setrlimit(RLIMIT_MEMLOCK, &lim) == 0, "setrlimit: %s",
-		 strerror(errno));
-}
-
-/* Whether [iova, iova + len) is all mapped: IOAS_COPY to a scratch IOAS
- * succeeds exactly then (tests/unit/helpers.h is_mapped()). */
-static bool is_mapped(struct ioasid_ctx *ctx, uint32_t ioas, uint64_t iova,
-		      uint64_t len)
-{
-	IOASID_OPTS(ioasid_map_opts, o,
-		    .flags = IOASID_MAP_READ | IOASID_MAP_ANY_IOVA);
-	uint32_t scratch;
-	uint64_t dst = 0;
-	int rc;
-
-	VT_OK(ioasid_ioas_alloc(ctx, &scratch));
-	rc = ioasid_ioas_copy(ctx, scratch, &dst, ioas, iova, len, &o);
-	VT_OK(ioasid_ioas_destroy(ctx, scratch));
-	VT_CHECK(rc == 0 || rc == -ENOENT, "copy probe: %d %s", rc,
-		 ioasid_errmsg());
-	return rc == 0;
-}
-
 static void memlock_case(enum ioasid_rlimit_mode mode, uint8_t *buf)
 {
 	struct ioasid_ctx *ctx = vt_kernel_ctx();
@@ -116,8 +53,8 @@ static void memlock_case(enum ioasid_rlimit_mode mode, uint8_t *buf)
 	VT_OK(ioasid_ioas_alloc(ctx, &ioas));
 	VT_OK(ioasid_dev_attach(dev, ioas, NULL));
 
-	set_memlock(LIMIT);
-	before = vm_pin_kib();
+	vt_set_memlock(LIMIT);
+	before = vt_status_kib(0, "VmPin");
 	VT_ERR_MSG(ENOMEM, "RLIMIT_MEMLOCK",
 		   ioasid_ioas_map(ctx, ioas, buf, BIG, &iova, NULL));
 	vt_say("%s: 1 MiB over a 256 KiB RLIMIT_MEMLOCK: %s",
@@ -129,9 +66,9 @@ static void memlock_case(enum ioasid_rlimit_mode mode, uint8_t *buf)
 		 ioasid_errmsg());
 	VT_CHECK(iova == IOVA, "the failed map moved the IOVA to %#llx",
 		 (unsigned long long)iova);
-	VT_CHECK(!is_mapped(ctx, ioas, IOVA, 4096),
+	VT_CHECK(!vt_is_mapped(ctx, ioas, IOVA, 4096),
 		 "the refused map left something at its IOVA");
-	after = vm_pin_kib();
+	after = vt_status_kib(0, "VmPin");
 	VT_CHECK(after == before, "VmPin %ld kB -> %ld kB across a refused map",
 		 before, after);
 	VT_OK(ioasid_ioas_unmap_all(ctx, ioas, &unmapped));
@@ -140,14 +77,14 @@ static void memlock_case(enum ioasid_rlimit_mode mode, uint8_t *buf)
 
 	/* Under the limit a map still goes in. */
 	VT_OK(ioasid_ioas_map(ctx, ioas, buf, SMALL, &small_iova, NULL));
-	VT_CHECK(is_mapped(ctx, ioas, small_iova, SMALL), "small map missing");
+	VT_CHECK(vt_is_mapped(ctx, ioas, small_iova, SMALL), "small map missing");
 	VT_OK(ioasid_ioas_unmap(ctx, ioas, small_iova, SMALL, NULL));
 
 	/* Raised, the same map succeeds. */
-	set_memlock(RLIM_INFINITY);
+	vt_set_memlock(RLIM_INFINITY);
 	iova = IOVA;
 	VT_OK(ioasid_ioas_map(ctx, ioas, buf, BIG, &iova, NULL));
-	VT_CHECK(is_mapped(ctx, ioas, IOVA, BIG), "the retried map is missing");
+	VT_CHECK(vt_is_mapped(ctx, ioas, IOVA, BIG), "the retried map is missing");
 	VT_OK(ioasid_ioas_unmap(ctx, ioas, IOVA, BIG, NULL));
 	VT_OK(ioasid_dev_detach(dev));
 	ioasid_dev_close(dev);
@@ -243,7 +180,7 @@ int main(void)
 	struct ioasid_ctx *ctx;
 	uint8_t *buf;
 
-	drop_ipc_lock();
+	vt_drop_ipc_lock();
 	buf = mmap(NULL, BIG, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	VT_CHECK(buf != MAP_FAILED, "mmap: %s", strerror(errno));

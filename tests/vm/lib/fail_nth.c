@@ -142,23 +142,6 @@ static void expect_no_objects(struct ioasid_ctx *ctx, uint32_t from,
 	}
 }
 
-static bool is_mapped(struct ioasid_ctx *ctx, uint32_t ioas, uint64_t iova,
-		      uint64_t len)
-{
-	IOASID_OPTS(ioasid_map_opts, o,
-		    .flags = IOASID_MAP_READ | IOASID_MAP_ANY_IOVA);
-	uint32_t scratch;
-	uint64_t dst = 0;
-	int rc;
-
-	VT_OK(ioasid_ioas_alloc(ctx, &scratch));
-	rc = ioasid_ioas_copy(ctx, scratch, &dst, ioas, iova, len, &o);
-	VT_OK(ioasid_ioas_destroy(ctx, scratch));
-	VT_CHECK(rc == 0 || rc == -ENOENT, "copy probe: %d %s", rc,
-		 ioasid_errmsg());
-	return rc == 0;
-}
-
 /* Whether IOAS @id exists: IOMMU_IOAS_IOVA_RANGES asking for no ranges
  * answers 0 or EMSGSIZE for an IOAS, ENOENT for anything else. */
 static bool ioas_exists(struct ioasid_ctx *ctx, uint32_t id)
@@ -284,7 +267,7 @@ static void expect_on_auto_hwpt(struct run *r, unsigned int n, enum step s)
 		 "N=%u: the failed %s moved the device to %u/%u (was %u/%u)", n,
 		 step_name[s], ioasid_dev_pt_id(r->dev), ioasid_dev_hwpt_id(r->dev),
 		 r->ioas, r->hwpt);
-	VT_CHECK(is_mapped(r->ctx, r->ioas, IOVA, LEN), "N=%u: the failed %s lost the mapping",
+	VT_CHECK(vt_is_mapped(r->ctx, r->ioas, IOVA, LEN), "N=%u: the failed %s lost the mapping",
 		 n, step_name[s]);
 }
 
@@ -303,7 +286,7 @@ static void check_failed(struct run *r, const struct scenario *sc, enum step s,
 		expect_no_objects(r->ctx, first_free, n, step_name[s], NULL);
 		break;
 	case MAP:
-		VT_CHECK(!is_mapped(r->ctx, r->ioas, IOVA, 4096),
+		VT_CHECK(!vt_is_mapped(r->ctx, r->ioas, IOVA, 4096),
 			 "N=%u: the failed map left a mapping", n);
 		expect_no_objects(r->ctx, r->ioas + 1, n, step_name[s], NULL);
 		break;
@@ -312,7 +295,7 @@ static void check_failed(struct run *r, const struct scenario *sc, enum step s,
 			 ioasid_dev_hwpt_id(r->dev) == 0,
 			 "N=%u: the failed attach left the device on %u/%u", n,
 			 ioasid_dev_pt_id(r->dev), ioasid_dev_hwpt_id(r->dev));
-		VT_CHECK(is_mapped(r->ctx, r->ioas, IOVA, LEN),
+		VT_CHECK(vt_is_mapped(r->ctx, r->ioas, IOVA, LEN),
 			 "N=%u: the failed attach lost the mapping", n);
 		VT_OK(ioasid_kernel_mock_check_refs(r->ctx->be, buf, LEN, 0));
 		expect_no_objects(r->ctx, r->ioas + 1, n, step_name[s], NULL);

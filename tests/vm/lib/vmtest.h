@@ -26,14 +26,19 @@
 #define _GNU_SOURCE
 #endif
 #include <dirent.h>
+#include <linux/capability.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -328,6 +333,82 @@ static inline uint64_t vt_dev_hw_top(struct ioasid_ctx *ctx,
 			hw.data_len < sizeof(data) ? hw.data_len : sizeof(data));
 	VT_CHECK(top, "hw info type %u: no rule for its top IOVA", hw.type);
 	return top;
+}
+
+/* Field @name ("VmPin", "VmLck") of /proc/@pid/status in KiB (@pid 0:
+ * this process). */
+static inline long vt_status_kib(pid_t pid, const char *name)
+{
+	size_t len = strlen(name);
+	char path[64], line[256];
+	long kib = -1;
+	FILE *f;
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/status");
+	f = fopen(path, "r");
+	if (!f)
+		vt_fail("%s: %s", path, strerror(errno));
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, name, len) && line[len] == ':' &&
+		    sscanf(line + len + 1, "%ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	if (kib < 0)
+		vt_fail("%s has no %s line", path, name);
+	return kib;
+}
+
+/* Clear CAP_IPC_LOCK from the effective set (the permitted one keeps
+ * it), so that the kernel accounts what we pin. */
+static inline void vt_drop_ipc_lock(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data))
+		vt_fail("capget: %s", strerror(errno));
+	data[CAP_TO_INDEX(CAP_IPC_LOCK)].effective &= ~CAP_TO_MASK(CAP_IPC_LOCK);
+	if (syscall(SYS_capset, &hdr, data))
+		vt_fail("capset: %s", strerror(errno));
+}
+
+/* RLIMIT_MEMLOCK's soft limit to @cur (the hard one raised if needed:
+ * root may). */
+static inline void vt_set_memlock(rlim_t cur)
+{
+	struct rlimit lim;
+
+	VT_CHECK(getrlimit(RLIMIT_MEMLOCK, &lim) == 0, "getrlimit: %s",
+		 strerror(errno));
+	lim.rlim_cur = cur;
+	if (lim.rlim_max != RLIM_INFINITY && lim.rlim_max < cur)
+		lim.rlim_max = cur;
+	VT_CHECK(setrlimit(RLIMIT_MEMLOCK, &lim) == 0, "setrlimit: %s",
+		 strerror(errno));
+}
+
+/* Whether [iova, iova + len) of @ioas is all mapped: IOAS_COPY to a
+ * scratch IOAS succeeds exactly then (tests/unit/helpers.h is_mapped()). */
+static inline bool vt_is_mapped(struct ioasid_ctx *ctx, uint32_t ioas,
+				uint64_t iova, uint64_t len)
+{
+	IOASID_OPTS(ioasid_map_opts, o,
+		    .flags = IOASID_MAP_READ | IOASID_MAP_ANY_IOVA);
+	uint32_t scratch;
+	uint64_t dst = 0;
+	int rc;
+
+	VT_OK(ioasid_ioas_alloc(ctx, &scratch));
+	rc = ioasid_ioas_copy(ctx, scratch, &dst, ioas, iova, len, &o);
+	VT_OK(ioasid_ioas_destroy(ctx, scratch));
+	VT_CHECK(rc == 0 || rc == -ENOENT, "copy probe: %d %s", rc,
+		 ioasid_errmsg());
+	return rc == 0;
 }
 
 /* QEMU's edu device (the VM suite's real DMA device). */
