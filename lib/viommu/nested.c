@@ -48,7 +48,6 @@ struct nest_hwpt {
 struct viommu_nested_domain {
 	uint64_t root;
 	struct vpt_inval_list inv;
-	bool inval_all; /* inv could not grow: invalidate everything */
 	bool pending;	/* on the flush list */
 	struct viommu_domain *next_pending;
 	struct nest_hwpt *hwpts;
@@ -88,7 +87,7 @@ static void mark_pending(struct ioasid_virtio_iommu *v, struct viommu_domain *d)
 {
 	struct viommu_nested_domain *nd = d->nested;
 
-	if (nd->pending || (!nd->inv.num && !nd->inval_all))
+	if (nd->pending || !nd->inv.num)
 		return;
 	nd->pending = true;
 	nd->next_pending = v->nested->pending;
@@ -123,7 +122,7 @@ static void put_entry(uint8_t *e, uint64_t addr, uint64_t npages, bool leaf)
 static int encode_ranges(struct viommu_nested *n,
 			 const struct viommu_nested_domain *nd, uint32_t *num)
 {
-	uint32_t want = nd->inval_all ? 1 : nd->inv.num;
+	uint32_t want = nd->inv.num;
 
 	if (want > n->inv_cap) {
 		/* VTD_INV_ENTRY_SIZE is the larger of the two formats. */
@@ -138,14 +137,7 @@ static int encode_ranges(struct viommu_nested *n,
 		/* The same number of entries as VT-d would get, in the
 		 * mock's format: one per range (the mock keeps no ranges,
 		 * only an IOTLB array: entry 0 is reset). */
-		uint32_t f = htole32(nd->inval_all ? IOASID_TEST_INVALIDATE_ALL : 0);
-
 		memset(n->inv_buf, 0, (size_t)want * SELFTEST_INV_ENTRY_SIZE);
-		for (uint32_t i = 0; i < want; i++)
-			memcpy(n->inv_buf + (size_t)i * SELFTEST_INV_ENTRY_SIZE,
-			       &f, 4);
-	} else if (nd->inval_all) {
-		put_entry(n->inv_buf, 0, UINT64_MAX, false);
 	} else {
 		for (uint32_t i = 0; i < nd->inv.num; i++)
 			put_entry(n->inv_buf + (size_t)i * VTD_INV_ENTRY_SIZE,
@@ -185,7 +177,6 @@ static int flush_domain(struct ioasid_virtio_iommu *v, struct viommu_domain *d)
 			return rc;
 	}
 	vpt_inval_reset(&nd->inv);
-	nd->inval_all = false;
 	return 0;
 }
 
@@ -420,9 +411,10 @@ static void tables_free(struct ioasid_virtio_iommu *v, struct viommu_domain *d)
 	if (nd->pending)
 		unlink_pending(v, d);
 	/* Pages go to quarantine; the next flush frees them, after the
-	 * other domains' invalidations. */
+	 * other domains' invalidations.  No range is recorded: the HWPTs
+	 * that walked this table are destroyed, their caches with them. */
 	if (vpt_unmap(&v->nested->pool, nd->root, 0, VPT_IOVA_LAST + 1,
-		      &nd->inv) == 0) {
+		      NULL) == 0) {
 		/* A root no device was ever attached under (an ATTACH that
 		 * failed) is free again at once, so that a retry builds the
 		 * same tables. */
@@ -619,7 +611,8 @@ static int nested_map(struct ioasid_virtio_iommu *v, struct viommu_domain *d,
 		return ioasid_fail(rc, "viommu: domain %u: stage-1 map of %#llx-%#llx: %s",
 				   d->id, (unsigned long long)m->start,
 				   (unsigned long long)m->last,
-				   rc == -ENOSPC ? "table region full" : "refused");
+				   rc == -ENOSPC ? "table region full" :
+				   rc == -ENOMEM ? "out of memory" : "refused");
 	return 0;
 }
 
@@ -635,13 +628,13 @@ static int nested_unmap(struct ioasid_virtio_iommu *v, struct viommu_domain *d,
 		return 0;
 	rc = vpt_unmap(&v->nested->pool, nd->root, m->start,
 		       m->last - m->start + 1, &nd->inv);
-	if (rc == -ENOMEM) {
-		/* The entries are cleared; the ranges list could not grow. */
-		nd->inval_all = true;
-		rc = 0;
-	}
 	mark_pending(v, d);
-	return rc;
+	if (rc)
+		return ioasid_fail(rc, "viommu: domain %u: stage-1 unmap of %#llx-%#llx: %s",
+				   d->id, (unsigned long long)m->start,
+				   (unsigned long long)m->last,
+				   rc == -ENOMEM ? "out of memory" : "refused");
+	return 0;
 }
 
 static int map_ram(struct ioasid_virtio_iommu *v, uint32_t ioas,

@@ -233,9 +233,33 @@ static uint64_t entry_load(const uint64_t *e)
 /* ------------------------------------------------------------------ */
 /* Invalidation list                                                    */
 
-static int inval_add(struct vpt_inval_list *inv, uint64_t iova,
-		     uint64_t size, bool leaf_only)
+/* Room for @n more ranges, so that the change that needs them cannot
+ * fail half-done: vpt_map() and vpt_unmap() reserve before they touch
+ * a table. */
+static int inval_reserve(struct vpt_inval_list *inv, uint32_t n)
 {
+	uint32_t cap;
+	struct vpt_inval *v;
+
+	if (!inv || inv->cap - inv->num >= n)
+		return 0;
+	cap = inv->cap ? inv->cap : 16;
+	while (cap - inv->num < n)
+		cap *= 2;
+	v = realloc(inv->v, cap * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	inv->v = v;
+	inv->cap = cap;
+	return 0;
+}
+
+/* Record a range; the room was reserved (a NULL @inv records nothing). */
+static void inval_add(struct vpt_inval_list *inv, uint64_t iova,
+		      uint64_t size, bool leaf_only)
+{
+	if (!inv)
+		return;
 	if (inv->num) {
 		struct vpt_inval *last = &inv->v[inv->num - 1];
 
@@ -244,20 +268,10 @@ static int inval_add(struct vpt_inval_list *inv, uint64_t iova,
 		if (last->iova + last->size == iova &&
 		    last->leaf_only == leaf_only) {
 			last->size += size;
-			return 0;
+			return;
 		}
 	}
-	if (inv->num == inv->cap) {
-		uint32_t cap = inv->cap ? inv->cap * 2 : 16;
-		struct vpt_inval *v = realloc(inv->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		inv->v = v;
-		inv->cap = cap;
-	}
 	inv->v[inv->num++] = (struct vpt_inval){ iova, size, leaf_only };
-	return 0;
 }
 
 void vpt_inval_reset(struct vpt_inval_list *inv)
@@ -330,16 +344,14 @@ int vpt_unmap(struct vpt_pool *p, uint64_t root, uint64_t iova, uint64_t size,
 
 	if (!size || last < iova || last > VPT_IOVA_LAST)
 		return -EINVAL;
+	if (inval_reserve(inv, 1))
+		return -ENOMEM;
 	rc = unmap_level(&s, root, VPT_LEVELS - 1, 0, iova, last);
-	if (s.cleared || s.freed_table) {
-		int irc = inval_add(inv, iova & ~(VPT_PAGE_SIZE - 1),
-				    ((last | (VPT_PAGE_SIZE - 1)) + 1) -
-					    (iova & ~(VPT_PAGE_SIZE - 1)),
-				    !s.freed_table);
-
-		if (!rc)
-			rc = irc;
-	}
+	if (s.cleared || s.freed_table)
+		inval_add(inv, iova & ~(VPT_PAGE_SIZE - 1),
+			  ((last | (VPT_PAGE_SIZE - 1)) + 1) -
+				  (iova & ~(VPT_PAGE_SIZE - 1)),
+			  !s.freed_table);
 	return rc;
 }
 
@@ -368,6 +380,9 @@ int vpt_map(struct vpt_pool *p, uint64_t root, uint64_t iova, uint64_t size,
 	    end - 1 < iova || end - 1 > VPT_IOVA_LAST ||
 	    out + size - 1 < out || out + size - 1 > VPT_ADDR_MASK)
 		return -EINVAL;
+	/* The undo below records one range: its room first. */
+	if (inval_reserve(inv, 1))
+		return -ENOMEM;
 	leaf_bits = LEAF_BITS | (writable ? VPT_RW | VPT_D : 0);
 	while (addr < end) {
 		int target = leaf_level(addr, out + (addr - iova), end - addr);

@@ -151,7 +151,8 @@ void vpt_root_free_unused(struct vpt_pool *p, uint64_t root);
  *
  * Return: 0; -ENOSPC (the pool is full: nothing is left mapped, and the
  * pages and invalidations of the undone part are in @inv); -EEXIST
- * (something is mapped there: nothing changed); -EINVAL.
+ * (something is mapped there: nothing changed); -EINVAL; -ENOMEM (@inv
+ * could not grow: nothing changed).
  */
 int vpt_map(struct vpt_pool *p, uint64_t root, uint64_t iova, uint64_t size,
 	    uint64_t out, bool writable, struct vpt_inval_list *inv);
@@ -159,11 +160,11 @@ int vpt_map(struct vpt_pool *p, uint64_t root, uint64_t iova, uint64_t size,
 /*
  * vpt_unmap - clear every leaf inside [@iova, @iova + @size) and free the
  * table pages left empty; holes are fine.  The ranges to invalidate go to
- * @inv.
+ * @inv (NULL: the caller needs none, e.g. no HWPT uses the table any more).
  *
  * Return: 0; -EINVAL (a large leaf crosses an end of the range: nothing
- * changed beyond the leaves before it); -ENOMEM (@inv could not grow: the
- * entries are cleared, the caller must invalidate everything).
+ * changed beyond the leaves before it); -ENOMEM (@inv could not grow:
+ * nothing changed).
  */
 int vpt_unmap(struct vpt_pool *p, uint64_t root, uint64_t iova, uint64_t size,
 	      struct vpt_inval_list *inv);

@@ -5,8 +5,11 @@
  * freed, the pool's quarantine and capacity, the invalidation list, the
  * walker's faults, and a seeded random MAP/UNMAP sequence checked page by
  * page against a model.
+ *
+ * TEST_LDFLAGS: -Wl,--wrap=realloc
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
@@ -222,6 +225,57 @@ static void test_eexist_changes_nothing(void **state)
 				 0, true, &f->inv), -EEXIST);
 	assert_int_equal(vpt_map(&f->pool, f->root, 0, SZ_4K, 0, true,
 				 &f->inv), 0);
+	fx_free(f);
+}
+
+/* realloc fails while fail_realloc is set (the invalidation list is the
+ * only thing in pgtable.c that grows). */
+static bool fail_realloc;
+void *__real_realloc(void *ptr, size_t size);
+void *__wrap_realloc(void *ptr, size_t size);
+void *__wrap_realloc(void *ptr, size_t size)
+{
+	return fail_realloc ? NULL : __real_realloc(ptr, size);
+}
+
+/* A full list that cannot grow: map and unmap fail with -ENOMEM before
+ * they touch a table, so the caller's state is what it was (no leaf
+ * cleared without its invalidation recorded). */
+static void test_enomem_changes_nothing(void **state)
+{
+	struct fx *f = fx_new(16);
+	struct vpt_translation t;
+	uint32_t in_use, num;
+
+	(void)state;
+	assert_int_equal(vpt_map(&f->pool, f->root, SZ_2M, SZ_4K, 0x1000,
+				 true, &f->inv), 0);
+	/* Fill the list to its capacity with ranges that do not merge. */
+	for (uint64_t a = 0; f->inv.num < f->inv.cap || !f->inv.cap; a += 2 * SZ_4K) {
+		assert_int_equal(vpt_map(&f->pool, f->root, SZ_1G + a, SZ_4K,
+					 0x2000, true, &f->inv), 0);
+		assert_int_equal(vpt_unmap(&f->pool, f->root, SZ_1G + a, SZ_4K,
+					   &f->inv), 0);
+		vpt_pool_release(&f->pool); /* as if invalidated */
+	}
+	in_use = f->pool.in_use;
+	num = f->inv.num;
+	fail_realloc = true;
+	assert_int_equal(vpt_unmap(&f->pool, f->root, SZ_2M, SZ_4K, &f->inv),
+			 -ENOMEM);
+	assert_int_equal(walk(f, SZ_2M, &t), 0);
+	assert_int_equal(t.out, 0x1000);
+	assert_int_equal(vpt_map(&f->pool, f->root, 4 * SZ_2M, SZ_4K, 0x3000,
+				 true, &f->inv), -ENOMEM);
+	assert_int_equal(walk(f, 4 * SZ_2M, &t), -ENOENT);
+	assert_int_equal(f->pool.in_use, in_use);
+	assert_int_equal(f->inv.num, num);
+	/* Without a list nothing needs to grow. */
+	assert_int_equal(vpt_unmap(&f->pool, f->root, SZ_2M, SZ_4K, NULL), 0);
+	assert_int_equal(walk(f, SZ_2M, &t), -ENOENT);
+	fail_realloc = false;
+	assert_int_equal(vpt_map(&f->pool, f->root, 4 * SZ_2M, SZ_4K, 0x3000,
+				 true, &f->inv), 0);
 	fx_free(f);
 }
 
@@ -540,6 +594,7 @@ int main(void)
 		cmocka_unit_test(test_large_leaves),
 		cmocka_unit_test(test_unmap_exact_and_frees_tables),
 		cmocka_unit_test(test_eexist_changes_nothing),
+		cmocka_unit_test(test_enomem_changes_nothing),
 		cmocka_unit_test(test_pool_full),
 		cmocka_unit_test(test_walker_faults),
 		cmocka_unit_test(test_s1_walk_hook),
