@@ -8,8 +8,9 @@
 # cache outside the repository, keyed by package version and fragment hash,
 # so only the first run pays for the build.
 #
-# Usage: kernel.sh [--arch ARCH] [--print-bzimage | --print-image |
-#                   --print-uapi | --print-src | --print-version]
+# Usage: kernel.sh [--arch ARCH] [--kernel NAME] [--print-bzimage |
+#                   --print-image | --print-uapi | --print-src |
+#                   --print-version]
 #   Gets what is missing (progress on stderr), then prints one thing on
 #   stdout: the kernel image (default; built if missing; --print-bzimage
 #   and --print-image are the same), the uAPI header root (use
@@ -18,11 +19,24 @@
 #   --arch: x86 (default: bzImage from kernel.config), arm64 (Image from
 #   kernel-arm64.config, cross-built with aarch64-linux-gnu-gcc), arm64-64k
 #   (kernel-arm64.config + kernel-arm64-64k.config: 64 KiB pages).
+#   --kernel: which kernel the image is (default 7.3):
+#     7.3            linux-source-7.3 (trixie-backports), the fragments above
+#     6.12           linux-source-6.12 (trixie), the same fragments plus
+#                    kernel-6.12.config: the kernel before the uAPI this
+#                    library added since 6.13 (x86 only)
+#     7.3-noiommufd  7.3 with kernel-noiommufd.config: no IOMMUFD and no
+#                    VFIO cdevs, as Debian's own kernels are built (x86 only)
+#   Options of a fragment that the tree's Kconfig does not define (6.12
+#   lacks some of 7.3's) are listed and skipped; where fragments disagree,
+#   the last one wins.  --print-uapi, --print-src and --print-version
+#   always answer for 7.3: the library and the tests are built against its
+#   headers, whatever kernel they boot.
 #
 # Environment:
 #   IOASID_CACHE          cache root (default $HOME/.cache/libioasid)
-#   IOASID_KERNEL_PKG     source package (default linux-source-7.3)
+#   IOASID_KERNEL_PKG     source package of 7.3 (default linux-source-7.3)
 #   IOASID_KERNEL_SUITE   Debian suite holding it (default trixie-backports)
+#   VM_KERNEL             the default for --kernel
 #   IOASID_KERNEL_JOBS    make -j value (default nproc + 1)
 #   VM_ARCH               the default for --arch
 
@@ -36,9 +50,11 @@ jobs=${IOASID_KERNEL_JOBS:-$(( $(nproc) + 1 ))}
 
 what=bzimage
 arch=${VM_ARCH:-x86}
+kernel=${VM_KERNEL:-7.3}
 while [[ $# -gt 0 ]]; do
 	case $1 in
 		--arch) arch=$2; shift 2; continue ;;
+		--kernel) kernel=$2; shift 2; continue ;;
 		--print-bzimage | --print-image) what=bzimage ;;
 		--print-uapi) what=uapi ;;
 		--print-src) what=src ;;
@@ -63,6 +79,21 @@ case $arch in
 			{ echo "kernel.sh: ${cross}gcc not found (scripts/deps.sh vm-arm64)" >&2; exit 1; } ;;
 	*) echo "kernel.sh: unknown --arch '$arch' (x86, arm64, arm64-64k)" >&2; exit 2 ;;
 esac
+# The kernel: its package and the fragments it adds.  Only the image
+# changes with it; the headers and the source printed are 7.3's.
+case $kernel in
+	7.3) ;;
+	6.12 | 7.3-noiommufd)
+		[[ $arch == x86 ]] || { echo "kernel.sh: --kernel $kernel is x86 only" >&2; exit 2; } ;;
+	*) echo "kernel.sh: unknown --kernel '$kernel' (7.3, 6.12, 7.3-noiommufd)" >&2; exit 2 ;;
+esac
+if [[ $what == bzimage && $kernel == 6.12 ]]; then
+	pkg=linux-source-6.12 suite=trixie prefix=6.12-
+	fragments+=("$here/kernel-6.12.config")
+elif [[ $what == bzimage && $kernel == 7.3-noiommufd ]]; then
+	prefix=noiommufd-
+	fragments+=("$here/kernel-noiommufd.config")
+fi
 # The uAPI headers differ between architectures only in asm/.
 uapi_prefix=$([[ $karch == x86 ]] || echo "$karch-")
 
@@ -182,11 +213,27 @@ if [[ $what == bzimage && ! -f "$bzimage" ]]; then
 		"${fragments[@]}" >&2)
 	kmake olddefconfig >&2
 
-	# A dependency that is not met drops an option without a word: check.
-	missing=()
-	while read -r opt; do
-		grep -qx "$opt=y" "$build/.config" || missing+=("$opt")
-	done < <(sed -n 's/^\(CONFIG_[A-Za-z0-9_]*\)=y$/\1/p' "${fragments[@]}")
+	# A dependency that is not met drops an option without a word: check
+	# each option as the last fragment naming it wants it (=y or "is not
+	# set"), skipping the ones this tree does not define at all.
+	defined=$(find "$src" -name 'Kconfig*' -exec sed -n \
+		's/^[[:space:]]*\(menu\)\{0,1\}config[[:space:]]\{1,\}\([A-Za-z0-9_]*\).*/CONFIG_\2/p' {} + |
+		sort -u)
+	missing=() undefined=()
+	while read -r opt want; do
+		if ! grep -qx "$opt" <<<"$defined"; then
+			undefined+=("$opt")
+		elif [[ $want == y ]]; then
+			grep -qx "$opt=y" "$build/.config" || missing+=("$opt")
+		else
+			! grep -qx "$opt=y" "$build/.config" || missing+=("$opt (wanted not set)")
+		fi
+	done < <(sed -n -e 's/^\(CONFIG_[A-Za-z0-9_]*\)=y$/\1 y/p' \
+		-e 's/^# \(CONFIG_[A-Za-z0-9_]*\) is not set$/\1 n/p' "${fragments[@]}" |
+		awk '{ want[$1] = $2; if (!($1 in seen)) { seen[$1] = 1; order[n++] = $1 } }
+			END { for (i = 0; i < n; i++) print order[i], want[order[i]] }')
+	(( ${#undefined[@]} == 0 )) ||
+		log "not in this tree's Kconfig, skipped: ${undefined[*]}"
 	if (( ${#missing[@]} )); then
 		rm -rf "$kdir"
 		die "these options of ${fragments[*]} are not =y after olddefconfig" \

@@ -24,6 +24,9 @@
 #                        with a 64 KiB-page kernel).  The log and initramfs of
 #                        an arm64 lane are named vmtest-ARCH[-VARIANT].  Tests
 #                        given must be built for ARCH (make vmcheck VM_ARCH=).
+#   --kernel NAME        the guest kernel (kernel.sh --kernel: 7.3, the
+#                        default; 6.12; 7.3-noiommufd).  A kernel other
+#                        than 7.3 names the log vmtest-NAME[-VARIANT].
 #   --variant NAME       the QEMU configuration (default: default):
 #                          default  intel-iommu aw-bits=48, 1 edu, 2 CPUs
 #                          aw39     intel-iommu aw-bits=39 (QEMU 7.2's own
@@ -41,8 +44,8 @@
 #                        (x86 only; viommu has no intel-iommu to give it to)
 #   --edu N              number of edu devices
 #   --smp N              number of CPUs
-# Environment: IOASID_CACHE (see kernel.sh), BUILD, QEMU, CC, VM_VARIANT and
-# VM_ARCH (the defaults for --variant and --arch).
+# Environment: IOASID_CACHE (see kernel.sh), BUILD, QEMU, CC, VM_VARIANT,
+# VM_ARCH and VM_KERNEL (the defaults for --variant, --arch and --kernel).
 #
 # Output: one line per test ("PASS name (secs s)"), then "N passed, M failed".
 # Exit status: 0 if every test passed or skipped; 1 if a test failed, a result
@@ -69,6 +72,7 @@ smp=2
 iommu=intel
 variant=default
 arch=${VM_ARCH:-x86}
+kernel=${VM_KERNEL:-7.3}
 set_variant() {
 	variant=$1
 	case $1 in
@@ -93,6 +97,7 @@ while [[ $# -gt 0 ]]; do
 		--files) files=(--files "$2"); shift 2 ;;
 		--allow-kernel-warnings) allow_warnings=1; shift ;;
 		--arch) arch=$2; shift 2 ;;
+		--kernel) kernel=$2; shift 2 ;;
 		--variant) set_variant "$2"; shift 2 ;;
 		--aw-bits) aw_bits=$2; shift 2 ;;
 		--edu) edus=$2; shift 2 ;;
@@ -114,6 +119,7 @@ case $arch in
 		[[ $name_set -eq 1 ]] || name=$name-$arch ;;
 	*) echo "run.sh: unknown --arch '$arch' (x86, arm64, arm64-64k)" >&2; exit 2 ;;
 esac
+[[ $name_set -eq 1 || $kernel == 7.3 ]] || name=$name-$kernel
 [[ $name_set -eq 1 || $variant == default ]] || name=$name-$variant
 [[ $aw_bits == qemu || $aw_bits =~ ^[0-9]+$ ]] || { echo "run.sh: --aw-bits $aw_bits" >&2; exit 2; }
 [[ $edus =~ ^[0-9]+$ && $smp =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --edu $edus --smp $smp" >&2; exit 2; }
@@ -124,8 +130,8 @@ die() { echo "vm: error: $*" >&2; echo "0 passed, 1 failed"; exit 1; }
 command -v "$qemu" >/dev/null || die "$qemu not found (scripts/deps.sh: $qemu_pkg)"
 command -v "$cc" >/dev/null || die "$cc not found (scripts/deps.sh vm-arm64)"
 
-bzimage=$("$here/kernel.sh" --arch "$arch" --print-image) ||
-	die "could not get a kernel (tests/vm/kernel.sh --arch $arch)"
+bzimage=$("$here/kernel.sh" --arch "$arch" --kernel "$kernel" --print-image) ||
+	die "could not get a kernel (tests/vm/kernel.sh --arch $arch --kernel $kernel)"
 uapi=$("$here/kernel.sh" --arch "$arch" --print-uapi) ||
 	die "could not get uAPI headers (tests/vm/kernel.sh --arch $arch)"
 if [[ $arch != x86 ]]; then
