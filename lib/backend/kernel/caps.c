@@ -10,6 +10,8 @@
  *  - a flag: the call with the flag and object id 0 (which never
  *    exists).  The handler refuses an unknown flag with EOPNOTSUPP before
  *    it looks the object up, and a known one fails that lookup, ENOENT;
+ *    older kernels may look up first (6.12's IOMMU_HWPT_ALLOC), so on a
+ *    release before the flag's ENOENT counts as missing;
  *  - a device: IOMMU_GET_HW_INFO (the type, the capability bits, the
  *    PASID width, and the driver's registers for nesting);
  *  - the host, without /dev/iommu: the device node, the module and the
@@ -199,7 +201,14 @@ static void flag_answer(const struct kernel_be *be, struct ioasid_cap *c,
 {
 	struct kfeature f = { c->name, c->since_major, c->since_minor };
 
-	if (rc == -ENOENT)
+	if (rc == -ENOENT && kernel_older(be, &f))
+		/* Kernels before the flag may look the object up first
+		 * (6.12's IOMMU_HWPT_ALLOC finds the device, then checks
+		 * flags): ENOENT then says nothing of the flag. */
+		cap_set(c, IOASID_CAP_MISSING, IOASID_CAP_KERNEL_TOO_OLD,
+		    "the kernel %s is older than Linux %u.%u, which added it to %s (its %s answered ENOENT for object 0 before looking at the flag, so only the release tells)",
+		    be->release, c->since_major, c->since_minor, ioctl, ioctl);
+	else if (rc == -ENOENT)
 		cap_set(c, IOASID_CAP_WORKS, IOASID_CAP_OK,
 		    "%s knows it (added in %u.%u); whether a device's IOMMU does is in its dev- lines",
 		    ioctl, c->since_major, c->since_minor);
