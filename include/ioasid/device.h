@@ -195,6 +195,35 @@ IOASID_API uint32_t ioasid_dev_hwpt_id(const struct ioasid_dev *dev);
  */
 IOASID_API int ioasid_dev_fd(struct ioasid_dev *dev);
 
+struct ioasid_dma_buf_opts {
+	size_t sz;
+	uint32_t flags; /* none defined: 0 */
+	size_t : 0;
+};
+#define ioasid_dma_buf_opts__last_field flags
+
+/*
+ * ioasid_dev_dma_buf - export @length bytes of region @region_index of a
+ * bound device (a PCI BAR: 0 to 5, as VFIO numbers them) from @offset as
+ * a dma-buf (VFIO_DEVICE_FEATURE_DMA_BUF, Linux 6.19; vfio-pci with
+ * CONFIG_VFIO_PCI_DMABUF, which needs PCI peer-to-peer DMA).  Mapped into
+ * an IOAS with ioasid_ioas_map_file(), it lets the other devices of that
+ * IOAS DMA to this BAR (peer to peer): the way to do it now that the
+ * kernel refuses to pin VM_PFNMAP memory such as an mmap'd BAR.
+ * @fd: receives the dma-buf (O_RDWR, O_CLOEXEC); the caller closes it.
+ * When the device is reset or closed the kernel revokes the dma-buf: DMA
+ * through the mapping then stops.
+ *
+ * Return: 0; -EINVAL (@length 0, @offset or @length not page-aligned,
+ * @fd NULL, bad options, the device not bound, a region that is not a
+ * memory BAR or too small); -EOVERFLOW (@offset + @length wraps);
+ * -EOPNOTSUPP (unknown flags; simulator and mock devices, which have no
+ * BARs; a kernel or device without the exporter).
+ */
+IOASID_API int ioasid_dev_dma_buf(struct ioasid_dev *dev, uint32_t region_index,
+				  uint64_t offset, uint64_t length,
+				  const struct ioasid_dma_buf_opts *opts, int *fd);
+
 /* ------------------------------------------------------------------ */
 /* IOMMU groups                                                         */
 

@@ -65,7 +65,8 @@ IOASID_API int ioasid_ioas_map(struct ioasid_ctx *ctx, uint32_t ioas_id,
 
 /*
  * ioasid_ioas_map_file - like ioasid_ioas_map(), but the memory is
- * @length bytes of the file @fd (a memfd) from offset @start.
+ * @length bytes of the file @fd (a memfd) from offset @start; on Linux
+ * 6.19 and later also a device BAR's dma-buf (ioasid_dev_dma_buf()).
  */
 IOASID_API int ioasid_ioas_map_file(struct ioasid_ctx *ctx, uint32_t ioas_id,
 				    int fd, uint64_t start, uint64_t length,

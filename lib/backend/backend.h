@@ -198,6 +198,10 @@ struct ioasid_backend_ops {
 	int (*dev_detach)(void *be, void *bdev);
 	/* The device's own fd (VFIO cdev). */
 	int (*dev_fd)(void *be, void *bdev);
+	/* A dma-buf of [@offset, @offset + @length) of region @region of a
+	 * bound device into *@fd (ioasid_dev_dma_buf(); arguments checked). */
+	int (*dev_dma_buf)(void *be, void *bdev, uint32_t region,
+			   uint64_t offset, uint64_t length, int *fd);
 	/* Detach and unbind as needed, then free the handle. */
 	void (*dev_close)(void *be, void *bdev);
 	/* IOMMU_GET_HW_INFO for bound device @dev_id: fill @info (sz set by

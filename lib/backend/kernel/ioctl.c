@@ -66,6 +66,9 @@ const struct kfeature kernel_features[KFEAT_NUM] = {
 	[KFEAT_VIOMMU_DATA] = {
 		"IOMMU_VIOMMU_ALLOC with driver data", 6, 17
 	},
+	[KFEAT_DMA_BUF] = {
+		"VFIO_DEVICE_FEATURE_DMA_BUF (vfio-pci's dma-buf exporter)", 6, 19
+	},
 };
 
 int kernel_ioctl(int fd, unsigned long request, void *arg)

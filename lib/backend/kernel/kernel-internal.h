@@ -186,6 +186,7 @@ enum {
 	KFEAT_CHANGE_PROCESS,
 	KFEAT_HW_QUEUE,
 	KFEAT_VIOMMU_DATA,
+	KFEAT_DMA_BUF,
 	KFEAT_NUM
 };
 extern const struct kfeature kernel_features[KFEAT_NUM];
@@ -317,6 +318,8 @@ int kernel_dev_attach(void *be, void *bdev, uint32_t pt_id,
 		      uint32_t *hwpt_id);
 int kernel_dev_detach(void *be, void *bdev);
 int kernel_dev_fd(void *be, void *bdev);
+int kernel_dev_dma_buf(void *be, void *bdev, uint32_t region, uint64_t offset,
+		       uint64_t length, int *fd);
 void kernel_dev_close(void *be, void *bdev);
 int kernel_dev_pasid_attach(void *be, void *bdev, uint32_t pasid,
 			    uint32_t vpasid, uint32_t pt_id, bool replace,

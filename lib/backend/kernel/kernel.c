@@ -83,6 +83,7 @@ static const struct ioasid_backend_ops kernel_ops = {
 	.dev_attach = kernel_dev_attach,
 	.dev_detach = kernel_dev_detach,
 	.dev_fd = kernel_dev_fd,
+	.dev_dma_buf = kernel_dev_dma_buf,
 	.dev_close = kernel_dev_close,
 	.hw_info = kernel_hw_info,
 	.dev_pasid_attach = kernel_dev_pasid_attach,

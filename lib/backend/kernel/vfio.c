@@ -207,6 +207,70 @@ int kernel_dev_fd(void *be, void *bdev)
 	return dev->fd;
 }
 
+/*
+ * vfio-pci exports a slice of a memory BAR (vfio_pci_core_feature_dma_buf()):
+ * the region is looked up first (VFIO_DEVICE_GET_REGION_INFO, read only),
+ * so that a slice it lacks is named with the region's size; the feature
+ * call then answers the fd as its return value.
+ */
+int kernel_dev_dma_buf(void *be, void *bdev, uint32_t region, uint64_t offset,
+		       uint64_t length, int *fd)
+{
+	struct kernel_be *k = be;
+	struct kernel_dev *dev = bdev;
+	struct vfio_region_info info = { .argsz = sizeof(info), .index = region };
+	struct {
+		struct vfio_device_feature hdr;
+		struct vfio_device_feature_dma_buf buf;
+		struct vfio_region_dma_range range;
+	} __attribute__((packed)) req = { 0 };
+	int rc;
+
+	if (dev->kind == IOASID_DEV_MOCK || dev->fd < 0)
+		return ioasid_fail(-EOPNOTSUPP,
+				   "device %s is a CONFIG_IOMMUFD_TEST mock: it has no region %u (no BARs) to export as a dma-buf",
+				   dev->name, region);
+	if (region > VFIO_PCI_BAR5_REGION_INDEX)
+		return ioasid_fail(-EINVAL,
+				   "region %u of %s is not a BAR (0 to 5): only memory BARs can be exported as a dma-buf",
+				   region, dev->name);
+	rc = kernel_ioctl(dev->fd, VFIO_DEVICE_GET_REGION_INFO, &info);
+	if (rc)
+		return kernel_fail(k, rc, NULL, 0,
+				   "VFIO_DEVICE_GET_REGION_INFO %u of %s", region,
+				   dev->name);
+	if (!info.size)
+		return ioasid_fail(-EINVAL,
+				   "BAR %u of %s is not implemented (size 0): nothing to export",
+				   region, dev->name);
+	if (offset + length > info.size)
+		return ioasid_fail(-EINVAL,
+				   "dma-buf 0x%llx+0x%llx of BAR %u of %s: the BAR is 0x%llx bytes",
+				   (unsigned long long)offset, (unsigned long long)length,
+				   region, dev->name, (unsigned long long)info.size);
+	req.hdr.argsz = sizeof(req);
+	req.hdr.flags = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_BUF;
+	req.buf.region_index = region;
+	req.buf.open_flags = O_RDWR | O_CLOEXEC;
+	req.buf.nr_ranges = 1;
+	req.range.offset = offset;
+	req.range.length = length;
+	rc = ioctl(dev->fd, VFIO_DEVICE_FEATURE, &req);
+	if (rc < 0) {
+		rc = -errno;
+		if (rc == -ENOTTY && !kernel_older(k, FEAT(DMA_BUF)))
+			return ioasid_fail(rc,
+					   "VFIO_DEVICE_FEATURE_DMA_BUF of BAR %u of %s: %s: vfio-pci of the kernel %s has no dma-buf exporter (CONFIG_VFIO_PCI_DMABUF, which needs PCI_P2PDMA and DMA_SHARED_BUFFER)",
+					   region, dev->name, strerror(-rc), k->release);
+		return kernel_fail(k, rc, FEAT(DMA_BUF), 0,
+				   "VFIO_DEVICE_FEATURE_DMA_BUF of BAR %u of %s 0x%llx+0x%llx",
+				   region, dev->name, (unsigned long long)offset,
+				   (unsigned long long)length);
+	}
+	*fd = rc;
+	return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* PASID attachments                                                    */
 

@@ -775,6 +775,21 @@ int sim_dev_bind(void *be, void *bdev, uint32_t *dev_id)
 	return rc;
 }
 
+/* The simulator models no device memory: there is no BAR to export. */
+int sim_dev_dma_buf(void *be, void *bdev, uint32_t region, uint64_t offset,
+		    uint64_t length, int *fd)
+{
+	struct sim_dev *dev = bdev;
+
+	(void)be;
+	(void)offset;
+	(void)length;
+	(void)fd;
+	return ioasid_fail(-EOPNOTSUPP,
+			   "device %s is simulated: it has no region %u (no BARs) to export as a dma-buf; peer-to-peer DMA needs the kernel backend (VFIO_DEVICE_FEATURE_DMA_BUF, Linux 6.19)",
+			   dev->t->info.name, region);
+}
+
 
 void sim_dev_close(void *be, void *bdev)
 {

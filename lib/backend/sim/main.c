@@ -319,7 +319,7 @@ static void sim_close(void *be)
 }
 
 /* The simulator has no iommufd and no VFIO device fds: no ctx_fd and no
- * dev_fd. */
+ * dev_fd (dev_dma_buf says why there is no BAR). */
 static const struct ioasid_backend_ops sim_ops = {
 	.name = "sim",
 	/* Context (main.c, ioas.c) */
@@ -354,6 +354,7 @@ static const struct ioasid_backend_ops sim_ops = {
 	/* Devices and PASID (device.c) */
 	.dev_open = sim_dev_open,
 	.dev_bind = sim_dev_bind,
+	.dev_dma_buf = sim_dev_dma_buf,
 	.dev_attach = sim_dev_attach,
 	.dev_detach = sim_dev_detach,
 	.dev_close = sim_dev_close,

@@ -375,6 +375,8 @@ int sim_set_driver(void *be, const char *name, const char *driver,
 int sim_dev_open(void *be, const struct ioasid_dev_info *info,
 		 void **bdev);
 int sim_dev_bind(void *be, void *bdev, uint32_t *dev_id);
+int sim_dev_dma_buf(void *be, void *bdev, uint32_t region, uint64_t offset,
+		    uint64_t length, int *fd);
 void sim_dev_close(void *be, void *bdev);
 
 /* viommu.c */
