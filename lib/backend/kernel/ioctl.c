@@ -66,6 +66,9 @@ const struct kfeature kernel_features[KFEAT_NUM] = {
 	[KFEAT_VIOMMU_DATA] = {
 		"IOMMU_VIOMMU_ALLOC with driver data", 6, 17
 	},
+	[KFEAT_NOIOMMU_GET_PA] = {
+		"IOMMU_IOAS_NOIOMMU_GET_PA (physical addresses for VFIO no-IOMMU devices)", 7, 3
+	},
 };
 
 int kernel_ioctl(int fd, unsigned long request, void *arg)
