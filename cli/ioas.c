@@ -30,6 +30,7 @@ void ioas_help(struct cli *cli)
 	      "       ioasctl ioas map-msi-bank IOAS bank N iova ADDR\n"
 	      "       ioasctl ioas unmap-msi-bank IOAS bank N\n"
 	      "       ioasctl ioas change-process\n"
+	      "       ioasctl ioas get-pa IOAS iova ADDR [length LEN]\n"
 	      "IOAS := an IOAS id or name; numbers are decimal or 0x hex,\n"
 	      "        sizes may end in K, M, G or T\n",
 	      stdout);
@@ -617,6 +618,47 @@ static int ioas_change_process(struct cli *cli, int argc, char **argv)
 	return CMD_OK;
 }
 
+/* ioas get-pa IOAS iova ADDR [length LEN]: the physical address behind
+ * an IOVA of an IOAS in VFIO no-IOMMU use, and how many bytes from it are
+ * physically contiguous (at most LEN; without LEN as far as they go). */
+static int ioas_get_pa(struct cli *cli, int argc, char **argv)
+{
+	const char *iova_s = NULL, *len_s = NULL;
+	const struct kw_value kws[] = {
+		{ "iova", &iova_s }, { "length", &len_s }, { NULL },
+	};
+	uint64_t iova, length = UINT64_MAX, phys = 0, contig = 0;
+	uint32_t id;
+	int ret;
+
+	ret = get_ioas_arg(cli, argc, argv, &id);
+	if (ret)
+		return ret;
+	ret = get_kw_values(cli, argc - 1, argv + 1, kws, "one of iova, length");
+	if (ret)
+		return ret;
+	if (!iova_s)
+		return arg_missing(cli, "iova");
+	if (get_u64(cli, iova_s, true, &iova) ||
+	    (len_s && get_u64(cli, len_s, true, &length)))
+		return CMD_USAGE;
+	if (cli->check_only)
+		return CMD_OK;
+	if (cli_need_ctx(cli))
+		return CMD_FAIL;
+	ret = ioasid_ioas_noiommu_get_pa(cli->ctx, id, iova, length, NULL,
+					 &phys, &contig);
+	if (ret < 0)
+		return lib_err(cli, ret);
+	out_obj_open(cli, NULL);
+	out_uint(cli, "ioas", "ioas %" PRIu64, id);
+	out_u64(cli, "iova", " iova 0x%" PRIx64, iova);
+	out_u64(cli, "phys", " phys 0x%" PRIx64, phys);
+	out_u64(cli, "contig", " contig 0x%" PRIx64 "\n", contig);
+	out_obj_close(cli);
+	return CMD_OK;
+}
+
 const struct cmd ioas_cmds[] = {
 	{ "alloc", ioas_alloc },
 	{ "destroy", ioas_destroy },
@@ -629,6 +671,7 @@ const struct cmd ioas_cmds[] = {
 	{ "map-msi-bank", ioas_map_msi_bank },
 	{ "unmap-msi-bank", ioas_unmap_msi_bank },
 	{ "change-process", ioas_change_process },
+	{ "get-pa", ioas_get_pa },
 	{ NULL, NULL },
 };
 

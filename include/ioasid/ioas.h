@@ -177,6 +177,47 @@ IOASID_API int ioasid_ioas_change_process(struct ioasid_ctx *ctx,
 			const struct ioasid_change_process_opts *opts);
 
 /* ------------------------------------------------------------------ */
+/* VFIO no-IOMMU mode: the physical address behind an IOVA              */
+
+struct ioasid_noiommu_get_pa_opts {
+	size_t sz;
+	/* None defined yet: 0 (anything else is -EOPNOTSUPP, as the
+	 * kernel answers non-zero flags). */
+	uint32_t flags;
+	size_t : 0;
+};
+#define ioasid_noiommu_get_pa_opts__last_field flags
+
+/*
+ * ioasid_ioas_noiommu_get_pa - the physical address that IOVA @iova of
+ * IOAS @ioas_id maps (IOMMU_IOAS_NOIOMMU_GET_PA, Linux 7.3), for a device
+ * in VFIO no-IOMMU mode: without an IOMMU the device sees physical
+ * addresses, so user space programs its DMA with these.  The IOAS must
+ * have a no-IOMMU device (a noiommu-vfioN cdev, vfio.enable_unsafe_noiommu_mode=1)
+ * attached, which makes its mappings pinned pages with a software page
+ * table; the caller needs CAP_SYS_RAWIO.
+ *
+ * @length: how many bytes from @iova to ask about, at least 1; it caps
+ * *@contig.  @opts: NULL or flags 0.
+ * *@phys gets the physical address of @iova (its offset in the page
+ * kept), *@contig how many bytes from there, at most @length and within
+ * the mapping, are physically contiguous: the run to program as one DMA
+ * segment; ask again at @iova + *@contig for the next.  Both untouched
+ * on failure; either may be NULL.
+ *
+ * Return: 0; -EINVAL (@length 0; bad opts); -EOVERFLOW (@iova is the last
+ * address, UINT64_MAX); -EOPNOTSUPP (unknown flags; the IOAS has no
+ * no-IOMMU device attached, which is always so on the simulator; a
+ * kernel without CONFIG_IOMMUFD_NOIOMMU); -ENOENT (no such IOAS, or
+ * nothing mapped at @iova); -EPERM (no CAP_SYS_RAWIO); -ENOTTY (a kernel
+ * before 7.3).
+ */
+IOASID_API int ioasid_ioas_noiommu_get_pa(struct ioasid_ctx *ctx,
+			uint32_t ioas_id, uint64_t iova, uint64_t length,
+			const struct ioasid_noiommu_get_pa_opts *opts,
+			uint64_t *phys, uint64_t *contig);
+
+/* ------------------------------------------------------------------ */
 /* Options of an IOAS (IOMMU_OPTION)                                    */
 
 /*

@@ -145,6 +145,15 @@ struct ioasid_backend_ops {
 	 * IOAS to the calling process; -EINVAL (and nothing changed) when
 	 * some mapping is not of a file. */
 	int (*ioas_change_process)(void *be);
+	/* IOMMU_IOAS_NOIOMMU_GET_PA: the physical address of @iova in IOAS
+	 * @ioas_id and how many bytes from it (at most @length, which core
+	 * checked is not 0; @iova is not UINT64_MAX) are physically
+	 * contiguous.  -ENOENT: no such IOAS or nothing mapped at @iova;
+	 * -EOPNOTSUPP: the IOAS is not in no-IOMMU use; -EPERM: no
+	 * CAP_SYS_RAWIO. */
+	int (*ioas_noiommu_get_pa)(void *be, uint32_t ioas_id, uint64_t iova,
+				   uint64_t length, uint64_t *phys,
+				   uint64_t *contig);
 	/* PowerPC PAMU style MSI banks of IOAS @ioas_id, see
 	 * ioasid_ioas_msi_banks(3): list them (@banks/@num as in
 	 * ioas_iova_ranges, -EMSGSIZE), map the @bank-th at @iova, unmap

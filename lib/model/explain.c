@@ -301,3 +301,45 @@ int explain_reserve_allowed(const struct explain_resv *r, uint64_t start,
 			   (ull)r->start, (ull)r->last, resv_type_str(r->type),
 			   r->owner, (ull)start, (ull)last, ioas_id);
 }
+
+/* ------------------------------------------------------------------ */
+/* VFIO no-IOMMU mode                                                   */
+
+int explain_noiommu_last_iova(uint64_t iova)
+{
+	return ioasid_fail(-EOVERFLOW,
+			   "iova %#llx is the last address, which the kernel cannot look up",
+			   (ull)iova);
+}
+
+int explain_noiommu_unmapped(uint64_t iova, uint32_t ioas_id)
+{
+	return ioasid_fail(-ENOENT, "nothing is mapped at iova %#llx of ioas %u",
+			   (ull)iova, ioas_id);
+}
+
+int explain_noiommu_not_in_use(uint32_t ioas_id)
+{
+	return ioasid_fail(-EOPNOTSUPP,
+			   "ioas %u is not in no-IOMMU use: no noiommu device (a noiommu-vfioN cdev, vfio.enable_unsafe_noiommu_mode=1) is attached to it, and only then are its IOVAs backed by physical addresses the kernel gives out",
+			   ioas_id);
+}
+
+int explain_noiommu_sim(uint32_t ioas_id)
+{
+	return ioasid_fail(-EOPNOTSUPP,
+			   "ioas %u is not in no-IOMMU use: the simulator has no no-IOMMU devices (it has no physical addresses)",
+			   ioas_id);
+}
+
+int explain_noiommu_rawio(void)
+{
+	return ioasid_fail(-EPERM,
+			   "asking the physical address of an IOVA needs CAP_SYS_RAWIO in the effective set");
+}
+
+int explain_noiommu_no_config(void)
+{
+	return ioasid_fail(-EOPNOTSUPP,
+			   "the running kernel was built without CONFIG_IOMMUFD_NOIOMMU (selected by CONFIG_VFIO_NOIOMMU with CONFIG_VFIO_DEVICE_CDEV), so it has no no-IOMMU IOASes");
+}

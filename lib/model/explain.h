@@ -143,4 +143,22 @@ int explain_reserve_mapped(const struct explain_resv *r, uint64_t start,
 int explain_reserve_allowed(const struct explain_resv *r, uint64_t start,
 			    uint64_t last, uint32_t ioas_id);
 
+/* ---- VFIO no-IOMMU mode (IOMMU_IOAS_NOIOMMU_GET_PA) ---- */
+
+/* EOVERFLOW: @iova is the last address (ioas.c: iova >= ULONG_MAX). */
+int explain_noiommu_last_iova(uint64_t iova);
+/* ENOENT: nothing of IOAS @ioas_id is mapped at @iova. */
+int explain_noiommu_unmapped(uint64_t iova, uint32_t ioas_id);
+/* EOPNOTSUPP: IOAS @ioas_id has no no-IOMMU device attached, so its
+ * pages are in no software page table that knows their addresses. */
+int explain_noiommu_not_in_use(uint32_t ioas_id);
+/* EOPNOTSUPP: the simulator has no no-IOMMU devices (and no physical
+ * addresses), so no IOAS of it is ever in no-IOMMU use. */
+int explain_noiommu_sim(uint32_t ioas_id);
+/* EPERM: the caller lacks CAP_SYS_RAWIO. */
+int explain_noiommu_rawio(void);
+/* EOPNOTSUPP: the kernel was built without CONFIG_IOMMUFD_NOIOMMU (it
+ * then refuses every request before looking at the IOAS). */
+int explain_noiommu_no_config(void);
+
 #endif /* IOASID_LIB_EXPLAIN_H */

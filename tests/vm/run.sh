@@ -36,6 +36,10 @@
 #                                   (no interrupt remapping, so the kernel
 #                                   gets iommufd.allow_unsafe_interrupts=1),
 #                                   1 edu, 2 CPUs (x86 only)
+#                          noiommu  no IOMMU at all (q35 alone), VFIO's no-IOMMU
+#                                   mode (vfio.enable_unsafe_noiommu_mode=1:
+#                                   edu gets a noiommu-vfioN cdev), 1 edu
+#                                   with a 64-bit DMA mask, 2 CPUs (x86 only)
 #                          2edu     (arm64) 2 edu devices, 1 CPU
 #                        The log and initramfs are named vmtest-NAME for any
 #                        variant but default.  Each knob can also be set alone
@@ -79,8 +83,9 @@ set_variant() {
 		default) aw_bits=48 edus=1 smp=2 iommu=intel ;;
 		aw39) aw_bits=39 edus=2 smp=1 iommu=intel ;;
 		viommu) aw_bits=48 edus=1 smp=2 iommu=virtio ;;
+		noiommu) aw_bits=48 edus=1 smp=2 iommu=none ;;
 		2edu) aw_bits=48 edus=2 smp=1 iommu=intel ;;
-		*) echo "run.sh: unknown variant '$1' (default, aw39, viommu, 2edu)" >&2; exit 2 ;;
+		*) echo "run.sh: unknown variant '$1' (default, aw39, viommu, noiommu, 2edu)" >&2; exit 2 ;;
 	esac
 }
 set_variant "${VM_VARIANT:-default}"
@@ -114,7 +119,7 @@ case $arch in
 		[[ $variant != 2edu ]] || { echo "run.sh: variant 2edu is for arm64" >&2; exit 2; } ;;
 	arm64 | arm64-64k)
 		qemu=${QEMU:-qemu-system-aarch64} cc=${CC:-aarch64-linux-gnu-gcc} qemu_pkg=qemu-system-arm
-		[[ $variant != aw39 && $variant != viommu ]] ||
+		[[ $variant != aw39 && $variant != viommu && $variant != noiommu ]] ||
 			{ echo "run.sh: variant $variant is for x86" >&2; exit 2; }
 		[[ $name_set -eq 1 ]] || name=$name-$arch ;;
 	*) echo "run.sh: unknown --arch '$arch' (x86, arm64, arm64-64k)" >&2; exit 2 ;;
@@ -163,7 +168,15 @@ log=$build_dir/$name.log
 # The machine and the variant's QEMU devices.
 if [[ $arch == x86 ]]; then
 	console=ttyS0
-	if [[ $iommu == virtio ]]; then
+	edu_dev=edu
+	if [[ $iommu == none ]]; then
+		# No IOMMU: VFIO hands edu out only in its unsafe no-IOMMU
+		# mode, and edu then sees guest physical addresses, which lie
+		# above its default 28-bit DMA mask.
+		machine=(-accel tcg -M q35)
+		kargs="vfio.enable_unsafe_noiommu_mode=1"
+		edu_dev=edu,dma_mask=0xffffffffffffffff
+	elif [[ $iommu == virtio ]]; then
 		# virtio-iommu remaps no interrupts: VFIO binds edu only when
 		# iommufd is told that MSIs need not be isolated.
 		iommu_dev=virtio-iommu-pci
@@ -175,8 +188,13 @@ if [[ $arch == x86 ]]; then
 		machine=(-accel tcg -M q35,kernel-irqchip=split)
 		kargs="intel_iommu=on"
 	fi
-	devices=(-device "$iommu_dev")
-	desc="-device $iommu_dev"
+	if [[ $iommu == none ]]; then
+		devices=()
+		desc="no IOMMU, $kargs"
+	else
+		devices=(-device "$iommu_dev")
+		desc="-device $iommu_dev"
+	fi
 else
 	# GICv3 with its ITS: MSIs are isolated, so VFIO binds edu without
 	# allow_unsafe_interrupts.  No NIC: virt would add one.
@@ -185,9 +203,10 @@ else
 	console=ttyAMA0
 	kargs=""
 	desc="-M virt,gic-version=3,iommu=smmuv3"
+	edu_dev=edu
 fi
 for ((i = 0; i < edus; i++)); do
-	devices+=(-device edu)
+	devices+=(-device "$edu_dev")
 done
 
 say "$arch, variant $variant: -smp $smp $desc, $edus edu device(s)"

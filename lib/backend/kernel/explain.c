@@ -1129,3 +1129,70 @@ int kexplain_bind(struct kernel_be *be, int rc, struct kernel_dev *dev)
 		    dev->name, val[0] ? "now N" : "not readable here", path);
 	return kexplained(rc, "VFIO_DEVICE_BIND_IOMMUFD");
 }
+
+/* ------------------------------------------------------------------ */
+/* VFIO no-IOMMU mode                                                   */
+
+/* Whether a noiommu device of this context (a noiommu-vfioN cdev) rests
+ * on a HWPT of IOAS @ioas_id. */
+static bool noiommu_dev_on(const struct kernel_be *be, uint32_t ioas_id)
+{
+	for (const struct kernel_dev *d = be->devs; d; d = d->next) {
+		const char *base = strrchr(d->cdev, '/');
+		const struct kernel_hwpt *h;
+
+		base = base ? base + 1 : d->cdev;
+		if (!d->hwpt || strncmp(base, "noiommu-", 8))
+			continue;
+		h = krec_hwpt(be, d->hwpt);
+		if (h && h->ioas_id == ioas_id)
+			return true;
+	}
+	return false;
+}
+
+/* Whether the record says for certain that nothing of IOAS @ioas_id is
+ * mapped at @iova. */
+static bool recorded_unmapped(struct kernel_be *be, uint32_t ioas_id,
+			      uint64_t iova)
+{
+	struct kernel_ioas *rec = krec_ioas(be, ioas_id, false);
+	struct itree_iter it;
+
+	return rec && rec->complete && !itree_find(krec_areas(rec), iova, &it);
+}
+
+/* ioas.c iommufd_ioas_noiommu_get_pa(): CAP_SYS_RAWIO (EPERM) first, then
+ * the IOAS (ENOENT); io_pagetable.c iopt_get_phys(): an area at @iova
+ * (ENOENT), one whose storage domain is the no-IOMMU software table
+ * (EOPNOTSUPP).  A kernel without CONFIG_IOMMUFD_NOIOMMU answers
+ * EOPNOTSUPP to everything, a missing IOAS included. */
+int kexplain_noiommu_get_pa(struct kernel_be *be, int rc, uint32_t ioas_id,
+			    uint64_t iova)
+{
+	static const char ioctl[] = "IOMMU_IOAS_NOIOMMU_GET_PA";
+
+	switch (rc) {
+	case -EPERM:
+		explain_noiommu_rawio();
+		return kexplained(rc, ioctl);
+	case -ENOENT:
+		if (missing_ioas(be, rc, ioctl, ioas_id, false))
+			return rc;
+		if (!recorded_unmapped(be, ioas_id, iova))
+			return 0;
+		explain_noiommu_unmapped(iova, ioas_id);
+		return kexplained(rc, ioctl);
+	case -EOPNOTSUPP:
+		if (ioas_exists(be, ioas_id) == 0 ||
+		    recorded_unmapped(be, ioas_id, iova)) {
+			explain_noiommu_no_config();
+			return kexplained(rc, ioctl);
+		}
+		if (noiommu_dev_on(be, ioas_id))
+			return 0;
+		explain_noiommu_not_in_use(ioas_id);
+		return kexplained(rc, ioctl);
+	}
+	return 0;
+}

@@ -69,6 +69,9 @@ const struct kfeature kernel_features[KFEAT_NUM] = {
 	[KFEAT_DMA_BUF] = {
 		"VFIO_DEVICE_FEATURE_DMA_BUF (vfio-pci's dma-buf exporter)", 6, 19
 	},
+	[KFEAT_NOIOMMU_GET_PA] = {
+		"IOMMU_IOAS_NOIOMMU_GET_PA (physical addresses for VFIO no-IOMMU devices)", 7, 3
+	},
 };
 
 int kernel_ioctl(int fd, unsigned long request, void *arg)

@@ -187,6 +187,7 @@ enum {
 	KFEAT_HW_QUEUE,
 	KFEAT_VIOMMU_DATA,
 	KFEAT_DMA_BUF,
+	KFEAT_NOIOMMU_GET_PA,
 	KFEAT_NUM
 };
 extern const struct kfeature kernel_features[KFEAT_NUM];
@@ -255,6 +256,10 @@ int kernel_ioas_allow_iovas(void *be, uint32_t ioas_id,
 			    uint32_t num);
 /* process.c */
 int kernel_ioas_change_process(void *be);
+/* noiommu.c */
+int kernel_ioas_noiommu_get_pa(void *be, uint32_t ioas_id, uint64_t iova,
+			       uint64_t length, uint64_t *phys,
+			       uint64_t *contig);
 int kernel_hwpt_alloc(void *be, uint32_t dev_id, uint32_t pt_id,
 		      uint32_t flags, uint32_t *hwpt_id);
 int kernel_hw_info(void *be, uint32_t dev_id, struct ioasid_hw_info *info,
@@ -478,6 +483,12 @@ int kexplain_hwpt_alloc(struct kernel_be *be, int rc, uint32_t dev_id,
  * is pinned, what to raise. */
 int kexplain_pin(struct kernel_be *be, int rc, const char *ioctl,
 		 const char *what, uint64_t length);
+/* IOMMU_IOAS_NOIOMMU_GET_PA of @iova in IOAS @ioas_id: EPERM
+ * (CAP_SYS_RAWIO), ENOENT (no IOAS, nothing mapped there), EOPNOTSUPP (no
+ * noiommu device of this context attached to it, or a kernel without
+ * CONFIG_IOMMUFD_NOIOMMU). */
+int kexplain_noiommu_get_pa(struct kernel_be *be, int rc, uint32_t ioas_id,
+			    uint64_t iova);
 /* EPERM from VFIO_DEVICE_BIND_IOMMUFD: MSI isolation. */
 int kexplain_bind(struct kernel_be *be, int rc, struct kernel_dev *dev);
 /* End the message just set with " (@ioctl: ENAME)"; return @rc. */

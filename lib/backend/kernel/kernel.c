@@ -71,6 +71,7 @@ static const struct ioasid_backend_ops kernel_ops = {
 	.ioas_iova_ranges = kernel_ioas_iova_ranges,
 	.ioas_allow_iovas = kernel_ioas_allow_iovas,
 	.ioas_change_process = kernel_ioas_change_process,
+	.ioas_noiommu_get_pa = kernel_ioas_noiommu_get_pa,
 	/* Iteration, from the record (iterate.c) */
 	.ioas_mappings = kernel_ioas_mappings,
 	.objects = kernel_objects,

@@ -679,3 +679,26 @@ int sim_option(void *be, bool set, uint32_t option, uint32_t object_id,
 	ioas->iova_alignment = align;
 	return 0;
 }
+
+/* ioas.c iommufd_ioas_noiommu_get_pa() after core's checks (flags,
+ * length, the last IOVA), then io_pagetable.c iopt_get_phys(): no IOAS
+ * or nothing mapped at @iova is -ENOENT; a mapped IOVA has a physical
+ * address only in an IOAS a no-IOMMU device is attached to, and the
+ * simulator has none (CAP_SYS_RAWIO is not modelled: the kernel's first
+ * check, for a process the simulator does not pretend to be). */
+int sim_ioas_noiommu_get_pa(void *be, uint32_t ioas_id, uint64_t iova,
+			    uint64_t length, uint64_t *phys, uint64_t *contig)
+{
+	struct sim *s = be;
+	struct sim_ioas *ioas = sim_get_ioas(s, ioas_id);
+	struct itree_iter it;
+
+	(void)length;
+	(void)phys;
+	(void)contig;
+	if (!ioas)
+		return -ENOENT;
+	if (!itree_find(&ioas->areas, iova, &it))
+		return explain_noiommu_unmapped(iova, ioas_id);
+	return explain_noiommu_sim(ioas_id);
+}

@@ -342,6 +342,7 @@ static const struct ioasid_backend_ops sim_ops = {
 	.ioas_iova_ranges = sim_ioas_iova_ranges,
 	.ioas_allow_iovas = sim_ioas_allow_iovas,
 	.ioas_change_process = sim_ioas_change_process,
+	.ioas_noiommu_get_pa = sim_ioas_noiommu_get_pa,
 	.ioas_msi_banks = sim_ioas_msi_banks,
 	.ioas_map_msi_bank = sim_ioas_map_msi_bank,
 	.ioas_unmap_msi_bank = sim_ioas_unmap_msi_bank,

@@ -309,6 +309,8 @@ int sim_objects(void *be, struct ioasid_object *objs, uint32_t *num);
 
 /* ioas_process.c */
 int sim_ioas_change_process(void *be);
+int sim_ioas_noiommu_get_pa(void *be, uint32_t ioas_id, uint64_t iova,
+			    uint64_t length, uint64_t *phys, uint64_t *contig);
 
 /* hw_queue.c */
 int sim_viommu_alloc_data(void *be, uint32_t dev_id, uint32_t hwpt_id,

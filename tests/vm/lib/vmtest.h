@@ -433,4 +433,24 @@ static inline void vt_each_edu(void (*test)(struct ioasid_ctx *ctx, const char *
 	vt_say("PASS (%d edu device%s)", n, n == 1 ? "" : "s");
 }
 
+/* Set (@on) or clear capability @cap (CAP_SYS_RAWIO, ...) in the
+ * effective set; the permitted set keeps it, so it can come back. */
+static inline void vt_set_effective_cap(int cap, bool on)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data))
+		vt_fail("capget: %s", strerror(errno));
+	if (on)
+		data[CAP_TO_INDEX(cap)].effective |= CAP_TO_MASK(cap);
+	else
+		data[CAP_TO_INDEX(cap)].effective &= ~CAP_TO_MASK(cap);
+	if (syscall(SYS_capset, &hdr, data))
+		vt_fail("capset (capability %d %s): %s", cap, on ? "on" : "off",
+			strerror(errno));
+}
+
 #endif /* IOASID_VMTEST_H */
