@@ -563,8 +563,10 @@ VM_KERNEL ?= 7.3
 VM_TESTS ?=
 VM_TESTS_NOIOMMUFD := caps.t
 VM_TESTS_6_12 := caps.t edu_dma.t edu_dma_raw.t edu_msi.t hw_info.t
-VM_CHECK_LANES ?= x86:default x86:aw39 x86:viommu arm64:default x86@6.12:default \
-	x86@7.3-noiommufd:default
+# The noiommu variant's guest has no IOMMU: only its own test is about it.
+VM_TESTS_NOIOMMU := noiommu.t
+VM_CHECK_LANES ?= x86:default x86:aw39 x86:viommu x86:noiommu arm64:default \
+	x86@6.12:default x86@7.3-noiommufd:default
 ifeq ($(VM_ARCH),x86)
 vmcheck: all vm-tests
 ifneq ($(VM_RUN),)
@@ -617,8 +619,9 @@ ifneq ($(VM_RUN),)
 		[ $$v = default ] || n=$$n-$$v; \
 		$(RUN_SUITE) $$n $(MAKE) --no-print-directory vmcheck VM_ARCH=$$a \
 			VM_KERNEL=$$k VM_VARIANT=$$v \
-			VM_TESTS="$$(case $$k in 7.3-noiommufd) echo '$(VM_TESTS_NOIOMMUFD)' ;; \
-				6.12) echo '$(VM_TESTS_6_12)' ;; esac)" || true; \
+			VM_TESTS="$$(case $$k:$$v in 7.3-noiommufd:*) echo '$(VM_TESTS_NOIOMMUFD)' ;; \
+				6.12:*) echo '$(VM_TESTS_6_12)' ;; \
+				*:noiommu) echo '$(VM_TESTS_NOIOMMU)' ;; esac)" || true; \
 	done
 else
 	@echo "check: the VM suite (tests/vm/run.sh) is not there yet; ran check-fast only"
