@@ -19,8 +19,8 @@ void ioas_help(struct cli *cli)
 	fputs("Usage: ioasctl ioas alloc [name NAME]\n"
 	      "       ioasctl ioas destroy IOAS\n"
 	      "       ioasctl ioas map IOAS [iova ADDR | any] length LEN\n"
-	      "                        [file PATH [offset OFF]] [read] "
-	      "[write]\n"
+	      "                        [file PATH [offset OFF] |\n"
+	      "                         bar N of DEV [offset OFF]] [read] [write]\n"
 	      "       ioasctl ioas unmap IOAS { iova ADDR length LEN | all }\n"
 	      "       ioasctl ioas copy IOAS [iova ADDR | any] [read] [write]\n"
 	      "                         from IOAS iova ADDR length LEN\n"
@@ -263,12 +263,15 @@ static int ioas_map(struct cli *cli, int argc, char **argv)
 {
 	IOASID_OPTS(ioasid_map_opts, opts);
 	const char *len_s = NULL, *path = NULL, *off_s = NULL;
+	const char *bar_s = NULL, *of_s = NULL;
 	const struct kw_value kws[] = {
 		{ "length", &len_s }, { "file", &path }, { "offset", &off_s },
-		{ NULL },
+		{ "bar", &bar_s }, { "of", &of_s }, { NULL },
 	};
 	struct place pl = { 0 };
 	uint64_t length, offset = 0, iova;
+	uint32_t bar = 0;
+	struct ioasid_dev *bar_dev = NULL;
 	uint32_t id;
 	void *mem;
 	int ret, fd;
@@ -280,20 +283,30 @@ static int ioas_map(struct cli *cli, int argc, char **argv)
 		const char *w = argv[i];
 
 		ret = parse_place(cli, argc, argv, &i, &pl);
-		if (ret < 0 && !strcmp(w, "offset") && !path)
-			return arg_wrong(cli, w, "only after \"file PATH\"");
+		if (ret < 0 && !strcmp(w, "offset") && !path && !bar_s)
+			return arg_wrong(cli, w,
+					 "only after \"file PATH\" or \"bar N of DEV\"");
 		if (ret < 0)
 			ret = get_kw_value(cli, argc, argv, &i, kws);
 		if (ret < 0)
 			return arg_unexpected(
 				cli, w,
-				"one of iova, any, length, file, offset, read, "
-				"write");
+				"one of iova, any, length, file, offset, bar, "
+				"of, read, write");
 		if (ret)
 			return ret;
 	}
 	if (!len_s)
 		return arg_missing(cli, "length");
+	if (path && bar_s)
+		return arg_wrong(cli, "bar", "not with \"file PATH\": one or the other");
+	if (!bar_s != !of_s)
+		return bar_s ? arg_missing(cli, "of DEV (after bar N)")
+			     : arg_wrong(cli, "of", "only after \"bar N\"");
+	if (bar_s && get_u32(cli, bar_s, &bar))
+		return CMD_USAGE;
+	if (bar_s && (ret = get_dev(cli, of_s, &bar_dev)))
+		return ret;
 	if (get_u64(cli, len_s, true, &length))
 		return CMD_USAGE;
 	if (off_s && get_u64(cli, off_s, true, &offset))
@@ -305,7 +318,21 @@ static int ioas_map(struct cli *cli, int argc, char **argv)
 
 	opts.flags = place_flags(&pl);
 	iova = pl.iova;
-	if (path) {
+	if (bar_dev) {
+		/* A slice of the device's BAR as a dma-buf, mapped like a
+		 * file: peer-to-peer DMA for the IOAS's other devices. */
+		ret = ioasid_dev_dma_buf(bar_dev, bar, offset, length,
+					 NULL, &fd);
+		if (ret < 0)
+			return lib_err(cli, ret);
+		ret = ioasid_ioas_map_file(cli->ctx, id, fd, 0, length, &iova,
+					   &opts);
+		if (ret < 0) {
+			close(fd);
+			return lib_err(cli, ret);
+		}
+		cli_keep_buffer(cli, NULL, 0, fd);
+	} else if (path) {
 		int oflags = (opts.flags & IOASID_MAP_WRITE) ? O_RDWR : O_RDONLY;
 
 		fd = open(path, oflags | O_CLOEXEC);
