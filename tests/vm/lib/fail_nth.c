@@ -4,7 +4,7 @@
  * the kernel side): each scenario runs once per N = 1, 2, ... with the
  * N-th fault-injection point of this thread failed, until a run gets
  * through without one:
- *   ioas+map+attach: ioasid_ioas_alloc(), ioasid_ioas_map() of 64 KiB,
+ *   ioas+map+attach: ioasid_ioas_alloc(), ioasid_ioas_map() of 64 KiB (8 pages if larger),
  *     ioasid_dev_attach() of a mock device (CONFIG_IOMMUFD_TEST) to that
  *     IOAS;
  *   hwpt+replace: with that done before the window, ioasid_hwpt_alloc()
@@ -58,6 +58,8 @@
 #include <sys/mman.h>
 #include <sys/uio.h>
 
+#include <unistd.h>
+
 #include <linux/iommufd.h>
 
 #include <ioasid/virtio-iommu.h>
@@ -67,7 +69,12 @@
 #include "viommu_req.h"
 #include "vmtest.h"
 
-#define LEN (64ull << 10)
+/* Sized from the host page size in main(): the suite also runs on a
+ * 64 KiB-page arm64 kernel, where 4 KiB offsets are not page aligned. */
+static uint64_t page_size; /* sysconf(_SC_PAGESIZE) */
+static uint64_t buf_len;   /* the mapped buffer / guest RAM: 64 KiB, at least 8 pages */
+static uint64_t vm_len;    /* the guest's MAP: two pages */
+static uint64_t vm_off;    /* the MAP's GPA - VM_GPA: three pages in */
 #define IOVA 0x10000000ull /* inside the mock domain's aperture, 16 MiB to 2 GiB */
 #define MAX_N 2000
 #define PROBE_IDS 8
@@ -223,7 +230,7 @@ static int do_step(struct run *r, enum step s, uint8_t *buf)
 		return ioasid_ioas_alloc(r->ctx, &r->ioas);
 	case MAP:
 		r->iova = IOVA;
-		return ioasid_ioas_map(r->ctx, r->ioas, buf, LEN, &r->iova, NULL);
+		return ioasid_ioas_map(r->ctx, r->ioas, buf, buf_len, &r->iova, NULL);
 	case ATTACH:
 		return ioasid_dev_attach(r->dev, r->ioas, &r->hwpt);
 	case HWPT_ALLOC:
@@ -267,7 +274,7 @@ static void expect_on_auto_hwpt(struct run *r, unsigned int n, enum step s)
 		 "N=%u: the failed %s moved the device to %u/%u (was %u/%u)", n,
 		 step_name[s], ioasid_dev_pt_id(r->dev), ioasid_dev_hwpt_id(r->dev),
 		 r->ioas, r->hwpt);
-	VT_CHECK(vt_is_mapped(r->ctx, r->ioas, IOVA, LEN), "N=%u: the failed %s lost the mapping",
+	VT_CHECK(vt_is_mapped(r->ctx, r->ioas, IOVA, buf_len), "N=%u: the failed %s lost the mapping",
 		 n, step_name[s]);
 }
 
@@ -286,7 +293,7 @@ static void check_failed(struct run *r, const struct scenario *sc, enum step s,
 		expect_no_objects(r->ctx, first_free, n, step_name[s], NULL);
 		break;
 	case MAP:
-		VT_CHECK(!vt_is_mapped(r->ctx, r->ioas, IOVA, 4096),
+		VT_CHECK(!vt_is_mapped(r->ctx, r->ioas, IOVA, page_size),
 			 "N=%u: the failed map left a mapping", n);
 		expect_no_objects(r->ctx, r->ioas + 1, n, step_name[s], NULL);
 		break;
@@ -295,19 +302,19 @@ static void check_failed(struct run *r, const struct scenario *sc, enum step s,
 			 ioasid_dev_hwpt_id(r->dev) == 0,
 			 "N=%u: the failed attach left the device on %u/%u", n,
 			 ioasid_dev_pt_id(r->dev), ioasid_dev_hwpt_id(r->dev));
-		VT_CHECK(vt_is_mapped(r->ctx, r->ioas, IOVA, LEN),
+		VT_CHECK(vt_is_mapped(r->ctx, r->ioas, IOVA, buf_len),
 			 "N=%u: the failed attach lost the mapping", n);
-		VT_OK(ioasid_kernel_mock_check_refs(r->ctx->be, buf, LEN, 0));
+		VT_OK(ioasid_kernel_mock_check_refs(r->ctx->be, buf, buf_len, 0));
 		expect_no_objects(r->ctx, r->ioas + 1, n, step_name[s], NULL);
 		break;
 	case HWPT_ALLOC:
 		expect_on_auto_hwpt(r, n, s);
-		VT_OK(ioasid_kernel_mock_check_refs(r->ctx->be, buf, LEN, 1));
+		VT_OK(ioasid_kernel_mock_check_refs(r->ctx->be, buf, buf_len, 1));
 		expect_no_objects(r->ctx, first_free, n, step_name[s], live);
 		break;
 	case REPLACE:
 		expect_on_auto_hwpt(r, n, s);
-		VT_OK(ioasid_kernel_mock_check_refs(r->ctx->be, buf, LEN, 1));
+		VT_OK(ioasid_kernel_mock_check_refs(r->ctx->be, buf, buf_len, 1));
 		/* The new HWPT stays (it is the caller's). */
 		expect_no_objects(r->ctx, first_free, n, step_name[s], live);
 		break;
@@ -320,14 +327,14 @@ static void check_failed(struct run *r, const struct scenario *sc, enum step s,
 		VT_CHECK(rc == 0, "N=%u: retrying %s after the failure: %d %s",
 			 n, step_name[t], rc, ioasid_errmsg());
 	}
-	VT_OK(ioasid_kernel_mock_check_refs(r->ctx->be, buf, LEN, 1));
+	VT_OK(ioasid_kernel_mock_check_refs(r->ctx->be, buf, buf_len, 1));
 }
 
 /* A run completed: the device where the scenario puts it. */
 static void check_done(struct run *r, const struct scenario *sc, unsigned int n,
 		       uint8_t *buf)
 {
-	VT_OK(ioasid_kernel_mock_check_refs(r->ctx->be, buf, LEN, 1));
+	VT_OK(ioasid_kernel_mock_check_refs(r->ctx->be, buf, buf_len, 1));
 	if (sc->end == STEPS)
 		VT_CHECK(ioasid_dev_hwpt_id(r->dev) == r->new_hwpt && r->got == r->new_hwpt,
 			 "N=%u: replaced onto hwpt %u, the device is on %u (answer %u)",
@@ -403,8 +410,6 @@ static void run_scenario(const struct scenario *sc, uint8_t *buf)
 #define VM_GPA 0x80000000ull  /* guest-physical base of the RAM slot */
 #define VM_IOVA 0x1000000ull  /* inside the mock aperture (16M-2G) */
 #define VM_EP 0x10u
-#define VM_LEN (2 * 4096ull)
-#define VM_OFF 0x3000ull      /* the MAP's GPA - VM_GPA */
 
 enum vstep { V_ATTACH, V_MAP, V_UNMAP, VSTEPS };
 static const char *const vstep_name[VSTEPS] = { "ATTACH", "MAP", "UNMAP" };
@@ -429,9 +434,9 @@ static int do_vstep(struct ioasid_virtio_iommu *v, enum vstep s)
 	case V_ATTACH:
 		return attach(v, 1, VM_EP);
 	case V_MAP:
-		return map(v, 1, VM_IOVA, VM_LEN, VM_GPA + VM_OFF, MAP_READ | MAP_WRITE);
+		return map(v, 1, VM_IOVA, vm_len, VM_GPA + vm_off, MAP_READ | MAP_WRITE);
 	case V_UNMAP:
-		return unmap(v, 1, VM_IOVA, VM_LEN);
+		return unmap(v, 1, VM_IOVA, vm_len);
 	case VSTEPS:
 		break;
 	}
@@ -443,7 +448,7 @@ static int do_vstep(struct ioasid_virtio_iommu *v, enum vstep s)
 static bool v_mapped(struct run *r, const uint8_t *ram)
 {
 	return ioasid_kernel_mock_check_map(r->ctx->be, ioasid_dev_hwpt_id(r->dev), VM_IOVA,
-					    VM_LEN, ram + VM_OFF) == 0;
+					    vm_len, ram + vm_off) == 0;
 }
 
 static void run_viommu(uint8_t *ram)
@@ -463,7 +468,7 @@ static void run_viommu(uint8_t *ram)
 
 		setup(&r, &scenarios[0], ram); /* context and bound mock only */
 		VT_OK(ioasid_virtio_iommu_create(r.ctx, &opts, &v));
-		VT_OK(ioasid_virtio_iommu_add_ram(v, VM_GPA, LEN, ram));
+		VT_OK(ioasid_virtio_iommu_add_ram(v, VM_GPA, buf_len, ram));
 		VT_OK(ioasid_virtio_iommu_add_endpoint(v, VM_EP, r.dev, NULL));
 		VT_OK(ioasid_virtio_iommu_set_features(v, ioasid_virtio_iommu_features(v)));
 		pt = ioasid_dev_pt_id(r.dev);
@@ -544,11 +549,17 @@ int main(void)
 {
 	uint8_t *buf;
 
+	page_size = (uint64_t)sysconf(_SC_PAGESIZE);
+	buf_len = 64ull << 10;
+	if (buf_len < 8 * page_size)
+		buf_len = 8 * page_size;
+	vm_len = 2 * page_size;
+	vm_off = 3 * page_size;
 	nth_fd = open("/proc/thread-self/fail-nth", O_RDWR);
 	if (nth_fd < 0)
 		vt_skip("/proc/thread-self/fail-nth: %s (CONFIG_FAULT_INJECTION)",
 			strerror(errno));
-	buf = mmap(NULL, LEN, PROT_READ | PROT_WRITE,
+	buf = mmap(NULL, buf_len, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	VT_CHECK(buf != MAP_FAILED, "mmap: %s", strerror(errno));
 	VT_CHECK(!write_str("/sys/kernel/debug/failslab/verbose", "0"),
@@ -562,6 +573,6 @@ int main(void)
 	VT_CHECK(!write_str("/sys/kernel/debug/failslab/ignore-gfp-wait", "Y"),
 		 "failslab/ignore-gfp-wait: %s", strerror(errno));
 	vt_say("%zu scenarios, all survived", ARRAY_SIZE(scenarios) + 1);
-	munmap(buf, LEN);
+	munmap(buf, buf_len);
 	return 0;
 }
