@@ -16,7 +16,10 @@
  * dropped from the effective set (EPERM); after detach the IOAS is not in
  * no-IOMMU use any more (EOPNOTSUPP), and after a new attach it is again.
  *
- * Skips on a guest not in no-IOMMU mode (every other variant).
+ * On a guest with an IOMMU (every other variant) edu gets an ordinary
+ * cdev; an IOAS it is attached to through its IOMMU is not in no-IOMMU
+ * use, so ioasid_ioas_noiommu_get_pa() of a mapped IOVA is refused with
+ * EOPNOTSUPP and a message saying so, and of an unmapped one with ENOENT.
  */
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -299,10 +302,39 @@ static void test_noiommu(struct ioasid_ctx *ctx, const char *bdf)
 	VT_OK(ioasid_dev_set_driver(ctx, bdf, NULL, NULL));
 }
 
+/* A guest with an IOMMU: no physical addresses are given out. */
+static void test_with_iommu(struct ioasid_ctx *ctx, const char *bdf)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), iova = IOVA_BUF, pa, contig;
+	struct ioasid_dev *dev;
+	uint32_t ioas;
+	void *buf = map_anon(page, MAP_POPULATE);
+
+	VT_OK(ioasid_dev_set_driver(ctx, bdf, "vfio-pci", NULL));
+	VT_OK(ioasid_dev_open(ctx, bdf, &dev));
+	VT_OK(ioasid_dev_bind(dev, NULL));
+	VT_OK(ioasid_ioas_alloc(ctx, &ioas));
+	VT_OK(ioasid_dev_attach(dev, ioas, NULL));
+	VT_OK(ioasid_ioas_map(ctx, ioas, buf, page, &iova, NULL));
+	VT_ERR_MSG(EOPNOTSUPP, "no-IOMMU",
+		   ioasid_ioas_noiommu_get_pa(ctx, ioas, IOVA_BUF, page, NULL, &pa, &contig));
+	vt_say("%s through its IOMMU: %s", bdf, ioasid_errmsg());
+	VT_ERR(ENOENT, ioasid_ioas_noiommu_get_pa(ctx, ioas, IOVA_NONE, page, NULL, &pa,
+						  &contig));
+	VT_OK(ioasid_ioas_unmap(ctx, ioas, IOVA_BUF, page, NULL));
+	VT_OK(ioasid_dev_detach(dev));
+	VT_OK(ioasid_ioas_destroy(ctx, ioas));
+	ioasid_dev_close(dev);
+	munmap(buf, page);
+}
+
 int main(void)
 {
-	if (!noiommu_mode())
-		vt_skip("not in VFIO no-IOMMU mode (run.sh --variant noiommu)");
+	if (!noiommu_mode()) {
+		vt_say("not in VFIO no-IOMMU mode: the refusals with an IOMMU");
+		vt_each_edu(test_with_iommu);
+		return 0;
+	}
 	pagemap_fd = open("/proc/self/pagemap", O_RDONLY);
 	VT_CHECK(pagemap_fd >= 0, "/proc/self/pagemap: %s", strerror(errno));
 	vt_each_edu(test_noiommu);
