@@ -120,44 +120,6 @@ static void check_entry(const struct ioasid_cap *c, bool iommufd, bool cdev)
 			 state, reason, c->why);
 }
 
-/* The value of "key" in ioasctl's one-line JSON, or -1. */
-static long long json_number(const char *json, const char *key)
-{
-	char pat[64];
-	const char *p;
-
-	snprintf(pat, sizeof(pat), "\"%s\":", key);
-	p = strstr(json, pat);
-	if (!p)
-		return -1;
-	p += strlen(pat);
-	while (*p == ' ')
-		p++;
-	return strtoll(p, NULL, 10);
-}
-
-/* `ioasctl ARGS 2>&1` into @out; its exit status, or -1 when ioasctl is
- * not staged. */
-static int ioasctl(const char *args, char *out, size_t size)
-{
-	static const char *const path = "/files/ioasctl";
-	char cmd[512];
-	size_t len = 0, n;
-	FILE *p;
-	int st;
-
-	if (access(path, X_OK))
-		return -1;
-	snprintf(cmd, sizeof(cmd), "%s %s 2>&1", path, args);
-	p = popen(cmd, "r");
-	VT_CHECK(p, "popen: %s", strerror(errno));
-	while (len + 1 < size && (n = fread(out + len, 1, size - 1 - len, p)) > 0)
-		len += n;
-	out[len] = '\0';
-	st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
-
 /* ioasctl asked what the library was asked: of edu when it was bound. */
 static void check_ioasctl(const struct ioasid_caps_info *info, const char *bdf,
 			  bool with_dev)
@@ -167,19 +129,18 @@ static void check_ioasctl(const struct ioasid_caps_info *info, const char *bdf,
 	int st;
 
 	snprintf(args, sizeof(args), "-j caps %s", with_dev ? bdf : "");
-	st = ioasctl(args, out, sizeof(out));
-
+	st = vt_ioasctl(args, out, sizeof(out));
 	if (st < 0) {
 		vt_say("  /files/ioasctl not staged (run.sh without --files): not compared");
 		return;
 	}
 	VT_CHECK(st == 0, "ioasctl %s: exit %d: %.300s", args, st, out);
-	VT_CHECK(json_number(out, "works") == info->works &&
-			 json_number(out, "missing") == info->missing &&
-			 json_number(out, "unknown") == info->unknown,
+	VT_CHECK(vt_json_field(out, "works") == info->works &&
+			 vt_json_field(out, "missing") == info->missing &&
+			 vt_json_field(out, "unknown") == info->unknown,
 		 "ioasctl %s: counts differ from the library's (%u/%u/%u): %.300s",
 		 args, info->works, info->missing, info->unknown, out);
-	st = ioasctl("device list", out, sizeof(out));
+	st = vt_ioasctl("device list", out, sizeof(out));
 	VT_CHECK(st == 0 && strstr(out, bdf), "ioasctl device list: exit %d: %.300s",
 		 st, out);
 	vt_say("  ioasctl caps: the same counts; ioasctl device list lists %s", bdf);

@@ -56,24 +56,6 @@ static uint64_t ranges_top(struct ioasid_ctx *ctx, struct ioasid_dev *dev)
 	return r[num - 1].last;
 }
 
-/* The value of "key": in ioasctl's one-line JSON, or -1. */
-static long long json_field(const char *json, const char *key)
-{
-	char pat[64];
-	const char *p;
-
-	snprintf(pat, sizeof(pat), "\"%s\":", key);
-	p = strstr(json, pat);
-	if (!p)
-		return -1;
-	p += strlen(pat);
-	if (!strncmp(p, "true", 4))
-		return 1;
-	if (!strncmp(p, "false", 5))
-		return 0;
-	return strtoll(p, NULL, 10);
-}
-
 static void check_ioasctl(const char *bdf, const struct ioasid_smmuv3_features *f)
 {
 	static const char *const ioasctl = "/files/ioasctl";
@@ -95,12 +77,12 @@ static void check_ioasctl(const char *bdf, const struct ioasid_smmuv3_features *
 	VT_CHECK(pclose(p) == 0, "%s: %s", cmd, out);
 	vt_say("  ioasctl: %.200s...", out);
 	VT_CHECK(strstr(out, "\"type\":\"arm-smmuv3\""), "no smmuv3 type: %s", out);
-	VT_CHECK(json_field(out, "stage1") == f->stage1 &&
-			 json_field(out, "stage2") == f->stage2 &&
-			 json_field(out, "va_bits") == f->va_bits &&
-			 json_field(out, "oas_bits") == f->oas_bits &&
-			 json_field(out, "ssid_bits") == f->ssid_bits &&
-			 json_field(out, "gran_4k") == f->gran_4k,
+	VT_CHECK(vt_json_field(out, "stage1") == f->stage1 &&
+			 vt_json_field(out, "stage2") == f->stage2 &&
+			 vt_json_field(out, "va_bits") == f->va_bits &&
+			 vt_json_field(out, "oas_bits") == f->oas_bits &&
+			 vt_json_field(out, "ssid_bits") == f->ssid_bits &&
+			 vt_json_field(out, "gran_4k") == f->gran_4k,
 		 "ioasctl's fields differ from the library's: %s", out);
 }
 
@@ -108,22 +90,14 @@ static void check_ioasctl(const char *bdf, const struct ioasid_smmuv3_features *
  * false when /files/ioasctl is not staged. */
 static bool run_ioasctl(const char *args, char *out, size_t size)
 {
-	static const char *const ioasctl = "/files/ioasctl";
-	char cmd[256];
-	size_t got;
-	FILE *p;
+	int st = vt_ioasctl(args, out, size);
 
-	if (access(ioasctl, X_OK)) {
-		vt_say("  %s not staged (run.sh without --files): ioasctl %s not run",
-		       ioasctl, args);
+	if (st < 0) {
+		vt_say("  /files/ioasctl not staged (run.sh without --files): ioasctl %s not run",
+		       args);
 		return false;
 	}
-	snprintf(cmd, sizeof(cmd), "%s %s 2>&1", ioasctl, args);
-	p = popen(cmd, "r");
-	VT_CHECK(p, "popen: %s", strerror(errno));
-	got = fread(out, 1, size - 1, p);
-	out[got] = '\0';
-	VT_CHECK(pclose(p) == 0, "%s: %s", cmd, out);
+	VT_CHECK(st == 0, "ioasctl %s: exit %d: %s", args, st, out);
 	vt_say("  ioasctl %s: %.300s", args, out);
 	return true;
 }

@@ -39,6 +39,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -451,6 +452,47 @@ static inline void vt_set_effective_cap(int cap, bool on)
 	if (syscall(SYS_capset, &hdr, data))
 		vt_fail("capset (capability %d %s): %s", cap, on ? "on" : "off",
 			strerror(errno));
+}
+
+/* The value of "key" in ioasctl's one-line JSON (true 1, false 0), or
+ * -1 when it is not there. */
+static inline long long vt_json_field(const char *json, const char *key)
+{
+	char pat[64];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	p = strstr(json, pat);
+	if (!p)
+		return -1;
+	p += strlen(pat);
+	if (!strncmp(p, "true", 4))
+		return 1;
+	if (!strncmp(p, "false", 5))
+		return 0;
+	return strtoll(p, NULL, 10);
+}
+
+/* `/files/ioasctl ARGS 2>&1` into @out (@size bytes, NUL-terminated);
+ * its exit status, or -1 when ioasctl is not staged (run.sh --files). */
+static inline int vt_ioasctl(const char *args, char *out, size_t size)
+{
+	static const char *const ioasctl = "/files/ioasctl";
+	char cmd[512];
+	size_t len = 0, got;
+	FILE *p;
+	int st;
+
+	if (access(ioasctl, X_OK))
+		return -1;
+	snprintf(cmd, sizeof(cmd), "%s %s 2>&1", ioasctl, args);
+	p = popen(cmd, "r");
+	VT_CHECK(p, "popen: %s", strerror(errno));
+	while (len + 1 < size && (got = fread(out + len, 1, size - 1 - len, p)) > 0)
+		len += got;
+	out[len] = '\0';
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
 
 #endif /* IOASID_VMTEST_H */
