@@ -639,6 +639,25 @@ static uint8_t mapping_cap_hit(struct ioasid_virtio_iommu *v,
 	return VIOMMU_S_NOMEM;
 }
 
+/* A MAP off the granule is answered RANGE (virtio 1.3 5.13.6.6.2).  The
+ * likely cause is a guest whose pages are smaller than the host's (a
+ * 4 KiB-page guest kernel on a 64 KiB-page host), which only the VMM's
+ * operator can see: say it once per device. */
+static uint8_t granule_refused(struct ioasid_virtio_iommu *v,
+			       const struct viommu_req *r)
+{
+	if (!v->granule_logged) {
+		v->granule_logged = true;
+		ioasid_log(IOASID_WARN,
+			   "viommu: guest MAP 0x%llx-0x%llx -> 0x%llx refused with RANGE: not aligned to the granule of 0x%llx bytes (page_size_mask's lowest bit: the host page size or a physical endpoint's IOVA alignment); the guest must map whole granules, which a guest with smaller pages than the host cannot do through this device",
+			   (unsigned long long)r->virt_start,
+			   (unsigned long long)r->virt_end,
+			   (unsigned long long)r->phys_start,
+			   (unsigned long long)v->granule);
+	}
+	return VIOMMU_S_RANGE;
+}
+
 static uint8_t do_map(struct ioasid_virtio_iommu *v, const struct viommu_req *r,
 			 const struct viommu_reply *reply)
 {
@@ -662,7 +681,7 @@ static uint8_t do_map(struct ioasid_virtio_iommu *v, const struct viommu_req *r,
 		return VIOMMU_S_INVAL; /* 47 */
 	if (r->virt_start & mask || r->phys_start & mask ||
 	    (r->virt_end + 1) & mask)
-		return VIOMMU_S_RANGE; /* 52 */
+		return granule_refused(v, r); /* 52 */
 	if (r->virt_start < v->config.input_start ||
 	    r->virt_end > v->config.input_end)
 		return VIOMMU_S_RANGE; /* 18 */

@@ -183,6 +183,7 @@ struct ioasid_virtio_iommu {
 	uint32_t max_domains, max_mappings, max_events;
 	uint64_t num_mappings;
 	bool mapping_cap_logged; /* the VMM was told the cap was hit */
+	bool granule_logged; /* the VMM was told of a MAP off the granule */
 
 	struct viommu_index domains;   /* by id */
 	struct viommu_index endpoints; /* by id */

@@ -162,6 +162,55 @@ static void test_offer_input_range(void **state)
 	ioasid_ctx_close(ctx);
 }
 
+static char granule_warning[512];
+static int granule_warnings;
+
+static void catch_granule_warning(enum ioasid_print_level level,
+				  const char *msg, void *data)
+{
+	(void)data;
+	if (level != IOASID_WARN || !strstr(msg, "granule"))
+		return;
+	granule_warnings++;
+	snprintf(granule_warning, sizeof(granule_warning), "%s", msg);
+}
+
+/* A 64 KiB granule (what a 64 KiB-page host gives, set here through
+ * opts.granule on the simulator's 4 KiB pages): page_size_mask starts at
+ * it, a 4 KiB guest's MAPs (start, address or end off the granule) are
+ * RANGE with nothing recorded, whole granules are OK, and the VMM is told
+ * once, with the range and the granule. */
+static void test_granule_larger_than_guest_page(void **state)
+{
+	struct vfx *f = calloc(1, sizeof(*f));
+	struct ioasid_virtio_iommu_stats st = { .sz = sizeof(st) };
+	ioasid_print_fn_t old;
+
+	(void)state;
+	assert_non_null(f);
+	{
+		IOASID_OPTS(ioasid_virtio_iommu_opts, o, .granule = SZ_64K);
+		vfx_init(f, &o);
+	}
+	assert_int_equal(cfg64(f, 0) & -cfg64(f, 0), SZ_64K);
+	OK(ioasid_virtio_iommu_set_features(f->v, ioasid_virtio_iommu_features(f->v)));
+	assert_int_equal(attach(f, 1, EP_EMU), S_OK);
+	granule_warnings = 0;
+	old = ioasid_set_print(catch_granule_warning, NULL);
+	assert_int_equal(map(f, 1, 0, SZ_4K - 1, 0, RW), S_RANGE);
+	assert_int_equal(map(f, 1, SZ_4K, SZ_64K - 1, 0, RW), S_RANGE);
+	assert_int_equal(map(f, 1, 0, SZ_64K - 1, SZ_4K, RW), S_RANGE);
+	assert_int_equal(map(f, 1, 0, SZ_64K + SZ_4K - 1, 0, RW), S_RANGE);
+	OK(ioasid_virtio_iommu_get_stats(f->v, &st));
+	assert_int_equal(st.mappings, 0);
+	assert_int_equal(map(f, 1, SZ_64K, 2 * SZ_64K - 1, SZ_64K, RW), S_OK);
+	ioasid_set_print(old, NULL);
+	assert_int_equal(granule_warnings, 1);
+	assert_non_null(strstr(granule_warning, "0x0-0xfff -> 0x0 refused with RANGE"));
+	assert_non_null(strstr(granule_warning, "granule of 0x10000 bytes"));
+	vfx_free(f);
+}
+
 static void test_offer_withhold_features(void **state)
 {
 	struct vfx *f = calloc(1, sizeof(*f));
@@ -536,6 +585,7 @@ int main(void)
 		VT(test_request_result),
 		cmocka_unit_test(test_offer_input_range),
 		cmocka_unit_test(test_offer_withhold_features),
+		cmocka_unit_test(test_granule_larger_than_guest_page),
 		VT(test_default_msi),
 		VT(test_translate_probe_only),
 		VT(test_walks),
