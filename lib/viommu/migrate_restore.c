@@ -697,9 +697,11 @@ static int check_staging(struct ioasid_virtio_iommu *v, struct staging *s)
 
 /* Undo a partial commit: endpoints back to unattached (as before, with
  * the old bypass), every domain built so far gone with its host state
- * (and, after the grace period, from translate()'s view). */
+ * (and, after the grace period, from translate()'s view), and the nest
+ * parents of host IOMMUs that nested mode met first in this restore
+ * (after the first @iommus_before). */
 static void rollback(struct ioasid_virtio_iommu *v, struct staging *s,
-		     uint8_t old_bypass)
+		     uint8_t old_bypass, uint32_t iommus_before)
 {
 	v->config.bypass = old_bypass;
 	viommu_publish_bypass(v);
@@ -726,11 +728,13 @@ static void rollback(struct ioasid_virtio_iommu *v, struct staging *s,
 	if (v->nested && ioasid_virtio_iommu_flush(v))
 		ioasid_log(IOASID_WARN, "viommu restore: rollback: %s",
 			   ioasid_errmsg());
+	viommu_nested_forget_iommus(v, iommus_before);
 }
 
 static int commit(struct ioasid_virtio_iommu *v, struct staging *s)
 {
 	uint8_t old_bypass = v->config.bypass;
+	uint32_t iommus_before = viommu_nested_num_iommus(v);
 	int rc = 0;
 
 	for (uint32_t i = 0; i < s->num_domains && !rc; i++) {
@@ -817,7 +821,7 @@ static int commit(struct ioasid_virtio_iommu *v, struct staging *s)
 		char msg[512];
 
 		snprintf(msg, sizeof(msg), "%s", ioasid_errmsg());
-		rollback(v, s, old_bypass);
+		rollback(v, s, old_bypass, iommus_before);
 		return ioasid_fail(rc, "viommu restore: rebuilding the host state: %s",
 				   msg);
 	}

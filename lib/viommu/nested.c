@@ -240,8 +240,14 @@ static int iommu_of(struct ioasid_virtio_iommu *v, struct ioasid_dev *dev,
 	memset(im, 0, sizeof(*im));
 	memcpy(im->name, info.name, sizeof(im->name));
 	/* The tables are VT-d first-stage tables: only VT-d walks them
-	 * (the test-only selftest format takes the kernel's mock). */
-	if (ioasid_dev_hw_info(dev, &hw, NULL, 0) == 0 &&
+	 * (the test-only selftest format takes the kernel's mock).  A
+	 * failed query is not an answer: remembering this IOMMU as one
+	 * that cannot nest would put its domains in shadow mode for good
+	 * (found by failing the kernel's allocations in the VM). */
+	rc = ioasid_dev_hw_info(dev, &hw, NULL, 0);
+	if (rc && rc != -EOPNOTSUPP && rc != -ENOTTY)
+		return rc;
+	if (rc == 0 &&
 	    hw.type == (n->selftest_format ? IOASID_HW_INFO_SELFTEST
 					    : IOASID_HW_INFO_INTEL_VTD)) {
 		IOASID_OPTS(ioasid_hwpt_alloc_opts, o,
@@ -887,6 +893,28 @@ fail:
  * them.  What stays real: the pinning of guest RAM once, the table writes
  * and the invalidation calls, which is what tests/vm/lib/bench_nested.c
  * measures against shadow mode. */
+uint32_t viommu_nested_num_iommus(const struct ioasid_virtio_iommu *v)
+{
+	return v->nested ? v->nested->num_iommus : 0;
+}
+
+void viommu_nested_forget_iommus(struct ioasid_virtio_iommu *v, uint32_t keep)
+{
+	struct viommu_nested *n = v->nested;
+
+	while (n && n->num_iommus > keep) {
+		struct nest_iommu *im = &n->iommus[n->num_iommus - 1];
+
+		if (im->can_nest && ioasid_hwpt_destroy(v->ctx, im->parent)) {
+			ioasid_log(IOASID_WARN,
+				   "viommu: nest parent %u of iommu %s stays: %s",
+				   im->parent, im->name, ioasid_errmsg());
+			break;
+		}
+		n->num_iommus--;
+	}
+}
+
 int viommu_nested_use_selftest_format(struct ioasid_virtio_iommu *v)
 {
 	ioasid_clear_error();
