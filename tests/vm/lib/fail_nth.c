@@ -66,6 +66,8 @@
 
 #include "core.h"
 #include "kernel.h"
+#include "le.h"
+#include "viommu/viommu-internal.h"
 #include "viommu_req.h"
 #include "vmtest.h"
 
@@ -73,8 +75,6 @@
  * 64 KiB-page arm64 kernel, where 4 KiB offsets are not page aligned. */
 static uint64_t page_size; /* sysconf(_SC_PAGESIZE) */
 static uint64_t buf_len;   /* the mapped buffer / guest RAM: 64 KiB, at least 8 pages */
-static uint64_t vm_len;    /* the guest's MAP: two pages */
-static uint64_t vm_off;    /* the MAP's GPA - VM_GPA: three pages in */
 #define IOVA 0x10000000ull /* inside the mock domain's aperture, 16 MiB to 2 GiB */
 #define MAX_N 2000
 #define PROBE_IDS 8
@@ -405,17 +405,57 @@ static void run_scenario(const struct scenario *sc, uint8_t *buf)
 }
 
 /* ------------------------------------------------------------------ */
-/* The device model in shadow mode: guest ATTACH, MAP, UNMAP            */
+/* The device model: a guest's requests, step by step, shadow and nested */
 
-#define VM_GPA 0x80000000ull  /* guest-physical base of the RAM slot */
-#define VM_IOVA 0x1000000ull  /* inside the mock aperture (16M-2G) */
-#define VM_EP 0x10u
+#define RAM_GPA 0x1000000ull   /* guest RAM; in the mock aperture (16M-2G),
+				* where the nest parent maps it */
+#define REGION_GPA 0x40000000ull /* nested mode's table region */
+#define REGION_SIZE 0x100000ull
+#define IOVA1 0x20000000ull
+#define IOVA2 0x20100000ull
+#define EP_A 0x10u /* mock0 */
+#define EP_B 0x18u /* mock1 */
+#define PROBE_SIZE 512u
+#define SAVE_MAX 4096
+#define MAX_PAGES 64
 
-enum vstep { V_ATTACH, V_MAP, V_UNMAP, VSTEPS };
-static const char *const vstep_name[VSTEPS] = { "ATTACH", "MAP", "UNMAP" };
+/*
+ * What a guest driver does: attach both endpoints to domain 1, map,
+ * probe, move B to domain 2 and map there, unmap, move A after it (domain
+ * 1 dies with its last endpoint), flush, empty domain 2, reset the device
+ * and start again in domain 3.  A step is a request (its status) or a
+ * call of the VMM's (its return value).
+ */
+enum gstep { G_ATTACH_A1, G_ATTACH_B1, G_MAP1, G_PROBE_A, G_MOVE_B2, G_MAP2,
+	     G_UNMAP1, G_MOVE_A2, G_FLUSH, G_UNMAP_ALL2, G_RESET, G_ATTACH_A3,
+	     G_MAP3, GSTEPS };
+static const char *const gstep_name[GSTEPS] = {
+	"ATTACH A to 1", "ATTACH B to 1", "MAP in 1", "PROBE A",
+	"ATTACH B to 2 (move)", "MAP in 2", "UNMAP in 1",
+	"ATTACH A to 2 (move)", "flush", "UNMAP all of 2",
+	"reset + set_features", "ATTACH A to 3", "MAP in 3",
+};
 
-/* One request in one buffer; the status byte of the reply, or -1 if
- * the library refused the buffers themselves. */
+struct vrun {
+	struct ioasid_ctx *ctx;
+	struct ioasid_dev *dev[2]; /* mock0 = EP_A, mock1 = EP_B */
+	struct ioasid_virtio_iommu *v;
+	uint8_t *ram, *region;
+	bool nested;
+};
+
+/* The device's state as the device and the host see it. */
+struct vsnap {
+	uint8_t save[SAVE_MAX]; /* ioasid_virtio_iommu_save(): guest state */
+	size_t save_len;
+	uint32_t pt[2], hwpt[2];  /* where each endpoint's device is */
+	uint32_t free_id;	  /* the lowest free object id */
+	uint8_t refs[MAX_PAGES]; /* pins of each guest RAM page */
+	uint8_t region[REGION_SIZE]; /* nested: the stage-1 tables */
+};
+
+/* One request in one buffer (viommu_req.h); the status byte of the
+ * reply, or -1 if the library refused the buffers themselves. */
 static int submit(struct ioasid_virtio_iommu *v, const uint8_t *req, size_t len)
 {
 	uint8_t tail[4] = { 0xff, 0xff, 0xff, 0xff };
@@ -428,133 +468,404 @@ static int submit(struct ioasid_virtio_iommu *v, const uint8_t *req, size_t len)
 	return tail[0];
 }
 
-static int do_vstep(struct ioasid_virtio_iommu *v, enum vstep s)
+static int probe_req(struct ioasid_virtio_iommu *v, uint32_t ep)
 {
+	uint8_t req[72] = { 5 /* PROBE */ }, resp[PROBE_SIZE + 4];
+	uint32_t used = 0;
+
+	le32_put(req + 4, ep);
+	if (ioasid_virtio_iommu_handle_buffers(v, req, sizeof(req), resp, sizeof(resp),
+					       &used) || used != sizeof(resp))
+		return -1;
+	return resp[PROBE_SIZE];
+}
+
+/* Step @s: 0 if it succeeded; a status (> 0) or a negative errno. */
+static int do_gstep(struct vrun *r, enum gstep s)
+{
+	int rc;
+
 	switch (s) {
-	case V_ATTACH:
-		return attach(v, 1, VM_EP);
-	case V_MAP:
-		return map(v, 1, VM_IOVA, vm_len, VM_GPA + vm_off, MAP_READ | MAP_WRITE);
-	case V_UNMAP:
-		return unmap(v, 1, VM_IOVA, vm_len);
-	case VSTEPS:
+	case G_ATTACH_A1:
+		return attach(r->v, 1, EP_A);
+	case G_ATTACH_B1:
+		return attach(r->v, 1, EP_B);
+	case G_MAP1:
+		return map(r->v, 1, IOVA1, 2 * page_size, RAM_GPA + 3 * page_size,
+			   MAP_READ | MAP_WRITE);
+	case G_PROBE_A:
+		return probe_req(r->v, EP_A);
+	case G_MOVE_B2:
+		return attach(r->v, 2, EP_B);
+	case G_MAP2:
+		return map(r->v, 2, IOVA2, page_size, RAM_GPA + 5 * page_size, MAP_READ);
+	case G_UNMAP1:
+		return unmap(r->v, 1, IOVA1, 2 * page_size);
+	case G_MOVE_A2:
+		return attach(r->v, 2, EP_A);
+	case G_FLUSH:
+		return ioasid_virtio_iommu_flush(r->v);
+	case G_UNMAP_ALL2:
+		return unmap(r->v, 2, 0, 0); /* [0, ~0] */
+	case G_RESET:
+		rc = ioasid_virtio_iommu_reset(r->v, IOASID_VIRTIO_IOMMU_RESET_DEVICE);
+		return rc ? rc : ioasid_virtio_iommu_set_features(r->v,
+					 ioasid_virtio_iommu_features(r->v));
+	case G_ATTACH_A3:
+		return attach(r->v, 3, EP_A);
+	case G_MAP3:
+		return map(r->v, 3, IOVA1, page_size, RAM_GPA, MAP_READ | MAP_WRITE);
+	case GSTEPS:
 		break;
 	}
-	return -1;
+	return -EINVAL;
 }
 
-/* Whether the device's HWPT maps the guest's IOVA to the page the MAP
- * named. */
-static bool v_mapped(struct run *r, const uint8_t *ram)
+static void *alloc_zeroed(uint64_t len)
 {
-	return ioasid_kernel_mock_check_map(r->ctx->be, ioasid_dev_hwpt_id(r->dev), VM_IOVA,
-					    vm_len, ram + vm_off) == 0;
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+
+	VT_CHECK(p != MAP_FAILED, "mmap: %s", strerror(errno));
+	return p;
 }
 
-static void run_viommu(uint8_t *ram)
+/* A context with mock0 and mock1 bound, a device with @ram as guest RAM
+ * and both as endpoints, nested mode (the mock's selftest HWPT format)
+ * if @nested, features negotiated. */
+static void vrun_setup(struct vrun *r, bool nested, uint8_t *ram, uint8_t *region)
 {
-	static const char name[] = "viommu shadow ATTACH+MAP+UNMAP";
-	unsigned int n, failed[VSTEPS] = { 0 }, recovered = 0, claims = 0, inside = 0;
-	bool injected = false;
-	char msg[512];
+	IOASID_OPTS(ioasid_virtio_iommu_opts, opts, .probe_size = PROBE_SIZE);
 
-	for (n = 1; n <= MAX_N; n++) {
-		IOASID_OPTS(ioasid_virtio_iommu_opts, opts);
-		struct ioasid_virtio_iommu *v = NULL;
-		uint32_t first_free, pt, hwpt, ioas = 0, live[2] = { 0 };
-		int st[VSTEPS] = { 0 };
-		enum vstep s;
-		struct run r;
+	memset(r, 0, sizeof(*r));
+	r->ctx = vt_kernel_ctx();
+	r->ram = ram;
+	r->region = region;
+	r->nested = nested;
+	VT_OK(ioasid_virtio_iommu_create(r->ctx, &opts, &r->v));
+	VT_OK(ioasid_virtio_iommu_add_ram(r->v, RAM_GPA, buf_len, ram));
+	for (int i = 0; i < 2; i++) {
+		VT_OK(ioasid_dev_open(r->ctx, i ? "mock1" : "mock0", &r->dev[i]));
+		VT_OK(ioasid_dev_bind(r->dev[i], NULL));
+		VT_OK(ioasid_virtio_iommu_add_endpoint(r->v, i ? EP_B : EP_A,
+						       r->dev[i], NULL));
+	}
+	if (nested) {
+		IOASID_OPTS(ioasid_virtio_iommu_nested_opts, no,
+			    .region_gpa = REGION_GPA, .region_size = REGION_SIZE,
+			    .region_hva = region);
 
-		setup(&r, &scenarios[0], ram); /* context and bound mock only */
-		VT_OK(ioasid_virtio_iommu_create(r.ctx, &opts, &v));
-		VT_OK(ioasid_virtio_iommu_add_ram(v, VM_GPA, buf_len, ram));
-		VT_OK(ioasid_virtio_iommu_add_endpoint(v, VM_EP, r.dev, NULL));
-		VT_OK(ioasid_virtio_iommu_set_features(v, ioasid_virtio_iommu_features(v)));
-		pt = ioasid_dev_pt_id(r.dev);
-		hwpt = ioasid_dev_hwpt_id(r.dev);
-		first_free = lowest_free_id(r.ctx);
-		arm(n);
-		for (s = V_ATTACH; s < VSTEPS; s++) {
-			st[s] = do_vstep(v, s);
-			if (st[s] != S_OK)
-				break;
+		memset(region, 0, REGION_SIZE);
+		VT_OK(ioasid_virtio_iommu_enable_nested(r->v, &no));
+		VT_OK(viommu_nested_use_selftest_format(r->v));
+	}
+	VT_OK(ioasid_virtio_iommu_set_features(r->v, ioasid_virtio_iommu_features(r->v)));
+}
+
+static void vrun_teardown(struct vrun *r)
+{
+	ioasid_virtio_iommu_destroy(r->v);
+	for (int i = 0; i < 2; i++)
+		ioasid_dev_close(r->dev[i]);
+	ioasid_ctx_close(r->ctx);
+}
+
+/* How often the mock pins the page at @va (0-3; 255: more). */
+static uint8_t page_refs(struct vrun *r, const uint8_t *va)
+{
+	for (unsigned int n = 0; n < 4; n++)
+		if (ioasid_kernel_mock_check_refs(r->ctx->be, va, page_size, n) == 0)
+			return (uint8_t)n;
+	return 255;
+}
+
+static void snap(struct vrun *r, struct vsnap *sn)
+{
+	VT_OK(ioasid_virtio_iommu_save(r->v, sn->save, sizeof(sn->save), &sn->save_len));
+	for (int i = 0; i < 2; i++) {
+		sn->pt[i] = ioasid_dev_pt_id(r->dev[i]);
+		sn->hwpt[i] = ioasid_dev_hwpt_id(r->dev[i]);
+	}
+	sn->free_id = lowest_free_id(r->ctx);
+	for (uint64_t p = 0; p < buf_len / page_size; p++)
+		sn->refs[p] = page_refs(r, r->ram + p * page_size);
+	if (r->nested)
+		memcpy(sn->region, r->region, REGION_SIZE);
+}
+
+/* @a and @b alike: the guest state (byte for byte), the pins, the tables;
+ * with @same_run also the host ids (another run may number them apart). */
+static void expect_same(const struct vrun *r, const struct vsnap *a,
+			const struct vsnap *b, bool same_run, const char *what)
+{
+	if (a->save_len != b->save_len || memcmp(a->save, b->save, a->save_len)) {
+		size_t at = 0;
+
+		while (at < a->save_len && at < b->save_len && a->save[at] == b->save[at])
+			at++;
+		vt_fail("%s: the device's state differs (saved %zu bytes, expected %zu; first at byte %zu: 0x%02x, expected 0x%02x)",
+			what, b->save_len, a->save_len, at,
+			at < b->save_len ? b->save[at] : 0, at < a->save_len ? a->save[at] : 0);
+	}
+	for (uint64_t p = 0; p < buf_len / page_size; p++)
+		VT_CHECK(a->refs[p] == b->refs[p],
+			 "%s: guest page %llu pinned %u times, expected %u", what,
+			 (unsigned long long)p, b->refs[p], a->refs[p]);
+	if (r->nested)
+		VT_CHECK(!memcmp(a->region, b->region, REGION_SIZE),
+			 "%s: the stage-1 tables differ", what);
+	if (!same_run)
+		return;
+	for (int i = 0; i < 2; i++)
+		VT_CHECK(a->pt[i] == b->pt[i] && a->hwpt[i] == b->hwpt[i],
+			 "%s: mock%d on %u/%u, was on %u/%u", what, i, b->pt[i],
+			 b->hwpt[i], a->pt[i], a->hwpt[i]);
+	VT_CHECK(a->free_id == b->free_id,
+		 "%s: lowest free object id %u, was %u (an object %s)", what,
+		 b->free_id, a->free_id, b->free_id > a->free_id ? "was left" : "went");
+}
+
+/*
+ * Shadow mode: what the saved state says is what the kernel maps.  Every
+ * MAPPING record of an endpoint's domain is in the endpoint's mock HWPT,
+ * to the guest page it names; IOVA1 and IOVA2 map to no guest page where
+ * no record covers them.
+ */
+static void expect_host_maps(struct vrun *r, const struct vsnap *sn, const char *what)
+{
+	const uint8_t *p = sn->save + 24, *end = sn->save + sn->save_len - 4;
+	uint32_t ep_dom[2] = { 0, 0 };
+	struct { uint32_t dom; uint64_t start, last, phys; } maps[8];
+	unsigned int nmaps = 0;
+	static const uint64_t probes[] = { IOVA1, IOVA2 };
+
+	if (r->nested)
+		return; /* the mock does not walk stage-1 tables */
+	for (; p + 8 <= end; p += 8 + le32_get(p + 4)) {
+		uint16_t type = le16_get(p);
+
+		if (type == 2 && p[8 + 5]) /* ENDPOINT, attached */
+			ep_dom[le32_get(p + 8) == EP_B] = le32_get(p + 8 + 8);
+		if (type == 4 && nmaps < ARRAY_SIZE(maps)) { /* MAPPING */
+			maps[nmaps].dom = le32_get(p + 8);
+			maps[nmaps].start = le64_get(p + 8 + 8);
+			maps[nmaps].last = le64_get(p + 8 + 16);
+			maps[nmaps].phys = le64_get(p + 8 + 24);
+			nmaps++;
 		}
-		injected = disarm();
-		if (s < VSTEPS) {
-			snprintf(msg, sizeof(msg), "%s", ioasid_errmsg());
-			VT_CHECK(injected, "%s: N=%u: %s answered %d with no fault injected (%s)",
-				 name, n, vstep_name[s], st[s], msg);
-			VT_CHECK(st[s] > 0, "%s: N=%u: %s: the library refused the request: %s",
-				 name, n, vstep_name[s], msg);
-			failed[s]++;
-			vt_say("%s: N=%u: %s answered status %d (%s)", name, n, vstep_name[s],
-			       st[s], msg);
-			if (s > V_ATTACH)
-				VT_OK(ioasid_virtio_iommu_domain_ioas(v, 1, &ioas));
-			live[0] = ioas;
-			claims += check_missing_claims(r.ctx, n, live, msg);
-			inside += strstr(msg, "a failure inside the kernel") != NULL;
-			switch (s) {
-			case V_ATTACH:
-				/* Where add_endpoint put it; domain 1 not made. */
-				VT_CHECK(ioasid_dev_pt_id(r.dev) == pt &&
-					 ioasid_dev_hwpt_id(r.dev) == hwpt,
-					 "%s: N=%u: the failed ATTACH moved the device to %u/%u (was %u/%u)",
-					 name, n, ioasid_dev_pt_id(r.dev),
-					 ioasid_dev_hwpt_id(r.dev), pt, hwpt);
-				VT_CHECK(ioasid_virtio_iommu_domain_ioas(v, 1, &ioas) == -ENOENT,
-					 "%s: N=%u: the failed ATTACH left domain 1 (ioas %u)",
-					 name, n, ioas);
-				expect_no_objects(r.ctx, first_free, n, "ATTACH", NULL);
-				break;
-			case V_MAP:
-				VT_CHECK(!v_mapped(&r, ram), "%s: N=%u: the failed MAP mapped",
-					 name, n);
-				break;
-			case V_UNMAP:
-				VT_CHECK(v_mapped(&r, ram),
-					 "%s: N=%u: the failed UNMAP lost the mapping", name, n);
-				break;
-			case VSTEPS:
-				break;
-			}
-			for (enum vstep t = s; t < VSTEPS; t++) {
-				int got = do_vstep(v, t);
+	}
+	for (int i = 0; i < 2; i++) {
+		uint32_t hwpt = ioasid_dev_hwpt_id(r->dev[i]);
 
-				VT_CHECK(got == S_OK, "%s: N=%u: retrying %s: status %d (%s)",
-					 name, n, vstep_name[t], got, ioasid_errmsg());
+		if (!ep_dom[i])
+			continue;
+		for (unsigned int m = 0; m < nmaps; m++)
+			if (maps[m].dom == ep_dom[i])
+				VT_CHECK(!ioasid_kernel_mock_check_map(
+						 r->ctx->be, hwpt, maps[m].start,
+						 maps[m].last - maps[m].start + 1,
+						 r->ram + (maps[m].phys - RAM_GPA)),
+					 "%s: mock%d's hwpt %u does not map 0x%llx as domain %u's record says",
+					 what, i, hwpt, (unsigned long long)maps[m].start,
+					 ep_dom[i]);
+		for (size_t k = 0; k < ARRAY_SIZE(probes); k++) {
+			bool recorded = false;
+
+			for (unsigned int m = 0; m < nmaps; m++)
+				recorded |= maps[m].dom == ep_dom[i] &&
+					    probes[k] >= maps[m].start &&
+					    probes[k] <= maps[m].last;
+			if (recorded)
+				continue;
+			for (uint64_t pg = 0; pg < buf_len / page_size; pg++)
+				VT_CHECK(ioasid_kernel_mock_check_map(
+						 r->ctx->be, hwpt, probes[k], page_size,
+						 r->ram + pg * page_size) != 0,
+					 "%s: mock%d's hwpt %u maps 0x%llx (guest page %llu), which domain %u does not",
+					 what, i, hwpt, (unsigned long long)probes[k],
+					 (unsigned long long)pg, ep_dom[i]);
+		}
+	}
+}
+
+struct tally {
+	unsigned int points, recovered, claims, inside;
+	unsigned int failed[GSTEPS];
+};
+
+/* A step that failed in run @n: its answer, the state as before it,
+ * then the retry. */
+static void check_gstep_failed(struct vrun *r, struct tally *t, enum gstep s,
+			       unsigned int n, int rc, int err, const char *name,
+			       const struct vsnap *before, struct vsnap *now)
+{
+	char msg[512], what[160];
+	uint32_t live[1] = { 0 };
+
+	snprintf(msg, sizeof(msg), "%s", ioasid_errmsg());
+	snprintf(what, sizeof(what), "%s: N=%u: failed %s", name, n, gstep_name[s]);
+	if (rc < 0) {
+		VT_CHECK(err == -rc, "%s returned %d, errno %d", what, rc, err);
+		VT_CHECK(msg[0], "%s returned %d without a message", what, rc);
+		t->claims += check_missing_claims(r->ctx, n, live, msg);
+	}
+	t->inside += strstr(msg, "a failure inside the kernel") != NULL;
+	t->failed[s]++;
+	vt_say("%s: N=%u: %s: %s%d (%s)", name, n, gstep_name[s],
+	       rc < 0 ? "returned " : "status ", rc, msg);
+	snap(r, now);
+	expect_same(r, before, now, true, what);
+	expect_host_maps(r, now, what);
+	rc = do_gstep(r, s);
+	VT_CHECK(rc == 0, "%s: retrying: %d (%s)", what, rc, ioasid_errmsg());
+}
+
+/* Every step of the guest's sequence with each of its failure points
+ * failed in turn (the steps before it made without a fault). */
+static void run_guest(bool nested, uint8_t *ram, uint8_t *region)
+{
+	const char *name = nested ? "viommu nested" : "viommu shadow";
+	static struct vsnap ref[GSTEPS + 1], before, now;
+	struct tally t = { 0 };
+	char counts[512] = "";
+	size_t used = 0;
+	struct vrun r;
+
+	/* The clean run: the state after each step. */
+	vrun_setup(&r, nested, ram, region);
+	snap(&r, &ref[0]);
+	for (enum gstep s = 0; s < GSTEPS; s++) {
+		int rc = do_gstep(&r, s);
+
+		VT_CHECK(rc == 0, "%s: %s: %d (%s)", name, gstep_name[s], rc, ioasid_errmsg());
+		snap(&r, &ref[s + 1]);
+		expect_host_maps(&r, &ref[s + 1], gstep_name[s]);
+	}
+	vrun_teardown(&r);
+
+	for (enum gstep s = 0; s < GSTEPS; s++) {
+		bool injected = true;
+		unsigned int n;
+
+		for (n = 1; n <= MAX_N && injected; n++) {
+			char what[160];
+			int rc, err;
+
+			vrun_setup(&r, nested, ram, region);
+			for (enum gstep p = 0; p < s; p++)
+				VT_CHECK(do_gstep(&r, p) == 0, "%s: N=%u: %s before the window",
+					 name, n, gstep_name[p]);
+			snap(&r, &before);
+			errno = 0;
+			arm(n);
+			rc = do_gstep(&r, s);
+			err = errno;
+			injected = disarm();
+			if (rc) {
+				VT_CHECK(injected, "%s: N=%u: %s failed with no fault injected: %d (%s)",
+					 name, n, gstep_name[s], rc, ioasid_errmsg());
+				check_gstep_failed(&r, &t, s, n, rc, err, name, &before, &now);
+			} else {
+				t.recovered += injected;
 			}
+			snprintf(what, sizeof(what), "%s: N=%u: after %s%s", name, n,
+				 gstep_name[s], rc ? " was retried" : "");
+			snap(&r, &now);
+			expect_same(&r, &ref[s + 1], &now, false, what);
+			expect_host_maps(&r, &now, what);
+			vrun_teardown(&r);
+			t.points += injected;
+		}
+		VT_CHECK(!injected, "%s: %s still failing at N=%u: raise MAX_N", name,
+			 gstep_name[s], MAX_N);
+		used += (size_t)snprintf(counts + used, sizeof(counts) - used, "%s%s %u/%u",
+					 s ? ", " : "", gstep_name[s], t.failed[s], n - 2);
+	}
+	VT_CHECK(t.points > 0, "%s: no failure point at all: is FAILSLAB on?", name);
+	vt_say("%s: %u requests and calls, %u failure points (failed/points per step: %s; %u recovered by the kernel; %u said the kernel failed inside, %u claims of a missing object checked), all survived",
+	       name, GSTEPS, t.points, counts, t.recovered, t.inside, t.claims);
+}
+
+/*
+ * Save, then restore on a second device over its own context (its own
+ * mock0 and mock1, its own guest RAM): every failure point of the
+ * restore failed in turn.  A failed restore leaves the second device as
+ * it was (no guest state, no kernel object, nothing pinned, the tables
+ * as they were) and names what failed; retrying succeeds; the restored
+ * device then holds the source's state and the kernel maps what it says.
+ */
+static void run_restore(bool nested, uint8_t *ram, uint8_t *ram2, uint8_t *region)
+{
+	const char *name = nested ? "viommu nested save+restore" : "viommu shadow save+restore";
+	static struct vsnap src_state, before, now;
+	unsigned int n, failed = 0, recovered = 0, claims = 0;
+	uint8_t *region2;
+	bool injected = true;
+	struct vrun src, dst;
+
+	vrun_setup(&src, nested, ram, region);
+	for (enum gstep s = 0; s <= G_MAP2; s++)
+		VT_CHECK(do_gstep(&src, s) == 0, "%s: %s", name, gstep_name[s]);
+	snap(&src, &src_state);
+
+	/* The second device's region: the source's stays in use. */
+	region2 = nested ? alloc_zeroed(REGION_SIZE) : NULL;
+	for (n = 1; n <= MAX_N && injected; n++) {
+		char what[160];
+		int rc, err;
+
+		vrun_setup(&dst, nested, ram2, region2);
+		snap(&dst, &before);
+		errno = 0;
+		arm(n);
+		rc = ioasid_virtio_iommu_restore(dst.v, src_state.save, src_state.save_len);
+		err = errno;
+		injected = disarm();
+		snprintf(what, sizeof(what), "%s: N=%u", name, n);
+		if (rc) {
+			char msg[512];
+			uint32_t live[1] = { 0 };
+
+			snprintf(msg, sizeof(msg), "%s", ioasid_errmsg());
+			VT_CHECK(injected, "%s: restore failed with no fault injected: %d (%s)",
+				 what, rc, msg);
+			VT_CHECK(rc < 0 && err == -rc && msg[0], "%s: restore returned %d, errno %d, message \"%s\"",
+				 what, rc, err, msg);
+			vt_say("%s: restore returned %s (%s)", what, hx_strerr(rc), msg);
+			claims += check_missing_claims(dst.ctx, n, live, msg);
+			failed++;
+			snap(&dst, &now);
+			expect_same(&dst, &before, &now, true, what);
+			rc = ioasid_virtio_iommu_restore(dst.v, src_state.save, src_state.save_len);
+			VT_CHECK(rc == 0, "%s: retrying the restore: %d (%s)", what, rc,
+				 ioasid_errmsg());
 		} else {
 			recovered += injected;
 		}
-		VT_CHECK(!v_mapped(&r, ram),
-			 "%s: N=%u: still mapped after UNMAP answered %d (fault %s; %s)", name,
-			 n, st[V_UNMAP], injected ? "injected" : "not injected", ioasid_errmsg());
-		VT_CHECK(detach(v, 1, VM_EP) == S_OK, "%s: N=%u: DETACH: %s", name, n,
-			 ioasid_errmsg());
-		ioasid_virtio_iommu_destroy(v);
-		teardown(&r);
-		if (!injected)
-			break;
+		snap(&dst, &now);
+		VT_CHECK(now.save_len == src_state.save_len &&
+				 !memcmp(now.save, src_state.save, now.save_len),
+			 "%s: the restored device's state is not the source's", what);
+		expect_host_maps(&dst, &now, what);
+		vrun_teardown(&dst);
 	}
+	vrun_teardown(&src);
+	if (region2)
+		munmap(region2, REGION_SIZE);
 	VT_CHECK(!injected, "%s: still failing at N=%u: raise MAX_N", name, MAX_N);
-	VT_CHECK(n > 1, "%s: no failure point at all: is FAILSLAB on?", name);
-	vt_say("%s: %u failure points (ATTACH %u, MAP %u, UNMAP %u failed; %u recovered; %u said the kernel failed inside, %u claims of a missing object checked), all survived",
-	       name, n - 1, failed[V_ATTACH], failed[V_MAP], failed[V_UNMAP], recovered,
-	       inside, claims);
+	VT_CHECK(n > 2, "%s: no failure point at all: is FAILSLAB on?", name);
+	vt_say("%s: %u failure points (%u failed; %u recovered by the kernel; %u claims of a missing object checked), all survived",
+	       name, n - 2, failed, recovered, claims);
 }
 
 int main(void)
 {
-	uint8_t *buf;
+	uint8_t *buf, *ram2, *region;
 
 	page_size = (uint64_t)sysconf(_SC_PAGESIZE);
 	buf_len = 64ull << 10;
 	if (buf_len < 8 * page_size)
 		buf_len = 8 * page_size;
-	vm_len = 2 * page_size;
-	vm_off = 3 * page_size;
 	nth_fd = open("/proc/thread-self/fail-nth", O_RDWR);
 	if (nth_fd < 0)
 		vt_skip("/proc/thread-self/fail-nth: %s (CONFIG_FAULT_INJECTION)",
@@ -569,10 +880,15 @@ int main(void)
 		 "failslab/ignore-gfp-wait: %s", strerror(errno));
 	for (size_t i = 0; i < ARRAY_SIZE(scenarios); i++)
 		run_scenario(&scenarios[i], buf);
-	run_viommu(buf);
+	ram2 = alloc_zeroed(buf_len);
+	region = alloc_zeroed(REGION_SIZE);
+	run_guest(false, buf, region);
+	run_guest(true, buf, region);
+	run_restore(false, buf, ram2, region);
+	run_restore(true, buf, ram2, region);
 	VT_CHECK(!write_str("/sys/kernel/debug/failslab/ignore-gfp-wait", "Y"),
 		 "failslab/ignore-gfp-wait: %s", strerror(errno));
-	vt_say("%zu scenarios, all survived", ARRAY_SIZE(scenarios) + 1);
+	vt_say("%zu scenarios, all survived", ARRAY_SIZE(scenarios) + 4);
 	munmap(buf, buf_len);
 	return 0;
 }
