@@ -538,6 +538,7 @@ vm-files: $(VM_IOASCTL) $(BUILD)/vm/exec_helper
 		$(VM_FILES)/scripts/ || exit 1; \
 		[ ! -e $${f%.batch}.json.out ] || cp $${f%.batch}.json.out $(VM_FILES)/scripts/; done
 	$(Q)mkdir -p $(VM_FILES)/traces && cp $(VM_TRACE) $(VM_FILES)/traces/
+	$(Q)mkdir -p $(VM_FILES)/topologies && cp examples/topologies/*.ini $(VM_FILES)/topologies/
 
 .PHONY: vm-tests
 vm-tests: $(VM_LIB_BINS) $(VM_IOASCTL) $(VM_SCRIPT_TESTS) vm-files

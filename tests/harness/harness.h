@@ -63,6 +63,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <unistd.h>
 
 #include <ioasid/ioasid.h>
 
@@ -76,8 +77,11 @@
 #define HX_DEV_NO_DIRTY (1u << 1) /* no dirty tracking */
 
 /* The harness's two buffers: this many bytes each, page aligned,
- * populated, filled with 0xa5 (buf) and 0x5a (buf2). */
-#define HX_BUF_SIZE (64 * 1024ull)
+ * populated, filled with 0xa5 (buf) and 0x5a (buf2).  Sixteen CPU pages:
+ * 64 KiB on 4 KiB pages, 1 MiB on the 64 KiB-page arm64 kernel, whose
+ * IOAS maps only whole 64 KiB pages (tests size their maps in h->page). */
+#define HX_BUF_PAGES 16
+#define HX_BUF_SIZE ((uint64_t)HX_BUF_PAGES * (uint64_t)sysconf(_SC_PAGESIZE))
 
 enum hx_backend { HX_SIM, HX_KERNEL };
 

@@ -58,7 +58,7 @@
 
 /* edu's DMA mask is 28 bits, so every IOVA must stay below 256 MiB. */
 #define IOVA_SRC 0x100000ULL
-#define IOVA_DST 0x101000ULL
+#define IOVA_DST 0x200000ULL /* a MiB on: aligned for any page size */
 
 #define PCI_COMMAND_OFFSET 0x04
 #define PCI_COMMAND_MEMORY 0x2
@@ -69,6 +69,9 @@
 static uint64_t msi_start, msi_last, hw_top;
 
 static const char *prog = "edu_dma_raw";
+/* The CPU page size: the IOMMU's smallest page and the IOAS's IOVA
+ * alignment (64 KiB on the arm64-64k kernel). */
+static uint64_t page;
 
 static void say(const char *fmt, ...)
 {
@@ -246,10 +249,11 @@ static void show_and_check_ranges(int iommufd, uint32_t ioas_id)
 		     (unsigned long long)ranges[query.num_iovas - 1].last,
 		     (unsigned long long)hw_top);
 	}
-	if (query.out_iova_alignment != 4096) {
+	if (query.out_iova_alignment != page) {
 		errno = EINVAL;
-		fail("IOVA alignment 0x%llx, expected 0x1000",
-		     (unsigned long long)query.out_iova_alignment);
+		fail("IOVA alignment 0x%llx, expected the page size 0x%llx",
+		     (unsigned long long)query.out_iova_alignment,
+		     (unsigned long long)page);
 	}
 	free(ranges);
 }
@@ -262,7 +266,7 @@ static void map_page(int iommufd, uint32_t ioas_id, void *va, uint64_t iova)
 			 IOMMU_IOAS_MAP_WRITEABLE,
 		.ioas_id = ioas_id,
 		.user_va = (uintptr_t)va,
-		.length = 4096,
+		.length = page,
 		.iova = iova,
 	};
 
@@ -360,6 +364,7 @@ int main(void)
 	uint8_t *src, *dst;
 	size_t i;
 
+	page = (uint64_t)sysconf(_SC_PAGESIZE);
 	find_edu(bdf, sizeof(bdf));
 	bind_vfio_pci(bdf, cdev, sizeof(cdev));
 	say("edu at %s bound to vfio-pci as /dev/vfio/devices/%s", bdf, cdev);
@@ -430,15 +435,15 @@ int main(void)
 
 	show_and_check_ranges(iommufd, alloc.out_ioas_id);
 
-	src = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+	src = mmap(NULL, page, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	dst = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+	dst = mmap(NULL, page, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (src == MAP_FAILED || dst == MAP_FAILED)
 		fail("mmap buffers");
-	for (i = 0; i < 4096; i++)
+	for (i = 0; i < page; i++)
 		src[i] = (uint8_t)(i * 7 + 3);
-	memset(dst, 0, 4096);
+	memset(dst, 0, page);
 	/* Two separate mappings so the destination can be unmapped alone. */
 	map_page(iommufd, alloc.out_ioas_id, src, IOVA_SRC);
 	map_page(iommufd, alloc.out_ioas_id, dst, IOVA_DST);
@@ -464,7 +469,7 @@ int main(void)
 
 	edu_dma(bar, IOVA_SRC, EDU_BUFFER_ADDR, DMA_LEN, false);
 	edu_dma(bar, EDU_BUFFER_ADDR, IOVA_DST, DMA_LEN, true);
-	for (i = 0; i < 4096; i++) {
+	for (i = 0; i < page; i++) {
 		uint8_t want = i < DMA_LEN ? src[i] : 0;
 
 		if (dst[i] != want) {
@@ -478,21 +483,21 @@ int main(void)
 
 	unmap.ioas_id = alloc.out_ioas_id;
 	unmap.iova = IOVA_DST;
-	unmap.length = 4096;
+	unmap.length = page;
 	if (ioctl(iommufd, IOMMU_IOAS_UNMAP, &unmap))
 		fail("IOMMU_IOAS_UNMAP iova 0x%llx", IOVA_DST);
-	if (unmap.length != 4096) {
+	if (unmap.length != page) {
 		errno = EINVAL;
 		fail("IOMMU_IOAS_UNMAP reported 0x%llx bytes unmapped",
 		     (unsigned long long)unmap.length);
 	}
-	memset(dst, 0x5a, 4096);
+	memset(dst, 0x5a, page);
 	say("unmapped iova 0x%llx; repeating edu -> RAM, the IOMMU must block it",
 	    IOVA_DST);
 	/* Small: QEMU's SMMUv3 records one event per 4 bytes of a
 	 * faulting DMA. */
 	edu_dma(bar, EDU_BUFFER_ADDR, IOVA_DST, 64, true);
-	for (i = 0; i < 4096; i++) {
+	for (i = 0; i < page; i++) {
 		if (dst[i] != 0x5a) {
 			errno = EIO;
 			fail("byte %zu changed to 0x%02x by a DMA to an unmapped IOVA",

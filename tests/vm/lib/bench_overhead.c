@@ -3,7 +3,8 @@
  * Benchmark, in the VM suite's guest: the library's map+unmap against a
  * raw ioctl loop doing the same work (IOMMU_IOAS_MAP with FIXED_IOVA |
  * READABLE | WRITEABLE, IOMMU_IOAS_UNMAP; same IOVA, same buffer, same
- * iommufd), for 4 KiB and 2 MiB, on an IOAS with a mock domain and on the
+ * iommufd), for one host page (4 KiB, 64 KiB on the arm64-64k kernel) and
+ * 2 MiB, on an IOAS with a mock domain and on the
  * IOAS the edu device (real VT-d emulation) is attached to.
  *
  * The two loops alternate pair by pair (ABAB..., the order swapped each
@@ -26,7 +27,6 @@
 #include "core.h"
 #include "vmtest.h"
 
-#define SZ_4K 4096ull
 #define SZ_2M (2ull << 20)
 #define MOCK_IOVA (1ull << 24) /* the mock aperture's start, 2 MiB aligned */
 #define EDU_IOVA (64ull << 20)
@@ -193,8 +193,10 @@ int main(void)
 {
 	bool full = full_run();
 	unsigned int blocks = full ? 21 : 5;
+	uint64_t page = vt_page_size();
+	char page_name[32];
 	struct size_case sizes[2] = {
-		{ "4KiB", SZ_4K, NULL, full ? 400 : 40 },
+		{ page_name, page, NULL, full ? 400 : 40 },
 		{ "2MiB", SZ_2M, NULL, full ? 100 : 10 },
 	};
 	struct target targets[2] = { { "mock", 0 }, { "edu", 0 } };
@@ -206,7 +208,9 @@ int main(void)
 	ctx = vt_kernel_ctx();
 	iommufd = ioasid_ctx_fd(ctx);
 	VT_CHECK(iommufd >= 0, "ctx fd %d", iommufd);
-	sizes[0].buf = mmap(NULL, SZ_4K, PROT_READ | PROT_WRITE,
+	snprintf(page_name, sizeof(page_name), "%lluKiB",
+		 (unsigned long long)(page >> 10));
+	sizes[0].buf = mmap(NULL, page, PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	VT_CHECK(sizes[0].buf != MAP_FAILED, "mmap");
 	sizes[1].buf = buf_2m(&kind);

@@ -21,10 +21,11 @@
 #include "kernel.h"
 #include "vmtest.h"
 
-/* Below edu's 28-bit DMA mask. */
+/* Below edu's 28-bit DMA mask, a MiB apart: aligned for any page size. */
 #define IOVA_SRC 0x100000ull
-#define IOVA_DST 0x101000ull
-#define PAGE 4096
+#define IOVA_DST 0x200000ull
+/* One host page: 64 KiB on the arm64-64k kernel, the smallest the IOAS maps. */
+#define PAGE vt_page_size()
 
 /* What the hardware reports: the msi region of the device's group
  * (sysfs) and the top IOVA from IOMMU_GET_HW_INFO, once bound. */

@@ -27,7 +27,7 @@
 #include "edu.h"
 #include "vmtest.h"
 
-#define PAGE 4096ull
+#define PAGE vt_page_size() /* the CPU page: pagemap entries are per page */
 #define HUGE (2ull << 20)
 #define IOVA_BUF 0x100000ull  /* 4 pages of anonymous memory */
 #define IOVA_HUGE 0x400000ull /* one 2 MiB huge page */
@@ -101,7 +101,7 @@ static uint64_t get_pa(struct ioasid_ctx *ctx, uint32_t ioas, uint64_t iova,
 static void check_buffer(struct ioasid_ctx *ctx, uint32_t ioas, uint64_t iova,
 			 const uint8_t *va, uint64_t len)
 {
-	static const uint64_t offs[] = { 0, 0x123, PAGE - 1 };
+	const uint64_t offs[] = { 0, 0x123, PAGE - 1 };
 
 	for (uint64_t page = 0; page < len; page += PAGE) {
 		for (size_t i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {

@@ -46,9 +46,13 @@
 #include "viommu_req.h"
 #include "vmtest.h"
 
-#define PAGE 4096ull
+/* One host page, the device model's granule (64 KiB on the arm64-64k
+ * kernel).  Sizes and offsets below are written for 4 KiB pages and
+ * scaled by SCALE, so that every run has the same number of pages. */
+#define PAGE vt_page_size()
+#define SCALE (PAGE / 4096)
 #define RAM_GPA (16ull << 20) /* in the mock aperture (16 MiB - 2 GiB) */
-#define RAM_SIZE (4ull << 20)
+#define RAM_SIZE ((4ull << 20) * SCALE)
 #define REGION_GPA (1ull << 30)
 #define REGION_SIZE (1ull << 20)
 #define MMIO_GPA 0x7f000000ull /* neither RAM nor the region */
@@ -289,8 +293,9 @@ struct guest_map {
 };
 
 /* Domain 1 holds EP_A, domain 2 EP_B.  A 2 MiB map aligned for a large
- * leaf, read-only and write-only maps, an MMIO map (no host side). */
-static const struct guest_map maps[] = {
+ * leaf, read-only and write-only maps, an MMIO map (no host side).  In
+ * 4 KiB pages; scale_layout() scales them to the host's. */
+static struct guest_map maps[] = {
 	{ 1, 0x20000000, 0x10000, RAM_GPA + 0x10000, MAP_READ | MAP_WRITE },
 	{ 1, 0x20100000, 0x2000, RAM_GPA + 0x3000, MAP_READ },
 	{ 1, 0x20200000, 0x200000, RAM_GPA + 0x200000, MAP_WRITE },
@@ -300,10 +305,29 @@ static const struct guest_map maps[] = {
 };
 #define NUM_MAPS (sizeof(maps) / sizeof(maps[0]))
 /* The IOVA windows compared page by page in nested mode. */
-static const struct {
+static struct {
 	uint32_t domain;
 	uint64_t start, len;
 } windows[] = { { 1, 0x20000000, 0x400000 }, { 2, 0x30000000, 0x500000 } };
+
+/* Offsets from each window's start and from RAM_GPA, and every length,
+ * times SCALE: on 64 KiB pages the same maps, 16 times larger. */
+static void scale_layout(void)
+{
+	for (size_t i = 0; i < NUM_MAPS; i++) {
+		struct guest_map *m = &maps[i];
+
+		for (size_t w = 0; w < sizeof(windows) / sizeof(windows[0]); w++)
+			if (windows[w].domain == m->domain)
+				m->iova = windows[w].start +
+					  (m->iova - windows[w].start) * SCALE;
+		m->len *= SCALE;
+		if (!(m->flags & MAP_MMIO))
+			m->gpa = RAM_GPA + (m->gpa - RAM_GPA) * SCALE;
+	}
+	for (size_t w = 0; w < sizeof(windows) / sizeof(windows[0]); w++)
+		windows[w].len *= SCALE;
+}
 
 struct side {
 	const char *name;
@@ -603,7 +627,7 @@ static void scenario_migrate(bool nested)
 	refuse(&dst, bad, len, EINVAL, free_id, hwpt_before, "phys not RAM");
 	/* A host failure in the rebuild: one page of the destination's RAM
 	 * is gone, so pinning it fails; everything built is undone. */
-	VT_CHECK(munmap(dst.ram + 0x3000, PAGE) == 0, "munmap");
+	VT_CHECK(munmap(dst.ram + 3 * PAGE, PAGE) == 0, "munmap");
 	{
 		int rc = ioasid_virtio_iommu_restore(dst.v, stream, len);
 
@@ -616,11 +640,11 @@ static void scenario_migrate(bool nested)
 		       ioasid_errmsg());
 		expect_untouched(&dst, free_id, hwpt_before, "host failure");
 	}
-	VT_CHECK(mmap(dst.ram + 0x3000, PAGE, PROT_READ | PROT_WRITE,
+	VT_CHECK(mmap(dst.ram + 3 * PAGE, PAGE, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) ==
-			 dst.ram + 0x3000,
+			 dst.ram + 3 * PAGE,
 		 "mmap: %s", strerror(errno));
-	memset(dst.ram + 0x3000, 0x22, PAGE);
+	memset(dst.ram + 3 * PAGE, 0x22, PAGE);
 
 	VT_OK(ioasid_virtio_iommu_restore(dst.v, stream, len));
 	for (uint32_t d = 1; d <= 2; d++) {
@@ -640,7 +664,7 @@ static void scenario_migrate(bool nested)
 		check_shadow_maps(&dst, NULL);
 		/* The destination's pages, not the source's. */
 		VT_CHECK(!mock_maps(dst.ctx, domain_hwpt(&dst, 1), maps[0].iova,
-				    maps[0].len, src.ram + 0x10000),
+				    maps[0].len, src.ram + 16 * PAGE),
 			 "destination maps the source's RAM");
 		vt_say("  every host-backed mapping is in the destination's mock hwpts, to its RAM");
 	}
@@ -696,6 +720,7 @@ int main(void)
 	ioasid_dev_close(dev);
 	ioasid_ctx_close(ctx);
 
+	scale_layout();
 	scenario_faults();
 	scenario_migrate(false);
 	scenario_migrate(true);

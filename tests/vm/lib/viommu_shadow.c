@@ -28,7 +28,9 @@
 #include "viommu_req.h"
 #include "vmtest.h"
 
-#define PAGE 4096ull
+/* One host page: the device model's granule (64 KiB on the arm64-64k
+ * kernel); every offset below is a number of them. */
+#define PAGE vt_page_size()
 #define RAM_SIZE (4ull << 20)
 
 static struct ioasid_ctx *ctx;
@@ -83,6 +85,55 @@ static bool mock_maps(uint32_t hwpt, uint64_t iova, uint64_t len,
 #define EP_MOCK_A 0x10u
 #define EP_MOCK_B 0x18u
 
+/* The VMM's log lines, kept for check_small_page_map(). */
+static char last_warning[512];
+
+static void keep_warning(enum ioasid_print_level level, const char *msg,
+			 void *data)
+{
+	(void)data;
+	if (level == IOASID_WARN)
+		snprintf(last_warning, sizeof(last_warning), "%s", msg);
+}
+
+/*
+ * A guest with 4 KiB pages on a host whose page (the granule the device
+ * offers in page_size_mask) is larger: its 4 KiB MAP is answered RANGE
+ * (virtio 1.3, MAP: virt_start, phys_start and virt_end + 1 aligned to
+ * the granule), nothing reaches the kernel, and the VMM gets a warning
+ * naming the granule.  On a 4 KiB-page host a 4 KiB MAP is simply legal,
+ * so this runs where the granule is larger (the arm64-64k kernel).
+ */
+static void check_small_page_map(struct ioasid_virtio_iommu *v, uint32_t hwpt,
+				 uint8_t *ram)
+{
+	uint64_t iova = MOCK_IOVA + 64 * PAGE;
+	char want[64];
+	ioasid_print_fn_t old;
+
+	if (PAGE <= 4096) {
+		vt_say("host page 0x%llx: a 4 KiB guest MAP is aligned here; the refusal runs on larger pages",
+		       PAGE);
+		return;
+	}
+	last_warning[0] = '\0';
+	old = ioasid_set_print(keep_warning, NULL);
+	VT_CHECK(map(v, 1, iova, 4096, MOCK_GPA + 8 * PAGE, MAP_READ) == 5 /* RANGE */,
+		 "a 4 KiB MAP on a 0x%llx granule was not answered RANGE", PAGE);
+	/* Aligned start and address, only the end short: RANGE too. */
+	VT_CHECK(map(v, 1, iova, PAGE + 4096, MOCK_GPA + 8 * PAGE, MAP_READ) == 5,
+		 "a MAP of a page and 4 KiB was not answered RANGE");
+	ioasid_set_print(old, NULL);
+	VT_CHECK(!mock_maps(hwpt, iova, PAGE, ram + 8 * PAGE),
+		 "a refused 4 KiB MAP reached the kernel");
+	snprintf(want, sizeof(want), "granule of 0x%llx bytes", PAGE);
+	VT_CHECK(strstr(last_warning, want),
+		 "warning for the refused MAP does not name the granule (%s): \"%s\"",
+		 want, last_warning);
+	vt_say("4 KiB guest MAP on a 0x%llx granule: RANGE, nothing mapped; the VMM was told: %s",
+	       PAGE, last_warning);
+}
+
 static void test_mock(void)
 {
 	struct ioasid_dev *a = NULL, *b = NULL;
@@ -122,49 +173,51 @@ static void test_mock(void)
 	vt_say("domain 1 is ioas %u; mock0 on hwpt %u, mock1 on hwpt %u", ioas,
 	       ha, hb);
 
-	/* Guest MAP: IOVA MOCK_IOVA (2 pages) -> GPA MOCK_GPA + 0x3000. */
-	VT_CHECK(map(v, 1, MOCK_IOVA, 2 * PAGE, MOCK_GPA + 0x3000,
+	/* Guest MAP: IOVA MOCK_IOVA (2 pages) -> GPA MOCK_GPA + 3 * PAGE. */
+	VT_CHECK(map(v, 1, MOCK_IOVA, 2 * PAGE, MOCK_GPA + 3 * PAGE,
 		     MAP_READ | MAP_WRITE) == S_OK, "MAP");
-	VT_CHECK(mock_maps(ha, MOCK_IOVA, 2 * PAGE, ram + 0x3000),
+	VT_CHECK(mock_maps(ha, MOCK_IOVA, 2 * PAGE, ram + 3 * PAGE),
 		 "hwpt %u does not map iova 0x%llx to the guest page: %s", ha,
 		 MOCK_IOVA, ioasid_errmsg());
-	VT_CHECK(mock_maps(hb, MOCK_IOVA, 2 * PAGE, ram + 0x3000),
+	VT_CHECK(mock_maps(hb, MOCK_IOVA, 2 * PAGE, ram + 3 * PAGE),
 		 "hwpt %u does not map iova 0x%llx: %s", hb, MOCK_IOVA,
 		 ioasid_errmsg());
 	/* The check can fail: the wrong page, or an unmapped IOVA. */
-	VT_CHECK(!mock_maps(ha, MOCK_IOVA, PAGE, ram + 0x4000),
+	VT_CHECK(!mock_maps(ha, MOCK_IOVA, PAGE, ram + 4 * PAGE),
 		 "iova 0x%llx also maps to another page", MOCK_IOVA);
-	VT_CHECK(!mock_maps(ha, MOCK_IOVA + 2 * PAGE, PAGE, ram + 0x5000),
+	VT_CHECK(!mock_maps(ha, MOCK_IOVA + 2 * PAGE, PAGE, ram + 5 * PAGE),
 		 "iova past the MAP is mapped");
 	vt_say("MAP iova 0x%llx-0x%llx -> gpa 0x%llx: both mock HWPTs map it to the guest page",
-	       MOCK_IOVA, MOCK_IOVA + 2 * PAGE - 1, MOCK_GPA + 0x3000);
+	       MOCK_IOVA, MOCK_IOVA + 2 * PAGE - 1, MOCK_GPA + 3 * PAGE);
 
 	/* A second MAP right after it; a MAP outside guest RAM faults and
 	 * never reaches the kernel. */
-	VT_CHECK(map(v, 1, MOCK_IOVA + 2 * PAGE, PAGE, MOCK_GPA + 0x10000,
+	VT_CHECK(map(v, 1, MOCK_IOVA + 2 * PAGE, PAGE, MOCK_GPA + 16 * PAGE,
 		     MAP_READ) == S_OK, "second MAP");
-	VT_CHECK(mock_maps(ha, MOCK_IOVA + 2 * PAGE, PAGE, ram + 0x10000),
+	VT_CHECK(mock_maps(ha, MOCK_IOVA + 2 * PAGE, PAGE, ram + 16 * PAGE),
 		 "second MAP not in hwpt %u", ha);
-	VT_CHECK(map(v, 1, MOCK_IOVA + 0x100000, PAGE, MOCK_GPA + RAM_SIZE,
+	VT_CHECK(map(v, 1, MOCK_IOVA + 256 * PAGE, PAGE, MOCK_GPA + RAM_SIZE,
 		     MAP_READ) == S_FAULT, "MAP outside RAM not FAULT");
-	VT_CHECK(!mock_maps(ha, MOCK_IOVA + 0x100000, PAGE, ram),
+	VT_CHECK(!mock_maps(ha, MOCK_IOVA + 256 * PAGE, PAGE, ram),
 		 "a MAP outside guest RAM reached the kernel");
+
+	check_small_page_map(v, ha, ram);
 
 	/* Guest UNMAP of the first mapping: gone from both HWPTs. */
 	VT_CHECK(unmap(v, 1, MOCK_IOVA, 2 * PAGE) == S_OK, "UNMAP");
-	VT_CHECK(!mock_maps(ha, MOCK_IOVA, PAGE, ram + 0x3000),
+	VT_CHECK(!mock_maps(ha, MOCK_IOVA, PAGE, ram + 3 * PAGE),
 		 "hwpt %u still maps iova 0x%llx after UNMAP", ha, MOCK_IOVA);
-	VT_CHECK(!mock_maps(hb, MOCK_IOVA + PAGE, PAGE, ram + 0x4000),
+	VT_CHECK(!mock_maps(hb, MOCK_IOVA + PAGE, PAGE, ram + 4 * PAGE),
 		 "hwpt %u still maps iova 0x%llx after UNMAP", hb,
 		 MOCK_IOVA + PAGE);
-	VT_CHECK(mock_maps(ha, MOCK_IOVA + 2 * PAGE, PAGE, ram + 0x10000),
+	VT_CHECK(mock_maps(ha, MOCK_IOVA + 2 * PAGE, PAGE, ram + 16 * PAGE),
 		 "UNMAP removed the neighbouring mapping");
 	vt_say("UNMAP: iova 0x%llx no longer mapped, the neighbour still is",
 	       MOCK_IOVA);
 
 	/* UNMAP of everything empties the IOAS too. */
 	VT_CHECK(unmap(v, 1, 0, UINT64_MAX) == S_OK, "UNMAP all");
-	VT_CHECK(!mock_maps(ha, MOCK_IOVA + 2 * PAGE, PAGE, ram + 0x10000),
+	VT_CHECK(!mock_maps(ha, MOCK_IOVA + 2 * PAGE, PAGE, ram + 16 * PAGE),
 		 "mapping left after UNMAP(0, ~0)");
 	VT_CHECK(detach(v, 1, EP_MOCK_A) == S_OK, "DETACH a");
 	VT_CHECK(detach(v, 1, EP_MOCK_B) == S_OK, "DETACH b");
@@ -180,10 +233,10 @@ static void test_mock(void)
 
 #define EP_EDU 0x18u
 #define EDU_GPA 0x0ull		/* guest RAM at GPA 0 */
-#define GPA_SRC 0x2000ull	/* the guest's source page */
-#define GPA_DST 0x5000ull	/* the guest page the MAP names */
+#define GPA_SRC (2 * PAGE)	/* the guest's source page */
+#define GPA_DST (5 * PAGE)	/* the guest page the MAP names */
 #define IOVA_SRC 0x100000ull	/* below edu's 28-bit DMA mask */
-#define IOVA_DST 0x101000ull
+#define IOVA_DST 0x200000ull	/* a MiB on: aligned for any page size */
 
 /* Every byte of guest RAM outside [@gpa, @gpa + @len) except the source
  * page still holds @fill. */

@@ -169,6 +169,20 @@ static inline uint64_t vt_now_ns(void)
 
 /* A kernel-backend context on /dev/iommu, ignoring ioasid.conf and the
  * environment; skips the test when the kernel has no iommufd. */
+/* The guest kernel's page size: 4 KiB on x86 and arm64, 64 KiB on the
+ * arm64-64k lane, where the IOMMU's smallest page and the IOAS's IOVA
+ * alignment follow it (tests must size maps from it, not from 4096).
+ * unsigned long long, as the 0x...ull constants it is added to, so that
+ * sums print with %llx. */
+static inline unsigned long long vt_page_size(void)
+{
+	static unsigned long long page;
+
+	if (!page)
+		page = (unsigned long long)sysconf(_SC_PAGESIZE);
+	return page;
+}
+
 static inline struct ioasid_ctx *vt_kernel_ctx(void)
 {
 	IOASID_OPTS(ioasid_ctx_opts, opts, .backend = IOASID_BACKEND_KERNEL,
