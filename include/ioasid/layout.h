@@ -156,7 +156,9 @@ struct ioasid_layout_plan_opts {
 	size_t sz;
 	/* Lowest GPA RAM may use (x86: 0; Arm virt: 0x40000000). */
 	uint64_t base;
-	/* Alignment of every RAM range's start and size; 0: 2 MiB. */
+	/* Alignment of every RAM range's start and size, at least the
+	 * granule (the host page size, or an endpoint's smallest IOMMU page
+	 * if larger); 0: 2 MiB, or the granule if larger. */
 	uint64_t align;
 	/* At least this much RAM must lie below 4 GiB (-ENOSPC else). */
 	uint64_t min_below_4g;
@@ -172,7 +174,8 @@ struct ioasid_layout_plan_opts {
  * @ram/@num as for ioasid_ioas_iova_ranges() (-EMSGSIZE).
  *
  * Return: 0; -ENOSPC (it does not fit, or not enough below 4 GiB);
- * -EINVAL (zero or unaligned size, alignment not a power of two);
+ * -EINVAL (zero or unaligned size, alignment not a power of two or
+ * below the granule);
  * -EMSGSIZE.
  */
 IOASID_API int ioasid_layout_plan(const struct ioasid_endpoint *eps,

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core.h"
 #include "model.h"
@@ -334,13 +335,39 @@ int ioasid_layout_check(const struct ioasid_endpoint *eps, uint32_t num_eps,
 			    num_conflicts);
 }
 
+/* The smallest block guest RAM can be mapped in here: the host's page
+ * (a 64 KiB-page arm64 host maps nothing smaller) or an endpoint's
+ * smallest IOMMU page if larger; @why receives which. */
+static uint64_t map_granule(const struct ioasid_endpoint *eps, uint32_t num_eps,
+			    char *why, size_t why_len)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	uint64_t granule = page > 0 ? (uint64_t)page : 4096;
+
+	snprintf(why, why_len, "the host page size");
+	for (uint32_t i = 0; i < num_eps; i++) {
+		uint64_t smallest = eps[i].page_sizes & -eps[i].page_sizes;
+
+		if (smallest <= granule)
+			continue;
+		granule = smallest;
+		if (eps[i].name)
+			snprintf(why, why_len, "the smallest IOMMU page of endpoint %s",
+				 eps[i].name);
+		else
+			snprintf(why, why_len, "the smallest IOMMU page of endpoint %u", i);
+	}
+	return granule;
+}
+
 int ioasid_layout_plan(const struct ioasid_endpoint *eps, uint32_t num_eps,
 		       uint64_t ram_size,
 		       const struct ioasid_layout_plan_opts *opts,
 		       struct ioasid_ram_range *ram, uint32_t *num)
 {
 	struct ioasid_ram_range *plan = NULL;
-	uint64_t base, align, min_low;
+	uint64_t base, align, min_low, granule;
+	char granule_of[IOASID_NAME_MAX + 48];
 	uint32_t nplan = 0;
 	int rc;
 
@@ -357,12 +384,18 @@ int ioasid_layout_plan(const struct ioasid_endpoint *eps, uint32_t num_eps,
 		return rc;
 	base = IOASID_OPTS_GET(opts, base, 0);
 	align = IOASID_OPTS_GET(opts, align, 0);
+	granule = map_granule(eps, num_eps, granule_of, sizeof(granule_of));
 	if (!align)
-		align = SZ_2M;
+		align = granule > SZ_2M ? granule : SZ_2M;
 	min_low = IOASID_OPTS_GET(opts, min_below_4g, 0);
 	if (align & (align - 1))
 		return ioasid_fail(-EINVAL, "alignment 0x%llx is not a power of two",
 				   (unsigned long long)align);
+	if (align < granule)
+		return ioasid_fail(-EINVAL,
+				   "alignment 0x%llx is below 0x%llx (%s): guest RAM placed on it could not be mapped whole",
+				   (unsigned long long)align,
+				   (unsigned long long)granule, granule_of);
 	if (!ram_size || ram_size % align)
 		return ioasid_fail(-EINVAL,
 				   "RAM size 0x%llx is not a non-zero multiple of the alignment 0x%llx",

@@ -54,11 +54,12 @@ int layout_plan(const struct ioasid_endpoint *eps, uint32_t num_eps,
 				continue;
 			s = (s | (align - 1)) + 1;
 		}
-		if (s > e || e - s + 1 < align)
+		/* e - s + 1 wraps to 0 for all of [0, 2^64 - 1]: compare
+		 * and size by e - s. */
+		if (s > e || e - s < align - 1)
 			continue;
-		len = (e - s + 1) & ~(align - 1);
-		if (e == UINT64_MAX && s == 0)
-			len = UINT64_MAX & ~(align - 1);
+		len = e - s == UINT64_MAX ? UINT64_MAX & ~(align - 1)
+					  : (e - s + 1) & ~(align - 1);
 		if (len > left)
 			len = left;
 		plan[nplan].gpa = s;

@@ -286,6 +286,52 @@ static void test_layout_plan(void **state)
 	ioasid_ctx_close(ctx);
 }
 
+/* The plan's alignment follows what can be mapped: never below the host
+ * page size, nor below an endpoint's smallest IOMMU page (an SMMU with
+ * the 64 KiB granule, 64K|512M), which also raises the default. */
+static void test_layout_plan_granule(void **state)
+{
+	const uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	struct ioasid_endpoint smmu64k = { .name = "smmu-64k",
+		.page_sizes = SZ_64K | (512 * SZ_1M) };
+	struct ioasid_endpoint huge = { .name = "huge-only",
+		.page_sizes = SZ_1G };
+	struct ioasid_ram_range ram[4];
+	uint32_t n = 4;
+
+	(void)state;
+	{
+		IOASID_OPTS(ioasid_layout_plan_opts, o, .align = page / 2);
+
+		EXPECT_ERR(EINVAL, "below", ioasid_layout_plan(NULL, 0, SZ_1G, &o, ram, &n));
+		assert_non_null(strstr(ioasid_errmsg(), "the host page size"));
+	}
+	{
+		IOASID_OPTS(ioasid_layout_plan_opts, o, .align = SZ_4K);
+
+		n = 4;
+		if (page <= SZ_4K)
+			EXPECT_ERR(EINVAL,
+				   "alignment 0x1000 is below 0x10000 (the smallest IOMMU page of endpoint smmu-64k)",
+				   ioasid_layout_plan(&smmu64k, 1, SZ_1G, &o, ram, &n));
+		o.align = SZ_64K;
+		n = 4;
+		OK(ioasid_layout_plan(&smmu64k, 1, SZ_1G + SZ_64K, &o, ram, &n));
+		assert_int_equal(n, 1);
+		assert_int_equal(ram[0].gpa % SZ_64K, 0);
+	}
+	/* The default is 2 MiB, or the larger smallest page. */
+	n = 4;
+	OK(ioasid_layout_plan(&smmu64k, 1, SZ_1G, NULL, ram, &n));
+	assert_int_equal(ram[0].gpa, 0);
+	n = 4;
+	EXPECT_ERR(EINVAL, "multiple of the alignment 0x40000000",
+		   ioasid_layout_plan(&huge, 1, SZ_1G + SZ_2M, NULL, ram, &n));
+	n = 4;
+	OK(ioasid_layout_plan(&huge, 1, 2 * SZ_1G, NULL, ram, &n));
+	assert_int_equal(ram[0].gpa % SZ_1G, 0);
+}
+
 /* Migration: same platform ok; RAM over a destination region, a lower
  * ceiling, a larger granule and (guest IOVAs) a new region each block,
  * named; bad arguments. */
@@ -367,6 +413,7 @@ int main(void)
 		cmocka_unit_test(test_resv_usable),
 		cmocka_unit_test(test_layout_check),
 		cmocka_unit_test(test_layout_plan),
+		cmocka_unit_test(test_layout_plan_granule),
 		cmocka_unit_test(test_layout_compare),
 	};
 
