@@ -223,16 +223,22 @@ static uint32_t place_flags(const struct place *pl)
 }
 
 /*
- * Anonymous memory for a mapping, aligned to 2 MiB.  The kernel keeps
- * the buffer's own alignment when it picks an IOVA (iopt_alloc_iova()),
- * so without this the chosen IOVA would depend on where mmap() put the
- * buffer.  NULL with errno set on failure.
+ * Anonymous memory for a mapping at an address whose lowest set bit is
+ * 2 MiB: aligned to 2 MiB and not to 4 MiB.  The kernel keeps the
+ * buffer's own alignment, up to the length rounded up to a power of two,
+ * when it picks an IOVA (iopt_alloc_iova()), so without this the chosen
+ * IOVA would depend on where mmap() put the buffer (a buffer that
+ * happened to be 64 MiB aligned moved a 256 MiB map from 16 to 64 MiB on
+ * the kernel, not on the simulator's run).  NULL with errno set on
+ * failure.
  */
 #define BUFFER_ALIGN (2ul << 20)
 static void *alloc_buffer(uint64_t length)
 {
-	size_t len = (length + 4095) & ~(size_t)4095;
-	size_t total = len + BUFFER_ALIGN;
+	long page_size = sysconf(_SC_PAGESIZE);
+	size_t page = page_size > 0 ? (size_t)page_size : 4096;
+	size_t len = (length + page - 1) & ~(page - 1);
+	size_t total = len + 2 * BUFFER_ALIGN;
 	uintptr_t base, start;
 	void *p;
 
@@ -242,6 +248,8 @@ static void *alloc_buffer(uint64_t length)
 		return NULL;
 	base = (uintptr_t)p;
 	start = (base + BUFFER_ALIGN - 1) & ~(BUFFER_ALIGN - 1);
+	if (!(start & BUFFER_ALIGN))
+		start += BUFFER_ALIGN;
 	if (start > base)
 		munmap(p, start - base);
 	if (base + total > start + len)
