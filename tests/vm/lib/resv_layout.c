@@ -12,6 +12,7 @@
  * over a hole, naming device and region, and plan around every hole.
  */
 #include <stdbool.h>
+#include <sys/mman.h>
 
 #include "core.h"
 #include "kernel.h"
@@ -374,11 +375,17 @@ static void test_mock(void)
 	       ioas, MOCK_HOLE_START, MOCK_HOLE_START + MOCK_HOLE_LEN - 1);
 	/* A mapping there is refused by the kernel. */
 	{
-		static char page[4096] __attribute__((aligned(4096)));
+		/* One host page, so that only the hole can be the reason. */
+		void *page = mmap(NULL, vt_page_size(), PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		uint64_t iova = MOCK_HOLE_START;
 
-		VT_ERR(EINVAL, ioasid_ioas_map(ctx, ioas, page, sizeof(page), &iova,
+		VT_CHECK(page != MAP_FAILED, "mmap: %s", strerror(errno));
+		VT_ERR(EINVAL, ioasid_ioas_map(ctx, ioas, page, vt_page_size(), &iova,
 					       NULL));
+		VT_CHECK(strstr(ioasid_errmsg(), "reserved"),
+			 "the refusal does not name the reserved hole: %s", ioasid_errmsg());
+		munmap(page, vt_page_size());
 	}
 	n = check_both_forms(ioas, r);
 	VT_CHECK(has_region(r, n, MOCK_HOLE_START,
