@@ -567,7 +567,7 @@ VM_TESTS_6_12 := caps.t edu_dma.t edu_dma_raw.t edu_msi.t hw_info.t
 # The noiommu variant's guest has no IOMMU: only its own test is about it.
 VM_TESTS_NOIOMMU := noiommu.t
 VM_CHECK_LANES ?= x86:default x86:aw39 x86:viommu x86:noiommu arm64:default \
-	x86@6.12:default x86@7.3-noiommufd:default
+	arm64-64k:default x86@6.12:default x86@7.3-noiommufd:default
 ifeq ($(VM_ARCH),x86)
 vmcheck: all vm-tests
 ifneq ($(VM_RUN),)
