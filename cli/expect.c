@@ -186,7 +186,7 @@ static int expect_mapping(struct cli *cli, int argc, char **argv,
 	struct ioasid_iova_range *r;
 	uint64_t iova, length, alignment = 0, unit, first, last;
 	uint32_t id, scratch, num;
-	int ret;
+	int ret, rc;
 
 	ret = get_ioas_arg(cli, argc, argv, &id);
 	if (ret)
@@ -274,7 +274,13 @@ static int expect_mapping(struct cli *cli, int argc, char **argv,
 			break;
 	}
 out:
-	ioasid_ioas_destroy(cli->ctx, scratch);
+	/* A scratch IOAS left behind would change what the context holds
+	 * (found by failing the kernel's allocations under ioasctl). */
+	rc = ioasid_ioas_destroy(cli->ctx, scratch);
+	if (rc < 0 && ret == CMD_OK)
+		ret = cmd_err(cli, -rc, "the scratch ioas %" PRIu32
+			      " of the check could not be destroyed: %s%s",
+			      scratch, ioasid_errmsg(), errno_tail(ioasid_errmsg(), -rc));
 	return ret;
 }
 
