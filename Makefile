@@ -472,6 +472,18 @@ $(BUILD)/vm/tests/%.t: tests/vm/lib/%.c $(wildcard tests/vm/lib/*.h) $(STATICLIB
 		-isystem $(VM_UAPI) $(CFLAGS) $(LDFLAGS) -static -o $@ $< \
 		$(STATICLIB) $(LIB_LIBS)
 
+# fail_nth_batch runs ioasctl's main() in-process (the kernel's fault
+# injection is per thread): cli/main.c's main() renamed ioasctl_main().
+$(BUILD)/vm/cli-main.o: $(BUILD)/cli/main.o
+	$(Q)$(OBJCOPY) --redefine-sym main=ioasctl_main $< $@
+$(BUILD)/vm/tests/fail_nth_batch.t: tests/vm/lib/fail_nth_batch.c $(wildcard tests/vm/lib/*.h) \
+		$(BUILD)/vm/cli-main.o $(CLI_TEST_OBJS) $(STATICLIB)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(BASE_CFLAGS) $(PUBLIC_INCLUDES) $(LIB_TEST_INCLUDES) -Itests/vm/lib \
+		-isystem $(VM_UAPI) $(CFLAGS) $(LDFLAGS) -static -o $@ $< \
+		$(BUILD)/vm/cli-main.o $(CLI_TEST_OBJS) $(STATICLIB) $(JSONC_LIBS) $(LIB_LIBS)
+
 # bench_nested counts the library's ioctls by wrapping ioctl at link time.
 $(BUILD)/vm/tests/bench_nested.t: LDFLAGS += -Wl,--wrap=ioctl
 
