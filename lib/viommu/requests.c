@@ -572,9 +572,17 @@ static uint8_t do_attach(struct ioasid_virtio_iommu *v, const struct viommu_req 
 	rc = group_place(v, ep, d, &kept);
 	if (rc) {
 		/* The group is back where it was, or unattached: no device
-		 * is on the new domain's host objects. */
-		if (created)
+		 * is on the new domain's host objects.  Retiring the domain
+		 * makes host calls that clear the message: keep the
+		 * failure's for the VMM (it was empty, found by failing the
+		 * kernel's allocations under a nested ATTACH). */
+		if (created) {
+			char msg[512];
+
+			snprintf(msg, sizeof(msg), "%s", ioasid_errmsg());
 			viommu_domain_retire(v, d);
+			ioasid_fail(rc, "%s", msg);
+		}
 		/* A host failure changed nothing the guest can see. */
 		if (kept)
 			return status_of(rc);
