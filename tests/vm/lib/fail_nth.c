@@ -81,18 +81,6 @@ static uint64_t buf_len;   /* the mapped buffer / guest RAM: 64 KiB, at least 8 
 
 static int nth_fd = -1;
 
-static int write_str(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n < 0 ? -errno : 0;
-}
-
 /* Arm fail-nth for the N-th point: one write, nothing after it. */
 static void arm(unsigned int n)
 {
@@ -875,10 +863,10 @@ int main(void)
 	buf = mmap(NULL, buf_len, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	VT_CHECK(buf != MAP_FAILED, "mmap: %s", strerror(errno));
-	VT_CHECK(!write_str("/sys/kernel/debug/failslab/verbose", "0"),
+	VT_CHECK(!vt_write_file("/sys/kernel/debug/failslab/verbose", "0"),
 		 "failslab/verbose: %s (CONFIG_FAILSLAB, debugfs)", strerror(errno));
 	/* Sleeping allocations may fail too (only where fail-nth says). */
-	VT_CHECK(!write_str("/sys/kernel/debug/failslab/ignore-gfp-wait", "N"),
+	VT_CHECK(!vt_write_file("/sys/kernel/debug/failslab/ignore-gfp-wait", "N"),
 		 "failslab/ignore-gfp-wait: %s", strerror(errno));
 	for (size_t i = 0; i < ARRAY_SIZE(scenarios); i++)
 		run_scenario(&scenarios[i], buf);
@@ -888,7 +876,7 @@ int main(void)
 	run_guest(true, buf, region);
 	run_restore(false, buf, ram2, region);
 	run_restore(true, buf, ram2, region);
-	VT_CHECK(!write_str("/sys/kernel/debug/failslab/ignore-gfp-wait", "Y"),
+	VT_CHECK(!vt_write_file("/sys/kernel/debug/failslab/ignore-gfp-wait", "Y"),
 		 "failslab/ignore-gfp-wait: %s", strerror(errno));
 	vt_say("%zu scenarios, all survived", ARRAY_SIZE(scenarios) + 4);
 	munmap(buf, buf_len);

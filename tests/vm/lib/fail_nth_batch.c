@@ -96,18 +96,6 @@ struct verdict {
 static struct verdict *verdict;
 static int nth_fd = -1;
 
-static int write_str(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n < 0 ? -errno : 0;
-}
-
 /* At the child's exit, whatever path ioasctl took to it: disarm and
  * note whether the fault was injected (0 read back). */
 static void note_injected(void)
@@ -265,9 +253,9 @@ int main(void)
 	VT_CHECK(verdict != MAP_FAILED, "mmap: %s", strerror(errno));
 	f = fopen(BATCH, "w");
 	VT_CHECK(f && fputs(batch, f) >= 0 && fclose(f) == 0, "writing %s", BATCH);
-	VT_CHECK(!write_str("/sys/kernel/debug/failslab/verbose", "0"),
+	VT_CHECK(!vt_write_file("/sys/kernel/debug/failslab/verbose", "0"),
 		 "failslab/verbose: %s (CONFIG_FAILSLAB, debugfs)", strerror(errno));
-	VT_CHECK(!write_str("/sys/kernel/debug/failslab/ignore-gfp-wait", "N"),
+	VT_CHECK(!vt_write_file("/sys/kernel/debug/failslab/ignore-gfp-wait", "N"),
 		 "failslab/ignore-gfp-wait: %s", strerror(errno));
 
 	rc = run_batch(0, &sig);
@@ -361,7 +349,7 @@ int main(void)
 		vt_say("ioasctl batch (40 commands, mock devices): %u failure points (%u failed with a message naming the line and the errno, %u recovered by the kernel, %u runs printing other object ids, %u failed runs whose earlier commands printed otherwise; failures per line, 0 = before the first: %s), all survived",
 		       n - 2, failed, recovered, other_ids, other_output, where);
 	}
-	VT_CHECK(!write_str("/sys/kernel/debug/failslab/ignore-gfp-wait", "Y"),
+	VT_CHECK(!vt_write_file("/sys/kernel/debug/failslab/ignore-gfp-wait", "Y"),
 		 "failslab/ignore-gfp-wait: %s", strerror(errno));
 	free(clean);
 	free(clean_ids);

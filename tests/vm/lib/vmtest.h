@@ -169,6 +169,19 @@ static inline uint64_t vt_now_ns(void)
 
 /* A kernel-backend context on /dev/iommu, ignoring ioasid.conf and the
  * environment; skips the test when the kernel has no iommufd. */
+/* Write @val to the sysfs, debugfs or procfs file @path: 0 or -errno. */
+static inline int vt_write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
 /* The guest kernel's page size: 4 KiB on x86 and arm64, 64 KiB on the
  * arm64-64k lane, where the IOMMU's smallest page and the IOAS's IOVA
  * alignment follow it (tests must size maps from it, not from 4096).
