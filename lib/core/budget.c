@@ -97,11 +97,8 @@ int ioasid_layout_budget(const struct ioasid_budget_opts *opts,
 				   mode);
 	if (flags & ~IOASID_BUDGET_GIVEN_LIMIT)
 		return ioasid_fail(-EINVAL, "unknown flags 0x%x", flags);
-	if (!page) {
-		long p = sysconf(_SC_PAGESIZE);
-
-		page = p > 0 ? (uint64_t)p : 4096;
-	}
+	if (!page)
+		page = ioasid_page_size();
 	if (page & (page - 1))
 		return ioasid_fail(-EINVAL, "page size 0x%llx is not a power of two",
 				   (unsigned long long)page);

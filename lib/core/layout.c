@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core.h"
 #include "model.h"
@@ -341,8 +340,7 @@ int ioasid_layout_check(const struct ioasid_endpoint *eps, uint32_t num_eps,
 static uint64_t map_granule(const struct ioasid_endpoint *eps, uint32_t num_eps,
 			    char *why, size_t why_len)
 {
-	long page = sysconf(_SC_PAGESIZE);
-	uint64_t granule = page > 0 ? (uint64_t)page : 4096;
+	uint64_t granule = ioasid_page_size();
 
 	snprintf(why, why_len, "the host page size");
 	for (uint32_t i = 0; i < num_eps; i++) {

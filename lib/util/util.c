@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
-/* Small parsers shared by the backends. */
+/* Small parsers shared by the backends, and the page size. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -46,4 +47,11 @@ int ioasid_parse_pci_addr(const char *s, char out[IOASID_NAME_MAX])
 	snprintf(out, IOASID_NAME_MAX, "%04x:%02x:%02x.%x", domain, bus, slot,
 		 func);
 	return 0;
+}
+
+uint64_t ioasid_page_size(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	return page > 0 ? (uint64_t)page : 4096;
 }

@@ -34,6 +34,10 @@ void ioasid_clear_error(void);
 /* Whether the current call has set a message yet. */
 bool ioasid_has_errmsg(void);
 
+/* The CPU page size (sysconf; 4096 if it cannot say): the smallest
+ * block the kernel pins and maps. */
+uint64_t ioasid_page_size(void);
+
 /* Log through the user's callback (default: warnings to stderr). */
 void ioasid_log(enum ioasid_print_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

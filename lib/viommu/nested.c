@@ -275,6 +275,28 @@ static int iommu_of(struct ioasid_virtio_iommu *v, struct ioasid_dev *dev,
 	return 0;
 }
 
+uint32_t viommu_nested_num_iommus(const struct ioasid_virtio_iommu *v)
+{
+	return v->nested ? v->nested->num_iommus : 0;
+}
+
+void viommu_nested_forget_iommus(struct ioasid_virtio_iommu *v, uint32_t keep)
+{
+	struct viommu_nested *n = v->nested;
+
+	while (n && n->num_iommus > keep) {
+		struct nest_iommu *im = &n->iommus[n->num_iommus - 1];
+
+		if (im->can_nest && ioasid_hwpt_destroy(v->ctx, im->parent)) {
+			ioasid_log(IOASID_WARN,
+				   "viommu: nest parent %u of iommu %s stays: %s",
+				   im->parent, im->name, ioasid_errmsg());
+			break;
+		}
+		n->num_iommus--;
+	}
+}
+
 static void vtd_s1_data(uint8_t out[VTD_S1_DATA_SIZE], uint64_t root)
 {
 	uint64_t flags = 0, r = htole64(root);
@@ -575,8 +597,7 @@ static int nested_endpoint_place(struct ioasid_virtio_iommu *v,
 			}
 			*h = d->nested->hwpts[--d->nested->num_hwpts];
 		}
-		if (ioasid_hwpt_destroy(v->ctx, n->iommus[iommu].parent) == 0)
-			n->num_iommus--;
+		viommu_nested_forget_iommus(v, known);
 		ioasid_fail(rc, "%s", msg);
 	}
 	return rc;
@@ -893,28 +914,6 @@ fail:
  * them.  What stays real: the pinning of guest RAM once, the table writes
  * and the invalidation calls, which is what tests/vm/lib/bench_nested.c
  * measures against shadow mode. */
-uint32_t viommu_nested_num_iommus(const struct ioasid_virtio_iommu *v)
-{
-	return v->nested ? v->nested->num_iommus : 0;
-}
-
-void viommu_nested_forget_iommus(struct ioasid_virtio_iommu *v, uint32_t keep)
-{
-	struct viommu_nested *n = v->nested;
-
-	while (n && n->num_iommus > keep) {
-		struct nest_iommu *im = &n->iommus[n->num_iommus - 1];
-
-		if (im->can_nest && ioasid_hwpt_destroy(v->ctx, im->parent)) {
-			ioasid_log(IOASID_WARN,
-				   "viommu: nest parent %u of iommu %s stays: %s",
-				   im->parent, im->name, ioasid_errmsg());
-			break;
-		}
-		n->num_iommus--;
-	}
-}
-
 int viommu_nested_use_selftest_format(struct ioasid_virtio_iommu *v)
 {
 	ioasid_clear_error();

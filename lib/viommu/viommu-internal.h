@@ -122,10 +122,9 @@ void viommu_nested_region(const struct ioasid_virtio_iommu *v, uint64_t *gpa,
 			  uint64_t *size);
 /* nested.c: how many host IOMMUs nested mode has probed (0 without
  * nested mode); viommu_nested_forget_iommus() forgets those after the
- * first @keep and destroys their nest parents, which pin guest RAM (a
- * failed restore leaves the host as it was; found by failing the
- * kernel's allocations in the VM).  A parent still in use stays, and the
- * IOMMUs before it. */
+ * first @keep and destroys their nest parents, which pin guest RAM, so
+ * that a failed placement or restore leaves the host as it was.  A
+ * parent still in use stays, and the IOMMUs before it. */
 uint32_t viommu_nested_num_iommus(const struct ioasid_virtio_iommu *v);
 void viommu_nested_forget_iommus(struct ioasid_virtio_iommu *v, uint32_t keep);
 /* nested.c, TEST ONLY (the VM benchmark on the kernel's mock devices):

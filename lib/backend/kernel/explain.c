@@ -100,13 +100,6 @@ kcontradicted(int rc, const char *ioctl, const char *fact, ...)
 	return kexplained(rc, ioctl);
 }
 
-static uint64_t page_size(void)
-{
-	long p = sysconf(_SC_PAGESIZE);
-
-	return p > 0 ? (uint64_t)p : 4096;
-}
-
 /* ------------------------------------------------------------------ */
 /* What the kernel says of an IOAS                                      */
 
@@ -500,7 +493,7 @@ int kexplain_hwpt_alloc(struct kernel_be *be, int rc, uint32_t dev_id,
  * two and by the huge page size (a PMD's worth of CPU pages). */
 static uint64_t alloc_align(uint64_t addr, uint64_t length)
 {
-	uint64_t page = page_size(), hpage = page * (page / 8), a = 1;
+	uint64_t page = ioasid_page_size(), hpage = page * (page / 8), a = 1;
 
 	while (a < length && a < (1ull << 62))
 		a <<= 1;
@@ -513,7 +506,7 @@ static uint64_t alloc_align(uint64_t addr, uint64_t length)
  * checks, sim_pages_check()). */
 static bool user_mapped(uint64_t va, uint64_t length)
 {
-	uint64_t page = page_size(), lo = va & ~(page - 1);
+	uint64_t page = ioasid_page_size(), lo = va & ~(page - 1);
 
 	return !msync((void *)(uintptr_t)lo, va + length - lo, MS_ASYNC);
 }
@@ -547,7 +540,7 @@ int kexplain_map(struct kernel_be *be, int rc, const char *ioctl,
 {
 	bool any = flags & IOASID_MAP_ANY_IOVA;
 	bool file = !strcmp(ioctl, "IOMMU_IOAS_MAP_FILE");
-	uint64_t page = page_size(), align;
+	uint64_t page = ioasid_page_size(), align;
 	struct kranges r;
 	int done = 0;
 

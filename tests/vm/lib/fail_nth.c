@@ -71,9 +71,8 @@
 #include "viommu_req.h"
 #include "vmtest.h"
 
-/* Sized from the host page size in main(): the suite also runs on a
- * 64 KiB-page arm64 kernel, where 4 KiB offsets are not page aligned. */
-static uint64_t page_size; /* sysconf(_SC_PAGESIZE) */
+/* Sizes follow the host page size (vt_page_size()): the suite also runs
+ * on a 64 KiB-page arm64 kernel, where 4 KiB offsets are not aligned. */
 static uint64_t buf_len;   /* the mapped buffer / guest RAM: 64 KiB, at least 8 pages */
 #define IOVA 0x10000000ull /* inside the mock domain's aperture, 16 MiB to 2 GiB */
 #define MAX_N 2000
@@ -281,7 +280,7 @@ static void check_failed(struct run *r, const struct scenario *sc, enum step s,
 		expect_no_objects(r->ctx, first_free, n, step_name[s], NULL);
 		break;
 	case MAP:
-		VT_CHECK(!vt_is_mapped(r->ctx, r->ioas, IOVA, page_size),
+		VT_CHECK(!vt_is_mapped(r->ctx, r->ioas, IOVA, vt_page_size()),
 			 "N=%u: the failed map left a mapping", n);
 		expect_no_objects(r->ctx, r->ioas + 1, n, step_name[s], NULL);
 		break;
@@ -479,16 +478,16 @@ static int do_gstep(struct vrun *r, enum gstep s)
 	case G_ATTACH_B1:
 		return attach(r->v, 1, EP_B);
 	case G_MAP1:
-		return map(r->v, 1, IOVA1, 2 * page_size, RAM_GPA + 3 * page_size,
+		return map(r->v, 1, IOVA1, 2 * vt_page_size(), RAM_GPA + 3 * vt_page_size(),
 			   MAP_READ | MAP_WRITE);
 	case G_PROBE_A:
 		return probe_req(r->v, EP_A);
 	case G_MOVE_B2:
 		return attach(r->v, 2, EP_B);
 	case G_MAP2:
-		return map(r->v, 2, IOVA2, page_size, RAM_GPA + 5 * page_size, MAP_READ);
+		return map(r->v, 2, IOVA2, vt_page_size(), RAM_GPA + 5 * vt_page_size(), MAP_READ);
 	case G_UNMAP1:
-		return unmap(r->v, 1, IOVA1, 2 * page_size);
+		return unmap(r->v, 1, IOVA1, 2 * vt_page_size());
 	case G_MOVE_A2:
 		return attach(r->v, 2, EP_A);
 	case G_FLUSH:
@@ -502,7 +501,7 @@ static int do_gstep(struct vrun *r, enum gstep s)
 	case G_ATTACH_A3:
 		return attach(r->v, 3, EP_A);
 	case G_MAP3:
-		return map(r->v, 3, IOVA1, page_size, RAM_GPA, MAP_READ | MAP_WRITE);
+		return map(r->v, 3, IOVA1, vt_page_size(), RAM_GPA, MAP_READ | MAP_WRITE);
 	case GSTEPS:
 		break;
 	}
@@ -562,7 +561,7 @@ static void vrun_teardown(struct vrun *r)
 static uint8_t page_refs(struct vrun *r, const uint8_t *va)
 {
 	for (unsigned int n = 0; n < 4; n++)
-		if (ioasid_kernel_mock_check_refs(r->ctx->be, va, page_size, n) == 0)
+		if (ioasid_kernel_mock_check_refs(r->ctx->be, va, vt_page_size(), n) == 0)
 			return (uint8_t)n;
 	return 255;
 }
@@ -575,8 +574,8 @@ static void snap(struct vrun *r, struct vsnap *sn)
 		sn->hwpt[i] = ioasid_dev_hwpt_id(r->dev[i]);
 	}
 	sn->free_id = lowest_free_id(r->ctx);
-	for (uint64_t p = 0; p < buf_len / page_size; p++)
-		sn->refs[p] = page_refs(r, r->ram + p * page_size);
+	for (uint64_t p = 0; p < buf_len / vt_page_size(); p++)
+		sn->refs[p] = page_refs(r, r->ram + p * vt_page_size());
 	if (r->nested)
 		memcpy(sn->region, r->region, REGION_SIZE);
 }
@@ -595,7 +594,7 @@ static void expect_same(const struct vrun *r, const struct vsnap *a,
 			what, b->save_len, a->save_len, at,
 			at < b->save_len ? b->save[at] : 0, at < a->save_len ? a->save[at] : 0);
 	}
-	for (uint64_t p = 0; p < buf_len / page_size; p++)
+	for (uint64_t p = 0; p < buf_len / vt_page_size(); p++)
 		VT_CHECK(a->refs[p] == b->refs[p],
 			 "%s: guest page %llu pinned %u times, expected %u", what,
 			 (unsigned long long)p, b->refs[p], a->refs[p]);
@@ -665,10 +664,10 @@ static void expect_host_maps(struct vrun *r, const struct vsnap *sn, const char 
 					    probes[k] <= maps[m].last;
 			if (recorded)
 				continue;
-			for (uint64_t pg = 0; pg < buf_len / page_size; pg++)
+			for (uint64_t pg = 0; pg < buf_len / vt_page_size(); pg++)
 				VT_CHECK(ioasid_kernel_mock_check_map(
-						 r->ctx->be, hwpt, probes[k], page_size,
-						 r->ram + pg * page_size) != 0,
+						 r->ctx->be, hwpt, probes[k], vt_page_size(),
+						 r->ram + pg * vt_page_size()) != 0,
 					 "%s: mock%d's hwpt %u maps 0x%llx (guest page %llu), which domain %u does not",
 					 what, i, hwpt, (unsigned long long)probes[k],
 					 (unsigned long long)pg, ep_dom[i]);
@@ -852,10 +851,9 @@ int main(void)
 {
 	uint8_t *buf, *ram2, *region;
 
-	page_size = (uint64_t)sysconf(_SC_PAGESIZE);
 	buf_len = 64ull << 10;
-	if (buf_len < 8 * page_size)
-		buf_len = 8 * page_size;
+	if (buf_len < 8 * vt_page_size())
+		buf_len = 8 * vt_page_size();
 	nth_fd = open("/proc/thread-self/fail-nth", O_RDWR);
 	if (nth_fd < 0)
 		vt_skip("/proc/thread-self/fail-nth: %s (CONFIG_FAULT_INJECTION)",

@@ -236,7 +236,7 @@ int main(void)
 {
 	unsigned int n, failed = 0, recovered = 0, other_ids = 0, other_output = 0, lines_seen[64] = { 0 };
 	size_t clean_len, len, ecl;
-	char *clean, *clean_ids = NULL, *got, *err, line[512];
+	char *clean, *clean_ids, *got, *err, line[512];
 	bool injected = true;
 	int rc, sig = 0;
 	FILE *f;
@@ -265,6 +265,7 @@ int main(void)
 	VT_CHECK(rc == 0, "the clean run: status %d (signal %d): %s", rc, sig, err);
 	free(err);
 	clean = slurp(OUT, &clean_len);
+	clean_ids = ids_out(clean);
 
 	for (n = 1; n <= MAX_N && injected; n++) {
 		rc = run_batch(n, &sig);
@@ -277,13 +278,11 @@ int main(void)
 		if (len > clean_len || memcmp(got, clean, len))
 			other_ids++;
 		{
-			char *a = ids_out(got), *b = ids_out(clean);
+			char *a = ids_out(got);
 
 			free(got);
 			got = a;
 			len = strlen(a);
-			free(clean_ids);
-			clean_ids = b;
 		}
 		if (rc == 0) {
 			if (strcmp(got, clean_ids)) {
